@@ -1,0 +1,90 @@
+//! Who may do what. The store calls these rules on every read and write; templates only mirror them.
+
+use crate::ids::{PersonId, TeamId};
+use crate::team::MemberRole;
+
+/// The person (or the system itself) on whose behalf an operation runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Actor {
+    /// `None` for the system: the CLI, migrations, the demo loader.
+    pub person_id: Option<PersonId>,
+    pub is_admin: bool,
+    pub teams: Vec<(TeamId, MemberRole)>,
+}
+
+/// Refused for lack of permission; says what was refused, never why the data exists.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("you are not allowed to {0}")]
+pub struct Forbidden(pub &'static str);
+
+impl Actor {
+    /// The system acting on its own (CLI, demo loader): allowed everything.
+    pub fn system() -> Self {
+        Self { person_id: None, is_admin: true, teams: Vec::new() }
+    }
+
+    pub fn is_lead_of(&self, team: TeamId) -> bool {
+        self.teams.iter().any(|&(t, r)| t == team && r == MemberRole::Lead)
+    }
+
+    pub fn is_member_of(&self, team: TeamId) -> bool {
+        self.teams.iter().any(|&(t, _)| t == team)
+    }
+
+    pub fn is_person(&self, person: PersonId) -> bool {
+        self.person_id == Some(person)
+    }
+
+    pub fn require_admin(&self, action: &'static str) -> Result<(), Forbidden> {
+        if self.is_admin {
+            Ok(())
+        } else {
+            Err(Forbidden(action))
+        }
+    }
+
+    /// Admins and the team's leads manage a team's page and membership.
+    pub fn can_manage_team(&self, team: TeamId) -> bool {
+        self.is_admin || self.is_lead_of(team)
+    }
+
+    pub fn require_team_manager(&self, team: TeamId, action: &'static str) -> Result<(), Forbidden> {
+        if self.can_manage_team(team) {
+            Ok(())
+        } else {
+            Err(Forbidden(action))
+        }
+    }
+
+    /// A person edits their own name, title and time zone; admins edit anyone and anything.
+    pub fn can_edit_person(&self, person: PersonId, touches_admin_fields: bool) -> bool {
+        self.is_admin || (self.is_person(person) && !touches_admin_fields)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn member(team: i64, role: MemberRole) -> Actor {
+        Actor { person_id: Some(PersonId(7)), is_admin: false, teams: vec![(TeamId(team), role)] }
+    }
+
+    #[test]
+    fn leads_manage_only_their_team() {
+        let lead = member(1, MemberRole::Lead);
+        assert!(lead.can_manage_team(TeamId(1)));
+        assert!(!lead.can_manage_team(TeamId(2)));
+        assert!(!member(1, MemberRole::Member).can_manage_team(TeamId(1)));
+        assert!(Actor::system().can_manage_team(TeamId(2)));
+    }
+
+    #[test]
+    fn people_edit_themselves_but_not_admin_fields() {
+        let me = member(1, MemberRole::Member);
+        assert!(me.can_edit_person(PersonId(7), false));
+        assert!(!me.can_edit_person(PersonId(7), true));
+        assert!(!me.can_edit_person(PersonId(8), false));
+        assert!(me.require_admin("create people").is_err());
+    }
+}

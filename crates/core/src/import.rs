@@ -1,0 +1,348 @@
+//! CSV import of people and teams: parsing and row-level validation, with line numbers.
+//!
+//! The store checks what needs the database (managers and teams that must exist) and writes
+//! everything in one transaction, so a file with any bad row imports nothing.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+
+use crate::error::Invalid;
+use crate::person::{NewPerson, DEFAULT_CAPACITY_HOURS};
+use crate::team::{normalize_key, MemberRole, NewTeam};
+
+/// Columns of a people file; `email` and `name` are required, the rest optional.
+pub const PEOPLE_COLUMNS: &[&str] =
+    &["email", "name", "title", "manager_email", "time_zone", "weekly_capacity_hours", "teams", "admin"];
+/// Columns of a teams file; `key` and `name` are required.
+pub const TEAM_COLUMNS: &[&str] = &["key", "name", "parent_key", "mission", "contact_email", "contact_info"];
+
+/// A problem with one line of an import file. Line 1 is the header.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct RowError {
+    pub line: u64,
+    pub message: String,
+}
+
+impl RowError {
+    pub fn new(line: u64, message: impl Into<String>) -> Self {
+        Self { line, message: message.into() }
+    }
+
+    fn from_invalid(line: u64, invalid: Invalid) -> Vec<Self> {
+        invalid.0.into_iter().map(|e| Self::new(line, format!("{}: {}", e.field, e.message))).collect()
+    }
+}
+
+/// What kind of rows a file holds, told by its header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportKind {
+    People,
+    Teams,
+}
+
+impl ImportKind {
+    /// Guesses the kind from the header: a people file has `email`, a teams file has `key`.
+    pub fn detect(data: &[u8]) -> Result<Self, RowError> {
+        let header = read_header(data)?;
+        if header.iter().any(|h| h == "email") {
+            Ok(Self::People)
+        } else if header.iter().any(|h| h == "key") {
+            Ok(Self::Teams)
+        } else {
+            Err(RowError::new(1, "the header has neither an `email` column (people) nor a `key` column (teams)"))
+        }
+    }
+}
+
+/// One valid row of a people file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PersonRow {
+    pub line: u64,
+    pub person: NewPerson,
+    /// Team keys with the person's role in each; empty keeps existing memberships untouched.
+    pub teams: Vec<(String, MemberRole)>,
+}
+
+/// One valid row of a teams file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TeamRow {
+    pub line: u64,
+    pub team: NewTeam,
+}
+
+fn read_header(data: &[u8]) -> Result<Vec<String>, RowError> {
+    let mut reader = csv::ReaderBuilder::new().from_reader(data);
+    let header = reader.headers().map_err(|e| RowError::new(1, format!("cannot read the header: {e}")))?;
+    Ok(header.iter().map(|h| h.trim().to_ascii_lowercase()).collect())
+}
+
+/// Reads a CSV file into maps of column → value, checking the header against the known columns.
+fn read_rows(
+    data: &[u8],
+    known: &[&str],
+    required: &[&str],
+) -> Result<Vec<(u64, HashMap<String, String>)>, Vec<RowError>> {
+    let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
+    let header = read_header(data).map_err(|e| vec![e])?;
+    let mut errors = Vec::new();
+    for h in &header {
+        if !known.contains(&h.as_str()) {
+            errors.push(RowError::new(1, format!("unknown column `{h}`; the columns are: {}", known.join(", "))));
+        }
+    }
+    for r in required {
+        if !header.iter().any(|h| h == r) {
+            errors.push(RowError::new(1, format!("the required column `{r}` is missing")));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(data);
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        match record {
+            Ok(record) => {
+                let line = record.position().map_or(0, |p| p.line());
+                if record.iter().all(|v| v.trim().is_empty()) {
+                    continue;
+                }
+                let map = header.iter().cloned().zip(record.iter().map(|v| v.trim().to_owned())).collect();
+                rows.push((line, map));
+            }
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                errors.push(RowError::new(line, format!("cannot read this line: {}", csv_error_text(&e))));
+            }
+        }
+    }
+    if rows.is_empty() && errors.is_empty() {
+        errors.push(RowError::new(1, "the file has a header but no rows"));
+    }
+    if errors.is_empty() {
+        Ok(rows)
+    } else {
+        Err(errors)
+    }
+}
+
+fn csv_error_text(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+            format!("it has {len} fields but the header has {expected_len}")
+        }
+        csv::ErrorKind::Utf8 { .. } => "it is not valid UTF-8".into(),
+        _ => e.to_string(),
+    }
+}
+
+fn get<'a>(row: &'a HashMap<String, String>, column: &str) -> &'a str {
+    row.get(column).map_or("", String::as_str)
+}
+
+/// Parses and validates a people file. Returns every bad row, or all rows when none is bad.
+pub fn parse_people(data: &[u8]) -> Result<Vec<PersonRow>, Vec<RowError>> {
+    let rows = read_rows(data, PEOPLE_COLUMNS, &["email", "name"])?;
+    let mut errors = Vec::new();
+    let mut out = Vec::new();
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    for (line, row) in rows {
+        let mut row_errors = Vec::new();
+        let capacity = match get(&row, "weekly_capacity_hours") {
+            "" => DEFAULT_CAPACITY_HOURS,
+            v => v.parse::<f64>().unwrap_or_else(|_| {
+                row_errors.push(RowError::new(line, format!("weekly_capacity_hours: `{v}` is not a number")));
+                DEFAULT_CAPACITY_HOURS
+            }),
+        };
+        let is_admin = match get(&row, "admin").to_ascii_lowercase().as_str() {
+            "" | "false" | "no" | "0" => false,
+            "true" | "yes" | "1" => true,
+            other => {
+                row_errors.push(RowError::new(line, format!("admin: `{other}` is not true or false")));
+                false
+            }
+        };
+        let zone = match get(&row, "time_zone") {
+            "" => "UTC",
+            z => z,
+        };
+        let person = NewPerson {
+            email: get(&row, "email").into(),
+            name: get(&row, "name").into(),
+            title: get(&row, "title").into(),
+            manager_email: Some(get(&row, "manager_email").to_owned()),
+            time_zone: zone.into(),
+            weekly_capacity_hours: capacity,
+            is_admin,
+        };
+        let teams = parse_team_list(get(&row, "teams")).unwrap_or_else(|e| {
+            row_errors.push(RowError::new(line, format!("teams: {e}")));
+            Vec::new()
+        });
+        match person.validate() {
+            Ok(person) => {
+                if let Some(first) = seen.insert(person.email.clone(), line) {
+                    row_errors.push(RowError::new(line, format!("email {} is also on line {first}", person.email)));
+                }
+                if row_errors.is_empty() {
+                    out.push(PersonRow { line, person, teams });
+                }
+            }
+            Err(invalid) => row_errors.extend(RowError::from_invalid(line, invalid)),
+        }
+        errors.extend(row_errors);
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Parses `IT:lead; OPS` into team keys and roles.
+fn parse_team_list(raw: &str) -> Result<Vec<(String, MemberRole)>, String> {
+    let mut out: Vec<(String, MemberRole)> = Vec::new();
+    for part in raw.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+        let (key, role) = match part.split_once(':') {
+            Some((k, r)) => {
+                let role = MemberRole::parse(r).ok_or_else(|| format!("`{r}` is not a role: use lead or member"))?;
+                (k, role)
+            }
+            None => (part, MemberRole::Member),
+        };
+        let key = normalize_key(key)?;
+        if out.iter().any(|(k, _)| *k == key) {
+            return Err(format!("team {key} is listed twice"));
+        }
+        out.push((key, role));
+    }
+    Ok(out)
+}
+
+/// Parses and validates a teams file. Parents may be other rows of the same file.
+pub fn parse_teams(data: &[u8]) -> Result<Vec<TeamRow>, Vec<RowError>> {
+    let rows = read_rows(data, TEAM_COLUMNS, &["key", "name"])?;
+    let mut errors = Vec::new();
+    let mut out = Vec::new();
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    for (line, row) in rows {
+        let team = NewTeam {
+            key: get(&row, "key").into(),
+            name: get(&row, "name").into(),
+            parent_key: Some(get(&row, "parent_key").to_owned()),
+            mission: get(&row, "mission").into(),
+            contact_email: Some(get(&row, "contact_email").to_owned()),
+            contact_info: get(&row, "contact_info").into(),
+        };
+        match team.validate() {
+            Ok(team) => {
+                if let Some(first) = seen.insert(team.key.clone(), line) {
+                    errors.push(RowError::new(line, format!("team key {} is also on line {first}", team.key)));
+                } else {
+                    out.push(TeamRow { line, team });
+                }
+            }
+            Err(invalid) => errors.extend(RowError::from_invalid(line, invalid)),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Orders team rows so every parent from the file comes before its children; reports loops.
+pub fn order_teams(rows: Vec<TeamRow>) -> Result<Vec<TeamRow>, Vec<RowError>> {
+    let in_file: HashSet<String> = rows.iter().map(|r| r.team.key.clone()).collect();
+    let mut placed: HashSet<String> = HashSet::new();
+    let mut pending = rows;
+    let mut ordered = Vec::with_capacity(pending.len());
+    loop {
+        let before = pending.len();
+        let (ready, rest): (Vec<_>, Vec<_>) = pending.into_iter().partition(|r| match &r.team.parent_key {
+            Some(p) if in_file.contains(p) => placed.contains(p),
+            _ => true,
+        });
+        for r in ready {
+            placed.insert(r.team.key.clone());
+            ordered.push(r);
+        }
+        pending = rest;
+        if pending.is_empty() {
+            return Ok(ordered);
+        }
+        if pending.len() == before {
+            return Err(pending
+                .iter()
+                .map(|r| RowError::new(r.line, format!("parent_key: team {} is part of a parent loop", r.team.key)))
+                .collect());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn people_file_with_all_columns() {
+        let csv = "email,name,title,manager_email,time_zone,weekly_capacity_hours,teams,admin\n\
+                   ada@example.com,Ada Lovelace,Head of IT,,Europe/London,37.5,IT:lead;OPS,yes\n\
+                   bob@example.com,Bob Ross,Technician,ada@example.com,,,IT,\n";
+        let rows = parse_people(csv.as_bytes()).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].teams, vec![("IT".into(), MemberRole::Lead), ("OPS".into(), MemberRole::Member)]);
+        assert!(rows[0].person.is_admin);
+        assert_eq!(rows[1].person.manager_email.as_deref(), Some("ada@example.com"));
+        assert_eq!(rows[1].person.time_zone, "UTC");
+        assert_eq!(rows[1].line, 3);
+    }
+
+    #[test]
+    fn every_bad_row_is_reported_with_its_line() {
+        let csv = "email,name,time_zone,weekly_capacity_hours\n\
+                   good@example.com,Good,UTC,40\n\
+                   not-an-email,Bad One,UTC,40\n\
+                   x@example.com,,Mars/Base,lots\n\
+                   good@example.com,Twice,UTC,40\n";
+        let errors = parse_people(csv.as_bytes()).unwrap_err();
+        let lines: Vec<u64> = errors.iter().map(|e| e.line).collect();
+        assert_eq!(lines, [3, 4, 4, 4, 5], "{errors:?}");
+        assert!(errors[4].message.contains("line 2"));
+    }
+
+    #[test]
+    fn unknown_and_missing_columns_are_refused() {
+        let errors = parse_people(b"mail,name\nx@example.com,X\n").unwrap_err();
+        assert!(errors.iter().any(|e| e.message.contains("unknown column `mail`")));
+        assert!(errors.iter().any(|e| e.message.contains("`email` is missing")));
+    }
+
+    #[test]
+    fn ragged_lines_are_reported() {
+        let errors = parse_people(b"email,name\na@example.com,A,extra\n").unwrap_err();
+        assert_eq!(errors[0].line, 2);
+        assert!(errors[0].message.contains("3 fields"), "{}", errors[0].message);
+    }
+
+    #[test]
+    fn kind_is_detected_from_header() {
+        assert_eq!(ImportKind::detect(b"email,name\n").unwrap(), ImportKind::People);
+        assert_eq!(ImportKind::detect(b"key,name\n").unwrap(), ImportKind::Teams);
+        assert!(ImportKind::detect(b"foo,bar\n").is_err());
+    }
+
+    #[test]
+    fn teams_are_ordered_parents_first_and_loops_refused() {
+        let csv = "key,name,parent_key\nPAY,Payroll,FIN\nFIN,Finance,\n";
+        let ordered = order_teams(parse_teams(csv.as_bytes()).unwrap()).unwrap();
+        assert_eq!(ordered[0].team.key, "FIN");
+        let looped = "key,name,parent_key\nAA,A,BB\nBB,B,AA\n";
+        let errors = order_teams(parse_teams(looped.as_bytes()).unwrap()).unwrap_err();
+        assert_eq!(errors.len(), 2);
+    }
+}

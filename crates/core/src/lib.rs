@@ -1,0 +1,19 @@
+//! Concentric's domain: types and rules with no I/O, no async and no SQL.
+//!
+//! Everything here is deterministic and testable without a database; the store and the server
+//! call into it to validate input, decide permissions and generate the demo organisation.
+#![forbid(unsafe_code)]
+
+pub mod authz;
+pub mod demo;
+pub mod error;
+pub mod hierarchy;
+pub mod ids;
+pub mod import;
+pub mod page;
+pub mod person;
+pub mod team;
+pub mod time;
+
+pub use error::{FieldError, Invalid};
+pub use ids::{PersonId, TeamId, TokenId};
