@@ -34,6 +34,15 @@ impl RowError {
     }
 }
 
+/// What an import changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ImportReport {
+    pub kind: Option<ImportKind>,
+    pub created: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+}
+
 /// What kind of rows a file holds, told by its header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]

@@ -7,6 +7,7 @@
 pub mod authz;
 pub mod demo;
 pub mod error;
+pub mod event;
 pub mod hierarchy;
 pub mod ids;
 pub mod import;
@@ -14,6 +15,7 @@ pub mod page;
 pub mod person;
 pub mod team;
 pub mod time;
+pub mod token;
 
 pub use error::{FieldError, Invalid};
 pub use ids::{PersonId, TeamId, TokenId};

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::error::{Errors, Invalid};
-use crate::ids::PersonId;
+use crate::ids::{PersonId, TeamId};
 
 /// Default weekly capacity for a person when none is given.
 pub const DEFAULT_CAPACITY_HOURS: f64 = 40.0;
@@ -83,6 +83,20 @@ impl NewPerson {
         errors.finish()?;
         Ok(self)
     }
+}
+
+/// Filters for the people list.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PersonQuery {
+    /// Words matched against name, email and title.
+    pub q: Option<String>,
+    /// Only members of this team (team id).
+    #[param(value_type = Option<i64>)]
+    pub team: Option<TeamId>,
+    /// Include deactivated people.
+    #[serde(default)]
+    pub include_inactive: bool,
 }
 
 /// Changes to a person; absent fields stay as they are. `manager_email: null` removes the manager.

@@ -80,6 +80,17 @@ impl NewTeam {
     }
 }
 
+/// Filters for the team list.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TeamQuery {
+    /// Words matched against key, name and mission.
+    pub q: Option<String>,
+    /// Include deactivated teams.
+    #[serde(default)]
+    pub include_inactive: bool,
+}
+
 /// Changes to a team; absent fields stay. The key never changes.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

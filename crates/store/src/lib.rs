@@ -1,1 +1,120 @@
-//! placeholder
+//! Concentric's persistence: one API over SQLite (embedded default) and PostgreSQL.
+//!
+//! Each aggregate has its own module of `impl Store` methods (people, teams, accounts, events,
+//! import, demo). Writes take the acting [`Actor`] and check its permission here, next to the
+//! data, so no caller can forget. Only `db` knows which backend is live.
+#![forbid(unsafe_code)]
+
+mod accounts;
+mod db;
+mod demo;
+mod events;
+mod import;
+mod people;
+mod teams;
+
+use concentric_core::authz::{Actor, Forbidden};
+use concentric_core::import::RowError;
+use concentric_core::{FieldError, Invalid};
+
+pub use accounts::{NewSession, SessionView};
+pub use db::{redact_url, Backend, PoolOptions};
+
+use db::{args, Db};
+
+/// Everything that can go wrong in the store, split by what the caller should tell the user.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The input clashes with existing data (a taken email or team key).
+    #[error("conflict: {}", .0.message)]
+    Conflict(FieldError),
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
+    /// An import file with bad rows; nothing was written.
+    #[error("{} bad rows", .0.len())]
+    Import(Vec<RowError>),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// True when a database error is a unique-constraint violation (same test on both backends).
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// The database of one organisation, shared by every request handler and job.
+#[derive(Debug, Clone)]
+pub struct Store {
+    db: Db,
+}
+
+impl Store {
+    /// Connects to `sqlite://PATH` or `postgres://...`, picking the backend from the scheme.
+    #[tracing::instrument(skip_all, fields(url = %redact_url(url)))]
+    pub async fn connect(url: &str, opts: PoolOptions) -> Result<Self> {
+        Ok(Self { db: Db::connect(url, opts).await? })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.db.backend()
+    }
+
+    /// Applies pending migrations. Safe to run from several nodes at once on PostgreSQL
+    /// (sqlx takes an advisory lock); released migrations are never edited.
+    #[tracing::instrument(skip_all)]
+    pub async fn migrate(&self) -> Result<()> {
+        match &self.db {
+            Db::Sqlite { write, .. } => SQLITE_MIGRATIONS.run(write).await?,
+            Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Checks that the database answers, for the readiness probe.
+    pub async fn ping(&self) -> Result<()> {
+        let one: i64 = self.db.read().scalar("SELECT 1", args![]).await?;
+        debug_assert_eq!(one, 1);
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.db.close().await;
+    }
+
+    /// Reads an organisation-wide setting.
+    pub async fn meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(self.db.read().scalar_opt("SELECT value FROM meta WHERE key = $1", args![key]).await?)
+    }
+
+    /// The permissions of a signed-in person: admin flag and team roles.
+    pub async fn actor_for(&self, person: concentric_core::PersonId) -> Result<Actor> {
+        accounts::load_actor(self.db.read(), person).await
+    }
+}
+
+/// Version and description of each migration, per backend, to check the two trees stay in step.
+pub fn migration_versions() -> (Vec<(i64, String)>, Vec<(i64, String)>) {
+    let list = |m: &sqlx::migrate::Migrator| m.iter().map(|m| (m.version, m.description.to_string())).collect();
+    (list(&SQLITE_MIGRATIONS), list(&POSTGRES_MIGRATIONS))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn migration_trees_stay_in_step() {
+        let (sqlite, postgres) = super::migration_versions();
+        assert!(!sqlite.is_empty());
+        assert_eq!(sqlite, postgres, "every migration needs a twin with the same version and name");
+    }
+}

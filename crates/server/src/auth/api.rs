@@ -1,0 +1,37 @@
+//! API authentication: personal tokens sent as `Authorization: Bearer cct_...`. The API takes no
+//! cookies, so it needs no CSRF defence.
+
+use axum::extract::FromRequestParts;
+use axum::http::header;
+use axum::http::request::Parts;
+use concentric_core::authz::Actor;
+use concentric_core::person::Person;
+
+use super::secrets::digest;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The person a valid, unrevoked token belongs to. Deactivated people's tokens stop working.
+#[derive(Debug, Clone)]
+pub struct ApiUser {
+    pub person: Person,
+    pub actor: Actor,
+}
+
+impl FromRequestParts<AppState> for ApiUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .map(str::trim)
+            .ok_or_else(ApiError::unauthorized)?;
+        match state.store.authenticate_token(&digest(token)).await? {
+            Some((person, actor)) => Ok(Self { person, actor }),
+            None => Err(ApiError::unauthorized()),
+        }
+    }
+}

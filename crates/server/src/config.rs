@@ -1,0 +1,266 @@
+//! Configuration, layered: built-in defaults, then a TOML file, then `CONCENTRIC_*` environment
+//! variables, then command-line flags. Every key is declared once, in [`ConfigLayer`]; its doc
+//! comment is the flag's help, the env var's description and the example file's comment.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// One layer of settings; unset keys fall through to the layer below.
+#[derive(Debug, Clone, Default, Deserialize, clap::Args)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigLayer {
+    /// Address and port the web UI and API listen on.
+    #[arg(long, env = "CONCENTRIC_LISTEN", value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+    /// Folder for the embedded database and other local state; created when missing.
+    #[arg(long, env = "CONCENTRIC_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Database to use: sqlite://PATH or postgres://USER:PASSWORD@HOST/DB. Defaults to a SQLite file in data_dir.
+    #[arg(long, env = "CONCENTRIC_DATABASE_URL", value_name = "URL")]
+    pub database_url: Option<String>,
+    /// Most connections each node keeps to the database.
+    #[arg(long, env = "CONCENTRIC_DATABASE_MAX_CONNECTIONS", value_name = "N")]
+    pub database_max_connections: Option<u32>,
+    /// URL people use to reach Concentric; an https:// URL makes cookies Secure.
+    #[arg(long, env = "CONCENTRIC_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+    /// Log format: text (for people) or json (for log collectors).
+    #[arg(long, env = "CONCENTRIC_LOG_FORMAT", value_name = "FORMAT")]
+    pub log_format: Option<LogFormat>,
+    /// Log filter, e.g. info or concentric_server=debug,info. RUST_LOG wins when set.
+    #[arg(long, env = "CONCENTRIC_LOG_LEVEL", value_name = "FILTER")]
+    pub log_level: Option<String>,
+    /// Address for Prometheus /metrics, kept off the public listener; "off" disables it.
+    #[arg(long, env = "CONCENTRIC_METRICS_LISTEN", value_name = "ADDR|off")]
+    pub metrics_listen: Option<String>,
+    /// Hours a web session lasts without use.
+    #[arg(long, env = "CONCENTRIC_SESSION_HOURS", value_name = "HOURS")]
+    pub session_hours: Option<u32>,
+    /// Failed sign-ins allowed per account within login_window_minutes before sign-in is paused.
+    #[arg(long, env = "CONCENTRIC_LOGIN_MAX_FAILURES_PER_ACCOUNT", value_name = "N")]
+    pub login_max_failures_per_account: Option<u32>,
+    /// Failed sign-ins allowed per client address within login_window_minutes.
+    #[arg(long, env = "CONCENTRIC_LOGIN_MAX_FAILURES_PER_IP", value_name = "N")]
+    pub login_max_failures_per_ip: Option<u32>,
+    /// Window over which failed sign-ins are counted, in minutes.
+    #[arg(long, env = "CONCENTRIC_LOGIN_WINDOW_MINUTES", value_name = "MINUTES")]
+    pub login_window_minutes: Option<u32>,
+    /// Trust the X-Forwarded-For header for the client address (only behind your own proxy).
+    #[arg(long, env = "CONCENTRIC_TRUST_FORWARDED_FOR", value_name = "BOOL")]
+    pub trust_forwarded_for: Option<bool>,
+    /// Largest upload accepted (CSV imports, later attachments), in megabytes.
+    #[arg(long, env = "CONCENTRIC_MAX_UPLOAD_MB", value_name = "MB")]
+    pub max_upload_mb: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The settings in force, every key resolved.
+#[derive(Clone, Serialize)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub database_max_connections: u32,
+    pub public_url: String,
+    pub log_format: LogFormat,
+    pub log_level: String,
+    pub metrics_listen: String,
+    pub session_hours: u32,
+    pub login_max_failures_per_account: u32,
+    pub login_max_failures_per_ip: u32,
+    pub login_window_minutes: u32,
+    pub trust_forwarded_for: bool,
+    pub max_upload_mb: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let listen = SocketAddr::from(([127, 0, 0, 1], 8080));
+        Self {
+            listen,
+            data_dir: PathBuf::from("./concentric-data"),
+            database_url: String::new(),
+            database_max_connections: 10,
+            public_url: format!("http://{listen}"),
+            log_format: LogFormat::Text,
+            log_level: "info".into(),
+            metrics_listen: "127.0.0.1:9464".into(),
+            session_hours: 12,
+            login_max_failures_per_account: 5,
+            login_max_failures_per_ip: 50,
+            login_window_minutes: 15,
+            trust_forwarded_for: false,
+            max_upload_mb: 20,
+        }
+    }
+}
+
+impl std::fmt::Debug for Config {
+    /// Like the derived form, with the database password hidden.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &concentric_store::redact_url(&self.database_url))
+            .field("database_max_connections", &self.database_max_connections)
+            .field("public_url", &self.public_url)
+            .field("log_format", &self.log_format)
+            .field("log_level", &self.log_level)
+            .field("metrics_listen", &self.metrics_listen)
+            .field("session_hours", &self.session_hours)
+            .field("login_max_failures_per_account", &self.login_max_failures_per_account)
+            .field("login_max_failures_per_ip", &self.login_max_failures_per_ip)
+            .field("login_window_minutes", &self.login_window_minutes)
+            .field("trust_forwarded_for", &self.trust_forwarded_for)
+            .field("max_upload_mb", &self.max_upload_mb)
+            .finish()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the config file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("the config file {path} is not valid: {source}")]
+    Parse { path: PathBuf, source: Box<toml::de::Error> },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl Config {
+    /// Resolves defaults → file → env and flags (clap has already put flags over env).
+    pub fn load(file: Option<&Path>, cli: ConfigLayer) -> Result<Self, ConfigError> {
+        let file_layer = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+                toml::from_str(&text)
+                    .map_err(|source| ConfigError::Parse { path: path.to_owned(), source: Box::new(source) })?
+            }
+            None => ConfigLayer::default(),
+        };
+        Self::default().apply(file_layer).apply(cli).finish()
+    }
+
+    fn apply(mut self, l: ConfigLayer) -> Self {
+        macro_rules! take {
+            ($($key:ident),*) => { $( if let Some(v) = l.$key { self.$key = v; } )* };
+        }
+        take!(listen, data_dir, database_url, database_max_connections, public_url, log_format, log_level,
+            metrics_listen, session_hours, login_max_failures_per_account, login_max_failures_per_ip,
+            login_window_minutes, trust_forwarded_for, max_upload_mb);
+        self
+    }
+
+    /// Fills computed defaults and checks values that types alone cannot.
+    fn finish(mut self) -> Result<Self, ConfigError> {
+        if self.database_url.is_empty() {
+            self.database_url = format!("sqlite://{}", self.data_dir.join("concentric.db").display());
+        }
+        if self.public_url == Self::default().public_url {
+            self.public_url = format!("http://{}", self.listen);
+        }
+        self.public_url = self.public_url.trim_end_matches('/').to_owned();
+        if !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://")) {
+            return Err(ConfigError::Invalid(format!("public_url must start with http:// or https://, not `{}`", self.public_url)));
+        }
+        if self.metrics_listen != "off" && self.metrics_listen.parse::<SocketAddr>().is_err() {
+            return Err(ConfigError::Invalid(format!("metrics_listen must be ADDR:PORT or off, not `{}`", self.metrics_listen)));
+        }
+        if self.session_hours == 0 || self.login_window_minutes == 0 || self.max_upload_mb == 0 {
+            return Err(ConfigError::Invalid("session_hours, login_window_minutes and max_upload_mb must be above 0".into()));
+        }
+        Ok(self)
+    }
+
+    /// Cookies get the Secure flag when Concentric is reached over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listen.parse().ok()
+    }
+
+    /// A commented example file with every key at its default, for `concentric config default`.
+    pub fn example_toml() -> String {
+        use clap::CommandFactory;
+        #[derive(clap::Parser)]
+        struct Keys {
+            #[command(flatten)]
+            layer: ConfigLayer,
+        }
+        let defaults = toml::Table::try_from(Self::default()).unwrap_or_default();
+        let mut out = String::from(
+            "# Concentric configuration. Every key is optional; shown here at its default.\n\
+             # Precedence: defaults < this file < CONCENTRIC_* environment variables < command-line flags.\n",
+        );
+        for arg in Keys::command().get_arguments() {
+            let key = arg.get_id().as_str();
+            let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
+            let env = arg.get_env().map(|e| e.to_string_lossy().into_owned()).unwrap_or_default();
+            out.push_str(&format!("\n# {help}\n# Environment: {env}\n"));
+            match defaults.get(key) {
+                Some(toml::Value::String(s)) if s.is_empty() => out.push_str(&format!("# {key} = \"\"\n")),
+                Some(value) => out.push_str(&format!("# {key} = {value}\n")),
+                None => out.push_str(&format!("# {key} =\n")),
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layers_apply_in_order() {
+        let dir = std::env::temp_dir().join(format!("concentric-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("c.toml");
+        std::fs::write(&file, "listen = \"0.0.0.0:9000\"\nsession_hours = 4\n").unwrap();
+        let cli = ConfigLayer { session_hours: Some(2), ..Default::default() };
+        let c = Config::load(Some(&file), cli).unwrap();
+        assert_eq!(c.listen.port(), 9000, "file over default");
+        assert_eq!(c.session_hours, 2, "flag over file");
+        assert_eq!(c.database_url, "sqlite://./concentric-data/concentric.db");
+        assert_eq!(c.public_url, "http://0.0.0.0:9000");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_refused() {
+        let dir = std::env::temp_dir().join(format!("concentric-config-bad-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("c.toml");
+        std::fs::write(&file, "lissen = \"0.0.0.0:9000\"\n").unwrap();
+        assert!(matches!(Config::load(Some(&file), ConfigLayer::default()), Err(ConfigError::Parse { .. })));
+        let bad = ConfigLayer { metrics_listen: Some("everywhere".into()), ..Default::default() };
+        assert!(matches!(Config::load(None, bad), Err(ConfigError::Invalid(_))));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn debug_hides_the_database_password() {
+        let cli = ConfigLayer { database_url: Some("postgres://app:hunter22@db/c".into()), ..Default::default() };
+        let shown = format!("{:?}", Config::load(None, cli).unwrap());
+        assert!(!shown.contains("hunter22"), "{shown}");
+    }
+
+    #[test]
+    fn example_lists_every_key_with_its_env_var() {
+        let example = Config::example_toml();
+        assert!(example.contains("# listen = \"127.0.0.1:8080\""), "{example}");
+        assert!(example.contains("CONCENTRIC_DATABASE_URL"));
+        assert!(example.contains("# session_hours = 12"));
+    }
+}

@@ -1,0 +1,156 @@
+//! The two faces of an error: `application/problem+json` (RFC 9457) for the API and a page for
+//! the web UI. Internal errors are logged with their detail and shown without it.
+
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use concentric_core::import::RowError;
+use concentric_core::FieldError;
+use concentric_store::StoreError;
+use serde::Serialize;
+
+/// An API error body. `code` is stable and meant for programs; `detail` is for people.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of problem.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Stable snake_case code: `validation_failed`, `not_found`, `forbidden`, `conflict`, ...
+    pub code: &'static str,
+    /// Per-field problems, when the input was at fault.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+    /// Per-line problems of an import file.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rows: Vec<RowError>,
+}
+
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    detail: String,
+    errors: Vec<FieldError>,
+    rows: Vec<RowError>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+        Self { status, code, detail: detail.into(), errors: Vec::new(), rows: Vec::new() }
+    }
+
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_request", detail)
+    }
+
+    pub fn unauthorized() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "send a personal API token as `Authorization: Bearer <token>`; create one under Account → API tokens",
+        )
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
+    }
+
+    pub fn internal(e: &dyn std::fmt::Display) -> Self {
+        tracing::error!(error = %e, "internal error");
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side; it has been logged")
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(what) => Self::not_found(what),
+            StoreError::Forbidden(f) => Self::new(StatusCode::FORBIDDEN, "forbidden", f.to_string()),
+            StoreError::Invalid(inv) => Self {
+                errors: inv.0,
+                ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "some fields are not valid")
+            },
+            StoreError::Conflict(field) => Self {
+                detail: field.message.clone(),
+                errors: vec![field],
+                ..Self::new(StatusCode::CONFLICT, "conflict", "")
+            },
+            StoreError::Import(rows) => Self {
+                detail: format!("{} problem(s) in the file; nothing was imported", rows.len()),
+                rows,
+                ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "import_rejected", "")
+            },
+            other => Self::internal(&other),
+        }
+    }
+}
+
+impl From<concentric_core::Invalid> for ApiError {
+    fn from(e: concentric_core::Invalid) -> Self {
+        StoreError::Invalid(e).into()
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let title = self.status.canonical_reason().unwrap_or("Error").to_owned();
+        let body = Problem {
+            kind: format!("urn:concentric:problem:{}", self.code),
+            title,
+            status: self.status.as_u16(),
+            detail: self.detail,
+            code: self.code,
+            errors: self.errors,
+            rows: self.rows,
+        };
+        let mut response = (self.status, axum::Json(body)).into_response();
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/problem+json"));
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+/// An error page in the web UI.
+#[derive(Debug)]
+pub enum WebError {
+    NotFound,
+    Forbidden(String),
+    Internal,
+}
+
+impl From<StoreError> for WebError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(_) => Self::NotFound,
+            StoreError::Forbidden(f) => Self::Forbidden(f.to_string()),
+            other => {
+                tracing::error!(error = %other, "internal error");
+                Self::Internal
+            }
+        }
+    }
+}
+
+impl From<askama::Error> for WebError {
+    fn from(e: askama::Error) -> Self {
+        tracing::error!(error = %e, "template error");
+        Self::Internal
+    }
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let (status, title, message) = match self {
+            Self::NotFound => (StatusCode::NOT_FOUND, "Not found", "There is nothing at this address. It may have moved, or the link is mistyped.".to_owned()),
+            Self::Forbidden(m) => (StatusCode::FORBIDDEN, "Not allowed", format!("Sorry, {m}. Ask an admin or the team's lead if you need this.")),
+            Self::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Something went wrong on our side. It has been logged; please try again in a moment.".to_owned()),
+        };
+        crate::web::error_page(status, title, &message)
+    }
+}

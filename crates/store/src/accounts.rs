@@ -1,0 +1,322 @@
+//! Sign-in state: password hashes, server-side sessions, personal API tokens and the login
+//! failure record behind rate limiting. All of it lives in the database so several app nodes
+//! share it. Secrets arrive here already hashed; the store never sees a raw token.
+
+use concentric_core::authz::{Actor, Forbidden};
+use concentric_core::page::{Page, PageRequest};
+use concentric_core::person::Person;
+use concentric_core::team::MemberRole;
+use concentric_core::time::Millis;
+use concentric_core::token::ApiToken;
+use concentric_core::{Invalid, PersonId, TeamId, TokenId};
+use serde_json::json;
+
+use crate::db::{args, Exec};
+use crate::events::record;
+use crate::people::{person_by_id, PersonRow, PERSON_COLUMNS};
+use crate::{Result, Store, StoreError};
+
+/// A new session to store.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub token_hash: String,
+    pub person: PersonId,
+    pub csrf_token: String,
+    pub expires_at: Millis,
+}
+
+/// A live session: who is signed in, what they may do, and the CSRF token for their forms.
+#[derive(Debug, Clone)]
+pub struct SessionView {
+    pub person: Person,
+    pub actor: Actor,
+    pub csrf_token: String,
+    pub expires_at: Millis,
+}
+
+#[derive(sqlx::FromRow)]
+struct TokenRow {
+    id: i64,
+    name: String,
+    prefix: String,
+    created_at: i64,
+    last_used_at: Option<i64>,
+    revoked_at: Option<i64>,
+}
+
+impl From<TokenRow> for ApiToken {
+    fn from(r: TokenRow) -> Self {
+        ApiToken {
+            id: TokenId(r.id),
+            name: r.name,
+            prefix: r.prefix,
+            created_at: Millis(r.created_at).to_utc(),
+            last_used_at: r.last_used_at.map(|t| Millis(t).to_utc()),
+            revoked_at: r.revoked_at.map(|t| Millis(t).to_utc()),
+        }
+    }
+}
+
+pub(crate) async fn load_actor(exec: Exec<'_>, person: PersonId) -> Result<Actor> {
+    // Flag and roles in one query keep authentication at a single round trip per request.
+    let rows: Vec<ActorRow> = exec
+        .all(
+            "SELECT p.is_admin, tm.team_id, tm.role FROM people p \
+             LEFT JOIN team_members tm ON tm.person_id = p.id WHERE p.id = $1 AND p.active",
+            args![person],
+        )
+        .await?;
+    let is_admin = rows.first().ok_or(StoreError::NotFound("person"))?.is_admin;
+    let teams = rows
+        .into_iter()
+        .filter_map(|r| Some((TeamId(r.team_id?), MemberRole::parse(&r.role?)?)))
+        .collect();
+    Ok(Actor { person_id: Some(person), is_admin, teams })
+}
+
+#[derive(sqlx::FromRow)]
+struct ActorRow {
+    is_admin: bool,
+    team_id: Option<i64>,
+    role: Option<String>,
+}
+
+impl Store {
+    /// Whether any active admin exists; when none does, the one-time setup page is open.
+    pub async fn admin_exists(&self) -> Result<bool> {
+        let n: i64 = self.db.read().scalar("SELECT COUNT(*) FROM people WHERE is_admin AND active", args![]).await?;
+        Ok(n > 0)
+    }
+
+    /// The active person with this email and their password hash, for signing in.
+    pub async fn credentials(&self, email: &str) -> Result<Option<(PersonId, String)>> {
+        let row: Option<(i64, String)> = self
+            .db
+            .read()
+            .optional::<CredRow>(
+                "SELECT p.id, c.password_hash FROM people p JOIN credentials c ON c.person_id = p.id \
+                 WHERE p.email = $1 AND p.active",
+                args![email.trim().to_lowercase()],
+            )
+            .await?
+            .map(|r| (r.id, r.password_hash));
+        Ok(row.map(|(id, hash)| (PersonId(id), hash)))
+    }
+
+    /// Sets a person's password hash. People change their own; admins anyone's.
+    /// Every other session of that person ends, so a changed password locks out whoever had the old one.
+    pub async fn set_password_hash(&self, actor: &Actor, person: PersonId, hash: &str, keep_session: Option<&str>) -> Result<()> {
+        if !(actor.is_admin || actor.is_person(person)) {
+            return Err(Forbidden("change this person's password").into());
+        }
+        let mut tx = self.db.begin().await?;
+        person_by_id(tx.exec(), person).await?;
+        tx.exec()
+            .execute(
+                "INSERT INTO credentials (person_id, password_hash, updated_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (person_id) DO UPDATE SET password_hash = excluded.password_hash, updated_at = excluded.updated_at",
+                args![person, hash, Millis::now().0],
+            )
+            .await?;
+        tx.exec()
+            .execute(
+                "DELETE FROM sessions WHERE person_id = $1 AND token_hash <> $2",
+                args![person, keep_session.unwrap_or("")],
+            )
+            .await?;
+        record(&mut tx, actor, "person", person.0, "password_set", json!({})).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn create_session(&self, s: &NewSession) -> Result<()> {
+        let now = Millis::now().0;
+        self.db
+            .write()
+            .execute(
+                "INSERT INTO sessions (token_hash, person_id, csrf_token, created_at, expires_at, last_seen_at) \
+                 VALUES ($1, $2, $3, $4, $5, $4)",
+                args![&s.token_hash, s.person, &s.csrf_token, now, s.expires_at.0],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// The live session with this token hash, if it has not expired and its person is active.
+    pub async fn session(&self, token_hash: &str) -> Result<Option<SessionView>> {
+        let row: Option<SessionRow> = self
+            .db
+            .read()
+            .optional(
+                "SELECT person_id, csrf_token, expires_at FROM sessions s JOIN people p ON p.id = s.person_id \
+                 WHERE s.token_hash = $1 AND s.expires_at > $2 AND p.active",
+                args![token_hash, Millis::now().0],
+            )
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let person = PersonId(row.person_id);
+        Ok(Some(SessionView {
+            person: self.person(person).await?,
+            actor: self.actor_for(person).await?,
+            csrf_token: row.csrf_token,
+            expires_at: Millis(row.expires_at),
+        }))
+    }
+
+    /// Moves a session's expiry forward (sliding sessions); called sparingly, not on every hit.
+    pub async fn extend_session(&self, token_hash: &str, expires_at: Millis) -> Result<()> {
+        self.db
+            .write()
+            .execute(
+                "UPDATE sessions SET expires_at = $1, last_seen_at = $2 WHERE token_hash = $3",
+                args![expires_at.0, Millis::now().0, token_hash],
+            )
+            .await?;
+        Ok(())
+    }
+
+    pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        self.db.write().execute("DELETE FROM sessions WHERE token_hash = $1", args![token_hash]).await?;
+        Ok(())
+    }
+
+    /// Removes expired sessions and old login failures.
+    pub async fn prune_auth_state(&self, failures_before: Millis) -> Result<u64> {
+        let now = Millis::now().0;
+        let a = self.db.write().execute("DELETE FROM sessions WHERE expires_at <= $1", args![now]).await?;
+        let b = self.db.write().execute("DELETE FROM login_failures WHERE at < $1", args![failures_before.0]).await?;
+        Ok(a + b)
+    }
+
+    pub async fn record_login_failure(&self, email: &str, ip: &str) -> Result<()> {
+        self.db
+            .write()
+            .execute(
+                "INSERT INTO login_failures (email, ip, at) VALUES ($1, $2, $3)",
+                args![email.trim().to_lowercase(), ip, Millis::now().0],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Failed sign-ins since `since`, for this account and for this address.
+    pub async fn login_failures_since(&self, email: &str, ip: &str, since: Millis) -> Result<(i64, i64)> {
+        let by_email: i64 = self
+            .db
+            .read()
+            .scalar(
+                "SELECT COUNT(*) FROM login_failures WHERE email = $1 AND at >= $2",
+                args![email.trim().to_lowercase(), since.0],
+            )
+            .await?;
+        let by_ip: i64 =
+            self.db.read().scalar("SELECT COUNT(*) FROM login_failures WHERE ip = $1 AND at >= $2", args![ip, since.0]).await?;
+        Ok((by_email, by_ip))
+    }
+
+    /// Forgets an account's failures after a successful sign-in.
+    pub async fn clear_login_failures(&self, email: &str) -> Result<()> {
+        self.db
+            .write()
+            .execute("DELETE FROM login_failures WHERE email = $1", args![email.trim().to_lowercase()])
+            .await?;
+        Ok(())
+    }
+
+    /// Stores a new token for the actor. The caller shows the secret once and keeps only its hash here.
+    pub async fn create_token(&self, actor: &Actor, name: &str, token_hash: &str, prefix: &str) -> Result<ApiToken> {
+        let Some(person) = actor.person_id else { return Err(Forbidden("create API tokens without a person").into()) };
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(Invalid::one("name", "give the token a name of 1-100 characters, e.g. \"reporting script\"").into());
+        }
+        let mut tx = self.db.begin().await?;
+        let row: TokenRow = tx
+            .exec()
+            .optional(
+                "INSERT INTO api_tokens (person_id, name, token_hash, prefix, created_at) VALUES ($1, $2, $3, $4, $5) \
+                 RETURNING id, name, prefix, created_at, last_used_at, revoked_at",
+                args![person, name, token_hash, prefix, Millis::now().0],
+            )
+            .await?
+            .ok_or(StoreError::NotFound("token"))?;
+        record(&mut tx, actor, "token", row.id, "created", json!({ "name": name })).await?;
+        tx.commit().await?;
+        Ok(row.into())
+    }
+
+    /// The actor's own tokens, newest first.
+    pub async fn list_tokens(&self, actor: &Actor, page: PageRequest) -> Result<Page<ApiToken>> {
+        let total: i64 =
+            self.db.read().scalar("SELECT COUNT(*) FROM api_tokens WHERE person_id = $1", args![actor.person_id]).await?;
+        let rows: Vec<TokenRow> = self
+            .db
+            .read()
+            .all(
+                "SELECT id, name, prefix, created_at, last_used_at, revoked_at FROM api_tokens \
+                 WHERE person_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3",
+                args![actor.person_id, page.limit(), page.offset()],
+            )
+            .await?;
+        Ok(Page::new(rows.into_iter().map(ApiToken::from).collect(), u64::try_from(total).unwrap_or(0), page))
+    }
+
+    /// Revokes one of the actor's tokens (admins may revoke anyone's).
+    pub async fn revoke_token(&self, actor: &Actor, id: TokenId) -> Result<()> {
+        let mut tx = self.db.begin().await?;
+        let owner: Option<i64> =
+            tx.exec().scalar_opt("SELECT person_id FROM api_tokens WHERE id = $1", args![id]).await?;
+        // A token that is not yours looks the same as one that does not exist.
+        match owner {
+            Some(owner) if actor.is_admin || actor.is_person(PersonId(owner)) => {}
+            _ => return Err(StoreError::NotFound("token")),
+        }
+        tx.exec()
+            .execute("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL", args![Millis::now().0, id])
+            .await?;
+        record(&mut tx, actor, "token", id.0, "revoked", json!({})).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The active person a live token belongs to, with their permissions. Marks the token used.
+    pub async fn authenticate_token(&self, token_hash: &str) -> Result<Option<(Person, Actor)>> {
+        let row: Option<PersonRow> = self
+            .db
+            .read()
+            .optional(
+                &format!(
+                    "SELECT {PERSON_COLUMNS} FROM api_tokens k JOIN people p ON p.id = k.person_id \
+                     LEFT JOIN people m ON m.id = p.manager_id \
+                     WHERE k.token_hash = $1 AND k.revoked_at IS NULL AND p.active"
+                ),
+                args![token_hash],
+            )
+            .await?;
+        let Some(person) = row.map(Person::from) else { return Ok(None) };
+        let now = Millis::now().0;
+        // Recording use at minute granularity keeps a busy script from turning every read into a write.
+        self.db
+            .write()
+            .execute(
+                "UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2 AND (last_used_at IS NULL OR last_used_at < $3)",
+                args![now, token_hash, now - 60_000],
+            )
+            .await?;
+        let actor = self.actor_for(person.id).await?;
+        Ok(Some((person, actor)))
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct CredRow {
+    id: i64,
+    password_hash: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    person_id: i64,
+    csrf_token: String,
+    expires_at: i64,
+}
