@@ -1,1 +1,259 @@
-fn main() {}
+//! `concentric`: the one binary that serves, migrates, loads the demo, imports and manages users.
+#![forbid(unsafe_code)]
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand};
+use concentric_core::authz::Actor;
+use concentric_core::import::ImportKind;
+use concentric_core::person::{check_password, NewPerson};
+use concentric_server::auth::secrets::{hash_password, random_secret};
+use concentric_server::config::{ConfigLayer, LogFormat};
+use concentric_server::{AppState, Config};
+use concentric_store::{redact_url, PoolOptions, Store, StoreError};
+
+/// Concentric: internal service management for teams that serve each other.
+///
+/// Settings come from built-in defaults, then --config FILE, then CONCENTRIC_* environment
+/// variables, then flags. `concentric config default` prints every setting with its default.
+#[derive(Debug, Parser)]
+#[command(name = "concentric", version, propagate_version = true, max_term_width = 100)]
+struct Cli {
+    /// TOML configuration file.
+    #[arg(long, global = true, env = "CONCENTRIC_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(flatten)]
+    settings: ConfigLayer,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the web UI and API (migrates the database first).
+    Serve {
+        /// Load the demo organisation if it is not loaded yet.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Load the demo organisation (once; later runs change nothing).
+    Demo,
+    /// Import people or teams from a CSV file (see README for the columns).
+    Import {
+        /// The CSV file.
+        file: PathBuf,
+        /// What the file holds; detected from the header when omitted.
+        #[arg(long, value_enum)]
+        kind: Option<Kind>,
+    },
+    /// Manage sign-in accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Show configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Kind {
+    People,
+    Teams,
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create a person who can sign in (or give an existing person a password).
+    Create {
+        #[arg(long)]
+        email: String,
+        /// Full name; required for a new person.
+        #[arg(long)]
+        name: Option<String>,
+        /// Make the person an admin.
+        #[arg(long)]
+        admin: bool,
+        /// IANA time zone of a new person.
+        #[arg(long, default_value = "UTC")]
+        time_zone: String,
+        /// Read the password from this environment variable instead of generating one.
+        #[arg(long, value_name = "VAR")]
+        password_env: Option<String>,
+    },
+    /// Set a new password for a person (generated and printed unless --password-env is given).
+    SetPassword {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_name = "VAR")]
+        password_env: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Print a commented example configuration file with every key at its default.
+    Default,
+    /// Print the settings in force (the database password hidden).
+    Show,
+}
+
+fn init_logging(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&config.log_level));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match config.log_format {
+        LogFormat::Json => builder.json().flatten_event(true).init(),
+        LogFormat::Text => builder.with_ansi(std::io::stderr().is_terminal()).init(),
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let config = Config::load(cli.config.as_deref(), cli.settings)?;
+    match cli.command {
+        Command::Config(ConfigCommand::Default) => {
+            print!("{}", Config::example_toml());
+            return Ok(());
+        }
+        Command::Config(ConfigCommand::Show) => {
+            println!("{config:#?}");
+            return Ok(());
+        }
+        _ => {}
+    }
+    init_logging(&config);
+    let store = open_store(&config).await?;
+    let result = run(cli.command, &store, config).await;
+    store.close().await;
+    result
+}
+
+async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    if config.database_url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("cannot create the data folder {}", config.data_dir.display()))?;
+    }
+    let opts = PoolOptions { max_connections: config.database_max_connections, ..PoolOptions::default() };
+    let store = Store::connect(&config.database_url, opts)
+        .await
+        .with_context(|| format!("cannot open the database {}", redact_url(&config.database_url)))?;
+    store.migrate().await.context("cannot migrate the database")?;
+    Ok(store)
+}
+
+async fn run(command: Command, store: &Store, config: Config) -> anyhow::Result<()> {
+    match command {
+        Command::Serve { demo } => {
+            if demo {
+                load_demo(store).await?;
+            }
+            if !store.admin_exists().await? {
+                tracing::info!("no admin yet: open {}/setup to create one, or run `concentric user create --admin`", config.public_url);
+            }
+            concentric_server::serve(AppState::new(store.clone(), config)).await
+        }
+        Command::Migrate => {
+            tracing::info!(database = %redact_url(&config.database_url), "migrations applied");
+            Ok(())
+        }
+        Command::Demo => load_demo(store).await,
+        Command::Import { file, kind } => import(store, &file, kind).await,
+        Command::User(cmd) => user(store, cmd).await,
+        Command::Config(_) => Ok(()),
+    }
+}
+
+async fn load_demo(store: &Store) -> anyhow::Result<()> {
+    let org = concentric_core::demo::organisation();
+    let hash = hash_password(concentric_core::demo::DEMO_PASSWORD.to_owned()).await?;
+    let hashes: Vec<(String, String)> = org.accounts.iter().map(|a| (a.email.clone(), hash.clone())).collect();
+    if store.load_demo(&org, &hashes).await? {
+        tracing::info!(teams = org.teams.len(), people = org.people.len(), "demo organisation loaded");
+    } else {
+        tracing::info!("demo organisation already loaded");
+    }
+    for a in &org.accounts {
+        tracing::info!("demo sign-in: {} / {} ({})", a.email, concentric_core::demo::DEMO_PASSWORD, a.role);
+    }
+    Ok(())
+}
+
+async fn import(store: &Store, file: &std::path::Path, kind: Option<Kind>) -> anyhow::Result<()> {
+    let data = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let kind = match kind {
+        Some(Kind::People) => ImportKind::People,
+        Some(Kind::Teams) => ImportKind::Teams,
+        None => ImportKind::detect(&data).map_err(|e| anyhow::anyhow!("line {}: {}", e.line, e.message))?,
+    };
+    match concentric_server::import::run(store, &Actor::system(), kind, &data).await {
+        Ok(report) => {
+            println!("{:?}: {} created, {} updated, {} unchanged", kind, report.created, report.updated, report.unchanged);
+            Ok(())
+        }
+        Err(StoreError::Import(rows)) => {
+            for r in &rows {
+                eprintln!("{}:{}: {}", file.display(), r.line, r.message);
+            }
+            bail!("{} problem(s) in {}; nothing was imported", rows.len(), file.display())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A password from the named environment variable, or a generated one to print.
+fn password_from(var: Option<&str>) -> anyhow::Result<(String, bool)> {
+    match var {
+        Some(var) => {
+            let pw = std::env::var(var).with_context(|| format!("the environment variable {var} is not set"))?;
+            check_password(&pw)?;
+            Ok((pw, false))
+        }
+        None => Ok((random_secret().chars().take(20).collect(), true)),
+    }
+}
+
+async fn user(store: &Store, cmd: UserCommand) -> anyhow::Result<()> {
+    let system = Actor::system();
+    let (email, var, new) = match cmd {
+        UserCommand::Create { email, name, admin, time_zone, password_env } => (email, password_env, Some((name, admin, time_zone))),
+        UserCommand::SetPassword { email, password_env } => (email, password_env, None),
+    };
+    let person = match (store.person_by_email(&email).await, new) {
+        (Ok(p), Some((_, admin, _))) => {
+            if admin && !p.is_admin {
+                let patch = concentric_core::person::PersonPatch { is_admin: Some(true), ..Default::default() };
+                store.update_person(&system, p.id, patch).await?
+            } else {
+                p
+            }
+        }
+        (Err(StoreError::NotFound(_)), Some((name, admin, time_zone))) => {
+            let Some(name) = name else { bail!("{email} is not in the directory yet: give --name to create them") };
+            let new = NewPerson {
+                email: email.clone(),
+                name,
+                title: String::new(),
+                manager_email: None,
+                time_zone,
+                weekly_capacity_hours: concentric_core::person::DEFAULT_CAPACITY_HOURS,
+                is_admin: admin,
+            };
+            store.create_person(&system, new).await?
+        }
+        (Ok(p), None) => p,
+        (Err(e), _) => return Err(e.into()),
+    };
+    let (password, generated) = password_from(var.as_deref())?;
+    store.set_password_hash(&system, person.id, &hash_password(password.clone()).await?, None).await?;
+    let role = if person.is_admin { "admin" } else { "person" };
+    if generated {
+        println!("{role} {} can sign in with the password: {password}", person.email);
+    } else {
+        println!("{role} {} can sign in with the given password", person.email);
+    }
+    Ok(())
+}

@@ -2,7 +2,8 @@
 
 use std::net::SocketAddr;
 
-use axum::extract::ConnectInfo;
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue};
 use concentric_core::time::Millis;
 
@@ -20,14 +21,26 @@ pub enum LoginOutcome {
     RateLimited { minutes: u32 },
 }
 
+/// The TCP peer's address when the server runs on a socket (absent in in-process tests).
+#[derive(Debug, Clone, Copy)]
+pub struct PeerAddr(pub Option<SocketAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for PeerAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0)))
+    }
+}
+
 /// The client's address: the peer, or the first X-Forwarded-For hop when configured to trust it.
-pub fn client_ip(headers: &HeaderMap, peer: Option<&ConnectInfo<SocketAddr>>, trust_forwarded_for: bool) -> String {
+pub fn client_ip(headers: &HeaderMap, peer: PeerAddr, trust_forwarded_for: bool) -> String {
     if trust_forwarded_for {
         if let Some(first) = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next()) {
             return first.trim().to_owned();
         }
     }
-    peer.map_or_else(|| "unknown".to_owned(), |ConnectInfo(addr)| addr.ip().to_string())
+    peer.0.map_or_else(|| "unknown".to_owned(), |addr| addr.ip().to_string())
 }
 
 pub async fn sign_in(state: &AppState, email: &str, password: &str, ip: &str) -> Result<LoginOutcome, WebError> {

@@ -1,0 +1,51 @@
+//! `/api/v1/import`: a CSV file of people or teams as the request body.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::routing::post;
+use axum::{Json, Router};
+use concentric_core::import::{ImportKind, ImportReport};
+use serde::Deserialize;
+
+use super::ApiQuery;
+use crate::auth::ApiUser;
+use crate::error::{ApiError, Problem};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/v1/import", post(import_csv))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ImportParams {
+    /// `people` or `teams`; told from the header when absent.
+    #[param(value_type = Option<String>)]
+    kind: Option<ImportKindParam>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum ImportKindParam {
+    People,
+    Teams,
+}
+
+/// Import people or teams from CSV (admins). Every row is checked first; any bad row means
+/// nothing is imported and the response lists each bad row with its line number.
+#[utoipa::path(post, path = "/api/v1/import", tag = "import", params(ImportParams),
+    request_body(content = String, content_type = "text/csv"),
+    responses((status = 200, body = ImportReport), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn import_csv(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiQuery(params): ApiQuery<ImportParams>,
+    body: Bytes,
+) -> Result<Json<ImportReport>, ApiError> {
+    let kind = match params.kind {
+        Some(ImportKindParam::People) => ImportKind::People,
+        Some(ImportKindParam::Teams) => ImportKind::Teams,
+        None => ImportKind::detect(&body).map_err(|e| concentric_store::StoreError::Import(vec![e]))?,
+    };
+    Ok(Json(crate::import::run(&state.store, &user.actor, kind, &body).await?))
+}

@@ -1,0 +1,82 @@
+//! The JSON API under `/api/v1`: thin handlers over the store, documented with OpenAPI.
+//! Authentication is by personal API token; errors are `application/problem+json`.
+
+mod extract;
+mod import;
+mod people;
+mod teams;
+mod tokens;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use axum::{Json, Router};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub use extract::{ApiJson, ApiPath, ApiQuery};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Concentric API",
+        description = "Internal service management: the organisation directory, teams and (soon) the services and requests between them.\n\n\
+            Authenticate with a personal API token (Account → API tokens): `Authorization: Bearer cct_...`.\n\n\
+            Lists take `limit` (1-200, default 50) and `offset`, and return `items`, `total` and `next_offset` (absent on the last page).\n\n\
+            Errors are `application/problem+json` (RFC 9457) with a stable `code` and, for bad input, per-field `errors`."
+    ),
+    paths(
+        people::me, people::list_people, people::create_person, people::get_person, people::update_person,
+        people::deactivate_person, people::reactivate_person, people::person_events,
+        teams::list_teams, teams::create_team, teams::get_team, teams::update_team, teams::deactivate_team,
+        teams::reactivate_team, teams::set_member, teams::remove_member, teams::team_events,
+        tokens::list_tokens, tokens::create_token, tokens::revoke_token,
+        import::import_csv,
+    ),
+    components(schemas(crate::error::Problem)),
+    modifiers(&TokenAuth),
+    tags(
+        (name = "people", description = "Employees: the directory, managers, time zones, capacity"),
+        (name = "teams", description = "Teams: hierarchy, showcase, leads and members"),
+        (name = "tokens", description = "Personal API tokens"),
+        (name = "import", description = "CSV import of people and teams"),
+    )
+)]
+#[derive(Debug)]
+pub struct ApiDoc;
+
+struct TokenAuth;
+
+impl Modify for TokenAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("cct_...").build()),
+        );
+        openapi.security = Some(vec![utoipa::openapi::security::SecurityRequirement::new("token", Vec::<String>::new())]);
+    }
+}
+
+async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("API route")
+}
+
+pub fn router(state: &AppState) -> Router<AppState> {
+    let upload_limit = state.config.max_upload_mb as usize * 1024 * 1024;
+    Router::new()
+        .route("/api/v1/openapi.json", get(openapi_json))
+        .merge(people::router())
+        .merge(teams::router())
+        .merge(tokens::router())
+        .merge(import::router().layer(DefaultBodyLimit::max(upload_limit)))
+        .route("/api/v1", get(not_found))
+        .route("/api/v1/{*rest}", get(not_found).post(not_found).put(not_found).patch(not_found).delete(not_found))
+        .layer(DefaultBodyLimit::max(1024 * 1024))
+}

@@ -1,0 +1,110 @@
+//! The signed-in person's account: password and personal API tokens.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use concentric_core::page::PageRequest;
+use concentric_core::person::check_password;
+use concentric_core::token::ApiToken;
+use concentric_core::TokenId;
+use serde::Deserialize;
+
+use super::view::{form_errors, render, render_status, FormErrors, Layout, NoticeQuery};
+use crate::auth::secrets::{digest, hash_password, new_api_token, verify_password};
+use crate::auth::{CsrfForm, Viewer};
+use crate::error::WebError;
+use crate::state::AppState;
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    layout: Layout,
+    tokens: Vec<ApiToken>,
+    /// A token just created: shown this once.
+    new_secret: Option<String>,
+    password_errors: FormErrors,
+    token_errors: FormErrors,
+}
+
+async fn account_view(state: &AppState, viewer: &Viewer) -> Result<AccountPage, WebError> {
+    Ok(AccountPage {
+        layout: Layout::new(viewer, "Your account", "account"),
+        tokens: state.store.list_tokens(&viewer.actor, PageRequest::first(200)).await?.items,
+        new_secret: None,
+        password_errors: FormErrors::default(),
+        token_errors: FormErrors::default(),
+    })
+}
+
+pub async fn account_page(State(state): State<AppState>, viewer: Viewer, Query(notice): Query<NoticeQuery>) -> Result<Response, WebError> {
+    let mut page = account_view(&state, &viewer).await?;
+    page.layout = page.layout.with_notice(&notice);
+    render(&page)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PasswordForm {
+    current: String,
+    new: String,
+    confirm: String,
+}
+
+pub async fn change_password(State(state): State<AppState>, viewer: Viewer, CsrfForm(form): CsrfForm<PasswordForm>) -> Result<Response, WebError> {
+    let current_ok = match state.store.credentials(&viewer.person.email).await? {
+        Some((_, hash)) => verify_password(form.current, hash).await,
+        None => false,
+    };
+    let problem = if !current_ok {
+        Some(FormErrors::one("current", "that is not your current password"))
+    } else if form.new != form.confirm {
+        Some(FormErrors::one("confirm", "the two new passwords differ"))
+    } else {
+        check_password(&form.new).err().map(|inv| {
+            let message = inv.0.into_iter().next().map(|e| e.message).unwrap_or_default();
+            FormErrors::one("new", message)
+        })
+    };
+    if let Some(errors) = problem {
+        let mut page = account_view(&state, &viewer).await?;
+        page.password_errors = errors;
+        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    }
+    let hash = hash_password(form.new).await.map_err(|e| {
+        tracing::error!(error = %e, "hashing failed");
+        WebError::Internal
+    })?;
+    state.store.set_password_hash(&viewer.actor, viewer.person.id, &hash, Some(&viewer.session_hash)).await?;
+    Ok(Redirect::to("/account?notice=password").into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TokenForm {
+    name: String,
+}
+
+pub async fn create_token(State(state): State<AppState>, viewer: Viewer, CsrfForm(form): CsrfForm<TokenForm>) -> Result<Response, WebError> {
+    let (secret, prefix) = new_api_token();
+    let created = state.store.create_token(&viewer.actor, &form.name, &digest(&secret), &prefix).await;
+    let mut page = account_view(&state, &viewer).await?;
+    match created {
+        Ok(_) => {
+            page.new_secret = Some(secret);
+            render(&page)
+        }
+        Err(e) => {
+            page.token_errors = form_errors(e)?;
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RevokeForm {
+    id: i64,
+}
+
+pub async fn revoke_token(State(state): State<AppState>, viewer: Viewer, CsrfForm(form): CsrfForm<RevokeForm>) -> Result<Response, WebError> {
+    state.store.revoke_token(&viewer.actor, TokenId(form.id)).await?;
+    Ok(Redirect::to("/account?notice=revoked").into_response())
+}

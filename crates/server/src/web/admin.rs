@@ -1,0 +1,108 @@
+//! Admin tools: the CSV import form.
+
+use askama::Template;
+use axum::extract::{Multipart, Request, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use concentric_core::import::{ImportKind, ImportReport, RowError, PEOPLE_COLUMNS, TEAM_COLUMNS};
+use concentric_store::StoreError;
+
+use super::view::{render, render_status, Layout};
+use crate::auth::csrf::{expected_token, rejected, verify};
+use crate::auth::{CurrentViewer, Viewer};
+use crate::error::WebError;
+use crate::state::AppState;
+
+#[derive(Template)]
+#[template(path = "import.html")]
+struct ImportPage {
+    layout: Layout,
+    report: Option<ImportReport>,
+    rows: Vec<RowError>,
+    error: Option<String>,
+    people_columns: String,
+    team_columns: String,
+}
+
+fn page(viewer: &Viewer) -> ImportPage {
+    ImportPage {
+        layout: Layout::new(viewer, "Import people and teams", "admin"),
+        report: None,
+        rows: Vec::new(),
+        error: None,
+        people_columns: PEOPLE_COLUMNS.join(","),
+        team_columns: TEAM_COLUMNS.join(","),
+    }
+}
+
+fn require_admin(viewer: &Viewer) -> Result<(), WebError> {
+    viewer.actor.require_admin("import people or teams").map_err(|f| WebError::Forbidden(f.0.to_owned()))
+}
+
+pub async fn import_page(viewer: Viewer) -> Result<Response, WebError> {
+    require_admin(&viewer)?;
+    render(&page(&viewer))
+}
+
+/// A multipart upload: `csrf`, `kind` (auto, people, teams) and `file`.
+pub async fn import_upload(State(state): State<AppState>, viewer: Viewer, req: Request) -> Result<Response, WebError> {
+    require_admin(&viewer)?;
+    let expected = expected_token(req.extensions().get::<CurrentViewer>(), req.headers());
+    let mut multipart = <Multipart as axum::extract::FromRequest<AppState>>::from_request(req, &state)
+        .await
+        .map_err(|_| WebError::Forbidden("send this form other than as an upload".into()))?;
+    let (mut csrf, mut kind, mut data) = (None, String::new(), Vec::new());
+    let mut view = page(&viewer);
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or_default().to_owned();
+                match field.bytes().await {
+                    Ok(bytes) => match name.as_str() {
+                        "csrf" => csrf = Some(String::from_utf8_lossy(&bytes).into_owned()),
+                        "kind" => kind = String::from_utf8_lossy(&bytes).into_owned(),
+                        "file" => data = bytes.to_vec(),
+                        _ => {}
+                    },
+                    Err(e) => {
+                        view.error = Some(format!("The upload failed: {}", e.body_text()));
+                        return render_status(e.status(), &view);
+                    }
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                view.error = Some(format!("The upload failed: {}", e.body_text()));
+                return render_status(e.status(), &view);
+            }
+        }
+    }
+    if !verify(expected.as_deref(), csrf.as_deref()) {
+        return Ok(rejected());
+    }
+    if data.is_empty() {
+        view.error = Some("Choose a CSV file to import.".into());
+        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &view);
+    }
+    let kind = match kind.as_str() {
+        "people" => Ok(ImportKind::People),
+        "teams" => Ok(ImportKind::Teams),
+        _ => ImportKind::detect(&data),
+    };
+    let result = match kind {
+        Ok(kind) => crate::import::run(&state.store, &viewer.actor, kind, &data).await,
+        Err(row) => Err(StoreError::Import(vec![row])),
+    };
+    match result {
+        Ok(report) => {
+            view.report = Some(report);
+            render(&view)
+        }
+        Err(StoreError::Import(rows)) => {
+            view.error = Some(format!("{} problem(s) found. Nothing was imported; fix the file and upload it again.", rows.len()));
+            view.rows = rows;
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &view)
+        }
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,172 @@
+//! Sign-in, sign-out and the one-time setup of the first admin.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use concentric_core::authz::Actor;
+use concentric_core::person::{check_password, NewPerson};
+use serde::Deserialize;
+
+use super::view::{form_errors, render, render_status, time_zones, FormErrors, Layout};
+use crate::auth::csrf::anonymous_token;
+use crate::auth::login::{client_ip, sign_in, LoginOutcome, PeerAddr};
+use crate::auth::secrets::hash_password;
+use crate::auth::session::{clear_session_cookie, safe_next, start_session};
+use crate::auth::{CsrfForm, CurrentViewer, Viewer};
+use crate::error::WebError;
+use crate::state::AppState;
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    layout: Layout,
+    email: String,
+    next: String,
+    error: Option<String>,
+    setup_open: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct LoginQuery {
+    next: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    email: String,
+    password: String,
+    next: Option<String>,
+}
+
+/// Adds the anonymous CSRF cookie to a response when the visitor had none.
+fn with_cookie(mut response: Response, cookie: Option<axum::http::HeaderValue>) -> Response {
+    if let Some(c) = cookie {
+        response.headers_mut().append(header::SET_COOKIE, c);
+    }
+    response
+}
+
+pub async fn login_page(
+    State(state): State<AppState>,
+    CurrentViewer(viewer): CurrentViewer,
+    headers: HeaderMap,
+    Query(q): Query<LoginQuery>,
+) -> Result<Response, WebError> {
+    if viewer.is_some() {
+        return Ok(Redirect::to(&safe_next(q.next.as_deref())).into_response());
+    }
+    let (csrf, cookie) = anonymous_token(&headers, state.config.secure_cookies());
+    let page = LoginPage {
+        layout: Layout::anonymous("Sign in", csrf),
+        email: String::new(),
+        next: safe_next(q.next.as_deref()),
+        error: None,
+        setup_open: !state.store.admin_exists().await?,
+    };
+    Ok(with_cookie(render(&page)?, cookie))
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    peer: PeerAddr,
+    CsrfForm(form): CsrfForm<LoginForm>,
+) -> Result<Response, WebError> {
+    let ip = client_ip(&headers, peer, state.config.trust_forwarded_for);
+    let next = safe_next(form.next.as_deref());
+    let email = form.email.trim().to_lowercase();
+    let (status, error) = match sign_in(&state, &email, &form.password, &ip).await? {
+        LoginOutcome::SignedIn(cookie) => {
+            let mut response = Redirect::to(&next).into_response();
+            response.headers_mut().append(header::SET_COOKIE, cookie);
+            return Ok(response);
+        }
+        LoginOutcome::BadCredentials => (StatusCode::UNAUTHORIZED, "That email and password do not match an active account.".to_owned()),
+        LoginOutcome::RateLimited { minutes } => (
+            StatusCode::TOO_MANY_REQUESTS,
+            format!("Too many failed sign-ins. For your account's safety, sign-in is paused; try again in {minutes} minutes."),
+        ),
+    };
+    let (csrf, cookie) = anonymous_token(&headers, state.config.secure_cookies());
+    let page = LoginPage { layout: Layout::anonymous("Sign in", csrf), email, next, error: Some(error), setup_open: false };
+    Ok(with_cookie(render_status(status, &page)?, cookie))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LogoutForm {}
+
+pub async fn logout(State(state): State<AppState>, viewer: Viewer, CsrfForm(_): CsrfForm<LogoutForm>) -> Result<Response, WebError> {
+    state.store.delete_session(&viewer.session_hash).await?;
+    let mut response = Redirect::to("/login").into_response();
+    response.headers_mut().append(header::SET_COOKIE, clear_session_cookie(&state));
+    Ok(response)
+}
+
+#[derive(Template)]
+#[template(path = "setup.html")]
+struct SetupPage {
+    layout: Layout,
+    form: SetupForm,
+    errors: FormErrors,
+    zones: Vec<&'static str>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SetupForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    time_zone: String,
+}
+
+fn setup_view(csrf: String, form: SetupForm, errors: FormErrors) -> SetupPage {
+    SetupPage { layout: Layout::anonymous("Set up Concentric", csrf), form, errors, zones: time_zones().collect() }
+}
+
+/// Open only while no admin exists; afterwards it is gone for good.
+pub async fn setup_page(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, WebError> {
+    if state.store.admin_exists().await? {
+        return Err(WebError::NotFound);
+    }
+    let (csrf, cookie) = anonymous_token(&headers, state.config.secure_cookies());
+    let form = SetupForm { time_zone: "UTC".into(), ..Default::default() };
+    Ok(with_cookie(render(&setup_view(csrf, form, FormErrors::default()))?, cookie))
+}
+
+pub async fn setup(State(state): State<AppState>, headers: HeaderMap, CsrfForm(form): CsrfForm<SetupForm>) -> Result<Response, WebError> {
+    if state.store.admin_exists().await? {
+        return Err(WebError::NotFound);
+    }
+    let (csrf, _) = anonymous_token(&headers, state.config.secure_cookies());
+    if let Err(inv) = check_password(&form.password) {
+        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &setup_view(csrf, form, inv.into()));
+    }
+    let new = NewPerson {
+        email: form.email.clone(),
+        name: form.name.clone(),
+        title: "Administrator".into(),
+        manager_email: None,
+        time_zone: form.time_zone.clone(),
+        weekly_capacity_hours: 40.0,
+        is_admin: true,
+    };
+    let system = Actor::system();
+    let person = match state.store.create_person(&system, new).await {
+        Ok(p) => p,
+        Err(e) => return render_status(StatusCode::UNPROCESSABLE_ENTITY, &setup_view(csrf, form, form_errors(e)?)),
+    };
+    let hash = hash_password(form.password).await.map_err(|e| {
+        tracing::error!(error = %e, "hashing failed");
+        WebError::Internal
+    })?;
+    state.store.set_password_hash(&system, person.id, &hash, None).await?;
+    let cookie = start_session(&state, person.id).await?;
+    let mut response = Redirect::to("/?notice=welcome").into_response();
+    response.headers_mut().append(header::SET_COOKIE, cookie);
+    Ok(response)
+}

@@ -1,0 +1,63 @@
+//! The server-rendered web UI: askama templates, no JavaScript required. Handlers read the
+//! signed-in [`Viewer`](crate::auth::Viewer), call the store (which checks permissions), render.
+
+mod account;
+mod admin;
+mod auth;
+mod home;
+mod people;
+mod teams;
+mod view;
+
+use axum::http::{header, StatusCode};
+use axum::middleware::from_fn_with_state;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::auth::session::load_session;
+use crate::state::AppState;
+
+pub use view::error_page;
+
+const CSS: &str = include_str!("../../static/app.css");
+const FAVICON: &str = include_str!("../../static/logo.svg");
+
+pub fn router(state: &AppState) -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::home_page))
+        .route("/login", get(auth::login_page).post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/setup", get(auth::setup_page).post(auth::setup))
+        .route("/people", get(people::people_page))
+        .route("/people/new", get(people::new_person_page).post(people::create_person))
+        .route("/people/{id}", get(people::person_page))
+        .route("/people/{id}/edit", get(people::edit_person_page).post(people::update_person))
+        .route("/people/{id}/active", post(people::set_person_active))
+        .route("/teams", get(teams::teams_page))
+        .route("/teams/new", get(teams::new_team_page).post(teams::create_team))
+        .route("/teams/{key}", get(teams::team_page))
+        .route("/teams/{key}/edit", get(teams::edit_team_page).post(teams::update_team))
+        .route("/teams/{key}/members", post(teams::set_member))
+        .route("/teams/{key}/members/remove", post(teams::remove_member))
+        .route("/teams/{key}/active", post(teams::set_team_active))
+        .route("/account", get(account::account_page))
+        .route("/account/password", post(account::change_password))
+        .route("/account/tokens", post(account::create_token))
+        .route("/account/tokens/revoke", post(account::revoke_token))
+        .route("/admin/import", get(admin::import_page).post(admin::import_upload))
+        .route("/api/docs", get(home::api_docs_page))
+        .route("/static/app.css", get(|| async { static_file("text/css; charset=utf-8", CSS) }))
+        .route("/static/logo.svg", get(|| async { static_file("image/svg+xml", FAVICON) }))
+        .fallback(|| async { crate::error::WebError::NotFound })
+        .layer(from_fn_with_state(state.clone(), load_session))
+}
+
+fn static_file(content_type: &'static str, body: &'static str) -> Response {
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=3600")],
+        body,
+    )
+        .into_response()
+}

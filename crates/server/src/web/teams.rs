@@ -1,0 +1,264 @@
+//! Team pages: the list, a team's showcase, the add/edit forms and membership.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use concentric_core::event::Event;
+use concentric_core::page::PageRequest;
+use concentric_core::team::{MemberRole, Membership, NewTeam, Team, TeamPatch, TeamQuery};
+use serde::Deserialize;
+
+use super::view::{error_page, form_errors, query_string, render, render_status, FormErrors, Layout, NoticeQuery, Pager};
+use crate::auth::{CsrfForm, Viewer};
+use crate::error::WebError;
+use crate::markdown::to_safe_html;
+use crate::state::AppState;
+
+#[derive(Template)]
+#[template(path = "teams.html")]
+struct TeamsPage {
+    layout: Layout,
+    teams: Vec<Team>,
+    q: String,
+    include_inactive: bool,
+    pager: Pager,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct TeamsFilter {
+    q: Option<String>,
+    include_inactive: Option<String>,
+    offset: Option<u64>,
+}
+
+pub async fn teams_page(State(state): State<AppState>, viewer: Viewer, Query(f): Query<TeamsFilter>) -> Result<Response, WebError> {
+    let include_inactive = f.include_inactive.is_some();
+    let query = TeamQuery { q: f.q.clone(), include_inactive };
+    let page = state.store.list_teams(&query, PageRequest { limit: Some(50), offset: f.offset }).await?;
+    let q = f.q.unwrap_or_default();
+    let base = format!("/teams?{}", query_string(&[("q", &q), ("include_inactive", if include_inactive { "on" } else { "" })]));
+    let pager = Pager::new(&page, &base);
+    render(&TeamsPage { layout: Layout::new(&viewer, "Teams", "teams"), teams: page.items, q, include_inactive, pager })
+}
+
+#[derive(Template)]
+#[template(path = "team.html")]
+struct TeamPage {
+    layout: Layout,
+    team: Team,
+    mission_html: String,
+    leads: Vec<Membership>,
+    members: Vec<Membership>,
+    sub_teams: Vec<Team>,
+    ancestors: Vec<Team>,
+    events: Vec<Event>,
+    can_manage: bool,
+    can_admin: bool,
+    error: Option<String>,
+}
+
+async fn team_view(state: &AppState, viewer: &Viewer, team: Team, error: Option<String>) -> Result<TeamPage, WebError> {
+    let store = &state.store;
+    let (leads, members) = store.team_members(team.id).await?.into_iter().partition(|m| m.role == MemberRole::Lead);
+    Ok(TeamPage {
+        layout: Layout::new(viewer, team.name.clone(), "teams"),
+        mission_html: to_safe_html(&team.mission),
+        leads,
+        members,
+        sub_teams: store.sub_teams(team.id).await?,
+        ancestors: store.team_ancestors(team.id).await?.into_iter().rev().collect(),
+        events: store.events_for("team", team.id.0, PageRequest::first(20)).await?.items,
+        can_manage: viewer.actor.can_manage_team(team.id),
+        can_admin: viewer.actor.is_admin,
+        error,
+        team,
+    })
+}
+
+pub async fn team_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+    Query(notice): Query<NoticeQuery>,
+) -> Result<Response, WebError> {
+    let team = state.store.team_by_key(&key).await?;
+    let mut page = team_view(&state, &viewer, team, None).await?;
+    page.layout = page.layout.with_notice(&notice);
+    render(&page)
+}
+
+#[derive(Template)]
+#[template(path = "team_form.html")]
+struct TeamFormPage {
+    layout: Layout,
+    /// The key of the team being edited; `None` when creating one.
+    editing: Option<String>,
+    form: TeamForm,
+    errors: FormErrors,
+    parents: Vec<Team>,
+    can_admin: bool,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct TeamForm {
+    #[serde(default)]
+    key: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    parent_key: String,
+    #[serde(default)]
+    mission: String,
+    #[serde(default)]
+    contact_email: String,
+    #[serde(default)]
+    contact_info: String,
+}
+
+async fn team_form(state: &AppState, viewer: &Viewer, editing: Option<String>, form: TeamForm, errors: FormErrors) -> Result<TeamFormPage, WebError> {
+    let parents = state
+        .store
+        .list_teams(&TeamQuery::default(), PageRequest::first(200))
+        .await?
+        .items
+        .into_iter()
+        .filter(|t| Some(&t.key) != editing.as_ref())
+        .collect();
+    let title = editing.as_ref().map_or_else(|| "Create a team".to_owned(), |k| format!("Edit {k}"));
+    Ok(TeamFormPage { layout: Layout::new(viewer, title, "teams"), editing, form, errors, parents, can_admin: viewer.actor.is_admin })
+}
+
+pub async fn new_team_page(State(state): State<AppState>, viewer: Viewer) -> Result<Response, WebError> {
+    viewer.actor.require_admin("create teams").map_err(|f| WebError::Forbidden(f.0.to_owned()))?;
+    render(&team_form(&state, &viewer, None, TeamForm::default(), FormErrors::default()).await?)
+}
+
+pub async fn create_team(State(state): State<AppState>, viewer: Viewer, CsrfForm(form): CsrfForm<TeamForm>) -> Result<Response, WebError> {
+    let new = NewTeam {
+        key: form.key.clone(),
+        name: form.name.clone(),
+        parent_key: Some(form.parent_key.clone()),
+        mission: form.mission.clone(),
+        contact_email: Some(form.contact_email.clone()),
+        contact_info: form.contact_info.clone(),
+    };
+    match state.store.create_team(&viewer.actor, new).await {
+        Ok(t) => Ok(Redirect::to(&format!("/teams/{}?notice=created", t.key)).into_response()),
+        Err(e) => render_status(StatusCode::UNPROCESSABLE_ENTITY, &team_form(&state, &viewer, None, form, form_errors(e)?).await?),
+    }
+}
+
+pub async fn edit_team_page(State(state): State<AppState>, viewer: Viewer, Path(key): Path<String>) -> Result<Response, WebError> {
+    let team = state.store.team_by_key(&key).await?;
+    if !viewer.actor.can_manage_team(team.id) {
+        return Err(WebError::Forbidden("change this team".into()));
+    }
+    let form = TeamForm {
+        key: team.key.clone(),
+        name: team.name.clone(),
+        parent_key: team.parent_key.clone().unwrap_or_default(),
+        mission: team.mission.clone(),
+        contact_email: team.contact_email.clone().unwrap_or_default(),
+        contact_info: team.contact_info.clone(),
+    };
+    render(&team_form(&state, &viewer, Some(team.key), form, FormErrors::default()).await?)
+}
+
+pub async fn update_team(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+    CsrfForm(form): CsrfForm<TeamForm>,
+) -> Result<Response, WebError> {
+    let team = state.store.team_by_key(&key).await?;
+    let patch = TeamPatch {
+        name: Some(form.name.clone()),
+        // Leads see the parent but cannot move their team; only send it when it is an admin's to change.
+        parent_key: viewer.actor.is_admin.then(|| Some(form.parent_key.clone())),
+        mission: Some(form.mission.clone()),
+        contact_email: Some(Some(form.contact_email.clone())),
+        contact_info: Some(form.contact_info.clone()),
+    };
+    match state.store.update_team(&viewer.actor, team.id, patch).await {
+        Ok(t) => Ok(Redirect::to(&format!("/teams/{}?notice=saved", t.key)).into_response()),
+        Err(e) => {
+            let errors = form_errors(e)?;
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &team_form(&state, &viewer, Some(team.key), form, errors).await?)
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct MemberForm {
+    email: String,
+    role: String,
+}
+
+pub async fn set_member(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+    CsrfForm(form): CsrfForm<MemberForm>,
+) -> Result<Response, WebError> {
+    let team = state.store.team_by_key(&key).await?;
+    let role = MemberRole::parse(&form.role).unwrap_or(MemberRole::Member);
+    let result = match state.store.person_by_email(&form.email).await {
+        Ok(person) => state.store.set_membership(&viewer.actor, team.id, person.id, role).await,
+        Err(concentric_store::StoreError::NotFound(_)) => {
+            Err(concentric_core::Invalid::one("email", format!("nobody in the directory has the email {}", form.email.trim())).into())
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/teams/{}?notice=member_set", team.key)).into_response()),
+        Err(e) => {
+            let message = form_errors(e)?.0.into_values().next().unwrap_or_default();
+            let page = team_view(&state, &viewer, team, Some(message)).await?;
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RemoveForm {
+    person_id: i64,
+}
+
+pub async fn remove_member(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+    CsrfForm(form): CsrfForm<RemoveForm>,
+) -> Result<Response, WebError> {
+    let team = state.store.team_by_key(&key).await?;
+    state.store.remove_membership(&viewer.actor, team.id, concentric_core::PersonId(form.person_id)).await?;
+    Ok(Redirect::to(&format!("/teams/{}?notice=member_removed", team.key)).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ActiveForm {
+    active: String,
+}
+
+pub async fn set_team_active(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+    CsrfForm(form): CsrfForm<ActiveForm>,
+) -> Result<Response, WebError> {
+    let team = state.store.team_by_key(&key).await?;
+    let active = form.active == "true";
+    match state.store.set_team_active(&viewer.actor, team.id, active).await {
+        Ok(t) => {
+            let notice = if active { "reactivated" } else { "deactivated" };
+            Ok(Redirect::to(&format!("/teams/{}?notice={notice}", t.key)).into_response())
+        }
+        Err(concentric_store::StoreError::Invalid(inv)) => Ok(error_page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Cannot deactivate this team",
+            &inv.0.first().map_or_else(String::new, |e| e.message.clone()),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}

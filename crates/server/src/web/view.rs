@@ -1,0 +1,221 @@
+//! What every page shares: the layout (navigation, signed-in person, CSRF token), notices after
+//! a redirect, and small formatting helpers used by the templates.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use concentric_core::Invalid;
+use serde::Deserialize;
+
+use crate::auth::Viewer;
+use crate::error::WebError;
+
+/// The frame around every page.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub title: String,
+    /// Which navigation entry is current: home, teams, people, account, admin.
+    pub nav: &'static str,
+    pub viewer: Option<ViewerInfo>,
+    pub csrf: String,
+    pub notice: Option<&'static str>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ViewerInfo {
+    pub id: i64,
+    pub name: String,
+    pub initials: String,
+    pub is_admin: bool,
+    pub time_zone: String,
+}
+
+impl Layout {
+    pub fn new(viewer: &Viewer, title: impl Into<String>, nav: &'static str) -> Self {
+        let p = &viewer.person;
+        Self {
+            title: title.into(),
+            nav,
+            viewer: Some(ViewerInfo {
+                id: p.id.0,
+                name: p.name.clone(),
+                initials: initials(&p.name),
+                is_admin: viewer.actor.is_admin,
+                time_zone: p.time_zone.clone(),
+            }),
+            csrf: viewer.csrf.clone(),
+            notice: None,
+        }
+    }
+
+    pub fn anonymous(title: impl Into<String>, csrf: String) -> Self {
+        Self { title: title.into(), nav: "", viewer: None, csrf, notice: None }
+    }
+
+    pub fn with_notice(mut self, notice: &NoticeQuery) -> Self {
+        self.notice = notice.notice.as_deref().and_then(notice_text);
+        self
+    }
+
+    /// A time in the viewer's own zone, e.g. "12 Nov 2026, 14:05 CET".
+    pub fn when(&self, at: &DateTime<Utc>) -> String {
+        let zone: chrono_tz::Tz = self.viewer.as_ref().and_then(|v| v.time_zone.parse().ok()).unwrap_or(chrono_tz::UTC);
+        at.with_timezone(&zone).format("%-d %b %Y, %H:%M %Z").to_string()
+    }
+}
+
+impl Layout {
+    /// An event's detail in words: `title: Engineer → Lead; role: member`.
+    pub fn describe(&self, detail: &serde_json::Value) -> String {
+        let Some(map) = detail.as_object() else { return String::new() };
+        let text = |v: &serde_json::Value| match v {
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Null => "(none)".to_owned(),
+            other => other.to_string(),
+        };
+        map.iter()
+            .map(|(k, v)| match v.as_array().map(Vec::as_slice) {
+                Some([old, new]) => format!("{}: {} → {}", k.replace('_', " "), text(old), text(new)),
+                _ => format!("{}: {}", k.replace('_', " "), text(v)),
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+/// `?notice=...` after a redirect; only known codes show, so the query cannot inject text.
+#[derive(Debug, Default, Deserialize)]
+pub struct NoticeQuery {
+    pub notice: Option<String>,
+}
+
+fn notice_text(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "created" => "Created.",
+        "saved" => "Your changes are saved.",
+        "deactivated" => "Deactivated. Their sessions have ended and their API tokens no longer work.",
+        "reactivated" => "Reactivated.",
+        "member_set" => "Membership updated.",
+        "member_removed" => "Removed from the team.",
+        "password" => "Password changed. Your other sessions have been signed out.",
+        "revoked" => "Token revoked. It no longer works.",
+        "welcome" => "Welcome to Concentric. You are the first admin.",
+        _ => return None,
+    })
+}
+
+fn initials(name: &str) -> String {
+    name.split_whitespace().filter_map(|w| w.chars().next()).take(2).collect::<String>().to_uppercase()
+}
+
+/// Per-field messages for re-showing a form.
+#[derive(Debug, Clone, Default)]
+pub struct FormErrors(pub HashMap<String, String>);
+
+impl FormErrors {
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.get(field).map(String::as_str)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn one(field: &str, message: impl Into<String>) -> Self {
+        Self(HashMap::from([(field.to_owned(), message.into())]))
+    }
+}
+
+impl From<Invalid> for FormErrors {
+    fn from(inv: Invalid) -> Self {
+        let mut map = HashMap::new();
+        for e in inv.0 {
+            map.entry(e.field).or_insert(e.message);
+        }
+        Self(map)
+    }
+}
+
+/// Splits a store error into form messages (shown on the form) or an error page.
+pub fn form_errors(e: concentric_store::StoreError) -> Result<FormErrors, WebError> {
+    use concentric_store::StoreError;
+    match e {
+        StoreError::Invalid(inv) => Ok(inv.into()),
+        StoreError::Conflict(f) => Ok(FormErrors::one(&f.field, f.message)),
+        other => Err(other.into()),
+    }
+}
+
+pub fn render<T: Template>(page: &T) -> Result<Response, WebError> {
+    Ok(Html(page.render()?).into_response())
+}
+
+pub fn render_status<T: Template>(status: StatusCode, page: &T) -> Result<Response, WebError> {
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    layout: Layout,
+    message: &'a str,
+}
+
+pub fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
+    let page = ErrorPage { layout: Layout::anonymous(title, String::new()), message };
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(_) => (status, message.to_owned()).into_response(),
+    }
+}
+
+/// Prev/next links of a paged list.
+#[derive(Debug, Clone)]
+pub struct Pager {
+    pub total: u64,
+    pub from: u64,
+    pub to: u64,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+impl Pager {
+    /// `base` is the list URL with its filters and no offset, e.g. `/people?q=ana`.
+    pub fn new<T>(page: &concentric_core::page::Page<T>, base: &str) -> Self {
+        let sep = if base.contains('?') { '&' } else { '?' };
+        let link = |offset: u64| format!("{base}{sep}offset={offset}");
+        Self {
+            total: page.total,
+            from: if page.items.is_empty() { 0 } else { page.offset + 1 },
+            to: page.offset + page.items.len() as u64,
+            prev: (page.offset > 0).then(|| link(page.offset.saturating_sub(u64::from(page.limit)))),
+            next: page.next_offset.map(link),
+        }
+    }
+}
+
+/// Query string for list filters, encoded safely.
+pub fn query_string(pairs: &[(&str, &str)]) -> String {
+    let kept: Vec<_> = pairs.iter().filter(|(_, v)| !v.is_empty()).collect();
+    serde_urlencoded::to_string(kept).unwrap_or_default()
+}
+
+/// Every IANA zone name, for time zone pickers.
+pub fn time_zones() -> impl Iterator<Item = &'static str> {
+    chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notices_are_a_closed_set() {
+        assert!(notice_text("saved").is_some());
+        assert!(notice_text("<script>").is_none());
+        assert_eq!(initials("Ada  Lovelace King"), "AL");
+    }
+}
