@@ -152,7 +152,10 @@ async fn run(command: Command, store: &Store, config: Config) -> anyhow::Result<
                 load_demo(store).await?;
             }
             if !store.admin_exists().await? {
-                tracing::info!("no admin yet: open {}/setup to create one, or run `concentric user create --admin`", config.public_url);
+                tracing::info!(
+                    "no admin yet: open {}/setup to create one, or run `concentric user create --admin`",
+                    config.public_url
+                );
             }
             concentric_server::serve(AppState::new(store.clone(), config)).await
         }
@@ -191,7 +194,10 @@ async fn import(store: &Store, file: &std::path::Path, kind: Option<Kind>) -> an
     };
     match concentric_server::import::run(store, &Actor::system(), kind, &data).await {
         Ok(report) => {
-            println!("{:?}: {} created, {} updated, {} unchanged", kind, report.created, report.updated, report.unchanged);
+            println!(
+                "{:?}: {} created, {} updated, {} unchanged",
+                kind, report.created, report.updated, report.unchanged
+            );
             Ok(())
         }
         Err(StoreError::Import(rows)) => {
@@ -219,7 +225,9 @@ fn password_from(var: Option<&str>) -> anyhow::Result<(String, bool)> {
 async fn user(store: &Store, cmd: UserCommand) -> anyhow::Result<()> {
     let system = Actor::system();
     let (email, var, new) = match cmd {
-        UserCommand::Create { email, name, admin, time_zone, password_env } => (email, password_env, Some((name, admin, time_zone))),
+        UserCommand::Create { email, name, admin, time_zone, password_env } => {
+            (email, password_env, Some((name, admin, time_zone)))
+        }
         UserCommand::SetPassword { email, password_env } => (email, password_env, None),
     };
     let person = match (store.person_by_email(&email).await, new) {

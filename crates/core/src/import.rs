@@ -87,12 +87,15 @@ fn read_header(data: &[u8]) -> Result<Vec<String>, RowError> {
     Ok(header.iter().map(|h| h.trim().to_ascii_lowercase()).collect())
 }
 
+/// One line of a file: column name → trimmed value.
+type Row = HashMap<String, String>;
+
 /// Reads a CSV file into maps of column → value, checking the header against the known columns.
 fn read_rows(
     data: &[u8],
     known: &[&str],
     required: &[&str],
-) -> Result<Vec<(u64, HashMap<String, String>)>, Vec<RowError>> {
+) -> Result<Vec<(u64, Row)>, Vec<RowError>> {
     let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
     let header = read_header(data).map_err(|e| vec![e])?;
     let mut errors = Vec::new();

@@ -192,10 +192,7 @@ pub const MIN_PASSWORD_CHARS: usize = 10;
 
 pub fn check_password(password: &str) -> Result<(), Invalid> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(Invalid::one(
-            "password",
-            format!("a password needs at least {MIN_PASSWORD_CHARS} characters"),
-        ));
+        return Err(Invalid::one("password", format!("a password needs at least {MIN_PASSWORD_CHARS} characters")));
     }
     if password.len() > 1024 {
         return Err(Invalid::one("password", "a password can be at most 1024 bytes"));

@@ -133,7 +133,10 @@ pub fn normalize_key(raw: &str) -> Result<String, String> {
     if ok {
         Ok(key)
     } else {
-        Err(format!("`{}` is not a team key: use 2-10 letters or digits, starting with a letter (IT, PAY, OPS2)", raw.trim()))
+        Err(format!(
+            "`{}` is not a team key: use 2-10 letters or digits, starting with a letter (IT, PAY, OPS2)",
+            raw.trim()
+        ))
     }
 }
 

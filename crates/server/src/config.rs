@@ -154,9 +154,22 @@ impl Config {
         macro_rules! take {
             ($($key:ident),*) => { $( if let Some(v) = l.$key { self.$key = v; } )* };
         }
-        take!(listen, data_dir, database_url, database_max_connections, public_url, log_format, log_level,
-            metrics_listen, session_hours, login_max_failures_per_account, login_max_failures_per_ip,
-            login_window_minutes, trust_forwarded_for, max_upload_mb);
+        take!(
+            listen,
+            data_dir,
+            database_url,
+            database_max_connections,
+            public_url,
+            log_format,
+            log_level,
+            metrics_listen,
+            session_hours,
+            login_max_failures_per_account,
+            login_max_failures_per_ip,
+            login_window_minutes,
+            trust_forwarded_for,
+            max_upload_mb
+        );
         self
     }
 
@@ -170,13 +183,21 @@ impl Config {
         }
         self.public_url = self.public_url.trim_end_matches('/').to_owned();
         if !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://")) {
-            return Err(ConfigError::Invalid(format!("public_url must start with http:// or https://, not `{}`", self.public_url)));
+            return Err(ConfigError::Invalid(format!(
+                "public_url must start with http:// or https://, not `{}`",
+                self.public_url
+            )));
         }
         if self.metrics_listen != "off" && self.metrics_listen.parse::<SocketAddr>().is_err() {
-            return Err(ConfigError::Invalid(format!("metrics_listen must be ADDR:PORT or off, not `{}`", self.metrics_listen)));
+            return Err(ConfigError::Invalid(format!(
+                "metrics_listen must be ADDR:PORT or off, not `{}`",
+                self.metrics_listen
+            )));
         }
         if self.session_hours == 0 || self.login_window_minutes == 0 || self.max_upload_mb == 0 {
-            return Err(ConfigError::Invalid("session_hours, login_window_minutes and max_upload_mb must be above 0".into()));
+            return Err(ConfigError::Invalid(
+                "session_hours, login_window_minutes and max_upload_mb must be above 0".into(),
+            ));
         }
         Ok(self)
     }

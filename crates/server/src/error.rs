@@ -147,9 +147,21 @@ impl From<askama::Error> for WebError {
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         let (status, title, message) = match self {
-            Self::NotFound => (StatusCode::NOT_FOUND, "Not found", "There is nothing at this address. It may have moved, or the link is mistyped.".to_owned()),
-            Self::Forbidden(m) => (StatusCode::FORBIDDEN, "Not allowed", format!("Sorry, {m}. Ask an admin or the team's lead if you need this.")),
-            Self::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Something went wrong on our side. It has been logged; please try again in a moment.".to_owned()),
+            Self::NotFound => (
+                StatusCode::NOT_FOUND,
+                "Not found",
+                "There is nothing at this address. It may have moved, or the link is mistyped.".to_owned(),
+            ),
+            Self::Forbidden(m) => (
+                StatusCode::FORBIDDEN,
+                "Not allowed",
+                format!("Sorry, {m}. Ask an admin or the team's lead if you need this."),
+            ),
+            Self::Internal => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "Something went wrong on our side. It has been logged; please try again in a moment.".to_owned(),
+            ),
         };
         crate::web::error_page(status, title, &message)
     }

@@ -52,12 +52,10 @@ pub fn app(state: AppState) -> Router {
         router = router.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)));
     }
     router
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-                let id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
-                tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), request_id = %id)
-            }),
-        )
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+            let id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
+            tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), request_id = %id)
+        }))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
 }
@@ -70,9 +68,9 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     if let Some(addr) = config.metrics_addr() {
         ops::metrics_handle();
-        let metrics = tokio::net::TcpListener::bind(addr)
-            .await
-            .with_context(|| format!("cannot listen for metrics on {addr} (set metrics_listen to another port, or off)"))?;
+        let metrics = tokio::net::TcpListener::bind(addr).await.with_context(|| {
+            format!("cannot listen for metrics on {addr} (set metrics_listen to another port, or off)")
+        })?;
         tracing::info!(%addr, "metrics at http://{addr}/metrics");
         tokio::spawn(async move {
             if let Err(e) = axum::serve(metrics, ops::metrics_router()).await {

@@ -13,7 +13,9 @@ pub fn to_safe_html(markdown: &str) -> String {
 mod tests {
     #[test]
     fn scripts_are_removed_and_markup_kept() {
-        let html = super::to_safe_html("**bold** <script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)>");
+        let html = super::to_safe_html(
+            "**bold** <script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)>",
+        );
         assert!(html.contains("<strong>bold</strong>"));
         assert!(!html.contains("<script"));
         assert!(!html.contains("javascript:"));

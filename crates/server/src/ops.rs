@@ -51,10 +51,8 @@ pub fn router() -> Router<AppState> {
 
 /// The separate metrics listener's router, so metrics are never public by accident.
 pub fn metrics_router() -> Router {
-    Router::new().route(
-        "/metrics",
-        get(|| async { metrics_handle().map_or_else(String::new, PrometheusHandle::render) }),
-    )
+    Router::new()
+        .route("/metrics", get(|| async { metrics_handle().map_or_else(String::new, PrometheusHandle::render) }))
 }
 
 /// Counts requests and records latency by method, matched route and status.

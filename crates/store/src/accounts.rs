@@ -67,10 +67,7 @@ pub(crate) async fn load_actor(exec: Exec<'_>, person: PersonId) -> Result<Actor
         )
         .await?;
     let is_admin = rows.first().ok_or(StoreError::NotFound("person"))?.is_admin;
-    let teams = rows
-        .into_iter()
-        .filter_map(|r| Some((TeamId(r.team_id?), MemberRole::parse(&r.role?)?)))
-        .collect();
+    let teams = rows.into_iter().filter_map(|r| Some((TeamId(r.team_id?), MemberRole::parse(&r.role?)?))).collect();
     Ok(Actor { person_id: Some(person), is_admin, teams })
 }
 
@@ -105,7 +102,13 @@ impl Store {
 
     /// Sets a person's password hash. People change their own; admins anyone's.
     /// Every other session of that person ends, so a changed password locks out whoever had the old one.
-    pub async fn set_password_hash(&self, actor: &Actor, person: PersonId, hash: &str, keep_session: Option<&str>) -> Result<()> {
+    pub async fn set_password_hash(
+        &self,
+        actor: &Actor,
+        person: PersonId,
+        hash: &str,
+        keep_session: Option<&str>,
+    ) -> Result<()> {
         if !(actor.is_admin || actor.is_person(person)) {
             return Err(Forbidden("change this person's password").into());
         }
@@ -209,8 +212,11 @@ impl Store {
                 args![email.trim().to_lowercase(), since.0],
             )
             .await?;
-        let by_ip: i64 =
-            self.db.read().scalar("SELECT COUNT(*) FROM login_failures WHERE ip = $1 AND at >= $2", args![ip, since.0]).await?;
+        let by_ip: i64 = self
+            .db
+            .read()
+            .scalar("SELECT COUNT(*) FROM login_failures WHERE ip = $1 AND at >= $2", args![ip, since.0])
+            .await?;
         Ok((by_email, by_ip))
     }
 
@@ -228,7 +234,9 @@ impl Store {
         let Some(person) = actor.person_id else { return Err(Forbidden("create API tokens without a person").into()) };
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 {
-            return Err(Invalid::one("name", "give the token a name of 1-100 characters, e.g. \"reporting script\"").into());
+            return Err(
+                Invalid::one("name", "give the token a name of 1-100 characters, e.g. \"reporting script\"").into()
+            );
         }
         let mut tx = self.db.begin().await?;
         let row: TokenRow = tx
@@ -247,8 +255,11 @@ impl Store {
 
     /// The actor's own tokens, newest first.
     pub async fn list_tokens(&self, actor: &Actor, page: PageRequest) -> Result<Page<ApiToken>> {
-        let total: i64 =
-            self.db.read().scalar("SELECT COUNT(*) FROM api_tokens WHERE person_id = $1", args![actor.person_id]).await?;
+        let total: i64 = self
+            .db
+            .read()
+            .scalar("SELECT COUNT(*) FROM api_tokens WHERE person_id = $1", args![actor.person_id])
+            .await?;
         let rows: Vec<TokenRow> = self
             .db
             .read()
@@ -272,7 +283,10 @@ impl Store {
             _ => return Err(StoreError::NotFound("token")),
         }
         tx.exec()
-            .execute("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL", args![Millis::now().0, id])
+            .execute(
+                "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+                args![Millis::now().0, id],
+            )
             .await?;
         record(&mut tx, actor, "token", id.0, "revoked", json!({})).await?;
         tx.commit().await?;

@@ -30,13 +30,18 @@ impl Store {
             return Ok(false);
         }
         let actor = Actor::system();
-        let teams = org.teams.iter().enumerate().map(|(i, t)| TeamRow { line: i as u64 + 1, team: t.clone() }).collect();
+        let teams =
+            org.teams.iter().enumerate().map(|(i, t)| TeamRow { line: i as u64 + 1, team: t.clone() }).collect();
         import_teams_in(&mut tx, &actor, teams).await?;
         let people = org
             .people
             .iter()
             .enumerate()
-            .map(|(i, p)| PersonRow { line: i as u64 + 1, person: p.person.clone(), teams: vec![(p.team_key.to_owned(), p.role)] })
+            .map(|(i, p)| PersonRow {
+                line: i as u64 + 1,
+                person: p.person.clone(),
+                teams: vec![(p.team_key.to_owned(), p.role)],
+            })
             .collect();
         import_people_in(&mut tx, &actor, people).await?;
         let now = Millis::now().0;

@@ -68,7 +68,9 @@ pub(crate) async fn import_teams_in(tx: &mut Tx, actor: &Actor, rows: Vec<TeamRo
             None => {
                 report.created += 1;
                 match insert_team(tx, &r.team).await {
-                    Ok(id) => record(tx, actor, "team", id.0, "created", json!({ "key": r.team.key, "import": true })).await,
+                    Ok(id) => {
+                        record(tx, actor, "team", id.0, "created", json!({ "key": r.team.key, "import": true })).await
+                    }
                     Err(e) => Err(e),
                 }
             }
@@ -89,7 +91,10 @@ pub(crate) async fn import_people_in(tx: &mut Tx, actor: &Actor, rows: Vec<Perso
     for r in &rows {
         if let Some(m) = &r.person.manager_email {
             if !in_file.contains(m.as_str()) && id_by_email(tx.exec(), m).await?.is_none() {
-                errors.push(RowError::new(r.line, format!("manager_email: nobody in the file or the directory has the email {m}")));
+                errors.push(RowError::new(
+                    r.line,
+                    format!("manager_email: nobody in the file or the directory has the email {m}"),
+                ));
             }
         }
         for (key, _) in &r.teams {
@@ -113,7 +118,10 @@ pub(crate) async fn import_people_in(tx: &mut Tx, actor: &Actor, rows: Vec<Perso
             Some(id) => {
                 let current = person_by_id(tx.exec(), id).await?;
                 // Import grants admin but never takes it away: that stays a deliberate act in the UI.
-                let next = concentric_core::person::NewPerson { is_admin: current.is_admin || r.person.is_admin, ..r.person.clone() };
+                let next = concentric_core::person::NewPerson {
+                    is_admin: current.is_admin || r.person.is_admin,
+                    ..r.person.clone()
+                };
                 let changes = person_diff(&current, &next);
                 if changes.as_object().is_some_and(|c| c.is_empty()) {
                     report.unchanged += 1;
@@ -127,7 +135,8 @@ pub(crate) async fn import_people_in(tx: &mut Tx, actor: &Actor, rows: Vec<Perso
             None => {
                 report.created += 1;
                 let id = insert_person(tx, &r.person, None).await?;
-                record(tx, actor, "person", id.0, "created", json!({ "email": r.person.email, "import": true })).await?;
+                record(tx, actor, "person", id.0, "created", json!({ "email": r.person.email, "import": true }))
+                    .await?;
                 id
             }
         };
@@ -155,7 +164,9 @@ pub(crate) async fn import_people_in(tx: &mut Tx, actor: &Actor, rows: Vec<Perso
             let current: Vec<i64> =
                 tx.exec().scalars("SELECT team_id FROM team_members WHERE person_id = $1", args![id]).await?;
             for team in current.into_iter().filter(|t| !keep.contains(t)) {
-                tx.exec().execute("DELETE FROM team_members WHERE team_id = $1 AND person_id = $2", args![team, id]).await?;
+                tx.exec()
+                    .execute("DELETE FROM team_members WHERE team_id = $1 AND person_id = $2", args![team, id])
+                    .await?;
             }
             for (key, role) in &r.teams {
                 upsert_membership(tx, team_ids[key], id, *role).await?;

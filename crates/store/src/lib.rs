@@ -83,7 +83,7 @@ impl Store {
 
     /// Checks that the database answers, for the readiness probe.
     pub async fn ping(&self) -> Result<()> {
-        let one: i64 = self.db.read().scalar("SELECT 1", args![]).await?;
+        let one: i64 = self.db.read().scalar("SELECT CAST(1 AS BIGINT)", args![]).await?;
         debug_assert_eq!(one, 1);
         Ok(())
     }
@@ -103,8 +103,11 @@ impl Store {
     }
 }
 
-/// Version and description of each migration, per backend, to check the two trees stay in step.
-pub fn migration_versions() -> (Vec<(i64, String)>, Vec<(i64, String)>) {
+/// Version and description of each migration.
+pub type MigrationList = Vec<(i64, String)>;
+
+/// The migrations of each backend (SQLite, PostgreSQL), to check the two trees stay in step.
+pub fn migration_versions() -> (MigrationList, MigrationList) {
     let list = |m: &sqlx::migrate::Migrator| m.iter().map(|m| (m.version, m.description.to_string())).collect();
     (list(&SQLITE_MIGRATIONS), list(&POSTGRES_MIGRATIONS))
 }

@@ -92,7 +92,11 @@ pub(crate) async fn manager_chain_ids(exec: Exec<'_>, id: PersonId) -> Result<Ve
 pub(crate) async fn check_manager_loop(tx: &mut Tx, person: PersonId, manager: Option<PersonId>) -> Result<()> {
     if let Some(manager) = manager {
         if creates_cycle(&person, &manager_chain_ids(tx.exec(), manager).await?) {
-            return Err(Invalid::one("manager_email", "this manager reports to the person, directly or through others").into());
+            return Err(Invalid::one(
+                "manager_email",
+                "this manager reports to the person, directly or through others",
+            )
+            .into());
         }
     }
     Ok(())
@@ -100,10 +104,8 @@ pub(crate) async fn check_manager_loop(tx: &mut Tx, person: PersonId, manager: O
 
 /// Refuses to leave the organisation without an active admin.
 async fn check_admin_remains(tx: &mut Tx, losing: PersonId) -> Result<()> {
-    let others: i64 = tx
-        .exec()
-        .scalar("SELECT COUNT(*) FROM people WHERE is_admin AND active AND id <> $1", args![losing])
-        .await?;
+    let others: i64 =
+        tx.exec().scalar("SELECT COUNT(*) FROM people WHERE is_admin AND active AND id <> $1", args![losing]).await?;
     if others == 0 {
         return Err(Invalid::one("is_admin", "this is the last active admin; make someone else admin first").into());
     }
@@ -130,7 +132,12 @@ pub(crate) async fn insert_person(tx: &mut Tx, p: &NewPerson, manager: Option<Pe
 }
 
 /// Writes a validated person's fields over an existing one.
-pub(crate) async fn update_person_row(tx: &mut Tx, id: PersonId, p: &NewPerson, manager: Option<PersonId>) -> Result<()> {
+pub(crate) async fn update_person_row(
+    tx: &mut Tx,
+    id: PersonId,
+    p: &NewPerson,
+    manager: Option<PersonId>,
+) -> Result<()> {
     tx.exec()
         .execute(
             "UPDATE people SET name = $1, title = $2, manager_id = $3, time_zone = $4, weekly_capacity_hours = $5, \
@@ -263,7 +270,9 @@ impl Store {
             .db
             .read()
             .all(
-                &format!("SELECT {PERSON_COLUMNS} FROM {PERSON_FROM} WHERE p.manager_id = $1 AND p.active ORDER BY p.name"),
+                &format!(
+                    "SELECT {PERSON_COLUMNS} FROM {PERSON_FROM} WHERE p.manager_id = $1 AND p.active ORDER BY p.name"
+                ),
                 args![id],
             )
             .await?;

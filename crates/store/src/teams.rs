@@ -12,7 +12,8 @@ use crate::db::{args, like_pattern, Exec, Tx};
 use crate::events::{diff, record};
 use crate::{is_unique_violation, Result, Store, StoreError};
 
-const TEAM_COLUMNS: &str = "t.id, t.key, t.name, t.parent_id, pt.key AS parent_key, pt.name AS parent_name, t.mission, \
+const TEAM_COLUMNS: &str =
+    "t.id, t.key, t.name, t.parent_id, pt.key AS parent_key, pt.name AS parent_name, t.mission, \
      t.contact_email, t.contact_info, t.active, t.created_at, t.updated_at, \
      (SELECT COUNT(*) FROM team_members tm JOIN people mp ON mp.id = tm.person_id \
       WHERE tm.team_id = t.id AND mp.active) AS member_count";
@@ -147,7 +148,9 @@ pub(crate) async fn update_team_row(tx: &mut Tx, id: TeamId, t: &NewTeam) -> Res
     let parent = parent_id(tx, t.parent_key.as_deref()).await?;
     if let Some(parent) = parent {
         if creates_cycle(&id, &parent_chain_ids(tx.exec(), parent).await?) {
-            return Err(Invalid::one("parent_key", "that team sits below this one; a team cannot be its own ancestor").into());
+            return Err(
+                Invalid::one("parent_key", "that team sits below this one; a team cannot be its own ancestor").into()
+            );
         }
     }
     tx.exec()
@@ -230,10 +233,8 @@ impl Store {
             return Ok(current);
         }
         if !active {
-            let children: i64 = tx
-                .exec()
-                .scalar("SELECT COUNT(*) FROM teams WHERE parent_id = $1 AND active", args![id])
-                .await?;
+            let children: i64 =
+                tx.exec().scalar("SELECT COUNT(*) FROM teams WHERE parent_id = $1 AND active", args![id]).await?;
             if children > 0 {
                 return Err(Invalid::one("active", "deactivate or move this team's sub-teams first").into());
             }
@@ -269,7 +270,9 @@ impl Store {
             .db
             .read()
             .all(
-                &format!("SELECT {TEAM_COLUMNS} FROM {TEAM_FROM} WHERE {filter} ORDER BY t.name, t.id LIMIT $3 OFFSET $4"),
+                &format!(
+                    "SELECT {TEAM_COLUMNS} FROM {TEAM_FROM} WHERE {filter} ORDER BY t.name, t.id LIMIT $3 OFFSET $4"
+                ),
                 args![query.include_inactive, &pattern, page.limit(), page.offset()],
             )
             .await?;
@@ -281,7 +284,10 @@ impl Store {
         let rows: Vec<TeamRow> = self
             .db
             .read()
-            .all(&format!("SELECT {TEAM_COLUMNS} FROM {TEAM_FROM} WHERE t.parent_id = $1 AND t.active ORDER BY t.name"), args![id])
+            .all(
+                &format!("SELECT {TEAM_COLUMNS} FROM {TEAM_FROM} WHERE t.parent_id = $1 AND t.active ORDER BY t.name"),
+                args![id],
+            )
             .await?;
         Ok(rows.into_iter().map(Team::from).collect())
     }
@@ -301,10 +307,7 @@ impl Store {
         let rows: Vec<MembershipRow> = self
             .db
             .read()
-            .all(
-                &format!("{MEMBERSHIP_SELECT} WHERE tm.team_id = $1 AND p.active ORDER BY tm.role, p.name"),
-                args![id],
-            )
+            .all(&format!("{MEMBERSHIP_SELECT} WHERE tm.team_id = $1 AND p.active ORDER BY tm.role, p.name"), args![id])
             .await?;
         Ok(rows.into_iter().map(Membership::from).collect())
     }
@@ -330,8 +333,15 @@ impl Store {
         }
         team_where(tx.exec(), "t.id = $1", team.into()).await?;
         if upsert_membership(&mut tx, team, person, role).await? {
-            record(&mut tx, actor, "team", team.0, "member_set", json!({ "person": member.email, "role": role.as_str() }))
-                .await?;
+            record(
+                &mut tx,
+                actor,
+                "team",
+                team.0,
+                "member_set",
+                json!({ "person": member.email, "role": role.as_str() }),
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(())

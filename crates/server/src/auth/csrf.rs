@@ -62,7 +62,11 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
             return Err(rejected());
         }
         serde_urlencoded::from_bytes(&body).map(CsrfForm).map_err(|e| {
-            crate::web::error_page(StatusCode::BAD_REQUEST, "The form could not be read", &format!("{e}. Go back and try again."))
+            crate::web::error_page(
+                StatusCode::BAD_REQUEST,
+                "The form could not be read",
+                &format!("{e}. Go back and try again."),
+            )
         })
     }
 }

@@ -18,7 +18,9 @@ pub enum LoginOutcome {
     SignedIn(HeaderValue),
     BadCredentials,
     /// Too many failures for this account or address; nothing was checked.
-    RateLimited { minutes: u32 },
+    RateLimited {
+        minutes: u32,
+    },
 }
 
 /// The TCP peer's address when the server runs on a socket (absent in in-process tests).
@@ -36,7 +38,9 @@ impl<S: Send + Sync> FromRequestParts<S> for PeerAddr {
 /// The client's address: the peer, or the first X-Forwarded-For hop when configured to trust it.
 pub fn client_ip(headers: &HeaderMap, peer: PeerAddr, trust_forwarded_for: bool) -> String {
     if trust_forwarded_for {
-        if let Some(first) = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next()) {
+        if let Some(first) =
+            headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next())
+        {
             return first.trim().to_owned();
         }
     }
@@ -48,7 +52,8 @@ pub async fn sign_in(state: &AppState, email: &str, password: &str, ip: &str) ->
     let window = cfg.login_window_minutes;
     let since = Millis::now().plus_minutes(-i64::from(window));
     let (by_account, by_ip) = state.store.login_failures_since(email, ip, since).await?;
-    if by_account >= i64::from(cfg.login_max_failures_per_account) || by_ip >= i64::from(cfg.login_max_failures_per_ip) {
+    if by_account >= i64::from(cfg.login_max_failures_per_account) || by_ip >= i64::from(cfg.login_max_failures_per_ip)
+    {
         tracing::warn!(ip, "sign-in paused after repeated failures");
         return Ok(LoginOutcome::RateLimited { minutes: window });
     }

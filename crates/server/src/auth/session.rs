@@ -114,7 +114,8 @@ impl FromRequestParts<AppState> for Viewer {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let CurrentViewer(viewer) = CurrentViewer::from_request_parts(parts, state).await.unwrap_or(CurrentViewer(None));
+        let CurrentViewer(viewer) =
+            CurrentViewer::from_request_parts(parts, state).await.unwrap_or(CurrentViewer(None));
         viewer.ok_or_else(|| {
             let next = parts.uri.path_and_query().map_or("/", |p| p.as_str());
             let target = format!("/login?next={}", url_encode(next));

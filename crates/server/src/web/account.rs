@@ -37,7 +37,11 @@ async fn account_view(state: &AppState, viewer: &Viewer) -> Result<AccountPage, 
     })
 }
 
-pub async fn account_page(State(state): State<AppState>, viewer: Viewer, Query(notice): Query<NoticeQuery>) -> Result<Response, WebError> {
+pub async fn account_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(notice): Query<NoticeQuery>,
+) -> Result<Response, WebError> {
     let mut page = account_view(&state, &viewer).await?;
     page.layout = page.layout.with_notice(&notice);
     render(&page)
@@ -50,7 +54,11 @@ pub struct PasswordForm {
     confirm: String,
 }
 
-pub async fn change_password(State(state): State<AppState>, viewer: Viewer, CsrfForm(form): CsrfForm<PasswordForm>) -> Result<Response, WebError> {
+pub async fn change_password(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    CsrfForm(form): CsrfForm<PasswordForm>,
+) -> Result<Response, WebError> {
     let current_ok = match state.store.credentials(&viewer.person.email).await? {
         Some((_, hash)) => verify_password(form.current, hash).await,
         None => false,
@@ -83,7 +91,11 @@ pub struct TokenForm {
     name: String,
 }
 
-pub async fn create_token(State(state): State<AppState>, viewer: Viewer, CsrfForm(form): CsrfForm<TokenForm>) -> Result<Response, WebError> {
+pub async fn create_token(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    CsrfForm(form): CsrfForm<TokenForm>,
+) -> Result<Response, WebError> {
     let (secret, prefix) = new_api_token();
     let created = state.store.create_token(&viewer.actor, &form.name, &digest(&secret), &prefix).await;
     let mut page = account_view(&state, &viewer).await?;
@@ -104,7 +116,11 @@ pub struct RevokeForm {
     id: i64,
 }
 
-pub async fn revoke_token(State(state): State<AppState>, viewer: Viewer, CsrfForm(form): CsrfForm<RevokeForm>) -> Result<Response, WebError> {
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    CsrfForm(form): CsrfForm<RevokeForm>,
+) -> Result<Response, WebError> {
     state.store.revoke_token(&viewer.actor, TokenId(form.id)).await?;
     Ok(Redirect::to("/account?notice=revoked").into_response())
 }

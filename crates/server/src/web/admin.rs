@@ -99,7 +99,10 @@ pub async fn import_upload(State(state): State<AppState>, viewer: Viewer, req: R
             render(&view)
         }
         Err(StoreError::Import(rows)) => {
-            view.error = Some(format!("{} problem(s) found. Nothing was imported; fix the file and upload it again.", rows.len()));
+            view.error = Some(format!(
+                "{} problem(s) found. Nothing was imported; fix the file and upload it again.",
+                rows.len()
+            ));
             view.rows = rows;
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &view)
         }

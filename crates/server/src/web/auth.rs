@@ -89,14 +89,19 @@ pub async fn login(
         ),
     };
     let (csrf, cookie) = anonymous_token(&headers, state.config.secure_cookies());
-    let page = LoginPage { layout: Layout::anonymous("Sign in", csrf), email, next, error: Some(error), setup_open: false };
+    let page =
+        LoginPage { layout: Layout::anonymous("Sign in", csrf), email, next, error: Some(error), setup_open: false };
     Ok(with_cookie(render_status(status, &page)?, cookie))
 }
 
 #[derive(Debug, Deserialize)]
 pub struct LogoutForm {}
 
-pub async fn logout(State(state): State<AppState>, viewer: Viewer, CsrfForm(_): CsrfForm<LogoutForm>) -> Result<Response, WebError> {
+pub async fn logout(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    CsrfForm(_): CsrfForm<LogoutForm>,
+) -> Result<Response, WebError> {
     state.store.delete_session(&viewer.session_hash).await?;
     let mut response = Redirect::to("/login").into_response();
     response.headers_mut().append(header::SET_COOKIE, clear_session_cookie(&state));
@@ -138,7 +143,11 @@ pub async fn setup_page(State(state): State<AppState>, headers: HeaderMap) -> Re
     Ok(with_cookie(render(&setup_view(csrf, form, FormErrors::default()))?, cookie))
 }
 
-pub async fn setup(State(state): State<AppState>, headers: HeaderMap, CsrfForm(form): CsrfForm<SetupForm>) -> Result<Response, WebError> {
+pub async fn setup(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    CsrfForm(form): CsrfForm<SetupForm>,
+) -> Result<Response, WebError> {
     if state.store.admin_exists().await? {
         return Err(WebError::NotFound);
     }

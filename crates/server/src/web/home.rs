@@ -27,7 +27,11 @@ struct HomePage {
     teams_total: u64,
 }
 
-pub async fn home_page(State(state): State<AppState>, viewer: Viewer, Query(notice): Query<NoticeQuery>) -> Result<Response, WebError> {
+pub async fn home_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(notice): Query<NoticeQuery>,
+) -> Result<Response, WebError> {
     let store = &state.store;
     let me = &viewer.person;
     let manager = match me.manager_id {
@@ -90,7 +94,9 @@ fn endpoint(method: &'static str, path: &str, op: &Operation) -> Endpoint {
         .iter()
         .map(|(code, r)| {
             let what = match r {
-                RefOr::T(r) => r.content.values().next().and_then(|c| c.schema.as_ref()).map_or_else(String::new, schema_name),
+                RefOr::T(r) => {
+                    r.content.values().next().and_then(|c| c.schema.as_ref()).map_or_else(String::new, schema_name)
+                }
                 RefOr::Ref(r) => r.ref_location.clone(),
             };
             (code.clone(), what)

@@ -54,10 +54,6 @@ pub fn router(state: &AppState) -> Router<AppState> {
 }
 
 fn static_file(content_type: &'static str, body: &'static str) -> Response {
-    (
-        StatusCode::OK,
-        [(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=3600")],
-        body,
-    )
+    (StatusCode::OK, [(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=3600")], body)
         .into_response()
 }

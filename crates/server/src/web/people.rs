@@ -11,7 +11,9 @@ use concentric_core::team::{Membership, Team, TeamQuery};
 use concentric_core::{PersonId, TeamId};
 use serde::Deserialize;
 
-use super::view::{form_errors, query_string, render, render_status, time_zones, FormErrors, Layout, NoticeQuery, Pager};
+use super::view::{
+    form_errors, query_string, render, render_status, time_zones, FormErrors, Layout, NoticeQuery, Pager,
+};
 use crate::auth::{CsrfForm, Viewer};
 use crate::error::WebError;
 use crate::state::AppState;
@@ -42,7 +44,11 @@ impl PeoplePage {
     }
 }
 
-pub async fn people_page(State(state): State<AppState>, viewer: Viewer, Query(f): Query<PeopleFilter>) -> Result<Response, WebError> {
+pub async fn people_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(f): Query<PeopleFilter>,
+) -> Result<Response, WebError> {
     let team = f.team.as_deref().and_then(|t| t.parse::<i64>().ok());
     let include_inactive = f.include_inactive.is_some();
     let query = PersonQuery { q: f.q.clone(), team: team.map(TeamId), include_inactive };
@@ -55,7 +61,15 @@ pub async fn people_page(State(state): State<AppState>, viewer: Viewer, Query(f)
         query_string(&[("q", &q), ("team", &team_s), ("include_inactive", if include_inactive { "on" } else { "" })])
     );
     let pager = Pager::new(&page, &base);
-    render(&PeoplePage { layout: Layout::new(&viewer, "People", "people"), people: page.items, teams, q, team, include_inactive, pager })
+    render(&PeoplePage {
+        layout: Layout::new(&viewer, "People", "people"),
+        people: page.items,
+        teams,
+        q,
+        team,
+        include_inactive,
+        pager,
+    })
 }
 
 #[derive(Template)]
@@ -130,7 +144,9 @@ impl PersonForm {
     fn capacity(&self) -> Result<f64, FormErrors> {
         match self.weekly_capacity_hours.trim() {
             "" => Ok(concentric_core::person::DEFAULT_CAPACITY_HOURS),
-            v => v.parse().map_err(|_| FormErrors::one("weekly_capacity_hours", format!("`{v}` is not a number of hours"))),
+            v => v
+                .parse()
+                .map_err(|_| FormErrors::one("weekly_capacity_hours", format!("`{v}` is not a number of hours"))),
         }
     }
 }
@@ -149,11 +165,19 @@ fn form_page(viewer: &Viewer, id: Option<i64>, form: PersonForm, errors: FormErr
 
 pub async fn new_person_page(viewer: Viewer) -> Result<Response, WebError> {
     viewer.actor.require_admin("add people").map_err(|f| WebError::Forbidden(f.0.to_owned()))?;
-    let form = PersonForm { time_zone: viewer.person.time_zone.clone(), weekly_capacity_hours: "40".into(), ..Default::default() };
+    let form = PersonForm {
+        time_zone: viewer.person.time_zone.clone(),
+        weekly_capacity_hours: "40".into(),
+        ..Default::default()
+    };
     render(&form_page(&viewer, None, form, FormErrors::default()))
 }
 
-pub async fn create_person(State(state): State<AppState>, viewer: Viewer, CsrfForm(form): CsrfForm<PersonForm>) -> Result<Response, WebError> {
+pub async fn create_person(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    CsrfForm(form): CsrfForm<PersonForm>,
+) -> Result<Response, WebError> {
     let capacity = match form.capacity() {
         Ok(c) => c,
         Err(errors) => return render_status(StatusCode::UNPROCESSABLE_ENTITY, &form_page(&viewer, None, form, errors)),
@@ -173,7 +197,11 @@ pub async fn create_person(State(state): State<AppState>, viewer: Viewer, CsrfFo
     }
 }
 
-pub async fn edit_person_page(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>) -> Result<Response, WebError> {
+pub async fn edit_person_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
     let person = state.store.person(parse_id(&id)?).await?;
     if !viewer.actor.can_edit_person(person.id, false) {
         return Err(WebError::Forbidden("change this person".into()));
@@ -199,7 +227,9 @@ pub async fn update_person(
     let id = parse_id(&id)?;
     let capacity = match form.capacity() {
         Ok(c) => c,
-        Err(errors) => return render_status(StatusCode::UNPROCESSABLE_ENTITY, &form_page(&viewer, Some(id.0), form, errors)),
+        Err(errors) => {
+            return render_status(StatusCode::UNPROCESSABLE_ENTITY, &form_page(&viewer, Some(id.0), form, errors))
+        }
     };
     // Only admins see (and so send) the admin-only fields; others change what is theirs to change.
     let patch = if viewer.actor.is_admin {
@@ -221,7 +251,9 @@ pub async fn update_person(
     };
     match state.store.update_person(&viewer.actor, id, patch).await {
         Ok(p) => Ok(Redirect::to(&format!("/people/{}?notice=saved", p.id)).into_response()),
-        Err(e) => render_status(StatusCode::UNPROCESSABLE_ENTITY, &form_page(&viewer, Some(id.0), form, form_errors(e)?)),
+        Err(e) => {
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &form_page(&viewer, Some(id.0), form, form_errors(e)?))
+        }
     }
 }
 

@@ -9,7 +9,9 @@ use concentric_core::page::PageRequest;
 use concentric_core::team::{MemberRole, Membership, NewTeam, Team, TeamPatch, TeamQuery};
 use serde::Deserialize;
 
-use super::view::{error_page, form_errors, query_string, render, render_status, FormErrors, Layout, NoticeQuery, Pager};
+use super::view::{
+    error_page, form_errors, query_string, render, render_status, FormErrors, Layout, NoticeQuery, Pager,
+};
 use crate::auth::{CsrfForm, Viewer};
 use crate::error::WebError;
 use crate::markdown::to_safe_html;
@@ -32,12 +34,19 @@ pub struct TeamsFilter {
     offset: Option<u64>,
 }
 
-pub async fn teams_page(State(state): State<AppState>, viewer: Viewer, Query(f): Query<TeamsFilter>) -> Result<Response, WebError> {
+pub async fn teams_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(f): Query<TeamsFilter>,
+) -> Result<Response, WebError> {
     let include_inactive = f.include_inactive.is_some();
     let query = TeamQuery { q: f.q.clone(), include_inactive };
     let page = state.store.list_teams(&query, PageRequest { limit: Some(50), offset: f.offset }).await?;
     let q = f.q.unwrap_or_default();
-    let base = format!("/teams?{}", query_string(&[("q", &q), ("include_inactive", if include_inactive { "on" } else { "" })]));
+    let base = format!(
+        "/teams?{}",
+        query_string(&[("q", &q), ("include_inactive", if include_inactive { "on" } else { "" })])
+    );
     let pager = Pager::new(&page, &base);
     render(&TeamsPage { layout: Layout::new(&viewer, "Teams", "teams"), teams: page.items, q, include_inactive, pager })
 }
@@ -116,7 +125,13 @@ pub struct TeamForm {
     contact_info: String,
 }
 
-async fn team_form(state: &AppState, viewer: &Viewer, editing: Option<String>, form: TeamForm, errors: FormErrors) -> Result<TeamFormPage, WebError> {
+async fn team_form(
+    state: &AppState,
+    viewer: &Viewer,
+    editing: Option<String>,
+    form: TeamForm,
+    errors: FormErrors,
+) -> Result<TeamFormPage, WebError> {
     let parents = state
         .store
         .list_teams(&TeamQuery::default(), PageRequest::first(200))
@@ -126,7 +141,14 @@ async fn team_form(state: &AppState, viewer: &Viewer, editing: Option<String>, f
         .filter(|t| Some(&t.key) != editing.as_ref())
         .collect();
     let title = editing.as_ref().map_or_else(|| "Create a team".to_owned(), |k| format!("Edit {k}"));
-    Ok(TeamFormPage { layout: Layout::new(viewer, title, "teams"), editing, form, errors, parents, can_admin: viewer.actor.is_admin })
+    Ok(TeamFormPage {
+        layout: Layout::new(viewer, title, "teams"),
+        editing,
+        form,
+        errors,
+        parents,
+        can_admin: viewer.actor.is_admin,
+    })
 }
 
 pub async fn new_team_page(State(state): State<AppState>, viewer: Viewer) -> Result<Response, WebError> {
@@ -134,7 +156,11 @@ pub async fn new_team_page(State(state): State<AppState>, viewer: Viewer) -> Res
     render(&team_form(&state, &viewer, None, TeamForm::default(), FormErrors::default()).await?)
 }
 
-pub async fn create_team(State(state): State<AppState>, viewer: Viewer, CsrfForm(form): CsrfForm<TeamForm>) -> Result<Response, WebError> {
+pub async fn create_team(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    CsrfForm(form): CsrfForm<TeamForm>,
+) -> Result<Response, WebError> {
     let new = NewTeam {
         key: form.key.clone(),
         name: form.name.clone(),
@@ -145,11 +171,18 @@ pub async fn create_team(State(state): State<AppState>, viewer: Viewer, CsrfForm
     };
     match state.store.create_team(&viewer.actor, new).await {
         Ok(t) => Ok(Redirect::to(&format!("/teams/{}?notice=created", t.key)).into_response()),
-        Err(e) => render_status(StatusCode::UNPROCESSABLE_ENTITY, &team_form(&state, &viewer, None, form, form_errors(e)?).await?),
+        Err(e) => render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &team_form(&state, &viewer, None, form, form_errors(e)?).await?,
+        ),
     }
 }
 
-pub async fn edit_team_page(State(state): State<AppState>, viewer: Viewer, Path(key): Path<String>) -> Result<Response, WebError> {
+pub async fn edit_team_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+) -> Result<Response, WebError> {
     let team = state.store.team_by_key(&key).await?;
     if !viewer.actor.can_manage_team(team.id) {
         return Err(WebError::Forbidden("change this team".into()));
@@ -184,7 +217,10 @@ pub async fn update_team(
         Ok(t) => Ok(Redirect::to(&format!("/teams/{}?notice=saved", t.key)).into_response()),
         Err(e) => {
             let errors = form_errors(e)?;
-            render_status(StatusCode::UNPROCESSABLE_ENTITY, &team_form(&state, &viewer, Some(team.key), form, errors).await?)
+            render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &team_form(&state, &viewer, Some(team.key), form, errors).await?,
+            )
         }
     }
 }
@@ -205,9 +241,11 @@ pub async fn set_member(
     let role = MemberRole::parse(&form.role).unwrap_or(MemberRole::Member);
     let result = match state.store.person_by_email(&form.email).await {
         Ok(person) => state.store.set_membership(&viewer.actor, team.id, person.id, role).await,
-        Err(concentric_store::StoreError::NotFound(_)) => {
-            Err(concentric_core::Invalid::one("email", format!("nobody in the directory has the email {}", form.email.trim())).into())
-        }
+        Err(concentric_store::StoreError::NotFound(_)) => Err(concentric_core::Invalid::one(
+            "email",
+            format!("nobody in the directory has the email {}", form.email.trim()),
+        )
+        .into()),
         Err(e) => Err(e),
     };
     match result {

@@ -1,0 +1,12 @@
+//! Concentric's integration tests: one binary (each extra one is a slow link on 2 cores).
+//! Every case runs on SQLite, and on PostgreSQL when CONCENTRIC_TEST_POSTGRES_URL is set.
+
+mod harness;
+
+mod api;
+mod auth;
+mod directory;
+mod import;
+mod ops;
+mod store;
+mod web;

@@ -1,0 +1,49 @@
+//! Every main page renders for a signed-in person, with security headers.
+
+use axum::http::{header, StatusCode};
+
+use crate::both;
+use crate::harness::PASSWORD;
+
+both!(main_pages_render_on_the_demo, |t| {
+    let org = concentric_core::demo::organisation();
+    let hash = concentric_server::auth::secrets::hash_password(PASSWORD.into()).await.unwrap();
+    let hashes: Vec<_> = org.accounts.iter().map(|a| (a.email.clone(), hash.clone())).collect();
+    assert!(t.store.load_demo(&org, &hashes).await.unwrap());
+    let admin = &org.accounts[0].email;
+    let mut b = t.browser();
+    assert_eq!(b.login(admin, PASSWORD).await.status, StatusCode::SEE_OTHER);
+    let me = t.store.person_by_email(admin).await.unwrap();
+    for (path, expect) in [
+        ("/", "Your teams"),
+        ("/teams", "Payroll"),
+        ("/teams/IT", "Laptops, phones and accessories"),
+        ("/teams/PAY", "timesheets"),
+        ("/people", "Showing 1–50 of 80"),
+        ("/people?offset=50", "Showing 51–80 of 80"),
+        (&format!("/people/{}", me.id), "Head of IT"),
+        (&format!("/people/{}/edit", me.id), "Weekly capacity"),
+        ("/teams/IT/edit", "What the team does"),
+        ("/teams/new", "Create a team"),
+        ("/people/new", "Add a person"),
+        ("/account", "API tokens"),
+        ("/admin/import", "Columns"),
+        ("/api/docs", "/api/v1/teams/{key}/members/{person_id}"),
+    ] {
+        let page = b.get(path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        assert!(page.body.contains(expect), "{path} shows {expect}");
+        assert!(page.body.contains("<nav aria-label=\"Main\">"), "{path} has navigation");
+    }
+    let page = b.get("/teams").await;
+    for (name, value) in [
+        (header::CONTENT_SECURITY_POLICY, "frame-ancestors 'none'"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+    ] {
+        assert!(page.headers[&name].to_str().unwrap().contains(value), "{name}");
+    }
+    assert!(page.headers.contains_key("x-request-id"));
+    assert_eq!(b.get("/static/app.css").await.status, StatusCode::OK);
+    assert_eq!(b.get("/no/such/page").await.status, StatusCode::NOT_FOUND);
+});
