@@ -53,13 +53,13 @@ struct TeamSpec {
 
 const TEAMS: &[TeamSpec] = &[
     TeamSpec {
-        key: "LEAD", name: "Leadership", parent: None, zone: "Europe/Berlin", size: 3,
+        key: "EXEC", name: "Leadership", parent: None, zone: "Europe/Berlin", size: 3,
         lead_title: "Chief Executive Officer", titles: &["Chief Operating Officer", "Chief Financial Officer"],
         capacity: 45.0, contact_info: "Executive assistant: ext. 1000",
         mission: "Sets the direction of Northwind Components and owns the **company goals** every team works towards.",
     },
     TeamSpec {
-        key: "OPS", name: "Operations", parent: Some("LEAD"), zone: "Europe/Berlin", size: 4,
+        key: "OPS", name: "Operations", parent: Some("EXEC"), zone: "Europe/Berlin", size: 4,
         lead_title: "Head of Operations", titles: &["Operations Manager", "Process Analyst", "Operations Coordinator"],
         capacity: 40.0, contact_info: "#ops on chat",
         mission: "Keeps the company running: processes, suppliers and the weekly **productivity report** to management.",
@@ -77,7 +77,7 @@ const TEAMS: &[TeamSpec] = &[
         mission: "Safe, working offices: desks and moves, repairs, access badges, meeting rooms and deliveries.",
     },
     TeamSpec {
-        key: "FIN", name: "Finance & Accounting", parent: Some("LEAD"), zone: "Europe/Berlin", size: 7,
+        key: "FIN", name: "Finance & Accounting", parent: Some("EXEC"), zone: "Europe/Berlin", size: 7,
         lead_title: "Head of Finance", titles: &["Accountant", "Accounts Payable Specialist", "Controller", "Financial Analyst"],
         capacity: 40.0, contact_info: "finance questions: #finance on chat",
         mission: "Closes the books every month, pays suppliers on time and gives every team the **figures** it needs to decide.",
@@ -89,7 +89,7 @@ const TEAMS: &[TeamSpec] = &[
         mission: "Everyone paid correctly and on time. We depend on **timesheets** from every department by the cut-off.",
     },
     TeamSpec {
-        key: "HR", name: "People & HR", parent: Some("LEAD"), zone: "Europe/London", size: 6,
+        key: "HR", name: "People & HR", parent: Some("EXEC"), zone: "Europe/London", size: 6,
         lead_title: "Head of People", titles: &["HR Business Partner", "Recruiter", "HR Administrator", "People Operations Specialist"],
         capacity: 37.5, contact_info: "people@ mailbox, answers within a working day",
         mission: "Hiring, onboarding, letters and policies: we look after the people who make the company.",
@@ -101,7 +101,7 @@ const TEAMS: &[TeamSpec] = &[
         mission: "Skills for every team: onboarding courses, tool training and quarterly **training plans** with each department.",
     },
     TeamSpec {
-        key: "SAL", name: "Sales", parent: Some("LEAD"), zone: "America/New_York", size: 12,
+        key: "SAL", name: "Sales", parent: Some("EXEC"), zone: "America/New_York", size: 12,
         lead_title: "VP Sales", titles: &["Account Executive", "Sales Development Representative", "Key Account Manager", "Sales Operations Analyst"],
         capacity: 40.0, contact_info: "#sales on chat",
         mission: "Wins and keeps customers across North America and Europe. Sends **month-end figures** to Finance.",
@@ -285,7 +285,8 @@ pub fn organisation() -> DemoOrg {
             let (title, role, manager) = if i == 0 {
                 (spec.lead_title.to_owned(), MemberRole::Lead, parent_lead.clone())
             } else {
-                let title = spec.titles[rng.random_range(0..spec.titles.len())];
+                // Titles cycle so a small team never has two of a one-of-a-kind role.
+                let title = spec.titles[(i - 1) % spec.titles.len()];
                 (title.to_owned(), MemberRole::Member, lead_email.get(spec.key).cloned())
             };
             if i == 0 {

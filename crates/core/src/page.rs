@@ -7,6 +7,7 @@ pub const MAX_LIMIT: u32 = 200;
 
 /// Which slice of a list to return. `limit` is clamped to 1..=200.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PageRequest {
     /// How many items to return (1-200, default 50).

@@ -257,5 +257,10 @@ both!(openapi_document_describes_the_api, |t| {
         assert!(doc.json["paths"].get(path).is_some(), "{path} documented");
     }
     assert!(doc.json["components"]["schemas"].get("Problem").is_some());
+    let list = &doc.json["paths"]["/api/v1/people"]["get"]["parameters"];
+    for p in list.as_array().unwrap() {
+        assert_eq!(p["in"], "query", "{p}");
+        assert_eq!(p["required"], false, "{p}");
+    }
     assert!(doc.json["components"]["securitySchemes"].get("token").is_some());
 });
