@@ -10,48 +10,49 @@ use serde::{Deserialize, Serialize};
 /// One layer of settings; unset keys fall through to the layer below.
 #[derive(Debug, Clone, Default, Deserialize, clap::Args)]
 #[serde(deny_unknown_fields)]
+#[command(next_help_heading = "Settings")]
 pub struct ConfigLayer {
     /// Address and port the web UI and API listen on.
-    #[arg(long, env = "CONCENTRIC_LISTEN", value_name = "ADDR")]
+    #[arg(long, global = true, env = "CONCENTRIC_LISTEN", value_name = "ADDR")]
     pub listen: Option<SocketAddr>,
     /// Folder for the embedded database and other local state; created when missing.
-    #[arg(long, env = "CONCENTRIC_DATA_DIR", value_name = "DIR")]
+    #[arg(long, global = true, env = "CONCENTRIC_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     /// Database to use: sqlite://PATH or postgres://USER:PASSWORD@HOST/DB. Defaults to a SQLite file in data_dir.
-    #[arg(long, env = "CONCENTRIC_DATABASE_URL", value_name = "URL")]
+    #[arg(long, global = true, env = "CONCENTRIC_DATABASE_URL", value_name = "URL")]
     pub database_url: Option<String>,
     /// Most connections each node keeps to the database.
-    #[arg(long, env = "CONCENTRIC_DATABASE_MAX_CONNECTIONS", value_name = "N")]
+    #[arg(long, global = true, env = "CONCENTRIC_DATABASE_MAX_CONNECTIONS", value_name = "N")]
     pub database_max_connections: Option<u32>,
     /// URL people use to reach Concentric; an https:// URL makes cookies Secure.
-    #[arg(long, env = "CONCENTRIC_PUBLIC_URL", value_name = "URL")]
+    #[arg(long, global = true, env = "CONCENTRIC_PUBLIC_URL", value_name = "URL")]
     pub public_url: Option<String>,
     /// Log format: text (for people) or json (for log collectors).
-    #[arg(long, env = "CONCENTRIC_LOG_FORMAT", value_name = "FORMAT")]
+    #[arg(long, global = true, env = "CONCENTRIC_LOG_FORMAT", value_name = "FORMAT")]
     pub log_format: Option<LogFormat>,
     /// Log filter, e.g. info or concentric_server=debug,info. RUST_LOG wins when set.
-    #[arg(long, env = "CONCENTRIC_LOG_LEVEL", value_name = "FILTER")]
+    #[arg(long, global = true, env = "CONCENTRIC_LOG_LEVEL", value_name = "FILTER")]
     pub log_level: Option<String>,
     /// Address for Prometheus /metrics, kept off the public listener; "off" disables it.
-    #[arg(long, env = "CONCENTRIC_METRICS_LISTEN", value_name = "ADDR|off")]
+    #[arg(long, global = true, env = "CONCENTRIC_METRICS_LISTEN", value_name = "ADDR|off")]
     pub metrics_listen: Option<String>,
     /// Hours a web session lasts without use.
-    #[arg(long, env = "CONCENTRIC_SESSION_HOURS", value_name = "HOURS")]
+    #[arg(long, global = true, env = "CONCENTRIC_SESSION_HOURS", value_name = "HOURS")]
     pub session_hours: Option<u32>,
     /// Failed sign-ins allowed per account within login_window_minutes before sign-in is paused.
-    #[arg(long, env = "CONCENTRIC_LOGIN_MAX_FAILURES_PER_ACCOUNT", value_name = "N")]
+    #[arg(long, global = true, env = "CONCENTRIC_LOGIN_MAX_FAILURES_PER_ACCOUNT", value_name = "N")]
     pub login_max_failures_per_account: Option<u32>,
     /// Failed sign-ins allowed per client address within login_window_minutes.
-    #[arg(long, env = "CONCENTRIC_LOGIN_MAX_FAILURES_PER_IP", value_name = "N")]
+    #[arg(long, global = true, env = "CONCENTRIC_LOGIN_MAX_FAILURES_PER_IP", value_name = "N")]
     pub login_max_failures_per_ip: Option<u32>,
     /// Window over which failed sign-ins are counted, in minutes.
-    #[arg(long, env = "CONCENTRIC_LOGIN_WINDOW_MINUTES", value_name = "MINUTES")]
+    #[arg(long, global = true, env = "CONCENTRIC_LOGIN_WINDOW_MINUTES", value_name = "MINUTES")]
     pub login_window_minutes: Option<u32>,
     /// Trust the X-Forwarded-For header for the client address (only behind your own proxy).
-    #[arg(long, env = "CONCENTRIC_TRUST_FORWARDED_FOR", value_name = "BOOL")]
+    #[arg(long, global = true, env = "CONCENTRIC_TRUST_FORWARDED_FOR", value_name = "BOOL")]
     pub trust_forwarded_for: Option<bool>,
     /// Largest upload accepted (CSV imports, later attachments), in megabytes.
-    #[arg(long, env = "CONCENTRIC_MAX_UPLOAD_MB", value_name = "MB")]
+    #[arg(long, global = true, env = "CONCENTRIC_MAX_UPLOAD_MB", value_name = "MB")]
     pub max_upload_mb: Option<u32>,
 }
 
@@ -219,7 +220,8 @@ impl Config {
             #[command(flatten)]
             layer: ConfigLayer,
         }
-        let defaults = toml::Table::try_from(Self::default()).unwrap_or_default();
+        let computed = Self::default().finish().unwrap_or_default();
+        let defaults = toml::Table::try_from(computed).unwrap_or_default();
         let mut out = String::from(
             "# Concentric configuration. Every key is optional; shown here at its default.\n\
              # Precedence: defaults < this file < CONCENTRIC_* environment variables < command-line flags.\n",
@@ -230,7 +232,6 @@ impl Config {
             let env = arg.get_env().map(|e| e.to_string_lossy().into_owned()).unwrap_or_default();
             out.push_str(&format!("\n# {help}\n# Environment: {env}\n"));
             match defaults.get(key) {
-                Some(toml::Value::String(s)) if s.is_empty() => out.push_str(&format!("# {key} = \"\"\n")),
                 Some(value) => out.push_str(&format!("# {key} = {value}\n")),
                 None => out.push_str(&format!("# {key} =\n")),
             }
