@@ -91,11 +91,7 @@ fn read_header(data: &[u8]) -> Result<Vec<String>, RowError> {
 type Row = HashMap<String, String>;
 
 /// Reads a CSV file into maps of column → value, checking the header against the known columns.
-fn read_rows(
-    data: &[u8],
-    known: &[&str],
-    required: &[&str],
-) -> Result<Vec<(u64, Row)>, Vec<RowError>> {
+fn read_rows(data: &[u8], known: &[&str], required: &[&str]) -> Result<Vec<(u64, Row)>, Vec<RowError>> {
     let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
     let header = read_header(data).map_err(|e| vec![e])?;
     let mut errors = Vec::new();

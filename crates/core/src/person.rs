@@ -200,9 +200,8 @@ pub fn check_password(password: &str) -> Result<(), Invalid> {
     Ok(())
 }
 
-#[cfg(test)]
 impl NewPerson {
-    /// A valid person for tests.
+    /// A valid person with defaults for everything but the email: a fixture for tests and examples.
     pub fn test(email: &str) -> Self {
         Self {
             email: email.into(),

@@ -182,22 +182,16 @@ macro_rules! args {
 }
 pub(crate) use args;
 
-fn sqlite_args(args: Vec<Arg>) -> Result<SqliteArguments<'static>, sqlx::Error> {
-    let mut out = SqliteArguments::default();
-    for arg in args {
-        match arg {
-            Arg::Int(v) => out.add(v),
-            Arg::Real(v) => out.add(v),
-            Arg::Text(v) => out.add(v),
-            Arg::Bool(v) => out.add(v),
-        }
-        .map_err(sqlx::Error::Encode)?;
-    }
-    Ok(out)
-}
-
-fn pg_args(args: Vec<Arg>) -> Result<PgArguments, sqlx::Error> {
-    let mut out = PgArguments::default();
+/// Binds the owned arguments for one backend's argument buffer.
+fn bind<'q, A>(args: Vec<Arg>) -> Result<A, sqlx::Error>
+where
+    A: Arguments<'q> + Default,
+    Option<i64>: sqlx::Encode<'q, A::Database> + Type<A::Database>,
+    Option<f64>: sqlx::Encode<'q, A::Database> + Type<A::Database>,
+    Option<String>: sqlx::Encode<'q, A::Database> + Type<A::Database>,
+    Option<bool>: sqlx::Encode<'q, A::Database> + Type<A::Database>,
+{
+    let mut out = A::default();
     for arg in args {
         match arg {
             Arg::Int(v) => out.add(v),
@@ -237,19 +231,19 @@ macro_rules! on_exec {
     ($exec:expr, $args:expr, |$e:ident, $a:ident| $body:expr) => {
         match $exec {
             Exec::SqlitePool($e) => {
-                let $a = sqlite_args($args)?;
+                let $a: SqliteArguments<'_> = bind($args)?;
                 $body
             }
             Exec::SqliteConn($e) => {
-                let $a = sqlite_args($args)?;
+                let $a: SqliteArguments<'_> = bind($args)?;
                 $body
             }
             Exec::PgPool($e) => {
-                let $a = pg_args($args)?;
+                let $a: PgArguments = bind($args)?;
                 $body
             }
             Exec::PgConn($e) => {
-                let $a = pg_args($args)?;
+                let $a: PgArguments = bind($args)?;
                 $body
             }
         }

@@ -12,7 +12,7 @@ use concentric_core::{PersonId, TeamId};
 use serde::Deserialize;
 
 use super::view::{
-    form_errors, query_string, render, render_status, time_zones, FormErrors, Layout, NoticeQuery, Pager,
+    form_errors, query_string, refused, render, render_status, time_zones, FormErrors, Layout, NoticeQuery, Pager,
 };
 use crate::auth::{CsrfForm, Viewer};
 use crate::error::WebError;
@@ -275,11 +275,6 @@ pub async fn set_person_active(
             let notice = if active { "reactivated" } else { "deactivated" };
             Ok(Redirect::to(&format!("/people/{id}?notice={notice}")).into_response())
         }
-        Err(concentric_store::StoreError::Invalid(inv)) => Ok(super::view::error_page(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Cannot deactivate",
-            &inv.0.first().map_or_else(String::new, |e| e.message.clone()),
-        )),
-        Err(e) => Err(e.into()),
+        Err(e) => refused("Cannot deactivate this person", e),
     }
 }

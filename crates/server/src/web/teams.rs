@@ -9,9 +9,7 @@ use concentric_core::page::PageRequest;
 use concentric_core::team::{MemberRole, Membership, NewTeam, Team, TeamPatch, TeamQuery};
 use serde::Deserialize;
 
-use super::view::{
-    error_page, form_errors, query_string, render, render_status, FormErrors, Layout, NoticeQuery, Pager,
-};
+use super::view::{form_errors, query_string, refused, render, render_status, FormErrors, Layout, NoticeQuery, Pager};
 use crate::auth::{CsrfForm, Viewer};
 use crate::error::WebError;
 use crate::markdown::to_safe_html;
@@ -292,11 +290,6 @@ pub async fn set_team_active(
             let notice = if active { "reactivated" } else { "deactivated" };
             Ok(Redirect::to(&format!("/teams/{}?notice={notice}", t.key)).into_response())
         }
-        Err(concentric_store::StoreError::Invalid(inv)) => Ok(error_page(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Cannot deactivate this team",
-            &inv.0.first().map_or_else(String::new, |e| e.message.clone()),
-        )),
-        Err(e) => Err(e.into()),
+        Err(e) => refused("Cannot deactivate this team", e),
     }
 }

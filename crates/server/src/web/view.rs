@@ -149,6 +149,17 @@ pub fn form_errors(e: concentric_store::StoreError) -> Result<FormErrors, WebErr
     }
 }
 
+/// A refused change shown as a page with the reason (`Invalid`), other errors as usual.
+pub fn refused(title: &str, e: concentric_store::StoreError) -> Result<Response, WebError> {
+    match e {
+        concentric_store::StoreError::Invalid(inv) => {
+            let reason = inv.0.first().map_or_else(String::new, |e| e.message.clone());
+            Ok(error_page(StatusCode::UNPROCESSABLE_ENTITY, title, &reason))
+        }
+        other => Err(other.into()),
+    }
+}
+
 pub fn render<T: Template>(page: &T) -> Result<Response, WebError> {
     Ok(Html(page.render()?).into_response())
 }

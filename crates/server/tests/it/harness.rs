@@ -111,13 +111,11 @@ impl TestApp {
     /// A person with a password, optionally admin.
     pub async fn person(&self, email: &str, name: &str, admin: bool) -> Person {
         let new = NewPerson {
-            email: email.into(),
             name: name.into(),
             title: "Tester".into(),
-            manager_email: None,
             time_zone: "Europe/Berlin".into(),
-            weekly_capacity_hours: 40.0,
             is_admin: admin,
+            ..NewPerson::test(email)
         };
         let system = Actor::system();
         let person = self.store.create_person(&system, new).await.expect("create person");

@@ -22,17 +22,17 @@ both!(demo_loads_once, |t| {
 
 both!(writes_check_permission_in_the_store, |t| {
     let nobody = Actor { person_id: None, is_admin: false, teams: vec![] };
-    let err = t.store.create_person(&nobody, NewPerson::test_person("x@example.com")).await.unwrap_err();
+    let err = t.store.create_person(&nobody, NewPerson::test("x@example.com")).await.unwrap_err();
     assert!(matches!(err, concentric_store::StoreError::Forbidden(_)), "{err:?}");
     let system = Actor::system();
-    let p = t.store.create_person(&system, NewPerson::test_person("x@example.com")).await.unwrap();
+    let p = t.store.create_person(&system, NewPerson::test("x@example.com")).await.unwrap();
     assert!(t.store.set_person_active(&nobody, p.id, false).await.is_err());
     assert!(t.store.person(p.id).await.unwrap().active);
 });
 
 both!(unicode_and_case_survive_both_backends, |t| {
     let system = Actor::system();
-    let new = NewPerson { name: "Zoë Ünal-Ñúñez 李".into(), ..NewPerson::test_person("ZOE@Example.com") };
+    let new = NewPerson { name: "Zoë Ünal-Ñúñez 李".into(), ..NewPerson::test("ZOE@Example.com") };
     let p = t.store.create_person(&system, new).await.unwrap();
     assert_eq!(p.email, "zoe@example.com");
     assert_eq!(p.name, "Zoë Ünal-Ñúñez 李");
@@ -43,21 +43,3 @@ both!(unicode_and_case_survive_both_backends, |t| {
         .unwrap();
     assert_eq!(found.total, 1);
 });
-
-trait TestPerson {
-    fn test_person(email: &str) -> Self;
-}
-
-impl TestPerson for NewPerson {
-    fn test_person(email: &str) -> Self {
-        NewPerson {
-            email: email.into(),
-            name: "Test Person".into(),
-            title: String::new(),
-            manager_email: None,
-            time_zone: "UTC".into(),
-            weekly_capacity_hours: 40.0,
-            is_admin: false,
-        }
-    }
-}
