@@ -47,10 +47,11 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/account/tokens/revoke", post(account::revoke_token))
         .route("/admin/import", get(admin::import_page).post(admin::import_upload))
         .route("/api/docs", get(home::api_docs_page))
-        .route("/static/app.css", get(|| async { static_file("text/css; charset=utf-8", CSS) }))
-        .route("/static/logo.svg", get(|| async { static_file("image/svg+xml", FAVICON) }))
         .fallback(|| async { crate::error::WebError::NotFound })
         .layer(from_fn_with_state(state.clone(), load_session))
+        // Static files sit outside the session layer: no database query per stylesheet.
+        .route("/static/app.css", get(|| async { static_file("text/css; charset=utf-8", CSS) }))
+        .route("/static/logo.svg", get(|| async { static_file("image/svg+xml", FAVICON) }))
 }
 
 fn static_file(content_type: &'static str, body: &'static str) -> Response {
