@@ -1,6 +1,8 @@
 //! `concentric`: the one binary that serves, migrates, loads the demo, imports and manages users.
 #![forbid(unsafe_code)]
 
+mod bench;
+
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
@@ -56,6 +58,19 @@ enum Command {
     /// Show configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Measure speed; figures go into docs/performance.md (build with --release).
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchCommand {
+    /// Business-time clock evaluations per second, single-threaded, for typical calendars.
+    Clock {
+        /// Evaluations per calendar.
+        #[arg(long, default_value_t = 200_000)]
+        evaluations: usize,
+    },
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -123,6 +138,7 @@ async fn main() -> anyhow::Result<()> {
             println!("{config:#?}");
             return Ok(());
         }
+        Command::Bench(BenchCommand::Clock { evaluations }) => return bench::clock(evaluations),
         _ => {}
     }
     init_logging(&config);
@@ -166,7 +182,7 @@ async fn run(command: Command, store: &Store, config: Config) -> anyhow::Result<
         Command::Demo => load_demo(store).await,
         Command::Import { file, kind } => import(store, &file, kind).await,
         Command::User(cmd) => user(store, cmd).await,
-        Command::Config(_) => Ok(()),
+        Command::Config(_) | Command::Bench(_) => Ok(()),
     }
 }
 

@@ -5,6 +5,8 @@
 #![forbid(unsafe_code)]
 
 pub mod authz;
+pub mod business_time;
+pub mod calendar;
 pub mod demo;
 pub mod error;
 pub mod event;
