@@ -33,3 +33,15 @@ id_type!(
     /// A personal API token.
     TokenId
 );
+id_type!(
+    /// A catalog entry of a team.
+    ServiceId
+);
+id_type!(
+    /// One ask of a service.
+    RequestId
+);
+id_type!(
+    /// A reply or internal note on a request.
+    CommentId
+);

@@ -54,6 +54,9 @@ pub struct ConfigLayer {
     /// Largest upload accepted (CSV imports, later attachments), in megabytes.
     #[arg(long, global = true, env = "CONCENTRIC_MAX_UPLOAD_MB", value_name = "MB")]
     pub max_upload_mb: Option<u32>,
+    /// Days after resolution during which a requester's reply reopens a request.
+    #[arg(long, global = true, env = "CONCENTRIC_REOPEN_DAYS", value_name = "DAYS")]
+    pub reopen_days: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -80,6 +83,7 @@ pub struct Config {
     pub login_window_minutes: u32,
     pub trust_forwarded_for: bool,
     pub max_upload_mb: u32,
+    pub reopen_days: u32,
 }
 
 impl Default for Config {
@@ -100,6 +104,7 @@ impl Default for Config {
             login_window_minutes: 15,
             trust_forwarded_for: false,
             max_upload_mb: 20,
+            reopen_days: 7,
         }
     }
 }
@@ -122,6 +127,7 @@ impl std::fmt::Debug for Config {
             .field("login_window_minutes", &self.login_window_minutes)
             .field("trust_forwarded_for", &self.trust_forwarded_for)
             .field("max_upload_mb", &self.max_upload_mb)
+            .field("reopen_days", &self.reopen_days)
             .finish()
     }
 }
@@ -151,9 +157,28 @@ impl Config {
         Self::default().apply(file_layer).apply(cli).finish()
     }
 
-    fn apply(mut self, l: ConfigLayer) -> Self {
+    fn apply(mut self, layer: ConfigLayer) -> Self {
+        // Destructured without `..`: a new key that is not applied here is an unused variable,
+        // which the lints refuse.
+        let ConfigLayer {
+            listen,
+            data_dir,
+            database_url,
+            database_max_connections,
+            public_url,
+            log_format,
+            log_level,
+            metrics_listen,
+            session_hours,
+            login_max_failures_per_account,
+            login_max_failures_per_ip,
+            login_window_minutes,
+            trust_forwarded_for,
+            max_upload_mb,
+            reopen_days,
+        } = layer;
         macro_rules! take {
-            ($($key:ident),*) => { $( if let Some(v) = l.$key { self.$key = v; } )* };
+            ($($key:ident),*) => { $( if let Some(v) = $key { self.$key = v; } )* };
         }
         take!(
             listen,
@@ -169,7 +194,8 @@ impl Config {
             login_max_failures_per_ip,
             login_window_minutes,
             trust_forwarded_for,
-            max_upload_mb
+            max_upload_mb,
+            reopen_days
         );
         self
     }
@@ -206,6 +232,11 @@ impl Config {
     /// Cookies get the Secure flag when Concentric is reached over https.
     pub fn secure_cookies(&self) -> bool {
         self.public_url.starts_with("https://")
+    }
+
+    /// The reopen window in milliseconds.
+    pub fn reopen_window_ms(&self) -> i64 {
+        i64::from(self.reopen_days) * 86_400_000
     }
 
     pub fn metrics_addr(&self) -> Option<SocketAddr> {
@@ -269,6 +300,13 @@ mod tests {
         let bad = ConfigLayer { metrics_listen: Some("everywhere".into()), ..Default::default() };
         assert!(matches!(Config::load(None, bad), Err(ConfigError::Invalid(_))));
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn every_key_applies() {
+        let cli = ConfigLayer { reopen_days: Some(3), max_upload_mb: Some(5), ..Default::default() };
+        let c = Config::load(None, cli).unwrap();
+        assert_eq!((c.reopen_days, c.max_upload_mb), (3, 5));
     }
 
     #[test]

@@ -68,6 +68,7 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound(what) => Self::not_found(what),
             StoreError::Forbidden(f) => Self::new(StatusCode::FORBIDDEN, "forbidden", f.to_string()),
+            StoreError::IllegalTransition(t) => Self::new(StatusCode::CONFLICT, "illegal_transition", t.to_string()),
             StoreError::Invalid(inv) => Self {
                 errors: inv.0,
                 ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "some fields are not valid")

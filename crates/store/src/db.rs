@@ -106,6 +106,14 @@ impl Db {
         })
     }
 
+    /// A read-only transaction: one consistent snapshot for reads that span several statements.
+    pub(crate) async fn begin_read(&self) -> Result<Tx, sqlx::Error> {
+        Ok(match self {
+            Self::Sqlite { read, .. } => Tx::Sqlite(read.begin().await?),
+            Self::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
     pub(crate) async fn close(&self) {
         match self {
             Self::Sqlite { read, write } => {
@@ -159,12 +167,24 @@ macro_rules! arg_from {
         }
     )*};
 }
-arg_from!(Int: i64 => Some, Option<i64> => |v| v, u32 => |v: u32| Some(i64::from(v)),
-    concentric_core::PersonId => |v: concentric_core::PersonId| Some(v.0),
-    Option<concentric_core::PersonId> => |v: Option<concentric_core::PersonId>| v.map(|id| id.0),
-    concentric_core::TeamId => |v: concentric_core::TeamId| Some(v.0),
-    Option<concentric_core::TeamId> => |v: Option<concentric_core::TeamId>| v.map(|id| id.0),
-    concentric_core::TokenId => |v: concentric_core::TokenId| Some(v.0));
+arg_from!(Int: i64 => Some, Option<i64> => |v| v, u32 => |v: u32| Some(i64::from(v)));
+
+/// Typed ids bind as their integer.
+macro_rules! id_args {
+    ($($id:ident),*) => {$(
+        impl From<concentric_core::ids::$id> for Arg {
+            fn from(v: concentric_core::ids::$id) -> Self {
+                Arg::Int(Some(v.0))
+            }
+        }
+        impl From<Option<concentric_core::ids::$id>> for Arg {
+            fn from(v: Option<concentric_core::ids::$id>) -> Self {
+                Arg::Int(v.map(|id| id.0))
+            }
+        }
+    )*};
+}
+id_args!(PersonId, TeamId, TokenId, ServiceId, RequestId, CommentId);
 arg_from!(Real: f64 => Some);
 arg_from!(Text: String => Some, Option<String> => |v| v, &str => |v: &str| Some(v.to_owned()),
     &String => |v: &String| Some(v.clone()), Option<&str> => |v: Option<&str>| v.map(str::to_owned));

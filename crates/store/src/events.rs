@@ -22,7 +22,7 @@ struct EventRow {
     detail: String,
 }
 
-/// Appends an event inside the caller's transaction.
+/// Appends an event inside the caller's transaction; returns its id.
 pub(crate) async fn record(
     tx: &mut Tx,
     actor: &Actor,
@@ -30,14 +30,15 @@ pub(crate) async fn record(
     entity_id: i64,
     action: &str,
     detail: serde_json::Value,
-) -> Result<()> {
-    tx.exec()
-        .execute(
-            "INSERT INTO events (at, actor_id, entity, entity_id, action, detail) VALUES ($1, $2, $3, $4, $5, $6)",
+) -> Result<i64> {
+    let id = tx
+        .exec()
+        .scalar(
+            "INSERT INTO events (at, actor_id, entity, entity_id, action, detail) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
             args![Millis::now().0, actor.person_id, entity, entity_id, action, detail.to_string()],
         )
         .await?;
-    Ok(())
+    Ok(id)
 }
 
 /// Builds `{"field": [old, new]}` for the fields that differ.

@@ -60,7 +60,7 @@ pub(crate) async fn import_teams_in(tx: &mut Tx, actor: &Actor, rows: Vec<TeamRo
                 } else {
                     report.updated += 1;
                     match update_team_row(tx, id, &r.team).await {
-                        Ok(()) => record(tx, actor, "team", id.0, "updated", changes).await,
+                        Ok(()) => record(tx, actor, "team", id.0, "updated", changes).await.map(drop),
                         Err(e) => Err(e),
                     }
                 }
@@ -68,9 +68,9 @@ pub(crate) async fn import_teams_in(tx: &mut Tx, actor: &Actor, rows: Vec<TeamRo
             None => {
                 report.created += 1;
                 match insert_team(tx, &r.team).await {
-                    Ok(id) => {
-                        record(tx, actor, "team", id.0, "created", json!({ "key": r.team.key, "import": true })).await
-                    }
+                    Ok(id) => record(tx, actor, "team", id.0, "created", json!({ "key": r.team.key, "import": true }))
+                        .await
+                        .map(drop),
                     Err(e) => Err(e),
                 }
             }

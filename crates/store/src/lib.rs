@@ -10,7 +10,10 @@ mod db;
 mod demo;
 mod events;
 mod import;
+mod notifications;
 mod people;
+mod requests;
+mod services;
 mod teams;
 
 use concentric_core::authz::{Actor, Forbidden};
@@ -19,6 +22,7 @@ use concentric_core::{FieldError, Invalid};
 
 pub use accounts::{NewSession, SessionView};
 pub use db::{redact_url, Backend, PoolOptions};
+pub use services::ServiceQuery;
 
 use db::{args, Db};
 
@@ -34,11 +38,17 @@ pub enum StoreError {
     Invalid(#[from] Invalid),
     #[error(transparent)]
     Forbidden(#[from] Forbidden),
+    /// A status change the lifecycle refuses.
+    #[error(transparent)]
+    IllegalTransition(#[from] concentric_core::request::IllegalTransition),
     /// An import file with bad rows; nothing was written.
     #[error("{} bad rows", .0.len())]
     Import(Vec<RowError>),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// Stored data that cannot be read back (a bug or a hand-edited database).
+    #[error("corrupt data: {0}")]
+    Corrupt(String),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }

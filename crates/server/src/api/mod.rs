@@ -4,6 +4,8 @@
 mod extract;
 mod import;
 mod people;
+mod requests;
+mod services;
 mod teams;
 mod tokens;
 
@@ -33,6 +35,11 @@ pub use extract::{ApiJson, ApiPath, ApiQuery};
         teams::list_teams, teams::create_team, teams::get_team, teams::update_team, teams::deactivate_team,
         teams::reactivate_team, teams::set_member, teams::remove_member, teams::team_events,
         tokens::list_tokens, tokens::create_token, tokens::revoke_token,
+        services::list_services, services::create_service, services::get_service, services::update_service,
+        services::withdraw_service, services::reactivate_service, services::create_request,
+        requests::list_requests, requests::get_request, requests::change_status, requests::assign,
+        requests::set_priority, requests::list_comments, requests::add_comment, requests::add_watcher,
+        requests::request_events, requests::list_notifications, requests::mark_read,
         import::import_csv,
     ),
     components(schemas(crate::error::Problem)),
@@ -40,6 +47,8 @@ pub use extract::{ApiJson, ApiPath, ApiQuery};
     tags(
         (name = "people", description = "Employees: the directory, managers, time zones, capacity"),
         (name = "teams", description = "Teams: hierarchy, showcase, leads and members"),
+        (name = "services", description = "The service catalog: what each team offers, with request forms"),
+        (name = "requests", description = "Requests: filing, the lifecycle, assignment, replies and internal notes"),
         (name = "tokens", description = "Personal API tokens"),
         (name = "import", description = "CSV import of people and teams"),
     )
@@ -76,6 +85,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(people::router())
         .merge(teams::router())
         .merge(tokens::router())
+        .merge(services::router())
+        .merge(requests::router())
         .merge(import::router().layer(DefaultBodyLimit::max(upload_limit)))
         .route("/api/v1", get(not_found))
         .route("/api/v1/{*rest}", get(not_found).post(not_found).put(not_found).patch(not_found).delete(not_found))

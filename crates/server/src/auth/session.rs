@@ -27,6 +27,8 @@ pub struct Viewer {
     pub actor: Actor,
     pub csrf: String,
     pub session_hash: String,
+    /// Unread notifications, shown on every page.
+    pub unread: i64,
 }
 
 /// The session found for this request, if any; put in request extensions by [`load_session`].
@@ -91,7 +93,12 @@ pub async fn load_session(State(state): State<AppState>, mut req: Request, next:
                         tracing::warn!(error = %e, "could not extend session");
                     }
                 }
-                viewer = Some(Viewer { person: s.person, actor: s.actor, csrf: s.csrf_token, session_hash: hash });
+                let unread = match state.store.unread_notifications(&s.actor).await {
+                    Ok(n) => n,
+                    Err(e) => return WebError::from(e).into_response(),
+                };
+                viewer =
+                    Some(Viewer { person: s.person, actor: s.actor, csrf: s.csrf_token, session_hash: hash, unread });
             }
             Ok(None) => {}
             Err(e) => return WebError::from(e).into_response(),

@@ -6,6 +6,8 @@ mod admin;
 mod auth;
 mod home;
 mod people;
+mod requests;
+mod services;
 mod teams;
 mod view;
 
@@ -41,6 +43,21 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/teams/{key}/members", post(teams::set_member))
         .route("/teams/{key}/members/remove", post(teams::remove_member))
         .route("/teams/{key}/active", post(teams::set_team_active))
+        .route("/services", get(services::catalog_page))
+        .route("/teams/{key}/services/new", get(services::new_service_page).post(services::create_service))
+        .route("/teams/{key}/services/{slug}", get(services::service_page).post(services::file_request))
+        .route("/teams/{key}/services/{slug}/edit", get(services::edit_service_page).post(services::update_service))
+        .route("/teams/{key}/services/{slug}/active", post(services::set_service_active))
+        .route("/teams/{key}/queue", get(requests::queue_page))
+        .route("/requests", get(requests::my_requests_page))
+        .route("/requests/{key}", get(requests::request_page))
+        .route("/requests/{key}/comments", post(requests::add_comment))
+        .route("/requests/{key}/status", post(requests::change_status))
+        .route("/requests/{key}/assignee", post(requests::assign))
+        .route("/requests/{key}/priority", post(requests::set_priority))
+        .route("/requests/{key}/watchers", post(requests::add_watcher))
+        .route("/notifications", get(requests::notifications_page))
+        .route("/notifications/read", post(requests::mark_read))
         .route("/account", get(account::account_page))
         .route("/account/password", post(account::change_password))
         .route("/account/tokens", post(account::create_token))

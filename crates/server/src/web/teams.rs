@@ -60,8 +60,10 @@ struct TeamPage {
     sub_teams: Vec<Team>,
     ancestors: Vec<Team>,
     events: Vec<Event>,
+    services: Vec<concentric_core::service::Service>,
     can_manage: bool,
     can_admin: bool,
+    is_member: bool,
     error: Option<String>,
 }
 
@@ -76,6 +78,18 @@ async fn team_view(state: &AppState, viewer: &Viewer, team: Team, error: Option<
         sub_teams: store.sub_teams(team.id).await?,
         ancestors: store.team_ancestors(team.id).await?.into_iter().rev().collect(),
         events: store.events_for("team", team.id.0, PageRequest::first(20)).await?.items,
+        services: store
+            .list_services(
+                &concentric_store::ServiceQuery {
+                    team: Some(team.id),
+                    include_inactive: viewer.actor.can_manage_team(team.id),
+                    ..Default::default()
+                },
+                PageRequest::first(100),
+            )
+            .await?
+            .items,
+        is_member: viewer.actor.is_admin || viewer.actor.is_member_of(team.id),
         can_manage: viewer.actor.can_manage_team(team.id),
         can_admin: viewer.actor.is_admin,
         error,

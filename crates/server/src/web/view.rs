@@ -27,6 +27,8 @@ pub struct Layout {
 #[derive(Debug, Clone)]
 pub struct ViewerInfo {
     pub id: i64,
+    /// Unread notifications, for the bell.
+    pub unread: i64,
     pub name: String,
     pub initials: String,
     pub is_admin: bool,
@@ -41,6 +43,7 @@ impl Layout {
             nav,
             viewer: Some(ViewerInfo {
                 id: p.id.0,
+                unread: viewer.unread,
                 name: p.name.clone(),
                 initials: initials(&p.name),
                 is_admin: viewer.actor.is_admin,
@@ -103,6 +106,10 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "password" => "Password changed. Your other sessions have been signed out.",
         "revoked" => "Token revoked. It no longer works.",
         "welcome" => "Welcome to Concentric. You are the first admin.",
+        "filed" => "Your request is filed. You will be notified of replies and status changes.",
+        "replied" => "Reply sent.",
+        "noted" => "Internal note added. Only the providing team sees it.",
+        "withdrawn" => "The service is withdrawn from the catalog. Its requests stay.",
         _ => return None,
     })
 }

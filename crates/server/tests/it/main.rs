@@ -9,5 +9,6 @@ mod auth;
 mod directory;
 mod import;
 mod ops;
+mod requests;
 mod store;
 mod web;

@@ -1,0 +1,259 @@
+//! `/api/v1/requests`: lists, one request with its conversation, and the work on it.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use concentric_core::event::Event;
+use concentric_core::form::Form;
+use concentric_core::notification::Notification;
+use concentric_core::page::{Page, PageRequest};
+use concentric_core::request::{Comment, CommentKind, Priority, Request, RequestQuery, Status};
+use concentric_core::PersonId;
+use serde::{Deserialize, Serialize};
+
+use super::{ApiJson, ApiPath, ApiQuery};
+use crate::auth::ApiUser;
+use crate::error::{ApiError, Problem};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/requests", get(list_requests))
+        .route("/api/v1/requests/{key}", get(get_request))
+        .route("/api/v1/requests/{key}/status", post(change_status))
+        .route("/api/v1/requests/{key}/assignee", post(assign))
+        .route("/api/v1/requests/{key}/priority", post(set_priority))
+        .route("/api/v1/requests/{key}/comments", get(list_comments).post(add_comment))
+        .route("/api/v1/requests/{key}/watchers", post(add_watcher))
+        .route("/api/v1/requests/{key}/events", get(request_events))
+        .route("/api/v1/notifications", get(list_notifications))
+        .route("/api/v1/notifications/read", post(mark_read))
+}
+
+/// Every filter of [`RequestQuery`] plus paging, in one query string.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListRequests {
+    team: Option<String>,
+    requester: Option<String>,
+    on_behalf_of: Option<String>,
+    status: Option<String>,
+    priority: Option<String>,
+    assignee: Option<String>,
+    service: Option<String>,
+    text: Option<String>,
+    sort: Option<String>,
+    limit: Option<u32>,
+    offset: Option<u64>,
+}
+
+/// A request with what the caller may see of its conversation.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RequestDetail {
+    #[serde(flatten)]
+    pub request: Request,
+    /// Replies, and internal notes when the caller is on the providing team.
+    pub comments: Vec<Comment>,
+    pub watchers: Vec<String>,
+    /// Whether the caller works this request (providing team or admin).
+    pub agent: bool,
+    /// The form version the request was filed under.
+    pub form: Form,
+}
+
+/// Requests you may see: `team=IT&status=open` is IT's queue, `requester=me` your requests,
+/// `on_behalf_of=SAL` your team's.
+#[utoipa::path(get, path = "/api/v1/requests", tag = "requests", params(RequestQuery, PageRequest),
+    responses((status = 200, body = Page<Request>), (status = 400, body = Problem), (status = 422, body = Problem)))]
+pub async fn list_requests(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiQuery(q): ApiQuery<ListRequests>,
+) -> Result<Json<Page<Request>>, ApiError> {
+    let query = RequestQuery {
+        team: q.team,
+        requester: q.requester,
+        on_behalf_of: q.on_behalf_of,
+        status: q.status,
+        priority: q.priority,
+        assignee: q.assignee,
+        service: q.service,
+        text: q.text,
+        sort: q.sort,
+    };
+    Ok(Json(state.store.list_requests(&user.actor, &query, PageRequest { limit: q.limit, offset: q.offset }).await?))
+}
+
+/// One request by key (`IT-42`), with its conversation.
+#[utoipa::path(get, path = "/api/v1/requests/{key}", tag = "requests", params(("key" = String, Path)),
+    responses((status = 200, body = RequestDetail), (status = 404, body = Problem)))]
+pub async fn get_request(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(key): ApiPath<String>,
+) -> Result<Json<RequestDetail>, ApiError> {
+    let (request, access) = state.store.request(&user.actor, &key).await?;
+    Ok(Json(RequestDetail {
+        comments: state.store.comments(&user.actor, &key).await?,
+        watchers: state.store.watchers(request.id).await?.into_iter().map(|(_, n)| n).collect(),
+        agent: access.agent,
+        form: state.store.service_form(request.service_id, request.form_version).await?,
+        request,
+    }))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusBody {
+    pub status: Status,
+}
+
+/// Move a request along its lifecycle (providing team). Illegal moves are 409 `illegal_transition`.
+#[utoipa::path(post, path = "/api/v1/requests/{key}/status", tag = "requests", params(("key" = String, Path)),
+    request_body = StatusBody,
+    responses((status = 200, body = Request), (status = 403, body = Problem), (status = 409, body = Problem)))]
+pub async fn change_status(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(key): ApiPath<String>,
+    ApiJson(body): ApiJson<StatusBody>,
+) -> Result<Json<Request>, ApiError> {
+    Ok(Json(state.store.change_status(&user.actor, &key, body.status).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssigneeBody {
+    /// A member of the providing team, or `null` to unassign.
+    #[schema(value_type = Option<i64>)]
+    pub assignee_id: Option<PersonId>,
+}
+
+/// Assign, reassign or unassign (providing team).
+#[utoipa::path(post, path = "/api/v1/requests/{key}/assignee", tag = "requests", params(("key" = String, Path)),
+    request_body = AssigneeBody,
+    responses((status = 200, body = Request), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn assign(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(key): ApiPath<String>,
+    ApiJson(body): ApiJson<AssigneeBody>,
+) -> Result<Json<Request>, ApiError> {
+    Ok(Json(state.store.assign(&user.actor, &key, body.assignee_id).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PriorityBody {
+    pub priority: Priority,
+}
+
+/// Change the priority (providing team).
+#[utoipa::path(post, path = "/api/v1/requests/{key}/priority", tag = "requests", params(("key" = String, Path)),
+    request_body = PriorityBody, responses((status = 200, body = Request), (status = 403, body = Problem)))]
+pub async fn set_priority(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(key): ApiPath<String>,
+    ApiJson(body): ApiJson<PriorityBody>,
+) -> Result<Json<Request>, ApiError> {
+    Ok(Json(state.store.set_priority(&user.actor, &key, body.priority).await?))
+}
+
+/// The conversation: internal notes only for the providing team.
+#[utoipa::path(get, path = "/api/v1/requests/{key}/comments", tag = "requests", params(("key" = String, Path)),
+    responses((status = 200, body = [Comment]), (status = 404, body = Problem)))]
+pub async fn list_comments(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(key): ApiPath<String>,
+) -> Result<Json<Vec<Comment>>, ApiError> {
+    Ok(Json(state.store.comments(&user.actor, &key).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommentBody {
+    /// `reply` (the requester sees it) or `note` (providing team only).
+    pub kind: CommentKind,
+    /// Markdown.
+    pub body: String,
+}
+
+/// Reply or add an internal note. A requester's reply reopens a recently resolved request.
+#[utoipa::path(post, path = "/api/v1/requests/{key}/comments", tag = "requests", params(("key" = String, Path)),
+    request_body = CommentBody,
+    responses((status = 201, body = Comment), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn add_comment(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(key): ApiPath<String>,
+    ApiJson(body): ApiJson<CommentBody>,
+) -> Result<(StatusCode, Json<Comment>), ApiError> {
+    let window = state.config.reopen_window_ms();
+    Ok((StatusCode::CREATED, Json(state.store.add_comment(&user.actor, &key, body.kind, &body.body, window).await?)))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WatcherBody {
+    pub email: String,
+}
+
+/// Add a watcher, who then sees the request and hears of replies and status changes.
+#[utoipa::path(post, path = "/api/v1/requests/{key}/watchers", tag = "requests", params(("key" = String, Path)),
+    request_body = WatcherBody, responses((status = 204), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn add_watcher(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(key): ApiPath<String>,
+    ApiJson(body): ApiJson<WatcherBody>,
+) -> Result<StatusCode, ApiError> {
+    state.store.add_watcher(&user.actor, &key, &body.email).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The request's history: status, assignment, priority and watcher changes.
+#[utoipa::path(get, path = "/api/v1/requests/{key}/events", tag = "requests", params(("key" = String, Path), PageRequest),
+    responses((status = 200, body = Page<Event>), (status = 404, body = Problem)))]
+pub async fn request_events(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(key): ApiPath<String>,
+    ApiQuery(page): ApiQuery<PageRequest>,
+) -> Result<Json<Page<Event>>, ApiError> {
+    let (request, _) = state.store.request(&user.actor, &key).await?;
+    Ok(Json(state.store.events_for("request", request.id.0, page).await?))
+}
+
+/// Your notifications, newest first.
+#[utoipa::path(get, path = "/api/v1/notifications", tag = "requests", params(PageRequest),
+    responses((status = 200, body = Page<Notification>)))]
+pub async fn list_notifications(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiQuery(page): ApiQuery<PageRequest>,
+) -> Result<Json<Page<Notification>>, ApiError> {
+    Ok(Json(state.store.notifications(&user.actor, page).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReadBody {
+    /// One notification; absent marks all read.
+    #[serde(default)]
+    pub id: Option<i64>,
+}
+
+/// Mark one or all of your notifications read.
+#[utoipa::path(post, path = "/api/v1/notifications/read", tag = "requests", request_body = ReadBody,
+    responses((status = 204)))]
+pub async fn mark_read(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiJson(body): ApiJson<ReadBody>,
+) -> Result<StatusCode, ApiError> {
+    state.store.mark_notifications_read(&user.actor, body.id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,424 @@
+//! Request pages: one request with its conversation and the agent's controls, the requester's
+//! lists, a team's queue, and notifications.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use concentric_core::event::Event;
+use concentric_core::notification::Notification;
+use concentric_core::page::PageRequest;
+use concentric_core::request::{Comment, CommentKind, Priority, Request, RequestQuery, Status};
+use concentric_core::team::{Membership, Team};
+use concentric_core::PersonId;
+use concentric_store::StoreError;
+use serde::Deserialize;
+
+use super::view::{
+    error_page, form_errors, query_string, render, render_status, FormErrors, Layout, NoticeQuery, Pager,
+};
+use crate::auth::{CsrfForm, Viewer};
+use crate::error::WebError;
+use crate::markdown::to_safe_html;
+use crate::state::AppState;
+
+#[derive(Template)]
+#[template(path = "request.html")]
+struct RequestPage {
+    layout: Layout,
+    req: Request,
+    description_html: String,
+    answers: Vec<(String, String)>,
+    comments: Vec<(Comment, String)>,
+    watchers: Vec<String>,
+    events: Vec<Event>,
+    agent: bool,
+    next_statuses: Vec<Status>,
+    members: Vec<Membership>,
+    priorities: [Priority; 4],
+    comment_error: Option<String>,
+    body: String,
+}
+
+impl RequestPage {
+    fn is_assignee(&self, m: &Membership) -> bool {
+        self.req.assignee_id == Some(m.person_id)
+    }
+}
+
+async fn request_view(state: &AppState, viewer: &Viewer, key: &str) -> Result<RequestPage, WebError> {
+    let store = &state.store;
+    let (req, access) = store.request(&viewer.actor, key).await?;
+    let form = store.service_form(req.service_id, req.form_version).await?;
+    let comments = store.comments(&viewer.actor, key).await?.into_iter().map(|c| {
+        let html = to_safe_html(&c.body);
+        (c, html)
+    });
+    Ok(RequestPage {
+        layout: Layout::new(viewer, format!("{} {}", req.key, req.subject), "requests"),
+        description_html: to_safe_html(&req.description),
+        answers: form.describe(&req.fields),
+        comments: comments.collect(),
+        watchers: store.watchers(req.id).await?.into_iter().map(|(_, n)| n).collect(),
+        events: store.events_for("request", req.id.0, PageRequest::first(30)).await?.items,
+        agent: access.agent,
+        next_statuses: req.status.next().to_vec(),
+        members: if access.agent { store.team_members(req.team_id).await? } else { Vec::new() },
+        priorities: Priority::ALL,
+        comment_error: None,
+        body: String::new(),
+        req,
+    })
+}
+
+pub async fn request_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+    Query(notice): Query<NoticeQuery>,
+) -> Result<Response, WebError> {
+    let mut page = request_view(&state, &viewer, &key).await?;
+    page.layout = page.layout.with_notice(&notice);
+    render(&page)
+}
+
+/// A refused change to a request is shown on the request page, with the reason.
+async fn show_refusal(state: &AppState, viewer: &Viewer, key: &str, e: StoreError) -> Result<Response, WebError> {
+    let message = match e {
+        StoreError::IllegalTransition(t) => t.to_string(),
+        other => form_errors(other)?.0.into_values().next().unwrap_or_default(),
+    };
+    let mut page = request_view(state, viewer, key).await?;
+    page.comment_error = Some(message);
+    render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+}
+
+fn back(key: &str, notice: &str) -> Response {
+    Redirect::to(&format!("/requests/{key}?notice={notice}")).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CommentForm {
+    body: String,
+    kind: Option<String>,
+}
+
+pub async fn add_comment(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+    CsrfForm(form): CsrfForm<CommentForm>,
+) -> Result<Response, WebError> {
+    let kind = form.kind.as_deref().and_then(CommentKind::parse).unwrap_or(CommentKind::Reply);
+    match state.store.add_comment(&viewer.actor, &key, kind, &form.body, state.config.reopen_window_ms()).await {
+        Ok(_) => Ok(back(&key, if kind == CommentKind::Note { "noted" } else { "replied" })),
+        Err(e) => {
+            let mut page = request_view(&state, &viewer, &key).await?;
+            page.comment_error = Some(match e {
+                StoreError::IllegalTransition(t) => t.to_string(),
+                other => form_errors(other)?.0.into_values().next().unwrap_or_default(),
+            });
+            page.body = form.body;
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StatusForm {
+    status: String,
+}
+
+pub async fn change_status(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+    CsrfForm(form): CsrfForm<StatusForm>,
+) -> Result<Response, WebError> {
+    let Some(to) = Status::parse(&form.status) else {
+        return Ok(error_page(StatusCode::BAD_REQUEST, "Unknown status", "Choose one of the statuses offered."));
+    };
+    match state.store.change_status(&viewer.actor, &key, to).await {
+        Ok(_) => Ok(back(&key, "saved")),
+        Err(e @ (StoreError::IllegalTransition(_) | StoreError::Invalid(_))) => {
+            show_refusal(&state, &viewer, &key, e).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AssignForm {
+    assignee: String,
+}
+
+pub async fn assign(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+    CsrfForm(form): CsrfForm<AssignForm>,
+) -> Result<Response, WebError> {
+    let assignee = match form.assignee.as_str() {
+        "" => None,
+        "me" => Some(viewer.person.id),
+        id => Some(PersonId(id.parse().map_err(|_| WebError::NotFound)?)),
+    };
+    match state.store.assign(&viewer.actor, &key, assignee).await {
+        Ok(_) => Ok(back(&key, "saved")),
+        Err(e @ StoreError::Invalid(_)) => show_refusal(&state, &viewer, &key, e).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PriorityForm {
+    priority: String,
+}
+
+pub async fn set_priority(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+    CsrfForm(form): CsrfForm<PriorityForm>,
+) -> Result<Response, WebError> {
+    let priority = Priority::parse(&form.priority).ok_or(WebError::NotFound)?;
+    state.store.set_priority(&viewer.actor, &key, priority).await?;
+    Ok(back(&key, "saved"))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct WatcherForm {
+    email: String,
+}
+
+pub async fn add_watcher(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+    CsrfForm(form): CsrfForm<WatcherForm>,
+) -> Result<Response, WebError> {
+    match state.store.add_watcher(&viewer.actor, &key, &form.email).await {
+        Ok(()) => Ok(back(&key, "saved")),
+        Err(e @ StoreError::Invalid(_)) => show_refusal(&state, &viewer, &key, e).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "requests.html")]
+struct RequestListPage {
+    layout: Layout,
+    heading: String,
+    tabs: Vec<(String, String, bool)>,
+    requests: Vec<Request>,
+    pager: Pager,
+    filter: ListFilter,
+    /// Set on a team queue: the team, its members and services for the filters.
+    queue: Option<QueueContext>,
+    statuses: [Status; 7],
+    priorities: [Priority; 4],
+    errors: FormErrors,
+}
+
+struct QueueContext {
+    team: Team,
+    members: Vec<Membership>,
+    services: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ListFilter {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    priority: String,
+    #[serde(default)]
+    assignee: String,
+    #[serde(default)]
+    service: String,
+    #[serde(default)]
+    on_behalf_of: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    sort: String,
+    #[serde(default)]
+    view: String,
+    offset: Option<u64>,
+}
+
+impl ListFilter {
+    fn query_pairs(&self) -> String {
+        query_string(&[
+            ("view", &self.view),
+            ("status", &self.status),
+            ("priority", &self.priority),
+            ("assignee", &self.assignee),
+            ("service", &self.service),
+            ("on_behalf_of", &self.on_behalf_of),
+            ("text", &self.text),
+            ("sort", &self.sort),
+        ])
+    }
+}
+
+/// The frame of a request list: its address, heading and tabs.
+struct ListFrame {
+    base: String,
+    heading: String,
+    tabs: Vec<(String, String, bool)>,
+}
+
+async fn list(
+    state: &AppState,
+    viewer: &Viewer,
+    frame: ListFrame,
+    query: RequestQuery,
+    filter: ListFilter,
+    queue: Option<QueueContext>,
+) -> Result<Response, WebError> {
+    let ListFrame { base, heading, tabs } = frame;
+    let page = PageRequest { limit: Some(50), offset: filter.offset };
+    let (requests, pager, errors) = match state.store.list_requests(&viewer.actor, &query, page).await {
+        Ok(p) => {
+            let pager = Pager::new(&p, &format!("{base}?{}", filter.query_pairs()));
+            (p.items, pager, FormErrors::default())
+        }
+        Err(StoreError::Invalid(inv)) => {
+            let empty: concentric_core::page::Page<Request> = concentric_core::page::Page::new(Vec::new(), 0, page);
+            (Vec::new(), Pager::new(&empty, &base), inv.into())
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let page = RequestListPage {
+        layout: Layout::new(viewer, heading.clone(), "requests"),
+        heading,
+        tabs,
+        requests,
+        pager,
+        filter,
+        queue,
+        statuses: Status::ALL,
+        priorities: Priority::ALL,
+        errors,
+    };
+    render(&page)
+}
+
+/// "My requests" and "My team's requests".
+pub async fn my_requests_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(f): Query<ListFilter>,
+) -> Result<Response, WebError> {
+    let teams = state.store.memberships_of(viewer.person.id).await?;
+    let team_view = f.view == "team";
+    let mut tabs = vec![("/requests".to_owned(), "My requests".to_owned(), !team_view)];
+    tabs.extend(teams.iter().map(|m| {
+        (
+            format!("/requests?view=team&on_behalf_of={}", m.team_key),
+            format!("{}'s requests", m.team_name),
+            team_view && f.on_behalf_of == m.team_key,
+        )
+    }));
+    let query = RequestQuery {
+        requester: (!team_view).then(|| "me".to_owned()),
+        on_behalf_of: team_view.then(|| f.on_behalf_of.clone()),
+        status: Some(if f.status.is_empty() { "all".into() } else { f.status.clone() }),
+        text: Some(f.text.clone()),
+        sort: (!f.sort.is_empty()).then(|| f.sort.clone()),
+        ..Default::default()
+    };
+    let heading = if team_view { "Your team's requests".to_owned() } else { "Your requests".to_owned() };
+    let frame = ListFrame { base: "/requests".into(), heading, tabs };
+    list(&state, &viewer, frame, query, f, None).await
+}
+
+/// A team's queue: open requests by default, with filters an agent uses every day.
+pub async fn queue_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+    Query(mut f): Query<ListFilter>,
+) -> Result<Response, WebError> {
+    let team = state.store.team_by_key(&key).await?;
+    if !(viewer.actor.is_admin || viewer.actor.is_member_of(team.id)) {
+        return Err(WebError::Forbidden("see this team's queue".into()));
+    }
+    if f.status.is_empty() {
+        f.status = "open".into();
+    }
+    let services = state
+        .store
+        .list_services(
+            &concentric_store::ServiceQuery { team: Some(team.id), include_inactive: true, ..Default::default() },
+            PageRequest::first(200),
+        )
+        .await?
+        .items
+        .into_iter()
+        .map(|s| (s.slug, s.name))
+        .collect();
+    let query = RequestQuery {
+        team: Some(team.key.clone()),
+        status: Some(f.status.clone()),
+        priority: Some(f.priority.clone()),
+        assignee: Some(f.assignee.clone()),
+        service: Some(f.service.clone()),
+        on_behalf_of: Some(f.on_behalf_of.clone()),
+        text: Some(f.text.clone()),
+        sort: Some(if f.sort.is_empty() { "priority".into() } else { f.sort.clone() }),
+        ..Default::default()
+    };
+    let context = QueueContext { members: state.store.team_members(team.id).await?, services, team: team.clone() };
+    let frame = ListFrame {
+        base: format!("/teams/{}/queue", team.key),
+        heading: format!("{} queue", team.name),
+        tabs: Vec::new(),
+    };
+    list(&state, &viewer, frame, query, f, Some(context)).await
+}
+
+#[derive(Template)]
+#[template(path = "notifications.html")]
+struct NotificationsPage {
+    layout: Layout,
+    items: Vec<Notification>,
+    pager: Pager,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Offset {
+    offset: Option<u64>,
+}
+
+pub async fn notifications_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(o): Query<Offset>,
+) -> Result<Response, WebError> {
+    let page = state.store.notifications(&viewer.actor, PageRequest { limit: Some(50), offset: o.offset }).await?;
+    let pager = Pager::new(&page, "/notifications");
+    render(&NotificationsPage {
+        layout: Layout::new(&viewer, "Notifications", "notifications"),
+        items: page.items,
+        pager,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReadForm {
+    id: Option<i64>,
+    /// Where to go next: the request the notice is about.
+    next: Option<String>,
+}
+
+pub async fn mark_read(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    CsrfForm(form): CsrfForm<ReadForm>,
+) -> Result<Response, WebError> {
+    state.store.mark_notifications_read(&viewer.actor, form.id).await?;
+    let next = crate::auth::session::safe_next(form.next.as_deref().or(Some("/notifications")));
+    Ok(Redirect::to(&next).into_response())
+}

@@ -1,0 +1,642 @@
+//! Requests: filing, the lifecycle, assignment, the conversation, watchers and lists.
+//! Every read checks what the actor may see; internal notes never leave for non-agents.
+
+use std::collections::BTreeMap;
+
+use concentric_core::authz::{Actor, Forbidden};
+use concentric_core::page::{Page, PageRequest};
+use concentric_core::request::{
+    Access, Comment, CommentKind, IllegalTransition, NewRequest, Priority, Request, RequestQuery, Status,
+};
+use concentric_core::time::Millis;
+use concentric_core::{CommentId, Invalid, PersonId, RequestId, ServiceId, TeamId};
+use serde_json::json;
+
+use crate::db::{args, like_pattern, Exec, Tx};
+use crate::events::record;
+use crate::notifications::{notify, Notice};
+use crate::people::id_by_email;
+use crate::services::service_in;
+use crate::teams::team_id_by_key;
+use crate::{Result, Store, StoreError};
+
+const REQUEST_SELECT: &str = "SELECT r.id, r.key, r.team_id, t.key AS team_key, t.name AS team_name, r.service_id, \
+     s.slug AS service_slug, s.name AS service_name, r.form_version, r.requester_id, rp.name AS requester_name, \
+     rp.email AS requester_email, r.on_behalf_team_id, ob.key AS on_behalf_team_key, ob.name AS on_behalf_team_name, \
+     r.subject, r.description, r.fields, r.priority, r.status, r.assignee_id, ap.name AS assignee_name, \
+     r.created_at, r.updated_at, r.first_response_at, r.resolved_at, r.closed_at \
+     FROM requests r JOIN teams t ON t.id = r.team_id JOIN services s ON s.id = r.service_id \
+     JOIN people rp ON rp.id = r.requester_id LEFT JOIN teams ob ON ob.id = r.on_behalf_team_id \
+     LEFT JOIN people ap ON ap.id = r.assignee_id";
+
+#[derive(sqlx::FromRow)]
+struct RequestRow {
+    id: i64,
+    key: String,
+    team_id: i64,
+    team_key: String,
+    team_name: String,
+    service_id: i64,
+    service_slug: String,
+    service_name: String,
+    form_version: i64,
+    requester_id: i64,
+    requester_name: String,
+    requester_email: String,
+    on_behalf_team_id: Option<i64>,
+    on_behalf_team_key: Option<String>,
+    on_behalf_team_name: Option<String>,
+    subject: String,
+    description: String,
+    fields: String,
+    priority: i64,
+    status: String,
+    assignee_id: Option<i64>,
+    assignee_name: Option<String>,
+    created_at: i64,
+    updated_at: i64,
+    first_response_at: Option<i64>,
+    resolved_at: Option<i64>,
+    closed_at: Option<i64>,
+}
+
+impl TryFrom<RequestRow> for Request {
+    type Error = StoreError;
+
+    fn try_from(r: RequestRow) -> Result<Self> {
+        let corrupt = |what: &str| StoreError::Corrupt(format!("request {}: {what}", r.key));
+        Ok(Request {
+            id: RequestId(r.id),
+            team_id: TeamId(r.team_id),
+            team_key: r.team_key,
+            team_name: r.team_name,
+            service_id: ServiceId(r.service_id),
+            service_slug: r.service_slug,
+            service_name: r.service_name,
+            form_version: r.form_version,
+            requester_id: PersonId(r.requester_id),
+            requester_name: r.requester_name,
+            requester_email: r.requester_email,
+            on_behalf_team_id: r.on_behalf_team_id.map(TeamId),
+            on_behalf_team_key: r.on_behalf_team_key,
+            on_behalf_team_name: r.on_behalf_team_name,
+            subject: r.subject,
+            description: r.description,
+            fields: serde_json::from_str(&r.fields).map_err(|_| corrupt("fields"))?,
+            priority: Priority::from_i64(r.priority).ok_or_else(|| corrupt("priority"))?,
+            status: Status::parse(&r.status).ok_or_else(|| corrupt("status"))?,
+            assignee_id: r.assignee_id.map(PersonId),
+            assignee_name: r.assignee_name,
+            created_at: Millis(r.created_at).to_utc(),
+            updated_at: Millis(r.updated_at).to_utc(),
+            first_response_at: r.first_response_at.map(|t| Millis(t).to_utc()),
+            resolved_at: r.resolved_at.map(|t| Millis(t).to_utc()),
+            closed_at: r.closed_at.map(|t| Millis(t).to_utc()),
+            key: r.key,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct CommentRow {
+    id: i64,
+    request_id: i64,
+    author_id: i64,
+    author_name: String,
+    kind: String,
+    body: String,
+    created_at: i64,
+}
+
+async fn request_where(exec: Exec<'_>, clause: &str, arg: crate::db::Arg) -> Result<Request> {
+    let row: RequestRow = exec
+        .optional(&format!("{REQUEST_SELECT} WHERE {clause}"), vec![arg])
+        .await?
+        .ok_or(StoreError::NotFound("request"))?;
+    row.try_into()
+}
+
+async fn is_watcher(exec: Exec<'_>, request: RequestId, person: Option<PersonId>) -> Result<bool> {
+    let Some(person) = person else { return Ok(false) };
+    let n: i64 = exec
+        .scalar(
+            "SELECT COUNT(*) FROM request_watchers WHERE request_id = $1 AND person_id = $2",
+            args![request, person],
+        )
+        .await?;
+    Ok(n > 0)
+}
+
+/// A request the actor may see, with their access; invisible requests read as not found, so
+/// nobody learns that a key exists.
+async fn visible(tx: &mut Tx, actor: &Actor, key: &str) -> Result<(Request, Access)> {
+    let req = request_where(tx.exec(), "r.key = $1", key.trim().to_uppercase().into()).await?;
+    let watcher = is_watcher(tx.exec(), req.id, actor.person_id).await?;
+    let access = Access::of(actor, &req, watcher).ok_or(StoreError::NotFound("request"))?;
+    Ok((req, access))
+}
+
+fn require_agent(access: Access, action: &'static str) -> Result<()> {
+    if access.agent {
+        Ok(())
+    } else {
+        Err(Forbidden(action).into())
+    }
+}
+
+/// Active members of a team.
+async fn team_member_ids(exec: Exec<'_>, team: TeamId) -> Result<Vec<PersonId>> {
+    let ids: Vec<i64> = exec
+        .scalars(
+            "SELECT tm.person_id FROM team_members tm JOIN people p ON p.id = tm.person_id WHERE tm.team_id = $1 AND p.active",
+            args![team],
+        )
+        .await?;
+    Ok(ids.into_iter().map(PersonId).collect())
+}
+
+/// The requester and watchers: the people a request's news is for.
+async fn parties(exec: Exec<'_>, req: &Request) -> Result<Vec<PersonId>> {
+    let mut ids: Vec<PersonId> = exec
+        .scalars::<i64>("SELECT person_id FROM request_watchers WHERE request_id = $1", args![req.id])
+        .await?
+        .into_iter()
+        .map(PersonId)
+        .collect();
+    ids.push(req.requester_id);
+    ids.sort();
+    ids.dedup();
+    Ok(ids)
+}
+
+/// The next round-robin responder of a service, advancing the turn.
+async fn next_responder(tx: &mut Tx, service: ServiceId) -> Result<Option<PersonId>> {
+    let responders: Vec<i64> = tx
+        .exec()
+        .scalars(
+            "SELECT r.person_id FROM service_responders r JOIN people p ON p.id = r.person_id \
+             WHERE r.service_id = $1 AND p.active ORDER BY r.position",
+            args![service],
+        )
+        .await?;
+    if responders.is_empty() {
+        return Ok(None);
+    }
+    let turn: i64 = tx.exec().scalar("SELECT next_responder FROM services WHERE id = $1", args![service]).await?;
+    let index = usize::try_from(turn).unwrap_or(0) % responders.len();
+    tx.exec()
+        .execute("UPDATE services SET next_responder = $1 WHERE id = $2", args![(index + 1) as i64, service])
+        .await?;
+    Ok(Some(PersonId(responders[index])))
+}
+
+/// How a list narrows down who is assigned.
+enum AssigneeFilter {
+    Any,
+    Nobody,
+    Person(PersonId),
+}
+
+fn person_filter(actor: &Actor, raw: Option<&str>, field: &str) -> Result<Option<PersonId>> {
+    match raw.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some("me") => Ok(actor.person_id),
+        Some(id) => id
+            .parse()
+            .map(|id| Some(PersonId(id)))
+            .map_err(|_| Invalid::one(field, format!("`{id}` is not `me` or a person id")).into()),
+    }
+}
+
+impl Store {
+    /// Files a request against a service, as the actor.
+    #[tracing::instrument(skip_all, fields(service = %service))]
+    pub async fn create_request(&self, actor: &Actor, service: ServiceId, mut new: NewRequest) -> Result<Request> {
+        let Some(me) = actor.person_id else { return Err(Forbidden("file requests without a person").into()) };
+        let mut tx = self.db.begin().await?;
+        let service = service_in(&mut tx, service).await?;
+        if !service.may_request(actor) {
+            return Err(Forbidden("request this service").into());
+        }
+        // Every problem at once: text fields and form answers together.
+        let mut errors = new.validate_text().err().map(|e| e.0).unwrap_or_default();
+        let fields = match service.form.validate(&new.fields) {
+            Ok(f) => f,
+            Err(inv) => {
+                errors.extend(inv.0);
+                BTreeMap::new()
+            }
+        };
+        for (name, email) in service.form.person_values(&fields) {
+            if id_by_email(tx.exec(), email).await?.is_none() {
+                errors.push(concentric_core::FieldError::new(
+                    format!("fields.{name}"),
+                    format!("nobody in the directory has the email {email}"),
+                ));
+            }
+        }
+        let on_behalf = match new.on_behalf_of.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
+            Some(key) => match team_id_by_key(tx.exec(), &key.to_uppercase()).await? {
+                Some(t) if actor.is_member_of(t) || actor.is_admin => Some(t),
+                _ => {
+                    errors.push(concentric_core::FieldError::new(
+                        "on_behalf_of",
+                        format!("you can file for your own teams only, not {key}"),
+                    ));
+                    None
+                }
+            },
+            None => actor.teams.first().map(|(t, _)| *t),
+        };
+        if !errors.is_empty() {
+            return Err(Invalid(errors).into());
+        }
+        let number: i64 = tx
+            .exec()
+            .scalar(
+                "INSERT INTO request_counters (team_id, last_number) VALUES ($1, 1) \
+                 ON CONFLICT (team_id) DO UPDATE SET last_number = request_counters.last_number + 1 RETURNING last_number",
+                args![service.team_id],
+            )
+            .await?;
+        let key = format!("{}-{number}", service.team_key);
+        let assignee = if service.round_robin { next_responder(&mut tx, service.id).await? } else { None };
+        let priority = new.priority.unwrap_or(service.default_priority);
+        let now = Millis::now().0;
+        let id: i64 = tx
+            .exec()
+            .scalar(
+                "INSERT INTO requests (key, team_id, number, service_id, form_version, requester_id, on_behalf_team_id, \
+                 subject, description, fields, priority, status, assignee_id, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'new', $12, $13, $13) RETURNING id",
+                args![&key, service.team_id, number, service.id, service.form.version, me, on_behalf, &new.subject,
+                    &new.description, serde_json::to_string(&fields).unwrap_or_default(), priority.as_i64(), assignee, now],
+            )
+            .await?;
+        let event =
+            record(&mut tx, actor, "request", id, "created", json!({ "key": key, "assignee": assignee })).await?;
+        let req = request_where(tx.exec(), "r.id = $1", RequestId(id).into()).await?;
+        let team = team_member_ids(tx.exec(), service.team_id).await?;
+        let queue: Vec<PersonId> = team.into_iter().filter(|p| Some(*p) != assignee).collect();
+        notify(
+            &mut tx,
+            actor,
+            &queue,
+            &Notice::new("new_request", &req, format!("New request {key}: {}", req.subject), event),
+        )
+        .await?;
+        if let Some(a) = assignee {
+            notify(&mut tx, actor, &[a], &Notice::new("assigned", &req, format!("{key} was assigned to you"), event))
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(req)
+    }
+
+    /// A request the actor may see, and how they relate to it.
+    pub async fn request(&self, actor: &Actor, key: &str) -> Result<(Request, Access)> {
+        let mut tx = self.db.begin_read().await?;
+        visible(&mut tx, actor, key).await
+    }
+
+    /// The conversation the actor may see: internal notes only for agents.
+    pub async fn comments(&self, actor: &Actor, key: &str) -> Result<Vec<Comment>> {
+        let mut tx = self.db.begin_read().await?;
+        let (req, access) = visible(&mut tx, actor, key).await?;
+        let rows: Vec<CommentRow> = tx
+            .exec()
+            .all(
+                "SELECT c.id, c.request_id, c.author_id, p.name AS author_name, c.kind, c.body, c.created_at \
+                 FROM comments c JOIN people p ON p.id = c.author_id \
+                 WHERE c.request_id = $1 AND ($2 OR c.kind = 'reply') ORDER BY c.created_at, c.id",
+                args![req.id, access.sees_notes()],
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| Comment {
+                id: CommentId(r.id),
+                request_id: RequestId(r.request_id),
+                author_id: PersonId(r.author_id),
+                author_name: r.author_name,
+                kind: CommentKind::parse(&r.kind).unwrap_or(CommentKind::Note),
+                body: r.body,
+                created_at: Millis(r.created_at).to_utc(),
+            })
+            .collect())
+    }
+
+    /// Moves a request along its lifecycle (agents only).
+    #[tracing::instrument(skip_all, fields(request = key, to = to.as_str()))]
+    pub async fn change_status(&self, actor: &Actor, key: &str, to: Status) -> Result<Request> {
+        let mut tx = self.db.begin().await?;
+        let (req, access) = visible(&mut tx, actor, key).await?;
+        require_agent(access, "change the status of this request")?;
+        let to = req.status.transition(to)?;
+        let now = Millis::now().0;
+        tx.exec()
+            .execute(
+                "UPDATE requests SET status = $1, updated_at = $2, \
+                 resolved_at = CASE WHEN $1 = 'resolved' THEN $2 WHEN $1 = 'closed' THEN resolved_at ELSE NULL END, \
+                 closed_at = CASE WHEN $1 = 'closed' THEN $2 ELSE NULL END WHERE id = $3",
+                args![to.as_str(), now, req.id],
+            )
+            .await?;
+        let event = record(
+            &mut tx,
+            actor,
+            "request",
+            req.id.0,
+            "status",
+            json!({ "status": [req.status.as_str(), to.as_str()] }),
+        )
+        .await?;
+        let updated = request_where(tx.exec(), "r.id = $1", req.id.into()).await?;
+        let recipients = parties(tx.exec(), &req).await?;
+        let summary = format!("{} is now {}", req.key, to.label().to_lowercase());
+        notify(&mut tx, actor, &recipients, &Notice::new("status", &updated, summary, event)).await?;
+        tx.commit().await?;
+        Ok(updated)
+    }
+
+    /// Assigns a request to a member of the providing team, or unassigns it (agents only).
+    #[tracing::instrument(skip_all, fields(request = key))]
+    pub async fn assign(&self, actor: &Actor, key: &str, assignee: Option<PersonId>) -> Result<Request> {
+        let mut tx = self.db.begin().await?;
+        let (req, access) = visible(&mut tx, actor, key).await?;
+        require_agent(access, "assign this request")?;
+        if req.status == Status::Closed {
+            return Err(Invalid::one("assignee", "a closed request cannot be reassigned").into());
+        }
+        if let Some(a) = assignee {
+            if !team_member_ids(tx.exec(), req.team_id).await?.contains(&a) {
+                return Err(Invalid::one(
+                    "assignee",
+                    format!("only active members of {} can be assigned", req.team_name),
+                )
+                .into());
+            }
+        }
+        if req.assignee_id == assignee {
+            return Ok(req);
+        }
+        tx.exec()
+            .execute(
+                "UPDATE requests SET assignee_id = $1, updated_at = $2 WHERE id = $3",
+                args![assignee, Millis::now().0, req.id],
+            )
+            .await?;
+        let event = record(
+            &mut tx,
+            actor,
+            "request",
+            req.id.0,
+            "assigned",
+            json!({ "assignee": [req.assignee_id.map(|p| p.0), assignee.map(|p| p.0)] }),
+        )
+        .await?;
+        let updated = request_where(tx.exec(), "r.id = $1", req.id.into()).await?;
+        if let Some(a) = assignee {
+            notify(
+                &mut tx,
+                actor,
+                &[a],
+                &Notice::new("assigned", &updated, format!("{} was assigned to you", req.key), event),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(updated)
+    }
+
+    /// Changes a request's priority (agents only).
+    pub async fn set_priority(&self, actor: &Actor, key: &str, priority: Priority) -> Result<Request> {
+        let mut tx = self.db.begin().await?;
+        let (req, access) = visible(&mut tx, actor, key).await?;
+        require_agent(access, "change the priority of this request")?;
+        if req.priority != priority {
+            tx.exec()
+                .execute(
+                    "UPDATE requests SET priority = $1, updated_at = $2 WHERE id = $3",
+                    args![priority.as_i64(), Millis::now().0, req.id],
+                )
+                .await?;
+            record(&mut tx, actor, "request", req.id.0, "priority", json!({ "priority": [req.priority, priority] }))
+                .await?;
+        }
+        let updated = request_where(tx.exec(), "r.id = $1", req.id.into()).await?;
+        tx.commit().await?;
+        Ok(updated)
+    }
+
+    /// Adds a reply or an internal note. A requester's reply resumes a request waiting on them
+    /// and reopens a resolved one within `reopen_window_ms`; nothing reopens a closed request.
+    #[tracing::instrument(skip_all, fields(request = key, kind = kind.as_str()))]
+    pub async fn add_comment(
+        &self,
+        actor: &Actor,
+        key: &str,
+        kind: CommentKind,
+        body: &str,
+        reopen_window_ms: i64,
+    ) -> Result<Comment> {
+        let Some(me) = actor.person_id else { return Err(Forbidden("comment without a person").into()) };
+        let body = body.trim();
+        if body.is_empty() || body.len() > 50_000 {
+            return Err(Invalid::one("body", "write a message of up to 50,000 characters").into());
+        }
+        let mut tx = self.db.begin().await?;
+        let (req, access) = visible(&mut tx, actor, key).await?;
+        if kind == CommentKind::Note {
+            require_agent(access, "add internal notes to this request")?;
+        }
+        if req.status == Status::Closed {
+            return Err(IllegalTransition { from: Status::Closed, to: Status::InProgress }.into());
+        }
+        let now = Millis::now().0;
+        let from_requester_side = !access.agent;
+        let mut status = req.status;
+        if kind == CommentKind::Reply && from_requester_side {
+            let within = req.resolved_at.is_some_and(|r| now - r.timestamp_millis() <= reopen_window_ms);
+            status = req.status.after_requester_reply(within)?;
+        }
+        let id: i64 = tx
+            .exec()
+            .scalar(
+                "INSERT INTO comments (request_id, author_id, kind, body, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                args![req.id, me, kind.as_str(), body, now],
+            )
+            .await?;
+        let first_response =
+            kind == CommentKind::Reply && access.agent && me != req.requester_id && req.first_response_at.is_none();
+        tx.exec()
+            .execute(
+                "UPDATE requests SET status = $1, updated_at = $2, \
+                 first_response_at = CASE WHEN $3 THEN $2 ELSE first_response_at END, \
+                 resolved_at = CASE WHEN $1 = 'resolved' THEN resolved_at ELSE NULL END WHERE id = $4",
+                args![status.as_str(), now, first_response, req.id],
+            )
+            .await?;
+        if status != req.status {
+            let action = if req.status == Status::Resolved { "reopened" } else { "status" };
+            record(
+                &mut tx,
+                actor,
+                "request",
+                req.id.0,
+                action,
+                json!({ "status": [req.status.as_str(), status.as_str()] }),
+            )
+            .await?;
+        }
+        if kind == CommentKind::Reply {
+            let recipients =
+                if access.agent { parties(tx.exec(), &req).await? } else { req.assignee_id.into_iter().collect() };
+            let summary = format!("{} replied on {}", actor_name(tx.exec(), me).await?, req.key);
+            notify(&mut tx, actor, &recipients, &Notice::new("reply", &req, summary, id)).await?;
+        }
+        tx.commit().await?;
+        let comments = self.comments(actor, key).await?;
+        comments.into_iter().find(|c| c.id.0 == id).ok_or(StoreError::NotFound("comment"))
+    }
+
+    /// Adds a watcher: someone who sees the request and hears of its replies and status changes.
+    pub async fn add_watcher(&self, actor: &Actor, key: &str, email: &str) -> Result<()> {
+        let mut tx = self.db.begin().await?;
+        let (req, _access) = visible(&mut tx, actor, key).await?;
+        let email = email.trim().to_lowercase();
+        let person = id_by_email(tx.exec(), &email)
+            .await?
+            .ok_or_else(|| Invalid::one("email", format!("nobody in the directory has the email {email}")))?;
+        let added = tx
+            .exec()
+            .execute(
+                "INSERT INTO request_watchers (request_id, person_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                args![req.id, person],
+            )
+            .await?;
+        if added > 0 {
+            record(&mut tx, actor, "request", req.id.0, "watcher_added", json!({ "watcher": email })).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Names of a request's watchers.
+    pub async fn watchers(&self, request: RequestId) -> Result<Vec<(PersonId, String)>> {
+        let rows: Vec<(i64, String)> = self
+            .db
+            .read()
+            .all::<WatcherRow>(
+                "SELECT p.id, p.name FROM request_watchers w JOIN people p ON p.id = w.person_id WHERE w.request_id = $1 ORDER BY p.name",
+                args![request],
+            )
+            .await?
+            .into_iter()
+            .map(|r| (r.id, r.name))
+            .collect();
+        Ok(rows.into_iter().map(|(id, name)| (PersonId(id), name)).collect())
+    }
+
+    /// Requests the actor may see, filtered and sorted.
+    pub async fn list_requests(&self, actor: &Actor, q: &RequestQuery, page: PageRequest) -> Result<Page<Request>> {
+        let team = match q.team.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            Some(key) => {
+                Some(team_id_by_key(self.db.read(), &key.to_uppercase()).await?.ok_or(StoreError::NotFound("team"))?)
+            }
+            None => None,
+        };
+        let on_behalf = match q.on_behalf_of.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            Some(key) => {
+                Some(team_id_by_key(self.db.read(), &key.to_uppercase()).await?.ok_or(StoreError::NotFound("team"))?)
+            }
+            None => None,
+        };
+        let status = q.status.as_deref().map(str::trim).filter(|s| !s.is_empty()).unwrap_or("all").to_owned();
+        if !matches!(status.as_str(), "all" | "open") && Status::parse(&status).is_none() {
+            return Err(Invalid::one("status", format!("`{status}` is not a status; use open, all or one of new, open, in_progress, waiting_on_requester, waiting_on_others, resolved, closed")).into());
+        }
+        let status = Status::parse(&status).map_or(status, |s| s.as_str().to_owned());
+        let priority = match q.priority.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+            Some(p) => Some(
+                Priority::parse(p).ok_or_else(|| Invalid::one("priority", format!("`{p}` is not P1, P2, P3 or P4")))?,
+            ),
+            None => None,
+        };
+        let requester = person_filter(actor, q.requester.as_deref(), "requester")?;
+        let assignee = match q.assignee.as_deref().map(str::trim) {
+            None | Some("") => AssigneeFilter::Any,
+            Some("none") => AssigneeFilter::Nobody,
+            other => person_filter(actor, other, "assignee")?.map_or(AssigneeFilter::Any, AssigneeFilter::Person),
+        };
+        let (assignee_mode, assignee_id) = match assignee {
+            AssigneeFilter::Any => ("any", None),
+            AssigneeFilter::Nobody => ("none", None),
+            AssigneeFilter::Person(p) => ("person", Some(p)),
+        };
+        let order = match q.sort.as_deref().unwrap_or("newest") {
+            "newest" => "r.created_at DESC, r.id DESC",
+            "oldest" => "r.created_at, r.id",
+            "priority" => "r.priority, r.created_at, r.id",
+            "updated" => "r.updated_at DESC, r.id DESC",
+            other => {
+                return Err(Invalid::one("sort", format!("`{other}` is not newest, oldest, priority or updated")).into())
+            }
+        };
+        let me = actor.person_id.map_or(-1, |p| p.0);
+        let filter =
+            "($1 OR r.team_id IN (SELECT team_id FROM team_members WHERE person_id = $2) OR r.requester_id = $2 \
+                OR r.on_behalf_team_id IN (SELECT team_id FROM team_members WHERE person_id = $2) \
+                OR EXISTS (SELECT 1 FROM request_watchers w WHERE w.request_id = r.id AND w.person_id = $2)) \
+             AND ($3 IS NULL OR r.team_id = $3) AND ($4 IS NULL OR r.requester_id = $4) \
+             AND ($5 IS NULL OR r.on_behalf_team_id = $5) \
+             AND ($6 = 'all' OR ($6 = 'open' AND r.status NOT IN ('resolved', 'closed')) OR r.status = $6) \
+             AND ($7 IS NULL OR r.priority = $7) \
+             AND ($8 = 'any' OR ($8 = 'none' AND r.assignee_id IS NULL) OR r.assignee_id = $9) \
+             AND ($10 = '' OR s.slug = $10) \
+             AND ($11 = '%%' OR lower(r.key) LIKE $11 ESCAPE '\\' OR lower(r.subject) LIKE $11 ESCAPE '\\' \
+                OR lower(r.description) LIKE $11 ESCAPE '\\')";
+        let filter_args = || {
+            args![
+                actor.is_admin,
+                me,
+                team,
+                requester,
+                on_behalf,
+                &status,
+                priority.map(Priority::as_i64),
+                assignee_mode,
+                assignee_id,
+                q.service.as_deref().unwrap_or("").trim().to_lowercase(),
+                like_pattern(q.text.as_deref().unwrap_or(""))
+            ]
+        };
+        let total: i64 = self
+            .db
+            .read()
+            .scalar(
+                &format!("SELECT COUNT(*) FROM requests r JOIN services s ON s.id = r.service_id WHERE {filter}"),
+                filter_args(),
+            )
+            .await?;
+        let mut page_args = filter_args();
+        page_args.extend(args![page.limit(), page.offset()]);
+        let rows: Vec<RequestRow> = self
+            .db
+            .read()
+            .all(&format!("{REQUEST_SELECT} WHERE {filter} ORDER BY {order} LIMIT $12 OFFSET $13"), page_args)
+            .await?;
+        let items = rows.into_iter().map(Request::try_from).collect::<Result<Vec<_>>>()?;
+        Ok(Page::new(items, u64::try_from(total).unwrap_or(0), page))
+    }
+}
+
+async fn actor_name(exec: Exec<'_>, person: PersonId) -> Result<String> {
+    Ok(exec.scalar("SELECT name FROM people WHERE id = $1", args![person]).await?)
+}
+
+#[derive(sqlx::FromRow)]
+struct WatcherRow {
+    id: i64,
+    name: String,
+}

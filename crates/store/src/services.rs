@@ -1,0 +1,342 @@
+//! The service catalog: services, their audience and responders, and versioned forms.
+
+use concentric_core::authz::Actor;
+use concentric_core::form::{FieldDef, Form};
+use concentric_core::page::{Page, PageRequest};
+use concentric_core::request::Priority;
+use concentric_core::service::{Audience, NewService, Responder, Service};
+use concentric_core::time::Millis;
+use concentric_core::{FieldError, Invalid, PersonId, ServiceId, TeamId};
+use serde_json::json;
+
+use crate::db::{args, like_pattern, Exec, Tx};
+use crate::events::{diff, record};
+use crate::teams::team_id_by_key;
+use crate::{is_unique_violation, Result, Store, StoreError};
+
+const SERVICE_SELECT: &str =
+    "SELECT s.id, s.team_id, t.key AS team_key, t.name AS team_name, s.slug, s.name, s.summary, \
+     s.description, s.audience, s.default_priority, s.default_effort_hours, s.round_robin, s.active, s.form_version, \
+     s.created_at, s.updated_at FROM services s JOIN teams t ON t.id = s.team_id";
+
+#[derive(sqlx::FromRow)]
+struct ServiceRow {
+    id: i64,
+    team_id: i64,
+    team_key: String,
+    team_name: String,
+    slug: String,
+    name: String,
+    summary: String,
+    description: String,
+    audience: String,
+    default_priority: i64,
+    default_effort_hours: f64,
+    round_robin: bool,
+    active: bool,
+    form_version: i64,
+    created_at: i64,
+    updated_at: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct ResponderRow {
+    id: i64,
+    name: String,
+    email: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct AudienceRow {
+    id: i64,
+    key: String,
+}
+
+/// Reads one version of a service's form.
+pub(crate) async fn form(exec: Exec<'_>, service: ServiceId, version: i64) -> Result<Form> {
+    let text: String = exec
+        .scalar_opt("SELECT fields FROM service_forms WHERE service_id = $1 AND version = $2", args![service, version])
+        .await?
+        .ok_or(StoreError::NotFound("form"))?;
+    let fields: Vec<FieldDef> =
+        serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("form {service}/{version}: {e}")))?;
+    Ok(Form { version, fields })
+}
+
+/// Completes a service row with its audience, responders and current form.
+async fn hydrate(tx: &mut Tx, row: ServiceRow) -> Result<Service> {
+    let id = ServiceId(row.id);
+    let audience: Vec<AudienceRow> = tx
+        .exec()
+        .all(
+            "SELECT t.id, t.key FROM service_audience a JOIN teams t ON t.id = a.team_id WHERE a.service_id = $1 ORDER BY t.key",
+            args![id],
+        )
+        .await?;
+    let responders: Vec<ResponderRow> = tx
+        .exec()
+        .all(
+            "SELECT p.id, p.name, p.email FROM service_responders r JOIN people p ON p.id = r.person_id \
+             WHERE r.service_id = $1 ORDER BY r.position",
+            args![id],
+        )
+        .await?;
+    let form = form(tx.exec(), id, row.form_version).await?;
+    Ok(Service {
+        id,
+        team_id: TeamId(row.team_id),
+        team_key: row.team_key,
+        team_name: row.team_name,
+        slug: row.slug,
+        name: row.name,
+        summary: row.summary,
+        description: row.description,
+        audience: Audience::parse(&row.audience).unwrap_or(Audience::Everyone),
+        audience_teams: audience.iter().map(|a| a.key.clone()).collect(),
+        audience_team_ids: audience.iter().map(|a| TeamId(a.id)).collect(),
+        default_priority: Priority::from_i64(row.default_priority).unwrap_or(Priority::P3),
+        default_effort_hours: row.default_effort_hours,
+        responders: responders
+            .into_iter()
+            .map(|r| Responder { id: PersonId(r.id), name: r.name, email: r.email })
+            .collect(),
+        round_robin: row.round_robin,
+        active: row.active,
+        form,
+        created_at: Millis(row.created_at).to_utc(),
+        updated_at: Millis(row.updated_at).to_utc(),
+    })
+}
+
+pub(crate) async fn service_in(tx: &mut Tx, id: ServiceId) -> Result<Service> {
+    let row: ServiceRow = tx
+        .exec()
+        .optional(&format!("{SERVICE_SELECT} WHERE s.id = $1"), args![id])
+        .await?
+        .ok_or(StoreError::NotFound("service"))?;
+    hydrate(tx, row).await
+}
+
+/// Writes audience and responders, checking teams exist and responders belong to the team.
+async fn write_links(tx: &mut Tx, id: ServiceId, team: TeamId, s: &NewService) -> Result<()> {
+    tx.exec().execute("DELETE FROM service_audience WHERE service_id = $1", args![id]).await?;
+    tx.exec().execute("DELETE FROM service_responders WHERE service_id = $1", args![id]).await?;
+    let mut errors = Vec::new();
+    if s.audience == Audience::Teams {
+        for key in &s.audience_teams {
+            match team_id_by_key(tx.exec(), key).await? {
+                Some(t) => {
+                    tx.exec()
+                        .execute("INSERT INTO service_audience (service_id, team_id) VALUES ($1, $2)", args![id, t])
+                        .await?;
+                }
+                None => errors.push(FieldError::new("audience_teams", format!("there is no team with the key {key}"))),
+            }
+        }
+    }
+    for (position, email) in s.responder_emails.iter().enumerate() {
+        let member: Option<i64> = tx
+            .exec()
+            .scalar_opt(
+                "SELECT p.id FROM people p JOIN team_members tm ON tm.person_id = p.id \
+                 WHERE p.email = $1 AND tm.team_id = $2 AND p.active",
+                args![email, team],
+            )
+            .await?;
+        match member {
+            Some(p) => {
+                tx.exec()
+                    .execute(
+                        "INSERT INTO service_responders (service_id, person_id, position) VALUES ($1, $2, $3)",
+                        args![id, p, position as i64],
+                    )
+                    .await?;
+            }
+            None => {
+                errors.push(FieldError::new("responder_emails", format!("{email} is not an active member of the team")))
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Invalid(errors).into())
+    }
+}
+
+fn slug_taken(slug: &str) -> StoreError {
+    StoreError::Conflict(FieldError::new("slug", format!("the team already has a service at /{slug}")))
+}
+
+/// Filters for the catalog.
+#[derive(Debug, Clone, Default)]
+pub struct ServiceQuery {
+    pub team: Option<TeamId>,
+    pub text: Option<String>,
+    pub include_inactive: bool,
+}
+
+impl Store {
+    /// Publishes a service of a team (its leads and admins).
+    #[tracing::instrument(skip_all, fields(team = %team))]
+    pub async fn create_service(&self, actor: &Actor, team: TeamId, new: NewService) -> Result<Service> {
+        actor.require_team_manager(team, "publish services for this team")?;
+        let new = new.validate()?;
+        let now = Millis::now().0;
+        let mut tx = self.db.begin().await?;
+        let id: i64 = tx
+            .exec()
+            .scalar(
+                "INSERT INTO services (team_id, slug, name, summary, description, audience, default_priority, \
+                 default_effort_hours, round_robin, form_version, active, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, TRUE, $10, $10) RETURNING id",
+                args![
+                    team,
+                    &new.slug,
+                    &new.name,
+                    &new.summary,
+                    &new.description,
+                    new.audience.as_str(),
+                    new.default_priority.as_i64(),
+                    new.default_effort_hours,
+                    new.round_robin,
+                    now
+                ],
+            )
+            .await
+            .map_err(|e| if is_unique_violation(&e) { slug_taken(&new.slug) } else { e.into() })?;
+        let id = ServiceId(id);
+        write_links(&mut tx, id, team, &new).await?;
+        tx.exec()
+            .execute(
+                "INSERT INTO service_forms (service_id, version, fields, created_at) VALUES ($1, 1, $2, $3)",
+                args![id, serde_json::to_string(&new.fields).unwrap_or_default(), now],
+            )
+            .await?;
+        record(&mut tx, actor, "service", id.0, "created", json!({ "name": new.name })).await?;
+        let service = service_in(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(service)
+    }
+
+    /// Replaces a service's definition. A changed form becomes a new version; requests already
+    /// filed keep theirs.
+    #[tracing::instrument(skip_all, fields(service = %id))]
+    pub async fn update_service(&self, actor: &Actor, id: ServiceId, new: NewService) -> Result<Service> {
+        let mut tx = self.db.begin().await?;
+        let current = service_in(&mut tx, id).await?;
+        actor.require_team_manager(current.team_id, "change this team's services")?;
+        let new = new.validate()?;
+        let now = Millis::now().0;
+        let mut version = current.form.version;
+        if new.fields != current.form.fields {
+            version += 1;
+            tx.exec()
+                .execute(
+                    "INSERT INTO service_forms (service_id, version, fields, created_at) VALUES ($1, $2, $3, $4)",
+                    args![id, version, serde_json::to_string(&new.fields).unwrap_or_default(), now],
+                )
+                .await?;
+        }
+        tx.exec()
+            .execute(
+                "UPDATE services SET slug = $1, name = $2, summary = $3, description = $4, audience = $5, \
+                 default_priority = $6, default_effort_hours = $7, round_robin = $8, form_version = $9, updated_at = $10 \
+                 WHERE id = $11",
+                args![&new.slug, &new.name, &new.summary, &new.description, new.audience.as_str(),
+                    new.default_priority.as_i64(), new.default_effort_hours, new.round_robin, version, now, id],
+            )
+            .await
+            .map_err(|e| if is_unique_violation(&e) { slug_taken(&new.slug) } else { e.into() })?;
+        write_links(&mut tx, id, current.team_id, &new).await?;
+        let responders: Vec<&str> = current.responders.iter().map(|r| r.email.as_str()).collect();
+        let changes = diff(&[
+            ("name", json!(current.name), json!(new.name)),
+            ("slug", json!(current.slug), json!(new.slug)),
+            ("summary", json!(current.summary), json!(new.summary)),
+            ("audience", json!(current.audience), json!(new.audience)),
+            ("audience_teams", json!(current.audience_teams), json!(new.audience_teams)),
+            ("default_priority", json!(current.default_priority), json!(new.default_priority)),
+            ("default_effort_hours", json!(current.default_effort_hours), json!(new.default_effort_hours)),
+            ("responders", json!(responders), json!(new.responder_emails)),
+            ("round_robin", json!(current.round_robin), json!(new.round_robin)),
+            ("form_version", json!(current.form.version), json!(version)),
+        ]);
+        if changes.as_object().is_some_and(|c| !c.is_empty()) {
+            record(&mut tx, actor, "service", id.0, "updated", changes).await?;
+        }
+        let service = service_in(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(service)
+    }
+
+    /// Withdraws a service from the catalog (or brings it back). Its requests stay.
+    pub async fn set_service_active(&self, actor: &Actor, id: ServiceId, active: bool) -> Result<Service> {
+        let mut tx = self.db.begin().await?;
+        let current = service_in(&mut tx, id).await?;
+        actor.require_team_manager(current.team_id, "change this team's services")?;
+        tx.exec()
+            .execute(
+                "UPDATE services SET active = $1, updated_at = $2 WHERE id = $3",
+                args![active, Millis::now().0, id],
+            )
+            .await?;
+        record(&mut tx, actor, "service", id.0, if active { "reactivated" } else { "withdrawn" }, json!({})).await?;
+        let service = service_in(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(service)
+    }
+
+    pub async fn service(&self, id: ServiceId) -> Result<Service> {
+        let mut tx = self.db.begin_read().await?;
+        service_in(&mut tx, id).await
+    }
+
+    pub async fn service_by_slug(&self, team_key: &str, slug: &str) -> Result<Service> {
+        let id: i64 = self
+            .db
+            .read()
+            .scalar_opt(
+                "SELECT s.id FROM services s JOIN teams t ON t.id = s.team_id WHERE t.key = $1 AND s.slug = $2",
+                args![team_key.trim().to_uppercase(), slug.trim().to_lowercase()],
+            )
+            .await?
+            .ok_or(StoreError::NotFound("service"))?;
+        self.service(ServiceId(id)).await
+    }
+
+    /// One version of a service's form (requests show the version they were filed under).
+    pub async fn service_form(&self, id: ServiceId, version: i64) -> Result<Form> {
+        form(self.db.read(), id, version).await
+    }
+
+    /// The catalog, grouped by team name then service name.
+    pub async fn list_services(&self, query: &ServiceQuery, page: PageRequest) -> Result<Page<Service>> {
+        let pattern = like_pattern(query.text.as_deref().unwrap_or(""));
+        let filter = "($1 OR (s.active AND t.active)) AND ($2 IS NULL OR s.team_id = $2) \
+             AND (lower(s.name) LIKE $3 ESCAPE '\\' OR lower(s.summary) LIKE $3 ESCAPE '\\' \
+             OR lower(t.name) LIKE $3 ESCAPE '\\' OR lower(t.key) LIKE $3 ESCAPE '\\')";
+        let total: i64 = self
+            .db
+            .read()
+            .scalar(
+                &format!("SELECT COUNT(*) FROM services s JOIN teams t ON t.id = s.team_id WHERE {filter}"),
+                args![query.include_inactive, query.team, &pattern],
+            )
+            .await?;
+        let rows: Vec<ServiceRow> = self
+            .db
+            .read()
+            .all(
+                &format!("{SERVICE_SELECT} WHERE {filter} ORDER BY t.name, s.name LIMIT $4 OFFSET $5"),
+                args![query.include_inactive, query.team, &pattern, page.limit(), page.offset()],
+            )
+            .await?;
+        let mut tx = self.db.begin_read().await?;
+        let mut items = Vec::with_capacity(rows.len());
+        for row in rows {
+            items.push(hydrate(&mut tx, row).await?);
+        }
+        Ok(Page::new(items, u64::try_from(total).unwrap_or(0), page))
+    }
+}
