@@ -165,7 +165,7 @@ async fn run(command: Command, store: &Store, config: Config) -> anyhow::Result<
     match command {
         Command::Serve { demo } => {
             if demo {
-                load_demo(store).await?;
+                load_demo(store, config.reopen_window_ms()).await?;
             }
             if !store.admin_exists().await? {
                 tracing::info!(
@@ -179,14 +179,14 @@ async fn run(command: Command, store: &Store, config: Config) -> anyhow::Result<
             tracing::info!(database = %redact_url(&config.database_url), "migrations applied");
             Ok(())
         }
-        Command::Demo => load_demo(store).await,
+        Command::Demo => load_demo(store, config.reopen_window_ms()).await,
         Command::Import { file, kind } => import(store, &file, kind).await,
         Command::User(cmd) => user(store, cmd).await,
         Command::Config(_) | Command::Bench(_) => Ok(()),
     }
 }
 
-async fn load_demo(store: &Store) -> anyhow::Result<()> {
+async fn load_demo(store: &Store, reopen_window_ms: i64) -> anyhow::Result<()> {
     let org = concentric_core::demo::organisation();
     let hash = hash_password(concentric_core::demo::DEMO_PASSWORD.to_owned()).await?;
     let hashes: Vec<(String, String)> = org.accounts.iter().map(|a| (a.email.clone(), hash.clone())).collect();
@@ -194,6 +194,14 @@ async fn load_demo(store: &Store) -> anyhow::Result<()> {
         tracing::info!(teams = org.teams.len(), people = org.people.len(), "demo organisation loaded");
     } else {
         tracing::info!("demo organisation already loaded");
+    }
+    let services = concentric_core::demo::services(&org);
+    if store.load_demo_catalog(&services).await? {
+        tracing::info!(services = services.len(), "demo catalog published");
+    }
+    let requests = concentric_core::demo::requests(&org, &services);
+    if store.load_demo_requests(&requests, reopen_window_ms).await? {
+        tracing::info!(requests = requests.len(), "demo requests filed");
     }
     for a in &org.accounts {
         tracing::info!("demo sign-in: {} / {} ({})", a.email, concentric_core::demo::DEMO_PASSWORD, a.role);

@@ -386,16 +386,10 @@ impl Store {
                 args![assignee, Millis::now().0, req.id],
             )
             .await?;
-        let event = record(
-            &mut tx,
-            actor,
-            "request",
-            req.id.0,
-            "assigned",
-            json!({ "assignee": [req.assignee_id.map(|p| p.0), assignee.map(|p| p.0)] }),
-        )
-        .await?;
         let updated = request_where(tx.exec(), "r.id = $1", req.id.into()).await?;
+        // Names, not ids: the history is read by people.
+        let change = json!({ "assignee": [req.assignee_name, updated.assignee_name] });
+        let event = record(&mut tx, actor, "request", req.id.0, "assigned", change).await?;
         if let Some(a) = assignee {
             notify(
                 &mut tx,

@@ -168,6 +168,42 @@ fn slug_taken(slug: &str) -> StoreError {
     StoreError::Conflict(FieldError::new("slug", format!("the team already has a service at /{slug}")))
 }
 
+/// Inserts a validated service with version 1 of its form; callers check permission.
+pub(crate) async fn insert_service(tx: &mut Tx, actor: &Actor, team: TeamId, new: &NewService) -> Result<ServiceId> {
+    let now = Millis::now().0;
+    let id: i64 = tx
+        .exec()
+        .scalar(
+            "INSERT INTO services (team_id, slug, name, summary, description, audience, default_priority, \
+             default_effort_hours, round_robin, form_version, active, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, TRUE, $10, $10) RETURNING id",
+            args![
+                team,
+                &new.slug,
+                &new.name,
+                &new.summary,
+                &new.description,
+                new.audience.as_str(),
+                new.default_priority.as_i64(),
+                new.default_effort_hours,
+                new.round_robin,
+                now
+            ],
+        )
+        .await
+        .map_err(|e| if is_unique_violation(&e) { slug_taken(&new.slug) } else { e.into() })?;
+    let id = ServiceId(id);
+    write_links(tx, id, team, new).await?;
+    tx.exec()
+        .execute(
+            "INSERT INTO service_forms (service_id, version, fields, created_at) VALUES ($1, 1, $2, $3)",
+            args![id, serde_json::to_string(&new.fields).unwrap_or_default(), now],
+        )
+        .await?;
+    record(tx, actor, "service", id.0, "created", json!({ "name": new.name })).await?;
+    Ok(id)
+}
+
 /// Filters for the catalog.
 #[derive(Debug, Clone, Default)]
 pub struct ServiceQuery {
@@ -182,38 +218,8 @@ impl Store {
     pub async fn create_service(&self, actor: &Actor, team: TeamId, new: NewService) -> Result<Service> {
         actor.require_team_manager(team, "publish services for this team")?;
         let new = new.validate()?;
-        let now = Millis::now().0;
         let mut tx = self.db.begin().await?;
-        let id: i64 = tx
-            .exec()
-            .scalar(
-                "INSERT INTO services (team_id, slug, name, summary, description, audience, default_priority, \
-                 default_effort_hours, round_robin, form_version, active, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, TRUE, $10, $10) RETURNING id",
-                args![
-                    team,
-                    &new.slug,
-                    &new.name,
-                    &new.summary,
-                    &new.description,
-                    new.audience.as_str(),
-                    new.default_priority.as_i64(),
-                    new.default_effort_hours,
-                    new.round_robin,
-                    now
-                ],
-            )
-            .await
-            .map_err(|e| if is_unique_violation(&e) { slug_taken(&new.slug) } else { e.into() })?;
-        let id = ServiceId(id);
-        write_links(&mut tx, id, team, &new).await?;
-        tx.exec()
-            .execute(
-                "INSERT INTO service_forms (service_id, version, fields, created_at) VALUES ($1, 1, $2, $3)",
-                args![id, serde_json::to_string(&new.fields).unwrap_or_default(), now],
-            )
-            .await?;
-        record(&mut tx, actor, "service", id.0, "created", json!({ "name": new.name })).await?;
+        let id = insert_service(&mut tx, actor, team, &new).await?;
         let service = service_in(&mut tx, id).await?;
         tx.commit().await?;
         Ok(service)

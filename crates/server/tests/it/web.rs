@@ -10,6 +10,11 @@ both!(main_pages_render_on_the_demo, |t| {
     let hash = concentric_server::auth::secrets::hash_password(PASSWORD.into()).await.unwrap();
     let hashes: Vec<_> = org.accounts.iter().map(|a| (a.email.clone(), hash.clone())).collect();
     assert!(t.store.load_demo(&org, &hashes).await.unwrap());
+    let services = concentric_core::demo::services(&org);
+    assert!(t.store.load_demo_catalog(&services).await.unwrap());
+    let requests = concentric_core::demo::requests(&org, &services);
+    assert!(t.store.load_demo_requests(&requests, 86_400_000).await.unwrap());
+    assert!(!t.store.load_demo_requests(&requests, 86_400_000).await.unwrap(), "once");
     let admin = &org.accounts[0].email;
     let mut b = t.browser();
     assert_eq!(b.login(admin, PASSWORD).await.status, StatusCode::SEE_OTHER);
@@ -29,6 +34,14 @@ both!(main_pages_render_on_the_demo, |t| {
         ("/account", "API tokens"),
         ("/admin/import", "Columns"),
         ("/api/docs", "/api/v1/teams/{key}/members/{person_id}"),
+        ("/services", "Laptop request"),
+        ("/teams/IT/services/laptop", "name=\"f.model\""),
+        ("/teams/IT/services/laptop/edit", "Request form"),
+        ("/teams/IT/services/new", "Publish a service"),
+        ("/teams/IT/queue", "IT-1"),
+        ("/requests/IT-2", "We found the cause"),
+        ("/requests", "Your requests"),
+        ("/notifications", "Notifications"),
     ] {
         let page = b.get(path).await;
         assert_eq!(page.status, StatusCode::OK, "{path}");
