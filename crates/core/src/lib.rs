@@ -18,6 +18,7 @@ pub mod notification;
 pub mod page;
 pub mod person;
 pub mod request;
+pub mod search;
 pub mod service;
 pub mod team;
 pub mod time;

@@ -13,6 +13,7 @@ mod import;
 mod notifications;
 mod people;
 mod requests;
+mod search;
 mod services;
 mod teams;
 

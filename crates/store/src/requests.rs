@@ -20,17 +20,28 @@ use crate::services::service_in;
 use crate::teams::team_id_by_key;
 use crate::{Result, Store, StoreError};
 
-const REQUEST_SELECT: &str = "SELECT r.id, r.key, r.team_id, t.key AS team_key, t.name AS team_name, r.service_id, \
-     s.slug AS service_slug, s.name AS service_name, r.form_version, r.requester_id, rp.name AS requester_name, \
-     rp.email AS requester_email, r.on_behalf_team_id, ob.key AS on_behalf_team_key, ob.name AS on_behalf_team_name, \
-     r.subject, r.description, r.fields, r.priority, r.status, r.assignee_id, ap.name AS assignee_name, \
-     r.created_at, r.updated_at, r.first_response_at, r.resolved_at, r.closed_at \
-     FROM requests r JOIN teams t ON t.id = r.team_id JOIN services s ON s.id = r.service_id \
-     JOIN people rp ON rp.id = r.requester_id LEFT JOIN teams ob ON ob.id = r.on_behalf_team_id \
-     LEFT JOIN people ap ON ap.id = r.assignee_id";
+macro_rules! request_columns {
+    () => {
+        "r.id, r.key, r.team_id, t.key AS team_key, t.name AS team_name, r.service_id, \
+         s.slug AS service_slug, s.name AS service_name, r.form_version, r.requester_id, rp.name AS requester_name, \
+         rp.email AS requester_email, r.on_behalf_team_id, ob.key AS on_behalf_team_key, ob.name AS on_behalf_team_name, \
+         r.subject, r.description, r.fields, r.priority, r.status, r.assignee_id, ap.name AS assignee_name, \
+         r.created_at, r.updated_at, r.first_response_at, r.resolved_at, r.closed_at"
+    };
+}
+macro_rules! request_joins {
+    () => {
+        "JOIN teams t ON t.id = r.team_id JOIN services s ON s.id = r.service_id \
+         JOIN people rp ON rp.id = r.requester_id LEFT JOIN teams ob ON ob.id = r.on_behalf_team_id \
+         LEFT JOIN people ap ON ap.id = r.assignee_id"
+    };
+}
+pub(crate) const REQUEST_COLUMNS: &str = request_columns!();
+pub(crate) const REQUEST_JOINS: &str = request_joins!();
+const REQUEST_SELECT: &str = concat!("SELECT ", request_columns!(), " FROM requests r ", request_joins!());
 
 #[derive(sqlx::FromRow)]
-struct RequestRow {
+pub(crate) struct RequestRow {
     id: i64,
     key: String,
     team_id: i64,
@@ -273,9 +284,13 @@ impl Store {
                     &new.description, serde_json::to_string(&fields).unwrap_or_default(), priority.as_i64(), assignee, now],
             )
             .await?;
-        let event =
-            record(&mut tx, actor, "request", id, "created", json!({ "key": key, "assignee": assignee })).await?;
         let req = request_where(tx.exec(), "r.id = $1", RequestId(id).into()).await?;
+        let answers: Vec<String> =
+            service.form.describe(&fields).into_iter().map(|(l, v)| format!("{l}: {v}")).collect();
+        let text = format!("{key} {}\n{}\n{}", new.subject, new.description, answers.join("\n"));
+        crate::search::index(&mut tx, req.id, req.team_id, "request", &text).await?;
+        let change = json!({ "key": key, "assignee": req.assignee_name });
+        let event = record(&mut tx, actor, "request", id, "created", change).await?;
         let team = team_member_ids(tx.exec(), service.team_id).await?;
         let queue: Vec<PersonId> = team.into_iter().filter(|p| Some(*p) != assignee).collect();
         notify(
@@ -461,6 +476,7 @@ impl Store {
                 args![req.id, me, kind.as_str(), body, now],
             )
             .await?;
+        crate::search::index(&mut tx, req.id, req.team_id, kind.as_str(), body).await?;
         let first_response =
             kind == CommentKind::Reply && access.agent && me != req.requester_id && req.first_response_at.is_none();
         tx.exec()
@@ -534,6 +550,39 @@ impl Store {
 
     /// Requests the actor may see, filtered and sorted.
     pub async fn list_requests(&self, actor: &Actor, q: &RequestQuery, page: PageRequest) -> Result<Page<Request>> {
+        let f = self.request_filter(actor, q).await?;
+        let order = match q.sort.as_deref().unwrap_or("newest") {
+            "newest" => "r.created_at DESC, r.id DESC",
+            "oldest" => "r.created_at, r.id",
+            "priority" => "r.priority, r.created_at, r.id",
+            "updated" => "r.updated_at DESC, r.id DESC",
+            other => {
+                return Err(Invalid::one("sort", format!("`{other}` is not newest, oldest, priority or updated")).into())
+            }
+        };
+        let filter = &f.sql;
+        let total: i64 = self
+            .db
+            .read()
+            .scalar(
+                &format!("SELECT COUNT(*) FROM requests r JOIN services s ON s.id = r.service_id WHERE {filter}"),
+                f.args.clone(),
+            )
+            .await?;
+        let mut page_args = f.args;
+        page_args.extend(args![page.limit(), page.offset()]);
+        let rows: Vec<RequestRow> = self
+            .db
+            .read()
+            .all(&format!("{REQUEST_SELECT} WHERE {filter} ORDER BY {order} LIMIT $12 OFFSET $13"), page_args)
+            .await?;
+        let items = rows.into_iter().map(Request::try_from).collect::<Result<Vec<_>>>()?;
+        Ok(Page::new(items, u64::try_from(total).unwrap_or(0), page))
+    }
+
+    /// What the actor may see, narrowed by the query's filters: SQL over `r` (requests) and `s`
+    /// (services) with parameters `$1` (admin) and `$2` (the actor) through `$11`.
+    pub(crate) async fn request_filter(&self, actor: &Actor, q: &RequestQuery) -> Result<RequestFilter> {
         let team = match q.team.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             Some(key) => {
                 Some(team_id_by_key(self.db.read(), &key.to_uppercase()).await?.ok_or(StoreError::NotFound("team"))?)
@@ -568,18 +617,8 @@ impl Store {
             AssigneeFilter::Nobody => ("none", None),
             AssigneeFilter::Person(p) => ("person", Some(p)),
         };
-        let order = match q.sort.as_deref().unwrap_or("newest") {
-            "newest" => "r.created_at DESC, r.id DESC",
-            "oldest" => "r.created_at, r.id",
-            "priority" => "r.priority, r.created_at, r.id",
-            "updated" => "r.updated_at DESC, r.id DESC",
-            other => {
-                return Err(Invalid::one("sort", format!("`{other}` is not newest, oldest, priority or updated")).into())
-            }
-        };
         let me = actor.person_id.map_or(-1, |p| p.0);
-        let filter =
-            "($1 OR r.team_id IN (SELECT team_id FROM team_members WHERE person_id = $2) OR r.requester_id = $2 \
+        let sql = "($1 OR r.team_id IN (SELECT team_id FROM team_members WHERE person_id = $2) OR r.requester_id = $2 \
                 OR r.on_behalf_team_id IN (SELECT team_id FROM team_members WHERE person_id = $2) \
                 OR EXISTS (SELECT 1 FROM request_watchers w WHERE w.request_id = r.id AND w.person_id = $2)) \
              AND ($3 IS NULL OR r.team_id = $3) AND ($4 IS NULL OR r.requester_id = $4) \
@@ -587,42 +626,30 @@ impl Store {
              AND ($6 = 'all' OR ($6 = 'open' AND r.status NOT IN ('resolved', 'closed')) OR r.status = $6) \
              AND ($7 IS NULL OR r.priority = $7) \
              AND ($8 = 'any' OR ($8 = 'none' AND r.assignee_id IS NULL) OR r.assignee_id = $9) \
-             AND ($10 = '' OR s.slug = $10) \
+             AND ($10 = '' OR s.slug = $10 OR lower(s.name) = $10) \
              AND ($11 = '%%' OR lower(r.key) LIKE $11 ESCAPE '\\' OR lower(r.subject) LIKE $11 ESCAPE '\\' \
                 OR lower(r.description) LIKE $11 ESCAPE '\\')";
-        let filter_args = || {
-            args![
-                actor.is_admin,
-                me,
-                team,
-                requester,
-                on_behalf,
-                &status,
-                priority.map(Priority::as_i64),
-                assignee_mode,
-                assignee_id,
-                q.service.as_deref().unwrap_or("").trim().to_lowercase(),
-                like_pattern(q.text.as_deref().unwrap_or(""))
-            ]
-        };
-        let total: i64 = self
-            .db
-            .read()
-            .scalar(
-                &format!("SELECT COUNT(*) FROM requests r JOIN services s ON s.id = r.service_id WHERE {filter}"),
-                filter_args(),
-            )
-            .await?;
-        let mut page_args = filter_args();
-        page_args.extend(args![page.limit(), page.offset()]);
-        let rows: Vec<RequestRow> = self
-            .db
-            .read()
-            .all(&format!("{REQUEST_SELECT} WHERE {filter} ORDER BY {order} LIMIT $12 OFFSET $13"), page_args)
-            .await?;
-        let items = rows.into_iter().map(Request::try_from).collect::<Result<Vec<_>>>()?;
-        Ok(Page::new(items, u64::try_from(total).unwrap_or(0), page))
+        let args = args![
+            actor.is_admin,
+            me,
+            team,
+            requester,
+            on_behalf,
+            &status,
+            priority.map(Priority::as_i64),
+            assignee_mode,
+            assignee_id,
+            q.service.as_deref().unwrap_or("").trim().to_lowercase(),
+            like_pattern(q.text.as_deref().unwrap_or(""))
+        ];
+        Ok(RequestFilter { sql, args })
     }
+}
+
+/// Visibility plus list filters, shared by lists and search.
+pub(crate) struct RequestFilter {
+    pub(crate) sql: &'static str,
+    pub(crate) args: Vec<crate::db::Arg>,
 }
 
 async fn actor_name(exec: Exec<'_>, person: PersonId) -> Result<String> {

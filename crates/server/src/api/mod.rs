@@ -37,7 +37,7 @@ pub use extract::{ApiJson, ApiPath, ApiQuery};
         tokens::list_tokens, tokens::create_token, tokens::revoke_token,
         services::list_services, services::create_service, services::get_service, services::update_service,
         services::withdraw_service, services::reactivate_service, services::create_request,
-        requests::list_requests, requests::get_request, requests::change_status, requests::assign,
+        requests::list_requests, requests::search_requests, requests::get_request, requests::change_status, requests::assign,
         requests::set_priority, requests::list_comments, requests::add_comment, requests::add_watcher,
         requests::request_events, requests::list_notifications, requests::mark_read,
         import::import_csv,

@@ -9,6 +9,7 @@ use concentric_core::form::Form;
 use concentric_core::notification::Notification;
 use concentric_core::page::{Page, PageRequest};
 use concentric_core::request::{Comment, CommentKind, Priority, Request, RequestQuery, Status};
+use concentric_core::search::{SearchHit, SearchQuery};
 use concentric_core::PersonId;
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +21,7 @@ use crate::state::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/requests", get(list_requests))
+        .route("/api/v1/search", get(search_requests))
         .route("/api/v1/requests/{key}", get(get_request))
         .route("/api/v1/requests/{key}/status", post(change_status))
         .route("/api/v1/requests/{key}/assignee", post(assign))
@@ -83,6 +85,31 @@ pub async fn list_requests(
         sort: q.sort,
     };
     Ok(Json(state.store.list_requests(&user.actor, &query, PageRequest { limit: q.limit, offset: q.offset }).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct SearchParams {
+    /// Words, "quoted phrases" and filters: `laptop "blue screen" status:open team:IT assignee:me
+    /// priority:P1 service:"Laptop request" requester:me for:SAL`.
+    q: String,
+    limit: Option<u32>,
+    offset: Option<u64>,
+}
+
+/// Full-text search over the requests you may see: subject, description, form answers and
+/// comments (internal notes only for the providing team). Best matches first, each with a
+/// highlighted passage.
+#[utoipa::path(get, path = "/api/v1/search", tag = "requests", params(SearchParams),
+    responses((status = 200, body = Page<SearchHit>), (status = 422, body = Problem)))]
+pub async fn search_requests(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiQuery(p): ApiQuery<SearchParams>,
+) -> Result<Json<Page<SearchHit>>, ApiError> {
+    let query = SearchQuery::parse(&p.q)?;
+    Ok(Json(state.store.search_requests(&user.actor, &query, PageRequest { limit: p.limit, offset: p.offset }).await?))
 }
 
 /// One request by key (`IT-42`), with its conversation.

@@ -56,6 +56,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/requests/{key}/assignee", post(requests::assign))
         .route("/requests/{key}/priority", post(requests::set_priority))
         .route("/requests/{key}/watchers", post(requests::add_watcher))
+        .route("/search", get(requests::search_page))
         .route("/notifications", get(requests::notifications_page))
         .route("/notifications/read", post(requests::mark_read))
         .route("/account", get(account::account_page))

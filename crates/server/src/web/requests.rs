@@ -380,6 +380,59 @@ pub async fn queue_page(
 }
 
 #[derive(Template)]
+#[template(path = "search.html")]
+struct SearchPage {
+    layout: Layout,
+    q: String,
+    hits: Vec<concentric_core::search::SearchHit>,
+    pager: Pager,
+    error: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SearchForm {
+    #[serde(default)]
+    q: String,
+    offset: Option<u64>,
+}
+
+/// Full-text search with the query syntax documented on the page.
+pub async fn search_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(f): Query<SearchForm>,
+) -> Result<Response, WebError> {
+    let layout = Layout::new(&viewer, "Search", "search");
+    let page = PageRequest { limit: Some(25), offset: f.offset };
+    let empty = || Pager::new(&concentric_core::page::Page::<()>::new(Vec::new(), 0, page), "/search");
+    if f.q.trim().is_empty() {
+        return render(&SearchPage { layout, q: f.q, hits: Vec::new(), pager: empty(), error: None });
+    }
+    let parsed = concentric_core::search::SearchQuery::parse(&f.q);
+    let result = match parsed {
+        Ok(query) => state.store.search_requests(&viewer.actor, &query, page).await,
+        Err(inv) => Err(inv.into()),
+    };
+    match result {
+        Ok(hits) => {
+            let pager = Pager::new(&hits, &format!("/search?{}", query_string(&[("q", &f.q)])));
+            render(&SearchPage { layout, q: f.q, hits: hits.items, pager, error: None })
+        }
+        Err(e @ (StoreError::Invalid(_) | StoreError::NotFound(_))) => {
+            let message = match e {
+                StoreError::NotFound(what) => format!("No such {what} in the filters."),
+                other => form_errors(other)?.0.into_values().next().unwrap_or_default(),
+            };
+            render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &SearchPage { layout, q: f.q, hits: Vec::new(), pager: empty(), error: Some(message) },
+            )
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
 #[template(path = "notifications.html")]
 struct NotificationsPage {
     layout: Layout,

@@ -456,3 +456,81 @@ both!(service_editor_in_the_browser, |t| {
     max.login("max@example.com", PASSWORD).await;
     assert_eq!(max.get("/teams/IT/services/access/edit").await.status, StatusCode::FORBIDDEN);
 });
+
+both!(search_syntax_highlights_and_note_privacy, |t| {
+    let w = world(&t).await;
+    let ask = |subject: &'static str, description: &'static str| json!({"subject": subject, "description": description, "fields": {"model": "13-inch"}});
+    for (s, d) in [
+        ("Laptop screen flickers", "A blue screen after lunch, every day"),
+        ("Printer jam", "<script>alert(1)</script> paper stuck"),
+        ("Keyboard broken", "Keys stick"),
+    ] {
+        let r =
+            t.api(Method::POST, "/api/v1/teams/IT/services/laptop/requests", Some(&w.requester), Some(ask(s, d))).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    }
+    t.api(
+        Method::POST,
+        "/api/v1/requests/IT-2/comments",
+        Some(&w.agent),
+        Some(json!({"kind": "note", "body": "Vendor code ZEBRAFISH"})),
+    )
+    .await;
+    t.api(
+        Method::POST,
+        "/api/v1/requests/IT-3/comments",
+        Some(&w.agent),
+        Some(json!({"kind": "reply", "body": "Replacement keyboard ordered"})),
+    )
+    .await;
+
+    let search = |token: &str, q: &str| {
+        let (token, q) = (token.to_owned(), q.to_owned());
+        let t = &t;
+        async move {
+            let encoded = serde_urlencoded::to_string([("q", q.as_str())]).unwrap();
+            t.api(Method::GET, &format!("/api/v1/search?{encoded}"), Some(&token), None).await
+        }
+    };
+    let keys = |r: &crate::harness::ApiResponse| -> Vec<String> {
+        r.json["items"].as_array().unwrap().iter().map(|h| h["key"].as_str().unwrap().to_owned()).collect()
+    };
+
+    let r = search(&w.requester, "\"blue screen\"").await;
+    assert_eq!(keys(&r), ["IT-1"], "{}", r.text);
+    // SQLite marks the phrase as one span, PostgreSQL each word: both mark exactly the match.
+    let highlight = r.json["items"][0]["highlight"].as_str().unwrap();
+    assert!(highlight.contains("<mark>blue") && highlight.contains("screen</mark> after"), "{highlight}");
+    assert_eq!(keys(&search(&w.requester, "screen blue status:open team:IT").await), ["IT-1"]);
+    assert!(keys(&search(&w.requester, "\"screen blue\"").await).is_empty(), "a phrase keeps its order");
+    assert_eq!(keys(&search(&w.requester, "keyboard").await), ["IT-3"]);
+    assert_eq!(keys(&search(&w.requester, "replacement").await), ["IT-3"], "replies are searched");
+    assert_eq!(keys(&search(&w.requester, "model").await).len(), 3, "form answers are searched");
+    assert!(keys(&search(&w.requester, "laptop priority:P1").await).is_empty());
+    assert_eq!(keys(&search(&w.requester, "lunch service:\"Laptop request\"").await), ["IT-1"]);
+    assert_eq!(keys(&search(&w.requester, "lunch service:laptop").await), ["IT-1"]);
+    assert_eq!(keys(&search(&w.requester, "status:open").await).len(), 3, "filters alone list");
+
+    // Notes are searchable by the team only.
+    assert!(keys(&search(&w.requester, "zebrafish").await).is_empty());
+    assert_eq!(keys(&search(&w.agent, "zebrafish").await), ["IT-2"]);
+    assert!(keys(&search(&w.outsider, "laptop").await).is_empty(), "nothing the outsider may not see");
+
+    let r = search(&w.requester, "printer").await;
+    let highlight = r.json["items"][0]["highlight"].as_str().unwrap();
+    // Markup in the text never comes through as markup (SQLite escapes it; PostgreSQL's headline drops tags).
+    assert!(highlight.contains("<mark>Printer</mark>") && !highlight.contains("<script"), "{highlight}");
+
+    search(&w.requester, "colour:red").await.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    // Query syntax of the engines is inert.
+    assert!(keys(&search(&w.requester, "NEAR(blue screen) OR -lunch *").await).is_empty());
+
+    let mut b = t.browser();
+    b.login("sam@example.com", PASSWORD).await;
+    let page = b.get("/search?q=%22blue+screen%22").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("<mark>blue") && page.body.contains("IT-1"));
+    let bad = b.get("/search?q=colour%3Ared").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("not a filter"));
+});

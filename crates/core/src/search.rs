@@ -1,0 +1,198 @@
+//! The request search syntax: words, "quoted phrases" and filters.
+//!
+//! ```text
+//! laptop "blue screen" status:open team:IT assignee:me priority:P1 service:"Laptop request"
+//! ```
+//! Words and phrases must all appear (in the subject, description, form answers, or a comment
+//! the searcher may see); filters narrow the results. Filter values may be quoted.
+
+use serde::Serialize;
+
+use crate::error::Invalid;
+use crate::request::{Request, RequestQuery};
+
+/// Marks the start and end of a match in raw snippets (private-use characters, never typed).
+pub const MATCH_START: char = '\u{E000}';
+pub const MATCH_END: char = '\u{E001}';
+
+/// A request found by a search, with the text that matched.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct SearchHit {
+    #[serde(flatten)]
+    pub request: Request,
+    /// The best-matching passage as safe HTML: escaped text with matches in `<mark>`.
+    pub highlight: String,
+}
+
+/// Escapes a raw snippet and turns its match markers into `<mark>` tags.
+pub fn highlight_html(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len() + 16);
+    for c in raw.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            MATCH_START => out.push_str("<mark>"),
+            MATCH_END => out.push_str("</mark>"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A parsed search: full-text terms plus list filters.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SearchQuery {
+    /// Single words and quoted phrases, all required.
+    pub terms: Vec<String>,
+    pub filters: RequestQuery,
+}
+
+/// The filter names, for help texts and errors.
+pub const FILTERS: &[&str] = &["status", "team", "assignee", "priority", "service", "requester", "for"];
+
+impl SearchQuery {
+    pub fn parse(input: &str) -> Result<Self, Invalid> {
+        let mut out = Self::default();
+        for token in tokenize(input) {
+            let (key, value) = match token {
+                Token::Phrase(p) => {
+                    out.terms.push(p);
+                    continue;
+                }
+                Token::Word(w) => match w.split_once(':') {
+                    Some((k, v)) if !k.is_empty() => (k.to_ascii_lowercase(), v.to_owned()),
+                    _ => {
+                        out.terms.push(w);
+                        continue;
+                    }
+                },
+                Token::Filter(k, v) => (k.to_ascii_lowercase(), v),
+            };
+            let slot = match key.as_str() {
+                "status" => &mut out.filters.status,
+                "team" => &mut out.filters.team,
+                "assignee" => &mut out.filters.assignee,
+                "priority" => &mut out.filters.priority,
+                "service" => &mut out.filters.service,
+                "requester" => &mut out.filters.requester,
+                "for" => &mut out.filters.on_behalf_of,
+                other => {
+                    return Err(Invalid::one(
+                        "q",
+                        format!(
+                            "`{other}:` is not a filter; use {}",
+                            FILTERS.iter().map(|f| format!("{f}:")).collect::<Vec<_>>().join(", ")
+                        ),
+                    ))
+                }
+            };
+            if value.trim().is_empty() {
+                return Err(Invalid::one("q", format!("`{key}:` needs a value, e.g. {key}:open")));
+            }
+            *slot = Some(value);
+        }
+        Ok(out)
+    }
+
+    /// The terms as an FTS5 query: each quoted (so nothing in them is syntax), all required.
+    pub fn fts5_match(&self) -> String {
+        self.terms.iter().map(|t| format!("\"{}\"", t.replace('"', "\"\""))).collect::<Vec<_>>().join(" ")
+    }
+
+    /// The terms for PostgreSQL's `websearch_to_tsquery`: each quoted, so `or` and `-` stay words.
+    pub fn websearch(&self) -> String {
+        self.terms.iter().map(|t| format!("\"{}\"", t.replace('"', " "))).collect::<Vec<_>>().join(" ")
+    }
+}
+
+#[derive(Debug, PartialEq)]
+enum Token {
+    Word(String),
+    Phrase(String),
+    /// `key:"quoted value"`.
+    Filter(String, String),
+}
+
+fn tokenize(input: &str) -> Vec<Token> {
+    let mut out = Vec::new();
+    let mut chars = input.chars().peekable();
+    while let Some(&c) = chars.peek() {
+        if c.is_whitespace() {
+            chars.next();
+            continue;
+        }
+        if c == '"' {
+            chars.next();
+            let phrase: String = chars.by_ref().take_while(|&c| c != '"').collect();
+            if !phrase.trim().is_empty() {
+                out.push(Token::Phrase(phrase.trim().to_owned()));
+            }
+            continue;
+        }
+        let mut word = String::new();
+        while let Some(&c) = chars.peek() {
+            if c.is_whitespace() {
+                break;
+            }
+            chars.next();
+            if c == '"' && word.ends_with(':') {
+                let value: String = chars.by_ref().take_while(|&c| c != '"').collect();
+                word.pop();
+                out.push(Token::Filter(std::mem::take(&mut word), value));
+                break;
+            }
+            word.push(c);
+        }
+        if !word.is_empty() {
+            out.push(Token::Word(word));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_phrases_and_filters() {
+        let q = SearchQuery::parse(
+            r#"laptop "blue screen" status:open team:IT assignee:me priority:P1 service:"Laptop request" for:SAL"#,
+        )
+        .unwrap();
+        assert_eq!(q.terms, ["laptop", "blue screen"]);
+        let f = &q.filters;
+        assert_eq!(f.status.as_deref(), Some("open"));
+        assert_eq!(f.team.as_deref(), Some("IT"));
+        assert_eq!(f.assignee.as_deref(), Some("me"));
+        assert_eq!(f.priority.as_deref(), Some("P1"));
+        assert_eq!(f.service.as_deref(), Some("Laptop request"));
+        assert_eq!(f.on_behalf_of.as_deref(), Some("SAL"));
+    }
+
+    #[test]
+    fn highlights_are_escaped() {
+        let raw = format!("<b>{MATCH_START}laptop{MATCH_END}</b> & co");
+        assert_eq!(highlight_html(&raw), "&lt;b&gt;<mark>laptop</mark>&lt;/b&gt; &amp; co");
+    }
+
+    #[test]
+    fn bad_filters_are_explained() {
+        let err = SearchQuery::parse("colour:blue").unwrap_err();
+        assert!(err.message_for("q").unwrap().contains("not a filter"));
+        assert!(SearchQuery::parse("status:").is_err());
+    }
+
+    #[test]
+    fn terms_cannot_inject_query_syntax() {
+        let q = SearchQuery::parse(r#"NEAR(a b) OR -x "say ""hi""#).unwrap();
+        assert_eq!(q.fts5_match(), r#""NEAR(a" "b)" "OR" "-x" "say" "hi""#);
+        let quoted = SearchQuery { terms: vec![r#"a"b"#.into()], ..Default::default() };
+        assert_eq!(quoted.fts5_match(), r#""a""b""#);
+        assert_eq!(quoted.websearch(), r#""a b""#);
+        assert!(SearchQuery::parse("  ").unwrap().terms.is_empty());
+    }
+}

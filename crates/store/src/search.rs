@@ -1,0 +1,113 @@
+//! Full-text search over requests. The one part of the request store whose SQL differs by
+//! backend: SQLite matches with FTS5 (`MATCH`, bm25 `rank`, `snippet`), PostgreSQL with a GIN-indexed
+//! tsvector (`@@ websearch_to_tsquery`, `ts_rank`, `ts_headline`). Both index the same rows, and
+//! both apply the same visibility and filters as request lists.
+
+use concentric_core::authz::Actor;
+use concentric_core::page::{Page, PageRequest};
+use concentric_core::request::Request;
+use concentric_core::search::{highlight_html, SearchHit, SearchQuery, MATCH_END, MATCH_START};
+use concentric_core::{RequestId, TeamId};
+
+use crate::db::{args, Backend, Tx};
+use crate::requests::{RequestRow, REQUEST_COLUMNS, REQUEST_JOINS};
+use crate::{Result, Store};
+
+/// Adds a searchable text of a request: its own text (`request`) or a `reply` or `note`.
+pub(crate) async fn index(tx: &mut Tx, request: RequestId, team: TeamId, kind: &str, body: &str) -> Result<()> {
+    tx.exec()
+        .execute(
+            "INSERT INTO request_search (body, request_id, team_id, kind) VALUES ($1, $2, $3, $4)",
+            args![body, request, team, kind],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Rows the searcher may match on: notes only for members of the providing team (and admins).
+const NOTE_RULE: &str = "(kind <> 'note' OR $1 OR team_id IN (SELECT team_id FROM team_members WHERE person_id = $2))";
+
+/// Best score per matching request (higher is better), as `(request_id, score)`. `$12` is the query.
+fn hits_sql(backend: Backend) -> String {
+    match backend {
+        // FTS5's rank is bm25, where lower is better.
+        Backend::Sqlite => {
+            format!("SELECT request_id, -MIN(rank) AS score FROM request_search WHERE request_search MATCH $12 AND {NOTE_RULE} GROUP BY request_id")
+        }
+        Backend::Postgres => format!(
+            "SELECT request_id, MAX(ts_rank(tsv, websearch_to_tsquery('simple', $12))) AS score FROM request_search \
+             WHERE tsv @@ websearch_to_tsquery('simple', $12) AND {NOTE_RULE} GROUP BY request_id"
+        ),
+    }
+}
+
+/// The best passage of one request, with match markers. `$1`/`$2` as in [`NOTE_RULE`], `$3` the query, `$4` the request.
+fn snippet_sql(backend: Backend) -> String {
+    match backend {
+        Backend::Sqlite => format!(
+            "SELECT snippet(request_search, 0, char({}), char({}), '…', 24) FROM request_search \
+             WHERE request_search MATCH $3 AND request_id = $4 AND {NOTE_RULE} ORDER BY rank LIMIT 1",
+            MATCH_START as u32, MATCH_END as u32
+        ),
+        Backend::Postgres => format!(
+            "SELECT ts_headline('simple', body, websearch_to_tsquery('simple', $3), \
+             'StartSel=' || chr({}) || ', StopSel=' || chr({}) || ', MaxWords=30, MinWords=10, MaxFragments=1') \
+             FROM request_search WHERE tsv @@ websearch_to_tsquery('simple', $3) AND request_id = $4 AND {NOTE_RULE} \
+             ORDER BY ts_rank(tsv, websearch_to_tsquery('simple', $3)) DESC LIMIT 1",
+            MATCH_START as u32, MATCH_END as u32
+        ),
+    }
+}
+
+impl Store {
+    /// Searches the requests the actor may see: every term must match the request's text or one
+    /// of its comments the actor may read; filters narrow as in lists. Best matches first.
+    #[tracing::instrument(skip_all)]
+    pub async fn search_requests(
+        &self,
+        actor: &Actor,
+        query: &SearchQuery,
+        page: PageRequest,
+    ) -> Result<Page<SearchHit>> {
+        if query.terms.is_empty() {
+            let list = self.list_requests(actor, &query.filters, page).await?;
+            return Ok(list.map(|request| SearchHit { highlight: highlight_html(&request.subject), request }));
+        }
+        let backend = self.backend();
+        let filter = self.request_filter(actor, &query.filters).await?;
+        let text = match backend {
+            Backend::Sqlite => query.fts5_match(),
+            Backend::Postgres => query.websearch(),
+        };
+        let hits = hits_sql(backend);
+        let from = format!("({hits}) h JOIN requests r ON r.id = h.request_id JOIN services s ON s.id = r.service_id");
+        let mut count_args = filter.args.clone();
+        count_args.extend(args![&text]);
+        let total: i64 =
+            self.db.read().scalar(&format!("SELECT COUNT(*) FROM {from} WHERE {}", filter.sql), count_args).await?;
+        let mut page_args = filter.args.clone();
+        page_args.extend(args![&text, page.limit(), page.offset()]);
+        let rows: Vec<RequestRow> = self
+            .db
+            .read()
+            .all(
+                &format!(
+                    "SELECT {REQUEST_COLUMNS} FROM ({hits}) h JOIN requests r ON r.id = h.request_id {REQUEST_JOINS} \
+                     WHERE {} ORDER BY h.score DESC, r.id DESC LIMIT $13 OFFSET $14",
+                    filter.sql
+                ),
+                page_args,
+            )
+            .await?;
+        let snippet = snippet_sql(backend);
+        let me = actor.person_id.map_or(-1, |p| p.0);
+        let mut items = Vec::with_capacity(rows.len());
+        for row in rows {
+            let request = Request::try_from(row)?;
+            let raw: Option<String> =
+                self.db.read().scalar_opt(&snippet, args![actor.is_admin, me, &text, request.id]).await?;
+            items.push(SearchHit { highlight: highlight_html(raw.as_deref().unwrap_or(&request.subject)), request });
+        }
+        Ok(Page::new(items, u64::try_from(total).unwrap_or(0), page))
+    }
+}
