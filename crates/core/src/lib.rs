@@ -4,6 +4,7 @@
 //! call into it to validate input, decide permissions and generate the demo organisation.
 #![forbid(unsafe_code)]
 
+pub mod attachment;
 pub mod authz;
 pub mod business_time;
 pub mod calendar;

@@ -7,6 +7,7 @@
 pub mod api;
 pub mod auth;
 pub mod config;
+mod download;
 mod error;
 pub mod import;
 mod markdown;

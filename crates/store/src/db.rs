@@ -155,6 +155,7 @@ pub(crate) enum Arg {
     Real(Option<f64>),
     Text(Option<String>),
     Bool(Option<bool>),
+    Bytes(Option<Vec<u8>>),
 }
 
 macro_rules! arg_from {
@@ -189,6 +190,7 @@ arg_from!(Real: f64 => Some);
 arg_from!(Text: String => Some, Option<String> => |v| v, &str => |v: &str| Some(v.to_owned()),
     &String => |v: &String| Some(v.clone()), Option<&str> => |v: Option<&str>| v.map(str::to_owned));
 arg_from!(Bool: bool => Some);
+arg_from!(Bytes: Vec<u8> => Some);
 
 impl From<u64> for Arg {
     fn from(v: u64) -> Self {
@@ -210,6 +212,7 @@ where
     Option<f64>: sqlx::Encode<'q, A::Database> + Type<A::Database>,
     Option<String>: sqlx::Encode<'q, A::Database> + Type<A::Database>,
     Option<bool>: sqlx::Encode<'q, A::Database> + Type<A::Database>,
+    Option<Vec<u8>>: sqlx::Encode<'q, A::Database> + Type<A::Database>,
 {
     let mut out = A::default();
     for arg in args {
@@ -218,6 +221,7 @@ where
             Arg::Real(v) => out.add(v),
             Arg::Text(v) => out.add(v),
             Arg::Bool(v) => out.add(v),
+            Arg::Bytes(v) => out.add(v),
         }
         .map_err(sqlx::Error::Encode)?;
     }

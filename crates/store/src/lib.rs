@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 mod accounts;
+mod attachments;
 mod db;
 mod demo;
 mod events;

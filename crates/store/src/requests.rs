@@ -140,7 +140,7 @@ async fn is_watcher(exec: Exec<'_>, request: RequestId, person: Option<PersonId>
 
 /// A request the actor may see, with their access; invisible requests read as not found, so
 /// nobody learns that a key exists.
-async fn visible(tx: &mut Tx, actor: &Actor, key: &str) -> Result<(Request, Access)> {
+pub(crate) async fn visible(tx: &mut Tx, actor: &Actor, key: &str) -> Result<(Request, Access)> {
     let req = request_where(tx.exec(), "r.key = $1", key.trim().to_uppercase().into()).await?;
     let watcher = is_watcher(tx.exec(), req.id, actor.person_id).await?;
     let access = Access::of(actor, &req, watcher).ok_or(StoreError::NotFound("request"))?;

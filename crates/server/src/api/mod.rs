@@ -38,7 +38,7 @@ pub use extract::{ApiJson, ApiPath, ApiQuery};
         services::list_services, services::create_service, services::get_service, services::update_service,
         services::withdraw_service, services::reactivate_service, services::create_request,
         requests::list_requests, requests::search_requests, requests::get_request, requests::change_status, requests::assign,
-        requests::set_priority, requests::list_comments, requests::add_comment, requests::add_watcher,
+        requests::set_priority, requests::list_comments, requests::add_comment, requests::add_watcher, requests::add_attachment, requests::list_attachments, requests::download_attachment,
         requests::request_events, requests::list_notifications, requests::mark_read,
         import::import_csv,
     ),
@@ -86,7 +86,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(teams::router())
         .merge(tokens::router())
         .merge(services::router())
-        .merge(requests::router())
+        .merge(requests::router().layer(DefaultBodyLimit::max(upload_limit)))
         .merge(import::router().layer(DefaultBodyLimit::max(upload_limit)))
         .route("/api/v1", get(not_found))
         .route("/api/v1/{*rest}", get(not_found).post(not_found).put(not_found).patch(not_found).delete(not_found))

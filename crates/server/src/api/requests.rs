@@ -1,9 +1,13 @@
 //! `/api/v1/requests`: lists, one request with its conversation, and the work on it.
 
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use concentric_core::attachment::Attachment;
 use concentric_core::event::Event;
 use concentric_core::form::Form;
 use concentric_core::notification::Notification;
@@ -28,6 +32,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/requests/{key}/priority", post(set_priority))
         .route("/api/v1/requests/{key}/comments", get(list_comments).post(add_comment))
         .route("/api/v1/requests/{key}/watchers", post(add_watcher))
+        .route("/api/v1/requests/{key}/attachments", get(list_attachments).post(add_attachment))
+        .route("/api/v1/requests/{key}/attachments/{id}", get(download_attachment))
         .route("/api/v1/requests/{key}/events", get(request_events))
         .route("/api/v1/notifications", get(list_notifications))
         .route("/api/v1/notifications/read", post(mark_read))
@@ -57,6 +63,7 @@ pub struct RequestDetail {
     pub request: Request,
     /// Replies, and internal notes when the caller is on the providing team.
     pub comments: Vec<Comment>,
+    pub attachments: Vec<Attachment>,
     pub watchers: Vec<String>,
     /// Whether the caller works this request (providing team or admin).
     pub agent: bool,
@@ -123,6 +130,7 @@ pub async fn get_request(
     let (request, access) = state.store.request(&user.actor, &key).await?;
     Ok(Json(RequestDetail {
         comments: state.store.comments(&user.actor, &key).await?,
+        attachments: state.store.attachments(&user.actor, &key).await?,
         watchers: state.store.watchers(request.id).await?.into_iter().map(|(_, n)| n).collect(),
         agent: access.agent,
         form: state.store.service_form(request.service_id, request.form_version).await?,
@@ -252,6 +260,66 @@ pub async fn request_events(
 ) -> Result<Json<Page<Event>>, ApiError> {
     let (request, _) = state.store.request(&user.actor, &key).await?;
     Ok(Json(state.store.events_for("request", request.id.0, page).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct UploadParams {
+    /// The file's name.
+    filename: String,
+    /// Only the providing team sees it.
+    #[serde(default)]
+    internal: bool,
+}
+
+/// Attach a file: the raw bytes are the body (any content type; the stored type is sniffed from
+/// the content). Too large a file is 413 `payload_too_large`.
+#[utoipa::path(post, path = "/api/v1/requests/{key}/attachments", tag = "requests", params(("key" = String, Path), UploadParams),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = Attachment), (status = 413, body = Problem), (status = 422, body = Problem)))]
+pub async fn add_attachment(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(key): ApiPath<String>,
+    ApiQuery(p): ApiQuery<UploadParams>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<Attachment>), ApiError> {
+    let body = body.map_err(|e| {
+        let too_large = e.status() == StatusCode::PAYLOAD_TOO_LARGE;
+        let detail = format!("files can be at most {} MB", state.config.max_upload_mb);
+        if too_large {
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", detail)
+        } else {
+            ApiError::bad_request(e.body_text())
+        }
+    })?;
+    let att = state.store.add_attachment(&user.actor, &key, &p.filename, body.to_vec(), p.internal).await?;
+    Ok((StatusCode::CREATED, Json(att)))
+}
+
+/// The attachments you may see (internal ones only for the providing team).
+#[utoipa::path(get, path = "/api/v1/requests/{key}/attachments", tag = "requests", params(("key" = String, Path)),
+    responses((status = 200, body = [Attachment]), (status = 404, body = Problem)))]
+pub async fn list_attachments(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(key): ApiPath<String>,
+) -> Result<Json<Vec<Attachment>>, ApiError> {
+    Ok(Json(state.store.attachments(&user.actor, &key).await?))
+}
+
+/// Download an attachment (always as a download, with its sniffed type).
+#[utoipa::path(get, path = "/api/v1/requests/{key}/attachments/{id}", tag = "requests",
+    params(("key" = String, Path), ("id" = i64, Path)),
+    responses((status = 200, content_type = "application/octet-stream"), (status = 404, body = Problem)))]
+pub async fn download_attachment(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath((key, id)): ApiPath<(String, i64)>,
+) -> Result<Response, ApiError> {
+    let (att, data) = state.store.attachment_content(&user.actor, &key, id).await?;
+    Ok(crate::download::attachment_response(&att, data))
 }
 
 /// Your notifications, newest first.

@@ -1,15 +1,14 @@
 //! Admin tools: the CSV import form.
 
 use askama::Template;
-use axum::extract::{Multipart, Request, State};
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use concentric_core::import::{ImportKind, ImportReport, RowError, PEOPLE_COLUMNS, TEAM_COLUMNS};
 use concentric_store::StoreError;
 
 use super::view::{render, render_status, Layout};
-use crate::auth::csrf::{expected_token, rejected, verify};
-use crate::auth::{CurrentViewer, Viewer};
+use crate::auth::Viewer;
 use crate::error::WebError;
 use crate::state::AppState;
 
@@ -47,39 +46,17 @@ pub async fn import_page(viewer: Viewer) -> Result<Response, WebError> {
 /// A multipart upload: `csrf`, `kind` (auto, people, teams) and `file`.
 pub async fn import_upload(State(state): State<AppState>, viewer: Viewer, req: Request) -> Result<Response, WebError> {
     require_admin(&viewer)?;
-    let expected = expected_token(req.extensions().get::<CurrentViewer>(), req.headers());
-    let mut multipart = <Multipart as axum::extract::FromRequest<AppState>>::from_request(req, &state)
-        .await
-        .map_err(|_| WebError::Forbidden("send this form other than as an upload".into()))?;
-    let (mut csrf, mut kind, mut data) = (None, String::new(), Vec::new());
     let mut view = page(&viewer);
-    loop {
-        match multipart.next_field().await {
-            Ok(Some(field)) => {
-                let name = field.name().unwrap_or_default().to_owned();
-                match field.bytes().await {
-                    Ok(bytes) => match name.as_str() {
-                        "csrf" => csrf = Some(String::from_utf8_lossy(&bytes).into_owned()),
-                        "kind" => kind = String::from_utf8_lossy(&bytes).into_owned(),
-                        "file" => data = bytes.to_vec(),
-                        _ => {}
-                    },
-                    Err(e) => {
-                        view.error = Some(format!("The upload failed: {}", e.body_text()));
-                        return render_status(e.status(), &view);
-                    }
-                }
-            }
-            Ok(None) => break,
-            Err(e) => {
-                view.error = Some(format!("The upload failed: {}", e.body_text()));
-                return render_status(e.status(), &view);
-            }
+    let parts = match super::upload::read(req, &state).await {
+        Ok(Ok(parts)) => parts,
+        Ok(Err((status, message))) => {
+            view.error = Some(message);
+            return render_status(status, &view);
         }
-    }
-    if !verify(expected.as_deref(), csrf.as_deref()) {
-        return Ok(rejected());
-    }
+        Err(refused) => return Ok(refused),
+    };
+    let kind = super::upload::text(&parts, "kind");
+    let data = parts.get("file").map(|p| p.data.to_vec()).unwrap_or_default();
     if data.is_empty() {
         view.error = Some("Choose a CSV file to import.".into());
         return render_status(StatusCode::UNPROCESSABLE_ENTITY, &view);

@@ -9,8 +9,10 @@ mod people;
 mod requests;
 mod services;
 mod teams;
+mod upload;
 mod view;
 
+use axum::extract::DefaultBodyLimit;
 use axum::http::{header, StatusCode};
 use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
@@ -56,6 +58,12 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/requests/{key}/assignee", post(requests::assign))
         .route("/requests/{key}/priority", post(requests::set_priority))
         .route("/requests/{key}/watchers", post(requests::add_watcher))
+        .route(
+            "/requests/{key}/attachments",
+            post(requests::add_attachment)
+                .layer(DefaultBodyLimit::max(state.config.max_upload_mb as usize * 1024 * 1024)),
+        )
+        .route("/requests/{key}/attachments/{id}", get(requests::download_attachment))
         .route("/search", get(requests::search_page))
         .route("/notifications", get(requests::notifications_page))
         .route("/notifications/read", post(requests::mark_read))
@@ -63,7 +71,12 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/account/password", post(account::change_password))
         .route("/account/tokens", post(account::create_token))
         .route("/account/tokens/revoke", post(account::revoke_token))
-        .route("/admin/import", get(admin::import_page).post(admin::import_upload))
+        .route(
+            "/admin/import",
+            get(admin::import_page)
+                .post(admin::import_upload)
+                .layer(DefaultBodyLimit::max(state.config.max_upload_mb as usize * 1024 * 1024)),
+        )
         .route("/api/docs", get(home::api_docs_page))
         .fallback(|| async { crate::error::WebError::NotFound })
         .layer(from_fn_with_state(state.clone(), load_session))

@@ -30,6 +30,8 @@ struct RequestPage {
     description_html: String,
     answers: Vec<(String, String)>,
     comments: Vec<(Comment, String)>,
+    attachments: Vec<concentric_core::attachment::Attachment>,
+    max_upload_mb: u32,
     watchers: Vec<String>,
     events: Vec<Event>,
     agent: bool,
@@ -60,6 +62,8 @@ async fn request_view(state: &AppState, viewer: &Viewer, key: &str) -> Result<Re
         answers: form.describe(&req.fields),
         comments: comments.collect(),
         watchers: store.watchers(req.id).await?.into_iter().map(|(_, n)| n).collect(),
+        attachments: store.attachments(&viewer.actor, key).await?,
+        max_upload_mb: state.config.max_upload_mb,
         events: store.events_for("request", req.id.0, PageRequest::first(30)).await?.items,
         agent: access.agent,
         next_statuses: req.status.next().to_vec(),
@@ -88,9 +92,7 @@ async fn show_refusal(state: &AppState, viewer: &Viewer, key: &str, e: StoreErro
         StoreError::IllegalTransition(t) => t.to_string(),
         other => form_errors(other)?.0.into_values().next().unwrap_or_default(),
     };
-    let mut page = request_view(state, viewer, key).await?;
-    page.comment_error = Some(message);
-    render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+    show_message(state, viewer, key, message).await
 }
 
 fn back(key: &str, notice: &str) -> Response {
@@ -184,6 +186,48 @@ pub async fn set_priority(
     let priority = Priority::parse(&form.priority).ok_or(WebError::NotFound)?;
     state.store.set_priority(&viewer.actor, &key, priority).await?;
     Ok(back(&key, "saved"))
+}
+
+/// A multipart upload of one file (`file`, optional `internal`) to a request.
+pub async fn add_attachment(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+    req: axum::extract::Request,
+) -> Result<Response, WebError> {
+    let parts = match super::upload::read(req, &state).await {
+        Ok(Ok(parts)) => parts,
+        Ok(Err((_, message))) => return show_message(&state, &viewer, &key, message).await,
+        Err(refused) => return Ok(refused),
+    };
+    let Some(file) = parts.get("file").filter(|p| !p.data.is_empty()) else {
+        return show_message(&state, &viewer, &key, "Choose a file to attach.".into()).await;
+    };
+    let internal = parts.contains_key("internal");
+    let name = file.filename.clone().unwrap_or_else(|| "attachment".into());
+    match state.store.add_attachment(&viewer.actor, &key, &name, file.data.to_vec(), internal).await {
+        Ok(_) => Ok(back(&key, "attached")),
+        Err(e @ (StoreError::Invalid(_) | StoreError::IllegalTransition(_))) => {
+            show_refusal(&state, &viewer, &key, e).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn show_message(state: &AppState, viewer: &Viewer, key: &str, message: String) -> Result<Response, WebError> {
+    let mut page = request_view(state, viewer, key).await?;
+    page.comment_error = Some(message);
+    render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+}
+
+pub async fn download_attachment(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((key, id)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    let id = id.parse().map_err(|_| WebError::NotFound)?;
+    let (att, data) = state.store.attachment_content(&viewer.actor, &key, id).await?;
+    Ok(crate::download::attachment_response(&att, data))
 }
 
 #[derive(Debug, Deserialize)]

@@ -534,3 +534,81 @@ both!(search_syntax_highlights_and_note_privacy, |t| {
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.body.contains("not a filter"));
 });
+
+both!(attachments_limits_types_and_privacy, |t| {
+    let w = world(&t).await;
+    file(&t, &w.requester, "Screenshot attached").await;
+    let upload = |token: &str, name: &str, internal: bool, data: Vec<u8>| {
+        let req =
+            axum::http::Request::post(format!("/api/v1/requests/IT-1/attachments?filename={name}&internal={internal}"))
+                .header("authorization", format!("Bearer {token}"))
+                .header("content-type", "text/html")
+                .body(axum::body::Body::from(data))
+                .unwrap();
+        t.send_api(req)
+    };
+    // An "HTML" upload that is really a PNG is stored as a PNG.
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR fake image".to_vec();
+    let r = upload(&w.requester, "screen.png", false, png.clone()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.json["content_type"], "image/png");
+    assert_eq!(r.json["sha256"], concentric_core::attachment::sha256_hex(&png));
+    let id = r.json["id"].as_i64().unwrap();
+    let evil = upload(&w.requester, "page.html", false, b"<html><script>alert(1)</script></html>".to_vec()).await;
+    assert_eq!(evil.json["content_type"], "text/html", "the stored type is what the content is");
+    let evil_id = evil.json["id"].as_i64().unwrap();
+    let served =
+        t.api(Method::GET, &format!("/api/v1/requests/IT-1/attachments/{evil_id}"), Some(&w.agent), None).await;
+    assert_eq!(served.headers["content-type"], "application/octet-stream", "HTML is never served as HTML");
+    assert!(served.headers["content-security-policy"].to_str().unwrap().contains("sandbox"));
+
+    let got = t.api(Method::GET, &format!("/api/v1/requests/IT-1/attachments/{id}"), Some(&w.agent), None).await;
+    assert_eq!(got.status, StatusCode::OK);
+    assert_eq!(got.headers["content-type"], "image/png");
+    assert_eq!(got.headers["x-content-type-options"], "nosniff");
+    assert!(got.headers["content-disposition"].to_str().unwrap().starts_with("attachment; filename=\"screen.png\""));
+
+    // Internal files follow the rule of internal notes.
+    upload(&w.requester, "x.txt", true, b"nope".to_vec()).await.assert_problem(StatusCode::FORBIDDEN, "forbidden");
+    let internal = upload(&w.agent, "quote-SECRET.txt", true, b"supplier price list".to_vec()).await;
+    assert_eq!(internal.status, StatusCode::CREATED, "{}", internal.text);
+    let internal_id = internal.json["id"].as_i64().unwrap();
+    let seen = t.api(Method::GET, "/api/v1/requests/IT-1/attachments", Some(&w.requester), None).await;
+    assert_eq!(seen.json.as_array().unwrap().len(), 2, "the two public files");
+    assert!(!seen.text.contains("SECRET"));
+    t.api(Method::GET, &format!("/api/v1/requests/IT-1/attachments/{internal_id}"), Some(&w.requester), None)
+        .await
+        .assert_problem(StatusCode::NOT_FOUND, "not_found");
+    let events = t.api(Method::GET, "/api/v1/requests/IT-1/events", Some(&w.requester), None).await;
+    assert!(!events.text.contains("SECRET"), "the history does not name internal files");
+    assert_eq!(
+        t.api(Method::GET, "/api/v1/requests/IT-1/attachments", Some(&w.agent), None)
+            .await
+            .json
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    t.api(Method::GET, &format!("/api/v1/requests/IT-1/attachments/{id}"), Some(&w.outsider), None)
+        .await
+        .assert_problem(StatusCode::NOT_FOUND, "not_found");
+
+    // The size limit (20 MB by default) is a 413 problem.
+    let big = upload(&w.requester, "big.bin", false, vec![7u8; 20 * 1024 * 1024 + 1]).await;
+    big.assert_problem(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
+    upload(&w.requester, "empty.txt", false, Vec::new())
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+
+    // In the browser.
+    let mut b = t.browser();
+    b.login("sam@example.com", PASSWORD).await;
+    let csrf = b.csrf("/requests/IT-1").await;
+    let r = b.post_multipart("/requests/IT-1/attachments", &[("csrf", &csrf)], b"meeting notes").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = b.get("/requests/IT-1").await;
+    assert!(page.body.contains("x.csv") && page.body.contains("screen.png") && !page.body.contains("SECRET"));
+    let forged = b.post_multipart("/requests/IT-1/attachments", &[("csrf", "forged")], b"x").await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+});
