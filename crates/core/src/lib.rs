@@ -24,6 +24,7 @@ pub mod service;
 pub mod team;
 pub mod time;
 pub mod token;
+pub mod view;
 
 pub use error::{FieldError, Invalid};
 pub use ids::{CommentId, PersonId, RequestId, ServiceId, TeamId, TokenId};

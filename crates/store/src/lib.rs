@@ -17,6 +17,7 @@ mod requests;
 mod search;
 mod services;
 mod teams;
+mod views;
 
 use concentric_core::authz::{Actor, Forbidden};
 use concentric_core::import::RowError;
@@ -25,6 +26,7 @@ use concentric_core::{FieldError, Invalid};
 pub use accounts::{NewSession, SessionView};
 pub use db::{redact_url, Backend, PoolOptions};
 pub use services::ServiceQuery;
+pub use views::{BulkChange, BulkOutcome};
 
 use db::{args, Db};
 

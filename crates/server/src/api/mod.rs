@@ -40,6 +40,7 @@ pub use extract::{ApiJson, ApiPath, ApiQuery};
         requests::list_requests, requests::search_requests, requests::get_request, requests::change_status, requests::assign,
         requests::set_priority, requests::list_comments, requests::add_comment, requests::add_watcher, requests::add_attachment, requests::list_attachments, requests::download_attachment,
         requests::request_events, requests::list_notifications, requests::mark_read,
+        requests::bulk_change, requests::list_views, requests::save_view, requests::delete_view,
         import::import_csv,
     ),
     components(schemas(crate::error::Problem)),

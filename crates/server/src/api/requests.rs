@@ -14,6 +14,7 @@ use concentric_core::notification::Notification;
 use concentric_core::page::{Page, PageRequest};
 use concentric_core::request::{Comment, CommentKind, Priority, Request, RequestQuery, Status};
 use concentric_core::search::{SearchHit, SearchQuery};
+use concentric_core::view::{NewSavedView, SavedView};
 use concentric_core::PersonId;
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +27,9 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/requests", get(list_requests))
         .route("/api/v1/search", get(search_requests))
+        .route("/api/v1/requests/bulk", post(bulk_change))
+        .route("/api/v1/views", get(list_views).post(save_view))
+        .route("/api/v1/views/{id}", axum::routing::delete(delete_view))
         .route("/api/v1/requests/{key}", get(get_request))
         .route("/api/v1/requests/{key}/status", post(change_status))
         .route("/api/v1/requests/{key}/assignee", post(assign))
@@ -320,6 +324,91 @@ pub async fn download_attachment(
 ) -> Result<Response, ApiError> {
     let (att, data) = state.store.attachment_content(&user.actor, &key, id).await?;
     Ok(crate::download::attachment_response(&att, data))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkBody {
+    /// Request keys, e.g. `["IT-4", "IT-7"]` (at most 200).
+    pub keys: Vec<String>,
+    /// Exactly one of `status`, `assignee_id` (a member, or `null` to unassign) and `priority`.
+    #[serde(default)]
+    pub status: Option<Status>,
+    #[serde(default, deserialize_with = "concentric_core::person::double_option")]
+    #[schema(value_type = Option<i64>)]
+    pub assignee_id: Option<Option<PersonId>>,
+    #[serde(default)]
+    pub priority: Option<Priority>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BulkResult {
+    pub changed: Vec<String>,
+    pub refused: Vec<BulkRefusal>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BulkRefusal {
+    pub key: String,
+    pub reason: String,
+}
+
+/// Change many requests at once. Each is changed on its own; refusals are listed, not fatal.
+#[utoipa::path(post, path = "/api/v1/requests/bulk", tag = "requests", request_body = BulkBody,
+    responses((status = 200, body = BulkResult), (status = 422, body = Problem)))]
+pub async fn bulk_change(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiJson(body): ApiJson<BulkBody>,
+) -> Result<Json<BulkResult>, ApiError> {
+    use concentric_store::BulkChange;
+    let change = match (body.status, body.assignee_id, body.priority) {
+        (Some(s), None, None) => BulkChange::Status(s),
+        (None, Some(a), None) => BulkChange::Assign(a),
+        (None, None, Some(p)) => BulkChange::Priority(p),
+        _ => {
+            return Err(
+                concentric_core::Invalid::one("status", "give exactly one of status, assignee_id and priority").into()
+            )
+        }
+    };
+    if body.keys.is_empty() || body.keys.len() > 200 {
+        return Err(concentric_core::Invalid::one("keys", "give 1-200 request keys").into());
+    }
+    let outcome = state.store.bulk_change(&user.actor, &body.keys, change).await?;
+    Ok(Json(BulkResult {
+        changed: outcome.changed,
+        refused: outcome.refused.into_iter().map(|(key, reason)| BulkRefusal { key, reason }).collect(),
+    }))
+}
+
+/// Your saved views.
+#[utoipa::path(get, path = "/api/v1/views", tag = "requests", responses((status = 200, body = [SavedView])))]
+pub async fn list_views(State(state): State<AppState>, user: ApiUser) -> Result<Json<Vec<SavedView>>, ApiError> {
+    Ok(Json(state.store.saved_views(&user.actor).await?))
+}
+
+/// Save a request list (a queue with filters, a search) under a name.
+#[utoipa::path(post, path = "/api/v1/views", tag = "requests", request_body = NewSavedView,
+    responses((status = 201, body = SavedView), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn save_view(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiJson(body): ApiJson<NewSavedView>,
+) -> Result<(StatusCode, Json<SavedView>), ApiError> {
+    Ok((StatusCode::CREATED, Json(state.store.save_view(&user.actor, body).await?)))
+}
+
+/// Delete one of your saved views.
+#[utoipa::path(delete, path = "/api/v1/views/{id}", tag = "requests", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = Problem)))]
+pub async fn delete_view(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<StatusCode, ApiError> {
+    state.store.delete_view(&user.actor, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Your notifications, newest first.

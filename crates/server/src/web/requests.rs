@@ -262,6 +262,10 @@ struct RequestListPage {
     statuses: [Status; 7],
     priorities: [Priority; 4],
     errors: FormErrors,
+    /// The list's own address with its filters, for "save this view".
+    current: String,
+    views: Vec<concentric_core::view::SavedView>,
+    message: Option<String>,
 }
 
 struct QueueContext {
@@ -311,6 +315,8 @@ struct ListFrame {
     base: String,
     heading: String,
     tabs: Vec<(String, String, bool)>,
+    /// The outcome of a bulk change, shown above the list.
+    message: Option<String>,
 }
 
 async fn list(
@@ -321,7 +327,7 @@ async fn list(
     filter: ListFilter,
     queue: Option<QueueContext>,
 ) -> Result<Response, WebError> {
-    let ListFrame { base, heading, tabs } = frame;
+    let ListFrame { base, heading, tabs, message } = frame;
     let page = PageRequest { limit: Some(50), offset: filter.offset };
     let (requests, pager, errors) = match state.store.list_requests(&viewer.actor, &query, page).await {
         Ok(p) => {
@@ -334,7 +340,13 @@ async fn list(
         }
         Err(e) => return Err(e.into()),
     };
+    let mut current_filter = filter.clone();
+    current_filter.offset = None;
+    let current = format!("{base}?{}", current_filter.query_pairs());
     let page = RequestListPage {
+        views: state.store.saved_views(&viewer.actor).await?,
+        current,
+        message,
         layout: Layout::new(viewer, heading.clone(), "requests"),
         heading,
         tabs,
@@ -374,7 +386,7 @@ pub async fn my_requests_page(
         ..Default::default()
     };
     let heading = if team_view { "Your team's requests".to_owned() } else { "Your requests".to_owned() };
-    let frame = ListFrame { base: "/requests".into(), heading, tabs };
+    let frame = ListFrame { base: "/requests".into(), heading, tabs, message: None };
     list(&state, &viewer, frame, query, f, None).await
 }
 
@@ -383,7 +395,17 @@ pub async fn queue_page(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(key): Path<String>,
-    Query(mut f): Query<ListFilter>,
+    Query(f): Query<ListFilter>,
+) -> Result<Response, WebError> {
+    queue(&state, &viewer, &key, f, None).await
+}
+
+async fn queue(
+    state: &AppState,
+    viewer: &Viewer,
+    key: &str,
+    mut f: ListFilter,
+    message: Option<String>,
 ) -> Result<Response, WebError> {
     let team = state.store.team_by_key(&key).await?;
     if !(viewer.actor.is_admin || viewer.actor.is_member_of(team.id)) {
@@ -419,8 +441,86 @@ pub async fn queue_page(
         base: format!("/teams/{}/queue", team.key),
         heading: format!("{} queue", team.name),
         tabs: Vec::new(),
+        message,
     };
     list(&state, &viewer, frame, query, f, Some(context)).await
+}
+
+/// The queue's bulk form: the ticked `keys` and one `action` (`status:resolved`, `assign:12`,
+/// `assign:none`, `assign:me`, `priority:P2`).
+pub async fn bulk_change(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    use concentric_store::BulkChange;
+    let keys: Vec<String> = pairs.iter().filter(|(k, _)| k == "keys").map(|(_, v)| v.clone()).collect();
+    let action = pairs.iter().find(|(k, _)| k == "action").map_or("", |(_, v)| v.as_str());
+    let change = match action.split_once(':') {
+        Some(("status", s)) => Status::parse(s).map(BulkChange::Status),
+        Some(("assign", "none")) => Some(BulkChange::Assign(None)),
+        Some(("assign", "me")) => Some(BulkChange::Assign(Some(viewer.person.id))),
+        Some(("assign", id)) => id.parse().ok().map(|id| BulkChange::Assign(Some(PersonId(id)))),
+        Some(("priority", p)) => Priority::parse(p).map(BulkChange::Priority),
+        _ => None,
+    };
+    let message = match (change, keys.is_empty()) {
+        (_, true) => "Tick the requests to change first.".to_owned(),
+        (None, _) => "Choose what to do with the ticked requests.".to_owned(),
+        (Some(change), false) => {
+            let outcome = state.store.bulk_change(&viewer.actor, &keys, change).await?;
+            let mut text = format!("Changed {} of {} requests.", outcome.changed.len(), keys.len());
+            for (key, reason) in outcome.refused {
+                text.push_str(&format!(" {key}: {reason}."));
+            }
+            text
+        }
+    };
+    queue(&state, &viewer, &key, ListFilter::default(), Some(message)).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SaveViewForm {
+    name: String,
+    path: String,
+}
+
+pub async fn save_view(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    CsrfForm(form): CsrfForm<SaveViewForm>,
+) -> Result<Response, WebError> {
+    let back_to = crate::auth::session::safe_next(Some(&form.path));
+    match state
+        .store
+        .save_view(&viewer.actor, concentric_core::view::NewSavedView { name: form.name, path: form.path })
+        .await
+    {
+        Ok(v) => Ok(Redirect::to(&v.path).into_response()),
+        Err(e) => {
+            let reason = form_errors(e)?.0.into_values().next().unwrap_or_default();
+            Ok(error_page(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "The view was not saved",
+                &format!("{reason}. Go back to {back_to}."),
+            ))
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DeleteViewForm {
+    id: i64,
+}
+
+pub async fn delete_view(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    CsrfForm(form): CsrfForm<DeleteViewForm>,
+) -> Result<Response, WebError> {
+    state.store.delete_view(&viewer.actor, form.id).await?;
+    Ok(Redirect::to("/requests").into_response())
 }
 
 #[derive(Template)]

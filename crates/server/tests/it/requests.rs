@@ -612,3 +612,100 @@ both!(attachments_limits_types_and_privacy, |t| {
     let forged = b.post_multipart("/requests/IT-1/attachments", &[("csrf", "forged")], b"x").await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
 });
+
+both!(bulk_changes_and_saved_views, |t| {
+    let w = world(&t).await;
+    for s in ["One", "Two", "Three"] {
+        file(&t, &w.requester, s).await;
+    }
+    t.api(Method::POST, "/api/v1/requests/IT-3/status", Some(&w.agent), Some(json!({"status": "closed"}))).await;
+    let lena = t.store.person_by_email("lena@example.com").await.unwrap();
+    let r = t
+        .api(
+            Method::POST,
+            "/api/v1/requests/bulk",
+            Some(&w.agent),
+            Some(json!({"keys": ["IT-1", "IT-2", "IT-3", "IT-99"], "assignee_id": lena.id.0})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json["changed"], json!(["IT-1", "IT-2"]));
+    let refused: Vec<&str> = r.json["refused"].as_array().unwrap().iter().map(|x| x["key"].as_str().unwrap()).collect();
+    assert_eq!(refused, ["IT-3", "IT-99"], "closed and unknown are refused, the rest still change");
+    let r = t
+        .api(
+            Method::POST,
+            "/api/v1/requests/bulk",
+            Some(&w.requester),
+            Some(json!({"keys": ["IT-1"], "status": "resolved"})),
+        )
+        .await;
+    assert_eq!(r.json["changed"], json!([]), "requesters cannot bulk-change");
+    t.api(
+        Method::POST,
+        "/api/v1/requests/bulk",
+        Some(&w.agent),
+        Some(json!({"keys": ["IT-1"], "status": "resolved", "priority": "P1"})),
+    )
+    .await
+    .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let r = t
+        .api(
+            Method::POST,
+            "/api/v1/requests/bulk",
+            Some(&w.agent),
+            Some(json!({"keys": ["IT-1", "IT-2"], "assignee_id": null})),
+        )
+        .await;
+    assert_eq!(r.json["changed"], json!(["IT-1", "IT-2"]), "{}", r.text);
+
+    // Saved views are personal.
+    let v = t
+        .api(
+            Method::POST,
+            "/api/v1/views",
+            Some(&w.agent),
+            Some(json!({"name": "Unassigned", "path": "/teams/IT/queue?assignee=none"})),
+        )
+        .await;
+    assert_eq!(v.status, StatusCode::CREATED, "{}", v.text);
+    t.api(Method::POST, "/api/v1/views", Some(&w.agent), Some(json!({"name": "Unassigned", "path": "/requests"})))
+        .await
+        .assert_problem(StatusCode::CONFLICT, "conflict");
+    t.api(
+        Method::POST,
+        "/api/v1/views",
+        Some(&w.agent),
+        Some(json!({"name": "Elsewhere", "path": "https://evil.example/"})),
+    )
+    .await
+    .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(t.api(Method::GET, "/api/v1/views", Some(&w.requester), None).await.json, json!([]));
+    let id = v.json["id"].as_i64().unwrap();
+    t.api(Method::DELETE, &format!("/api/v1/views/{id}"), Some(&w.requester), None)
+        .await
+        .assert_problem(StatusCode::NOT_FOUND, "not_found");
+
+    // In the browser: tick two, resolve them; save the list.
+    let mut max = t.browser();
+    max.login("max@example.com", PASSWORD).await;
+    let queue = max.get("/teams/IT/queue").await;
+    assert!(queue.body.contains("Unassigned") && queue.body.contains("name=\"keys\""));
+    let csrf = queue.csrf();
+    let done = max
+        .post(
+            "/teams/IT/queue/bulk",
+            &[("csrf", &csrf), ("keys", "IT-1"), ("keys", "IT-2"), ("action", "status:resolved")],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK);
+    assert!(done.body.contains("Changed 2 of 2 requests."), "{}", done.body);
+    assert_eq!(t.api(Method::GET, "/api/v1/requests/IT-1", Some(&w.agent), None).await.json["status"], "resolved");
+    let nothing = max.post("/teams/IT/queue/bulk", &[("csrf", &csrf), ("action", "status:resolved")]).await;
+    assert!(nothing.body.contains("Tick the requests"));
+    let saved =
+        max.post("/views", &[("csrf", &csrf), ("name", "Resolved"), ("path", "/teams/IT/queue?status=resolved")]).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    assert_eq!(saved.location(), "/teams/IT/queue?status=resolved");
+    assert!(max.get("/requests").await.body.contains(">Resolved</a>"));
+});

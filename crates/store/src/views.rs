@@ -1,0 +1,115 @@
+//! Saved views and bulk changes to requests.
+
+use concentric_core::authz::{Actor, Forbidden};
+use concentric_core::request::{Priority, Status};
+use concentric_core::time::Millis;
+use concentric_core::view::{NewSavedView, SavedView};
+use concentric_core::{FieldError, PersonId};
+
+use crate::db::args;
+use crate::{is_unique_violation, Result, Store, StoreError};
+
+#[derive(sqlx::FromRow)]
+struct ViewRow {
+    id: i64,
+    name: String,
+    query: String,
+    created_at: i64,
+}
+
+/// One change applied to many requests.
+#[derive(Debug, Clone, Copy)]
+pub enum BulkChange {
+    Status(Status),
+    Assign(Option<PersonId>),
+    Priority(Priority),
+}
+
+/// What a bulk change did: the keys changed, and why the others were not.
+#[derive(Debug, Clone, Default)]
+pub struct BulkOutcome {
+    pub changed: Vec<String>,
+    pub refused: Vec<(String, String)>,
+}
+
+impl Store {
+    pub async fn saved_views(&self, actor: &Actor) -> Result<Vec<SavedView>> {
+        let rows: Vec<ViewRow> = self
+            .db
+            .read()
+            .all(
+                "SELECT id, name, query, created_at FROM saved_views WHERE person_id = $1 ORDER BY name",
+                args![actor.person_id],
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| SavedView { id: r.id, name: r.name, path: r.query, created_at: Millis(r.created_at).to_utc() })
+            .collect())
+    }
+
+    pub async fn save_view(&self, actor: &Actor, new: NewSavedView) -> Result<SavedView> {
+        let Some(me) = actor.person_id else { return Err(Forbidden("save views without a person").into()) };
+        let new = new.validate()?;
+        let now = Millis::now().0;
+        let id: i64 = self
+            .db
+            .write()
+            .scalar(
+                "INSERT INTO saved_views (person_id, name, query, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+                args![me, &new.name, &new.path, now],
+            )
+            .await
+            .map_err(|e| {
+                if is_unique_violation(&e) {
+                    StoreError::Conflict(FieldError::new(
+                        "name",
+                        format!("you already have a view called {}", new.name),
+                    ))
+                } else {
+                    e.into()
+                }
+            })?;
+        Ok(SavedView { id, name: new.name, path: new.path, created_at: Millis(now).to_utc() })
+    }
+
+    /// Deletes one of the actor's own views.
+    pub async fn delete_view(&self, actor: &Actor, id: i64) -> Result<()> {
+        let n = self
+            .db
+            .write()
+            .execute("DELETE FROM saved_views WHERE id = $1 AND person_id = $2", args![id, actor.person_id])
+            .await?;
+        if n == 0 {
+            return Err(StoreError::NotFound("view"));
+        }
+        Ok(())
+    }
+
+    /// Applies one change to each request, each on its own: a refusal for one (not allowed, an
+    /// illegal transition) is reported and does not stop the others.
+    pub async fn bulk_change(&self, actor: &Actor, keys: &[String], change: BulkChange) -> Result<BulkOutcome> {
+        let mut outcome = BulkOutcome::default();
+        for key in keys {
+            let result = match change {
+                BulkChange::Status(to) => self.change_status(actor, key, to).await.map(drop),
+                BulkChange::Assign(who) => self.assign(actor, key, who).await.map(drop),
+                BulkChange::Priority(p) => self.set_priority(actor, key, p).await.map(drop),
+            };
+            match result {
+                Ok(()) => outcome.changed.push(key.clone()),
+                Err(StoreError::Database(e)) => return Err(StoreError::Database(e)),
+                Err(e) => outcome.refused.push((key.clone(), refusal_text(&e))),
+            }
+        }
+        Ok(outcome)
+    }
+}
+
+/// A user-facing reason for a refused change.
+fn refusal_text(e: &StoreError) -> String {
+    match e {
+        StoreError::Invalid(inv) => inv.0.first().map_or_else(String::new, |f| f.message.clone()),
+        other => other.to_string(),
+    }
+}
