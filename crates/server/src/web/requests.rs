@@ -407,7 +407,7 @@ async fn queue(
     mut f: ListFilter,
     message: Option<String>,
 ) -> Result<Response, WebError> {
-    let team = state.store.team_by_key(&key).await?;
+    let team = state.store.team_by_key(key).await?;
     if !(viewer.actor.is_admin || viewer.actor.is_member_of(team.id)) {
         return Err(WebError::Forbidden("see this team's queue".into()));
     }
@@ -443,7 +443,7 @@ async fn queue(
         tabs: Vec::new(),
         message,
     };
-    list(&state, &viewer, frame, query, f, Some(context)).await
+    list(state, viewer, frame, query, f, Some(context)).await
 }
 
 /// The queue's bulk form: the ticked `keys` and one `action` (`status:resolved`, `assign:12`,
