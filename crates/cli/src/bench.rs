@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use concentric_core::business_time::{add_business_time, business_time_between};
@@ -75,4 +75,227 @@ pub fn clock(evaluations: usize) -> anyhow::Result<()> {
     let n = cals.len() as f64;
     println!("{:<22} {:>16.0} {:>16.0}", "mean", all_add / n, all_between / n);
     Ok(())
+}
+
+mod load {
+    //! A small load generator: `connections` keep-alive HTTP/1.1 connections, each sending
+    //! requests back to back for a fixed time, recording every latency.
+
+    use std::net::SocketAddr;
+    use std::time::{Duration, Instant};
+
+    use axum::body::Bytes;
+    use http_body_util::{BodyExt, Full};
+    use hyper::client::conn::http1::SendRequest;
+    use hyper_util::rt::TokioIo;
+
+    pub struct Conn {
+        sender: SendRequest<Full<Bytes>>,
+        token: String,
+    }
+
+    impl Conn {
+        pub async fn open(addr: SocketAddr, token: &str) -> anyhow::Result<Self> {
+            let stream = tokio::net::TcpStream::connect(addr).await?;
+            stream.set_nodelay(true)?;
+            let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+            tokio::spawn(conn);
+            Ok(Self { sender, token: token.to_owned() })
+        }
+
+        /// Sends one request; fails on any status but `expect`.
+        pub async fn send(
+            &mut self,
+            method: &str,
+            path: &str,
+            body: Option<&str>,
+            expect: u16,
+        ) -> anyhow::Result<Bytes> {
+            self.sender.ready().await?;
+            let req = hyper::Request::builder()
+                .method(method)
+                .uri(path)
+                .header("host", "127.0.0.1")
+                .header("authorization", format!("Bearer {}", self.token))
+                .header("content-type", "application/json")
+                .body(Full::new(Bytes::from(body.unwrap_or_default().to_owned())))?;
+            let resp = self.sender.send_request(req).await?;
+            let status = resp.status().as_u16();
+            let bytes = resp.into_body().collect().await?.to_bytes();
+            if status != expect {
+                anyhow::bail!("{method} {path}: {status} {}", String::from_utf8_lossy(&bytes));
+            }
+            Ok(bytes)
+        }
+    }
+
+    /// Latencies, in microseconds, of everything the workers sent.
+    pub struct Run {
+        pub latencies: Vec<u64>,
+        pub elapsed: Duration,
+    }
+
+    impl Run {
+        pub fn rate(&self) -> f64 {
+            self.latencies.len() as f64 / self.elapsed.as_secs_f64()
+        }
+
+        pub fn percentile(&self, p: f64) -> f64 {
+            let mut sorted = self.latencies.clone();
+            sorted.sort_unstable();
+            let i = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len().max(1)) - 1;
+            sorted.get(i).copied().unwrap_or(0) as f64 / 1000.0
+        }
+    }
+
+    /// Runs `connections` workers for `duration`; `make` builds each call from the worker's
+    /// number and a counter.
+    pub async fn run<F>(
+        addr: SocketAddr,
+        token: &str,
+        connections: usize,
+        duration: Duration,
+        make: F,
+    ) -> anyhow::Result<Run>
+    where
+        F: Fn(usize, u64) -> (&'static str, String, Option<String>, u16) + Send + Sync + Clone + 'static,
+    {
+        let started = Instant::now();
+        let mut workers = Vec::new();
+        for w in 0..connections {
+            let mut conn = Conn::open(addr, token).await?;
+            let make = make.clone();
+            workers.push(tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                let mut n = 0u64;
+                while started.elapsed() < duration {
+                    let (method, path, body, expect) = make(w, n);
+                    let t = Instant::now();
+                    conn.send(method, &path, body.as_deref(), expect).await?;
+                    latencies.push(t.elapsed().as_micros() as u64);
+                    n += 1;
+                }
+                anyhow::Ok(latencies)
+            }));
+        }
+        let mut latencies = Vec::new();
+        for w in workers {
+            latencies.extend(w.await??);
+        }
+        Ok(Run { latencies, elapsed: started.elapsed() })
+    }
+}
+
+/// Options of `bench requests`.
+#[derive(Debug, Clone)]
+pub struct RequestBench {
+    pub database_like: String,
+    pub requests: usize,
+    pub connections: usize,
+    pub seconds: u64,
+}
+
+/// Generates an organisation with `requests` requests in a fresh database, serves it on a
+/// loopback port, and measures creation, reads, the queue and search through the HTTP API.
+pub async fn requests(opts: RequestBench) -> anyhow::Result<()> {
+    use concentric_server::auth::secrets::{digest, new_api_token};
+    use concentric_store::scratch::Scratch;
+    use concentric_store::{PoolOptions, Store};
+
+    let scratch = Scratch::create(&opts.database_like).await?;
+    let store = Store::connect(scratch.url(), PoolOptions { max_connections: 20, ..PoolOptions::default() }).await?;
+    let result = async {
+        store.migrate().await?;
+        let org = concentric_core::demo::organisation();
+        store.load_demo(&org, &[]).await?;
+        store.load_demo_catalog(&concentric_core::demo::services(&org)).await?;
+        let started = Instant::now();
+        let generated = store.generate_requests(opts.requests, 42).await?;
+        let gen_secs = started.elapsed().as_secs_f64();
+        println!(
+            "database: {:?}; generated {generated} requests with comments in {gen_secs:.1} s ({:.0}/s)",
+            store.backend(),
+            generated as f64 / gen_secs.max(0.001)
+        );
+
+        // A requester in Sales files; an IT agent reads, works the queue and searches.
+        let token_for = |email: String| {
+            let store = store.clone();
+            async move {
+                let person = store.person_by_email(&email).await?;
+                let actor = store.actor_for(person.id).await?;
+                let (secret, prefix) = new_api_token();
+                store.create_token(&actor, "bench", &digest(&secret), &prefix).await?;
+                anyhow::Ok(secret)
+            }
+        };
+        let member = |team: &str| {
+            org.people
+                .iter()
+                .find(|p| p.team_key == team && p.role == concentric_core::team::MemberRole::Member)
+                .map(|p| p.person.email.clone())
+                .unwrap_or_default()
+        };
+        let requester = token_for(member("SAL")).await?;
+        let agent = token_for(member("IT")).await?;
+
+        let config = concentric_server::Config::default();
+        let state = concentric_server::AppState::new(store.clone(), config);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let server = tokio::spawn(async move { axum::serve(listener, concentric_server::app(state)).await });
+
+        let secs = Duration::from_secs(opts.seconds);
+        let c = opts.connections;
+        // The form's person field needs a real person: the requester files for themselves.
+        let me = member("SAL");
+        let create = load::run(addr, &requester, c, secs, move |w, n| {
+            let body = format!(
+                r#"{{"subject":"bench {w}-{n} laptop broken","fields":{{"model":"14-inch standard","for_whom":"{me}"}}}}"#
+            );
+            ("POST", "/api/v1/teams/IT/services/laptop/requests".to_owned(), Some(body), 201)
+        })
+        .await?;
+        let it_total = store
+            .list_requests(&concentric_core::authz::Actor::system(), &concentric_core::request::RequestQuery { team: Some("IT".into()), ..Default::default() }, concentric_core::page::PageRequest::first(1))
+            .await?
+            .total
+            .max(1);
+        let read = load::run(addr, &agent, c, secs, move |w, n| {
+            let number = (n.wrapping_mul(2_654_435_761).wrapping_add(w as u64 * 97)) % it_total + 1;
+            ("GET", format!("/api/v1/requests/IT-{number}"), None, 200)
+        })
+        .await?;
+        let queue = load::run(addr, &agent, c, secs, |_, _| {
+            ("GET", "/api/v1/requests?team=IT&status=open&sort=priority&limit=50".to_owned(), None, 200)
+        })
+        .await?;
+        let words: Vec<&'static str> = {
+            let mut s = concentric_core::synthetic::Synth::new(9, 1, 1);
+            (0..64).map(|_| s.search_word()).collect()
+        };
+        let search = load::run(addr, &agent, c, secs, move |w, n| {
+            let a = words[(n as usize + w) % words.len()];
+            let b = words[(n as usize * 7 + w * 3 + 1) % words.len()];
+            ("GET", format!("/api/v1/search?q={a}+{b}+team%3AIT&limit=20"), None, 200)
+        })
+        .await?;
+        server.abort();
+
+        println!("{c} connections, {} s per measurement, through the HTTP API on 127.0.0.1", opts.seconds);
+        println!("{:<28} {:>12} {:>10} {:>10}", "measurement", "per second", "p50 ms", "p99 ms");
+        for (name, run) in [("create request (POST)", &create), ("read one request", &read), ("team queue, first page", &queue), ("full-text search", &search)] {
+            println!("{name:<28} {:>12.0} {:>10.2} {:>10.2}", run.rate(), run.percentile(0.50), run.percentile(0.99));
+        }
+        if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
+            if let Some(line) = status.lines().find(|l| l.starts_with("VmHWM")) {
+                println!("peak memory of the process: {}", line.trim_start_matches("VmHWM:").trim());
+            }
+        }
+        anyhow::Ok(())
+    }
+    .await;
+    store.close().await;
+    scratch.remove().await?;
+    result
 }

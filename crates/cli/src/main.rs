@@ -65,6 +65,19 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum BenchCommand {
+    /// Requests through the HTTP API on a fresh database of the same kind as --database-url
+    /// (SQLite by default): creation, reads, the team queue and full-text search.
+    Requests {
+        /// Requests to generate before measuring (up to 1,000,000).
+        #[arg(long, default_value_t = 100_000)]
+        requests: usize,
+        /// Concurrent connections.
+        #[arg(long, default_value_t = 16)]
+        connections: usize,
+        /// Seconds per measurement.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+    },
     /// Business-time clock evaluations per second, single-threaded, for typical calendars.
     Clock {
         /// Evaluations per calendar.
@@ -139,6 +152,12 @@ async fn main() -> anyhow::Result<()> {
             return Ok(());
         }
         Command::Bench(BenchCommand::Clock { evaluations }) => return bench::clock(evaluations),
+        Command::Bench(BenchCommand::Requests { requests, connections, seconds }) => {
+            // A scratch database is made next to the configured one; the configured one is untouched.
+            let opts =
+                bench::RequestBench { database_like: config.database_url.clone(), requests, connections, seconds };
+            return bench::requests(opts).await;
+        }
         _ => {}
     }
     init_logging(&config);

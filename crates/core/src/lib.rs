@@ -21,6 +21,7 @@ pub mod person;
 pub mod request;
 pub mod search;
 pub mod service;
+pub mod synthetic;
 pub mod team;
 pub mod time;
 pub mod token;

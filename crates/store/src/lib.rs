@@ -7,6 +7,7 @@
 
 mod accounts;
 mod attachments;
+mod bench;
 mod db;
 mod demo;
 mod events;
@@ -14,6 +15,7 @@ mod import;
 mod notifications;
 mod people;
 mod requests;
+pub mod scratch;
 mod search;
 mod services;
 mod teams;

@@ -550,7 +550,7 @@ impl Store {
 
     /// Requests the actor may see, filtered and sorted.
     pub async fn list_requests(&self, actor: &Actor, q: &RequestQuery, page: PageRequest) -> Result<Page<Request>> {
-        let f = self.request_filter(actor, q).await?;
+        let f = self.request_filter(actor, q, 0).await?;
         let order = match q.sort.as_deref().unwrap_or("newest") {
             "newest" => "r.created_at DESC, r.id DESC",
             "oldest" => "r.created_at, r.id",
@@ -560,7 +560,8 @@ impl Store {
                 return Err(Invalid::one("sort", format!("`{other}` is not newest, oldest, priority or updated")).into())
             }
         };
-        let filter = &f.sql;
+        let filter = f.sql();
+        let (limit, offset) = (f.after(1), f.after(2));
         let total: i64 = self
             .db
             .read()
@@ -574,15 +575,14 @@ impl Store {
         let rows: Vec<RequestRow> = self
             .db
             .read()
-            .all(&format!("{REQUEST_SELECT} WHERE {filter} ORDER BY {order} LIMIT $12 OFFSET $13"), page_args)
+            .all(&format!("{REQUEST_SELECT} WHERE {filter} ORDER BY {order} LIMIT {limit} OFFSET {offset}"), page_args)
             .await?;
         let items = rows.into_iter().map(Request::try_from).collect::<Result<Vec<_>>>()?;
         Ok(Page::new(items, u64::try_from(total).unwrap_or(0), page))
     }
 
-    /// What the actor may see, narrowed by the query's filters: SQL over `r` (requests) and `s`
-    /// (services) with parameters `$1` (admin) and `$2` (the actor) through `$11`.
-    pub(crate) async fn request_filter(&self, actor: &Actor, q: &RequestQuery) -> Result<RequestFilter> {
+    /// What the actor may see, narrowed by the query's filters; its parameters come after `base`.
+    pub(crate) async fn request_filter(&self, actor: &Actor, q: &RequestQuery, base: usize) -> Result<RequestFilter> {
         let team = match q.team.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             Some(key) => {
                 Some(team_id_by_key(self.db.read(), &key.to_uppercase()).await?.ok_or(StoreError::NotFound("team"))?)
@@ -612,44 +612,100 @@ impl Store {
             Some("none") => AssigneeFilter::Nobody,
             other => person_filter(actor, other, "assignee")?.map_or(AssigneeFilter::Any, AssigneeFilter::Person),
         };
-        let (assignee_mode, assignee_id) = match assignee {
-            AssigneeFilter::Any => ("any", None),
-            AssigneeFilter::Nobody => ("none", None),
-            AssigneeFilter::Person(p) => ("person", Some(p)),
-        };
-        let me = actor.person_id.map_or(-1, |p| p.0);
-        let sql = "($1 OR r.team_id IN (SELECT team_id FROM team_members WHERE person_id = $2) OR r.requester_id = $2 \
-                OR r.on_behalf_team_id IN (SELECT team_id FROM team_members WHERE person_id = $2) \
-                OR EXISTS (SELECT 1 FROM request_watchers w WHERE w.request_id = r.id AND w.person_id = $2)) \
-             AND ($3 IS NULL OR r.team_id = $3) AND ($4 IS NULL OR r.requester_id = $4) \
-             AND ($5 IS NULL OR r.on_behalf_team_id = $5) \
-             AND ($6 = 'all' OR ($6 = 'open' AND r.status NOT IN ('resolved', 'closed')) OR r.status = $6) \
-             AND ($7 IS NULL OR r.priority = $7) \
-             AND ($8 = 'any' OR ($8 = 'none' AND r.assignee_id IS NULL) OR r.assignee_id = $9) \
-             AND ($10 = '' OR s.slug = $10 OR lower(s.name) = $10) \
-             AND ($11 = '%%' OR lower(r.key) LIKE $11 ESCAPE '\\' OR lower(r.subject) LIKE $11 ESCAPE '\\' \
-                OR lower(r.description) LIKE $11 ESCAPE '\\')";
-        let args = args![
-            actor.is_admin,
-            me,
-            team,
-            requester,
-            on_behalf,
-            &status,
-            priority.map(Priority::as_i64),
-            assignee_mode,
-            assignee_id,
-            q.service.as_deref().unwrap_or("").trim().to_lowercase(),
-            like_pattern(q.text.as_deref().unwrap_or(""))
-        ];
-        Ok(RequestFilter { sql, args })
+        // Only the filters given become SQL, so each is a plain condition the planner can use an
+        // index for (`($3 IS NULL OR r.team_id = $3)` would defeat the queue index).
+        let mut f = RequestFilter { base, ..RequestFilter::default() };
+        if !actor.is_admin {
+            let me = f.arg(actor.person_id.map_or(-1, |p| p.0));
+            f.and(format!(
+                "(r.team_id IN (SELECT team_id FROM team_members WHERE person_id = {me}) OR r.requester_id = {me} \
+                 OR r.on_behalf_team_id IN (SELECT team_id FROM team_members WHERE person_id = {me}) \
+                 OR EXISTS (SELECT 1 FROM request_watchers w WHERE w.request_id = r.id AND w.person_id = {me}))"
+            ));
+        }
+        if let Some(team) = team {
+            let p = f.arg(team);
+            f.and(format!("r.team_id = {p}"));
+        }
+        if let Some(requester) = requester {
+            let p = f.arg(requester);
+            f.and(format!("r.requester_id = {p}"));
+        }
+        if let Some(team) = on_behalf {
+            let p = f.arg(team);
+            f.and(format!("r.on_behalf_team_id = {p}"));
+        }
+        match status.as_str() {
+            "all" => {}
+            "open" => {
+                f.and("r.status IN ('new', 'open', 'in_progress', 'waiting_on_requester', 'waiting_on_others')".into())
+            }
+            one => {
+                let p = f.arg(one);
+                f.and(format!("r.status = {p}"));
+            }
+        }
+        if let Some(priority) = priority {
+            let p = f.arg(priority.as_i64());
+            f.and(format!("r.priority = {p}"));
+        }
+        match assignee {
+            AssigneeFilter::Any => {}
+            AssigneeFilter::Nobody => f.and("r.assignee_id IS NULL".into()),
+            AssigneeFilter::Person(person) => {
+                let p = f.arg(person);
+                f.and(format!("r.assignee_id = {p}"));
+            }
+        }
+        let service = q.service.as_deref().unwrap_or("").trim().to_lowercase();
+        if !service.is_empty() {
+            let p = f.arg(service);
+            f.and(format!("(s.slug = {p} OR lower(s.name) = {p})"));
+        }
+        let text = q.text.as_deref().unwrap_or("").trim();
+        if !text.is_empty() {
+            let p = f.arg(like_pattern(text));
+            f.and(format!(
+                "(lower(r.key) LIKE {p} ESCAPE '\\' OR lower(r.subject) LIKE {p} ESCAPE '\\' \
+                 OR lower(r.description) LIKE {p} ESCAPE '\\')"
+            ));
+        }
+        Ok(f)
     }
 }
 
-/// Visibility plus list filters, shared by lists and search.
+/// Visibility plus list filters, shared by lists and search: a condition over `r` (requests)
+/// and `s` (services) whose parameters are numbered after the caller's first `base` ones.
+#[derive(Default)]
 pub(crate) struct RequestFilter {
-    pub(crate) sql: &'static str,
+    base: usize,
+    conditions: Vec<String>,
     pub(crate) args: Vec<crate::db::Arg>,
+}
+
+impl RequestFilter {
+    /// Adds a parameter, returning its placeholder.
+    fn arg(&mut self, value: impl Into<crate::db::Arg>) -> String {
+        self.args.push(value.into());
+        format!("${}", self.base + self.args.len())
+    }
+
+    fn and(&mut self, condition: String) {
+        self.conditions.push(condition);
+    }
+
+    pub(crate) fn sql(&self) -> String {
+        if self.conditions.is_empty() {
+            "TRUE".into()
+        } else {
+            self.conditions.join(" AND ")
+        }
+    }
+
+    /// The placeholder of the `n`th parameter after this filter's.
+    pub(crate) fn after(&self, n: usize) -> String {
+        format!("${}", self.base + self.args.len() + n)
+    }
 }
 
 async fn actor_name(exec: Exec<'_>, person: PersonId) -> Result<String> {

@@ -25,35 +25,36 @@ pub(crate) async fn index(tx: &mut Tx, request: RequestId, team: TeamId, kind: &
 }
 
 /// Rows the searcher may match on: notes only for members of the providing team (and admins).
-const NOTE_RULE: &str = "(kind <> 'note' OR $1 OR team_id IN (SELECT team_id FROM team_members WHERE person_id = $2))";
+/// `$2` is whether the searcher is an admin, `$3` their person id.
+const NOTE_RULE: &str = "(kind <> 'note' OR $2 OR team_id IN (SELECT team_id FROM team_members WHERE person_id = $3))";
 
-/// Best score per matching request (higher is better), as `(request_id, score)`. `$12` is the query.
+/// Best score per matching request (higher is better), as `(request_id, score)`. `$1` is the query.
 fn hits_sql(backend: Backend) -> String {
     match backend {
         // FTS5's rank is bm25, where lower is better.
         Backend::Sqlite => {
-            format!("SELECT request_id, -MIN(rank) AS score FROM request_search WHERE request_search MATCH $12 AND {NOTE_RULE} GROUP BY request_id")
+            format!("SELECT request_id, -MIN(rank) AS score FROM request_search WHERE request_search MATCH $1 AND {NOTE_RULE} GROUP BY request_id")
         }
         Backend::Postgres => format!(
-            "SELECT request_id, MAX(ts_rank(tsv, websearch_to_tsquery('simple', $12))) AS score FROM request_search \
-             WHERE tsv @@ websearch_to_tsquery('simple', $12) AND {NOTE_RULE} GROUP BY request_id"
+            "SELECT request_id, MAX(ts_rank(tsv, websearch_to_tsquery('simple', $1))) AS score FROM request_search \
+             WHERE tsv @@ websearch_to_tsquery('simple', $1) AND {NOTE_RULE} GROUP BY request_id"
         ),
     }
 }
 
-/// The best passage of one request, with match markers. `$1`/`$2` as in [`NOTE_RULE`], `$3` the query, `$4` the request.
+/// The best passage of one request, with match markers: `$1` the query, `$2`/`$3` as in [`NOTE_RULE`], `$4` the request.
 fn snippet_sql(backend: Backend) -> String {
     match backend {
         Backend::Sqlite => format!(
             "SELECT snippet(request_search, 0, char({}), char({}), '…', 24) FROM request_search \
-             WHERE request_search MATCH $3 AND request_id = $4 AND {NOTE_RULE} ORDER BY rank LIMIT 1",
+             WHERE request_search MATCH $1 AND request_id = $4 AND {NOTE_RULE} ORDER BY rank LIMIT 1",
             MATCH_START as u32, MATCH_END as u32
         ),
         Backend::Postgres => format!(
-            "SELECT ts_headline('simple', body, websearch_to_tsquery('simple', $3), \
+            "SELECT ts_headline('simple', body, websearch_to_tsquery('simple', $1), \
              'StartSel=' || chr({}) || ', StopSel=' || chr({}) || ', MaxWords=30, MinWords=10, MaxFragments=1') \
-             FROM request_search WHERE tsv @@ websearch_to_tsquery('simple', $3) AND request_id = $4 AND {NOTE_RULE} \
-             ORDER BY ts_rank(tsv, websearch_to_tsquery('simple', $3)) DESC LIMIT 1",
+             FROM request_search WHERE tsv @@ websearch_to_tsquery('simple', $1) AND request_id = $4 AND {NOTE_RULE} \
+             ORDER BY ts_rank(tsv, websearch_to_tsquery('simple', $1)) DESC LIMIT 1",
             MATCH_START as u32, MATCH_END as u32
         ),
     }
@@ -74,38 +75,39 @@ impl Store {
             return Ok(list.map(|request| SearchHit { highlight: highlight_html(&request.subject), request }));
         }
         let backend = self.backend();
-        let filter = self.request_filter(actor, &query.filters).await?;
+        let me = actor.person_id.map_or(-1, |p| p.0);
+        // The hits' own parameters come first: the query text, admin, the searcher.
+        let filter = self.request_filter(actor, &query.filters, 3).await?;
         let text = match backend {
             Backend::Sqlite => query.fts5_match(),
             Backend::Postgres => query.websearch(),
         };
         let hits = hits_sql(backend);
         let from = format!("({hits}) h JOIN requests r ON r.id = h.request_id JOIN services s ON s.id = r.service_id");
-        let mut count_args = filter.args.clone();
-        count_args.extend(args![&text]);
+        let where_ = filter.sql();
+        let (limit, offset) = (filter.after(1), filter.after(2));
+        let mut params = args![&text, actor.is_admin, me];
+        params.extend(filter.args.iter().cloned());
         let total: i64 =
-            self.db.read().scalar(&format!("SELECT COUNT(*) FROM {from} WHERE {}", filter.sql), count_args).await?;
-        let mut page_args = filter.args.clone();
-        page_args.extend(args![&text, page.limit(), page.offset()]);
+            self.db.read().scalar(&format!("SELECT COUNT(*) FROM {from} WHERE {where_}"), params.clone()).await?;
+        params.extend(args![page.limit(), page.offset()]);
         let rows: Vec<RequestRow> = self
             .db
             .read()
             .all(
                 &format!(
                     "SELECT {REQUEST_COLUMNS} FROM ({hits}) h JOIN requests r ON r.id = h.request_id {REQUEST_JOINS} \
-                     WHERE {} ORDER BY h.score DESC, r.id DESC LIMIT $13 OFFSET $14",
-                    filter.sql
+                     WHERE {where_} ORDER BY h.score DESC, r.id DESC LIMIT {limit} OFFSET {offset}"
                 ),
-                page_args,
+                params,
             )
             .await?;
         let snippet = snippet_sql(backend);
-        let me = actor.person_id.map_or(-1, |p| p.0);
         let mut items = Vec::with_capacity(rows.len());
         for row in rows {
             let request = Request::try_from(row)?;
             let raw: Option<String> =
-                self.db.read().scalar_opt(&snippet, args![actor.is_admin, me, &text, request.id]).await?;
+                self.db.read().scalar_opt(&snippet, args![&text, actor.is_admin, me, request.id]).await?;
             items.push(SearchHit { highlight: highlight_html(raw.as_deref().unwrap_or(&request.subject)), request });
         }
         Ok(Page::new(items, u64::try_from(total).unwrap_or(0), page))

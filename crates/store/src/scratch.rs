@@ -1,0 +1,49 @@
+//! Throwaway databases for benchmarks: a fresh SQLite file in a temporary folder, or a fresh
+//! database next to a given PostgreSQL one. Dropped with [`Scratch::remove`].
+use concentric_core::time::Millis;
+use sqlx::Connection;
+
+use crate::Result;
+
+#[derive(Debug)]
+pub enum Scratch {
+    Sqlite { dir: std::path::PathBuf, url: String },
+    Postgres { admin_url: String, name: String, url: String },
+}
+
+impl Scratch {
+    /// A new empty database of the same kind as `like` (`sqlite:` or `postgres://`).
+    pub async fn create(like: &str) -> Result<Self> {
+        let tag = format!("concentric_bench_{}_{}", std::process::id(), Millis::now().0);
+        if like.starts_with("postgres") {
+            let mut c = sqlx::PgConnection::connect(like).await?;
+            sqlx::query(&format!("CREATE DATABASE {tag}")).execute(&mut c).await?;
+            let base = like.rsplit_once('/').map_or(like, |(b, _)| b);
+            Ok(Self::Postgres { admin_url: like.to_owned(), url: format!("{base}/{tag}"), name: tag })
+        } else {
+            let dir = std::env::temp_dir().join(&tag);
+            std::fs::create_dir_all(&dir).map_err(sqlx::Error::Io)?;
+            Ok(Self::Sqlite { url: format!("sqlite://{}", dir.join("bench.db").display()), dir })
+        }
+    }
+
+    pub fn url(&self) -> &str {
+        match self {
+            Self::Sqlite { url, .. } | Self::Postgres { url, .. } => url,
+        }
+    }
+
+    /// Deletes the database; the store using it must be closed first.
+    pub async fn remove(self) -> Result<()> {
+        match self {
+            Self::Sqlite { dir, .. } => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Self::Postgres { admin_url, name, .. } => {
+                let mut c = sqlx::PgConnection::connect(&admin_url).await?;
+                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut c).await?;
+            }
+        }
+        Ok(())
+    }
+}
