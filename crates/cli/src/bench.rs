@@ -192,6 +192,8 @@ pub struct RequestBench {
     pub database_like: String,
     pub requests: usize,
     pub connections: usize,
+    /// Connections for the latency measurements (reads, queue, search).
+    pub read_connections: usize,
     pub seconds: u64,
 }
 
@@ -261,12 +263,13 @@ pub async fn requests(opts: RequestBench) -> anyhow::Result<()> {
             .await?
             .total
             .max(1);
-        let read = load::run(addr, &agent, c, secs, move |w, n| {
+        let rc = opts.read_connections;
+        let read = load::run(addr, &agent, rc, secs, move |w, n| {
             let number = (n.wrapping_mul(2_654_435_761).wrapping_add(w as u64 * 97)) % it_total + 1;
             ("GET", format!("/api/v1/requests/IT-{number}"), None, 200)
         })
         .await?;
-        let queue = load::run(addr, &agent, c, secs, |_, _| {
+        let queue = load::run(addr, &agent, rc, secs, |_, _| {
             ("GET", "/api/v1/requests?team=IT&status=open&sort=priority&limit=50".to_owned(), None, 200)
         })
         .await?;
@@ -274,7 +277,7 @@ pub async fn requests(opts: RequestBench) -> anyhow::Result<()> {
             let mut s = concentric_core::synthetic::Synth::new(9, 1, 1);
             (0..64).map(|_| s.search_word()).collect()
         };
-        let search = load::run(addr, &agent, c, secs, move |w, n| {
+        let search = load::run(addr, &agent, rc, secs, move |w, n| {
             let a = words[(n as usize + w) % words.len()];
             let b = words[(n as usize * 7 + w * 3 + 1) % words.len()];
             ("GET", format!("/api/v1/search?q={a}+{b}+team%3AIT&limit=20"), None, 200)
@@ -282,7 +285,10 @@ pub async fn requests(opts: RequestBench) -> anyhow::Result<()> {
         .await?;
         server.abort();
 
-        println!("{c} connections, {} s per measurement, through the HTTP API on 127.0.0.1", opts.seconds);
+        println!(
+            "{} s per measurement through the HTTP API on 127.0.0.1: creation on {c} connections, the rest on {rc}",
+            opts.seconds
+        );
         println!("{:<28} {:>12} {:>10} {:>10}", "measurement", "per second", "p50 ms", "p99 ms");
         for (name, run) in [("create request (POST)", &create), ("read one request", &read), ("team queue, first page", &queue), ("full-text search", &search)] {
             println!("{name:<28} {:>12.0} {:>10.2} {:>10.2}", run.rate(), run.percentile(0.50), run.percentile(0.99));

@@ -270,6 +270,18 @@ impl NewRequest {
     }
 }
 
+/// Everything a request page shows, read at once and filtered for the viewer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestDetail {
+    pub request: Request,
+    pub access: Access,
+    pub comments: Vec<Comment>,
+    pub attachments: Vec<crate::attachment::Attachment>,
+    pub watchers: Vec<String>,
+    /// The form version the request was filed under.
+    pub form: crate::form::Form,
+}
+
 /// A reply the requester sees, or an internal note only the providing team sees.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]

@@ -8,7 +8,9 @@ use concentric_core::time::Millis;
 use concentric_core::{Invalid, PersonId, RequestId};
 use serde_json::json;
 
-use crate::db::args;
+use concentric_core::request::{Access, Request};
+
+use crate::db::{args, Tx};
 use crate::events::record;
 use crate::requests::visible;
 use crate::{Result, Store, StoreError};
@@ -45,6 +47,21 @@ impl From<AttachmentRow> for Attachment {
             created_at: Millis(r.created_at).to_utc(),
         }
     }
+}
+
+/// The attachments of a request that `access` may see, oldest first.
+pub(crate) async fn attachments_in(tx: &mut Tx, req: &Request, access: Access) -> Result<Vec<Attachment>> {
+    let rows: Vec<AttachmentRow> = tx
+        .exec()
+        .all(
+            &format!(
+                "SELECT {ATTACHMENT_COLUMNS} FROM attachments a JOIN people p ON p.id = a.uploader_id \
+                 WHERE a.request_id = $1 AND ($2 OR NOT a.internal) ORDER BY a.created_at, a.id"
+            ),
+            args![req.id, access.agent],
+        )
+        .await?;
+    Ok(rows.into_iter().map(Attachment::from).collect())
 }
 
 impl Store {
@@ -97,17 +114,7 @@ impl Store {
     pub async fn attachments(&self, actor: &Actor, key: &str) -> Result<Vec<Attachment>> {
         let mut tx = self.db.begin_read().await?;
         let (req, access) = visible(&mut tx, actor, key).await?;
-        let rows: Vec<AttachmentRow> = tx
-            .exec()
-            .all(
-                &format!(
-                    "SELECT {ATTACHMENT_COLUMNS} FROM attachments a JOIN people p ON p.id = a.uploader_id \
-                     WHERE a.request_id = $1 AND ($2 OR NOT a.internal) ORDER BY a.created_at, a.id"
-                ),
-                args![req.id, access.agent],
-            )
-            .await?;
-        Ok(rows.into_iter().map(Attachment::from).collect())
+        attachments_in(&mut tx, &req, access).await
     }
 
     /// One attachment with its content, if the actor may see it (otherwise not found).

@@ -219,6 +219,31 @@ fn person_filter(actor: &Actor, raw: Option<&str>, field: &str) -> Result<Option
     }
 }
 
+/// The comments of a request that `access` may read, oldest first.
+async fn comments_in(tx: &mut Tx, req: &Request, access: Access) -> Result<Vec<Comment>> {
+    let rows: Vec<CommentRow> = tx
+        .exec()
+        .all(
+            "SELECT c.id, c.request_id, c.author_id, p.name AS author_name, c.kind, c.body, c.created_at \
+             FROM comments c JOIN people p ON p.id = c.author_id \
+             WHERE c.request_id = $1 AND ($2 OR c.kind = 'reply') ORDER BY c.created_at, c.id",
+            args![req.id, access.sees_notes()],
+        )
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Comment {
+            id: CommentId(r.id),
+            request_id: RequestId(r.request_id),
+            author_id: PersonId(r.author_id),
+            author_name: r.author_name,
+            kind: CommentKind::parse(&r.kind).unwrap_or(CommentKind::Note),
+            body: r.body,
+            created_at: Millis(r.created_at).to_utc(),
+        })
+        .collect())
+}
+
 impl Store {
     /// Files a request against a service, as the actor.
     #[tracing::instrument(skip_all, fields(service = %service))]
@@ -314,31 +339,33 @@ impl Store {
         visible(&mut tx, actor, key).await
     }
 
+    /// A request with its conversation, files, watchers and form, checked once and read in one
+    /// snapshot: what a request page needs.
+    pub async fn request_detail(&self, actor: &Actor, key: &str) -> Result<concentric_core::request::RequestDetail> {
+        let mut tx = self.db.begin_read().await?;
+        let (request, access) = visible(&mut tx, actor, key).await?;
+        let watchers = tx
+            .exec()
+            .scalars(
+                "SELECT p.name FROM request_watchers w JOIN people p ON p.id = w.person_id WHERE w.request_id = $1 ORDER BY p.name",
+                args![request.id],
+            )
+            .await?;
+        Ok(concentric_core::request::RequestDetail {
+            comments: comments_in(&mut tx, &request, access).await?,
+            attachments: crate::attachments::attachments_in(&mut tx, &request, access).await?,
+            form: crate::services::form(tx.exec(), request.service_id, request.form_version).await?,
+            watchers,
+            access,
+            request,
+        })
+    }
+
     /// The conversation the actor may see: internal notes only for agents.
     pub async fn comments(&self, actor: &Actor, key: &str) -> Result<Vec<Comment>> {
         let mut tx = self.db.begin_read().await?;
         let (req, access) = visible(&mut tx, actor, key).await?;
-        let rows: Vec<CommentRow> = tx
-            .exec()
-            .all(
-                "SELECT c.id, c.request_id, c.author_id, p.name AS author_name, c.kind, c.body, c.created_at \
-                 FROM comments c JOIN people p ON p.id = c.author_id \
-                 WHERE c.request_id = $1 AND ($2 OR c.kind = 'reply') ORDER BY c.created_at, c.id",
-                args![req.id, access.sees_notes()],
-            )
-            .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| Comment {
-                id: CommentId(r.id),
-                request_id: RequestId(r.request_id),
-                author_id: PersonId(r.author_id),
-                author_name: r.author_name,
-                kind: CommentKind::parse(&r.kind).unwrap_or(CommentKind::Note),
-                body: r.body,
-                created_at: Millis(r.created_at).to_utc(),
-            })
-            .collect())
+        comments_in(&mut tx, &req, access).await
     }
 
     /// Moves a request along its lifecycle (agents only).
@@ -532,22 +559,6 @@ impl Store {
         Ok(())
     }
 
-    /// Names of a request's watchers.
-    pub async fn watchers(&self, request: RequestId) -> Result<Vec<(PersonId, String)>> {
-        let rows: Vec<(i64, String)> = self
-            .db
-            .read()
-            .all::<WatcherRow>(
-                "SELECT p.id, p.name FROM request_watchers w JOIN people p ON p.id = w.person_id WHERE w.request_id = $1 ORDER BY p.name",
-                args![request],
-            )
-            .await?
-            .into_iter()
-            .map(|r| (r.id, r.name))
-            .collect();
-        Ok(rows.into_iter().map(|(id, name)| (PersonId(id), name)).collect())
-    }
-
     /// Requests the actor may see, filtered and sorted.
     pub async fn list_requests(&self, actor: &Actor, q: &RequestQuery, page: PageRequest) -> Result<Page<Request>> {
         let f = self.request_filter(actor, q, 0).await?;
@@ -710,10 +721,4 @@ impl RequestFilter {
 
 async fn actor_name(exec: Exec<'_>, person: PersonId) -> Result<String> {
     Ok(exec.scalar("SELECT name FROM people WHERE id = $1", args![person]).await?)
-}
-
-#[derive(sqlx::FromRow)]
-struct WatcherRow {
-    id: i64,
-    name: String,
 }

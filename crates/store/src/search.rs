@@ -28,36 +28,45 @@ pub(crate) async fn index(tx: &mut Tx, request: RequestId, team: TeamId, kind: &
 /// `$2` is whether the searcher is an admin, `$3` their person id.
 const NOTE_RULE: &str = "(kind <> 'note' OR $2 OR team_id IN (SELECT team_id FROM team_members WHERE person_id = $3))";
 
-/// Best score per matching request (higher is better), as `(request_id, score)`. `$1` is the query.
+/// Per matching request: its best score (higher is better) and the id of its best-matching
+/// row, as `(request_id, best, score)`. `$1` is the query.
 fn hits_sql(backend: Backend) -> String {
     match backend {
-        // FTS5's rank is bm25, where lower is better.
-        Backend::Sqlite => {
-            format!("SELECT request_id, -MIN(rank) AS score FROM request_search WHERE request_search MATCH $1 AND {NOTE_RULE} GROUP BY request_id")
-        }
+        // FTS5's rank is bm25, lower is better; with MIN, SQLite takes the bare `rowid` from that row.
+        Backend::Sqlite => format!(
+            "SELECT request_id, rowid AS best, -MIN(rank) AS score FROM request_search \
+             WHERE request_search MATCH $1 AND {NOTE_RULE} GROUP BY request_id"
+        ),
         Backend::Postgres => format!(
-            "SELECT request_id, MAX(ts_rank(tsv, websearch_to_tsquery('simple', $1))) AS score FROM request_search \
-             WHERE tsv @@ websearch_to_tsquery('simple', $1) AND {NOTE_RULE} GROUP BY request_id"
+            "SELECT DISTINCT ON (request_id) request_id, id AS best, ts_rank(tsv, websearch_to_tsquery('simple', $1)) AS score \
+             FROM request_search WHERE tsv @@ websearch_to_tsquery('simple', $1) AND {NOTE_RULE} \
+             ORDER BY request_id, score DESC"
         ),
     }
 }
 
-/// The best passage of one request, with match markers: `$1` the query, `$2`/`$3` as in [`NOTE_RULE`], `$4` the request.
+/// The passage of one search row with match markers: `$1` the query, `$2` the row.
 fn snippet_sql(backend: Backend) -> String {
     match backend {
         Backend::Sqlite => format!(
             "SELECT snippet(request_search, 0, char({}), char({}), '…', 24) FROM request_search \
-             WHERE request_search MATCH $1 AND request_id = $4 AND {NOTE_RULE} ORDER BY rank LIMIT 1",
+             WHERE request_search MATCH $1 AND rowid = $2",
             MATCH_START as u32, MATCH_END as u32
         ),
         Backend::Postgres => format!(
             "SELECT ts_headline('simple', body, websearch_to_tsquery('simple', $1), \
              'StartSel=' || chr({}) || ', StopSel=' || chr({}) || ', MaxWords=30, MinWords=10, MaxFragments=1') \
-             FROM request_search WHERE tsv @@ websearch_to_tsquery('simple', $1) AND request_id = $4 AND {NOTE_RULE} \
-             ORDER BY ts_rank(tsv, websearch_to_tsquery('simple', $1)) DESC LIMIT 1",
+             FROM request_search WHERE id = $2",
             MATCH_START as u32, MATCH_END as u32
         ),
     }
+}
+
+#[derive(sqlx::FromRow)]
+struct HitRow {
+    #[sqlx(flatten)]
+    request: RequestRow,
+    best: i64,
 }
 
 impl Store {
@@ -83,20 +92,25 @@ impl Store {
             Backend::Postgres => query.websearch(),
         };
         let hits = hits_sql(backend);
-        let from = format!("({hits}) h JOIN requests r ON r.id = h.request_id JOIN services s ON s.id = r.service_id");
+        // MATERIALIZED (both dialects) makes the match run once; inlined, SQLite would re-run it per joined row.
+        let with = format!("WITH h AS MATERIALIZED ({hits})");
+        let from = "h JOIN requests r ON r.id = h.request_id JOIN services s ON s.id = r.service_id";
         let where_ = filter.sql();
         let (limit, offset) = (filter.after(1), filter.after(2));
         let mut params = args![&text, actor.is_admin, me];
         params.extend(filter.args.iter().cloned());
-        let total: i64 =
-            self.db.read().scalar(&format!("SELECT COUNT(*) FROM {from} WHERE {where_}"), params.clone()).await?;
+        let total: i64 = self
+            .db
+            .read()
+            .scalar(&format!("{with} SELECT COUNT(*) FROM {from} WHERE {where_}"), params.clone())
+            .await?;
         params.extend(args![page.limit(), page.offset()]);
-        let rows: Vec<RequestRow> = self
+        let rows: Vec<HitRow> = self
             .db
             .read()
             .all(
                 &format!(
-                    "SELECT {REQUEST_COLUMNS} FROM ({hits}) h JOIN requests r ON r.id = h.request_id {REQUEST_JOINS} \
+                    "{with} SELECT {REQUEST_COLUMNS}, h.best FROM h JOIN requests r ON r.id = h.request_id {REQUEST_JOINS} \
                      WHERE {where_} ORDER BY h.score DESC, r.id DESC LIMIT {limit} OFFSET {offset}"
                 ),
                 params,
@@ -105,9 +119,8 @@ impl Store {
         let snippet = snippet_sql(backend);
         let mut items = Vec::with_capacity(rows.len());
         for row in rows {
-            let request = Request::try_from(row)?;
-            let raw: Option<String> =
-                self.db.read().scalar_opt(&snippet, args![&text, actor.is_admin, me, request.id]).await?;
+            let request = Request::try_from(row.request)?;
+            let raw: Option<String> = self.db.read().scalar_opt(&snippet, args![&text, row.best]).await?;
             items.push(SearchHit { highlight: highlight_html(raw.as_deref().unwrap_or(&request.subject)), request });
         }
         Ok(Page::new(items, u64::try_from(total).unwrap_or(0), page))

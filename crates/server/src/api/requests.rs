@@ -131,14 +131,14 @@ pub async fn get_request(
     user: ApiUser,
     ApiPath(key): ApiPath<String>,
 ) -> Result<Json<RequestDetail>, ApiError> {
-    let (request, access) = state.store.request(&user.actor, &key).await?;
+    let d = state.store.request_detail(&user.actor, &key).await?;
     Ok(Json(RequestDetail {
-        comments: state.store.comments(&user.actor, &key).await?,
-        attachments: state.store.attachments(&user.actor, &key).await?,
-        watchers: state.store.watchers(request.id).await?.into_iter().map(|(_, n)| n).collect(),
-        agent: access.agent,
-        form: state.store.service_form(request.service_id, request.form_version).await?,
-        request,
+        request: d.request,
+        comments: d.comments,
+        attachments: d.attachments,
+        watchers: d.watchers,
+        agent: d.access.agent,
+        form: d.form,
     }))
 }
 

@@ -50,9 +50,9 @@ impl RequestPage {
 
 async fn request_view(state: &AppState, viewer: &Viewer, key: &str) -> Result<RequestPage, WebError> {
     let store = &state.store;
-    let (req, access) = store.request(&viewer.actor, key).await?;
-    let form = store.service_form(req.service_id, req.form_version).await?;
-    let comments = store.comments(&viewer.actor, key).await?.into_iter().map(|c| {
+    let detail = store.request_detail(&viewer.actor, key).await?;
+    let (req, access, form) = (detail.request, detail.access, detail.form);
+    let comments = detail.comments.into_iter().map(|c| {
         let html = to_safe_html(&c.body);
         (c, html)
     });
@@ -61,8 +61,8 @@ async fn request_view(state: &AppState, viewer: &Viewer, key: &str) -> Result<Re
         description_html: to_safe_html(&req.description),
         answers: form.describe(&req.fields),
         comments: comments.collect(),
-        watchers: store.watchers(req.id).await?.into_iter().map(|(_, n)| n).collect(),
-        attachments: store.attachments(&viewer.actor, key).await?,
+        watchers: detail.watchers,
+        attachments: detail.attachments,
         max_upload_mb: state.config.max_upload_mb,
         events: store.events_for("request", req.id.0, PageRequest::first(30)).await?.items,
         agent: access.agent,
