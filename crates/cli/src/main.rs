@@ -71,9 +71,12 @@ enum BenchCommand {
         /// Requests to generate before measuring (up to 1,000,000).
         #[arg(long, default_value_t = 100_000)]
         requests: usize,
-        /// Concurrent connections.
+        /// Concurrent connections for request creation.
         #[arg(long, default_value_t = 16)]
         connections: usize,
+        /// Concurrent connections for the latency measurements (read, queue, search).
+        #[arg(long, default_value_t = 2)]
+        read_connections: usize,
         /// Seconds per measurement.
         #[arg(long, default_value_t = 10)]
         seconds: u64,
@@ -152,10 +155,15 @@ async fn main() -> anyhow::Result<()> {
             return Ok(());
         }
         Command::Bench(BenchCommand::Clock { evaluations }) => return bench::clock(evaluations),
-        Command::Bench(BenchCommand::Requests { requests, connections, seconds }) => {
+        Command::Bench(BenchCommand::Requests { requests, connections, read_connections, seconds }) => {
             // A scratch database is made next to the configured one; the configured one is untouched.
-            let opts =
-                bench::RequestBench { database_like: config.database_url.clone(), requests, connections, seconds };
+            let opts = bench::RequestBench {
+                database_like: config.database_url.clone(),
+                requests,
+                connections,
+                read_connections,
+                seconds,
+            };
             return bench::requests(opts).await;
         }
         _ => {}
