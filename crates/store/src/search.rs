@@ -94,7 +94,14 @@ impl Store {
         let hits = hits_sql(backend);
         // MATERIALIZED (both dialects) makes the match run once; inlined, SQLite would re-run it per joined row.
         let with = format!("WITH h AS MATERIALIZED ({hits})");
-        let from = "h JOIN requests r ON r.id = h.request_id JOIN services s ON s.id = r.service_id";
+        // The hits must drive the join (a primary-key lookup per hit). SQLite's planner may instead
+        // walk requests by the team index and scan the unindexed hits for every row; in SQLite a
+        // CROSS JOIN fixes the order. PostgreSQL plans this well and has no CROSS JOIN ... ON.
+        let join = match backend {
+            Backend::Sqlite => "CROSS JOIN",
+            Backend::Postgres => "JOIN",
+        };
+        let from = format!("h {join} requests r ON r.id = h.request_id JOIN services s ON s.id = r.service_id");
         let where_ = filter.sql();
         let (limit, offset) = (filter.after(1), filter.after(2));
         let mut params = args![&text, actor.is_admin, me];
@@ -110,7 +117,7 @@ impl Store {
             .read()
             .all(
                 &format!(
-                    "{with} SELECT {REQUEST_COLUMNS}, h.best FROM h JOIN requests r ON r.id = h.request_id {REQUEST_JOINS} \
+                    "{with} SELECT {REQUEST_COLUMNS}, h.best FROM h {join} requests r ON r.id = h.request_id {REQUEST_JOINS} \
                      WHERE {where_} ORDER BY h.score DESC, r.id DESC LIMIT {limit} OFFSET {offset}"
                 ),
                 params,
