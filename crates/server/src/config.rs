@@ -158,29 +158,15 @@ impl Config {
     }
 
     fn apply(mut self, layer: ConfigLayer) -> Self {
-        // Destructured without `..`: a new key that is not applied here is an unused variable,
-        // which the lints refuse.
-        let ConfigLayer {
-            listen,
-            data_dir,
-            database_url,
-            database_max_connections,
-            public_url,
-            log_format,
-            log_level,
-            metrics_listen,
-            session_hours,
-            login_max_failures_per_account,
-            login_max_failures_per_ip,
-            login_window_minutes,
-            trust_forwarded_for,
-            max_upload_mb,
-            reopen_days,
-        } = layer;
-        macro_rules! take {
-            ($($key:ident),*) => { $( if let Some(v) = $key { self.$key = v; } )* };
+        // One list of keys: destructured without `..`, so a key missing here fails to compile,
+        // and each listed key overrides when set.
+        macro_rules! apply_keys {
+            ($($key:ident),* $(,)?) => {
+                let ConfigLayer { $($key),* } = layer;
+                $( if let Some(v) = $key { self.$key = v; } )*
+            };
         }
-        take!(
+        apply_keys!(
             listen,
             data_dir,
             database_url,
