@@ -24,7 +24,7 @@ pub use extract::{ApiJson, ApiPath, ApiQuery};
 #[openapi(
     info(
         title = "Concentric API",
-        description = "Internal service management: the organisation directory, teams and (soon) the services and requests between them.\n\n\
+        description = "Internal service management: the organisation directory, teams, each team's service catalog, and the requests between them.\n\n\
             Authenticate with a personal API token (Account → API tokens): `Authorization: Bearer cct_...`.\n\n\
             Lists take `limit` (1-200, default 50) and `offset`, and return `items`, `total` and `next_offset` (absent on the last page).\n\n\
             Errors are `application/problem+json` (RFC 9457) with a stable `code` and, for bad input, per-field `errors`."
