@@ -1,0 +1,190 @@
+//! Request lists: what a person may see, narrowed by filters into SQL the planner can index.
+
+use concentric_core::authz::Actor;
+use concentric_core::page::{Page, PageRequest};
+use concentric_core::request::{Priority, Request, RequestQuery, Status};
+use concentric_core::{Invalid, PersonId};
+
+use super::{RequestRow, REQUEST_SELECT};
+use crate::db::{args, like_pattern};
+use crate::teams::team_id_by_key;
+use crate::{Result, Store, StoreError};
+
+/// How a list narrows down who is assigned.
+enum AssigneeFilter {
+    Any,
+    Nobody,
+    Person(PersonId),
+}
+
+fn person_filter(actor: &Actor, raw: Option<&str>, field: &str) -> Result<Option<PersonId>> {
+    match raw.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some("me") => Ok(actor.person_id),
+        Some(id) => id
+            .parse()
+            .map(|id| Some(PersonId(id)))
+            .map_err(|_| Invalid::one(field, format!("`{id}` is not `me` or a person id")).into()),
+    }
+}
+
+impl Store {
+    /// Requests the actor may see, filtered and sorted.
+    pub async fn list_requests(&self, actor: &Actor, q: &RequestQuery, page: PageRequest) -> Result<Page<Request>> {
+        let f = self.request_filter(actor, q, 0).await?;
+        let order = match q.sort.as_deref().unwrap_or("newest") {
+            "newest" => "r.created_at DESC, r.id DESC",
+            "oldest" => "r.created_at, r.id",
+            "priority" => "r.priority, r.created_at, r.id",
+            "updated" => "r.updated_at DESC, r.id DESC",
+            other => {
+                return Err(Invalid::one("sort", format!("`{other}` is not newest, oldest, priority or updated")).into())
+            }
+        };
+        let filter = f.sql();
+        let (limit, offset) = (f.after(1), f.after(2));
+        let total: i64 = self
+            .db
+            .read()
+            .scalar(
+                &format!("SELECT COUNT(*) FROM requests r JOIN services s ON s.id = r.service_id WHERE {filter}"),
+                f.args.clone(),
+            )
+            .await?;
+        let mut page_args = f.args;
+        page_args.extend(args![page.limit(), page.offset()]);
+        let rows: Vec<RequestRow> = self
+            .db
+            .read()
+            .all(&format!("{REQUEST_SELECT} WHERE {filter} ORDER BY {order} LIMIT {limit} OFFSET {offset}"), page_args)
+            .await?;
+        let items = rows.into_iter().map(Request::try_from).collect::<Result<Vec<_>>>()?;
+        Ok(Page::new(items, u64::try_from(total).unwrap_or(0), page))
+    }
+
+    /// What the actor may see, narrowed by the query's filters; its parameters come after `base`.
+    pub(crate) async fn request_filter(&self, actor: &Actor, q: &RequestQuery, base: usize) -> Result<RequestFilter> {
+        let team = match q.team.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            Some(key) => {
+                Some(team_id_by_key(self.db.read(), &key.to_uppercase()).await?.ok_or(StoreError::NotFound("team"))?)
+            }
+            None => None,
+        };
+        let on_behalf = match q.on_behalf_of.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            Some(key) => {
+                Some(team_id_by_key(self.db.read(), &key.to_uppercase()).await?.ok_or(StoreError::NotFound("team"))?)
+            }
+            None => None,
+        };
+        let status = q.status.as_deref().map(str::trim).filter(|s| !s.is_empty()).unwrap_or("all").to_owned();
+        if !matches!(status.as_str(), "all" | "open") && Status::parse(&status).is_none() {
+            return Err(Invalid::one("status", format!("`{status}` is not a status; use open, all or one of new, open, in_progress, waiting_on_requester, waiting_on_others, resolved, closed")).into());
+        }
+        let status = Status::parse(&status).map_or(status, |s| s.as_str().to_owned());
+        let priority = match q.priority.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+            Some(p) => Some(
+                Priority::parse(p).ok_or_else(|| Invalid::one("priority", format!("`{p}` is not P1, P2, P3 or P4")))?,
+            ),
+            None => None,
+        };
+        let requester = person_filter(actor, q.requester.as_deref(), "requester")?;
+        let assignee = match q.assignee.as_deref().map(str::trim) {
+            None | Some("") => AssigneeFilter::Any,
+            Some("none") => AssigneeFilter::Nobody,
+            other => person_filter(actor, other, "assignee")?.map_or(AssigneeFilter::Any, AssigneeFilter::Person),
+        };
+        // Only the filters given become SQL, so each is a plain condition the planner can use an
+        // index for (`($3 IS NULL OR r.team_id = $3)` would defeat the queue index).
+        let mut f = RequestFilter { base, ..RequestFilter::default() };
+        if !actor.is_admin {
+            let me = f.arg(actor.person_id.map_or(-1, |p| p.0));
+            f.and(format!(
+                "(r.team_id IN (SELECT team_id FROM team_members WHERE person_id = {me}) OR r.requester_id = {me} \
+                 OR r.on_behalf_team_id IN (SELECT team_id FROM team_members WHERE person_id = {me}) \
+                 OR EXISTS (SELECT 1 FROM request_watchers w WHERE w.request_id = r.id AND w.person_id = {me}))"
+            ));
+        }
+        if let Some(team) = team {
+            let p = f.arg(team);
+            f.and(format!("r.team_id = {p}"));
+        }
+        if let Some(requester) = requester {
+            let p = f.arg(requester);
+            f.and(format!("r.requester_id = {p}"));
+        }
+        if let Some(team) = on_behalf {
+            let p = f.arg(team);
+            f.and(format!("r.on_behalf_team_id = {p}"));
+        }
+        match status.as_str() {
+            "all" => {}
+            "open" => {
+                f.and("r.status IN ('new', 'open', 'in_progress', 'waiting_on_requester', 'waiting_on_others')".into())
+            }
+            one => {
+                let p = f.arg(one);
+                f.and(format!("r.status = {p}"));
+            }
+        }
+        if let Some(priority) = priority {
+            let p = f.arg(priority.as_i64());
+            f.and(format!("r.priority = {p}"));
+        }
+        match assignee {
+            AssigneeFilter::Any => {}
+            AssigneeFilter::Nobody => f.and("r.assignee_id IS NULL".into()),
+            AssigneeFilter::Person(person) => {
+                let p = f.arg(person);
+                f.and(format!("r.assignee_id = {p}"));
+            }
+        }
+        let service = q.service.as_deref().unwrap_or("").trim().to_lowercase();
+        if !service.is_empty() {
+            let p = f.arg(service);
+            f.and(format!("(s.slug = {p} OR lower(s.name) = {p})"));
+        }
+        let text = q.text.as_deref().unwrap_or("").trim();
+        if !text.is_empty() {
+            let p = f.arg(like_pattern(text));
+            f.and(format!(
+                "(lower(r.key) LIKE {p} ESCAPE '\\' OR lower(r.subject) LIKE {p} ESCAPE '\\' \
+                 OR lower(r.description) LIKE {p} ESCAPE '\\')"
+            ));
+        }
+        Ok(f)
+    }
+}
+
+/// Visibility plus list filters, shared by lists and search: a condition over `r` (requests)
+/// and `s` (services) whose parameters are numbered after the caller's first `base` ones.
+#[derive(Default)]
+pub(crate) struct RequestFilter {
+    base: usize,
+    conditions: Vec<String>,
+    pub(crate) args: Vec<crate::db::Arg>,
+}
+
+impl RequestFilter {
+    /// Adds a parameter, returning its placeholder.
+    fn arg(&mut self, value: impl Into<crate::db::Arg>) -> String {
+        self.args.push(value.into());
+        format!("${}", self.base + self.args.len())
+    }
+
+    fn and(&mut self, condition: String) {
+        self.conditions.push(condition);
+    }
+
+    pub(crate) fn sql(&self) -> String {
+        if self.conditions.is_empty() {
+            "TRUE".into()
+        } else {
+            self.conditions.join(" AND ")
+        }
+    }
+
+    /// The placeholder of the `n`th parameter after this filter's.
+    pub(crate) fn after(&self, n: usize) -> String {
+        format!("${}", self.base + self.args.len() + n)
+    }
+}
