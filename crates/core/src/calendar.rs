@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use chrono::{Datelike, NaiveDate, Weekday};
+use chrono::{Datelike, NaiveDate};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
@@ -159,10 +159,6 @@ impl Calendar {
             Some(v) => v,
             None => &self.week[date.weekday().num_days_from_monday() as usize],
         }
-    }
-
-    pub fn weekday_intervals(&self, day: Weekday) -> &[Interval] {
-        &self.week[day.num_days_from_monday() as usize]
     }
 
     /// Working minutes in a normal week (holidays aside), for capacity and display.

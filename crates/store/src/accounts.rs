@@ -147,20 +147,23 @@ impl Store {
 
     /// The live session with this token hash, if it has not expired and its person is active.
     pub async fn session(&self, token_hash: &str) -> Result<Option<SessionView>> {
+        // The person comes with the session in one query; this runs on every page view.
         let row: Option<SessionRow> = self
             .db
             .read()
             .optional(
-                "SELECT person_id, csrf_token, expires_at FROM sessions s JOIN people p ON p.id = s.person_id \
-                 WHERE s.token_hash = $1 AND s.expires_at > $2 AND p.active",
+                &format!(
+                    "SELECT {PERSON_COLUMNS}, s.csrf_token, s.expires_at FROM sessions s JOIN people p ON p.id = s.person_id \
+                     LEFT JOIN people m ON m.id = p.manager_id WHERE s.token_hash = $1 AND s.expires_at > $2 AND p.active"
+                ),
                 args![token_hash, Millis::now().0],
             )
             .await?;
         let Some(row) = row else { return Ok(None) };
-        let person = PersonId(row.person_id);
+        let person = Person::from(row.person);
         Ok(Some(SessionView {
-            person: self.person(person).await?,
-            actor: self.actor_for(person).await?,
+            actor: self.actor_for(person.id).await?,
+            person,
             csrf_token: row.csrf_token,
             expires_at: Millis(row.expires_at),
         }))
@@ -330,7 +333,8 @@ struct CredRow {
 
 #[derive(sqlx::FromRow)]
 struct SessionRow {
-    person_id: i64,
+    #[sqlx(flatten)]
+    person: PersonRow,
     csrf_token: String,
     expires_at: i64,
 }

@@ -108,11 +108,6 @@ impl Store {
         self.db.close().await;
     }
 
-    /// Reads an organisation-wide setting.
-    pub async fn meta(&self, key: &str) -> Result<Option<String>> {
-        Ok(self.db.read().scalar_opt("SELECT value FROM meta WHERE key = $1", args![key]).await?)
-    }
-
     /// The permissions of a signed-in person: admin flag and team roles.
     pub async fn actor_for(&self, person: concentric_core::PersonId) -> Result<Actor> {
         accounts::load_actor(self.db.read(), person).await

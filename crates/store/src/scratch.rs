@@ -1,7 +1,9 @@
-//! Throwaway databases for benchmarks: a fresh SQLite file in a temporary folder, or a fresh
-//! database next to a given PostgreSQL one. Dropped with [`Scratch::remove`].
+//! Throwaway databases for benchmarks and tests: a fresh SQLite file in a temporary folder, or a
+//! fresh database next to a given PostgreSQL one. Dropped with [`Scratch::remove`].
+
 use concentric_core::time::Millis;
 use sqlx::Connection;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::Result;
 
@@ -14,7 +16,10 @@ pub enum Scratch {
 impl Scratch {
     /// A new empty database of the same kind as `like` (`sqlite:` or `postgres://`).
     pub async fn create(like: &str) -> Result<Self> {
-        let tag = format!("concentric_bench_{}_{}", std::process::id(), Millis::now().0);
+        // Unique across processes (pid, time) and within one (a counter), as tests run in parallel.
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let tag = format!("concentric_scratch_{}_{}_{n}", std::process::id(), Millis::now().0);
         if like.starts_with("postgres") {
             let mut c = sqlx::PgConnection::connect(like).await?;
             sqlx::query(&format!("CREATE DATABASE {tag}")).execute(&mut c).await?;

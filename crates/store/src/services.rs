@@ -311,11 +311,6 @@ impl Store {
         self.service(ServiceId(id)).await
     }
 
-    /// One version of a service's form (requests show the version they were filed under).
-    pub async fn service_form(&self, id: ServiceId, version: i64) -> Result<Form> {
-        form(self.db.read(), id, version).await
-    }
-
     /// The catalog, grouped by team name then service name.
     pub async fn list_services(&self, query: &ServiceQuery, page: PageRequest) -> Result<Page<Service>> {
         let pattern = like_pattern(query.text.as_deref().unwrap_or(""));

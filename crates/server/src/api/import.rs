@@ -22,14 +22,7 @@ pub fn router() -> Router<AppState> {
 pub struct ImportParams {
     /// `people` or `teams`; told from the header when absent.
     #[param(value_type = Option<String>)]
-    kind: Option<ImportKindParam>,
-}
-
-#[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum ImportKindParam {
-    People,
-    Teams,
+    kind: Option<ImportKind>,
 }
 
 /// Import people or teams from CSV (admins). Every row is checked first; any bad row means
@@ -44,8 +37,7 @@ pub async fn import_csv(
     body: Bytes,
 ) -> Result<Json<ImportReport>, ApiError> {
     let kind = match params.kind {
-        Some(ImportKindParam::People) => ImportKind::People,
-        Some(ImportKindParam::Teams) => ImportKind::Teams,
+        Some(kind) => kind,
         None => ImportKind::detect(&body).map_err(|e| concentric_store::StoreError::Import(vec![e]))?,
     };
     Ok(Json(crate::import::run(&state.store, &user.actor, kind, &body).await?))

@@ -86,13 +86,17 @@ pub async fn request_page(
     render(&page)
 }
 
+/// Why a change to a request was refused, in words; other failures stay errors.
+fn refusal_message(e: StoreError) -> Result<String, WebError> {
+    match e {
+        StoreError::IllegalTransition(t) => Ok(t.to_string()),
+        other => Ok(form_errors(other)?.0.into_values().next().unwrap_or_default()),
+    }
+}
+
 /// A refused change to a request is shown on the request page, with the reason.
 async fn show_refusal(state: &AppState, viewer: &Viewer, key: &str, e: StoreError) -> Result<Response, WebError> {
-    let message = match e {
-        StoreError::IllegalTransition(t) => t.to_string(),
-        other => form_errors(other)?.0.into_values().next().unwrap_or_default(),
-    };
-    show_message(state, viewer, key, message).await
+    show_message(state, viewer, key, refusal_message(e)?).await
 }
 
 fn back(key: &str, notice: &str) -> Response {
@@ -116,10 +120,7 @@ pub async fn add_comment(
         Ok(_) => Ok(back(&key, if kind == CommentKind::Note { "noted" } else { "replied" })),
         Err(e) => {
             let mut page = request_view(&state, &viewer, &key).await?;
-            page.comment_error = Some(match e {
-                StoreError::IllegalTransition(t) => t.to_string(),
-                other => form_errors(other)?.0.into_values().next().unwrap_or_default(),
-            });
+            page.comment_error = Some(refusal_message(e)?);
             page.body = form.body;
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }

@@ -2,7 +2,6 @@
 //! in-process, and a small cookie-keeping client for web flows.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Method, Request, StatusCode};
@@ -12,6 +11,7 @@ use concentric_core::person::{NewPerson, Person};
 use concentric_server::auth::secrets::{digest, hash_password, new_api_token};
 use concentric_server::config::ConfigLayer;
 use concentric_server::{AppState, Config};
+use concentric_store::scratch::Scratch;
 use concentric_store::{PoolOptions, Store};
 use http_body_util::BodyExt;
 use serde_json::Value;
@@ -20,45 +20,18 @@ use tower::ServiceExt;
 pub const PASSWORD: &str = "correct horse battery";
 pub const PG_ENV: &str = "CONCENTRIC_TEST_POSTGRES_URL";
 
-static COUNTER: AtomicU32 = AtomicU32::new(0);
-
-fn unique(prefix: &str) -> String {
-    format!("{prefix}_{}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst), rand_suffix())
-}
-
-fn rand_suffix() -> u32 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos())
-}
-
 /// Removes the test's database when the test ends, even when it panicked.
-pub enum DbGuard {
-    Sqlite(std::path::PathBuf),
-    Postgres { admin_url: String, name: String },
-}
+pub struct DbGuard(Option<Scratch>);
 
 impl Drop for DbGuard {
     fn drop(&mut self) {
-        match self {
-            Self::Sqlite(dir) => {
-                let _ = std::fs::remove_dir_all(dir);
-            }
-            Self::Postgres { admin_url, name } => {
-                let (url, name) = (admin_url.clone(), name.clone());
-                // Drop runs inside the test's runtime; a thread with its own runtime may block.
-                let _ = std::thread::spawn(move || {
-                    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-                    rt.block_on(async {
-                        use sqlx::Connection;
-                        if let Ok(mut c) = sqlx::PgConnection::connect(&url).await {
-                            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                                .execute(&mut c)
-                                .await;
-                        }
-                    });
-                })
-                .join();
-            }
-        }
+        let Some(scratch) = self.0.take() else { return };
+        // Drop runs inside the test's runtime; a thread with its own runtime may block.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            let _ = rt.block_on(scratch.remove());
+        })
+        .join();
     }
 }
 
@@ -81,24 +54,15 @@ impl TestApp {
     }
 
     pub async fn with_config(db: Db, mut layer: ConfigLayer) -> Option<Self> {
-        let (url, guard) = match db {
-            Db::Sqlite => {
-                let dir = std::env::temp_dir().join(unique("concentric_test"));
-                std::fs::create_dir_all(&dir).expect("temp dir");
-                (format!("sqlite://{}", dir.join("test.db").display()), DbGuard::Sqlite(dir))
-            }
-            Db::Postgres => {
-                let admin_url = std::env::var(PG_ENV).ok()?;
-                let name = unique("concentric_test");
-                use sqlx::Connection;
-                let mut c = sqlx::PgConnection::connect(&admin_url)
-                    .await
-                    .unwrap_or_else(|e| panic!("{PG_ENV} is set but PostgreSQL is unreachable: {e}"));
-                sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut c).await.expect("create database");
-                let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(b, _)| b).to_owned();
-                (format!("{base}/{name}"), DbGuard::Postgres { admin_url, name })
-            }
+        let like = match db {
+            Db::Sqlite => "sqlite:".to_owned(),
+            Db::Postgres => std::env::var(PG_ENV).ok()?,
         };
+        let scratch = Scratch::create(&like)
+            .await
+            .unwrap_or_else(|e| panic!("cannot create a test database (is {PG_ENV} reachable?): {e}"));
+        let url = scratch.url().to_owned();
+        let guard = DbGuard(Some(scratch));
         layer.database_url = Some(url.clone());
         let config = Config::load(None, layer).expect("config");
         let store =

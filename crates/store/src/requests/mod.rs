@@ -120,6 +120,24 @@ struct CommentRow {
     created_at: i64,
 }
 
+const COMMENT_SELECT: &str =
+    "SELECT c.id, c.request_id, c.author_id, p.name AS author_name, c.kind, c.body, c.created_at \
+     FROM comments c JOIN people p ON p.id = c.author_id";
+
+impl From<CommentRow> for Comment {
+    fn from(r: CommentRow) -> Self {
+        Comment {
+            id: CommentId(r.id),
+            request_id: RequestId(r.request_id),
+            author_id: PersonId(r.author_id),
+            author_name: r.author_name,
+            kind: CommentKind::parse(&r.kind).unwrap_or(CommentKind::Note),
+            body: r.body,
+            created_at: Millis(r.created_at).to_utc(),
+        }
+    }
+}
+
 async fn request_where(exec: Exec<'_>, clause: &str, arg: crate::db::Arg) -> Result<Request> {
     let row: RequestRow = exec
         .optional(&format!("{REQUEST_SELECT} WHERE {clause}"), vec![arg])
@@ -207,24 +225,13 @@ async fn comments_in(tx: &mut Tx, req: &Request, access: Access) -> Result<Vec<C
     let rows: Vec<CommentRow> = tx
         .exec()
         .all(
-            "SELECT c.id, c.request_id, c.author_id, p.name AS author_name, c.kind, c.body, c.created_at \
-             FROM comments c JOIN people p ON p.id = c.author_id \
-             WHERE c.request_id = $1 AND ($2 OR c.kind = 'reply') ORDER BY c.created_at, c.id",
+            &format!(
+                "{COMMENT_SELECT} WHERE c.request_id = $1 AND ($2 OR c.kind = 'reply') ORDER BY c.created_at, c.id"
+            ),
             args![req.id, access.sees_notes()],
         )
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Comment {
-            id: CommentId(r.id),
-            request_id: RequestId(r.request_id),
-            author_id: PersonId(r.author_id),
-            author_name: r.author_name,
-            kind: CommentKind::parse(&r.kind).unwrap_or(CommentKind::Note),
-            body: r.body,
-            created_at: Millis(r.created_at).to_utc(),
-        })
-        .collect())
+    Ok(rows.into_iter().map(Comment::from).collect())
 }
 
 impl Store {
@@ -515,9 +522,13 @@ impl Store {
             let summary = format!("{} replied on {}", actor_name(tx.exec(), me).await?, req.key);
             notify(&mut tx, actor, &recipients, &Notice::new("reply", &req, summary, id)).await?;
         }
+        let comment: CommentRow = tx
+            .exec()
+            .optional(&format!("{COMMENT_SELECT} WHERE c.id = $1"), args![id])
+            .await?
+            .ok_or(StoreError::NotFound("comment"))?;
         tx.commit().await?;
-        let comments = self.comments(actor, key).await?;
-        comments.into_iter().find(|c| c.id.0 == id).ok_or(StoreError::NotFound("comment"))
+        Ok(comment.into())
     }
 
     /// Adds a watcher: someone who sees the request and hears of its replies and status changes.
