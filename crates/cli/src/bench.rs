@@ -195,6 +195,7 @@ pub struct RequestBench {
     /// Connections for the latency measurements (reads, queue, search).
     pub read_connections: usize,
     pub seconds: u64,
+    pub keep_database: bool,
 }
 
 /// Generates an organisation with `requests` requests in a fresh database, serves it on a
@@ -302,6 +303,10 @@ pub async fn requests(opts: RequestBench) -> anyhow::Result<()> {
     }
     .await;
     store.close().await;
-    scratch.remove().await?;
+    if opts.keep_database {
+        println!("database kept: {}", scratch.url());
+    } else {
+        scratch.remove().await?;
+    }
     result
 }

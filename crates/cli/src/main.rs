@@ -80,6 +80,9 @@ enum BenchCommand {
         /// Seconds per measurement.
         #[arg(long, default_value_t = 10)]
         seconds: u64,
+        /// Keep the generated database afterwards (its URL is printed), to study query plans.
+        #[arg(long)]
+        keep_database: bool,
     },
     /// Business-time clock evaluations per second, single-threaded, for typical calendars.
     Clock {
@@ -155,7 +158,7 @@ async fn main() -> anyhow::Result<()> {
             return Ok(());
         }
         Command::Bench(BenchCommand::Clock { evaluations }) => return bench::clock(evaluations),
-        Command::Bench(BenchCommand::Requests { requests, connections, read_connections, seconds }) => {
+        Command::Bench(BenchCommand::Requests { requests, connections, read_connections, seconds, keep_database }) => {
             // A scratch database is made next to the configured one; the configured one is untouched.
             let opts = bench::RequestBench {
                 database_like: config.database_url.clone(),
@@ -163,6 +166,7 @@ async fn main() -> anyhow::Result<()> {
                 connections,
                 read_connections,
                 seconds,
+                keep_database,
             };
             return bench::requests(opts).await;
         }

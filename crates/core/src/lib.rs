@@ -22,6 +22,7 @@ pub mod request;
 pub mod search;
 pub mod service;
 pub mod synthetic;
+pub mod target;
 pub mod team;
 pub mod time;
 pub mod token;

@@ -34,8 +34,10 @@ impl PageRequest {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
-    /// Number of items matching the query, over all pages.
+    /// Number of items matching the query, over all pages; a lower bound when `total_capped`.
     pub total: u64,
+    /// Counting stopped at `total`: more items match (lists count up to 10,000).
+    pub total_capped: bool,
     pub limit: u32,
     pub offset: u64,
     /// Pass as `offset` to get the next page; absent on the last page.
@@ -47,13 +49,26 @@ impl<T> Page<T> {
         let (limit, offset) = (req.limit(), req.offset());
         let end = offset + items.len() as u64;
         let next_offset = (end < total && !items.is_empty()).then_some(end);
-        Self { items, total, limit, offset, next_offset }
+        Self { items, total, total_capped: false, limit, offset, next_offset }
+    }
+
+    /// A page whose total was counted up to `cap` and no further: `counted > cap` means "more
+    /// than `cap`", so the next page is offered whenever this one is full.
+    pub fn capped(items: Vec<T>, counted: u64, cap: u64, req: PageRequest) -> Self {
+        if counted <= cap {
+            return Self::new(items, counted, req);
+        }
+        let (limit, offset) = (req.limit(), req.offset());
+        let end = offset + items.len() as u64;
+        let next_offset = (items.len() as u64 == u64::from(limit)).then_some(end);
+        Self { items, total: cap, total_capped: true, limit, offset, next_offset }
     }
 
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
         Page {
             items: self.items.into_iter().map(f).collect(),
             total: self.total,
+            total_capped: self.total_capped,
             limit: self.limit,
             offset: self.offset,
             next_offset: self.next_offset,
@@ -70,6 +85,17 @@ mod tests {
         let req = PageRequest { limit: Some(2), offset: Some(2) };
         assert_eq!(Page::new(vec![1, 2], 5, req).next_offset, Some(4));
         assert_eq!(Page::new(vec![1], 3, req).next_offset, None);
+    }
+
+    #[test]
+    fn capped_totals_are_lower_bounds() {
+        let req = PageRequest { limit: Some(2), offset: Some(10) };
+        let page = Page::capped(vec![1, 2], 11, 10, req);
+        assert!(page.total_capped);
+        assert_eq!((page.total, page.next_offset), (10, Some(12)));
+        let exact = Page::capped(vec![1], 7, 10, PageRequest { limit: Some(2), offset: Some(6) });
+        assert!(!exact.total_capped);
+        assert_eq!((exact.total, exact.next_offset), (7, None));
     }
 
     #[test]

@@ -208,6 +208,8 @@ pub struct Request {
     pub first_response_at: Option<DateTime<Utc>>,
     pub resolved_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
+    /// Its targets' clocks (first response, resolution), read when the request was.
+    pub clocks: Vec<crate::target::ClockView>,
 }
 
 /// How a person relates to a request, which decides what they see and may do.

@@ -57,6 +57,9 @@ pub struct ConfigLayer {
     /// Days after resolution during which a requester's reply reopens a request.
     #[arg(long, global = true, env = "CONCENTRIC_REOPEN_DAYS", value_name = "DAYS")]
     pub reopen_days: Option<u32>,
+    /// Seconds between looks for due background jobs (target checks, reminders).
+    #[arg(long, global = true, env = "CONCENTRIC_JOB_POLL_SECONDS", value_name = "SECONDS")]
+    pub job_poll_seconds: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -84,6 +87,7 @@ pub struct Config {
     pub trust_forwarded_for: bool,
     pub max_upload_mb: u32,
     pub reopen_days: u32,
+    pub job_poll_seconds: u32,
 }
 
 impl Default for Config {
@@ -105,6 +109,7 @@ impl Default for Config {
             trust_forwarded_for: false,
             max_upload_mb: 20,
             reopen_days: 7,
+            job_poll_seconds: 5,
         }
     }
 }
@@ -128,6 +133,7 @@ impl std::fmt::Debug for Config {
             .field("trust_forwarded_for", &self.trust_forwarded_for)
             .field("max_upload_mb", &self.max_upload_mb)
             .field("reopen_days", &self.reopen_days)
+            .field("job_poll_seconds", &self.job_poll_seconds)
             .finish()
     }
 }
@@ -181,7 +187,8 @@ impl Config {
             login_window_minutes,
             trust_forwarded_for,
             max_upload_mb,
-            reopen_days
+            reopen_days,
+            job_poll_seconds
         );
         self
     }
@@ -207,9 +214,10 @@ impl Config {
                 self.metrics_listen
             )));
         }
-        if self.session_hours == 0 || self.login_window_minutes == 0 || self.max_upload_mb == 0 {
+        if self.session_hours == 0 || self.login_window_minutes == 0 || self.max_upload_mb == 0 || self.job_poll_seconds == 0
+        {
             return Err(ConfigError::Invalid(
-                "session_hours, login_window_minutes and max_upload_mb must be above 0".into(),
+                "session_hours, login_window_minutes, max_upload_mb and job_poll_seconds must be above 0".into(),
             ));
         }
         Ok(self)

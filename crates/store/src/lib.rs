@@ -8,10 +8,12 @@
 mod accounts;
 mod attachments;
 mod bench;
+mod clocks;
 mod db;
 mod demo;
 mod events;
 mod import;
+mod jobs;
 mod notifications;
 mod people;
 mod requests;
@@ -26,6 +28,8 @@ use concentric_core::import::RowError;
 use concentric_core::{FieldError, Invalid};
 
 pub use accounts::{NewSession, SessionView};
+pub use clocks::CheckOutcome;
+pub use jobs::{Job, JobCounts};
 pub use db::{redact_url, Backend, PoolOptions};
 pub use services::ServiceQuery;
 pub use views::{BulkChange, BulkOutcome};

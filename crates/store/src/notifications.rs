@@ -4,41 +4,68 @@
 use concentric_core::authz::Actor;
 use concentric_core::notification::Notification;
 use concentric_core::page::{Page, PageRequest};
-use concentric_core::request::Request;
 use concentric_core::time::Millis;
-use concentric_core::PersonId;
+use concentric_core::{PersonId, RequestId};
 
 use crate::db::{args, Tx};
 use crate::{Result, Store};
 
-/// What to tell people about a request.
-pub(crate) struct Notice<'a> {
+/// What to tell whom about a request.
+pub(crate) struct Notice {
     kind: &'static str,
-    request: &'a Request,
+    request: RequestId,
     summary: String,
     /// The event or comment behind the notice; with kind and person it makes the dedupe key.
     source: i64,
+    recipients: Vec<PersonId>,
 }
 
-impl<'a> Notice<'a> {
-    pub(crate) fn new(kind: &'static str, request: &'a Request, summary: String, source: i64) -> Self {
-        Self { kind, request, summary, source }
+impl Notice {
+    pub(crate) fn new(kind: &'static str, request: RequestId, summary: String, source: i64) -> Self {
+        Self { kind, request, summary, source, recipients: Vec::new() }
+    }
+
+    pub(crate) fn to(mut self, recipients: &[PersonId]) -> Self {
+        self.recipients.extend_from_slice(recipients);
+        self
     }
 }
 
-/// Notifies each recipient but the actor, at most once per notice.
-pub(crate) async fn notify(tx: &mut Tx, actor: &Actor, recipients: &[PersonId], n: &Notice<'_>) -> Result<()> {
+/// Notifies each recipient but the actor, at most once per notice, in one statement.
+pub(crate) async fn notify(tx: &mut Tx, actor: &Actor, notices: &[Notice]) -> Result<()> {
     let now = Millis::now().0;
-    for person in recipients.iter().filter(|p| Some(**p) != actor.person_id) {
-        let dedupe = format!("{}:{}:{}:{}", n.kind, n.request.id, n.source, person);
-        tx.exec()
-            .execute(
-                "INSERT INTO notifications (person_id, kind, request_id, actor_id, summary, dedupe_key, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (dedupe_key) DO NOTHING",
-                args![*person, n.kind, n.request.id, actor.person_id, &n.summary, dedupe, now],
-            )
-            .await?;
+    let mut rows = Vec::new();
+    let mut values = Vec::new();
+    for n in notices {
+        for person in n.recipients.iter().filter(|p| Some(**p) != actor.person_id) {
+            let dedupe = format!("{}:{}:{}:{}", n.kind, n.request, n.source, person);
+            let base = values.len();
+            rows.push(format!(
+                "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                base + 1,
+                base + 2,
+                base + 3,
+                base + 4,
+                base + 5,
+                base + 6,
+                base + 7
+            ));
+            values.extend(args![*person, n.kind, n.request, actor.person_id, &n.summary, dedupe, now]);
+        }
     }
+    if rows.is_empty() {
+        return Ok(());
+    }
+    tx.exec()
+        .execute(
+            &format!(
+                "INSERT INTO notifications (person_id, kind, request_id, actor_id, summary, dedupe_key, created_at) \
+                 VALUES {} ON CONFLICT (dedupe_key) DO NOTHING",
+                rows.join(", ")
+            ),
+            values,
+        )
+        .await?;
     Ok(())
 }
 

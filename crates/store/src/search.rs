@@ -30,16 +30,17 @@ const NOTE_RULE: &str = "(kind <> 'note' OR $2 OR team_id IN (SELECT team_id FRO
 
 /// Per matching request: its best score (higher is better) and the id of its best-matching
 /// row, as `(request_id, best, score)`. `$1` is the query.
-fn hits_sql(backend: Backend) -> String {
+/// `narrow` is an extra condition on the search rows (the team filter), applied before ranking.
+fn hits_sql(backend: Backend, narrow: &str) -> String {
     match backend {
         // FTS5's rank is bm25, lower is better; with MIN, SQLite takes the bare `rowid` from that row.
         Backend::Sqlite => format!(
             "SELECT request_id, rowid AS best, -MIN(rank) AS score FROM request_search \
-             WHERE request_search MATCH $1 AND {NOTE_RULE} GROUP BY request_id"
+             WHERE request_search MATCH $1 AND {NOTE_RULE}{narrow} GROUP BY request_id"
         ),
         Backend::Postgres => format!(
             "SELECT DISTINCT ON (request_id) request_id, id AS best, ts_rank(tsv, websearch_to_tsquery('simple', $1)) AS score \
-             FROM request_search WHERE tsv @@ websearch_to_tsquery('simple', $1) AND {NOTE_RULE} \
+             FROM request_search WHERE tsv @@ websearch_to_tsquery('simple', $1) AND {NOTE_RULE}{narrow} \
              ORDER BY request_id, score DESC"
         ),
     }
@@ -67,6 +68,7 @@ struct HitRow {
     #[sqlx(flatten)]
     request: RequestRow,
     best: i64,
+    total: i64,
 }
 
 impl Store {
@@ -91,7 +93,9 @@ impl Store {
             Backend::Sqlite => query.fts5_match(),
             Backend::Postgres => query.websearch(),
         };
-        let hits = hits_sql(backend);
+        // Search rows carry their request's team, so a team filter cuts the matches before they are ranked.
+        let narrow = filter.team_param.as_ref().map(|p| format!(" AND team_id = {p}")).unwrap_or_default();
+        let hits = hits_sql(backend, &narrow);
         // MATERIALIZED (both dialects) makes the match run once; inlined, SQLite would re-run it per joined row.
         let with = format!("WITH h AS MATERIALIZED ({hits})");
         // The hits must drive the join (a primary-key lookup per hit). SQLite's planner may instead
@@ -106,29 +110,43 @@ impl Store {
         let (limit, offset) = (filter.after(1), filter.after(2));
         let mut params = args![&text, actor.is_admin, me];
         params.extend(filter.args.iter().cloned());
-        let total: i64 = self
-            .db
-            .read()
-            .scalar(&format!("{with} SELECT COUNT(*) FROM {from} WHERE {where_}"), params.clone())
-            .await?;
+        let count_params = params.clone();
         params.extend(args![page.limit(), page.offset()]);
+        // The page carries the count (a window over every filtered hit), so the match runs once.
         let rows: Vec<HitRow> = self
             .db
             .read()
             .all(
                 &format!(
-                    "{with} SELECT {REQUEST_COLUMNS}, h.best FROM h {join} requests r ON r.id = h.request_id {REQUEST_JOINS} \
-                     WHERE {where_} ORDER BY h.score DESC, r.id DESC LIMIT {limit} OFFSET {offset}"
+                    "{with} SELECT {REQUEST_COLUMNS}, h.best, COUNT(*) OVER () AS total FROM h {join} requests r \
+                     ON r.id = h.request_id {REQUEST_JOINS} WHERE {where_} ORDER BY h.score DESC, r.id DESC \
+                     LIMIT {limit} OFFSET {offset}"
                 ),
                 params,
             )
             .await?;
+        let total = match rows.first() {
+            Some(row) => row.total,
+            // Past the last page there is no row to carry the count.
+            None if page.offset() > 0 => {
+                self.db
+                    .read()
+                    .scalar(&format!("{with} SELECT COUNT(*) FROM {from} WHERE {where_}"), count_params)
+                    .await?
+            }
+            None => 0,
+        };
         let snippet = snippet_sql(backend);
         let mut items = Vec::with_capacity(rows.len());
         for row in rows {
             let request = Request::try_from(row.request)?;
             let raw: Option<String> = self.db.read().scalar_opt(&snippet, args![&text, row.best]).await?;
             items.push(SearchHit { highlight: highlight_html(raw.as_deref().unwrap_or(&request.subject)), request });
+        }
+        let mut requests: Vec<Request> = items.iter().map(|h: &SearchHit| h.request.clone()).collect();
+        crate::clocks::attach_clocks(self, &mut requests, concentric_core::time::Millis::now().0).await?;
+        for (hit, request) in items.iter_mut().zip(requests) {
+            hit.request = request;
         }
         Ok(Page::new(items, u64::try_from(total).unwrap_or(0), page))
     }

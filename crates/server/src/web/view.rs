@@ -195,6 +195,8 @@ pub fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
 #[derive(Debug, Clone)]
 pub struct Pager {
     pub total: u64,
+    /// The total as shown: "1,204", or "10,000+" when counting stopped.
+    pub total_label: String,
     pub from: u64,
     pub to: u64,
     pub prev: Option<String>,
@@ -208,12 +210,26 @@ impl Pager {
         let link = |offset: u64| format!("{base}{sep}offset={offset}");
         Self {
             total: page.total,
+            total_label: format!("{}{}", thousands(page.total), if page.total_capped { "+" } else { "" }),
             from: if page.items.is_empty() { 0 } else { page.offset + 1 },
             to: page.offset + page.items.len() as u64,
             prev: (page.offset > 0).then(|| link(page.offset.saturating_sub(u64::from(page.limit)))),
             next: page.next_offset.map(link),
         }
     }
+}
+
+/// `12345` as "12,345".
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Query string for list filters, encoded safely.
@@ -236,5 +252,6 @@ mod tests {
         assert!(notice_text("saved").is_some());
         assert!(notice_text("<script>").is_none());
         assert_eq!(initials("Ada  Lovelace King"), "AL");
+        assert_eq!((thousands(0), thousands(999), thousands(10_000), thousands(1_234_567)), ("0".into(), "999".into(), "10,000".into(), "1,234,567".into()));
     }
 }

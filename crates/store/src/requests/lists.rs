@@ -10,6 +10,13 @@ use crate::db::{args, like_pattern};
 use crate::teams::team_id_by_key;
 use crate::{Result, Store, StoreError};
 
+/// The condition of the partial index `requests_open_queue` (migration 0005), verbatim.
+const OPEN_STATUSES: &str =
+    "r.status IN ('new', 'open', 'in_progress', 'waiting_on_requester', 'waiting_on_others')";
+
+/// Lists count matching requests up to this many.
+pub(crate) const LIST_COUNT_CAP: u64 = 10_000;
+
 /// How a list narrows down who is assigned.
 enum AssigneeFilter {
     Any,
@@ -37,17 +44,26 @@ impl Store {
             "oldest" => "r.created_at, r.id",
             "priority" => "r.priority, r.created_at, r.id",
             "updated" => "r.updated_at DESC, r.id DESC",
+            // Soonest due first; requests whose clocks are not running (paused, stopped, none) last.
+            "due" => "(SELECT MIN(c.due_at) FROM request_clocks c WHERE c.request_id = r.id) IS NULL, \
+                      (SELECT MIN(c.due_at) FROM request_clocks c WHERE c.request_id = r.id), r.priority, r.id",
             other => {
-                return Err(Invalid::one("sort", format!("`{other}` is not newest, oldest, priority or updated")).into())
+                return Err(Invalid::one("sort", format!("`{other}` is not newest, oldest, priority, updated or due")).into())
             }
         };
         let filter = f.sql();
         let (limit, offset) = (f.after(1), f.after(2));
-        let total: i64 = self
+        // Counting stops past LIST_COUNT_CAP: an exact count of every open request of a large
+        // team costs more than the page itself, and "10,000+" tells a person as much.
+        let counted: i64 = self
             .db
             .read()
             .scalar(
-                &format!("SELECT COUNT(*) FROM requests r JOIN services s ON s.id = r.service_id WHERE {filter}"),
+                &format!(
+                    "SELECT COUNT(*) FROM (SELECT 1 FROM {} WHERE {filter} LIMIT {}) c",
+                    f.count_from(),
+                    LIST_COUNT_CAP + 1
+                ),
                 f.args.clone(),
             )
             .await?;
@@ -58,8 +74,9 @@ impl Store {
             .read()
             .all(&format!("{REQUEST_SELECT} WHERE {filter} ORDER BY {order} LIMIT {limit} OFFSET {offset}"), page_args)
             .await?;
-        let items = rows.into_iter().map(Request::try_from).collect::<Result<Vec<_>>>()?;
-        Ok(Page::new(items, u64::try_from(total).unwrap_or(0), page))
+        let mut items = rows.into_iter().map(Request::try_from).collect::<Result<Vec<_>>>()?;
+        crate::clocks::attach_clocks(self, &mut items, concentric_core::time::Millis::now().0).await?;
+        Ok(Page::capped(items, u64::try_from(counted).unwrap_or(0), LIST_COUNT_CAP, page))
     }
 
     /// What the actor may see, narrowed by the query's filters; its parameters come after `base`.
@@ -96,7 +113,11 @@ impl Store {
         // Only the filters given become SQL, so each is a plain condition the planner can use an
         // index for (`($3 IS NULL OR r.team_id = $3)` would defeat the queue index).
         let mut f = RequestFilter { base, ..RequestFilter::default() };
-        if !actor.is_admin {
+        // Members see all of their own team's requests, so a team filter on one of the actor's
+        // teams already implies visibility; leaving the OR out lets the queue be counted from
+        // the index alone.
+        let sees_whole_team = team.is_some_and(|t| actor.is_member_of(t));
+        if !actor.is_admin && !sees_whole_team {
             let me = f.arg(actor.person_id.map_or(-1, |p| p.0));
             f.and(format!(
                 "(r.team_id IN (SELECT team_id FROM team_members WHERE person_id = {me}) OR r.requester_id = {me} \
@@ -107,6 +128,7 @@ impl Store {
         if let Some(team) = team {
             let p = f.arg(team);
             f.and(format!("r.team_id = {p}"));
+            f.team_param = Some(p);
         }
         if let Some(requester) = requester {
             let p = f.arg(requester);
@@ -118,9 +140,8 @@ impl Store {
         }
         match status.as_str() {
             "all" => {}
-            "open" => {
-                f.and("r.status IN ('new', 'open', 'in_progress', 'waiting_on_requester', 'waiting_on_others')".into())
-            }
+            // Spelled exactly as the partial index `requests_open_queue`, so the planner uses it.
+            "open" => f.and(OPEN_STATUSES.into()),
             one => {
                 let p = f.arg(one);
                 f.and(format!("r.status = {p}"));
@@ -140,6 +161,7 @@ impl Store {
         }
         let service = q.service.as_deref().unwrap_or("").trim().to_lowercase();
         if !service.is_empty() {
+            f.joins_services = true;
             let p = f.arg(service);
             f.and(format!("(s.slug = {p} OR lower(s.name) = {p})"));
         }
@@ -162,6 +184,10 @@ pub(crate) struct RequestFilter {
     base: usize,
     conditions: Vec<String>,
     pub(crate) args: Vec<crate::db::Arg>,
+    /// The placeholder of the team filter, for searches to narrow their matches early.
+    pub(crate) team_param: Option<String>,
+    /// Whether a condition reads `s` (services), which counting then has to join.
+    joins_services: bool,
 }
 
 impl RequestFilter {
@@ -173,6 +199,15 @@ impl RequestFilter {
 
     fn and(&mut self, condition: String) {
         self.conditions.push(condition);
+    }
+
+    /// `FROM` for counting the matching requests: services are joined only when filtered on.
+    pub(crate) fn count_from(&self) -> &'static str {
+        if self.joins_services {
+            "requests r JOIN services s ON s.id = r.service_id"
+        } else {
+            "requests r"
+        }
     }
 
     pub(crate) fn sql(&self) -> String {

@@ -104,6 +104,7 @@ impl TryFrom<RequestRow> for Request {
             first_response_at: r.first_response_at.map(|t| Millis(t).to_utc()),
             resolved_at: r.resolved_at.map(|t| Millis(t).to_utc()),
             closed_at: r.closed_at.map(|t| Millis(t).to_utc()),
+            clocks: Vec::new(),
             key: r.key,
         })
     }
@@ -200,11 +201,11 @@ async fn parties(exec: Exec<'_>, req: &Request) -> Result<Vec<PersonId>> {
 }
 
 /// The next round-robin responder of a service, advancing the turn.
-async fn next_responder(tx: &mut Tx, service: ServiceId) -> Result<Option<PersonId>> {
-    let responders: Vec<i64> = tx
+async fn next_responder(tx: &mut Tx, service: ServiceId) -> Result<Option<(PersonId, String)>> {
+    let mut responders: Vec<(i64, String)> = tx
         .exec()
-        .scalars(
-            "SELECT r.person_id FROM service_responders r JOIN people p ON p.id = r.person_id \
+        .all(
+            "SELECT r.person_id, p.name FROM service_responders r JOIN people p ON p.id = r.person_id \
              WHERE r.service_id = $1 AND p.active ORDER BY r.position",
             args![service],
         )
@@ -217,7 +218,8 @@ async fn next_responder(tx: &mut Tx, service: ServiceId) -> Result<Option<Person
     tx.exec()
         .execute("UPDATE services SET next_responder = $1 WHERE id = $2", args![(index + 1) as i64, service])
         .await?;
-    Ok(Some(PersonId(responders[index])))
+    let (id, name) = responders.swap_remove(index);
+    Ok(Some((PersonId(id), name)))
 }
 
 /// The comments of a request that `access` may read, oldest first.
@@ -239,7 +241,9 @@ impl Store {
     #[tracing::instrument(skip_all, fields(service = %service))]
     pub async fn create_request(&self, actor: &Actor, service: ServiceId, mut new: NewRequest) -> Result<Request> {
         let Some(me) = actor.person_id else { return Err(Forbidden("file requests without a person").into()) };
-        let mut tx = self.db.begin().await?;
+        // Everything that only reads happens before the write transaction, on the read pool, so
+        // SQLite's single writer holds its lock for the inserts alone.
+        let mut tx = self.db.begin_read().await?;
         let service = service_in(&mut tx, service).await?;
         if !service.may_request(actor) {
             return Err(Forbidden("request this service").into());
@@ -277,6 +281,9 @@ impl Store {
         if !errors.is_empty() {
             return Err(Invalid(errors).into());
         }
+        let team = team_member_ids(tx.exec(), service.team_id).await?;
+        drop(tx);
+        let mut tx = self.db.begin().await?;
         let number: i64 = tx
             .exec()
             .scalar(
@@ -286,7 +293,10 @@ impl Store {
             )
             .await?;
         let key = format!("{}-{number}", service.team_key);
-        let assignee = if service.round_robin { next_responder(&mut tx, service.id).await? } else { None };
+        let (assignee, assignee_name) = match service.round_robin {
+            true => next_responder(&mut tx, service.id).await?.unzip(),
+            false => (None, None),
+        };
         let priority = new.priority.unwrap_or(service.default_priority);
         let now = Millis::now().0;
         let id: i64 = tx
@@ -299,34 +309,39 @@ impl Store {
                     &new.description, serde_json::to_string(&fields).unwrap_or_default(), priority.as_i64(), assignee, now],
             )
             .await?;
-        let req = request_where(tx.exec(), "r.id = $1", RequestId(id).into()).await?;
         let answers: Vec<String> =
             service.form.describe(&fields).into_iter().map(|(l, v)| format!("{l}: {v}")).collect();
         let text = format!("{key} {}\n{}\n{}", new.subject, new.description, answers.join("\n"));
-        crate::search::index(&mut tx, req.id, req.team_id, "request", &text).await?;
-        let change = json!({ "key": key, "assignee": req.assignee_name });
+        crate::search::index(&mut tx, RequestId(id), service.team_id, "request", &text).await?;
+        crate::clocks::start_clocks(&mut tx, RequestId(id), service.id, service.team_id, priority, now).await?;
+        let change = json!({ "key": key, "assignee": assignee_name });
         let event = record(&mut tx, actor, "request", id, "created", change).await?;
-        let team = team_member_ids(tx.exec(), service.team_id).await?;
         let queue: Vec<PersonId> = team.into_iter().filter(|p| Some(*p) != assignee).collect();
-        notify(
-            &mut tx,
-            actor,
-            &queue,
-            &Notice::new("new_request", &req, format!("New request {key}: {}", req.subject), event),
-        )
-        .await?;
+        let mut notices =
+            vec![Notice::new("new_request", RequestId(id), format!("New request {key}: {}", new.subject), event)
+                .to(&queue)];
         if let Some(a) = assignee {
-            notify(&mut tx, actor, &[a], &Notice::new("assigned", &req, format!("{key} was assigned to you"), event))
-                .await?;
+            notices.push(Notice::new("assigned", RequestId(id), format!("{key} was assigned to you"), event).to(&[a]));
         }
+        notify(&mut tx, actor, &notices).await?;
         tx.commit().await?;
-        Ok(req)
+        self.with_clocks(request_where(self.db.read(), "r.id = $1", RequestId(id).into()).await?).await
     }
 
     /// A request the actor may see, and how they relate to it.
     pub async fn request(&self, actor: &Actor, key: &str) -> Result<(Request, Access)> {
         let mut tx = self.db.begin_read().await?;
-        visible(&mut tx, actor, key).await
+        let (req, access) = visible(&mut tx, actor, key).await?;
+        drop(tx);
+        Ok((self.with_clocks(req).await?, access))
+    }
+
+    /// A request with its clocks read now.
+    async fn with_clocks(&self, req: Request) -> Result<Request> {
+        let mut one = [req];
+        crate::clocks::attach_clocks(self, &mut one, Millis::now().0).await?;
+        let [req] = one;
+        Ok(req)
     }
 
     /// A request with its conversation, files, watchers and form, checked once and read in one
@@ -341,14 +356,12 @@ impl Store {
                 args![request.id],
             )
             .await?;
-        Ok(concentric_core::request::RequestDetail {
-            comments: comments_in(&mut tx, &request, access).await?,
-            attachments: crate::attachments::attachments_in(&mut tx, &request, access).await?,
-            form: crate::services::form(tx.exec(), request.service_id, request.form_version).await?,
-            watchers,
-            access,
-            request,
-        })
+        let comments = comments_in(&mut tx, &request, access).await?;
+        let attachments = crate::attachments::attachments_in(&mut tx, &request, access).await?;
+        let form = crate::services::form(tx.exec(), request.service_id, request.form_version).await?;
+        drop(tx);
+        let request = self.with_clocks(request).await?;
+        Ok(concentric_core::request::RequestDetail { comments, attachments, form, watchers, access, request })
     }
 
     /// The conversation the actor may see: internal notes only for agents.
@@ -384,11 +397,12 @@ impl Store {
         )
         .await?;
         let updated = request_where(tx.exec(), "r.id = $1", req.id.into()).await?;
+        crate::clocks::sync_clocks(&mut tx, &updated, to, false, now).await?;
         let recipients = parties(tx.exec(), &req).await?;
         let summary = format!("{} is now {}", req.key, to.label().to_lowercase());
-        notify(&mut tx, actor, &recipients, &Notice::new("status", &updated, summary, event)).await?;
+        notify(&mut tx, actor, &[Notice::new("status", updated.id, summary, event).to(&recipients)]).await?;
         tx.commit().await?;
-        Ok(updated)
+        self.with_clocks(updated).await
     }
 
     /// Assigns a request to a member of the providing team, or unassigns it (agents only).
@@ -423,13 +437,8 @@ impl Store {
         let change = json!({ "assignee": [req.assignee_name, updated.assignee_name] });
         let event = record(&mut tx, actor, "request", req.id.0, "assigned", change).await?;
         if let Some(a) = assignee {
-            notify(
-                &mut tx,
-                actor,
-                &[a],
-                &Notice::new("assigned", &updated, format!("{} was assigned to you", req.key), event),
-            )
-            .await?;
+            let notice = Notice::new("assigned", updated.id, format!("{} was assigned to you", req.key), event);
+            notify(&mut tx, actor, &[notice.to(&[a])]).await?;
         }
         tx.commit().await?;
         Ok(updated)
@@ -451,8 +460,10 @@ impl Store {
                 .await?;
         }
         let updated = request_where(tx.exec(), "r.id = $1", req.id.into()).await?;
+        // The new priority's targets apply to the running clocks.
+        crate::clocks::sync_clocks(&mut tx, &updated, updated.status, false, Millis::now().0).await?;
         tx.commit().await?;
-        Ok(updated)
+        self.with_clocks(updated).await
     }
 
     /// Adds a reply or an internal note. A requester's reply resumes a request waiting on them
@@ -504,6 +515,9 @@ impl Store {
                 args![status.as_str(), now, first_response, req.id],
             )
             .await?;
+        if status != req.status || first_response {
+            crate::clocks::sync_clocks(&mut tx, &req, status, first_response, now).await?;
+        }
         if status != req.status {
             let action = if req.status == Status::Resolved { "reopened" } else { "status" };
             record(
@@ -520,7 +534,7 @@ impl Store {
             let recipients =
                 if access.agent { parties(tx.exec(), &req).await? } else { req.assignee_id.into_iter().collect() };
             let summary = format!("{} replied on {}", actor_name(tx.exec(), me).await?, req.key);
-            notify(&mut tx, actor, &recipients, &Notice::new("reply", &req, summary, id)).await?;
+            notify(&mut tx, actor, &[Notice::new("reply", req.id, summary, id).to(&recipients)]).await?;
         }
         let comment: CommentRow = tx
             .exec()

@@ -1,0 +1,568 @@
+//! Calendars, target policies and the clocks they put on requests.
+//!
+//! Clocks are started when a request is filed, follow its status in the same transaction as
+//! every change, and are watched by one `clock_check` job per clock, scheduled for the next
+//! instant the clock turns at risk or breached.
+
+use std::collections::{BTreeMap, HashMap};
+
+use concentric_core::authz::Actor;
+use concentric_core::calendar::{Calendar, CalendarSpec};
+use concentric_core::request::{Priority, Request, Status};
+use concentric_core::target::{
+    breach_text, format_duration, Clock, ClockKind, ClockView, EscalationRules, NewTargetPolicy, PriorityTargets,
+    TargetPolicy,
+};
+use concentric_core::time::Millis;
+use concentric_core::{FieldError, Invalid, PersonId, RequestId, ServiceId, TeamId};
+use serde_json::json;
+
+use crate::db::{args, Exec, Tx};
+use crate::events::record;
+use crate::jobs::{schedule, CLOCK_CHECK};
+use crate::notifications::{notify, Notice};
+use crate::people::id_by_email;
+use crate::{Result, Store, StoreError};
+
+/// The calendar of a team: its own, or else the organisation's.
+pub(crate) async fn calendar_of(exec: Exec<'_>, team: TeamId) -> Result<Calendar> {
+    let spec: Option<String> = exec
+        .scalar_opt(
+            "SELECT spec FROM calendars WHERE team_id = $1 OR team_id IS NULL ORDER BY team_id IS NULL LIMIT 1",
+            args![team],
+        )
+        .await?;
+    parse_calendar(spec.as_deref())
+}
+
+fn parse_calendar(spec: Option<&str>) -> Result<Calendar> {
+    let Some(spec) = spec else { return Ok(Calendar::always()) };
+    let spec: CalendarSpec =
+        serde_json::from_str(spec).map_err(|e| StoreError::Corrupt(format!("calendar: {e}")))?;
+    Calendar::from_spec(&spec).map_err(|e| StoreError::Corrupt(format!("calendar: {e}")))
+}
+
+/// Every team's calendar, for reading the clocks of a list in one go.
+async fn calendars(exec: Exec<'_>) -> Result<(Calendar, HashMap<i64, Calendar>)> {
+    let rows: Vec<(Option<i64>, String)> = exec.all("SELECT team_id, spec FROM calendars", args![]).await?;
+    let mut default = Calendar::always();
+    let mut teams = HashMap::new();
+    for (team, spec) in rows {
+        let cal = parse_calendar(Some(&spec))?;
+        match team {
+            Some(t) => {
+                teams.insert(t, cal);
+            }
+            None => default = cal,
+        }
+    }
+    Ok((default, teams))
+}
+
+#[derive(sqlx::FromRow)]
+struct PolicyRow {
+    id: i64,
+    service_id: i64,
+    version: i64,
+    targets: String,
+    pause_on_others: bool,
+    at_risk_percent: i64,
+    reassign_to: Option<i64>,
+    raise_priority: bool,
+    notify_person: Option<i64>,
+    created_at: i64,
+}
+
+impl TryFrom<PolicyRow> for TargetPolicy {
+    type Error = StoreError;
+
+    fn try_from(r: PolicyRow) -> Result<Self> {
+        let targets: BTreeMap<String, PriorityTargets> =
+            serde_json::from_str(&r.targets).map_err(|e| StoreError::Corrupt(format!("target policy {}: {e}", r.id)))?;
+        Ok(TargetPolicy {
+            id: r.id,
+            service_id: ServiceId(r.service_id),
+            version: r.version,
+            targets: targets.into_iter().filter_map(|(p, t)| Some((Priority::parse(&p)?, t))).collect(),
+            pause_on_others: r.pause_on_others,
+            at_risk_percent: u8::try_from(r.at_risk_percent).unwrap_or(75),
+            escalation: EscalationRules {
+                reassign_to: r.reassign_to.map(PersonId),
+                raise_priority: r.raise_priority,
+                notify: r.notify_person.map(PersonId),
+            },
+            created_at: Millis(r.created_at).to_utc(),
+        })
+    }
+}
+
+const POLICY_SELECT: &str = "SELECT id, service_id, version, targets, pause_on_others, at_risk_percent, reassign_to, \
+     raise_priority, notify_person, created_at FROM target_policies";
+
+async fn policy_where(exec: Exec<'_>, clause: &str, arg: crate::db::Arg) -> Result<Option<TargetPolicy>> {
+    let row: Option<PolicyRow> = exec.optional(&format!("{POLICY_SELECT} WHERE {clause}"), vec![arg]).await?;
+    row.map(TargetPolicy::try_from).transpose()
+}
+
+/// The policy new requests of a service are opened under.
+pub(crate) async fn current_policy(exec: Exec<'_>, service: ServiceId) -> Result<Option<TargetPolicy>> {
+    policy_where(
+        exec,
+        "id = (SELECT MAX(id) FROM target_policies WHERE service_id = $1)",
+        service.into(),
+    )
+    .await
+}
+
+#[derive(sqlx::FromRow)]
+struct ClockRow {
+    request_id: i64,
+    kind: String,
+    target_ms: i64,
+    elapsed_ms: i64,
+    running_since: Option<i64>,
+    stopped_at: Option<i64>,
+    at_risk_percent: i64,
+}
+
+impl From<ClockRow> for Clock {
+    fn from(r: ClockRow) -> Self {
+        Clock {
+            request_id: RequestId(r.request_id),
+            kind: ClockKind::parse(&r.kind).unwrap_or(ClockKind::Resolution),
+            target_ms: r.target_ms,
+            elapsed_ms: r.elapsed_ms,
+            running_since: r.running_since,
+            stopped_at: r.stopped_at,
+            at_risk_percent: u8::try_from(r.at_risk_percent).unwrap_or(75),
+        }
+    }
+}
+
+const CLOCK_SELECT: &str = "SELECT c.request_id, c.kind, c.target_ms, c.elapsed_ms, c.running_since, c.stopped_at, \
+     p.at_risk_percent FROM request_clocks c JOIN requests r ON r.id = c.request_id \
+     JOIN target_policies p ON p.id = r.policy_id";
+
+/// Writes a clock back with its cached due time, and schedules its next check.
+async fn save_clock(tx: &mut Tx, clock: &Clock, now: i64, cal: &Calendar) -> Result<()> {
+    let due = clock.read(now, cal).due_at;
+    tx.exec()
+        .execute(
+            "UPDATE request_clocks SET target_ms = $1, elapsed_ms = $2, running_since = $3, stopped_at = $4, due_at = $5 \
+             WHERE request_id = $6 AND kind = $7",
+            args![clock.target_ms, clock.elapsed_ms, clock.running_since, clock.stopped_at, due, clock.request_id,
+                clock.kind.as_str()],
+        )
+        .await?;
+    schedule_check(tx, clock, now, cal).await
+}
+
+async fn schedule_check(tx: &mut Tx, clock: &Clock, now: i64, cal: &Calendar) -> Result<()> {
+    let key = format!("clock:{}:{}", clock.request_id, clock.kind.as_str());
+    let payload = json!({ "request_id": clock.request_id, "kind": clock.kind });
+    schedule(tx, CLOCK_CHECK, &key, payload, clock.next_check(now, cal)).await
+}
+
+/// Starts the clocks of a new request, if its service promises targets for its priority.
+/// Returns the policy it was opened under.
+pub(crate) async fn start_clocks(
+    tx: &mut Tx,
+    request: RequestId,
+    service: ServiceId,
+    team: TeamId,
+    priority: Priority,
+    now: i64,
+) -> Result<()> {
+    let Some(policy) = current_policy(tx.exec(), service).await? else { return Ok(()) };
+    tx.exec().execute("UPDATE requests SET policy_id = $1 WHERE id = $2", args![policy.id, request]).await?;
+    if !policy.targets.contains_key(&priority) {
+        return Ok(());
+    }
+    let cal = calendar_of(tx.exec(), team).await?;
+    for kind in ClockKind::ALL {
+        let target_ms = policy.target_ms(priority, kind).unwrap_or_default();
+        tx.exec()
+            .execute(
+                "INSERT INTO request_clocks (request_id, kind, target_ms, elapsed_ms, running_since) VALUES ($1, $2, $3, 0, $4)",
+                args![request, kind.as_str(), target_ms, now],
+            )
+            .await?;
+        let clock = Clock {
+            request_id: request,
+            kind,
+            target_ms,
+            elapsed_ms: 0,
+            running_since: Some(now),
+            stopped_at: None,
+            at_risk_percent: policy.at_risk_percent,
+        };
+        save_clock(tx, &clock, now, &cal).await?;
+    }
+    Ok(())
+}
+
+/// Brings a request's clocks in line with a change: its new status, a first public reply from
+/// the providing team, or a new priority (whose targets then apply).
+pub(crate) async fn sync_clocks(tx: &mut Tx, req: &Request, status: Status, first_response: bool, now: i64) -> Result<()> {
+    let clocks: Vec<ClockRow> =
+        tx.exec().all(&format!("{CLOCK_SELECT} WHERE c.request_id = $1"), args![req.id]).await?;
+    if clocks.is_empty() {
+        return Ok(());
+    }
+    let policy = policy_where(tx.exec(), "id = (SELECT policy_id FROM requests WHERE id = $1)", req.id.into())
+        .await?
+        .ok_or(StoreError::NotFound("target policy"))?;
+    let cal = calendar_of(tx.exec(), req.team_id).await?;
+    for row in clocks {
+        let mut clock = Clock::from(row);
+        let before = clock.clone();
+        clock.follow(status, policy.pause_on_others, now, &cal);
+        if first_response && clock.kind == ClockKind::FirstResponse {
+            clock.stop(now, &cal);
+        }
+        if let Some(target) = policy.target_ms(req.priority, clock.kind) {
+            clock.target_ms = target;
+        }
+        if clock != before {
+            save_clock(tx, &clock, now, &cal).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Reads the clocks of the given requests at `now`, in their teams' calendars.
+pub(crate) async fn attach_clocks(store: &Store, requests: &mut [Request], now: i64) -> Result<()> {
+    if requests.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<String> = requests.iter().map(|r| r.id.0.to_string()).collect();
+    // Ids are integers from our own rows, so listing them inline is safe.
+    let rows: Vec<ClockRow> = store
+        .db
+        .read()
+        .all(&format!("{CLOCK_SELECT} WHERE c.request_id IN ({}) ORDER BY c.kind", ids.join(", ")), args![])
+        .await?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let (default, teams) = calendars(store.db.read()).await?;
+    let mut by_request: HashMap<i64, Vec<Clock>> = HashMap::new();
+    for row in rows {
+        by_request.entry(row.request_id).or_default().push(row.into());
+    }
+    for req in requests {
+        let cal = teams.get(&req.team_id.0).unwrap_or(&default);
+        if let Some(clocks) = by_request.get(&req.id.0) {
+            req.clocks = clocks.iter().map(|c| ClockView::of(c, now, cal)).collect();
+        }
+    }
+    Ok(())
+}
+
+/// What a clock check did, for the runner's log and tests.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct CheckOutcome {
+    pub at_risk: bool,
+    pub breached: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct CheckedRequest {
+    key: String,
+    team_id: i64,
+    priority: i64,
+    assignee_id: Option<i64>,
+    policy_id: i64,
+}
+
+/// Records a mark once; whether this call was the one that recorded it.
+async fn mark(tx: &mut Tx, request: RequestId, kind: ClockKind, mark: &str, now: i64) -> Result<bool> {
+    let inserted = tx
+        .exec()
+        .execute(
+            "INSERT INTO clock_marks (request_id, kind, mark, at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            args![request, kind.as_str(), mark, now],
+        )
+        .await?;
+    Ok(inserted > 0)
+}
+
+async fn team_people(exec: Exec<'_>, team: i64, leads_only: bool) -> Result<Vec<PersonId>> {
+    let ids: Vec<i64> = exec
+        .scalars(
+            "SELECT tm.person_id FROM team_members tm JOIN people p ON p.id = tm.person_id \
+             WHERE tm.team_id = $1 AND p.active AND (NOT $2 OR tm.role = 'lead')",
+            args![team, leads_only],
+        )
+        .await?;
+    Ok(ids.into_iter().map(PersonId).collect())
+}
+
+impl Store {
+    /// Looks at one clock at `now`: records and announces its at-risk and breach marks (each
+    /// exactly once, whichever node runs the check), escalates a breach, and schedules the next check.
+    #[tracing::instrument(skip(self))]
+    pub async fn check_clock(&self, request: RequestId, kind: ClockKind, now: Millis) -> Result<CheckOutcome> {
+        let now = now.0;
+        let mut tx = self.db.begin().await?;
+        let row: Option<ClockRow> = tx
+            .exec()
+            .optional(&format!("{CLOCK_SELECT} WHERE c.request_id = $1 AND c.kind = $2"), args![request, kind.as_str()])
+            .await?;
+        let Some(row) = row else { return Ok(CheckOutcome::default()) };
+        let clock = Clock::from(row);
+        let req: CheckedRequest = tx
+            .exec()
+            .optional(
+                "SELECT key, team_id, priority, assignee_id, policy_id FROM requests WHERE id = $1",
+                args![request],
+            )
+            .await?
+            .ok_or(StoreError::NotFound("request"))?;
+        let cal = calendar_of(tx.exec(), TeamId(req.team_id)).await?;
+        let reading = clock.read(now, &cal);
+        let mut outcome = CheckOutcome::default();
+        let system = Actor::system();
+        let running = clock.running_since.is_some();
+        if running && reading.elapsed_ms >= clock.at_risk_ms() && mark(&mut tx, request, kind, "at_risk", now).await? {
+            outcome.at_risk = true;
+            let left = format_duration(reading.left_ms.max(0));
+            let event = record(
+                &mut tx,
+                &system,
+                "request",
+                request.0,
+                "target_at_risk",
+                json!({ "target": kind.label(), "left": format!("{left} of working time") }),
+            )
+            .await?;
+            let recipients = match req.assignee_id {
+                Some(a) => vec![PersonId(a)],
+                None => team_people(tx.exec(), req.team_id, false).await?,
+            };
+            let summary = format!("{}: {} target at risk, {left} of working time left", req.key, kind.label().to_lowercase());
+            notify(&mut tx, &system, &[Notice::new("target_at_risk", request, summary, event).to(&recipients)]).await?;
+        }
+        if running && reading.left_ms < 0 && mark(&mut tx, request, kind, "breached", now).await? {
+            outcome.breached = true;
+            self.escalate(&mut tx, &req, request, kind, &breach_text(&reading).unwrap_or_default()).await?;
+        }
+        schedule_check(&mut tx, &clock, now, &cal).await?;
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    /// A breach: recorded as an escalation, told to the team lead, and the service's rules applied.
+    async fn escalate(&self, tx: &mut Tx, req: &CheckedRequest, request: RequestId, kind: ClockKind, breach: &str) -> Result<()> {
+        let system = Actor::system();
+        let policy = policy_where(tx.exec(), "id = $1", req.policy_id.into()).await?.ok_or(StoreError::NotFound("target policy"))?;
+        let rules = &policy.escalation;
+        let mut actions = Vec::new();
+        if let Some(to) = rules.reassign_to.filter(|to| Some(to.0) != req.assignee_id) {
+            tx.exec().execute("UPDATE requests SET assignee_id = $1 WHERE id = $2", args![to, request]).await?;
+            actions.push("reassigned");
+        }
+        let priority = Priority::from_i64(req.priority).unwrap_or(Priority::P3);
+        if rules.raise_priority && priority != Priority::P1 {
+            let raised = Priority::from_i64(req.priority - 1).unwrap_or(Priority::P1);
+            tx.exec().execute("UPDATE requests SET priority = $1 WHERE id = $2", args![raised.as_i64(), request]).await?;
+            actions.push("priority raised");
+        }
+        let event = record(
+            tx,
+            &system,
+            "request",
+            request.0,
+            "escalated",
+            json!({ "target": kind.label(), "breach": breach, "actions": actions.join(", ") }),
+        )
+        .await?;
+        let mut recipients = team_people(tx.exec(), req.team_id, true).await?;
+        recipients.extend(rules.notify);
+        let summary = format!("{}: {} target {breach}", req.key, kind.label().to_lowercase());
+        let mut notices = vec![Notice::new("target_breached", request, summary, event).to(&recipients)];
+        if let Some(to) = rules.reassign_to.filter(|to| Some(to.0) != req.assignee_id) {
+            notices.push(Notice::new("assigned", request, format!("{} was escalated to you", req.key), event).to(&[to]));
+        }
+        notify(tx, &system, &notices).await
+    }
+
+    /// The calendar a team works by, and whether it is the organisation's default.
+    pub async fn team_calendar(&self, team: TeamId) -> Result<(CalendarSpec, bool)> {
+        let own: Option<String> =
+            self.db.read().scalar_opt("SELECT spec FROM calendars WHERE team_id = $1", args![team]).await?;
+        let inherited = own.is_none();
+        Ok((calendar_of(self.db.read(), team).await?.to_spec(), inherited))
+    }
+
+    pub async fn organisation_calendar(&self) -> Result<CalendarSpec> {
+        let spec: Option<String> =
+            self.db.read().scalar_opt("SELECT spec FROM calendars WHERE team_id IS NULL", args![]).await?;
+        Ok(parse_calendar(spec.as_deref())?.to_spec())
+    }
+
+    /// Sets a team's calendar (leads and admins) or, with `team` `None`, the organisation's
+    /// (admins). Running clocks are re-planned in the new calendar.
+    pub async fn set_calendar(&self, actor: &Actor, team: Option<TeamId>, spec: &CalendarSpec) -> Result<CalendarSpec> {
+        match team {
+            Some(t) => actor.require_team_manager(t, "change this team's calendar")?,
+            None => actor.require_admin("change the organisation's calendar")?,
+        }
+        let cal = Calendar::from_spec(spec)?;
+        let spec = cal.to_spec();
+        let text = serde_json::to_string(&spec).unwrap_or_default();
+        let now = Millis::now().0;
+        let mut tx = self.db.begin().await?;
+        let changed = match team {
+            Some(t) => {
+                tx.exec()
+                    .execute(
+                        "INSERT INTO calendars (team_id, spec, updated_at) VALUES ($1, $2, $3) \
+                         ON CONFLICT (team_id) DO UPDATE SET spec = excluded.spec, updated_at = excluded.updated_at",
+                        args![t, &text, now],
+                    )
+                    .await?
+            }
+            None => {
+                tx.exec()
+                    .execute("UPDATE calendars SET spec = $1, updated_at = $2 WHERE team_id IS NULL", args![&text, now])
+                    .await?
+            }
+        };
+        if changed == 0 {
+            tx.exec()
+                .execute("INSERT INTO calendars (team_id, spec, updated_at) VALUES (NULL, $1, $2)", args![&text, now])
+                .await?;
+        }
+        record(&mut tx, actor, "calendar", team.map_or(0, |t| t.0), "updated", json!({ "zone": spec.zone })).await?;
+        self.replan_running_clocks(&mut tx, team, now).await?;
+        tx.commit().await?;
+        Ok(spec)
+    }
+
+    /// Makes a team follow the organisation's calendar again.
+    pub async fn clear_team_calendar(&self, actor: &Actor, team: TeamId) -> Result<()> {
+        actor.require_team_manager(team, "change this team's calendar")?;
+        let mut tx = self.db.begin().await?;
+        tx.exec().execute("DELETE FROM calendars WHERE team_id = $1", args![team]).await?;
+        record(&mut tx, actor, "calendar", team.0, "reset", json!({})).await?;
+        self.replan_running_clocks(&mut tx, Some(team), Millis::now().0).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Recomputes due times and checks of the running clocks a calendar change touches.
+    async fn replan_running_clocks(&self, tx: &mut Tx, team: Option<TeamId>, now: i64) -> Result<()> {
+        let clocks: Vec<ClockRow> = match team {
+            Some(t) => {
+                tx.exec()
+                    .all(&format!("{CLOCK_SELECT} WHERE c.running_since IS NOT NULL AND r.team_id = $1"), args![t])
+                    .await?
+            }
+            None => {
+                tx.exec()
+                    .all(
+                        &format!(
+                            "{CLOCK_SELECT} WHERE c.running_since IS NOT NULL \
+                             AND r.team_id NOT IN (SELECT team_id FROM calendars WHERE team_id IS NOT NULL)"
+                        ),
+                        args![],
+                    )
+                    .await?
+            }
+        };
+        let mut cals: HashMap<i64, Calendar> = HashMap::new();
+        for row in clocks {
+            let team: i64 =
+                tx.exec().scalar("SELECT team_id FROM requests WHERE id = $1", args![row.request_id]).await?;
+            if !cals.contains_key(&team) {
+                cals.insert(team, calendar_of(tx.exec(), TeamId(team)).await?);
+            }
+            let clock = Clock::from(row);
+            save_clock(tx, &clock, now, &cals[&team]).await?;
+        }
+        Ok(())
+    }
+
+    /// The targets new requests of a service are opened under, if it has any.
+    pub async fn target_policy(&self, service: ServiceId) -> Result<Option<TargetPolicy>> {
+        current_policy(self.db.read(), service).await
+    }
+
+    /// Saves new targets for a service as a new policy version (its team's leads and admins).
+    /// Requests already filed keep the version they were opened under.
+    pub async fn set_target_policy(&self, actor: &Actor, service: ServiceId, new: &NewTargetPolicy) -> Result<TargetPolicy> {
+        let mut tx = self.db.begin().await?;
+        let team: i64 = tx
+            .exec()
+            .scalar_opt("SELECT team_id FROM services WHERE id = $1", args![service])
+            .await?
+            .ok_or(StoreError::NotFound("service"))?;
+        actor.require_team_manager(TeamId(team), "change this service's targets")?;
+        let checked = new.check();
+        let mut errors = checked.as_ref().err().map(|e| e.0.clone()).unwrap_or_default();
+        let person = |field: &'static str, email: Option<&str>| {
+            let email = email.map(str::to_owned);
+            async move {
+                match email {
+                    None => Ok::<_, StoreError>(Ok(None)),
+                    Some(e) => match id_by_email(self.db.read(), &e).await? {
+                        Some(id) => Ok(Ok(Some(id))),
+                        None => Ok(Err(FieldError::new(field, format!("nobody in the directory has the email {e}")))),
+                    },
+                }
+            }
+        };
+        let (reassign, notify_person) = match &checked {
+            Ok(c) => (
+                person("reassign_to", c.reassign_to.as_deref()).await?,
+                person("notify", c.notify.as_deref()).await?,
+            ),
+            Err(_) => (Ok(None), Ok(None)),
+        };
+        let reassign = reassign.unwrap_or_else(|e| {
+            errors.push(e);
+            None
+        });
+        let notify_person = notify_person.unwrap_or_else(|e| {
+            errors.push(e);
+            None
+        });
+        if let Some(r) = reassign {
+            let member: i64 = tx
+                .exec()
+                .scalar(
+                    "SELECT COUNT(*) FROM team_members WHERE team_id = $1 AND person_id = $2",
+                    args![team, r],
+                )
+                .await?;
+            if member == 0 {
+                errors.push(FieldError::new("reassign_to", "escalations can only reassign to a member of the team"));
+            }
+        }
+        let checked = match checked {
+            Ok(c) if errors.is_empty() => c,
+            _ => return Err(Invalid(errors).into()),
+        };
+        let targets: BTreeMap<String, PriorityTargets> =
+            checked.targets.iter().map(|(p, t)| (p.to_string(), *t)).collect();
+        let version: i64 = tx
+            .exec()
+            .scalar("SELECT COALESCE(MAX(version), 0) + 1 FROM target_policies WHERE service_id = $1", args![service])
+            .await?;
+        let id: i64 = tx
+            .exec()
+            .scalar(
+                "INSERT INTO target_policies (service_id, version, targets, pause_on_others, at_risk_percent, reassign_to, \
+                 raise_priority, notify_person, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                args![service, version, serde_json::to_string(&targets).unwrap_or_default(), checked.pause_on_others,
+                    i64::from(checked.at_risk_percent), reassign, checked.raise_priority, notify_person, actor.person_id,
+                    Millis::now().0],
+            )
+            .await?;
+        record(&mut tx, actor, "service", service.0, "targets_changed", json!({ "version": version })).await?;
+        let policy = policy_where(tx.exec(), "id = $1", id.into()).await?.ok_or(StoreError::NotFound("target policy"))?;
+        tx.commit().await?;
+        Ok(policy)
+    }
+}

@@ -1,0 +1,179 @@
+//! Durable background jobs. A job is a row with a unique key: scheduling the same key again moves
+//! it instead of adding another. Nodes claim due jobs under a lease (`FOR UPDATE SKIP LOCKED` on
+//! PostgreSQL, so two nodes never claim the same row; SQLite has one writer and one node). A job
+//! whose node dies is claimed again when its lease runs out; its effects carry their own unique
+//! keys, so running it twice changes nothing.
+
+use concentric_core::target::ClockKind;
+use concentric_core::time::Millis;
+use concentric_core::RequestId;
+use serde::Deserialize;
+
+use crate::db::{args, Backend, Tx};
+use crate::{Result, Store, StoreError};
+
+/// Looks at a request's clock when it is due to turn at risk or breached.
+pub(crate) const CLOCK_CHECK: &str = "clock_check";
+/// Attempts before a job is given up and recorded as failed.
+const MAX_ATTEMPTS: i64 = 8;
+
+/// Schedules the job `key` for `run_at`, or with `None` retires it. A job already scheduled
+/// under the key is moved, and runs again even if it had finished.
+pub(crate) async fn schedule(
+    tx: &mut Tx,
+    kind: &str,
+    key: &str,
+    payload: serde_json::Value,
+    run_at: Option<i64>,
+) -> Result<()> {
+    let now = Millis::now().0;
+    match run_at {
+        Some(at) => {
+            tx.exec()
+                .execute(
+                    "INSERT INTO jobs (kind, job_key, payload, run_at, created_at) VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (job_key) DO UPDATE SET payload = excluded.payload, run_at = excluded.run_at, \
+                     attempts = 0, locked_by = NULL, locked_until = NULL, last_error = NULL, done_at = NULL, failed_at = NULL",
+                    args![kind, key, payload.to_string(), at, now],
+                )
+                .await?;
+        }
+        None => {
+            tx.exec()
+                .execute(
+                    "UPDATE jobs SET done_at = $1 WHERE job_key = $2 AND done_at IS NULL AND failed_at IS NULL",
+                    args![now, key],
+                )
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// A claimed job.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Job {
+    pub id: i64,
+    pub kind: String,
+    pub job_key: String,
+    pub payload: String,
+    /// The schedule it was claimed under: if it is moved meanwhile, finishing leaves it pending.
+    pub run_at: i64,
+    pub attempts: i64,
+}
+
+#[derive(Deserialize)]
+struct ClockPayload {
+    request_id: i64,
+    kind: ClockKind,
+}
+
+/// Counts of the queue, for `/metrics` and the admin page.
+#[derive(Debug, Default, Clone, Copy, sqlx::FromRow)]
+pub struct JobCounts {
+    pub pending: i64,
+    pub due: i64,
+    pub failed: i64,
+}
+
+impl Store {
+    /// Claims up to `limit` due jobs for `node`, leased for `lease_ms`.
+    pub async fn claim_jobs(&self, node: &str, now: Millis, lease_ms: i64, limit: i64) -> Result<Vec<Job>> {
+        let lock = match self.backend() {
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let jobs = self
+            .db
+            .write()
+            .all(
+                &format!(
+                    "UPDATE jobs SET locked_by = $1, locked_until = $2, attempts = attempts + 1 WHERE id IN \
+                     (SELECT id FROM jobs WHERE done_at IS NULL AND failed_at IS NULL AND run_at <= $3 \
+                     AND (locked_until IS NULL OR locked_until < $3) ORDER BY run_at LIMIT $4{lock}) \
+                     RETURNING id, kind, job_key, payload, run_at, attempts"
+                ),
+                args![node, now.0 + lease_ms, now.0, limit],
+            )
+            .await?;
+        Ok(jobs)
+    }
+
+    /// Runs one claimed job's work at `now`.
+    pub async fn run_job(&self, job: &Job, now: Millis) -> Result<()> {
+        match job.kind.as_str() {
+            CLOCK_CHECK => {
+                let p: ClockPayload = serde_json::from_str(&job.payload)
+                    .map_err(|e| StoreError::Corrupt(format!("job {}: {e}", job.job_key)))?;
+                self.check_clock(RequestId(p.request_id), p.kind, now).await?;
+                Ok(())
+            }
+            other => Err(StoreError::Corrupt(format!("job {}: unknown kind {other}", job.job_key))),
+        }
+    }
+
+    /// Marks a job done, unless it was rescheduled while it ran (then it stays pending).
+    pub async fn finish_job(&self, job: &Job, now: Millis) -> Result<()> {
+        self.db
+            .write()
+            .execute(
+                "UPDATE jobs SET done_at = $1, locked_by = NULL, locked_until = NULL WHERE id = $2 AND run_at = $3 \
+                 AND done_at IS NULL",
+                args![now.0, job.id, job.run_at],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Records a failure: retried with exponential backoff (30 s, 1 min, 2 min, ...), given up
+    /// after a few attempts.
+    pub async fn fail_job(&self, job: &Job, error: &str, now: Millis) -> Result<()> {
+        let backoff = 30_000i64 << job.attempts.clamp(0, 12);
+        let failed = (job.attempts >= MAX_ATTEMPTS).then_some(now.0);
+        self.db
+            .write()
+            .execute(
+                "UPDATE jobs SET last_error = $1, run_at = $2, failed_at = $3, locked_by = NULL, locked_until = NULL \
+                 WHERE id = $4 AND run_at = $5",
+                args![error, now.0 + backoff, failed, job.id, job.run_at],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Claims and runs every due job, one batch after another, until none is due at `now`.
+    /// Returns how many ran. The runner in `serve` calls this on a timer; tests call it directly.
+    pub async fn run_due_jobs(&self, node: &str, now: Millis) -> Result<usize> {
+        let mut ran = 0;
+        loop {
+            let jobs = self.claim_jobs(node, now, 60_000, 50).await?;
+            if jobs.is_empty() {
+                return Ok(ran);
+            }
+            for job in jobs {
+                match self.run_job(&job, now).await {
+                    Ok(()) => self.finish_job(&job, now).await?,
+                    Err(e) => {
+                        tracing::warn!(job = %job.job_key, attempt = job.attempts, error = %e, "job failed");
+                        self.fail_job(&job, &e.to_string(), now).await?;
+                    }
+                }
+                ran += 1;
+            }
+        }
+    }
+
+    pub async fn job_counts(&self, now: Millis) -> Result<JobCounts> {
+        Ok(self
+            .db
+            .read()
+            .optional(
+                "SELECT COALESCE(SUM(CASE WHEN done_at IS NULL AND failed_at IS NULL THEN 1 ELSE 0 END), 0) AS pending, \
+                 COALESCE(SUM(CASE WHEN done_at IS NULL AND failed_at IS NULL AND run_at <= $1 THEN 1 ELSE 0 END), 0) AS due, \
+                 COALESCE(SUM(CASE WHEN failed_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS failed FROM jobs",
+                args![now.0],
+            )
+            .await?
+            .unwrap_or_default())
+    }
+}
