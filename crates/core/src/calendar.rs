@@ -130,8 +130,15 @@ impl Calendar {
             }
             exceptions.insert(*date, parse_all(texts, &format!("special_days.{date}"), &mut errors));
         }
-        errors.finish()?;
-        Self::new(zone.unwrap_or(chrono_tz::UTC), week, exceptions)
+        // Shape errors (overlaps, no working time) are reported alongside the ones above.
+        match (errors.finish(), Self::new(zone.unwrap_or(chrono_tz::UTC), week, exceptions)) {
+            (Ok(()), checked) => checked,
+            (Err(mut first), Err(more)) => {
+                first.0.extend(more.0);
+                Err(first)
+            }
+            (Err(first), Ok(_)) => Err(first),
+        }
     }
 
     pub fn to_spec(&self) -> CalendarSpec {
@@ -167,6 +174,49 @@ impl Calendar {
     }
 }
 
+/// Holidays read from an iCalendar file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct IcsHolidays {
+    /// Every date covered by an all-day event, in order.
+    pub dates: Vec<NaiveDate>,
+    /// Events with times of day, which are not whole days off and were left out.
+    pub skipped_timed_events: usize,
+}
+
+/// Reads the all-day events of an iCalendar file (a public-holiday feed, say) as holidays. A
+/// multi-day event covers every date from its start up to, not including, its end (RFC 5545).
+pub fn holidays_from_ics(text: &str) -> Result<IcsHolidays, String> {
+    use icalendar::{Component, DatePerhapsTime};
+
+    if !text.contains("BEGIN:VCALENDAR") {
+        return Err("this is not an iCalendar file: it has no BEGIN:VCALENDAR".into());
+    }
+    let cal: icalendar::Calendar = text
+        .parse()
+        .map_err(|e: String| format!("the iCalendar file cannot be read: {}", e.lines().next().unwrap_or("")))?;
+    let mut out = IcsHolidays::default();
+    for event in cal.events() {
+        match (event.get_start(), event.get_end()) {
+            (Some(DatePerhapsTime::Date(start)), end) => {
+                let end = match end {
+                    Some(DatePerhapsTime::Date(end)) if end > start => end,
+                    _ => start.succ_opt().unwrap_or(start),
+                };
+                // A year at most per event: anything longer is a mistake in the feed.
+                out.dates.extend(start.iter_days().take_while(|d| *d < end).take(366));
+            }
+            (Some(_), _) => out.skipped_timed_events += 1,
+            (None, _) => {}
+        }
+    }
+    out.dates.sort();
+    out.dates.dedup();
+    if out.dates.is_empty() {
+        return Err("the iCalendar file has no all-day events to take as holidays".into());
+    }
+    Ok(out)
+}
+
 fn parse_all(texts: &[String], field: &str, errors: &mut Errors) -> Vec<Interval> {
     let mut out: Vec<Interval> = texts.iter().filter_map(|t| errors.check(field, Interval::parse(t))).collect();
     out.sort();
@@ -190,6 +240,21 @@ fn check_intervals(intervals: &[Interval]) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn holidays_come_from_all_day_events() {
+        let ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n\
+            BEGIN:VEVENT\r\nUID:1\r\nDTSTART;VALUE=DATE:20261225\r\nDTEND;VALUE=DATE:20261227\r\nSUMMARY:Christmas\r\nEND:VEVENT\r\n\
+            BEGIN:VEVENT\r\nUID:2\r\nDTSTART;VALUE=DATE:20270101\r\nSUMMARY:New Year\r\nEND:VEVENT\r\n\
+            BEGIN:VEVENT\r\nUID:3\r\nDTSTART:20261224T120000Z\r\nDTEND:20261224T170000Z\r\nSUMMARY:Party\r\nEND:VEVENT\r\n\
+            END:VCALENDAR\r\n";
+        let h = holidays_from_ics(ics).unwrap();
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        assert_eq!(h.dates, [d("2026-12-25"), d("2026-12-26"), d("2027-01-01")]);
+        assert_eq!(h.skipped_timed_events, 1);
+        assert!(holidays_from_ics("hello").is_err());
+        assert!(holidays_from_ics("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n").is_err());
+    }
 
     fn spec(week: &[(&str, &[&str])]) -> CalendarSpec {
         CalendarSpec {

@@ -411,6 +411,7 @@ mod tests {
             first_response_at: None,
             resolved_at: None,
             closed_at: None,
+            clocks: Vec::new(),
         };
         let person =
             |id: i64, teams: Vec<(TeamId, MemberRole)>| Actor { person_id: Some(PersonId(id)), is_admin: false, teams };

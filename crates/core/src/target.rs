@@ -273,6 +273,9 @@ pub struct Clock {
     /// When the promise was kept (reply or resolve); `None` until then.
     pub stopped_at: Option<i64>,
     pub at_risk_percent: u8,
+    /// A breach was recorded (and escalated): the clock reads breached from then on, even if a
+    /// later calendar change would put it back inside its target.
+    pub breach_recorded: bool,
 }
 
 /// Where a clock stands, as shown everywhere a request appears.
@@ -335,7 +338,7 @@ impl Clock {
 
     pub fn read(&self, now: i64, cal: &Calendar) -> ClockReading {
         let elapsed = self.elapsed_at(now, cal);
-        let state = if elapsed > self.target_ms {
+        let state = if elapsed > self.target_ms || self.breach_recorded {
             ClockState::Breached
         } else if self.stopped_at.is_some() {
             ClockState::Met
@@ -356,7 +359,7 @@ impl Clock {
     /// The next instant the runner must look at this clock: when it turns at risk, then when it
     /// is breached. `None` when stopped, paused or already breached.
     pub fn next_check(&self, now: i64, cal: &Calendar) -> Option<i64> {
-        if self.stopped_at.is_some() || self.running_since.is_none() {
+        if self.stopped_at.is_some() || self.running_since.is_none() || self.breach_recorded {
             return None;
         }
         let elapsed = self.elapsed_at(now, cal);
@@ -439,7 +442,9 @@ impl ClockView {
         let due_at = r.due_at.and_then(DateTime::from_timestamp_millis);
         let summary = match (r.state, r.paused) {
             (ClockState::Breached, _) => breach_text(&r).unwrap_or_default(),
-            (ClockState::Met, _) => format!("met, {} of {} used", format_duration(r.elapsed_ms), format_duration(clock.target_ms)),
+            (ClockState::Met, _) => {
+                format!("met, {} of {} used", format_duration(r.elapsed_ms), format_duration(clock.target_ms))
+            }
             (_, true) => format!("paused, {} left", format_duration(r.left_ms)),
             _ => format!("{} left", format_duration(r.left_ms)),
         };
@@ -460,8 +465,13 @@ impl ClockView {
 
 /// What a breach said: "breached by 3 h 20 min of working time".
 pub fn breach_text(reading: &ClockReading) -> Option<String> {
-    (reading.state == ClockState::Breached)
-        .then(|| format!("breached by {} of working time", format_duration(-reading.left_ms)))
+    match (reading.state, reading.left_ms) {
+        (ClockState::Breached, left) if left < 0 => {
+            Some(format!("breached by {} of working time", format_duration(-left)))
+        }
+        (ClockState::Breached, _) => Some("breached".to_owned()),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -491,6 +501,7 @@ mod tests {
             running_since: Some(at(since)),
             stopped_at: None,
             at_risk_percent: 75,
+            breach_recorded: false,
         }
     }
 

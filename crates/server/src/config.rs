@@ -214,7 +214,10 @@ impl Config {
                 self.metrics_listen
             )));
         }
-        if self.session_hours == 0 || self.login_window_minutes == 0 || self.max_upload_mb == 0 || self.job_poll_seconds == 0
+        if self.session_hours == 0
+            || self.login_window_minutes == 0
+            || self.max_upload_mb == 0
+            || self.job_poll_seconds == 0
         {
             return Err(ConfigError::Invalid(
                 "session_hours, login_window_minutes, max_upload_mb and job_poll_seconds must be above 0".into(),

@@ -97,7 +97,11 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
             }
         }
     });
-    let _runner = jobs::spawn_runner(state.store.clone(), state.time.clone(), Duration::from_secs(config.job_poll_seconds.into()));
+    let _runner = jobs::spawn_runner(
+        state.store.clone(),
+        state.time.clone(),
+        Duration::from_secs(config.job_poll_seconds.into()),
+    );
     tracing::info!("Concentric is listening on {}", config.public_url);
     axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())

@@ -7,7 +7,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use concentric_core::authz::Actor;
-use concentric_core::calendar::{Calendar, CalendarSpec};
+use concentric_core::calendar::{holidays_from_ics, Calendar, CalendarSpec, IcsHolidays};
+use concentric_core::report::ComplianceRow;
 use concentric_core::request::{Priority, Request, Status};
 use concentric_core::target::{
     breach_text, format_duration, Clock, ClockKind, ClockView, EscalationRules, NewTargetPolicy, PriorityTargets,
@@ -17,7 +18,7 @@ use concentric_core::time::Millis;
 use concentric_core::{FieldError, Invalid, PersonId, RequestId, ServiceId, TeamId};
 use serde_json::json;
 
-use crate::db::{args, Exec, Tx};
+use crate::db::{args, Backend, Exec, Tx};
 use crate::events::record;
 use crate::jobs::{schedule, CLOCK_CHECK};
 use crate::notifications::{notify, Notice};
@@ -37,8 +38,7 @@ pub(crate) async fn calendar_of(exec: Exec<'_>, team: TeamId) -> Result<Calendar
 
 fn parse_calendar(spec: Option<&str>) -> Result<Calendar> {
     let Some(spec) = spec else { return Ok(Calendar::always()) };
-    let spec: CalendarSpec =
-        serde_json::from_str(spec).map_err(|e| StoreError::Corrupt(format!("calendar: {e}")))?;
+    let spec: CalendarSpec = serde_json::from_str(spec).map_err(|e| StoreError::Corrupt(format!("calendar: {e}")))?;
     Calendar::from_spec(&spec).map_err(|e| StoreError::Corrupt(format!("calendar: {e}")))
 }
 
@@ -77,8 +77,8 @@ impl TryFrom<PolicyRow> for TargetPolicy {
     type Error = StoreError;
 
     fn try_from(r: PolicyRow) -> Result<Self> {
-        let targets: BTreeMap<String, PriorityTargets> =
-            serde_json::from_str(&r.targets).map_err(|e| StoreError::Corrupt(format!("target policy {}: {e}", r.id)))?;
+        let targets: BTreeMap<String, PriorityTargets> = serde_json::from_str(&r.targets)
+            .map_err(|e| StoreError::Corrupt(format!("target policy {}: {e}", r.id)))?;
         Ok(TargetPolicy {
             id: r.id,
             service_id: ServiceId(r.service_id),
@@ -106,12 +106,7 @@ async fn policy_where(exec: Exec<'_>, clause: &str, arg: crate::db::Arg) -> Resu
 
 /// The policy new requests of a service are opened under.
 pub(crate) async fn current_policy(exec: Exec<'_>, service: ServiceId) -> Result<Option<TargetPolicy>> {
-    policy_where(
-        exec,
-        "id = (SELECT MAX(id) FROM target_policies WHERE service_id = $1)",
-        service.into(),
-    )
-    .await
+    policy_where(exec, "id = (SELECT MAX(id) FROM target_policies WHERE service_id = $1)", service.into()).await
 }
 
 #[derive(sqlx::FromRow)]
@@ -123,6 +118,8 @@ struct ClockRow {
     running_since: Option<i64>,
     stopped_at: Option<i64>,
     at_risk_percent: i64,
+    breach_recorded: bool,
+    team_id: i64,
 }
 
 impl From<ClockRow> for Clock {
@@ -135,12 +132,14 @@ impl From<ClockRow> for Clock {
             running_since: r.running_since,
             stopped_at: r.stopped_at,
             at_risk_percent: u8::try_from(r.at_risk_percent).unwrap_or(75),
+            breach_recorded: r.breach_recorded,
         }
     }
 }
 
 const CLOCK_SELECT: &str = "SELECT c.request_id, c.kind, c.target_ms, c.elapsed_ms, c.running_since, c.stopped_at, \
-     p.at_risk_percent FROM request_clocks c JOIN requests r ON r.id = c.request_id \
+     p.at_risk_percent, EXISTS (SELECT 1 FROM clock_marks m WHERE m.request_id = c.request_id AND m.kind = c.kind \
+     AND m.mark = 'breached') AS breach_recorded, r.team_id FROM request_clocks c JOIN requests r ON r.id = c.request_id \
      JOIN target_policies p ON p.id = r.policy_id";
 
 /// Writes a clock back with its cached due time, and schedules its next check.
@@ -195,6 +194,7 @@ pub(crate) async fn start_clocks(
             running_since: Some(now),
             stopped_at: None,
             at_risk_percent: policy.at_risk_percent,
+            breach_recorded: false,
         };
         save_clock(tx, &clock, now, &cal).await?;
     }
@@ -203,7 +203,13 @@ pub(crate) async fn start_clocks(
 
 /// Brings a request's clocks in line with a change: its new status, a first public reply from
 /// the providing team, or a new priority (whose targets then apply).
-pub(crate) async fn sync_clocks(tx: &mut Tx, req: &Request, status: Status, first_response: bool, now: i64) -> Result<()> {
+pub(crate) async fn sync_clocks(
+    tx: &mut Tx,
+    req: &Request,
+    status: Status,
+    first_response: bool,
+    now: i64,
+) -> Result<()> {
     let clocks: Vec<ClockRow> =
         tx.exec().all(&format!("{CLOCK_SELECT} WHERE c.request_id = $1"), args![req.id]).await?;
     if clocks.is_empty() {
@@ -257,6 +263,19 @@ pub(crate) async fn attach_clocks(store: &Store, requests: &mut [Request], now: 
         }
     }
     Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct ComplianceDbRow {
+    month: String,
+    team_key: String,
+    team_name: String,
+    service_slug: String,
+    service_name: String,
+    kind: String,
+    met: i64,
+    breached: i64,
+    total: i64,
 }
 
 /// What a clock check did, for the runner's log and tests.
@@ -340,7 +359,8 @@ impl Store {
                 Some(a) => vec![PersonId(a)],
                 None => team_people(tx.exec(), req.team_id, false).await?,
             };
-            let summary = format!("{}: {} target at risk, {left} of working time left", req.key, kind.label().to_lowercase());
+            let summary =
+                format!("{}: {} target at risk, {left} of working time left", req.key, kind.label().to_lowercase());
             notify(&mut tx, &system, &[Notice::new("target_at_risk", request, summary, event).to(&recipients)]).await?;
         }
         if running && reading.left_ms < 0 && mark(&mut tx, request, kind, "breached", now).await? {
@@ -353,9 +373,18 @@ impl Store {
     }
 
     /// A breach: recorded as an escalation, told to the team lead, and the service's rules applied.
-    async fn escalate(&self, tx: &mut Tx, req: &CheckedRequest, request: RequestId, kind: ClockKind, breach: &str) -> Result<()> {
+    async fn escalate(
+        &self,
+        tx: &mut Tx,
+        req: &CheckedRequest,
+        request: RequestId,
+        kind: ClockKind,
+        breach: &str,
+    ) -> Result<()> {
         let system = Actor::system();
-        let policy = policy_where(tx.exec(), "id = $1", req.policy_id.into()).await?.ok_or(StoreError::NotFound("target policy"))?;
+        let policy = policy_where(tx.exec(), "id = $1", req.policy_id.into())
+            .await?
+            .ok_or(StoreError::NotFound("target policy"))?;
         let rules = &policy.escalation;
         let mut actions = Vec::new();
         if let Some(to) = rules.reassign_to.filter(|to| Some(to.0) != req.assignee_id) {
@@ -365,7 +394,9 @@ impl Store {
         let priority = Priority::from_i64(req.priority).unwrap_or(Priority::P3);
         if rules.raise_priority && priority != Priority::P1 {
             let raised = Priority::from_i64(req.priority - 1).unwrap_or(Priority::P1);
-            tx.exec().execute("UPDATE requests SET priority = $1 WHERE id = $2", args![raised.as_i64(), request]).await?;
+            tx.exec()
+                .execute("UPDATE requests SET priority = $1 WHERE id = $2", args![raised.as_i64(), request])
+                .await?;
             actions.push("priority raised");
         }
         let event = record(
@@ -382,9 +413,58 @@ impl Store {
         let summary = format!("{}: {} target {breach}", req.key, kind.label().to_lowercase());
         let mut notices = vec![Notice::new("target_breached", request, summary, event).to(&recipients)];
         if let Some(to) = rules.reassign_to.filter(|to| Some(to.0) != req.assignee_id) {
-            notices.push(Notice::new("assigned", request, format!("{} was escalated to you", req.key), event).to(&[to]));
+            notices
+                .push(Notice::new("assigned", request, format!("{} was escalated to you", req.key), event).to(&[to]));
         }
         notify(tx, &system, &notices).await
+    }
+
+    /// Target compliance per month, team, service and target for requests filed since `since`,
+    /// optionally of one team and one service. Months are calendar months in UTC.
+    pub async fn compliance(
+        &self,
+        since: Millis,
+        team: Option<TeamId>,
+        service: Option<ServiceId>,
+    ) -> Result<Vec<ComplianceRow>> {
+        let month = match self.backend() {
+            Backend::Sqlite => "strftime('%Y-%m', r.created_at / 1000, 'unixepoch')",
+            Backend::Postgres => "to_char(to_timestamp(r.created_at / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM')",
+        };
+        let rows: Vec<ComplianceDbRow> = self
+            .db
+            .read()
+            .all(
+                &format!(
+                    "SELECT {month} AS month, t.key AS team_key, t.name AS team_name, s.slug AS service_slug, \
+                     s.name AS service_name, c.kind, \
+                     SUM(CASE WHEN m.request_id IS NULL AND c.stopped_at IS NOT NULL AND c.elapsed_ms <= c.target_ms THEN 1 ELSE 0 END) AS met, \
+                     SUM(CASE WHEN m.request_id IS NOT NULL OR (c.stopped_at IS NOT NULL AND c.elapsed_ms > c.target_ms) THEN 1 ELSE 0 END) AS breached, \
+                     COUNT(*) AS total \
+                     FROM request_clocks c JOIN requests r ON r.id = c.request_id JOIN teams t ON t.id = r.team_id \
+                     JOIN services s ON s.id = r.service_id \
+                     LEFT JOIN clock_marks m ON m.request_id = c.request_id AND m.kind = c.kind AND m.mark = 'breached' \
+                     WHERE r.created_at >= $1 AND ($2 = 0 OR r.team_id = $2) AND ($3 = 0 OR r.service_id = $3) \
+                     GROUP BY {month}, t.key, t.name, s.slug, s.name, c.kind \
+                     ORDER BY month DESC, t.key, s.name, c.kind"
+                ),
+                args![since.0, team.map_or(0, |t| t.0), service.map_or(0, |s| s.0)],
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| ComplianceRow {
+                month: r.month,
+                team_key: r.team_key,
+                team_name: r.team_name,
+                service_slug: r.service_slug,
+                service_name: r.service_name,
+                target: ClockKind::parse(&r.kind).unwrap_or(ClockKind::Resolution),
+                met: r.met,
+                breached: r.breached,
+                running: r.total - r.met - r.breached,
+            })
+            .collect())
     }
 
     /// The calendar a team works by, and whether it is the organisation's default.
@@ -440,6 +520,21 @@ impl Store {
         Ok(spec)
     }
 
+    /// Adds the all-day events of an iCalendar file to a team's holidays (the team gets its own
+    /// calendar, copied from the organisation's, if it had none).
+    pub async fn import_holidays(&self, actor: &Actor, team: TeamId, ics: &str) -> Result<(CalendarSpec, IcsHolidays)> {
+        actor.require_team_manager(team, "change this team's calendar")?;
+        let found = holidays_from_ics(ics).map_err(|m| Invalid::one("file", m))?;
+        let (mut spec, _) = self.team_calendar(team).await?;
+        spec.holidays.extend(found.dates.iter().copied());
+        spec.holidays.sort();
+        spec.holidays.dedup();
+        // A date now a holiday is no longer a half day.
+        spec.special_days.retain(|d, _| !found.dates.contains(d));
+        let spec = self.set_calendar(actor, Some(team), &spec).await?;
+        Ok((spec, found))
+    }
+
     /// Makes a team follow the organisation's calendar again.
     pub async fn clear_team_calendar(&self, actor: &Actor, team: TeamId) -> Result<()> {
         actor.require_team_manager(team, "change this team's calendar")?;
@@ -473,13 +568,12 @@ impl Store {
         };
         let mut cals: HashMap<i64, Calendar> = HashMap::new();
         for row in clocks {
-            let team: i64 =
-                tx.exec().scalar("SELECT team_id FROM requests WHERE id = $1", args![row.request_id]).await?;
-            if !cals.contains_key(&team) {
-                cals.insert(team, calendar_of(tx.exec(), TeamId(team)).await?);
-            }
-            let clock = Clock::from(row);
-            save_clock(tx, &clock, now, &cals[&team]).await?;
+            let team = row.team_id;
+            let cal = match cals.entry(team) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => e.insert(calendar_of(tx.exec(), TeamId(team)).await?),
+            };
+            save_clock(tx, &Clock::from(row), now, cal).await?;
         }
         Ok(())
     }
@@ -491,7 +585,12 @@ impl Store {
 
     /// Saves new targets for a service as a new policy version (its team's leads and admins).
     /// Requests already filed keep the version they were opened under.
-    pub async fn set_target_policy(&self, actor: &Actor, service: ServiceId, new: &NewTargetPolicy) -> Result<TargetPolicy> {
+    pub async fn set_target_policy(
+        &self,
+        actor: &Actor,
+        service: ServiceId,
+        new: &NewTargetPolicy,
+    ) -> Result<TargetPolicy> {
         let mut tx = self.db.begin().await?;
         let team: i64 = tx
             .exec()
@@ -514,10 +613,9 @@ impl Store {
             }
         };
         let (reassign, notify_person) = match &checked {
-            Ok(c) => (
-                person("reassign_to", c.reassign_to.as_deref()).await?,
-                person("notify", c.notify.as_deref()).await?,
-            ),
+            Ok(c) => {
+                (person("reassign_to", c.reassign_to.as_deref()).await?, person("notify", c.notify.as_deref()).await?)
+            }
             Err(_) => (Ok(None), Ok(None)),
         };
         let reassign = reassign.unwrap_or_else(|e| {
@@ -531,10 +629,7 @@ impl Store {
         if let Some(r) = reassign {
             let member: i64 = tx
                 .exec()
-                .scalar(
-                    "SELECT COUNT(*) FROM team_members WHERE team_id = $1 AND person_id = $2",
-                    args![team, r],
-                )
+                .scalar("SELECT COUNT(*) FROM team_members WHERE team_id = $1 AND person_id = $2", args![team, r])
                 .await?;
             if member == 0 {
                 errors.push(FieldError::new("reassign_to", "escalations can only reassign to a member of the team"));
@@ -561,7 +656,8 @@ impl Store {
             )
             .await?;
         record(&mut tx, actor, "service", service.0, "targets_changed", json!({ "version": version })).await?;
-        let policy = policy_where(tx.exec(), "id = $1", id.into()).await?.ok_or(StoreError::NotFound("target policy"))?;
+        let policy =
+            policy_where(tx.exec(), "id = $1", id.into()).await?.ok_or(StoreError::NotFound("target policy"))?;
         tx.commit().await?;
         Ok(policy)
     }

@@ -29,8 +29,8 @@ use concentric_core::{FieldError, Invalid};
 
 pub use accounts::{NewSession, SessionView};
 pub use clocks::CheckOutcome;
-pub use jobs::{Job, JobCounts};
 pub use db::{redact_url, Backend, PoolOptions};
+pub use jobs::{Job, JobCounts};
 pub use services::ServiceQuery;
 pub use views::{BulkChange, BulkOutcome};
 

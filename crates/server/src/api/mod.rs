@@ -6,6 +6,7 @@ mod import;
 mod people;
 mod requests;
 mod services;
+pub mod targets;
 mod teams;
 mod tokens;
 
@@ -42,6 +43,9 @@ pub use extract::{ApiJson, ApiPath, ApiQuery};
         requests::request_events, requests::list_notifications, requests::mark_read,
         requests::bulk_change, requests::list_views, requests::save_view, requests::delete_view,
         import::import_csv,
+        targets::get_organisation_calendar, targets::set_organisation_calendar, targets::get_team_calendar,
+        targets::set_team_calendar, targets::reset_team_calendar, targets::import_holidays, targets::get_targets,
+        targets::set_targets, targets::compliance,
     ),
     components(schemas(crate::error::Problem)),
     modifiers(&TokenAuth),
@@ -50,6 +54,7 @@ pub use extract::{ApiJson, ApiPath, ApiQuery};
         (name = "teams", description = "Teams: hierarchy, showcase, leads and members"),
         (name = "services", description = "The service catalog: what each team offers, with request forms"),
         (name = "requests", description = "Requests: filing, the lifecycle, assignment, replies and internal notes"),
+        (name = "targets", description = "Business-time targets: calendars, per-service targets, compliance"),
         (name = "tokens", description = "Personal API tokens"),
         (name = "import", description = "CSV import of people and teams"),
     )
@@ -87,6 +92,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(teams::router())
         .merge(tokens::router())
         .merge(services::router())
+        .merge(targets::router())
         .merge(requests::router().layer(DefaultBodyLimit::max(upload_limit)))
         .merge(import::router().layer(DefaultBodyLimit::max(upload_limit)))
         .route("/api/v1", get(not_found))

@@ -224,7 +224,7 @@ pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -252,6 +252,9 @@ mod tests {
         assert!(notice_text("saved").is_some());
         assert!(notice_text("<script>").is_none());
         assert_eq!(initials("Ada  Lovelace King"), "AL");
-        assert_eq!((thousands(0), thousands(999), thousands(10_000), thousands(1_234_567)), ("0".into(), "999".into(), "10,000".into(), "1,234,567".into()));
+        assert_eq!(
+            (thousands(0), thousands(999), thousands(10_000), thousands(1_234_567)),
+            ("0".into(), "999".into(), "10,000".into(), "1,234,567".into())
+        );
     }
 }

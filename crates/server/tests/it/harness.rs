@@ -44,6 +44,8 @@ pub enum Db {
 pub struct TestApp {
     pub app: Router,
     pub store: Store,
+    /// The database, for a second node in the same test.
+    pub url: String,
     _guard: DbGuard,
 }
 
@@ -69,7 +71,7 @@ impl TestApp {
             Store::connect(&url, PoolOptions { max_connections: 4, ..Default::default() }).await.expect("connect");
         store.migrate().await.expect("migrate");
         let state = AppState::new(store.clone(), config);
-        Some(Self { app: concentric_server::app(state), store, _guard: guard })
+        Some(Self { app: concentric_server::app(state), store, url, _guard: guard })
     }
 
     /// A person with a password, optionally admin.

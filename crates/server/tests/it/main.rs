@@ -11,4 +11,5 @@ mod import;
 mod ops;
 mod requests;
 mod store;
+mod targets;
 mod web;

@@ -9,15 +9,15 @@ use crate::both;
 use crate::harness::{TestApp, PASSWORD};
 
 /// IT (lead Lena, agent Max) offers a laptop service with a typed form; Sam in Sales asks.
-struct World {
-    admin: String,
-    lead: String,
-    agent: String,
-    requester: String,
-    outsider: String,
+pub(crate) struct World {
+    pub admin: String,
+    pub lead: String,
+    pub agent: String,
+    pub requester: String,
+    pub outsider: String,
 }
 
-async fn world(t: &TestApp) -> World {
+pub(crate) async fn world(t: &TestApp) -> World {
     let admin = t.admin().await;
     let system = Actor::system();
     for (key, name) in [("IT", "IT Services"), ("SAL", "Sales"), ("FAC", "Facilities")] {
@@ -73,7 +73,7 @@ async fn world(t: &TestApp) -> World {
     }
 }
 
-async fn file(t: &TestApp, token: &str, subject: &str) -> Value {
+pub(crate) async fn file(t: &TestApp, token: &str, subject: &str) -> Value {
     let r = t
         .api(
             Method::POST,

@@ -11,8 +11,7 @@ use crate::teams::team_id_by_key;
 use crate::{Result, Store, StoreError};
 
 /// The condition of the partial index `requests_open_queue` (migration 0005), verbatim.
-const OPEN_STATUSES: &str =
-    "r.status IN ('new', 'open', 'in_progress', 'waiting_on_requester', 'waiting_on_others')";
+const OPEN_STATUSES: &str = "r.status IN ('new', 'open', 'in_progress', 'waiting_on_requester', 'waiting_on_others')";
 
 /// Lists count matching requests up to this many.
 pub(crate) const LIST_COUNT_CAP: u64 = 10_000;
@@ -45,10 +44,14 @@ impl Store {
             "priority" => "r.priority, r.created_at, r.id",
             "updated" => "r.updated_at DESC, r.id DESC",
             // Soonest due first; requests whose clocks are not running (paused, stopped, none) last.
-            "due" => "(SELECT MIN(c.due_at) FROM request_clocks c WHERE c.request_id = r.id) IS NULL, \
-                      (SELECT MIN(c.due_at) FROM request_clocks c WHERE c.request_id = r.id), r.priority, r.id",
+            "due" => {
+                "(SELECT MIN(c.due_at) FROM request_clocks c WHERE c.request_id = r.id) IS NULL, \
+                      (SELECT MIN(c.due_at) FROM request_clocks c WHERE c.request_id = r.id), r.priority, r.id"
+            }
             other => {
-                return Err(Invalid::one("sort", format!("`{other}` is not newest, oldest, priority, updated or due")).into())
+                return Err(
+                    Invalid::one("sort", format!("`{other}` is not newest, oldest, priority, updated or due")).into()
+                )
             }
         };
         let filter = f.sql();

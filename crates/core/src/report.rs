@@ -1,0 +1,147 @@
+//! Target compliance: how many clocks were met, breached or are still running, per month,
+//! team, service and target; and its chart, drawn as SVG on the server.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use serde::Serialize;
+
+use crate::target::ClockKind;
+
+/// One line of the compliance report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ComplianceRow {
+    /// `YYYY-MM`, by when the requests were filed (UTC).
+    pub month: String,
+    pub team_key: String,
+    pub team_name: String,
+    pub service_slug: String,
+    pub service_name: String,
+    pub target: ClockKind,
+    pub met: i64,
+    pub breached: i64,
+    /// Clocks neither met nor breached yet (running or paused).
+    pub running: i64,
+}
+
+impl ComplianceRow {
+    /// Met share of the decided clocks, in percent; `None` while none is decided.
+    pub fn met_percent(&self) -> Option<i64> {
+        let decided = self.met + self.breached;
+        (decided > 0).then(|| (self.met * 100 + decided / 2) / decided)
+    }
+}
+
+/// Totals per month, oldest first: (month, met, breached, running).
+pub fn by_month(rows: &[ComplianceRow]) -> Vec<(String, i64, i64, i64)> {
+    let mut months: BTreeMap<&str, (i64, i64, i64)> = BTreeMap::new();
+    for r in rows {
+        let m = months.entry(&r.month).or_default();
+        m.0 += r.met;
+        m.1 += r.breached;
+        m.2 += r.running;
+    }
+    months.into_iter().map(|(k, (a, b, c))| (k.to_owned(), a, b, c)).collect()
+}
+
+/// A stacked bar per month (met, breached, running), with a legend and a text alternative.
+pub fn compliance_svg(rows: &[ComplianceRow]) -> String {
+    let months = by_month(rows);
+    let (width, height, left, bottom, top) = (640.0_f64, 240.0_f64, 48.0_f64, 28.0_f64, 28.0_f64);
+    let max = months.iter().map(|(_, a, b, c)| a + b + c).max().unwrap_or(0).max(1) as f64;
+    let mut svg = String::new();
+    let desc: Vec<String> =
+        months.iter().map(|(m, a, b, c)| format!("{m}: {a} met, {b} breached, {c} running")).collect();
+    let _ = write!(
+        svg,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" aria-labelledby="cc-title cc-desc" class="chart">
+<title id="cc-title">Target compliance by month</title><desc id="cc-desc">{}</desc>
+"#,
+        if desc.is_empty() { "No targets measured yet.".to_owned() } else { desc.join("; ") }
+    );
+    let plot_h = height - bottom - top;
+    for step in 0..=4 {
+        let v = max * f64::from(step) / 4.0;
+        let y = top + plot_h - plot_h * f64::from(step) / 4.0;
+        let _ = writeln!(
+            svg,
+            r##"<line x1="{left}" y1="{y:.1}" x2="{width}" y2="{y:.1}" stroke="#e3e6ea"/><text x="{:.1}" y="{:.1}" font-size="10" text-anchor="end" fill="#5f6b7a">{}</text>"##,
+            left - 6.0,
+            y + 3.0,
+            v.round()
+        );
+    }
+    let n = months.len().max(1) as f64;
+    let slot = (width - left) / n;
+    let bar = (slot * 0.6).min(48.0);
+    for (i, (month, met, breached, running)) in months.iter().enumerate() {
+        let x = left + slot * i as f64 + (slot - bar) / 2.0;
+        let mut y = top + plot_h;
+        for (value, colour, label) in
+            [(*met, "#2f855a", "met"), (*breached, "#c53030", "breached"), (*running, "#a0aec0", "running")]
+        {
+            if value == 0 {
+                continue;
+            }
+            let h = plot_h * value as f64 / max;
+            y -= h;
+            let _ = writeln!(
+                svg,
+                r#"<rect x="{x:.1}" y="{y:.1}" width="{bar:.1}" height="{h:.1}" fill="{colour}"><title>{month}: {value} {label}</title></rect>"#
+            );
+        }
+        let _ = writeln!(
+            svg,
+            r##"<text x="{:.1}" y="{:.1}" font-size="11" text-anchor="middle" fill="#2d3748">{month}</text>"##,
+            x + bar / 2.0,
+            height - 10.0
+        );
+    }
+    let mut lx = left;
+    for (colour, label) in [("#2f855a", "Met"), ("#c53030", "Breached"), ("#a0aec0", "Still running")] {
+        let _ = writeln!(
+            svg,
+            r##"<rect x="{lx:.1}" y="6" width="10" height="10" fill="{colour}"/><text x="{:.1}" y="15" font-size="11" fill="#2d3748">{label}</text>"##,
+            lx + 14.0
+        );
+        lx += 110.0;
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(month: &str, met: i64, breached: i64, running: i64) -> ComplianceRow {
+        ComplianceRow {
+            month: month.into(),
+            team_key: "IT".into(),
+            team_name: "IT".into(),
+            service_slug: "laptop".into(),
+            service_name: "Laptop".into(),
+            target: ClockKind::Resolution,
+            met,
+            breached,
+            running,
+        }
+    }
+
+    #[test]
+    fn months_add_up_and_shares_round() {
+        let rows = [row("2026-10", 3, 1, 0), row("2026-11", 1, 2, 4), row("2026-10", 1, 0, 1)];
+        assert_eq!(by_month(&rows), [("2026-10".into(), 4, 1, 1), ("2026-11".into(), 1, 2, 4)]);
+        assert_eq!(rows[0].met_percent(), Some(75));
+        assert_eq!(row("2026-12", 0, 0, 3).met_percent(), None);
+    }
+
+    #[test]
+    fn the_chart_describes_itself() {
+        let svg = compliance_svg(&[row("2026-10", 3, 1, 0)]);
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+        assert!(svg.contains("2026-10: 3 met, 1 breached, 0 running"));
+        assert_eq!(svg.matches("<rect").count(), 2 + 3, "two bars and three legend keys");
+        assert!(compliance_svg(&[]).contains("No targets measured yet."));
+    }
+}
