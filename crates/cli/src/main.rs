@@ -230,6 +230,16 @@ async fn load_demo(store: &Store, reopen_window_ms: i64) -> anyhow::Result<()> {
     if store.load_demo_catalog(&services).await? {
         tracing::info!(services = services.len(), "demo catalog published");
     }
+    let calendars = concentric_core::demo::calendars(&org);
+    let targets = concentric_core::demo::targets(&services, &org);
+    if store.load_demo_targets(&calendars, &targets).await? {
+        tracing::info!(calendars = calendars.len(), targets = targets.len(), "demo calendars and targets set");
+    }
+    // The past weeks first, so older requests carry the lower numbers.
+    let history = concentric_core::demo::history(&org, &services);
+    if store.load_demo_history(&history).await? {
+        tracing::info!(requests = history.len(), "demo history restored");
+    }
     let requests = concentric_core::demo::requests(&org, &services);
     if store.load_demo_requests(&requests, reopen_window_ms).await? {
         tracing::info!(requests = requests.len(), "demo requests filed");

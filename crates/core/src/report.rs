@@ -32,6 +32,27 @@ impl ComplianceRow {
     }
 }
 
+/// The rows summed per month, team and target (services merged), in the same order.
+pub fn by_team(rows: &[ComplianceRow]) -> Vec<ComplianceRow> {
+    let mut out: Vec<ComplianceRow> = Vec::new();
+    let mut index: BTreeMap<(String, String, ClockKind), usize> = BTreeMap::new();
+    for r in rows {
+        let key = (r.month.clone(), r.team_key.clone(), r.target);
+        match index.get(&key) {
+            Some(&i) => {
+                out[i].met += r.met;
+                out[i].breached += r.breached;
+                out[i].running += r.running;
+            }
+            None => {
+                index.insert(key, out.len());
+                out.push(ComplianceRow { service_slug: String::new(), service_name: String::new(), ..r.clone() });
+            }
+        }
+    }
+    out
+}
+
 /// Totals per month, oldest first: (month, met, breached, running).
 pub fn by_month(rows: &[ComplianceRow]) -> Vec<(String, i64, i64, i64)> {
     let mut months: BTreeMap<&str, (i64, i64, i64)> = BTreeMap::new();
@@ -134,6 +155,16 @@ mod tests {
         assert_eq!(by_month(&rows), [("2026-10".into(), 4, 1, 1), ("2026-11".into(), 1, 2, 4)]);
         assert_eq!(rows[0].met_percent(), Some(75));
         assert_eq!(row("2026-12", 0, 0, 3).met_percent(), None);
+    }
+
+    #[test]
+    fn teams_merge_their_services() {
+        let mut other = row("2026-10", 1, 1, 1);
+        other.service_slug = "monitor".into();
+        let merged = by_team(&[row("2026-10", 3, 1, 0), other, row("2026-11", 1, 0, 0)]);
+        assert_eq!(merged.len(), 2);
+        assert_eq!((merged[0].met, merged[0].breached, merged[0].running), (4, 2, 1));
+        assert!(merged[0].service_slug.is_empty());
     }
 
     #[test]

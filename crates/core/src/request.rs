@@ -212,6 +212,19 @@ pub struct Request {
     pub clocks: Vec<crate::target::ClockView>,
 }
 
+impl Request {
+    /// The clock that matters most in a list: a breached one, else the one with least time left
+    /// among those still counting, else a met one.
+    pub fn pressing_clock(&self) -> Option<&crate::target::ClockView> {
+        use crate::target::ClockState;
+        self.clocks
+            .iter()
+            .find(|c| c.state == ClockState::Breached)
+            .or_else(|| self.clocks.iter().filter(|c| c.state != ClockState::Met).min_by_key(|c| c.left_minutes))
+            .or_else(|| self.clocks.last())
+    }
+}
+
 /// How a person relates to a request, which decides what they see and may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Access {

@@ -437,6 +437,16 @@ pub struct ClockView {
 }
 
 impl ClockView {
+    /// "4 h": the target as working time.
+    pub fn target_text(&self) -> String {
+        format_duration(self.target_minutes * MINUTE_MS)
+    }
+
+    /// "2 h 10 min": working time left (or over, once breached).
+    pub fn left_text(&self) -> String {
+        format_duration(self.left_minutes * MINUTE_MS)
+    }
+
     pub fn of(clock: &Clock, now: i64, cal: &Calendar) -> Self {
         let r = clock.read(now, cal);
         let due_at = r.due_at.and_then(DateTime::from_timestamp_millis);

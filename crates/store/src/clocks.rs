@@ -201,6 +201,31 @@ pub(crate) async fn start_clocks(
     Ok(())
 }
 
+/// A clock of a request restored from the past (the demo's history): its working time is
+/// already known; a breach is recorded as it would have been.
+pub(crate) async fn insert_past_clock(tx: &mut Tx, clock: &Clock, now: i64, cal: &Calendar) -> Result<()> {
+    tx.exec()
+        .execute(
+            "INSERT INTO request_clocks (request_id, kind, target_ms, elapsed_ms, running_since, stopped_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            args![
+                clock.request_id,
+                clock.kind.as_str(),
+                clock.target_ms,
+                clock.elapsed_ms,
+                clock.running_since,
+                clock.stopped_at
+            ],
+        )
+        .await?;
+    let reading = clock.read(now, cal);
+    if reading.left_ms < 0 {
+        let at = clock.instant_of(clock.target_ms + 1, cal).or(clock.stopped_at).unwrap_or(now);
+        mark(tx, clock.request_id, clock.kind, "breached", at).await?;
+    }
+    save_clock(tx, clock, now, cal).await
+}
+
 /// Brings a request's clocks in line with a change: its new status, a first public reply from
 /// the providing team, or a new priority (whose targets then apply).
 pub(crate) async fn sync_clocks(

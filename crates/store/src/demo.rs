@@ -1,10 +1,15 @@
 //! Loads the demo organisation exactly once, even when several nodes start together.
 
 use concentric_core::authz::Actor;
-use concentric_core::demo::{DemoOrg, DemoRequest, DemoService, DemoStep};
+use concentric_core::business_time::{add_business_ms, business_ms_between};
+use concentric_core::calendar::CalendarSpec;
+use concentric_core::demo::{DemoHistory, DemoOrg, DemoRequest, DemoService, DemoStep};
 use concentric_core::import::{PersonRow, TeamRow};
 use concentric_core::request::CommentKind;
+use concentric_core::request::Status;
+use concentric_core::target::{Clock, ClockKind, NewTargetPolicy};
 use concentric_core::time::Millis;
+use concentric_core::RequestId;
 
 use crate::db::args;
 use crate::import::{import_people_in, import_teams_in};
@@ -14,6 +19,8 @@ use crate::{Result, Store, StoreError};
 const DEMO_KEY: &str = "demo_loaded_at";
 const CATALOG_KEY: &str = "demo_catalog_loaded_at";
 const REQUESTS_KEY: &str = "demo_requests_loaded_at";
+const TARGETS_KEY: &str = "demo_targets_loaded_at";
+const HISTORY_KEY: &str = "demo_history_loaded_at";
 
 impl Store {
     /// Writes the demo organisation unless it was loaded before; returns whether it was loaded now.
@@ -121,6 +128,124 @@ impl Store {
                     DemoStep::Status(to) => self.change_status(&agent, &req.key, *to).await.map(drop)?,
                 }
             }
+        }
+        Ok(true)
+    }
+}
+
+impl Store {
+    /// Gives the demo teams their calendars and the demo services their targets, once.
+    #[tracing::instrument(skip_all)]
+    pub async fn load_demo_targets(
+        &self,
+        calendars: &[(String, CalendarSpec)],
+        targets: &[(&'static str, String, NewTargetPolicy)],
+    ) -> Result<bool> {
+        let mut tx = self.db.begin().await?;
+        if !claim(&mut tx, TARGETS_KEY).await? {
+            return Ok(false);
+        }
+        tx.commit().await?;
+        let system = Actor::system();
+        for (team, spec) in calendars {
+            let team = self.team_by_key(team).await?;
+            self.set_calendar(&system, Some(team.id), spec).await?;
+        }
+        for (team, slug, policy) in targets {
+            let service = self.service_by_slug(team, slug).await?;
+            self.set_target_policy(&system, service.id, policy).await?;
+        }
+        Ok(true)
+    }
+
+    /// Restores the demo's past weeks of requests once: filed, answered and resolved at the
+    /// times the history gives, with their clocks and breaches as they would have been recorded.
+    #[tracing::instrument(skip_all)]
+    pub async fn load_demo_history(&self, history: &[DemoHistory]) -> Result<bool> {
+        let mut tx = self.db.begin().await?;
+        if !claim(&mut tx, HISTORY_KEY).await? {
+            return Ok(false);
+        }
+        tx.commit().await?;
+        let now = Millis::now().0;
+        for h in history {
+            let service = self.service_by_slug(h.team_key, &h.slug).await?;
+            let Some(policy) = crate::clocks::current_policy(self.db.read(), service.id).await? else { continue };
+            let requester = self.person_by_email(&h.requester_email).await?;
+            let worker = self.team_members(service.team_id).await?.last().map(|m| m.person_id);
+            let cal = crate::clocks::calendar_of(self.db.read(), service.team_id).await?;
+            // Filed at a working moment, so the shares below are working time from the start.
+            let created = add_business_ms(now - h.age_minutes * 60_000, 1, &cal);
+            let target = |kind| policy.target_ms(h.priority, kind).unwrap_or(3_600_000);
+            let replied =
+                add_business_ms(created, target(ClockKind::FirstResponse) * h.response_share / 100, &cal).min(now);
+            let resolved = h
+                .resolution_share
+                .map(|share| add_business_ms(created, target(ClockKind::Resolution) * share / 100, &cal).max(replied))
+                .filter(|r| *r < now);
+            let status = match resolved {
+                Some(r) if now - r > 7 * 86_400_000 => Status::Closed,
+                Some(_) => Status::Resolved,
+                None => Status::InProgress,
+            };
+            let mut tx = self.db.begin().await?;
+            let number: i64 = tx
+                .exec()
+                .scalar(
+                    "INSERT INTO request_counters (team_id, last_number) VALUES ($1, 1) ON CONFLICT (team_id) \
+                     DO UPDATE SET last_number = request_counters.last_number + 1 RETURNING last_number",
+                    args![service.team_id],
+                )
+                .await?;
+            let key = format!("{}-{number}", service.team_key);
+            let closed = (status == Status::Closed).then(|| resolved.unwrap_or(now) + 7 * 86_400_000);
+            let id: i64 = tx
+                .exec()
+                .scalar(
+                    "INSERT INTO requests (key, team_id, number, service_id, form_version, requester_id, on_behalf_team_id, \
+                     subject, description, fields, priority, status, assignee_id, created_at, updated_at, first_response_at, \
+                     resolved_at, closed_at, policy_id) \
+                     VALUES ($1, $2, $3, $4, $5, $6, (SELECT team_id FROM team_members WHERE person_id = $6 ORDER BY team_id LIMIT 1), \
+                     $7, $17, '{}', $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
+                    args![&key, service.team_id, number, service.id, service.form.version, requester.id, &h.subject,
+                        h.priority.as_i64(), status.as_str(), worker, created, resolved.or(Some(replied)).unwrap_or(created),
+                        replied, resolved, closed, policy.id, &h.description],
+                )
+                .await?;
+            let text = format!("{key} {}\n{}", h.subject, h.description);
+            crate::search::index(&mut tx, RequestId(id), service.team_id, "request", &text).await?;
+            tx.exec()
+                .execute(
+                    "INSERT INTO events (at, actor_id, entity, entity_id, action, detail) VALUES ($1, $2, 'request', $3, 'created', $4)",
+                    args![created, requester.id, id, serde_json::json!({ "key": key }).to_string()],
+                )
+                .await?;
+            if let Some(w) = worker {
+                tx.exec()
+                    .execute(
+                        "INSERT INTO comments (request_id, author_id, kind, body, created_at) VALUES ($1, $2, 'reply', $3, $4)",
+                        args![id, w, "Thanks, we are on it.", replied],
+                    )
+                    .await?;
+            }
+            for kind in ClockKind::ALL {
+                let stopped = match kind {
+                    ClockKind::FirstResponse => Some(replied),
+                    ClockKind::Resolution => resolved,
+                };
+                let clock = Clock {
+                    request_id: RequestId(id),
+                    kind,
+                    target_ms: target(kind),
+                    elapsed_ms: business_ms_between(created, stopped.unwrap_or(created), &cal),
+                    running_since: if stopped.is_some() { None } else { Some(created) },
+                    stopped_at: stopped,
+                    at_risk_percent: policy.at_risk_percent,
+                    breach_recorded: false,
+                };
+                crate::clocks::insert_past_clock(&mut tx, &clock, now, &cal).await?;
+            }
+            tx.commit().await?;
         }
         Ok(true)
     }

@@ -4,9 +4,11 @@
 
 mod catalog;
 mod requests;
+mod targets;
 
 pub use catalog::{services, DemoService};
 pub use requests::{requests, DemoRequest, DemoStep};
+pub use targets::{calendars, history, targets, DemoHistory};
 
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};

@@ -8,6 +8,7 @@ mod home;
 mod people;
 mod requests;
 mod services;
+mod targets;
 mod teams;
 mod upload;
 mod view;
@@ -50,6 +51,11 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/teams/{key}/services/{slug}", get(services::service_page).post(services::file_request))
         .route("/teams/{key}/services/{slug}/edit", get(services::edit_service_page).post(services::update_service))
         .route("/teams/{key}/services/{slug}/active", post(services::set_service_active))
+        .route("/teams/{key}/calendar", get(targets::team_calendar_page).post(targets::save_team_calendar))
+        .route("/teams/{key}/calendar/holidays", post(targets::import_holidays))
+        .route("/teams/{key}/services/{slug}/targets", get(targets::targets_page).post(targets::save_targets))
+        .route("/admin/calendar", get(targets::organisation_calendar_page).post(targets::save_organisation_calendar))
+        .route("/reports/compliance", get(targets::compliance_page))
         .route("/teams/{key}/queue", get(requests::queue_page))
         .route("/teams/{key}/queue/bulk", post(requests::bulk_change))
         .route("/views", post(requests::save_view))

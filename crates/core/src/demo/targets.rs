@@ -1,0 +1,196 @@
+//! The demo's working time and promises: a calendar per team in its own zone (with that
+//! country's holidays), targets on every service, and requests spread over the past weeks, some
+//! on time and some late, so compliance reports and breach states show variety on first start.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use super::{DemoOrg, DemoService};
+use crate::calendar::CalendarSpec;
+use crate::request::Priority;
+use crate::target::{NewPriorityTargets, NewTargetPolicy};
+
+fn date(s: &str) -> NaiveDate {
+    s.parse().unwrap_or_default()
+}
+
+fn spec(zone: &str, days: &[&str], intervals: &[&str], holidays: &[&str], half_days: &[(&str, &str)]) -> CalendarSpec {
+    CalendarSpec {
+        zone: zone.into(),
+        week: days.iter().map(|d| ((*d).to_owned(), intervals.iter().map(|i| (*i).to_owned()).collect())).collect(),
+        holidays: holidays.iter().map(|d| date(d)).collect(),
+        special_days: half_days.iter().map(|(d, i)| (date(d), vec![(*i).to_owned()])).collect(),
+    }
+}
+
+const WEEKDAYS: [&str; 5] = ["mon", "tue", "wed", "thu", "fri"];
+
+/// A calendar for every demo team, by the zone its people work in.
+pub fn calendars(org: &DemoOrg) -> Vec<(String, CalendarSpec)> {
+    let berlin = spec(
+        "Europe/Berlin",
+        &WEEKDAYS,
+        &["08:30-12:30", "13:30-17:00"],
+        &["2026-10-03", "2026-12-25", "2026-12-26", "2027-01-01"],
+        &[("2026-12-24", "09:00-12:00"), ("2026-12-31", "09:00-12:00")],
+    );
+    let london = spec("Europe/London", &WEEKDAYS, &["09:00-17:30"], &["2026-12-25", "2026-12-28", "2027-01-01"], &[]);
+    let new_york = spec(
+        "America/New_York",
+        &WEEKDAYS,
+        &["09:00-17:00"],
+        &["2026-11-26", "2026-12-25", "2027-01-01"],
+        &[("2026-11-27", "09:00-13:00")],
+    );
+    let kolkata = spec(
+        "Asia/Kolkata",
+        &["mon", "tue", "wed", "thu", "fri", "sat"],
+        &["09:30-13:30", "14:30-18:30"],
+        &["2026-11-08", "2026-12-25"],
+        &[],
+    );
+    org.teams
+        .iter()
+        .filter_map(|t| {
+            let zone = org.people.iter().find(|p| p.team_key == t.key).map(|p| p.person.time_zone.as_str())?;
+            let cal = match zone {
+                "Europe/London" => london.clone(),
+                "America/New_York" => new_york.clone(),
+                "Asia/Kolkata" => kolkata.clone(),
+                _ => berlin.clone(),
+            };
+            Some((t.key.clone(), cal))
+        })
+        .collect()
+}
+
+/// Targets for every demo service: tighter for incidents, looser for low priorities.
+pub fn targets(services: &[DemoService], org: &DemoOrg) -> Vec<(&'static str, String, NewTargetPolicy)> {
+    services
+        .iter()
+        .map(|s| {
+            let incident = s.service.slug.contains("incident") || s.service.slug.contains("repair");
+            let table: [(&str, &str); 4] = if incident {
+                [("30m", "4h"), ("1h", "1d"), ("2h", "2d"), ("4h", "5d")]
+            } else {
+                [("1h", "1d"), ("2h", "2d"), ("4h", "3d"), ("1d", "5d")]
+            };
+            let targets: BTreeMap<String, NewPriorityTargets> = Priority::ALL
+                .iter()
+                .zip(table)
+                .map(|(p, (r, s))| {
+                    (p.to_string(), NewPriorityTargets { first_response: r.into(), resolution: s.into() })
+                })
+                .collect();
+            // Breached incidents go up a priority and to the team's lead.
+            let lead = org
+                .people
+                .iter()
+                .find(|p| p.team_key == s.team_key && p.role == crate::team::MemberRole::Lead)
+                .map(|p| p.person.email.clone());
+            NewTargetPolicy {
+                targets,
+                pause_on_others: !incident,
+                at_risk_percent: Some(75),
+                reassign_to: if incident { lead } else { None },
+                raise_priority: incident,
+                notify: None,
+            }
+        })
+        .zip(services)
+        .map(|(policy, s)| (s.team_key, s.service.slug.clone(), policy))
+        .collect()
+}
+
+/// A request of the past weeks, and how long the team took, as shares of its targets.
+#[derive(Debug, Clone)]
+pub struct DemoHistory {
+    pub team_key: &'static str,
+    pub slug: String,
+    pub requester_email: String,
+    pub subject: String,
+    pub description: String,
+    pub priority: Priority,
+    /// Days before now it was filed (with a time of day).
+    pub age_minutes: i64,
+    /// Working time until the first reply, in percent of the first-response target.
+    pub response_share: i64,
+    /// Working time until resolution in percent of its target; `None` while still open.
+    pub resolution_share: Option<i64>,
+}
+
+/// About five requests per service over the past eight weeks: most on time, some late, a few
+/// still open.
+pub fn history(org: &DemoOrg, services: &[DemoService]) -> Vec<DemoHistory> {
+    let mut rng = ChaCha8Rng::seed_from_u64(super::SEED ^ 0x7A26);
+    let mut out = Vec::new();
+    for s in services {
+        let askers: Vec<&str> =
+            org.people.iter().filter(|p| p.team_key != s.team_key).map(|p| p.person.email.as_str()).collect();
+        for n in 0..rng.random_range(3..=6) {
+            let late = rng.random_bool(0.22);
+            let response_share =
+                if rng.random_bool(0.12) { rng.random_range(110..200) } else { rng.random_range(10..90) };
+            let age_minutes = rng.random_range(60 * 24..56 * 60 * 24);
+            let open = n == 0 && rng.random_bool(0.5);
+            let resolution_share =
+                (!open).then(|| if late { rng.random_range(105..180) } else { rng.random_range(20..95) });
+            let priority = match rng.random_range(0..10) {
+                0 => Priority::P1,
+                1..=3 => Priority::P2,
+                4..=8 => Priority::P3,
+                _ => Priority::P4,
+            };
+            out.push(DemoHistory {
+                team_key: s.team_key,
+                slug: s.service.slug.clone(),
+                requester_email: askers[rng.random_range(0..askers.len())].to_owned(),
+                subject: format!(
+                    "{} ({})",
+                    s.service.name,
+                    ["follow-up", "for the new starter", "again", "urgent", "question"][n % 5]
+                ),
+                description: [
+                    "Filed for a colleague who starts next week.",
+                    "Same as last time, please. Details are in the form.",
+                    "This is holding up our month-end work, so sooner would help.",
+                    "Could you confirm when this can be done?",
+                    "Asked on behalf of the whole team.",
+                ][rng.random_range(0..5)]
+                .to_owned(),
+                priority,
+                age_minutes,
+                response_share,
+                resolution_share,
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::Calendar;
+
+    #[test]
+    fn every_team_has_a_valid_calendar_and_every_service_valid_targets() {
+        let org = super::super::organisation();
+        let services = super::super::services(&org);
+        let cals = calendars(&org);
+        assert_eq!(cals.len(), org.teams.len());
+        assert!(cals.iter().all(|(_, c)| Calendar::from_spec(c).is_ok()));
+        let zones: std::collections::HashSet<_> = cals.iter().map(|(_, c)| c.zone.as_str()).collect();
+        assert_eq!(zones.len(), 4);
+        for (_, _, policy) in targets(&services, &org) {
+            assert_eq!(policy.check().map(|p| p.targets.len()), Ok(4));
+        }
+        let h = history(&org, &services);
+        assert!(h.len() >= services.len() * 3);
+        assert!(h.iter().any(|r| r.resolution_share.is_some_and(|s| s > 100)), "some late");
+        assert!(h.iter().any(|r| r.resolution_share.is_none()), "some still open");
+    }
+}
