@@ -234,3 +234,76 @@ both!(two_nodes_escalate_each_breach_exactly_once, |t| {
     assert_eq!(breaches, 48, "one notice per breach to the lead");
     other.close().await;
 });
+
+both!(calendar_and_targets_forms_keep_what_was_typed, |t| {
+    let w = world(&t).await;
+    let _ = w;
+    let mut b = t.browser();
+    assert_eq!(b.login("lena@example.com", crate::harness::PASSWORD).await.status, StatusCode::SEE_OTHER);
+    let csrf = b.csrf("/teams/IT/calendar").await;
+    let bad = [
+        ("csrf", csrf.as_str()),
+        ("zone", "Europe/Berlin"),
+        ("mon", "09:00-13:00, 12:00-17:00"),
+        ("tue", "09:00-17:00"),
+        ("holidays", "2026-12-25\nChristmas"),
+    ];
+    let page = b.post("/teams/IT/calendar", &bad).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("`Christmas` is not a date"), "{}", page.body);
+    assert!(page.body.contains("value=\"09:00-13:00, 12:00-17:00\""), "what was typed stays");
+    let good = [
+        ("csrf", csrf.as_str()),
+        ("zone", "Europe/Berlin"),
+        ("mon", "09:00-12:30, 13:30-17:30"),
+        ("holidays", "2026-12-25"),
+    ];
+    let page = b.post("/teams/IT/calendar", &good).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let page = b.get("/teams/IT/calendar").await;
+    assert!(page.body.contains("7 h 30 min a week"), "{}", page.body);
+
+    let csrf = b.csrf("/teams/IT/services/laptop/targets").await;
+    let page = b
+        .post(
+            "/teams/IT/services/laptop/targets",
+            &[("csrf", csrf.as_str()), ("p3_first_response", "soonish"), ("p3_resolution", "4h")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.body.contains("`soonish` is not a duration") && page.body.contains("value=\"soonish\""),
+        "{}",
+        page.body
+    );
+    let page = b
+        .post(
+            "/teams/IT/services/laptop/targets",
+            &[
+                ("csrf", csrf.as_str()),
+                ("p3_first_response", "1h 30m"),
+                ("p3_resolution", "2d"),
+                ("raise_priority", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let page = b.get("/teams/IT/services/laptop/targets").await;
+    assert!(
+        page.body.contains("value=\"1h 30m\"")
+            && page.body.contains("value=\"16h\"")
+            && page.body.contains("Version 1")
+    );
+
+    // Someone outside the team sees the targets but cannot change them.
+    let mut other = t.browser();
+    other.login("sam@example.com", crate::harness::PASSWORD).await;
+    let csrf = other.csrf("/teams/IT/services/laptop/targets").await;
+    let page = other
+        .post(
+            "/teams/IT/services/laptop/targets",
+            &[("csrf", csrf.as_str()), ("p1_first_response", "1m"), ("p1_resolution", "2m")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+});

@@ -12,8 +12,16 @@ both!(main_pages_render_on_the_demo, |t| {
     assert!(t.store.load_demo(&org, &hashes).await.unwrap());
     let services = concentric_core::demo::services(&org);
     assert!(t.store.load_demo_catalog(&services).await.unwrap());
+    let calendars = concentric_core::demo::calendars(&org);
+    let targets = concentric_core::demo::targets(&services, &org);
+    assert!(t.store.load_demo_targets(&calendars, &targets).await.unwrap());
+    assert!(t.store.load_demo_history(&concentric_core::demo::history(&org, &services)).await.unwrap());
     let requests = concentric_core::demo::requests(&org, &services);
     assert!(t.store.load_demo_requests(&requests, 86_400_000).await.unwrap());
+    let query = concentric_core::request::RequestQuery { text: Some("VPN drops".into()), ..Default::default() };
+    let first = concentric_core::page::PageRequest::first(1);
+    let vpn = t.store.list_requests(&concentric_core::authz::Actor::system(), &query, first).await.unwrap();
+    let vpn = format!("/requests/{}", vpn.items[0].key);
     assert!(!t.store.load_demo_requests(&requests, 86_400_000).await.unwrap(), "once");
     let admin = &org.accounts[0].email;
     let mut b = t.browser();
@@ -39,7 +47,15 @@ both!(main_pages_render_on_the_demo, |t| {
         ("/teams/IT/services/laptop/edit", "Request form"),
         ("/teams/IT/services/new", "Publish a service"),
         ("/teams/IT/queue", "IT-1"),
-        ("/requests/IT-2", "We found the cause"),
+        (&vpn, "We found the cause"),
+        (&vpn, "Resolution"),
+        ("/teams/IT/queue?sort=due", " left"),
+        ("/teams/IT/calendar", "Europe/Berlin"),
+        ("/teams/SUP/calendar", "Asia/Kolkata"),
+        ("/admin/calendar", "Organisation calendar"),
+        ("/teams/IT/services/laptop/targets", "Save targets"),
+        ("/reports/compliance", "By team"),
+        ("/reports/compliance?team=IT", "Laptop request"),
         ("/requests", "Your requests"),
         ("/notifications", "Notifications"),
     ] {
