@@ -211,7 +211,12 @@ pub async fn requests(opts: RequestBench) -> anyhow::Result<()> {
         store.migrate().await?;
         let org = concentric_core::demo::organisation();
         store.load_demo(&org, &[]).await?;
-        store.load_demo_catalog(&concentric_core::demo::services(&org)).await?;
+        let services = concentric_core::demo::services(&org);
+        store.load_demo_catalog(&services).await?;
+        // Targets on, so every create also starts its clocks and schedules their checks.
+        store
+            .load_demo_targets(&concentric_core::demo::calendars(&org), &concentric_core::demo::targets(&services, &org))
+            .await?;
         let started = Instant::now();
         let generated = store.generate_requests(opts.requests, 42).await?;
         let gen_secs = started.elapsed().as_secs_f64();
