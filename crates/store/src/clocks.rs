@@ -290,6 +290,21 @@ pub(crate) async fn attach_clocks(store: &Store, requests: &mut [Request], now: 
     Ok(())
 }
 
+/// The person an optional email names; an unknown email becomes an error on `field`.
+async fn person_field(
+    exec: Exec<'_>,
+    field: &str,
+    email: Option<&str>,
+    errors: &mut Vec<FieldError>,
+) -> Result<Option<PersonId>> {
+    let Some(email) = email.map(str::trim).filter(|e| !e.is_empty()).map(str::to_lowercase) else { return Ok(None) };
+    let found = id_by_email(exec, &email).await?;
+    if found.is_none() {
+        errors.push(FieldError::new(field, format!("nobody in the directory has the email {email}")));
+    }
+    Ok(found)
+}
+
 #[derive(sqlx::FromRow)]
 struct ComplianceDbRow {
     month: String,
@@ -623,34 +638,11 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound("service"))?;
         actor.require_team_manager(TeamId(team), "change this service's targets")?;
+        // Every problem at once: durations and shares from `check`, people from the directory.
         let checked = new.check();
         let mut errors = checked.as_ref().err().map(|e| e.0.clone()).unwrap_or_default();
-        let person = |field: &'static str, email: Option<&str>| {
-            let email = email.map(str::to_owned);
-            async move {
-                match email {
-                    None => Ok::<_, StoreError>(Ok(None)),
-                    Some(e) => match id_by_email(self.db.read(), &e).await? {
-                        Some(id) => Ok(Ok(Some(id))),
-                        None => Ok(Err(FieldError::new(field, format!("nobody in the directory has the email {e}")))),
-                    },
-                }
-            }
-        };
-        let (reassign, notify_person) = match &checked {
-            Ok(c) => {
-                (person("reassign_to", c.reassign_to.as_deref()).await?, person("notify", c.notify.as_deref()).await?)
-            }
-            Err(_) => (Ok(None), Ok(None)),
-        };
-        let reassign = reassign.unwrap_or_else(|e| {
-            errors.push(e);
-            None
-        });
-        let notify_person = notify_person.unwrap_or_else(|e| {
-            errors.push(e);
-            None
-        });
+        let reassign = person_field(self.db.read(), "reassign_to", new.reassign_to.as_deref(), &mut errors).await?;
+        let notify_person = person_field(self.db.read(), "notify", new.notify.as_deref(), &mut errors).await?;
         if let Some(r) = reassign {
             let member: i64 = tx
                 .exec()

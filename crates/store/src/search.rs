@@ -137,16 +137,13 @@ impl Store {
             None => 0,
         };
         let snippet = snippet_sql(backend);
-        let mut items = Vec::with_capacity(rows.len());
-        for row in rows {
-            let request = Request::try_from(row.request)?;
-            let raw: Option<String> = self.db.read().scalar_opt(&snippet, args![&text, row.best]).await?;
-            items.push(SearchHit { highlight: highlight_html(raw.as_deref().unwrap_or(&request.subject)), request });
-        }
-        let mut requests: Vec<Request> = items.iter().map(|h: &SearchHit| h.request.clone()).collect();
+        let best: Vec<i64> = rows.iter().map(|r| r.best).collect();
+        let mut requests = rows.into_iter().map(|r| Request::try_from(r.request)).collect::<Result<Vec<_>>>()?;
         crate::clocks::attach_clocks(self, &mut requests, concentric_core::time::Millis::now().0).await?;
-        for (hit, request) in items.iter_mut().zip(requests) {
-            hit.request = request;
+        let mut items = Vec::with_capacity(requests.len());
+        for (request, best) in requests.into_iter().zip(best) {
+            let raw: Option<String> = self.db.read().scalar_opt(&snippet, args![&text, best]).await?;
+            items.push(SearchHit { highlight: highlight_html(raw.as_deref().unwrap_or(&request.subject)), request });
         }
         Ok(Page::new(items, u64::try_from(total).unwrap_or(0), page))
     }
