@@ -18,6 +18,7 @@ pub mod import;
 pub mod notification;
 pub mod page;
 pub mod person;
+pub mod relationship;
 pub mod report;
 pub mod request;
 pub mod search;

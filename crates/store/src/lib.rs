@@ -14,6 +14,7 @@ mod demo;
 mod events;
 mod import;
 mod jobs;
+mod network;
 mod notifications;
 mod people;
 mod requests;

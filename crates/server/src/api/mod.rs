@@ -3,6 +3,7 @@
 
 mod extract;
 mod import;
+pub mod network;
 mod people;
 mod requests;
 mod services;
@@ -46,6 +47,9 @@ pub use extract::{ApiJson, ApiPath, ApiQuery};
         targets::get_organisation_calendar, targets::set_organisation_calendar, targets::get_team_calendar,
         targets::set_team_calendar, targets::reset_team_calendar, targets::import_holidays, targets::get_targets,
         targets::set_targets, targets::compliance,
+        network::list_relationships, network::propose, network::get_relationship, network::edit, network::confirm,
+        network::decline, network::list_goals, network::add_goal, network::update_goal, network::team_network,
+        network::network,
     ),
     components(schemas(crate::error::Problem)),
     modifiers(&TokenAuth),
@@ -55,6 +59,7 @@ pub use extract::{ApiJson, ApiPath, ApiQuery};
         (name = "services", description = "The service catalog: what each team offers, with request forms"),
         (name = "requests", description = "Requests: filing, the lifecycle, assignment, replies and internal notes"),
         (name = "targets", description = "Business-time targets: calendars, per-service targets, compliance"),
+        (name = "network", description = "Who serves whom: relationships, team goals, the rings around a team"),
         (name = "tokens", description = "Personal API tokens"),
         (name = "import", description = "CSV import of people and teams"),
     )
@@ -93,6 +98,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(tokens::router())
         .merge(services::router())
         .merge(targets::router())
+        .merge(network::router())
         .merge(requests::router().layer(DefaultBodyLimit::max(upload_limit)))
         .merge(import::router().layer(DefaultBodyLimit::max(upload_limit)))
         .route("/api/v1", get(not_found))

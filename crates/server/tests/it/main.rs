@@ -8,6 +8,7 @@ mod api;
 mod auth;
 mod directory;
 mod import;
+mod network;
 mod ops;
 mod requests;
 mod store;

@@ -1,0 +1,513 @@
+//! The internal customer network: declared relationships (supplier team → customer team, agreed
+//! by both sides), team goals, the edges observed in request traffic, their health, and the rings
+//! of partners around a team.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::{FieldError, Invalid, PersonId, TeamId};
+
+/// Where a relationship stands between its two sides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RelationshipStatus {
+    /// Put forward by one side; the other side confirms, edits or declines.
+    Proposed,
+    /// Agreed by both sides.
+    Active,
+    /// Turned down by the side that was asked; either side may propose again.
+    Declined,
+}
+
+impl RelationshipStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Proposed => "proposed",
+            Self::Active => "active",
+            Self::Declined => "declined",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Proposed, Self::Active, Self::Declined].into_iter().find(|x| x.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Proposed => "Proposed",
+            Self::Active => "Agreed",
+            Self::Declined => "Declined",
+        }
+    }
+}
+
+/// Which end of a relationship a team or person is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    Supplier,
+    Customer,
+}
+
+impl Side {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Supplier => "supplier",
+            Self::Customer => "customer",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "supplier" => Some(Self::Supplier),
+            "customer" => Some(Self::Customer),
+            _ => None,
+        }
+    }
+
+    pub fn other(self) -> Self {
+        match self {
+            Self::Supplier => Self::Customer,
+            Self::Customer => Self::Supplier,
+        }
+    }
+}
+
+/// A named contact on one side.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Contact {
+    pub person_id: PersonId,
+    pub name: String,
+    pub email: String,
+    pub side: Side,
+}
+
+/// A declared relationship: the supplier team serves the customer team.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Relationship {
+    pub id: i64,
+    pub supplier_id: TeamId,
+    pub supplier_key: String,
+    pub supplier_name: String,
+    pub customer_id: TeamId,
+    pub customer_key: String,
+    pub customer_name: String,
+    pub status: RelationshipStatus,
+    /// The side that made the current proposal (or last edit); the other side answers it.
+    pub proposed_by: Side,
+    /// What the customer needs from the supplier.
+    pub needs: Vec<String>,
+    /// How the customer measures its own success.
+    pub success_measures: String,
+    /// The business goals the two teams share.
+    pub shared_goals: String,
+    pub contacts: Vec<Contact>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Relationship {
+    /// The side a team is on, if it is one of the two.
+    pub fn side_of(&self, team: TeamId) -> Option<Side> {
+        if team == self.supplier_id {
+            Some(Side::Supplier)
+        } else if team == self.customer_id {
+            Some(Side::Customer)
+        } else {
+            None
+        }
+    }
+
+    pub fn team_on(&self, side: Side) -> TeamId {
+        match side {
+            Side::Supplier => self.supplier_id,
+            Side::Customer => self.customer_id,
+        }
+    }
+}
+
+/// A relationship as proposed or edited.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewRelationship {
+    /// Key of the supplier team.
+    pub supplier: String,
+    /// Key of the customer team.
+    pub customer: String,
+    /// What the customer needs from the supplier, one item each (at most 12).
+    #[serde(default)]
+    pub needs: Vec<String>,
+    #[serde(default)]
+    pub success_measures: String,
+    #[serde(default)]
+    pub shared_goals: String,
+    /// Emails of the supplier's contacts.
+    #[serde(default)]
+    pub supplier_contacts: Vec<String>,
+    /// Emails of the customer's contacts.
+    #[serde(default)]
+    pub customer_contacts: Vec<String>,
+}
+
+impl NewRelationship {
+    /// Trims and checks the text; teams and people are checked by the store.
+    pub fn check(mut self) -> Result<Self, Invalid> {
+        let mut errors = Vec::new();
+        self.supplier = self.supplier.trim().to_uppercase();
+        self.customer = self.customer.trim().to_uppercase();
+        if self.supplier.is_empty() {
+            errors.push(FieldError::new("supplier", "name the supplier team"));
+        }
+        if self.customer.is_empty() {
+            errors.push(FieldError::new("customer", "name the customer team"));
+        }
+        if !self.supplier.is_empty() && self.supplier == self.customer {
+            errors.push(FieldError::new("customer", "a team cannot be its own customer"));
+        }
+        self.needs = self.needs.iter().map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()).collect();
+        if self.needs.len() > 12 || self.needs.iter().any(|n| n.chars().count() > 200) {
+            errors.push(FieldError::new("needs", "list up to 12 needs of up to 200 characters each"));
+        }
+        for (field, text) in
+            [("success_measures", &mut self.success_measures), ("shared_goals", &mut self.shared_goals)]
+        {
+            *text = text.trim().to_owned();
+            if text.chars().count() > 4000 {
+                errors.push(FieldError::new(field, "write up to 4,000 characters"));
+            }
+        }
+        for list in [&mut self.supplier_contacts, &mut self.customer_contacts] {
+            *list = list.iter().map(|e| e.trim().to_lowercase()).filter(|e| !e.is_empty()).collect();
+            list.sort();
+            list.dedup();
+        }
+        if errors.is_empty() {
+            Ok(self)
+        } else {
+            Err(Invalid(errors))
+        }
+    }
+}
+
+/// A team goal's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum GoalStatus {
+    Planned,
+    OnTrack,
+    AtRisk,
+    Done,
+    Dropped,
+}
+
+impl GoalStatus {
+    pub const ALL: [GoalStatus; 5] = [Self::Planned, Self::OnTrack, Self::AtRisk, Self::Done, Self::Dropped];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Planned => "planned",
+            Self::OnTrack => "on_track",
+            Self::AtRisk => "at_risk",
+            Self::Done => "done",
+            Self::Dropped => "dropped",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|g| g.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Planned => "Planned",
+            Self::OnTrack => "On track",
+            Self::AtRisk => "At risk",
+            Self::Done => "Done",
+            Self::Dropped => "Dropped",
+        }
+    }
+}
+
+/// One of a team's few goals.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Goal {
+    pub id: i64,
+    pub team_id: TeamId,
+    pub title: String,
+    pub description: String,
+    pub status: GoalStatus,
+    /// The period it is for, e.g. `2026-Q4` or `2026`.
+    pub period: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewGoal {
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    /// Default `planned`.
+    pub status: Option<GoalStatus>,
+    #[serde(default)]
+    pub period: String,
+}
+
+impl NewGoal {
+    pub fn check(mut self) -> Result<Self, Invalid> {
+        let mut errors = Vec::new();
+        self.title = self.title.trim().to_owned();
+        self.description = self.description.trim().to_owned();
+        self.period = self.period.trim().to_owned();
+        if self.title.is_empty() || self.title.chars().count() > 200 {
+            errors.push(FieldError::new("title", "give the goal a title of up to 200 characters"));
+        }
+        if self.description.chars().count() > 4000 {
+            errors.push(FieldError::new("description", "write up to 4,000 characters"));
+        }
+        if self.period.chars().count() > 40 {
+            errors.push(FieldError::new("period", "name the period in up to 40 characters, e.g. 2026-Q4"));
+        }
+        if errors.is_empty() {
+            Ok(self)
+        } else {
+            Err(Invalid(errors))
+        }
+    }
+}
+
+/// Health of an edge, from measured data only.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Health {
+    /// Fewer than [`MIN_DECIDED_TARGETS`] decided targets: no score is made up.
+    NotEnoughData { decided: i64 },
+    /// The share of decided targets met, in percent (0-100), over `decided` targets.
+    Score { percent: i64, decided: i64 },
+}
+
+/// Targets decided (met or breached) before an edge gets a health score.
+pub const MIN_DECIDED_TARGETS: i64 = 5;
+
+/// The health formula: targets met / targets decided (met + breached), on the requests the
+/// customer team filed with the supplier in the window. Ratings, commitments' on-time rate and
+/// open action items join the formula as those features land; until then they are not guessed.
+pub fn health(met: i64, breached: i64) -> Health {
+    let decided = met + breached;
+    if decided < MIN_DECIDED_TARGETS {
+        Health::NotEnoughData { decided }
+    } else {
+        Health::Score { percent: (met * 100 + decided / 2) / decided, decided }
+    }
+}
+
+impl Health {
+    /// Good (≥ 90 %), fair (≥ 75 %), poor, or unknown: the colour class of an edge.
+    pub fn band(self) -> &'static str {
+        match self {
+            Self::NotEnoughData { .. } => "unknown",
+            Self::Score { percent, .. } if percent >= 90 => "good",
+            Self::Score { percent, .. } if percent >= 75 => "fair",
+            Self::Score { .. } => "poor",
+        }
+    }
+
+    pub fn label(self) -> String {
+        match self {
+            Self::NotEnoughData { .. } => "not enough data".into(),
+            Self::Score { percent, .. } => format!("{percent} % of targets met"),
+        }
+    }
+}
+
+/// An edge of the network: a supplier serving a customer, declared and/or observed.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Edge {
+    pub supplier_key: String,
+    pub supplier_name: String,
+    pub customer_key: String,
+    pub customer_name: String,
+    /// The declared relationship, if any, and its status.
+    pub relationship_id: Option<i64>,
+    pub status: Option<RelationshipStatus>,
+    /// Requests the customer team filed with the supplier in the window.
+    pub requests: i64,
+    pub targets_met: i64,
+    pub targets_breached: i64,
+    pub health: Health,
+}
+
+impl Edge {
+    /// Traffic with no agreed (or proposed) relationship: a dependency nobody declared.
+    pub fn undeclared(&self) -> bool {
+        self.requests > 0 && !matches!(self.status, Some(RelationshipStatus::Active | RelationshipStatus::Proposed))
+    }
+}
+
+/// How a team in a ring relates to the centre.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RingRole {
+    /// The centre serves it.
+    Customer,
+    /// It serves the centre.
+    Supplier,
+    /// Both ways.
+    Both,
+    /// A partner of a partner (rings beyond the first).
+    Partner,
+}
+
+/// A team placed on a ring around the centre.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct RingNode {
+    pub key: String,
+    pub name: String,
+    /// 1 for direct partners, 2 for their partners, ...
+    pub ring: u32,
+    pub role: RingRole,
+}
+
+/// The rings around `centre` up to `depth`, found breadth-first over the edges (either
+/// direction), each ring sorted by role then key so the layout is the same on every render.
+pub fn rings(centre: &str, edges: &[Edge], depth: u32) -> Vec<RingNode> {
+    let mut names: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut neighbours: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for e in edges {
+        names.insert(&e.supplier_key, &e.supplier_name);
+        names.insert(&e.customer_key, &e.customer_name);
+        neighbours.entry(&e.supplier_key).or_default().insert(&e.customer_key);
+        neighbours.entry(&e.customer_key).or_default().insert(&e.supplier_key);
+    }
+    let mut seen: BTreeSet<&str> = BTreeSet::from([centre]);
+    let mut frontier: Vec<&str> = vec![centre];
+    let mut out = Vec::new();
+    for ring in 1..=depth {
+        let mut next: BTreeSet<&str> = BTreeSet::new();
+        for t in &frontier {
+            for n in neighbours.get(t).into_iter().flatten() {
+                if !seen.contains(n) {
+                    next.insert(n);
+                }
+            }
+        }
+        if next.is_empty() {
+            break;
+        }
+        let mut nodes: Vec<RingNode> = next
+            .iter()
+            .map(|k| {
+                let role = if ring > 1 {
+                    RingRole::Partner
+                } else {
+                    let serves = edges.iter().any(|e| e.supplier_key == centre && e.customer_key == *k);
+                    let served = edges.iter().any(|e| e.customer_key == centre && e.supplier_key == *k);
+                    match (serves, served) {
+                        (true, true) => RingRole::Both,
+                        (true, false) => RingRole::Customer,
+                        _ => RingRole::Supplier,
+                    }
+                };
+                RingNode { key: (*k).to_owned(), name: names.get(k).copied().unwrap_or(k).to_owned(), ring, role }
+            })
+            .collect();
+        nodes.sort_by(|a, b| (a.role, &a.key).cmp(&(b.role, &b.key)));
+        out.extend(nodes);
+        seen.extend(next.iter().copied());
+        frontier = next.into_iter().collect();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn edge(s: &str, c: &str, requests: i64) -> Edge {
+        Edge {
+            supplier_key: s.into(),
+            supplier_name: format!("{s} team"),
+            customer_key: c.into(),
+            customer_name: format!("{c} team"),
+            relationship_id: None,
+            status: None,
+            requests,
+            targets_met: 0,
+            targets_breached: 0,
+            health: health(0, 0),
+        }
+    }
+
+    #[test]
+    fn rings_on_a_known_graph() {
+        // IT serves SAL and HR; PAY serves IT; FIN serves PAY; SAL serves ORD; ORD serves SAL.
+        let edges = [
+            edge("IT", "SAL", 5),
+            edge("IT", "HR", 1),
+            edge("PAY", "IT", 2),
+            edge("FIN", "PAY", 1),
+            edge("SAL", "ORD", 3),
+            edge("ORD", "SAL", 1),
+        ];
+        let r = rings("IT", &edges, 3);
+        let view: Vec<(&str, u32, RingRole)> = r.iter().map(|n| (n.key.as_str(), n.ring, n.role)).collect();
+        assert_eq!(
+            view,
+            [
+                ("HR", 1, RingRole::Customer),
+                ("SAL", 1, RingRole::Customer),
+                ("PAY", 1, RingRole::Supplier),
+                ("FIN", 2, RingRole::Partner),
+                ("ORD", 2, RingRole::Partner),
+            ]
+        );
+        assert_eq!(rings("IT", &edges, 1).len(), 3, "further rings only on demand");
+        assert!(rings("XYZ", &edges, 2).is_empty());
+        let both = [edge("IT", "SAL", 1), edge("SAL", "IT", 1)];
+        assert_eq!(rings("IT", &both, 1)[0].role, RingRole::Both);
+    }
+
+    #[test]
+    fn health_needs_enough_decided_targets() {
+        assert_eq!(health(0, 0), Health::NotEnoughData { decided: 0 });
+        assert_eq!(health(3, 1), Health::NotEnoughData { decided: 4 });
+        assert_eq!(health(9, 1), Health::Score { percent: 90, decided: 10 });
+        assert_eq!(health(2, 1).band(), "unknown");
+        assert_eq!(health(9, 1).band(), "good");
+        assert_eq!(health(4, 1).band(), "fair");
+        assert_eq!(health(1, 4).band(), "poor");
+        assert_eq!(health(2, 1).label(), "not enough data");
+    }
+
+    #[test]
+    fn undeclared_means_traffic_without_agreement() {
+        let mut e = edge("IT", "SAL", 3);
+        assert!(e.undeclared());
+        e.status = Some(RelationshipStatus::Active);
+        assert!(!e.undeclared());
+        e.status = Some(RelationshipStatus::Declined);
+        assert!(e.undeclared(), "a declined relationship with traffic is still worth a look");
+        assert!(!edge("IT", "HR", 0).undeclared());
+    }
+
+    #[test]
+    fn proposals_are_checked() {
+        let bad = NewRelationship { supplier: "it".into(), customer: " IT ".into(), ..Default::default() };
+        let err = bad.check().unwrap_err();
+        assert_eq!(err.0[0].field, "customer");
+        let ok = NewRelationship {
+            supplier: "it".into(),
+            customer: "sal".into(),
+            needs: vec![" Laptops in a week ".into(), "".into()],
+            supplier_contacts: vec!["A@x.com".into(), "a@x.com".into()],
+            ..Default::default()
+        }
+        .check()
+        .unwrap();
+        assert_eq!((ok.supplier.as_str(), ok.customer.as_str()), ("IT", "SAL"));
+        assert_eq!(ok.needs, ["Laptops in a week"]);
+        assert_eq!(ok.supplier_contacts, ["a@x.com"]);
+    }
+}

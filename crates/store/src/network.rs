@@ -1,0 +1,447 @@
+//! Relationships between teams, team goals, and the network of edges (declared and observed in
+//! request traffic) with their health.
+
+use std::collections::BTreeMap;
+
+use concentric_core::authz::{Actor, Forbidden};
+use concentric_core::relationship::{
+    health, Contact, Edge, Goal, GoalStatus, NewGoal, NewRelationship, Relationship, RelationshipStatus, Side,
+};
+use concentric_core::time::Millis;
+use concentric_core::{FieldError, Invalid, PersonId, TeamId};
+use serde_json::json;
+
+use crate::db::{args, Exec, Tx};
+use crate::events::record;
+use crate::people::id_by_email;
+use crate::teams::team_id_by_key;
+use crate::{Result, Store, StoreError};
+
+#[derive(sqlx::FromRow)]
+struct RelationshipRow {
+    id: i64,
+    supplier_id: i64,
+    supplier_key: String,
+    supplier_name: String,
+    customer_id: i64,
+    customer_key: String,
+    customer_name: String,
+    status: String,
+    proposed_by: String,
+    needs: String,
+    success_measures: String,
+    shared_goals: String,
+    created_at: i64,
+    updated_at: i64,
+}
+
+const RELATIONSHIP_SELECT: &str = "SELECT r.id, r.supplier_id, s.key AS supplier_key, s.name AS supplier_name, \
+     r.customer_id, c.key AS customer_key, c.name AS customer_name, r.status, r.proposed_by, r.needs, \
+     r.success_measures, r.shared_goals, r.created_at, r.updated_at \
+     FROM relationships r JOIN teams s ON s.id = r.supplier_id JOIN teams c ON c.id = r.customer_id";
+
+async fn hydrate(exec: Exec<'_>, row: RelationshipRow) -> Result<Relationship> {
+    let contacts: Vec<(i64, String, String, String)> = exec
+        .all(
+            "SELECT p.id, p.name, p.email, rc.side FROM relationship_contacts rc JOIN people p ON p.id = rc.person_id \
+             WHERE rc.relationship_id = $1 ORDER BY rc.side, p.name",
+            args![row.id],
+        )
+        .await?;
+    let corrupt = || StoreError::Corrupt(format!("relationship {}", row.id));
+    Ok(Relationship {
+        id: row.id,
+        supplier_id: TeamId(row.supplier_id),
+        supplier_key: row.supplier_key,
+        supplier_name: row.supplier_name,
+        customer_id: TeamId(row.customer_id),
+        customer_key: row.customer_key,
+        customer_name: row.customer_name,
+        status: RelationshipStatus::parse(&row.status).ok_or_else(corrupt)?,
+        proposed_by: Side::parse(&row.proposed_by).ok_or_else(corrupt)?,
+        needs: serde_json::from_str(&row.needs).map_err(|_| corrupt())?,
+        success_measures: row.success_measures,
+        shared_goals: row.shared_goals,
+        contacts: contacts
+            .into_iter()
+            .map(|(id, name, email, side)| Contact {
+                person_id: PersonId(id),
+                name,
+                email,
+                side: Side::parse(&side).unwrap_or(Side::Customer),
+            })
+            .collect(),
+        created_at: Millis(row.created_at).to_utc(),
+        updated_at: Millis(row.updated_at).to_utc(),
+    })
+}
+
+async fn relationship_in(tx: &mut Tx, id: i64) -> Result<Relationship> {
+    let row: RelationshipRow = tx
+        .exec()
+        .optional(&format!("{RELATIONSHIP_SELECT} WHERE r.id = $1"), args![id])
+        .await?
+        .ok_or(StoreError::NotFound("relationship"))?;
+    hydrate(tx.exec(), row).await
+}
+
+/// The side of a relationship the actor speaks for: a lead of that team (or an admin, for the
+/// side given as `preferred`).
+fn speaks_for(actor: &Actor, supplier: TeamId, customer: TeamId, preferred: Option<Side>) -> Option<Side> {
+    let leads = |t| actor.is_lead_of(t);
+    match (leads(supplier), leads(customer)) {
+        (true, true) => preferred.or(Some(Side::Supplier)),
+        (true, false) => Some(Side::Supplier),
+        (false, true) => Some(Side::Customer),
+        (false, false) if actor.is_admin => preferred.or(Some(Side::Supplier)),
+        _ => None,
+    }
+}
+
+/// Resolves contact emails: each must be a member of the team on its side.
+async fn contacts(
+    tx: &mut Tx,
+    new: &NewRelationship,
+    supplier: TeamId,
+    customer: TeamId,
+) -> Result<Vec<(PersonId, Side)>> {
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for (side, team, emails, field) in [
+        (Side::Supplier, supplier, &new.supplier_contacts, "supplier_contacts"),
+        (Side::Customer, customer, &new.customer_contacts, "customer_contacts"),
+    ] {
+        for email in emails {
+            let member: Option<i64> = tx
+                .exec()
+                .scalar_opt(
+                    "SELECT p.id FROM people p JOIN team_members tm ON tm.person_id = p.id \
+                     WHERE p.email = $1 AND tm.team_id = $2 AND p.active",
+                    args![email, team],
+                )
+                .await?;
+            match member {
+                Some(p) => out.push((PersonId(p), side)),
+                None if id_by_email(tx.exec(), email).await?.is_some() => {
+                    errors.push(FieldError::new(field, format!("{email} is not in the {} team", side.as_str())))
+                }
+                None => errors.push(FieldError::new(field, format!("nobody in the directory has the email {email}"))),
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(Invalid(errors).into())
+    }
+}
+
+async fn write_contacts(tx: &mut Tx, id: i64, people: &[(PersonId, Side)]) -> Result<()> {
+    tx.exec().execute("DELETE FROM relationship_contacts WHERE relationship_id = $1", args![id]).await?;
+    for (person, side) in people {
+        tx.exec()
+            .execute(
+                "INSERT INTO relationship_contacts (relationship_id, person_id, side) VALUES ($1, $2, $3)",
+                args![id, *person, side.as_str()],
+            )
+            .await?;
+    }
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct TrafficRow {
+    supplier_key: String,
+    supplier_name: String,
+    customer_key: String,
+    customer_name: String,
+    requests: i64,
+    met: i64,
+    breached: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct GoalRow {
+    id: i64,
+    team_id: i64,
+    title: String,
+    description: String,
+    status: String,
+    period: String,
+    updated_at: i64,
+}
+
+impl From<GoalRow> for Goal {
+    fn from(r: GoalRow) -> Self {
+        Goal {
+            id: r.id,
+            team_id: TeamId(r.team_id),
+            title: r.title,
+            description: r.description,
+            status: GoalStatus::parse(&r.status).unwrap_or(GoalStatus::Planned),
+            period: r.period,
+            updated_at: Millis(r.updated_at).to_utc(),
+        }
+    }
+}
+
+impl Store {
+    /// Proposes a relationship as a lead of either team (or an admin). Proposing one that was
+    /// declined proposes it again; an existing proposed or agreed one is a conflict.
+    pub async fn propose_relationship(&self, actor: &Actor, new: NewRelationship) -> Result<Relationship> {
+        let new = new.check()?;
+        let mut tx = self.db.begin().await?;
+        let team = |key: String, field: &'static str| async move {
+            team_id_by_key(self.db.read(), &key)
+                .await?
+                .ok_or_else(|| StoreError::from(Invalid::one(field, format!("there is no team with the key {key}"))))
+        };
+        let supplier = team(new.supplier.clone(), "supplier").await?;
+        let customer = team(new.customer.clone(), "customer").await?;
+        let side = speaks_for(actor, supplier, customer, None)
+            .ok_or(Forbidden("propose a relationship for a team you do not lead"))?;
+        let people = contacts(&mut tx, &new, supplier, customer).await?;
+        let existing: Option<(i64, String)> = tx
+            .exec()
+            .optional(
+                "SELECT id, status FROM relationships WHERE supplier_id = $1 AND customer_id = $2",
+                args![supplier, customer],
+            )
+            .await?;
+        let now = Millis::now().0;
+        let needs = serde_json::to_string(&new.needs).unwrap_or_default();
+        let id = match existing {
+            Some((_, status)) if status != "declined" => {
+                return Err(StoreError::Conflict(FieldError::new(
+                    "customer",
+                    format!("{} and {} already have a relationship; edit it instead", new.supplier, new.customer),
+                )))
+            }
+            Some((id, _)) => {
+                tx.exec()
+                    .execute(
+                        "UPDATE relationships SET status = 'proposed', proposed_by = $1, needs = $2, success_measures = $3, \
+                         shared_goals = $4, updated_at = $5 WHERE id = $6",
+                        args![side.as_str(), &needs, &new.success_measures, &new.shared_goals, now, id],
+                    )
+                    .await?;
+                id
+            }
+            None => {
+                tx.exec()
+                    .scalar(
+                        "INSERT INTO relationships (supplier_id, customer_id, status, proposed_by, needs, success_measures, \
+                         shared_goals, created_at, updated_at) VALUES ($1, $2, 'proposed', $3, $4, $5, $6, $7, $7) RETURNING id",
+                        args![supplier, customer, side.as_str(), &needs, &new.success_measures, &new.shared_goals, now],
+                    )
+                    .await?
+            }
+        };
+        write_contacts(&mut tx, id, &people).await?;
+        record(&mut tx, actor, "relationship", id, "proposed", json!({ "by": side.as_str(), "needs": new.needs }))
+            .await?;
+        let rel = relationship_in(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(rel)
+    }
+
+    pub async fn relationship(&self, id: i64) -> Result<Relationship> {
+        let mut tx = self.db.begin_read().await?;
+        relationship_in(&mut tx, id).await
+    }
+
+    /// Relationships a team is on either side of (all of them with `None`), agreed ones first.
+    pub async fn relationships(&self, team: Option<TeamId>) -> Result<Vec<Relationship>> {
+        let rows: Vec<RelationshipRow> = self
+            .db
+            .read()
+            .all(
+                &format!(
+                    "{RELATIONSHIP_SELECT} WHERE ($1 = 0 OR r.supplier_id = $1 OR r.customer_id = $1) \
+                     ORDER BY r.status = 'declined', s.key, c.key"
+                ),
+                args![team.map_or(0, |t| t.0)],
+            )
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            out.push(hydrate(self.db.read(), row).await?);
+        }
+        Ok(out)
+    }
+
+    /// The other side answers a proposal: confirm (agreed) or decline.
+    pub async fn answer_relationship(&self, actor: &Actor, id: i64, confirm: bool) -> Result<Relationship> {
+        let mut tx = self.db.begin().await?;
+        let rel = relationship_in(&mut tx, id).await?;
+        if rel.status != RelationshipStatus::Proposed {
+            return Err(Invalid::one(
+                "status",
+                format!("this relationship is {}, not awaiting an answer", rel.status.label().to_lowercase()),
+            )
+            .into());
+        }
+        let answering = rel.proposed_by.other();
+        if speaks_for(actor, rel.supplier_id, rel.customer_id, Some(answering)) != Some(answering) {
+            return Err(Forbidden("answer this proposal: only the other team's leads can").into());
+        }
+        let status = if confirm { RelationshipStatus::Active } else { RelationshipStatus::Declined };
+        tx.exec()
+            .execute(
+                "UPDATE relationships SET status = $1, updated_at = $2 WHERE id = $3",
+                args![status.as_str(), Millis::now().0, id],
+            )
+            .await?;
+        let action = if confirm { "confirmed" } else { "declined" };
+        record(&mut tx, actor, "relationship", id, action, json!({ "by": answering.as_str() })).await?;
+        let rel = relationship_in(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(rel)
+    }
+
+    /// Edits what a relationship holds. An edit by the answering side of a proposal is a
+    /// counter-proposal (the first side now answers); an agreed relationship stays agreed.
+    pub async fn edit_relationship(&self, actor: &Actor, id: i64, new: NewRelationship) -> Result<Relationship> {
+        let mut tx = self.db.begin().await?;
+        let rel = relationship_in(&mut tx, id).await?;
+        let new = NewRelationship { supplier: rel.supplier_key.clone(), customer: rel.customer_key.clone(), ..new }
+            .check()?;
+        let side = speaks_for(actor, rel.supplier_id, rel.customer_id, Some(rel.proposed_by.other()))
+            .ok_or(Forbidden("edit a relationship of teams you do not lead"))?;
+        let people = contacts(&mut tx, &new, rel.supplier_id, rel.customer_id).await?;
+        let (status, proposed_by) = match rel.status {
+            RelationshipStatus::Active => (RelationshipStatus::Active, side),
+            _ => (RelationshipStatus::Proposed, side),
+        };
+        tx.exec()
+            .execute(
+                "UPDATE relationships SET status = $1, proposed_by = $2, needs = $3, success_measures = $4, shared_goals = $5, \
+                 updated_at = $6 WHERE id = $7",
+                args![status.as_str(), proposed_by.as_str(), serde_json::to_string(&new.needs).unwrap_or_default(),
+                    &new.success_measures, &new.shared_goals, Millis::now().0, id],
+            )
+            .await?;
+        write_contacts(&mut tx, id, &people).await?;
+        record(&mut tx, actor, "relationship", id, "edited", json!({ "by": side.as_str(), "needs": new.needs }))
+            .await?;
+        let rel = relationship_in(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(rel)
+    }
+
+    /// Every edge of the network since `since`: declared relationships and request traffic
+    /// (the requester's team asking the providing team), with target compliance on the traffic.
+    pub async fn network_edges(&self, since: Millis) -> Result<Vec<Edge>> {
+        let traffic: Vec<TrafficRow> = self
+            .db
+            .read()
+            .all(
+                "SELECT s.key AS supplier_key, s.name AS supplier_name, c.key AS customer_key, c.name AS customer_name, \
+                 COUNT(DISTINCT r.id) AS requests, \
+                 COALESCE(SUM(CASE WHEN k.stopped_at IS NOT NULL AND k.elapsed_ms <= k.target_ms AND m.request_id IS NULL THEN 1 ELSE 0 END), 0) AS met, \
+                 COALESCE(SUM(CASE WHEN m.request_id IS NOT NULL OR (k.stopped_at IS NOT NULL AND k.elapsed_ms > k.target_ms) THEN 1 ELSE 0 END), 0) AS breached \
+                 FROM requests r JOIN teams s ON s.id = r.team_id JOIN teams c ON c.id = r.on_behalf_team_id \
+                 LEFT JOIN request_clocks k ON k.request_id = r.id \
+                 LEFT JOIN clock_marks m ON m.request_id = k.request_id AND m.kind = k.kind AND m.mark = 'breached' \
+                 WHERE r.created_at >= $1 AND r.team_id <> r.on_behalf_team_id \
+                 GROUP BY s.key, s.name, c.key, c.name",
+                args![since.0],
+            )
+            .await?;
+        let mut edges: BTreeMap<(String, String), Edge> = BTreeMap::new();
+        for t in traffic {
+            edges.insert(
+                (t.supplier_key.clone(), t.customer_key.clone()),
+                Edge {
+                    supplier_key: t.supplier_key,
+                    supplier_name: t.supplier_name,
+                    customer_key: t.customer_key,
+                    customer_name: t.customer_name,
+                    relationship_id: None,
+                    status: None,
+                    requests: t.requests,
+                    targets_met: t.met,
+                    targets_breached: t.breached,
+                    health: health(t.met, t.breached),
+                },
+            );
+        }
+        for rel in self.relationships(None).await? {
+            let edge = edges.entry((rel.supplier_key.clone(), rel.customer_key.clone())).or_insert_with(|| Edge {
+                supplier_key: rel.supplier_key.clone(),
+                supplier_name: rel.supplier_name.clone(),
+                customer_key: rel.customer_key.clone(),
+                customer_name: rel.customer_name.clone(),
+                relationship_id: None,
+                status: None,
+                requests: 0,
+                targets_met: 0,
+                targets_breached: 0,
+                health: health(0, 0),
+            });
+            edge.relationship_id = Some(rel.id);
+            edge.status = Some(rel.status);
+        }
+        Ok(edges.into_values().collect())
+    }
+
+    /// A team's goals, current ones first.
+    pub async fn goals(&self, team: TeamId) -> Result<Vec<Goal>> {
+        let rows: Vec<GoalRow> = self
+            .db
+            .read()
+            .all(
+                "SELECT id, team_id, title, description, status, period, updated_at FROM team_goals WHERE team_id = $1 \
+                 ORDER BY status IN ('done', 'dropped'), period, id",
+                args![team],
+            )
+            .await?;
+        Ok(rows.into_iter().map(Goal::from).collect())
+    }
+
+    /// Adds a goal (`id` `None`) or replaces one, as the team's lead or an admin.
+    pub async fn save_goal(&self, actor: &Actor, team: TeamId, id: Option<i64>, new: NewGoal) -> Result<Goal> {
+        actor.require_team_manager(team, "change this team's goals")?;
+        let new = new.check()?;
+        let status = new.status.unwrap_or(GoalStatus::Planned);
+        let now = Millis::now().0;
+        let mut tx = self.db.begin().await?;
+        let id = match id {
+            Some(id) => {
+                let n = tx
+                    .exec()
+                    .execute(
+                        "UPDATE team_goals SET title = $1, description = $2, status = $3, period = $4, updated_at = $5 \
+                         WHERE id = $6 AND team_id = $7",
+                        args![&new.title, &new.description, status.as_str(), &new.period, now, id, team],
+                    )
+                    .await?;
+                if n == 0 {
+                    return Err(StoreError::NotFound("goal"));
+                }
+                id
+            }
+            None => {
+                tx.exec()
+                    .scalar(
+                        "INSERT INTO team_goals (team_id, title, description, status, period, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+                        args![team, &new.title, &new.description, status.as_str(), &new.period, now],
+                    )
+                    .await?
+            }
+        };
+        record(&mut tx, actor, "team", team.0, "goal_saved", json!({ "goal": new.title, "status": status.as_str() }))
+            .await?;
+        let row: GoalRow = tx
+            .exec()
+            .optional(
+                "SELECT id, team_id, title, description, status, period, updated_at FROM team_goals WHERE id = $1",
+                args![id],
+            )
+            .await?
+            .ok_or(StoreError::NotFound("goal"))?;
+        tx.commit().await?;
+        Ok(row.into())
+    }
+}
