@@ -5,6 +5,7 @@ mod account;
 mod admin;
 mod auth;
 mod home;
+mod network;
 mod people;
 mod requests;
 mod services;
@@ -51,6 +52,11 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/teams/{key}/services/{slug}", get(services::service_page).post(services::file_request))
         .route("/teams/{key}/services/{slug}/edit", get(services::edit_service_page).post(services::update_service))
         .route("/teams/{key}/services/{slug}/active", post(services::set_service_active))
+        .route("/teams/{key}/network", get(network::team_network_page))
+        .route("/teams/{key}/relationships", post(network::propose_relationship))
+        .route("/teams/{key}/goals", post(network::save_goal))
+        .route("/relationships/{id}/answer", post(network::answer_relationship))
+        .route("/network/{supplier}/{customer}", get(network::edge_page_get).post(network::edge_save))
         .route("/teams/{key}/calendar", get(targets::team_calendar_page).post(targets::save_team_calendar))
         .route("/teams/{key}/calendar/holidays", post(targets::import_holidays))
         .route("/teams/{key}/services/{slug}/targets", get(targets::targets_page).post(targets::save_targets))

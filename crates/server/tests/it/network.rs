@@ -164,3 +164,38 @@ both!(teams_keep_a_few_goals, |t| {
     let r = t.api(Method::GET, "/api/v1/teams/IT/goals", Some(&w.outsider), None).await;
     assert_eq!(r.json.as_array().unwrap().len(), 1);
 });
+
+both!(relationships_from_the_browser, |t| {
+    let w = world(&t).await;
+    sales_lead(&t).await;
+    let _ = w;
+    let mut lena = t.browser();
+    lena.login("lena@example.com", crate::harness::PASSWORD).await;
+    let csrf = lena.csrf("/teams/IT/network").await;
+    let bad = [("csrf", csrf.as_str()), ("supplier", "IT"), ("customer", ""), ("needs", "Laptops in a week")];
+    let page = lena.post("/teams/IT/relationships", &bad).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.body.contains("name the customer team") && page.body.contains("Laptops in a week"),
+        "kept: {}",
+        page.body
+    );
+    let good = [("csrf", csrf.as_str()), ("supplier", "IT"), ("customer", "SAL"), ("needs", "Laptops in a week")];
+    assert_eq!(lena.post("/teams/IT/relationships", &good).await.status, StatusCode::SEE_OTHER);
+
+    let mut sam = t.browser();
+    sam.login("sam@example.com", crate::harness::PASSWORD).await;
+    let page = sam.get("/teams/SAL/network").await;
+    assert!(page.body.contains("Confirm"), "Sales answers: {}", page.body);
+    let id = t.store.relationships(None).await.unwrap()[0].id;
+    let csrf = sam.csrf("/teams/SAL/network").await;
+    let page = sam
+        .post(
+            &format!("/relationships/{id}/answer"),
+            &[("csrf", csrf.as_str()), ("answer", "confirm"), ("back", "SAL")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let page = sam.get("/network/IT/SAL").await;
+    assert!(page.body.contains("Relationship: agreed") && page.body.contains("Laptops in a week"), "{}", page.body);
+});

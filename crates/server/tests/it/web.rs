@@ -56,6 +56,9 @@ both!(main_pages_render_on_the_demo, |t| {
         ("/teams/IT/services/laptop/targets", "Save targets"),
         ("/reports/compliance", "By team"),
         ("/reports/compliance?team=IT", "Laptop request"),
+        ("/teams/IT/network", "The same, as a table"),
+        ("/teams/IT/network?depth=3", "class=\"circles\""),
+        ("/network/IT/SAL", "Goals side by side"),
         ("/requests", "Your requests"),
         ("/notifications", "Notifications"),
     ] {

@@ -1,0 +1,352 @@
+//! The network pages: the circles around a team, an edge with the numbers behind its health,
+//! relationships to propose and answer, and team goals.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use concentric_core::relationship::{
+    circles_svg, Edge, Goal, GoalStatus, NewGoal, NewRelationship, Relationship, RingNode,
+};
+use concentric_core::team::Team;
+use serde::Deserialize;
+
+use super::view::{form_errors, render, render_status, FormErrors, Layout, NoticeQuery};
+use crate::api::network::{since, team_network_of, WINDOW_DAYS};
+use crate::auth::{CsrfForm, Viewer};
+use crate::error::WebError;
+use crate::state::AppState;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ProposeForm {
+    #[serde(default)]
+    supplier: String,
+    #[serde(default)]
+    customer: String,
+    /// One need per line.
+    #[serde(default)]
+    needs: String,
+    #[serde(default)]
+    success_measures: String,
+    #[serde(default)]
+    shared_goals: String,
+    /// Emails, separated by commas or lines.
+    #[serde(default)]
+    supplier_contacts: String,
+    #[serde(default)]
+    customer_contacts: String,
+}
+
+impl ProposeForm {
+    fn to_new(&self) -> NewRelationship {
+        let list = |s: &str| s.split([',', '\n']).map(str::trim).filter(|x| !x.is_empty()).map(str::to_owned).collect();
+        NewRelationship {
+            supplier: self.supplier.clone(),
+            customer: self.customer.clone(),
+            needs: self.needs.lines().map(str::to_owned).collect(),
+            success_measures: self.success_measures.clone(),
+            shared_goals: self.shared_goals.clone(),
+            supplier_contacts: list(&self.supplier_contacts),
+            customer_contacts: list(&self.customer_contacts),
+        }
+    }
+
+    fn of(rel: &Relationship) -> Self {
+        let emails = |side| {
+            rel.contacts.iter().filter(|c| c.side == side).map(|c| c.email.clone()).collect::<Vec<_>>().join(", ")
+        };
+        Self {
+            supplier: rel.supplier_key.clone(),
+            customer: rel.customer_key.clone(),
+            needs: rel.needs.join("\n"),
+            success_measures: rel.success_measures.clone(),
+            shared_goals: rel.shared_goals.clone(),
+            supplier_contacts: emails(concentric_core::relationship::Side::Supplier),
+            customer_contacts: emails(concentric_core::relationship::Side::Customer),
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct GoalForm {
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    period: String,
+}
+
+#[derive(Template)]
+#[template(path = "network.html")]
+struct NetworkPage {
+    layout: Layout,
+    team: Team,
+    depth: u32,
+    svg: String,
+    rings: Vec<RingNode>,
+    edges: Vec<Edge>,
+    relationships: Vec<Relationship>,
+    goals: Vec<Goal>,
+    can_manage: bool,
+    teams: Vec<Team>,
+    propose: ProposeForm,
+    goal: GoalForm,
+    errors: FormErrors,
+    window_days: i64,
+    is_admin: bool,
+    /// Teams the viewer leads, for the answer buttons.
+    lead_of: Vec<concentric_core::TeamId>,
+}
+
+impl NetworkPage {
+    /// The edge between the centre and a ring-1 team, for the table.
+    fn edge_with(&self, key: &str) -> Vec<&Edge> {
+        self.edges
+            .iter()
+            .filter(|e| {
+                (e.supplier_key == self.team.key && e.customer_key == key)
+                    || (e.customer_key == self.team.key && e.supplier_key == key)
+            })
+            .collect()
+    }
+
+    fn undeclared(&self) -> Vec<&Edge> {
+        self.edges
+            .iter()
+            .filter(|e| e.undeclared() && (e.supplier_key == self.team.key || e.customer_key == self.team.key))
+            .collect()
+    }
+
+    /// Whether the viewer answers this proposal (a lead of the side that did not propose).
+    fn answers(&self, rel: &Relationship) -> bool {
+        let side = rel.proposed_by.other();
+        rel.status == concentric_core::relationship::RelationshipStatus::Proposed
+            && (self.is_admin || self.lead_of.contains(&rel.team_on(side)))
+    }
+
+    fn goal_statuses(&self) -> [GoalStatus; 5] {
+        GoalStatus::ALL
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DepthQuery {
+    depth: Option<u32>,
+    notice: Option<String>,
+}
+
+async fn network_page(
+    state: &AppState,
+    viewer: &Viewer,
+    key: &str,
+    depth: Option<u32>,
+) -> Result<NetworkPage, WebError> {
+    let team = state.store.team_by_key(key).await?;
+    let net = team_network_of(state, key, depth).await?;
+    let relationships = state.store.relationships(Some(team.id)).await?;
+    let goals = state.store.goals(team.id).await?;
+    let teams = state
+        .store
+        .list_teams(&concentric_core::team::TeamQuery::default(), concentric_core::page::PageRequest::first(200))
+        .await?
+        .items;
+    Ok(NetworkPage {
+        layout: Layout::new(viewer, format!("{} and its partners", team.name), "teams"),
+        svg: circles_svg(&team.key, &team.name, &net.rings, &net.edges),
+        depth: depth.unwrap_or(2),
+        rings: net.rings,
+        edges: net.edges,
+        relationships,
+        goals,
+        can_manage: viewer.actor.can_manage_team(team.id),
+        propose: ProposeForm { supplier: team.key.clone(), ..ProposeForm::default() },
+        goal: GoalForm { status: "planned".into(), ..GoalForm::default() },
+        errors: FormErrors::default(),
+        window_days: WINDOW_DAYS,
+        is_admin: viewer.actor.is_admin,
+        lead_of: viewer
+            .actor
+            .teams
+            .iter()
+            .filter(|(_, r)| *r == concentric_core::team::MemberRole::Lead)
+            .map(|(t, _)| *t)
+            .collect(),
+        teams,
+        team,
+    })
+}
+
+pub async fn team_network_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+    Query(q): Query<DepthQuery>,
+) -> Result<Response, WebError> {
+    let mut page = network_page(&state, &viewer, &key, q.depth.map(|d| d.clamp(1, 4))).await?;
+    page.layout = page.layout.with_notice(&NoticeQuery { notice: q.notice });
+    render(&page)
+}
+
+pub async fn propose_relationship(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+    CsrfForm(form): CsrfForm<ProposeForm>,
+) -> Result<Response, WebError> {
+    match state.store.propose_relationship(&viewer.actor, form.to_new()).await {
+        Ok(_) => Ok(Redirect::to(&format!("/teams/{key}/network?notice=saved")).into_response()),
+        Err(e) => {
+            let errors = form_errors(e)?;
+            let mut page = network_page(&state, &viewer, &key, None).await?;
+            page.propose = form;
+            page.errors = errors;
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AnswerForm {
+    answer: String,
+    /// The team page to return to.
+    back: String,
+}
+
+pub async fn answer_relationship(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<AnswerForm>,
+) -> Result<Response, WebError> {
+    state.store.answer_relationship(&viewer.actor, id, form.answer == "confirm").await?;
+    let back = state.store.team_by_key(&form.back).await?.key;
+    Ok(Redirect::to(&format!("/teams/{back}/network?notice=saved")).into_response())
+}
+
+pub async fn save_goal(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+    CsrfForm(form): CsrfForm<GoalForm>,
+) -> Result<Response, WebError> {
+    let team = state.store.team_by_key(&key).await?;
+    let new = NewGoal {
+        title: form.title.clone(),
+        description: form.description.clone(),
+        status: GoalStatus::parse(&form.status),
+        period: form.period.clone(),
+    };
+    let id = form.id.trim().parse().ok();
+    match state.store.save_goal(&viewer.actor, team.id, id, new).await {
+        Ok(_) => Ok(Redirect::to(&format!("/teams/{key}/network?notice=saved#goals")).into_response()),
+        Err(e) => {
+            let errors = form_errors(e)?;
+            let mut page = network_page(&state, &viewer, &key, None).await?;
+            page.goal = form;
+            page.errors = errors;
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "edge.html")]
+struct EdgePage {
+    layout: Layout,
+    edge: Edge,
+    relationship: Option<Relationship>,
+    supplier_goals: Vec<Goal>,
+    customer_goals: Vec<Goal>,
+    window_days: i64,
+    can_edit: bool,
+    form: ProposeForm,
+    errors: FormErrors,
+}
+
+async fn edge_page(state: &AppState, viewer: &Viewer, supplier: &str, customer: &str) -> Result<EdgePage, WebError> {
+    let s = state.store.team_by_key(supplier).await?;
+    let c = state.store.team_by_key(customer).await?;
+    let edge = state
+        .store
+        .network_edges(since())
+        .await?
+        .into_iter()
+        .find(|e| e.supplier_key == s.key && e.customer_key == c.key)
+        .unwrap_or(Edge {
+            supplier_key: s.key.clone(),
+            supplier_name: s.name.clone(),
+            customer_key: c.key.clone(),
+            customer_name: c.name.clone(),
+            relationship_id: None,
+            status: None,
+            requests: 0,
+            targets_met: 0,
+            targets_breached: 0,
+            health: concentric_core::relationship::health(0, 0),
+        });
+    let relationship = match edge.relationship_id {
+        Some(id) => Some(state.store.relationship(id).await?),
+        None => None,
+    };
+    let can_edit = viewer.actor.is_admin || viewer.actor.is_lead_of(s.id) || viewer.actor.is_lead_of(c.id);
+    let form = match &relationship {
+        Some(r) => ProposeForm::of(r),
+        None => ProposeForm { supplier: s.key.clone(), customer: c.key.clone(), ..ProposeForm::default() },
+    };
+    Ok(EdgePage {
+        layout: Layout::new(viewer, format!("{} serves {}", s.name, c.name), "teams"),
+        supplier_goals: state.store.goals(s.id).await?,
+        customer_goals: state.store.goals(c.id).await?,
+        edge,
+        relationship,
+        window_days: WINDOW_DAYS,
+        can_edit,
+        form,
+        errors: FormErrors::default(),
+    })
+}
+
+pub async fn edge_page_get(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((supplier, customer)): Path<(String, String)>,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, WebError> {
+    let mut page = edge_page(&state, &viewer, &supplier, &customer).await?;
+    page.layout = page.layout.with_notice(&q);
+    render(&page)
+}
+
+/// Saves the relationship of an edge: proposes it when there is none, edits it otherwise.
+pub async fn edge_save(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((supplier, customer)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<ProposeForm>,
+) -> Result<Response, WebError> {
+    let page = edge_page(&state, &viewer, &supplier, &customer).await?;
+    let result = match (&page.relationship, form.to_new()) {
+        (Some(r), new) if r.status != concentric_core::relationship::RelationshipStatus::Declined => {
+            state.store.edit_relationship(&viewer.actor, r.id, new).await
+        }
+        (_, new) => state.store.propose_relationship(&viewer.actor, new).await,
+    };
+    match result {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/network/{}/{}?notice=saved", page.edge.supplier_key, page.edge.customer_key))
+                .into_response())
+        }
+        Err(e) => {
+            let errors = form_errors(e)?;
+            let mut page = page;
+            page.form = form;
+            page.errors = errors;
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+    }
+}
