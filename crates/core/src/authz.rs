@@ -27,6 +27,11 @@ impl Actor {
         self.teams.iter().any(|&(t, r)| t == team && r == MemberRole::Lead)
     }
 
+    /// Admins and the leads of any team: who sees the organisation map.
+    pub fn sees_organisation_map(&self) -> bool {
+        self.is_admin || self.teams.iter().any(|&(_, r)| r == MemberRole::Lead)
+    }
+
     pub fn is_member_of(&self, team: TeamId) -> bool {
         self.teams.iter().any(|&(t, _)| t == team)
     }

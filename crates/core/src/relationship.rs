@@ -630,3 +630,169 @@ mod svg_tests {
         assert_eq!(svg.matches("class=\"node customer\"").count(), 40);
     }
 }
+
+/// A team many others depend on, with how well it serves them.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Bottleneck {
+    pub key: String,
+    pub name: String,
+    /// Customer teams: declared (agreed or proposed) or sending requests.
+    pub dependents: usize,
+    pub requests: i64,
+    /// Over all its customers' requests.
+    pub health: Health,
+}
+
+/// Teams by how many depend on them, the worst served first among equals: the places where a
+/// slow team holds many others up.
+pub fn bottlenecks(edges: &[Edge]) -> Vec<Bottleneck> {
+    let mut by: BTreeMap<&str, (String, BTreeSet<&str>, i64, i64, i64)> = BTreeMap::new();
+    let depends = |e: &&Edge| {
+        e.requests > 0 || matches!(e.status, Some(RelationshipStatus::Active | RelationshipStatus::Proposed))
+    };
+    for e in edges.iter().filter(depends) {
+        let b = by.entry(&e.supplier_key).or_insert_with(|| (e.supplier_name.clone(), BTreeSet::new(), 0, 0, 0));
+        b.1.insert(&e.customer_key);
+        b.2 += e.requests;
+        b.3 += e.targets_met;
+        b.4 += e.targets_breached;
+    }
+    let mut out: Vec<Bottleneck> = by
+        .into_iter()
+        .map(|(key, (name, dependents, requests, met, breached))| Bottleneck {
+            key: key.to_owned(),
+            name,
+            dependents: dependents.len(),
+            requests,
+            health: health(met, breached),
+        })
+        .collect();
+    let score = |h: &Health| match h {
+        Health::Score { percent, .. } => *percent,
+        Health::NotEnoughData { .. } => 101,
+    };
+    out.sort_by(|a, b| {
+        b.dependents.cmp(&a.dependents).then(score(&a.health).cmp(&score(&b.health))).then(a.key.cmp(&b.key))
+    });
+    out
+}
+
+/// Scored edges, worst first.
+pub fn weakest(edges: &[Edge], n: usize) -> Vec<&Edge> {
+    let mut scored: Vec<(&Edge, i64)> = edges
+        .iter()
+        .filter_map(|e| match e.health {
+            Health::Score { percent, .. } => Some((e, percent)),
+            Health::NotEnoughData { .. } => None,
+        })
+        .collect();
+    scored.sort_by(|a, b| a.1.cmp(&b.1).then(b.0.requests.cmp(&a.0.requests)));
+    scored.into_iter().take(n).map(|(e, _)| e).collect()
+}
+
+/// The organisation map: every team on one circle, every edge a chord coloured by health.
+pub fn organisation_svg(teams: &[(String, String)], edges: &[Edge]) -> String {
+    use std::f64::consts::PI;
+    use std::fmt::Write;
+
+    let n = teams.len().max(1) as f64;
+    let r = (n * 52.0 / (2.0 * PI)).max(160.0);
+    let half = r + 60.0;
+    let pos: BTreeMap<&str, (f64, f64)> = teams
+        .iter()
+        .enumerate()
+        .map(|(i, (k, _))| {
+            let a = -PI / 2.0 + 2.0 * PI * i as f64 / n;
+            (k.as_str(), (half + r * a.cos(), half + r * a.sin()))
+        })
+        .collect();
+    let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {s:.0} {s:.0}" class="circles" role="img" aria-label="Every team and who serves whom">"#,
+        s = 2.0 * half
+    );
+    for e in edges {
+        let (Some(a), Some(b)) = (pos.get(e.supplier_key.as_str()), pos.get(e.customer_key.as_str())) else { continue };
+        let width = (1.0 + (e.requests as f64 + 1.0).ln()).min(7.0);
+        let dash = if e.status == Some(RelationshipStatus::Active) { "" } else { r#" stroke-dasharray="6 4""# };
+        let _ = write!(
+            svg,
+            r#"<a href="/network/{s}/{c}"><line class="edge {band}" x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke-width="{width:.1}"{dash}><title>{s} serves {c}: {} requests, {}</title></line></a>"#,
+            a.0,
+            a.1,
+            b.0,
+            b.1,
+            e.requests,
+            e.health.label(),
+            s = esc(&e.supplier_key),
+            c = esc(&e.customer_key),
+            band = e.health.band(),
+        );
+    }
+    for (key, name) in teams {
+        let (x, y) = pos[key.as_str()];
+        let _ = write!(
+            svg,
+            r#"<a href="/teams/{k}/network"><g class="node partner"><circle cx="{x:.1}" cy="{y:.1}" r="18"/><text x="{x:.1}" y="{:.1}" text-anchor="middle" font-size="10">{k}</text><title>{n}</title></g></a>"#,
+            y + 4.0,
+            k = esc(key),
+            n = esc(name),
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+#[cfg(test)]
+mod map_tests {
+    use super::*;
+
+    fn edge(s: &str, c: &str, requests: i64, met: i64, breached: i64) -> Edge {
+        Edge {
+            supplier_key: s.into(),
+            supplier_name: s.into(),
+            customer_key: c.into(),
+            customer_name: c.into(),
+            relationship_id: None,
+            status: None,
+            requests,
+            targets_met: met,
+            targets_breached: breached,
+            health: health(met, breached),
+        }
+    }
+
+    #[test]
+    fn bottlenecks_are_many_dependents_and_slow_service() {
+        let edges = [
+            edge("IT", "SAL", 10, 9, 1),
+            edge("IT", "HR", 5, 2, 3),
+            edge("PAY", "SAL", 4, 1, 5),
+            edge("PAY", "HR", 4, 1, 5),
+            edge("FAC", "IT", 2, 0, 0),
+        ];
+        let b = bottlenecks(&edges);
+        let view: Vec<(&str, usize)> = b.iter().map(|x| (x.key.as_str(), x.dependents)).collect();
+        assert_eq!(view, [("PAY", 2), ("IT", 2), ("FAC", 1)], "PAY serves as many teams as IT, worse");
+        assert_eq!(b[1].health, Health::Score { percent: 73, decided: 15 });
+        let weak: Vec<(&str, &str)> =
+            weakest(&edges, 2).iter().map(|e| (e.supplier_key.as_str(), e.customer_key.as_str())).collect();
+        assert_eq!(weak, [("PAY", "SAL"), ("PAY", "HR")]);
+        let svg = organisation_svg(&[("IT".into(), "IT".into()), ("SAL".into(), "Sales".into())], &edges);
+        assert_eq!(svg.matches("<line").count(), 1, "only edges between drawn teams");
+    }
+}
+
+/// Open requests between a team and one partner: what the team owes it, or waits on from it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct PartnerLoad {
+    pub team_key: String,
+    pub team_name: String,
+    pub open: i64,
+    /// Open requests whose targets are breached.
+    pub breached: i64,
+    /// When the oldest open one was filed: how long the customer has waited.
+    pub oldest_at: DateTime<Utc>,
+}

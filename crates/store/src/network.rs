@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use concentric_core::authz::{Actor, Forbidden};
 use concentric_core::relationship::{
-    health, Contact, Edge, Goal, GoalStatus, NewGoal, NewRelationship, Relationship, RelationshipStatus, Side,
+    health, Contact, Edge, Goal, GoalStatus, NewGoal, NewRelationship, PartnerLoad, Relationship, RelationshipStatus,
+    Side,
 };
 use concentric_core::time::Millis;
 use concentric_core::{FieldError, Invalid, PersonId, TeamId};
@@ -383,6 +384,39 @@ impl Store {
             edge.status = Some(rel.status);
         }
         Ok(edges.into_values().collect())
+    }
+
+    /// What a team owes (`owed`: open requests to it, by the team they were filed for) or waits
+    /// on (open requests it filed, by providing team): breached first, then the longest waiting.
+    pub async fn partner_load(&self, team: TeamId, owed: bool) -> Result<Vec<PartnerLoad>> {
+        let (ours, theirs) =
+            if owed { ("r.team_id", "r.on_behalf_team_id") } else { ("r.on_behalf_team_id", "r.team_id") };
+        let rows: Vec<(String, String, i64, i64, i64)> = self
+            .db
+            .read()
+            .all(
+                &format!(
+                    "SELECT p.key, p.name, COUNT(*) AS open, \
+                     SUM(CASE WHEN EXISTS (SELECT 1 FROM clock_marks m WHERE m.request_id = r.id AND m.mark = 'breached') \
+                     THEN 1 ELSE 0 END) AS breached, MIN(r.created_at) AS oldest \
+                     FROM requests r JOIN teams p ON p.id = {theirs} \
+                     WHERE {ours} = $1 AND {theirs} <> {ours} \
+                     AND r.status IN ('new', 'open', 'in_progress', 'waiting_on_requester', 'waiting_on_others') \
+                     GROUP BY p.key, p.name ORDER BY breached DESC, oldest, p.key"
+                ),
+                args![team],
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(team_key, team_name, open, breached, oldest)| PartnerLoad {
+                team_key,
+                team_name,
+                open,
+                breached,
+                oldest_at: Millis(oldest).to_utc(),
+            })
+            .collect())
     }
 
     /// A team's goals, current ones first.

@@ -49,7 +49,7 @@ pub use extract::{ApiJson, ApiPath, ApiQuery};
         targets::set_targets, targets::compliance,
         network::list_relationships, network::propose, network::get_relationship, network::edit, network::confirm,
         network::decline, network::list_goals, network::add_goal, network::update_goal, network::team_network,
-        network::network,
+        network::network, network::summary, network::owed, network::waiting,
     ),
     components(schemas(crate::error::Problem)),
     modifiers(&TokenAuth),

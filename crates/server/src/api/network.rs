@@ -4,7 +4,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use concentric_core::relationship::{Edge, Goal, NewGoal, NewRelationship, Relationship, RingNode};
+use concentric_core::relationship::{
+    Bottleneck, Edge, Goal, NewGoal, NewRelationship, PartnerLoad, Relationship, RingNode,
+};
 use concentric_core::time::Millis;
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +28,9 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/teams/{key}/goals/{id}", put(update_goal))
         .route("/api/v1/teams/{key}/network", get(team_network))
         .route("/api/v1/network", get(network))
+        .route("/api/v1/network/summary", get(summary))
+        .route("/api/v1/teams/{key}/owed", get(owed))
+        .route("/api/v1/teams/{key}/waiting", get(waiting))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -201,4 +206,59 @@ pub async fn network(State(state): State<AppState>, _user: ApiUser) -> Result<Js
 
 pub fn since() -> Millis {
     Millis(Millis::now().0 - WINDOW_DAYS * 86_400_000)
+}
+
+/// The organisation's weak spots: the weakest scored edges and the most depended-on teams.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct NetworkSummary {
+    pub weakest: Vec<Edge>,
+    pub bottlenecks: Vec<Bottleneck>,
+    /// Traffic with no agreed or proposed relationship.
+    pub undeclared: Vec<Edge>,
+}
+
+/// Weakest edges (up to 10), bottlenecks and undeclared dependencies, for admins and leads.
+#[utoipa::path(get, path = "/api/v1/network/summary", tag = "network",
+    responses((status = 200, body = NetworkSummary), (status = 403, body = Problem)))]
+pub async fn summary(State(state): State<AppState>, user: ApiUser) -> Result<Json<NetworkSummary>, ApiError> {
+    if !user.actor.sees_organisation_map() {
+        return Err(concentric_store::StoreError::from(concentric_core::authz::Forbidden(
+            "see the organisation map: admins and team leads only",
+        ))
+        .into());
+    }
+    Ok(Json(summary_of(&state.store.network_edges(since()).await?)))
+}
+
+pub fn summary_of(edges: &[Edge]) -> NetworkSummary {
+    NetworkSummary {
+        weakest: concentric_core::relationship::weakest(edges, 10).into_iter().cloned().collect(),
+        bottlenecks: concentric_core::relationship::bottlenecks(edges),
+        undeclared: edges.iter().filter(|e| e.undeclared()).cloned().collect(),
+    }
+}
+
+/// What a team owes: its open requests by the team they were filed for, breached first.
+#[utoipa::path(get, path = "/api/v1/teams/{key}/owed", tag = "network", params(("key" = String, Path)),
+    responses((status = 200, body = Vec<PartnerLoad>)))]
+pub async fn owed(
+    State(state): State<AppState>,
+    _user: ApiUser,
+    ApiPath(key): ApiPath<String>,
+) -> Result<Json<Vec<PartnerLoad>>, ApiError> {
+    let team = state.store.team_by_key(&key).await?;
+    Ok(Json(state.store.partner_load(team.id, true).await?))
+}
+
+/// What a team is waiting on: the open requests it filed, by providing team, breached and
+/// longest-waiting first.
+#[utoipa::path(get, path = "/api/v1/teams/{key}/waiting", tag = "network", params(("key" = String, Path)),
+    responses((status = 200, body = Vec<PartnerLoad>)))]
+pub async fn waiting(
+    State(state): State<AppState>,
+    _user: ApiUser,
+    ApiPath(key): ApiPath<String>,
+) -> Result<Json<Vec<PartnerLoad>>, ApiError> {
+    let team = state.store.team_by_key(&key).await?;
+    Ok(Json(state.store.partner_load(team.id, false).await?))
 }

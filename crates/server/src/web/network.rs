@@ -6,7 +6,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use concentric_core::relationship::{
-    circles_svg, Edge, Goal, GoalStatus, NewGoal, NewRelationship, Relationship, RingNode,
+    circles_svg, organisation_svg, Edge, Goal, GoalStatus, NewGoal, NewRelationship, PartnerLoad, Relationship,
+    RingNode,
 };
 use concentric_core::team::Team;
 use serde::Deserialize;
@@ -101,6 +102,8 @@ struct NetworkPage {
     is_admin: bool,
     /// Teams the viewer leads, for the answer buttons.
     lead_of: Vec<concentric_core::TeamId>,
+    owed: Vec<PartnerLoad>,
+    waiting: Vec<PartnerLoad>,
 }
 
 impl NetworkPage {
@@ -150,6 +153,8 @@ async fn network_page(
     let net = team_network_of(state, key, depth).await?;
     let relationships = state.store.relationships(Some(team.id)).await?;
     let goals = state.store.goals(team.id).await?;
+    let owed = state.store.partner_load(team.id, true).await?;
+    let waiting = state.store.partner_load(team.id, false).await?;
     let teams = state
         .store
         .list_teams(&concentric_core::team::TeamQuery::default(), concentric_core::page::PageRequest::first(200))
@@ -176,6 +181,8 @@ async fn network_page(
             .filter(|(_, r)| *r == concentric_core::team::MemberRole::Lead)
             .map(|(t, _)| *t)
             .collect(),
+        owed,
+        waiting,
         teams,
         team,
     })
@@ -349,4 +356,35 @@ pub async fn edge_save(
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
     }
+}
+
+#[derive(Template)]
+#[template(path = "organisation_map.html")]
+struct MapPage {
+    layout: Layout,
+    svg: String,
+    summary: crate::api::network::NetworkSummary,
+    window_days: i64,
+}
+
+/// Every team and relationship, with the weakest edges and the bottlenecks (admins and leads).
+pub async fn organisation_map(State(state): State<AppState>, viewer: Viewer) -> Result<Response, WebError> {
+    if !viewer.actor.sees_organisation_map() {
+        return Err(WebError::Forbidden("see the organisation map: admins and team leads only".into()));
+    }
+    let teams: Vec<(String, String)> = state
+        .store
+        .list_teams(&concentric_core::team::TeamQuery::default(), concentric_core::page::PageRequest::first(200))
+        .await?
+        .items
+        .into_iter()
+        .map(|t| (t.key, t.name))
+        .collect();
+    let edges = state.store.network_edges(since()).await?;
+    render(&MapPage {
+        layout: Layout::new(&viewer, "Organisation map", "network"),
+        svg: organisation_svg(&teams, &edges),
+        summary: crate::api::network::summary_of(&edges),
+        window_days: WINDOW_DAYS,
+    })
 }

@@ -32,6 +32,8 @@ pub struct ViewerInfo {
     pub name: String,
     pub initials: String,
     pub is_admin: bool,
+    /// Admins and team leads see the organisation map.
+    pub sees_map: bool,
     pub time_zone: String,
 }
 
@@ -47,6 +49,7 @@ impl Layout {
                 name: p.name.clone(),
                 initials: initials(&p.name),
                 is_admin: viewer.actor.is_admin,
+                sees_map: viewer.actor.sees_organisation_map(),
                 time_zone: p.time_zone.clone(),
             }),
             csrf: viewer.csrf.clone(),

@@ -108,6 +108,24 @@ both!(traffic_without_a_relationship_is_an_undeclared_dependency, |t| {
     assert!(e["status"].is_null());
     assert_eq!(e["health"]["kind"], "not_enough_data", "no targets decided yet: no made-up score");
 
+    // What IT owes Sales is what Sales waits on from IT.
+    let owed = t.api(Method::GET, "/api/v1/teams/IT/owed", Some(&w.outsider), None).await;
+    assert_eq!(
+        (owed.json[0]["team_key"].as_str(), owed.json[0]["open"].as_i64()),
+        (Some("SAL"), Some(3)),
+        "{}",
+        owed.text
+    );
+    let waiting = t.api(Method::GET, "/api/v1/teams/SAL/waiting", Some(&w.outsider), None).await;
+    assert_eq!((waiting.json[0]["team_key"].as_str(), waiting.json[0]["open"].as_i64()), (Some("IT"), Some(3)));
+    // The organisation's weak spots are for admins and leads.
+    t.api(Method::GET, "/api/v1/network/summary", Some(&w.outsider), None)
+        .await
+        .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+    let r = t.api(Method::GET, "/api/v1/network/summary", Some(&w.lead), None).await;
+    assert_eq!(r.json["bottlenecks"][0]["key"], "IT", "{}", r.text);
+    assert_eq!(r.json["undeclared"].as_array().unwrap().len(), 1);
+
     let r = t
         .api(Method::POST, "/api/v1/relationships", Some(&w.lead), Some(json!({"supplier": "IT", "customer": "SAL"})))
         .await;

@@ -59,6 +59,8 @@ both!(main_pages_render_on_the_demo, |t| {
         ("/teams/IT/network", "The same, as a table"),
         ("/teams/IT/network?depth=3", "class=\"circles\""),
         ("/network/IT/SAL", "Goals side by side"),
+        ("/network", "Bottlenecks"),
+        ("/teams/PAY/network", "What we are waiting on"),
         ("/requests", "Your requests"),
         ("/notifications", "Notifications"),
     ] {
