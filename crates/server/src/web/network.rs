@@ -382,7 +382,7 @@ pub async fn organisation_map(State(state): State<AppState>, viewer: Viewer) -> 
         .collect();
     let edges = state.store.network_edges(since()).await?;
     render(&MapPage {
-        layout: Layout::new(&viewer, "Organisation map", "network"),
+        layout: Layout::new(&viewer, "Organisation map", "teams"),
         svg: organisation_svg(&teams, &edges),
         summary: crate::api::network::summary_of(&edges),
         window_days: WINDOW_DAYS,
