@@ -240,6 +240,10 @@ async fn load_demo(store: &Store, reopen_window_ms: i64) -> anyhow::Result<()> {
     if store.load_demo_history(&history).await? {
         tracing::info!(requests = history.len(), "demo history restored");
     }
+    let relationships = concentric_core::demo::relationships();
+    if store.load_demo_network(&relationships, &concentric_core::demo::goals()).await? {
+        tracing::info!(relationships = relationships.len(), "demo relationships and goals declared");
+    }
     let requests = concentric_core::demo::requests(&org, &services);
     if store.load_demo_requests(&requests, reopen_window_ms).await? {
         tracing::info!(requests = requests.len(), "demo requests filed");

@@ -21,6 +21,7 @@ const CATALOG_KEY: &str = "demo_catalog_loaded_at";
 const REQUESTS_KEY: &str = "demo_requests_loaded_at";
 const TARGETS_KEY: &str = "demo_targets_loaded_at";
 const HISTORY_KEY: &str = "demo_history_loaded_at";
+const NETWORK_KEY: &str = "demo_network_loaded_at";
 
 impl Store {
     /// Writes the demo organisation unless it was loaded before; returns whether it was loaded now.
@@ -154,6 +155,32 @@ impl Store {
         for (team, slug, policy) in targets {
             let service = self.service_by_slug(team, slug).await?;
             self.set_target_policy(&system, service.id, policy).await?;
+        }
+        Ok(true)
+    }
+
+    /// Declares the demo's relationships (agreed, or left proposed) and team goals, once.
+    #[tracing::instrument(skip_all)]
+    pub async fn load_demo_network(
+        &self,
+        relationships: &[(concentric_core::relationship::NewRelationship, bool)],
+        goals: &[(&'static str, concentric_core::relationship::NewGoal)],
+    ) -> Result<bool> {
+        let mut tx = self.db.begin().await?;
+        if !claim(&mut tx, NETWORK_KEY).await? {
+            return Ok(false);
+        }
+        tx.commit().await?;
+        let system = Actor::system();
+        for (rel, agreed) in relationships {
+            let r = self.propose_relationship(&system, rel.clone()).await?;
+            if *agreed {
+                self.answer_relationship(&system, r.id, true).await?;
+            }
+        }
+        for (team, goal) in goals {
+            let team = self.team_by_key(team).await?;
+            self.save_goal(&system, team.id, None, goal.clone()).await?;
         }
         Ok(true)
     }

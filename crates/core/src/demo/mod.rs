@@ -8,7 +8,7 @@ mod targets;
 
 pub use catalog::{services, DemoService};
 pub use requests::{requests, DemoRequest, DemoStep};
-pub use targets::{calendars, history, targets, DemoHistory};
+pub use targets::{calendars, goals, history, relationships, targets, DemoHistory, CUSTOMERS};
 
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};

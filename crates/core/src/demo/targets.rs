@@ -122,14 +122,35 @@ pub struct DemoHistory {
     pub resolution_share: Option<i64>,
 }
 
-/// About five requests per service over the past eight weeks: most on time, some late, a few
-/// still open.
+/// Who asks whom in Northwind: each provider team and its usual internal customers.
+pub const CUSTOMERS: &[(&str, &[&str])] = &[
+    ("IT", &["SAL", "ORD", "HR", "FIN", "MKT", "SUP", "OPS"]),
+    ("FAC", &["IT", "HR", "SAL", "EXEC"]),
+    ("FIN", &["SAL", "ORD", "PAY", "EXEC"]),
+    ("PAY", &["HR", "FIN", "SAL", "OPS"]),
+    ("HR", &["IT", "SAL", "SUP", "TRN"]),
+    ("TRN", &["HR", "SAL", "SUP"]),
+    ("SAL", &["MKT", "ORD", "EXEC"]),
+    ("ORD", &["SAL", "FIN", "SUP"]),
+    ("MKT", &["SAL", "EXEC"]),
+    ("SUP", &["SAL", "ORD", "IT"]),
+    ("EXEC", &["OPS", "FIN", "HR"]),
+    ("OPS", &["IT", "FAC", "ORD"]),
+];
+
+/// About five requests per service over the past eight weeks, from the provider's usual
+/// customers: most on time, some late, a few still open.
 pub fn history(org: &DemoOrg, services: &[DemoService]) -> Vec<DemoHistory> {
     let mut rng = ChaCha8Rng::seed_from_u64(super::SEED ^ 0x7A26);
     let mut out = Vec::new();
     for s in services {
-        let askers: Vec<&str> =
-            org.people.iter().filter(|p| p.team_key != s.team_key).map(|p| p.person.email.as_str()).collect();
+        let customers = CUSTOMERS.iter().find(|(t, _)| *t == s.team_key).map_or(&[][..], |(_, c)| c);
+        let askers: Vec<&str> = org
+            .people
+            .iter()
+            .filter(|p| p.team_key != s.team_key && (customers.is_empty() || customers.contains(&p.team_key)))
+            .map(|p| p.person.email.as_str())
+            .collect();
         for n in 0..rng.random_range(3..=6) {
             let late = rng.random_bool(0.22);
             let response_share =
@@ -169,6 +190,87 @@ pub fn history(org: &DemoOrg, services: &[DemoService]) -> Vec<DemoHistory> {
         }
     }
     out
+}
+
+/// The relationships Northwind has declared: most usual flows agreed, one still proposed, and
+/// two left undeclared (IT → Marketing, Payroll → Operations) for the leads to find.
+pub fn relationships() -> Vec<(crate::relationship::NewRelationship, bool)> {
+    let needs: &[(&str, &str, &[&str], &str)] = &[
+        ("IT", "SAL", &["Laptops ready on a new rep's first day", "CRM access within a day"], "Deals closed per rep"),
+        (
+            "IT",
+            "ORD",
+            &["ERP available during order hours", "Printer fixes the same day"],
+            "Orders entered on the day received",
+        ),
+        (
+            "PAY",
+            "HR",
+            &["Payslips correct the first time", "Starters paid in their first month"],
+            "Employee questions answered in a week",
+        ),
+        (
+            "FIN",
+            "SAL",
+            &["Month-end figures by the 3rd working day", "Discount approvals within a day"],
+            "Forecast accuracy",
+        ),
+        ("ORD", "SAL", &["Order confirmations within four hours"], "Customer complaints about order status"),
+        ("HR", "IT", &["Starter details a week before the first day"], "Laptops ready on day one"),
+        ("TRN", "SUP", &["Product training before each release"], "First-contact resolution rate"),
+    ];
+    let mut out: Vec<(crate::relationship::NewRelationship, bool)> = needs
+        .iter()
+        .map(|(s, c, n, m)| {
+            let rel = crate::relationship::NewRelationship {
+                supplier: (*s).into(),
+                customer: (*c).into(),
+                needs: n.iter().map(|x| (*x).to_owned()).collect(),
+                success_measures: (*m).into(),
+                ..Default::default()
+            };
+            (rel, true)
+        })
+        .collect();
+    for (supplier, customers) in CUSTOMERS {
+        for customer in *customers {
+            let undeclared = (*supplier, *customer) == ("IT", "MKT") || (*supplier, *customer) == ("PAY", "OPS");
+            if undeclared || out.iter().any(|(r, _)| r.supplier == *supplier && r.customer == *customer) {
+                continue;
+            }
+            let proposed = (*supplier, *customer) == ("SUP", "IT");
+            let rel = crate::relationship::NewRelationship {
+                supplier: (*supplier).into(),
+                customer: (*customer).into(),
+                ..Default::default()
+            };
+            out.push((rel, !proposed));
+        }
+    }
+    out
+}
+
+/// Two goals per team.
+pub fn goals() -> Vec<(&'static str, crate::relationship::NewGoal)> {
+    use crate::relationship::{GoalStatus, NewGoal};
+    let g = |title: &str, status, period: &str| NewGoal {
+        title: title.into(),
+        description: String::new(),
+        status: Some(status),
+        period: period.into(),
+    };
+    vec![
+        ("IT", g("Every new starter equipped on day one", GoalStatus::OnTrack, "2026-Q4")),
+        ("IT", g("Resolve 90 % of incidents within target", GoalStatus::AtRisk, "2026-Q4")),
+        ("PAY", g("Zero payslip corrections after payday", GoalStatus::OnTrack, "2026")),
+        ("FIN", g("Close the books by the 3rd working day", GoalStatus::AtRisk, "2026-Q4")),
+        ("SAL", g("Grow new business 15 %", GoalStatus::OnTrack, "2026")),
+        ("SAL", g("Onboard new reps in two weeks", GoalStatus::Planned, "2027-Q1")),
+        ("HR", g("Hire 25 people without a missed start date", GoalStatus::OnTrack, "2026")),
+        ("ORD", g("Confirm every order the same day", GoalStatus::OnTrack, "2026-Q4")),
+        ("TRN", g("Training plan for every team by January", GoalStatus::Planned, "2026-Q4")),
+        ("SUP", g("First-contact resolution above 70 %", GoalStatus::AtRisk, "2026-Q4")),
+    ]
 }
 
 #[cfg(test)]

@@ -16,6 +16,8 @@ both!(main_pages_render_on_the_demo, |t| {
     let targets = concentric_core::demo::targets(&services, &org);
     assert!(t.store.load_demo_targets(&calendars, &targets).await.unwrap());
     assert!(t.store.load_demo_history(&concentric_core::demo::history(&org, &services)).await.unwrap());
+    let relationships = concentric_core::demo::relationships();
+    assert!(t.store.load_demo_network(&relationships, &concentric_core::demo::goals()).await.unwrap());
     let requests = concentric_core::demo::requests(&org, &services);
     assert!(t.store.load_demo_requests(&requests, 86_400_000).await.unwrap());
     let query = concentric_core::request::RequestQuery { text: Some("VPN drops".into()), ..Default::default() };
@@ -60,6 +62,7 @@ both!(main_pages_render_on_the_demo, |t| {
         ("/teams/IT/network?depth=3", "class=\"circles\""),
         ("/network/IT/SAL", "Goals side by side"),
         ("/network", "Bottlenecks"),
+        ("/network", "IT Services → Marketing"),
         ("/teams/PAY/network", "What we are waiting on"),
         ("/requests", "Your requests"),
         ("/notifications", "Notifications"),
