@@ -101,7 +101,10 @@ impl Db {
 
     pub(crate) async fn begin(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {
-            Self::Sqlite { write, .. } => Tx::Sqlite(write.begin().await?),
+            // IMMEDIATE takes the write lock up front. A deferred transaction that reads and then
+            // writes fails at once with SQLITE_BUSY when another connection wrote meanwhile,
+            // instead of waiting out busy_timeout.
+            Self::Sqlite { write, .. } => Tx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
             Self::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
