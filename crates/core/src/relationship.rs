@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::authz::Actor;
 use crate::{FieldError, Invalid, PersonId, TeamId};
 
 /// Where a relationship stands between its two sides.
@@ -125,6 +126,25 @@ impl Relationship {
             Side::Supplier => self.supplier_id,
             Side::Customer => self.customer_id,
         }
+    }
+
+    /// Whether the actor may confirm or decline: a lead (or admin) for the side that did not propose.
+    pub fn answerable_by(&self, actor: &Actor) -> bool {
+        let answering = self.proposed_by.other();
+        self.status == RelationshipStatus::Proposed
+            && speaks_for(actor, self.supplier_id, self.customer_id, Some(answering)) == Some(answering)
+    }
+}
+
+/// The side of a relationship the actor speaks for: the side whose team it leads, or, for an
+/// admin or a lead of both teams, `preferred` (the supplier when none is given).
+pub fn speaks_for(actor: &Actor, supplier: TeamId, customer: TeamId, preferred: Option<Side>) -> Option<Side> {
+    match (actor.is_lead_of(supplier), actor.is_lead_of(customer)) {
+        (true, true) => preferred.or(Some(Side::Supplier)),
+        (true, false) => Some(Side::Supplier),
+        (false, true) => Some(Side::Customer),
+        (false, false) if actor.is_admin => preferred.or(Some(Side::Supplier)),
+        _ => None,
     }
 }
 
@@ -340,6 +360,22 @@ pub struct Edge {
 }
 
 impl Edge {
+    /// An edge with no relationship and no traffic yet, to be filled in.
+    pub fn between(supplier: (&str, &str), customer: (&str, &str)) -> Self {
+        Edge {
+            supplier_key: supplier.0.to_owned(),
+            supplier_name: supplier.1.to_owned(),
+            customer_key: customer.0.to_owned(),
+            customer_name: customer.1.to_owned(),
+            relationship_id: None,
+            status: None,
+            requests: 0,
+            targets_met: 0,
+            targets_breached: 0,
+            health: health(0, 0),
+        }
+    }
+
     /// Traffic with no agreed (or proposed) relationship: a dependency nobody declared.
     pub fn undeclared(&self) -> bool {
         self.requests > 0 && !matches!(self.status, Some(RelationshipStatus::Active | RelationshipStatus::Proposed))
@@ -545,7 +581,6 @@ pub fn circles_svg(centre: &str, centre_name: &str, nodes: &[RingNode], edges: &
             pos.insert(&n.key, (half + r * a.cos(), half + r * a.sin()));
         }
     }
-    let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
     let mut svg = String::new();
     let _ = write!(
         svg,
@@ -567,37 +602,9 @@ pub fn circles_svg(centre: &str, centre_name: &str, nodes: &[RingNode], edges: &
             continue;
         }
         let (Some(a), Some(b)) = (pos.get(e.supplier_key.as_str()), pos.get(e.customer_key.as_str())) else { continue };
-        let width = (1.5 + (e.requests as f64 + 1.0).ln() * 1.2).min(8.0);
-        let dash = if e.status == Some(RelationshipStatus::Active) { "" } else { r#" stroke-dasharray="6 4""# };
-        let _ = write!(
-            svg,
-            r#"<a href="/network/{s}/{c}"><line class="edge {band}" x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke-width="{width:.1}"{dash}><title>{sn} serves {cn}: {} requests, {}{}</title></line></a>"#,
-            a.0,
-            a.1,
-            b.0,
-            b.1,
-            e.requests,
-            e.health.label(),
-            if e.undeclared() { ", undeclared" } else { "" },
-            s = esc(&e.supplier_key),
-            c = esc(&e.customer_key),
-            band = e.health.band(),
-            sn = esc(&e.supplier_name),
-            cn = esc(&e.customer_name),
-        );
+        svg_edge(&mut svg, e, *a, *b);
     }
-    let node = |svg: &mut String, key: &str, name: &str, class: &str, r: f64| {
-        let (x, y) = pos[key];
-        let _ = write!(
-            svg,
-            r#"<a href="/teams/{k}/network"><g class="node {class}"><circle cx="{x:.1}" cy="{y:.1}" r="{r:.1}"/><text x="{x:.1}" y="{:.1}" text-anchor="middle" font-size="{}">{k}</text><title>{n}</title></g></a>"#,
-            y + 4.0,
-            if r > NODE_R { 13 } else { 10 },
-            k = esc(key),
-            n = esc(name),
-        );
-    };
-    node(&mut svg, centre, centre_name, "centre", NODE_R * 1.6);
+    svg_node(&mut svg, centre, centre_name, "centre", pos[centre], NODE_R * 1.6);
     for n in nodes {
         let class = match n.role {
             RingRole::Customer => "customer",
@@ -605,7 +612,7 @@ pub fn circles_svg(centre: &str, centre_name: &str, nodes: &[RingNode], edges: &
             RingRole::Both => "both",
             RingRole::Partner => "partner",
         };
-        node(&mut svg, &n.key, &n.name, class, NODE_R);
+        svg_node(&mut svg, &n.key, &n.name, class, pos[n.key.as_str()], NODE_R);
     }
     svg.push_str("</svg>");
     svg
@@ -629,6 +636,48 @@ mod svg_tests {
         assert!(gap > 2.0 * 17.0 + 8.0, "gap {gap}");
         assert_eq!(svg.matches("class=\"node customer\"").count(), 40);
     }
+}
+
+/// Text for SVG: markup characters escaped.
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// An edge as a line linking to its page: coloured by health, thicker with traffic, dashed
+/// unless agreed.
+fn svg_edge(svg: &mut String, e: &Edge, a: (f64, f64), b: (f64, f64)) {
+    use std::fmt::Write;
+    let width = (1.5 + (e.requests as f64 + 1.0).ln() * 1.2).min(8.0);
+    let dash = if e.status == Some(RelationshipStatus::Active) { "" } else { r#" stroke-dasharray="6 4""# };
+    let _ = write!(
+        svg,
+        r#"<a href="/network/{s}/{c}"><line class="edge {band}" x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke-width="{width:.1}"{dash}><title>{sn} serves {cn}: {} requests, {}{}</title></line></a>"#,
+        a.0,
+        a.1,
+        b.0,
+        b.1,
+        e.requests,
+        e.health.label(),
+        if e.undeclared() { ", undeclared" } else { "" },
+        s = esc(&e.supplier_key),
+        c = esc(&e.customer_key),
+        band = e.health.band(),
+        sn = esc(&e.supplier_name),
+        cn = esc(&e.customer_name),
+    );
+}
+
+/// A team as a labelled circle linking to its network.
+fn svg_node(svg: &mut String, key: &str, name: &str, class: &str, (x, y): (f64, f64), r: f64) {
+    use std::fmt::Write;
+    let _ = write!(
+        svg,
+        r#"<a href="/teams/{k}/network"><g class="node {class}"><circle cx="{x:.1}" cy="{y:.1}" r="{r:.1}"/><text x="{x:.1}" y="{:.1}" text-anchor="middle" font-size="{}">{k}</text><title>{n}</title></g></a>"#,
+        y + 4.0,
+        if r > 20.0 { 13 } else { 10 },
+        k = esc(key),
+        n = esc(name),
+    );
 }
 
 /// A team many others depend on, with how well it serves them.
@@ -706,7 +755,6 @@ pub fn organisation_svg(teams: &[(String, String)], edges: &[Edge]) -> String {
             (k.as_str(), (half + r * a.cos(), half + r * a.sin()))
         })
         .collect();
-    let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
     let mut svg = String::new();
     let _ = write!(
         svg,
@@ -715,31 +763,10 @@ pub fn organisation_svg(teams: &[(String, String)], edges: &[Edge]) -> String {
     );
     for e in edges {
         let (Some(a), Some(b)) = (pos.get(e.supplier_key.as_str()), pos.get(e.customer_key.as_str())) else { continue };
-        let width = (1.0 + (e.requests as f64 + 1.0).ln()).min(7.0);
-        let dash = if e.status == Some(RelationshipStatus::Active) { "" } else { r#" stroke-dasharray="6 4""# };
-        let _ = write!(
-            svg,
-            r#"<a href="/network/{s}/{c}"><line class="edge {band}" x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke-width="{width:.1}"{dash}><title>{s} serves {c}: {} requests, {}</title></line></a>"#,
-            a.0,
-            a.1,
-            b.0,
-            b.1,
-            e.requests,
-            e.health.label(),
-            s = esc(&e.supplier_key),
-            c = esc(&e.customer_key),
-            band = e.health.band(),
-        );
+        svg_edge(&mut svg, e, *a, *b);
     }
     for (key, name) in teams {
-        let (x, y) = pos[key.as_str()];
-        let _ = write!(
-            svg,
-            r#"<a href="/teams/{k}/network"><g class="node partner"><circle cx="{x:.1}" cy="{y:.1}" r="18"/><text x="{x:.1}" y="{:.1}" text-anchor="middle" font-size="10">{k}</text><title>{n}</title></g></a>"#,
-            y + 4.0,
-            k = esc(key),
-            n = esc(name),
-        );
+        svg_node(&mut svg, key, name, "partner", pos[key.as_str()], 18.0);
     }
     svg.push_str("</svg>");
     svg

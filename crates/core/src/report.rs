@@ -53,6 +53,14 @@ pub fn by_team(rows: &[ComplianceRow]) -> Vec<ComplianceRow> {
     out
 }
 
+/// The first day of the month `months - 1` months before `today`'s: the start of a report
+/// covering `months` calendar months, this one included.
+pub fn first_of_month_back(today: chrono::NaiveDate, months: u32) -> chrono::NaiveDate {
+    use chrono::Datelike;
+    let index = today.year() * 12 + today.month0() as i32 - (months as i32 - 1);
+    chrono::NaiveDate::from_ymd_opt(index.div_euclid(12), index.rem_euclid(12) as u32 + 1, 1).unwrap_or(today)
+}
+
 /// Totals per month, oldest first: (month, met, breached, running).
 pub fn by_month(rows: &[ComplianceRow]) -> Vec<(String, i64, i64, i64)> {
     let mut months: BTreeMap<&str, (i64, i64, i64)> = BTreeMap::new();
@@ -155,6 +163,14 @@ mod tests {
         assert_eq!(by_month(&rows), [("2026-10".into(), 4, 1, 1), ("2026-11".into(), 1, 2, 4)]);
         assert_eq!(rows[0].met_percent(), Some(75));
         assert_eq!(row("2026-12", 0, 0, 3).met_percent(), None);
+    }
+
+    #[test]
+    fn report_windows_start_on_the_first_of_a_month() {
+        let d = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+        assert_eq!(first_of_month_back(d("2026-11-23"), 1), d("2026-11-01"));
+        assert_eq!(first_of_month_back(d("2026-11-23"), 6), d("2026-06-01"));
+        assert_eq!(first_of_month_back(d("2026-02-10"), 3), d("2025-12-01"), "across a year end");
     }
 
     #[test]

@@ -239,6 +239,15 @@ pub fn parse_duration(text: &str) -> Result<i64, String> {
     check_duration(total, &text)
 }
 
+/// Minutes as [`parse_duration`] reads them back: "4h", "1h 30m", "45m".
+pub fn duration_input(minutes: i64) -> String {
+    match (minutes / 60, minutes % 60) {
+        (0, m) => format!("{m}m"),
+        (h, 0) => format!("{h}h"),
+        (h, m) => format!("{h}h {m}m"),
+    }
+}
+
 fn check_duration(ms: i64, text: &str) -> Result<i64, String> {
     if ms < MINUTE_MS {
         Err(format!("`{text}` is shorter than a minute"))
@@ -527,6 +536,13 @@ mod tests {
         assert!(parse_duration("0").is_err());
         assert!(parse_duration("h").is_err());
         assert!(parse_duration("100000h").is_err());
+    }
+
+    #[test]
+    fn form_values_read_back_as_they_were() {
+        for minutes in [45, 60, 90, 16 * 60] {
+            assert_eq!(parse_duration(&duration_input(minutes)), Ok(minutes * MINUTE_MS));
+        }
     }
 
     #[test]

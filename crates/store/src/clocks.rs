@@ -509,10 +509,16 @@ impl Store {
 
     /// The calendar a team works by, and whether it is the organisation's default.
     pub async fn team_calendar(&self, team: TeamId) -> Result<(CalendarSpec, bool)> {
-        let own: Option<String> =
-            self.db.read().scalar_opt("SELECT spec FROM calendars WHERE team_id = $1", args![team]).await?;
-        let inherited = own.is_none();
-        Ok((calendar_of(self.db.read(), team).await?.to_spec(), inherited))
+        let row: Option<(Option<i64>, String)> = self
+            .db
+            .read()
+            .optional(
+                "SELECT team_id, spec FROM calendars WHERE team_id = $1 OR team_id IS NULL ORDER BY team_id IS NULL LIMIT 1",
+                args![team],
+            )
+            .await?;
+        let inherited = row.as_ref().is_none_or(|(t, _)| t.is_none());
+        Ok((parse_calendar(row.as_ref().map(|(_, spec)| spec.as_str()))?.to_spec(), inherited))
     }
 
     pub async fn organisation_calendar(&self) -> Result<CalendarSpec> {

@@ -216,14 +216,7 @@ impl Store {
                 None => Status::InProgress,
             };
             let mut tx = self.db.begin().await?;
-            let number: i64 = tx
-                .exec()
-                .scalar(
-                    "INSERT INTO request_counters (team_id, last_number) VALUES ($1, 1) ON CONFLICT (team_id) \
-                     DO UPDATE SET last_number = request_counters.last_number + 1 RETURNING last_number",
-                    args![service.team_id],
-                )
-                .await?;
+            let number = crate::requests::next_number(&mut tx, service.team_id).await?;
             let key = format!("{}-{number}", service.team_key);
             let closed = (status == Status::Closed).then(|| resolved.unwrap_or(now) + 7 * 86_400_000);
             let id: i64 = tx
@@ -241,11 +234,8 @@ impl Store {
                 .await?;
             let text = format!("{key} {}\n{}", h.subject, h.description);
             crate::search::index(&mut tx, RequestId(id), service.team_id, "request", &text).await?;
-            tx.exec()
-                .execute(
-                    "INSERT INTO events (at, actor_id, entity, entity_id, action, detail) VALUES ($1, $2, 'request', $3, 'created', $4)",
-                    args![created, requester.id, id, serde_json::json!({ "key": key }).to_string()],
-                )
+            let detail = serde_json::json!({ "key": key });
+            crate::events::record_at(&mut tx, Some(requester.id), Millis(created), "request", id, "created", detail)
                 .await?;
             if let Some(w) = worker {
                 tx.exec()

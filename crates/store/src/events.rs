@@ -31,11 +31,24 @@ pub(crate) async fn record(
     action: &str,
     detail: serde_json::Value,
 ) -> Result<i64> {
+    record_at(tx, actor.person_id, Millis::now(), entity, entity_id, action, detail).await
+}
+
+/// [`record`] for a change that happened at `at` (restored history), by `person`.
+pub(crate) async fn record_at(
+    tx: &mut Tx,
+    person: Option<PersonId>,
+    at: Millis,
+    entity: &str,
+    entity_id: i64,
+    action: &str,
+    detail: serde_json::Value,
+) -> Result<i64> {
     let id = tx
         .exec()
         .scalar(
             "INSERT INTO events (at, actor_id, entity, entity_id, action, detail) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-            args![Millis::now().0, actor.person_id, entity, entity_id, action, detail.to_string()],
+            args![at.0, person, entity, entity_id, action, detail.to_string()],
         )
         .await?;
     Ok(id)

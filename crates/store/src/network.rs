@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use concentric_core::authz::{Actor, Forbidden};
 use concentric_core::relationship::{
-    health, Contact, Edge, Goal, GoalStatus, NewGoal, NewRelationship, PartnerLoad, Relationship, RelationshipStatus,
-    Side,
+    health, speaks_for, Contact, Edge, Goal, GoalStatus, NewGoal, NewRelationship, PartnerLoad, Relationship,
+    RelationshipStatus, Side,
 };
 use concentric_core::time::Millis;
 use concentric_core::{FieldError, Invalid, PersonId, TeamId};
@@ -41,40 +41,54 @@ const RELATIONSHIP_SELECT: &str = "SELECT r.id, r.supplier_id, s.key AS supplier
      r.success_measures, r.shared_goals, r.created_at, r.updated_at \
      FROM relationships r JOIN teams s ON s.id = r.supplier_id JOIN teams c ON c.id = r.customer_id";
 
-async fn hydrate(exec: Exec<'_>, row: RelationshipRow) -> Result<Relationship> {
-    let contacts: Vec<(i64, String, String, String)> = exec
+/// Relationships with their contacts, read in one query for all of them.
+async fn hydrate(exec: Exec<'_>, rows: Vec<RelationshipRow>) -> Result<Vec<Relationship>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Ids are integers from our own rows, so listing them inline is safe.
+    let ids: Vec<String> = rows.iter().map(|r| r.id.to_string()).collect();
+    let contacts: Vec<(i64, i64, String, String, String)> = exec
         .all(
-            "SELECT p.id, p.name, p.email, rc.side FROM relationship_contacts rc JOIN people p ON p.id = rc.person_id \
-             WHERE rc.relationship_id = $1 ORDER BY rc.side, p.name",
-            args![row.id],
+            &format!(
+                "SELECT rc.relationship_id, p.id, p.name, p.email, rc.side FROM relationship_contacts rc \
+                 JOIN people p ON p.id = rc.person_id WHERE rc.relationship_id IN ({}) ORDER BY rc.side, p.name",
+                ids.join(", ")
+            ),
+            args![],
         )
         .await?;
-    let corrupt = || StoreError::Corrupt(format!("relationship {}", row.id));
-    Ok(Relationship {
-        id: row.id,
-        supplier_id: TeamId(row.supplier_id),
-        supplier_key: row.supplier_key,
-        supplier_name: row.supplier_name,
-        customer_id: TeamId(row.customer_id),
-        customer_key: row.customer_key,
-        customer_name: row.customer_name,
-        status: RelationshipStatus::parse(&row.status).ok_or_else(corrupt)?,
-        proposed_by: Side::parse(&row.proposed_by).ok_or_else(corrupt)?,
-        needs: serde_json::from_str(&row.needs).map_err(|_| corrupt())?,
-        success_measures: row.success_measures,
-        shared_goals: row.shared_goals,
-        contacts: contacts
-            .into_iter()
-            .map(|(id, name, email, side)| Contact {
-                person_id: PersonId(id),
-                name,
-                email,
-                side: Side::parse(&side).unwrap_or(Side::Customer),
+    rows.into_iter()
+        .map(|row| {
+            let corrupt = || StoreError::Corrupt(format!("relationship {}", row.id));
+            Ok(Relationship {
+                id: row.id,
+                supplier_id: TeamId(row.supplier_id),
+                supplier_key: row.supplier_key,
+                supplier_name: row.supplier_name,
+                customer_id: TeamId(row.customer_id),
+                customer_key: row.customer_key,
+                customer_name: row.customer_name,
+                status: RelationshipStatus::parse(&row.status).ok_or_else(corrupt)?,
+                proposed_by: Side::parse(&row.proposed_by).ok_or_else(corrupt)?,
+                needs: serde_json::from_str(&row.needs).map_err(|_| corrupt())?,
+                success_measures: row.success_measures,
+                shared_goals: row.shared_goals,
+                contacts: contacts
+                    .iter()
+                    .filter(|c| c.0 == row.id)
+                    .map(|(_, id, name, email, side)| Contact {
+                        person_id: PersonId(*id),
+                        name: name.clone(),
+                        email: email.clone(),
+                        side: Side::parse(side).unwrap_or(Side::Customer),
+                    })
+                    .collect(),
+                created_at: Millis(row.created_at).to_utc(),
+                updated_at: Millis(row.updated_at).to_utc(),
             })
-            .collect(),
-        created_at: Millis(row.created_at).to_utc(),
-        updated_at: Millis(row.updated_at).to_utc(),
-    })
+        })
+        .collect()
 }
 
 async fn relationship_in(tx: &mut Tx, id: i64) -> Result<Relationship> {
@@ -83,20 +97,7 @@ async fn relationship_in(tx: &mut Tx, id: i64) -> Result<Relationship> {
         .optional(&format!("{RELATIONSHIP_SELECT} WHERE r.id = $1"), args![id])
         .await?
         .ok_or(StoreError::NotFound("relationship"))?;
-    hydrate(tx.exec(), row).await
-}
-
-/// The side of a relationship the actor speaks for: a lead of that team (or an admin, for the
-/// side given as `preferred`).
-fn speaks_for(actor: &Actor, supplier: TeamId, customer: TeamId, preferred: Option<Side>) -> Option<Side> {
-    let leads = |t| actor.is_lead_of(t);
-    match (leads(supplier), leads(customer)) {
-        (true, true) => preferred.or(Some(Side::Supplier)),
-        (true, false) => Some(Side::Supplier),
-        (false, true) => Some(Side::Customer),
-        (false, false) if actor.is_admin => preferred.or(Some(Side::Supplier)),
-        _ => None,
-    }
+    hydrate(tx.exec(), vec![row]).await?.pop().ok_or(StoreError::NotFound("relationship"))
 }
 
 /// Resolves contact emails: each must be a member of the team on its side.
@@ -264,11 +265,7 @@ impl Store {
                 args![team.map_or(0, |t| t.0)],
             )
             .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for row in rows {
-            out.push(hydrate(self.db.read(), row).await?);
-        }
-        Ok(out)
+        hydrate(self.db.read(), rows).await
     }
 
     /// The other side answers a proposal: confirm (agreed) or decline.
@@ -283,7 +280,7 @@ impl Store {
             .into());
         }
         let answering = rel.proposed_by.other();
-        if speaks_for(actor, rel.supplier_id, rel.customer_id, Some(answering)) != Some(answering) {
+        if !rel.answerable_by(actor) {
             return Err(Forbidden("answer this proposal: only the other team's leads can").into());
         }
         let status = if confirm { RelationshipStatus::Active } else { RelationshipStatus::Declined };
@@ -351,37 +348,21 @@ impl Store {
             .await?;
         let mut edges: BTreeMap<(String, String), Edge> = BTreeMap::new();
         for t in traffic {
-            edges.insert(
-                (t.supplier_key.clone(), t.customer_key.clone()),
-                Edge {
-                    supplier_key: t.supplier_key,
-                    supplier_name: t.supplier_name,
-                    customer_key: t.customer_key,
-                    customer_name: t.customer_name,
-                    relationship_id: None,
-                    status: None,
-                    requests: t.requests,
-                    targets_met: t.met,
-                    targets_breached: t.breached,
-                    health: health(t.met, t.breached),
-                },
-            );
+            let mut edge = Edge::between((&t.supplier_key, &t.supplier_name), (&t.customer_key, &t.customer_name));
+            edge.requests = t.requests;
+            edge.targets_met = t.met;
+            edge.targets_breached = t.breached;
+            edge.health = health(t.met, t.breached);
+            edges.insert((t.supplier_key, t.customer_key), edge);
         }
-        for rel in self.relationships(None).await? {
-            let edge = edges.entry((rel.supplier_key.clone(), rel.customer_key.clone())).or_insert_with(|| Edge {
-                supplier_key: rel.supplier_key.clone(),
-                supplier_name: rel.supplier_name.clone(),
-                customer_key: rel.customer_key.clone(),
-                customer_name: rel.customer_name.clone(),
-                relationship_id: None,
-                status: None,
-                requests: 0,
-                targets_met: 0,
-                targets_breached: 0,
-                health: health(0, 0),
+        // Contacts are not needed here, so the relationships are read without them.
+        let declared: Vec<RelationshipRow> = self.db.read().all(RELATIONSHIP_SELECT, args![]).await?;
+        for rel in declared {
+            let edge = edges.entry((rel.supplier_key.clone(), rel.customer_key.clone())).or_insert_with(|| {
+                Edge::between((&rel.supplier_key, &rel.supplier_name), (&rel.customer_key, &rel.customer_name))
             });
             edge.relationship_id = Some(rel.id);
-            edge.status = Some(rel.status);
+            edge.status = RelationshipStatus::parse(&rel.status);
         }
         Ok(edges.into_values().collect())
     }

@@ -4,7 +4,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use chrono::{Datelike, NaiveDate, Utc};
+use chrono::Utc;
 use concentric_core::calendar::{CalendarSpec, IcsHolidays};
 use concentric_core::report::ComplianceRow;
 use concentric_core::target::{NewTargetPolicy, TargetPolicy};
@@ -190,13 +190,7 @@ pub async fn compliance_rows(
         }
         (None, _) => None,
     };
-    state.store.compliance(months_back(months), team.map(|t| t.id), service).await
-}
-
-/// The first instant of the month `months - 1` months before this one (UTC).
-fn months_back(months: u32) -> Millis {
-    let today = Utc::now().date_naive();
-    let total = today.year() * 12 + today.month0() as i32 - (months as i32 - 1);
-    let first = NaiveDate::from_ymd_opt(total.div_euclid(12), total.rem_euclid(12) as u32 + 1, 1).unwrap_or(today);
-    Millis(first.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc().timestamp_millis())
+    let since = concentric_core::report::first_of_month_back(Utc::now().date_naive(), months);
+    let since = Millis(since.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc().timestamp_millis());
+    state.store.compliance(since, team.map(|t| t.id), service).await
 }

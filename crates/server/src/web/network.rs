@@ -99,9 +99,8 @@ struct NetworkPage {
     goal: GoalForm,
     errors: FormErrors,
     window_days: i64,
-    is_admin: bool,
-    /// Teams the viewer leads, for the answer buttons.
-    lead_of: Vec<concentric_core::TeamId>,
+    /// Relationships the viewer may confirm or decline (the store checks again on submit).
+    answerable: Vec<i64>,
     owed: Vec<PartnerLoad>,
     waiting: Vec<PartnerLoad>,
 }
@@ -125,11 +124,8 @@ impl NetworkPage {
             .collect()
     }
 
-    /// Whether the viewer answers this proposal (a lead of the side that did not propose).
     fn answers(&self, rel: &Relationship) -> bool {
-        let side = rel.proposed_by.other();
-        rel.status == concentric_core::relationship::RelationshipStatus::Proposed
-            && (self.is_admin || self.lead_of.contains(&rel.team_on(side)))
+        self.answerable.contains(&rel.id)
     }
 
     fn goal_statuses(&self) -> [GoalStatus; 5] {
@@ -152,6 +148,7 @@ async fn network_page(
     let team = state.store.team_by_key(key).await?;
     let net = team_network_of(state, key, depth).await?;
     let relationships = state.store.relationships(Some(team.id)).await?;
+    let answerable = relationships.iter().filter(|r| r.answerable_by(&viewer.actor)).map(|r| r.id).collect();
     let goals = state.store.goals(team.id).await?;
     let owed = state.store.partner_load(team.id, true).await?;
     let waiting = state.store.partner_load(team.id, false).await?;
@@ -173,14 +170,7 @@ async fn network_page(
         goal: GoalForm { status: "planned".into(), ..GoalForm::default() },
         errors: FormErrors::default(),
         window_days: WINDOW_DAYS,
-        is_admin: viewer.actor.is_admin,
-        lead_of: viewer
-            .actor
-            .teams
-            .iter()
-            .filter(|(_, r)| *r == concentric_core::team::MemberRole::Lead)
-            .map(|(t, _)| *t)
-            .collect(),
+        answerable,
         owed,
         waiting,
         teams,
@@ -284,18 +274,7 @@ async fn edge_page(state: &AppState, viewer: &Viewer, supplier: &str, customer: 
         .await?
         .into_iter()
         .find(|e| e.supplier_key == s.key && e.customer_key == c.key)
-        .unwrap_or(Edge {
-            supplier_key: s.key.clone(),
-            supplier_name: s.name.clone(),
-            customer_key: c.key.clone(),
-            customer_name: c.name.clone(),
-            relationship_id: None,
-            status: None,
-            requests: 0,
-            targets_met: 0,
-            targets_breached: 0,
-            health: concentric_core::relationship::health(0, 0),
-        });
+        .unwrap_or_else(|| Edge::between((&s.key, &s.name), (&c.key, &c.name)));
     let relationship = match edge.relationship_id {
         Some(id) => Some(state.store.relationship(id).await?),
         None => None,

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use concentric_core::calendar::CalendarSpec;
 use concentric_core::report::{by_team, compliance_svg, ComplianceRow};
 use concentric_core::request::Priority;
-use concentric_core::target::{format_duration, NewPriorityTargets, NewTargetPolicy, TargetPolicy};
+use concentric_core::target::{duration_input, format_duration, NewPriorityTargets, NewTargetPolicy, TargetPolicy};
 use concentric_core::team::Team;
 use concentric_core::{FieldError, Invalid};
 use serde::Deserialize;
@@ -345,7 +345,7 @@ impl TargetsForm {
                 .get(&priority)
                 .map(|t| {
                     let m = if first { t.first_response_minutes } else { t.resolution_minutes };
-                    compact(i64::from(m))
+                    duration_input(i64::from(m))
                 })
                 .unwrap_or_default()
         };
@@ -395,15 +395,6 @@ impl TargetsForm {
             raise_priority: self.raise_priority.is_some(),
             notify: opt(&self.notify),
         })
-    }
-}
-
-/// Minutes as the form shows them back: "4h", "1h 30m", "45m".
-fn compact(minutes: i64) -> String {
-    match (minutes / 60, minutes % 60) {
-        (0, m) => format!("{m}m"),
-        (h, 0) => format!("{h}h"),
-        (h, m) => format!("{h}h {m}m"),
     }
 }
 

@@ -45,8 +45,8 @@ impl Store {
             "updated" => "r.updated_at DESC, r.id DESC",
             // Soonest due first; requests whose clocks are not running (paused, stopped, none) last.
             "due" => {
-                "(SELECT MIN(c.due_at) FROM request_clocks c WHERE c.request_id = r.id) IS NULL, \
-                      (SELECT MIN(c.due_at) FROM request_clocks c WHERE c.request_id = r.id), r.priority, r.id"
+                "COALESCE((SELECT MIN(c.due_at) FROM request_clocks c WHERE c.request_id = r.id), \
+                 9223372036854775807), r.priority, r.id"
             }
             other => {
                 return Err(

@@ -200,6 +200,18 @@ async fn parties(exec: Exec<'_>, req: &Request) -> Result<Vec<PersonId>> {
     Ok(ids)
 }
 
+/// The next request number of a team (`IT-42` is IT's 42nd).
+pub(crate) async fn next_number(tx: &mut Tx, team: TeamId) -> Result<i64> {
+    Ok(tx
+        .exec()
+        .scalar(
+            "INSERT INTO request_counters (team_id, last_number) VALUES ($1, 1) \
+             ON CONFLICT (team_id) DO UPDATE SET last_number = request_counters.last_number + 1 RETURNING last_number",
+            args![team],
+        )
+        .await?)
+}
+
 /// The next round-robin responder of a service, advancing the turn.
 async fn next_responder(tx: &mut Tx, service: ServiceId) -> Result<Option<(PersonId, String)>> {
     let mut responders: Vec<(i64, String)> = tx
@@ -284,14 +296,7 @@ impl Store {
         let team = team_member_ids(tx.exec(), service.team_id).await?;
         drop(tx);
         let mut tx = self.db.begin().await?;
-        let number: i64 = tx
-            .exec()
-            .scalar(
-                "INSERT INTO request_counters (team_id, last_number) VALUES ($1, 1) \
-                 ON CONFLICT (team_id) DO UPDATE SET last_number = request_counters.last_number + 1 RETURNING last_number",
-                args![service.team_id],
-            )
-            .await?;
+        let number = next_number(&mut tx, service.team_id).await?;
         let key = format!("{}-{number}", service.team_key);
         let (assignee, assignee_name) = match service.round_robin {
             true => next_responder(&mut tx, service.id).await?.unzip(),
