@@ -8,6 +8,7 @@ pub mod attachment;
 pub mod authz;
 pub mod business_time;
 pub mod calendar;
+pub mod commitment;
 pub mod demo;
 pub mod error;
 pub mod event;

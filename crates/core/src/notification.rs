@@ -7,9 +7,13 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Notification {
     pub id: i64,
-    /// `new_request` (in your team's queue), `assigned` (to you), `reply` (on your request), `status` (of your request).
+    /// `new_request` (in your team's queue), `assigned` (to you), `reply` (on your request), `status` (of your request),
+    /// `target_at_risk`, `target_breached`, and for commitments `commitment_reminder`, `commitment_overdue`,
+    /// `commitment_late`, `commitment_delivered`, `commitment_accepted`, `commitment_sent_back`.
     pub kind: String,
     pub request_key: Option<String>,
+    /// The commitment it is about, for reminders, deliveries and overdue notices.
+    pub commitment_id: Option<i64>,
     pub summary: String,
     pub created_at: DateTime<Utc>,
     pub read: bool,

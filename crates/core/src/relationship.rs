@@ -311,9 +311,12 @@ pub enum Health {
 /// Targets decided (met or breached) before an edge gets a health score.
 pub const MIN_DECIDED_TARGETS: i64 = 5;
 
-/// The health formula: targets met / targets decided (met + breached), on the requests the
-/// customer team filed with the supplier in the window. Ratings, commitments' on-time rate and
-/// open action items join the formula as those features land; until then they are not guessed.
+/// The health formula: promises kept / promises decided, where a promise is a target on a
+/// request the customer team filed with the supplier in the window (kept when met, broken when
+/// breached) or an occurrence of a commitment the supplier owes the customer, due in the window
+/// (kept when delivered by its deadline, broken when delivered late or still missing). Each
+/// counts once, so a weekly commitment weighs as much as a weekly request. Ratings and open
+/// action items join the formula as those features land; until then they are not guessed.
 pub fn health(met: i64, breached: i64) -> Health {
     let decided = met + breached;
     if decided < MIN_DECIDED_TARGETS {
@@ -356,6 +359,12 @@ pub struct Edge {
     pub requests: i64,
     pub targets_met: i64,
     pub targets_breached: i64,
+    /// Commitments the supplier owes the customer.
+    pub commitments: i64,
+    /// Their occurrences due in the window: delivered by the deadline, or late (delivered
+    /// after it, or still missing).
+    pub deliveries_on_time: i64,
+    pub deliveries_late: i64,
     pub health: Health,
 }
 
@@ -372,13 +381,22 @@ impl Edge {
             requests: 0,
             targets_met: 0,
             targets_breached: 0,
+            commitments: 0,
+            deliveries_on_time: 0,
+            deliveries_late: 0,
             health: health(0, 0),
         }
     }
 
-    /// Traffic with no agreed (or proposed) relationship: a dependency nobody declared.
+    /// Scores the edge from what it holds now: see [`health`].
+    pub fn score(&mut self) {
+        self.health = health(self.targets_met + self.deliveries_on_time, self.targets_breached + self.deliveries_late);
+    }
+
+    /// Traffic or commitments with no agreed (or proposed) relationship: a dependency nobody declared.
     pub fn undeclared(&self) -> bool {
-        self.requests > 0 && !matches!(self.status, Some(RelationshipStatus::Active | RelationshipStatus::Proposed))
+        (self.requests > 0 || self.commitments > 0)
+            && !matches!(self.status, Some(RelationshipStatus::Active | RelationshipStatus::Proposed))
     }
 }
 
@@ -472,8 +490,16 @@ mod tests {
             requests,
             targets_met: 0,
             targets_breached: 0,
+            commitments: 0,
+            deliveries_on_time: 0,
+            deliveries_late: 0,
             health: health(0, 0),
         }
+    }
+
+    /// Scores the edge from what it holds now: see [`health`].
+    pub fn score(&mut self) {
+        self.health = health(self.targets_met + self.deliveries_on_time, self.targets_breached + self.deliveries_late);
     }
 
     #[test]
@@ -820,6 +846,11 @@ pub struct PartnerLoad {
     pub open: i64,
     /// Open requests whose targets are breached.
     pub breached: i64,
-    /// When the oldest open one was filed: how long the customer has waited.
-    pub oldest_at: DateTime<Utc>,
+    /// Occurrences of commitments open and due within two weeks, or overdue.
+    pub commitments_due: i64,
+    /// Of those, the ones past their deadline.
+    pub commitments_late: i64,
+    /// When the oldest open request was filed or the oldest overdue occurrence fell due: how
+    /// long the customer has waited. None when nothing is overdue and no request is open.
+    pub oldest_at: Option<DateTime<Utc>>,
 }

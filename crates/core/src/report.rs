@@ -75,18 +75,35 @@ pub fn by_month(rows: &[ComplianceRow]) -> Vec<(String, i64, i64, i64)> {
 
 /// A stacked bar per month (met, breached, running), with a legend and a text alternative.
 pub fn compliance_svg(rows: &[ComplianceRow]) -> String {
-    let months = by_month(rows);
+    let bars: Vec<(String, Vec<i64>)> = by_month(rows).into_iter().map(|(m, a, b, c)| (m, vec![a, b, c])).collect();
+    bars_svg(
+        "Target compliance by month",
+        &[("#2f855a", "Met"), ("#c53030", "Breached"), ("#a0aec0", "Still running")],
+        &bars,
+        "No targets measured yet.",
+    )
+}
+
+/// A stacked bar chart: one bar per label (a month), one segment per series (colour, name),
+/// with a legend, a tooltip per segment and a text alternative for screen readers.
+pub fn bars_svg(title: &str, series: &[(&str, &str)], bars: &[(String, Vec<i64>)], empty: &str) -> String {
     let (width, height, left, bottom, top) = (640.0_f64, 240.0_f64, 48.0_f64, 28.0_f64, 28.0_f64);
-    let max = months.iter().map(|(_, a, b, c)| a + b + c).max().unwrap_or(0).max(1) as f64;
+    let max = bars.iter().map(|(_, v)| v.iter().sum::<i64>()).max().unwrap_or(0).max(1) as f64;
     let mut svg = String::new();
-    let desc: Vec<String> =
-        months.iter().map(|(m, a, b, c)| format!("{m}: {a} met, {b} breached, {c} running")).collect();
+    let desc: Vec<String> = bars
+        .iter()
+        .map(|(label, values)| {
+            let parts: Vec<String> =
+                series.iter().zip(values).map(|((_, name), v)| format!("{v} {}", name.to_lowercase())).collect();
+            format!("{label}: {}", parts.join(", "))
+        })
+        .collect();
     let _ = write!(
         svg,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" aria-labelledby="cc-title cc-desc" class="chart">
-<title id="cc-title">Target compliance by month</title><desc id="cc-desc">{}</desc>
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" aria-label="{title}" class="chart">
+<title>{title}</title><desc>{}</desc>
 "#,
-        if desc.is_empty() { "No targets measured yet.".to_owned() } else { desc.join("; ") }
+        if desc.is_empty() { empty.to_owned() } else { desc.join("; ") }
     );
     let plot_h = height - bottom - top;
     for step in 0..=4 {
@@ -100,37 +117,36 @@ pub fn compliance_svg(rows: &[ComplianceRow]) -> String {
             v.round()
         );
     }
-    let n = months.len().max(1) as f64;
+    let n = bars.len().max(1) as f64;
     let slot = (width - left) / n;
     let bar = (slot * 0.6).min(48.0);
-    for (i, (month, met, breached, running)) in months.iter().enumerate() {
+    for (i, (label, values)) in bars.iter().enumerate() {
         let x = left + slot * i as f64 + (slot - bar) / 2.0;
         let mut y = top + plot_h;
-        for (value, colour, label) in
-            [(*met, "#2f855a", "met"), (*breached, "#c53030", "breached"), (*running, "#a0aec0", "running")]
-        {
-            if value == 0 {
+        for ((colour, name), value) in series.iter().zip(values) {
+            if *value == 0 {
                 continue;
             }
-            let h = plot_h * value as f64 / max;
+            let h = plot_h * *value as f64 / max;
             y -= h;
             let _ = writeln!(
                 svg,
-                r#"<rect x="{x:.1}" y="{y:.1}" width="{bar:.1}" height="{h:.1}" fill="{colour}"><title>{month}: {value} {label}</title></rect>"#
+                r#"<rect x="{x:.1}" y="{y:.1}" width="{bar:.1}" height="{h:.1}" fill="{colour}"><title>{label}: {value} {}</title></rect>"#,
+                name.to_lowercase()
             );
         }
         let _ = writeln!(
             svg,
-            r##"<text x="{:.1}" y="{:.1}" font-size="11" text-anchor="middle" fill="#2d3748">{month}</text>"##,
+            r##"<text x="{:.1}" y="{:.1}" font-size="11" text-anchor="middle" fill="#2d3748">{label}</text>"##,
             x + bar / 2.0,
             height - 10.0
         );
     }
     let mut lx = left;
-    for (colour, label) in [("#2f855a", "Met"), ("#c53030", "Breached"), ("#a0aec0", "Still running")] {
+    for (colour, name) in series {
         let _ = writeln!(
             svg,
-            r##"<rect x="{lx:.1}" y="6" width="10" height="10" fill="{colour}"/><text x="{:.1}" y="15" font-size="11" fill="#2d3748">{label}</text>"##,
+            r##"<rect x="{lx:.1}" y="6" width="10" height="10" fill="{colour}"/><text x="{:.1}" y="15" font-size="11" fill="#2d3748">{name}</text>"##,
             lx + 14.0
         );
         lx += 110.0;
@@ -187,7 +203,7 @@ mod tests {
     fn the_chart_describes_itself() {
         let svg = compliance_svg(&[row("2026-10", 3, 1, 0)]);
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
-        assert!(svg.contains("2026-10: 3 met, 1 breached, 0 running"));
+        assert!(svg.contains("2026-10: 3 met, 1 breached, 0 still running"));
         assert_eq!(svg.matches("<rect").count(), 2 + 3, "two bars and three legend keys");
         assert!(compliance_svg(&[]).contains("No targets measured yet."));
     }

@@ -43,7 +43,7 @@ fn parse_calendar(spec: Option<&str>) -> Result<Calendar> {
 }
 
 /// Every team's calendar, for reading the clocks of a list in one go.
-async fn calendars(exec: Exec<'_>) -> Result<(Calendar, HashMap<i64, Calendar>)> {
+pub(crate) async fn calendars(exec: Exec<'_>) -> Result<(Calendar, HashMap<i64, Calendar>)> {
     let rows: Vec<(Option<i64>, String)> = exec.all("SELECT team_id, spec FROM calendars", args![]).await?;
     let mut default = Calendar::always();
     let mut teams = HashMap::new();

@@ -193,7 +193,7 @@ arg_from!(Real: f64 => Some);
 arg_from!(Text: String => Some, Option<String> => |v| v, &str => |v: &str| Some(v.to_owned()),
     &String => |v: &String| Some(v.clone()), Option<&str> => |v: Option<&str>| v.map(str::to_owned));
 arg_from!(Bool: bool => Some);
-arg_from!(Bytes: Vec<u8> => Some);
+arg_from!(Bytes: Vec<u8> => Some, Option<Vec<u8>> => |v| v);
 
 impl From<u64> for Arg {
     fn from(v: u64) -> Self {
@@ -278,6 +278,16 @@ macro_rules! on_exec {
 }
 
 impl Exec<'_> {
+    /// A shorter-lived handle on the same pool or transaction, to run several statements in turn.
+    pub(crate) fn reborrow(&mut self) -> Exec<'_> {
+        match self {
+            Exec::SqlitePool(p) => Exec::SqlitePool(p),
+            Exec::PgPool(p) => Exec::PgPool(p),
+            Exec::SqliteConn(c) => Exec::SqliteConn(c),
+            Exec::PgConn(c) => Exec::PgConn(c),
+        }
+    }
+
     /// Runs a statement, returning the number of rows it touched.
     pub(crate) async fn execute(self, sql: &str, args: Vec<Arg>) -> Result<u64, sqlx::Error> {
         on_exec!(self, args, |e, a| Ok(sqlx::query_with(sql, a).execute(e).await?.rows_affected()))

@@ -9,11 +9,18 @@ use concentric_core::time::Millis;
 use concentric_core::RequestId;
 use serde::Deserialize;
 
+use crate::commitments::occurrence_payload;
 use crate::db::{args, Backend, Tx};
 use crate::{Result, Store, StoreError};
 
 /// Looks at a request's clock when it is due to turn at risk or breached.
 pub(crate) const CLOCK_CHECK: &str = "clock_check";
+/// Reminds the owner of an occurrence before it is due.
+pub(crate) const OCCURRENCE_REMINDER: &str = "occurrence_reminder";
+/// Announces an occurrence still open at its deadline.
+pub(crate) const OCCURRENCE_OVERDUE: &str = "occurrence_overdue";
+/// Generates occurrences ahead for every commitment, daily.
+pub(crate) const COMMITMENTS_GENERATE: &str = "commitments_generate";
 /// Attempts before a job is given up and recorded as failed.
 const MAX_ATTEMPTS: i64 = 8;
 
@@ -106,6 +113,18 @@ impl Store {
                 let p: ClockPayload = serde_json::from_str(&job.payload)
                     .map_err(|e| StoreError::Corrupt(format!("job {}: {e}", job.job_key)))?;
                 self.check_clock(RequestId(p.request_id), p.kind, now).await?;
+                Ok(())
+            }
+            OCCURRENCE_REMINDER => {
+                self.remind_occurrence(occurrence_payload(&job.payload, &job.job_key)?, now).await?;
+                Ok(())
+            }
+            OCCURRENCE_OVERDUE => {
+                self.occurrence_overdue(occurrence_payload(&job.payload, &job.job_key)?, now).await?;
+                Ok(())
+            }
+            COMMITMENTS_GENERATE => {
+                self.generate_occurrences(now).await?;
                 Ok(())
             }
             other => Err(StoreError::Corrupt(format!("job {}: unknown kind {other}", job.job_key))),

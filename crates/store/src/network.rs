@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use concentric_core::authz::{Actor, Forbidden};
 use concentric_core::relationship::{
-    health, speaks_for, Contact, Edge, Goal, GoalStatus, NewGoal, NewRelationship, PartnerLoad, Relationship,
+    speaks_for, Contact, Edge, Goal, GoalStatus, NewGoal, NewRelationship, PartnerLoad, Relationship,
     RelationshipStatus, Side,
 };
 use concentric_core::time::Millis;
@@ -327,9 +327,10 @@ impl Store {
         Ok(rel)
     }
 
-    /// Every edge of the network since `since`: declared relationships and request traffic
-    /// (the requester's team asking the providing team), with target compliance on the traffic.
-    pub async fn network_edges(&self, since: Millis) -> Result<Vec<Edge>> {
+    /// Every edge of the network since `since`: declared relationships, request traffic (the
+    /// requester's team asking the providing team) with its target compliance, and commitments
+    /// with their on-time record up to `now`.
+    pub async fn network_edges(&self, since: Millis, now: Millis) -> Result<Vec<Edge>> {
         let traffic: Vec<TrafficRow> = self
             .db
             .read()
@@ -352,9 +353,15 @@ impl Store {
             edge.requests = t.requests;
             edge.targets_met = t.met;
             edge.targets_breached = t.breached;
-            edge.health = health(t.met, t.breached);
             edges.insert((t.supplier_key, t.customer_key), edge);
         }
+        for (pk, pn, rk, rn, count, record) in self.commitment_traffic(since, now).await? {
+            let edge = edges.entry((pk.clone(), rk.clone())).or_insert_with(|| Edge::between((&pk, &pn), (&rk, &rn)));
+            edge.commitments = count;
+            edge.deliveries_on_time = record.on_time;
+            edge.deliveries_late = record.late;
+        }
+        edges.values_mut().for_each(Edge::score);
         // Contacts are not needed here, so the relationships are read without them.
         let declared: Vec<RelationshipRow> = self.db.read().all(RELATIONSHIP_SELECT, args![]).await?;
         for rel in declared {
@@ -367,9 +374,10 @@ impl Store {
         Ok(edges.into_values().collect())
     }
 
-    /// What a team owes (`owed`: open requests to it, by the team they were filed for) or waits
-    /// on (open requests it filed, by providing team): breached first, then the longest waiting.
-    pub async fn partner_load(&self, team: TeamId, owed: bool) -> Result<Vec<PartnerLoad>> {
+    /// What a team owes (`owed`: open requests to it, by the team they were filed for, and
+    /// occurrences it must deliver) or waits on (open requests it filed, by providing team, and
+    /// occurrences due to it): late ones first, then the longest waiting.
+    pub async fn partner_load(&self, team: TeamId, owed: bool, now: Millis) -> Result<Vec<PartnerLoad>> {
         let (ours, theirs) =
             if owed { ("r.team_id", "r.on_behalf_team_id") } else { ("r.on_behalf_team_id", "r.team_id") };
         let rows: Vec<(String, String, i64, i64, i64)> = self
@@ -383,21 +391,53 @@ impl Store {
                      FROM requests r JOIN teams p ON p.id = {theirs} \
                      WHERE {ours} = $1 AND {theirs} <> {ours} \
                      AND r.status IN ('new', 'open', 'in_progress', 'waiting_on_requester', 'waiting_on_others') \
-                     GROUP BY p.key, p.name ORDER BY breached DESC, oldest, p.key"
+                     GROUP BY p.key, p.name"
                 ),
                 args![team],
             )
             .await?;
-        Ok(rows
+        let mut partners: BTreeMap<String, PartnerLoad> = rows
             .into_iter()
-            .map(|(team_key, team_name, open, breached, oldest)| PartnerLoad {
-                team_key,
-                team_name,
-                open,
-                breached,
-                oldest_at: Millis(oldest).to_utc(),
+            .map(|(team_key, team_name, open, breached, oldest)| {
+                let load = PartnerLoad {
+                    team_key: team_key.clone(),
+                    team_name,
+                    open,
+                    breached,
+                    commitments_due: 0,
+                    commitments_late: 0,
+                    oldest_at: Some(Millis(oldest).to_utc()),
+                };
+                (team_key, load)
             })
-            .collect())
+            .collect();
+        for o in self.commitments_due(team, owed, now).await? {
+            let (key, name) =
+                if owed { (&o.receiver_key, &o.receiver_name) } else { (&o.provider_key, &o.provider_name) };
+            let load = partners.entry(key.clone()).or_insert_with(|| PartnerLoad {
+                team_key: key.clone(),
+                team_name: name.clone(),
+                open: 0,
+                breached: 0,
+                commitments_due: 0,
+                commitments_late: 0,
+                oldest_at: None,
+            });
+            load.commitments_due += 1;
+            if o.late_ms > 0 || o.timeliness == concentric_core::commitment::Timeliness::Overdue {
+                load.commitments_late += 1;
+                load.oldest_at = Some(load.oldest_at.map_or(o.due_at, |t| t.min(o.due_at)));
+            }
+        }
+        let mut list: Vec<PartnerLoad> = partners.into_values().collect();
+        list.sort_by(|a, b| {
+            (b.breached + b.commitments_late)
+                .cmp(&(a.breached + a.commitments_late))
+                .then(a.oldest_at.is_none().cmp(&b.oldest_at.is_none()))
+                .then(a.oldest_at.cmp(&b.oldest_at))
+                .then(a.team_key.cmp(&b.team_key))
+        });
+        Ok(list)
     }
 
     /// A team's goals, current ones first.

@@ -10,10 +10,17 @@ use concentric_core::{PersonId, RequestId};
 use crate::db::{args, Tx};
 use crate::{Result, Store};
 
-/// What to tell whom about a request.
+/// What a notice is about: a request, or a commitment.
+#[derive(Clone, Copy)]
+enum Subject {
+    Request(RequestId),
+    Commitment(i64),
+}
+
+/// What to tell whom about a request or a commitment.
 pub(crate) struct Notice {
     kind: &'static str,
-    request: RequestId,
+    subject: Subject,
     summary: String,
     /// The event or comment behind the notice; with kind and person it makes the dedupe key.
     source: i64,
@@ -22,7 +29,11 @@ pub(crate) struct Notice {
 
 impl Notice {
     pub(crate) fn new(kind: &'static str, request: RequestId, summary: String, source: i64) -> Self {
-        Self { kind, request, summary, source, recipients: Vec::new() }
+        Self { kind, subject: Subject::Request(request), summary, source, recipients: Vec::new() }
+    }
+
+    pub(crate) fn about_commitment(kind: &'static str, commitment: i64, summary: String, source: i64) -> Self {
+        Self { kind, subject: Subject::Commitment(commitment), summary, source, recipients: Vec::new() }
     }
 
     pub(crate) fn to(mut self, recipients: &[PersonId]) -> Self {
@@ -38,19 +49,24 @@ pub(crate) async fn notify(tx: &mut Tx, actor: &Actor, notices: &[Notice]) -> Re
     let mut values = Vec::new();
     for n in notices {
         for person in n.recipients.iter().filter(|p| Some(**p) != actor.person_id) {
-            let dedupe = format!("{}:{}:{}:{}", n.kind, n.request, n.source, person);
+            let (request, commitment, subject) = match n.subject {
+                Subject::Request(r) => (Some(r), None, r.to_string()),
+                Subject::Commitment(c) => (None, Some(c), format!("c{c}")),
+            };
+            let dedupe = format!("{}:{subject}:{}:{}", n.kind, n.source, person);
             let base = values.len();
             rows.push(format!(
-                "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
                 base + 1,
                 base + 2,
                 base + 3,
                 base + 4,
                 base + 5,
                 base + 6,
-                base + 7
+                base + 7,
+                base + 8
             ));
-            values.extend(args![*person, n.kind, n.request, actor.person_id, &n.summary, dedupe, now]);
+            values.extend(args![*person, n.kind, request, commitment, actor.person_id, &n.summary, dedupe, now]);
         }
     }
     if rows.is_empty() {
@@ -59,7 +75,7 @@ pub(crate) async fn notify(tx: &mut Tx, actor: &Actor, notices: &[Notice]) -> Re
     tx.exec()
         .execute(
             &format!(
-                "INSERT INTO notifications (person_id, kind, request_id, actor_id, summary, dedupe_key, created_at) \
+                "INSERT INTO notifications (person_id, kind, request_id, commitment_id, actor_id, summary, dedupe_key, created_at) \
                  VALUES {} ON CONFLICT (dedupe_key) DO NOTHING",
                 rows.join(", ")
             ),
@@ -74,6 +90,7 @@ struct NotificationRow {
     id: i64,
     kind: String,
     request_key: Option<String>,
+    commitment_id: Option<i64>,
     summary: String,
     created_at: i64,
     read_at: Option<i64>,
@@ -89,7 +106,7 @@ impl Store {
             .db
             .read()
             .all(
-                "SELECT n.id, n.kind, r.key AS request_key, n.summary, n.created_at, n.read_at FROM notifications n \
+                "SELECT n.id, n.kind, r.key AS request_key, n.commitment_id, n.summary, n.created_at, n.read_at FROM notifications n \
                  LEFT JOIN requests r ON r.id = n.request_id WHERE n.person_id = $1 \
                  ORDER BY n.created_at DESC, n.id DESC LIMIT $2 OFFSET $3",
                 args![me, page.limit(), page.offset()],
@@ -101,6 +118,7 @@ impl Store {
                 id: r.id,
                 kind: r.kind,
                 request_key: r.request_key,
+                commitment_id: r.commitment_id,
                 summary: r.summary,
                 created_at: Millis(r.created_at).to_utc(),
                 read: r.read_at.is_some(),

@@ -191,7 +191,7 @@ pub async fn team_network_of(
         return Err(concentric_core::Invalid::one("depth", "show between 1 and 4 rings").into());
     }
     let team = state.store.team_by_key(key).await?;
-    let edges = state.store.network_edges(since()).await?;
+    let edges = edges(state).await?;
     let rings = concentric_core::relationship::rings(&team.key, &edges, depth);
     let shown = |k: &str| k == team.key || rings.iter().any(|n| n.key == k);
     let edges = edges.into_iter().filter(|e| shown(&e.supplier_key) && shown(&e.customer_key)).collect();
@@ -201,11 +201,13 @@ pub async fn team_network_of(
 /// Every edge of the organisation, declared and observed.
 #[utoipa::path(get, path = "/api/v1/network", tag = "network", responses((status = 200, body = Vec<Edge>)))]
 pub async fn network(State(state): State<AppState>, _user: ApiUser) -> Result<Json<Vec<Edge>>, ApiError> {
-    Ok(Json(state.store.network_edges(since()).await?))
+    Ok(Json(edges(&state).await?))
 }
 
-pub fn since() -> Millis {
-    Millis(Millis::now().0 - WINDOW_DAYS * 86_400_000)
+/// Every edge over the last [`WINDOW_DAYS`], read now.
+pub async fn edges(state: &AppState) -> Result<Vec<Edge>, concentric_store::StoreError> {
+    let now = state.time.now();
+    state.store.network_edges(Millis(now.0 - WINDOW_DAYS * 86_400_000), now).await
 }
 
 /// The organisation's weak spots: the weakest scored edges and the most depended-on teams.
@@ -227,7 +229,7 @@ pub async fn summary(State(state): State<AppState>, user: ApiUser) -> Result<Jso
         ))
         .into());
     }
-    Ok(Json(summary_of(&state.store.network_edges(since()).await?)))
+    Ok(Json(summary_of(&edges(&state).await?)))
 }
 
 pub fn summary_of(edges: &[Edge]) -> NetworkSummary {
@@ -247,7 +249,7 @@ pub async fn owed(
     ApiPath(key): ApiPath<String>,
 ) -> Result<Json<Vec<PartnerLoad>>, ApiError> {
     let team = state.store.team_by_key(&key).await?;
-    Ok(Json(state.store.partner_load(team.id, true).await?))
+    Ok(Json(state.store.partner_load(team.id, true, state.time.now()).await?))
 }
 
 /// What a team is waiting on: the open requests it filed, by providing team, breached and
@@ -260,5 +262,5 @@ pub async fn waiting(
     ApiPath(key): ApiPath<String>,
 ) -> Result<Json<Vec<PartnerLoad>>, ApiError> {
     let team = state.store.team_by_key(&key).await?;
-    Ok(Json(state.store.partner_load(team.id, false).await?))
+    Ok(Json(state.store.partner_load(team.id, false, state.time.now()).await?))
 }

@@ -13,7 +13,7 @@ use concentric_core::team::Team;
 use serde::Deserialize;
 
 use super::view::{form_errors, render, render_status, FormErrors, Layout, NoticeQuery};
-use crate::api::network::{since, team_network_of, WINDOW_DAYS};
+use crate::api::network::{edges, team_network_of, WINDOW_DAYS};
 use crate::auth::{CsrfForm, Viewer};
 use crate::error::WebError;
 use crate::state::AppState;
@@ -150,8 +150,8 @@ async fn network_page(
     let relationships = state.store.relationships(Some(team.id)).await?;
     let answerable = relationships.iter().filter(|r| r.answerable_by(&viewer.actor)).map(|r| r.id).collect();
     let goals = state.store.goals(team.id).await?;
-    let owed = state.store.partner_load(team.id, true).await?;
-    let waiting = state.store.partner_load(team.id, false).await?;
+    let owed = state.store.partner_load(team.id, true, state.time.now()).await?;
+    let waiting = state.store.partner_load(team.id, false, state.time.now()).await?;
     let teams = state
         .store
         .list_teams(&concentric_core::team::TeamQuery::default(), concentric_core::page::PageRequest::first(200))
@@ -268,9 +268,7 @@ struct EdgePage {
 async fn edge_page(state: &AppState, viewer: &Viewer, supplier: &str, customer: &str) -> Result<EdgePage, WebError> {
     let s = state.store.team_by_key(supplier).await?;
     let c = state.store.team_by_key(customer).await?;
-    let edge = state
-        .store
-        .network_edges(since())
+    let edge = edges(state)
         .await?
         .into_iter()
         .find(|e| e.supplier_key == s.key && e.customer_key == c.key)
@@ -359,7 +357,7 @@ pub async fn organisation_map(State(state): State<AppState>, viewer: Viewer) -> 
         .into_iter()
         .map(|t| (t.key, t.name))
         .collect();
-    let edges = state.store.network_edges(since()).await?;
+    let edges = edges(&state).await?;
     render(&MapPage {
         layout: Layout::new(&viewer, "Organisation map", "teams"),
         svg: organisation_svg(&teams, &edges),

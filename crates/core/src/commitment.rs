@@ -1,0 +1,687 @@
+//! Commitments: recurring deliverables a provider team owes a receiver team (timesheets every
+//! other Friday, month-end figures), scheduled by an RFC 5545 RRULE in the provider's time zone.
+//!
+//! Each due date is an occurrence. The owner delivers it; the receiver accepts it or sends it back
+//! (which reopens it). An occurrence is on time when the delivery that was accepted came by its
+//! deadline: the due time plus the grace period, in the provider's working time. Lateness is then
+//! measured from the due time in the provider's working time, and how long the receiver waited
+//! from the due time in the receiver's working time, because each side loses its own hours.
+
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+use crate::business_time::{add_business_ms, business_ms_between};
+use crate::calendar::Calendar;
+use crate::error::{FieldError, Invalid};
+use crate::target::parse_duration;
+use crate::time::parse_time_zone;
+use crate::TeamId;
+
+/// How far ahead occurrences are generated, so feeds and views show the coming quarter.
+pub const HORIZON_MS: i64 = 92 * 86_400_000;
+/// Occurrences generated in one go at most (a daily rule over the horizon is 92).
+pub const MAX_AHEAD: u16 = 120;
+/// The longest reminder lead: four weeks.
+pub const MAX_REMIND_HOURS: i64 = 28 * 24;
+
+/// A recurrence: an RRULE (without `DTSTART`) anchored at the first due time, local to `zone`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Schedule {
+    pub rule: String,
+    pub first_due: NaiveDateTime,
+    pub zone: Tz,
+}
+
+impl Schedule {
+    /// Checks a rule such as `FREQ=WEEKLY;INTERVAL=2;BYDAY=FR` (an `RRULE:` prefix is allowed).
+    /// Rules recur at most daily, and must produce at least one due time.
+    pub fn new(rule: &str, first_due: NaiveDateTime, zone: Tz) -> Result<Self, String> {
+        let rule = rule.trim();
+        let rule = rule.strip_prefix("RRULE:").or_else(|| rule.strip_prefix("rrule:")).unwrap_or(rule);
+        let rule = rule.trim().to_ascii_uppercase();
+        if rule.is_empty() {
+            return Err("the schedule needs a rule, such as FREQ=WEEKLY;BYDAY=FR".into());
+        }
+        if rule.contains('\n') || rule.contains("DTSTART") {
+            return Err("give the rule only; the first due time is its own field".into());
+        }
+        let freq = rule.split(';').find_map(|part| part.strip_prefix("FREQ=")).unwrap_or_default();
+        if matches!(freq, "HOURLY" | "MINUTELY" | "SECONDLY") {
+            return Err("a commitment recurs at most daily".into());
+        }
+        let schedule = Self { rule, first_due, zone };
+        let set = schedule.set()?;
+        if set.all(1).dates.is_empty() {
+            return Err("this rule never falls due".into());
+        }
+        Ok(schedule)
+    }
+
+    fn set(&self) -> Result<rrule::RRuleSet, String> {
+        let start = rrule::Tz::Tz(self.zone)
+            .from_local_datetime(&self.first_due)
+            .earliest()
+            .ok_or_else(|| format!("{} does not exist in {}", self.first_due, self.zone))?;
+        let rule: rrule::RRule<rrule::Unvalidated> =
+            self.rule.parse().map_err(|e: rrule::RRuleError| clean_error(&e.to_string()))?;
+        rule.build(start).map_err(|e| clean_error(&e.to_string()))
+    }
+
+    /// Due times after `after` (exclusive) up to `until` (inclusive), at most `limit`, as UTC
+    /// milliseconds. A local time skipped by a daylight-saving change falls due an hour later.
+    pub fn dues_between(&self, after: i64, until: i64, limit: u16) -> Vec<i64> {
+        let Ok(set) = self.set() else { return Vec::new() };
+        let zone = rrule::Tz::Tz(self.zone);
+        let (Some(a), Some(b)) = (DateTime::from_timestamp_millis(after + 1), DateTime::from_timestamp_millis(until))
+        else {
+            return Vec::new();
+        };
+        set.after(a.with_timezone(&zone))
+            .before(b.with_timezone(&zone))
+            .all(limit)
+            .dates
+            .into_iter()
+            .map(|d| d.timestamp_millis())
+            .collect()
+    }
+
+    /// The next `n` due times after `after`, looking up to ten years ahead.
+    pub fn next_dues(&self, after: i64, n: u16) -> Vec<i64> {
+        self.dues_between(after, after + 10 * 366 * 86_400_000, n)
+    }
+}
+
+/// The parser's messages name its internals; users need the part after the last colon.
+fn clean_error(message: &str) -> String {
+    let tail = message.rsplit(": ").next().unwrap_or(message).trim();
+    format!("not a valid RRULE: {tail}")
+}
+
+/// Where an occurrence stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OccurrenceStatus {
+    /// Not delivered yet, or sent back.
+    Open,
+    /// Delivered, waiting for the receiver to accept it.
+    Delivered,
+    Accepted,
+}
+
+impl OccurrenceStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Delivered => "delivered",
+            Self::Accepted => "accepted",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "open" => Self::Open,
+            "delivered" => Self::Delivered,
+            "accepted" => Self::Accepted,
+            _ => return None,
+        })
+    }
+}
+
+/// How an occurrence's timing reads now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Timeliness {
+    /// Not due yet.
+    Upcoming,
+    /// Past due but inside the grace period.
+    InGrace,
+    /// Past the deadline and not delivered.
+    Overdue,
+    /// Delivered by the deadline.
+    OnTime,
+    /// Delivered after the deadline.
+    Late,
+}
+
+impl Timeliness {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Upcoming => "Upcoming",
+            Self::InGrace => "In grace period",
+            Self::Overdue => "Overdue",
+            Self::OnTime => "On time",
+            Self::Late => "Late",
+        }
+    }
+
+    pub fn class(self) -> &'static str {
+        match self {
+            Self::Upcoming | Self::InGrace => "running",
+            Self::Overdue | Self::Late => "breached",
+            Self::OnTime => "met",
+        }
+    }
+}
+
+/// The timing of one occurrence, in both teams' working time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timing {
+    pub timeliness: Timeliness,
+    /// Provider working time from due to delivery (or now), when past the deadline; else 0.
+    pub late_ms: i64,
+    /// Receiver working time from due to delivery (or now); 0 when delivered before due.
+    pub waited_ms: i64,
+}
+
+/// The deadline of an occurrence: due plus the grace period in the provider's working time.
+pub fn deadline(due: i64, grace_ms: i64, provider: &Calendar) -> i64 {
+    if grace_ms <= 0 {
+        due
+    } else {
+        add_business_ms(due, grace_ms, provider)
+    }
+}
+
+/// Times an occurrence due at `due` with deadline `deadline`, delivered at `delivered` (the
+/// delivery standing now, if any), read at `now`.
+pub fn timing(
+    due: i64,
+    deadline: i64,
+    delivered: Option<i64>,
+    now: i64,
+    provider: &Calendar,
+    receiver: &Calendar,
+) -> Timing {
+    let end = delivered.unwrap_or(now);
+    let timeliness = match delivered {
+        Some(at) if at <= deadline => Timeliness::OnTime,
+        Some(_) => Timeliness::Late,
+        None if now > deadline => Timeliness::Overdue,
+        None if now > due => Timeliness::InGrace,
+        None => Timeliness::Upcoming,
+    };
+    let late_ms = if matches!(timeliness, Timeliness::Late | Timeliness::Overdue) {
+        business_ms_between(due, end, provider).max(0)
+    } else {
+        0
+    };
+    let waited_ms = if end > due { business_ms_between(due, end, receiver).max(0) } else { 0 };
+    Timing { timeliness, late_ms, waited_ms }
+}
+
+/// Occurrences kept and missed: the on-time record of a commitment, provider or receiver.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct OnTimeRecord {
+    /// Delivered by the deadline.
+    pub on_time: i64,
+    /// Delivered after the deadline, or overdue and still not delivered.
+    pub late: i64,
+}
+
+impl OnTimeRecord {
+    pub fn decided(self) -> i64 {
+        self.on_time + self.late
+    }
+
+    /// On-time share in percent; `None` while nothing is decided.
+    pub fn percent(self) -> Option<i64> {
+        let d = self.decided();
+        (d > 0).then(|| (self.on_time * 100 + d / 2) / d)
+    }
+
+    pub fn label(self) -> String {
+        match self.percent() {
+            Some(p) => format!("{p} % on time ({} of {})", self.on_time, self.decided()),
+            None => "nothing due yet".to_owned(),
+        }
+    }
+}
+
+/// One month of an on-time trend, by due date (UTC).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct OnTimeMonth {
+    /// `YYYY-MM`
+    pub month: String,
+    pub on_time: i64,
+    pub late: i64,
+}
+
+/// The trend as a stacked bar chart, drawn on the server.
+pub fn on_time_svg(months: &[OnTimeMonth]) -> String {
+    let bars: Vec<(String, Vec<i64>)> = months.iter().map(|m| (m.month.clone(), vec![m.on_time, m.late])).collect();
+    crate::report::bars_svg(
+        "On-time deliveries by month",
+        &[("#2f855a", "On time"), ("#c53030", "Late")],
+        &bars,
+        "Nothing has fallen due yet.",
+    )
+}
+
+/// A commitment as entered in a form or the API.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct NewCommitment {
+    /// Key of the team that delivers.
+    pub provider: String,
+    /// Key of the team that receives.
+    pub receiver: String,
+    pub title: String,
+    /// What a complete delivery holds; one checklist item per line.
+    pub description: String,
+    /// Email of the person who delivers (a member of the provider team).
+    pub owner: String,
+    /// Email of who delivers when the owner is away.
+    pub backup: Option<String>,
+    /// RFC 5545 RRULE, e.g. `FREQ=WEEKLY;INTERVAL=2;BYDAY=FR`.
+    pub rule: String,
+    /// The first due time, local to `zone`: `2026-11-27T17:00`.
+    pub first_due: String,
+    /// IANA zone; the provider's calendar zone when left out.
+    pub zone: Option<String>,
+    /// Working time after the due time that still counts as on time: `4h`, `1d`. Default none.
+    pub grace: Option<String>,
+    /// Hours before each due time to remind the owner; 0 for no reminder. Default 24.
+    pub remind_hours: Option<i64>,
+}
+
+/// A commitment whose fields have been checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckedCommitment {
+    pub provider: String,
+    pub receiver: String,
+    pub title: String,
+    pub description: String,
+    pub owner: String,
+    pub backup: Option<String>,
+    pub schedule: Schedule,
+    pub grace_ms: i64,
+    pub remind_ms: i64,
+}
+
+impl NewCommitment {
+    /// Checks every field, reporting all errors at once. `default_zone` is the provider's.
+    pub fn check(&self, default_zone: Tz) -> Result<CheckedCommitment, Invalid> {
+        let mut errors = Vec::new();
+        let title = self.title.trim();
+        if title.is_empty() {
+            errors.push(FieldError::new("title", "the commitment needs a title"));
+        } else if title.chars().count() > 200 {
+            errors.push(FieldError::new("title", "keep the title under 200 characters"));
+        }
+        if self.provider.trim().eq_ignore_ascii_case(self.receiver.trim()) {
+            errors.push(FieldError::new("receiver", "a team cannot owe a commitment to itself"));
+        }
+        let owner = self.owner.trim().to_lowercase();
+        if owner.is_empty() {
+            errors.push(FieldError::new("owner", "name the person who delivers"));
+        }
+        let backup = self.backup.as_deref().map(|b| b.trim().to_lowercase()).filter(|b| !b.is_empty());
+        if backup.as_deref() == Some(owner.as_str()) && !owner.is_empty() {
+            errors.push(FieldError::new("backup", "the backup must be someone other than the owner"));
+        }
+        let zone = match self.zone.as_deref().map(str::trim).filter(|z| !z.is_empty()) {
+            Some(z) => parse_time_zone(z).map_err(|e| errors.push(FieldError::new("zone", e))).ok(),
+            None => Some(default_zone),
+        };
+        let first_due = parse_local(&self.first_due).map_err(|e| errors.push(FieldError::new("first_due", e))).ok();
+        let schedule = match (zone, first_due) {
+            (Some(zone), Some(first)) => {
+                Schedule::new(&self.rule, first, zone).map_err(|e| errors.push(FieldError::new("rule", e))).ok()
+            }
+            _ => None,
+        };
+        let grace_ms = match self.grace.as_deref().map(str::trim).filter(|g| !g.is_empty()) {
+            None => 0,
+            Some(g) => parse_duration(g).map_err(|e| errors.push(FieldError::new("grace", e))).unwrap_or(0),
+        };
+        let remind_hours = self.remind_hours.unwrap_or(24);
+        if !(0..=MAX_REMIND_HOURS).contains(&remind_hours) {
+            errors
+                .push(FieldError::new("remind_hours", format!("remind between 0 and {MAX_REMIND_HOURS} hours before")));
+        }
+        match schedule {
+            Some(schedule) if errors.is_empty() => Ok(CheckedCommitment {
+                provider: self.provider.trim().to_uppercase(),
+                receiver: self.receiver.trim().to_uppercase(),
+                title: title.to_owned(),
+                description: self.description.trim().to_owned(),
+                owner,
+                backup,
+                schedule,
+                grace_ms,
+                remind_ms: remind_hours * 3_600_000,
+            }),
+            _ => Err(Invalid(errors)),
+        }
+    }
+}
+
+/// A local date and time as typed in a form (`2026-11-27T17:00`) or written in full with seconds.
+pub fn parse_local(text: &str) -> Result<NaiveDateTime, String> {
+    let t = text.trim();
+    ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(t, f).ok())
+        .ok_or_else(|| "give the first due date and time, such as 2026-11-27T17:00".to_owned())
+}
+
+/// A person named on a commitment.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Named {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+}
+
+/// A commitment as read.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Commitment {
+    pub id: i64,
+    pub provider_id: TeamId,
+    pub provider_key: String,
+    pub provider_name: String,
+    pub receiver_id: TeamId,
+    pub receiver_key: String,
+    pub receiver_name: String,
+    pub title: String,
+    pub description: String,
+    pub owner: Named,
+    pub backup: Option<Named>,
+    pub rule: String,
+    /// Local to `zone`.
+    pub first_due: String,
+    pub zone: String,
+    pub grace_ms: i64,
+    pub remind_ms: i64,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    /// Over every occurrence that has fallen due.
+    pub record: OnTimeRecord,
+}
+
+impl Commitment {
+    /// The checklist: one item per non-empty line of the description.
+    pub fn checklist(&self) -> Vec<&str> {
+        self.description
+            .lines()
+            .map(|l| l.trim().trim_start_matches(['-', '*']).trim())
+            .filter(|l| !l.is_empty())
+            .collect()
+    }
+
+    /// Who may deliver: the owner, the backup, any member of the provider team, or an admin.
+    pub fn deliverable_by(&self, actor: &crate::authz::Actor) -> bool {
+        actor.is_admin
+            || actor.is_member_of(self.provider_id)
+            || actor
+                .person_id
+                .is_some_and(|p| p.0 == self.owner.id || self.backup.as_ref().is_some_and(|b| b.id == p.0))
+    }
+
+    /// Who may accept or send back: members of the receiving team, or an admin.
+    pub fn receivable_by(&self, actor: &crate::authz::Actor) -> bool {
+        actor.is_admin || actor.is_member_of(self.receiver_id)
+    }
+
+    /// Who may change it: the leads of either team, or an admin.
+    pub fn editable_by(&self, actor: &crate::authz::Actor) -> bool {
+        actor.can_manage_team(self.provider_id) || actor.can_manage_team(self.receiver_id)
+    }
+
+    pub fn schedule(&self) -> Option<Schedule> {
+        let zone = self.zone.parse().ok()?;
+        Schedule::new(&self.rule, parse_local(&self.first_due).ok()?, zone).ok()
+    }
+}
+
+/// One delivery of an occurrence, and how the receiver answered it.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Delivery {
+    pub id: i64,
+    pub delivered_by: String,
+    pub delivered_at: DateTime<Utc>,
+    pub note: String,
+    pub link: Option<String>,
+    /// Name of an attached file, downloadable from the delivery.
+    pub file_name: Option<String>,
+    /// `accepted`, `sent_back`, or none while the receiver has not answered.
+    pub outcome: Option<String>,
+    pub answered_by: Option<String>,
+    pub answered_at: Option<DateTime<Utc>>,
+    /// Why it was sent back.
+    pub reason: String,
+}
+
+/// One due date of a commitment.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Occurrence {
+    pub id: i64,
+    pub commitment_id: i64,
+    pub title: String,
+    pub provider_key: String,
+    pub provider_name: String,
+    pub receiver_key: String,
+    pub receiver_name: String,
+    pub owner_name: String,
+    pub due_at: DateTime<Utc>,
+    /// Due plus the grace period: delivered by then counts as on time.
+    pub deadline_at: DateTime<Utc>,
+    pub status: OccurrenceStatus,
+    /// The delivery standing now (none while open).
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub accepted_at: Option<DateTime<Utc>>,
+    /// Deliveries sent back so far.
+    pub sent_back: i64,
+    pub timeliness: Timeliness,
+    /// Provider working time late, measured from the due time.
+    pub late_ms: i64,
+    /// Receiver working time waited since the due time.
+    pub waited_ms: i64,
+    pub deliveries: Vec<Delivery>,
+}
+
+/// A delivery as entered.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct NewDelivery {
+    pub note: String,
+    /// An `https://` or `http://` address where the deliverable lives.
+    pub link: Option<String>,
+}
+
+impl NewDelivery {
+    /// A delivery needs something: a note, a link or (checked by the caller) a file.
+    pub fn check(&self, has_file: bool) -> Result<(String, Option<String>), Invalid> {
+        let note = self.note.trim().to_owned();
+        let link = self.link.as_deref().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned);
+        if let Some(l) = &link {
+            let ok = (l.starts_with("https://") || l.starts_with("http://"))
+                && l.len() > 8
+                && !l.contains(char::is_whitespace);
+            if !ok {
+                return Err(Invalid::one("link", "a link starts with https:// and has no spaces"));
+            }
+        }
+        if note.is_empty() && link.is_none() && !has_file {
+            return Err(Invalid::one("note", "say what was delivered: a note, a link or a file"));
+        }
+        if note.chars().count() > 5_000 {
+            return Err(Invalid::one("note", "keep the note under 5,000 characters"));
+        }
+        Ok((note, link))
+    }
+}
+
+/// A subscribable calendar feed: a person's own occurrences, or a team's. Its address holds a
+/// token shown once, when it is made.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct CalendarFeed {
+    pub id: i64,
+    /// The team whose occurrences it lists; none for the person's own.
+    pub team_key: Option<String>,
+    pub team_name: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// The local date of an instant in a zone, for showing due dates where the provider works.
+pub fn local(at: DateTime<Utc>, zone: &str) -> String {
+    match zone.parse::<Tz>() {
+        Ok(z) => at.with_timezone(&z).format("%a %-d %b %Y %H:%M %Z").to_string(),
+        Err(_) => at.format("%a %-d %b %Y %H:%M UTC").to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::CalendarSpec;
+    use chrono::NaiveDate;
+
+    fn at(y: i32, m: u32, d: u32, h: u32, min: u32) -> i64 {
+        Utc.with_ymd_and_hms(y, m, d, h, min, 0).single().map(|t| t.timestamp_millis()).unwrap_or_default()
+    }
+
+    fn local_at(y: i32, m: u32, d: u32, h: u32) -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(y, m, d).and_then(|d| d.and_hms_opt(h, 0, 0)).unwrap_or_default()
+    }
+
+    fn office(zone: &str) -> Calendar {
+        let week = ["mon", "tue", "wed", "thu", "fri"].map(|d| (d.to_owned(), vec!["09:00-17:00".to_owned()]));
+        let spec = CalendarSpec { zone: zone.into(), week: week.into_iter().collect(), ..CalendarSpec::default() };
+        Calendar::from_spec(&spec).unwrap_or_else(|_| Calendar::always())
+    }
+
+    #[test]
+    fn every_other_friday_keeps_local_time_across_daylight_saving() {
+        // Berlin leaves summer time on 25 October 2026: 17:00 local is 15:00 UTC before, 16:00 after.
+        let s = Schedule::new("FREQ=WEEKLY;INTERVAL=2;BYDAY=FR", local_at(2026, 10, 9, 17), Tz::Europe__Berlin)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let dues = s.dues_between(at(2026, 10, 1, 0, 0), at(2026, 11, 30, 0, 0), 10);
+        assert_eq!(
+            dues,
+            vec![at(2026, 10, 9, 15, 0), at(2026, 10, 23, 15, 0), at(2026, 11, 6, 16, 0), at(2026, 11, 20, 16, 0)]
+        );
+        // And into summer time in spring (29 March 2027).
+        let spring = s.dues_between(at(2027, 3, 15, 0, 0), at(2027, 4, 10, 0, 0), 10);
+        assert_eq!(spring, vec![at(2027, 3, 26, 16, 0), at(2027, 4, 9, 15, 0)]);
+    }
+
+    #[test]
+    fn third_working_day_of_the_month() {
+        let s = Schedule::new(
+            "RRULE:FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=3",
+            local_at(2026, 1, 1, 12),
+            Tz::America__New_York,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        // November 2026 starts on a Sunday: Mon 2, Tue 3, Wed 4. New York is UTC-5 then.
+        let dues = s.dues_between(at(2026, 11, 1, 0, 0), at(2026, 12, 31, 0, 0), 5);
+        assert_eq!(dues, vec![at(2026, 11, 4, 17, 0), at(2026, 12, 3, 17, 0)]);
+        assert_eq!(s.next_dues(at(2026, 11, 4, 17, 0), 1), vec![at(2026, 12, 3, 17, 0)], "after is exclusive");
+    }
+
+    #[test]
+    fn bad_rules_are_explained() {
+        let first = local_at(2026, 11, 27, 17);
+        let err = |rule: &str| Schedule::new(rule, first, Tz::UTC).err().unwrap_or_default();
+        assert!(err("").contains("needs a rule"));
+        assert!(err("FREQ=HOURLY").contains("at most daily"));
+        assert!(err("FREQ=FORTNIGHTLY").starts_with("not a valid RRULE"), "{}", err("FREQ=FORTNIGHTLY"));
+        assert!(err("DTSTART:20260101T000000Z\nRRULE:FREQ=DAILY").contains("first due time"));
+        assert!(err("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30").contains("never falls due"));
+        // Berlin skips 02:30 on 28 March 2027.
+        let gap = NaiveDate::from_ymd_opt(2027, 3, 28).and_then(|d| d.and_hms_opt(2, 30, 0)).unwrap_or_default();
+        assert!(Schedule::new("FREQ=DAILY", gap, Tz::Europe__Berlin).is_err());
+    }
+
+    #[test]
+    fn late_and_waited_are_measured_in_each_sides_working_time() {
+        let berlin = office("Europe/Berlin");
+        let new_york = office("America/New_York");
+        // Due Friday 20 November 2026 17:00 Berlin (16:00 UTC), two working hours of grace.
+        let due = at(2026, 11, 20, 16, 0);
+        let deadline = deadline(due, 2 * 3_600_000, &berlin);
+        assert_eq!(deadline, at(2026, 11, 23, 10, 0), "grace runs into Monday 11:00 Berlin");
+        // Delivered Monday 10:30 Berlin: inside the grace period.
+        let on_time = timing(due, deadline, Some(at(2026, 11, 23, 9, 30)), at(2026, 11, 24, 0, 0), &berlin, &new_york);
+        assert_eq!(on_time.timeliness, Timeliness::OnTime);
+        assert_eq!(on_time.late_ms, 0);
+        // New York worked Friday 11:00-17:00 after the due time (6 h); Monday 04:30 is before its day starts.
+        assert_eq!(on_time.waited_ms, 6 * 3_600_000);
+        // Delivered Monday 14:00 Berlin: late by Monday 09:00-14:00 = 5 h (Friday had no working time left).
+        let late = timing(due, deadline, Some(at(2026, 11, 23, 13, 0)), at(2026, 11, 24, 0, 0), &berlin, &new_york);
+        assert_eq!((late.timeliness, late.late_ms), (Timeliness::Late, 5 * 3_600_000));
+        assert_eq!(late.waited_ms, 6 * 3_600_000, "New York's Monday has not started by 08:00 there");
+        // Not delivered at all by Tuesday 12:00 Berlin: overdue, late by Monday 8 h + Tuesday 3 h.
+        let overdue = timing(due, deadline, None, at(2026, 11, 24, 11, 0), &berlin, &new_york);
+        assert_eq!((overdue.timeliness, overdue.late_ms), (Timeliness::Overdue, 11 * 3_600_000));
+        // Friday 6 h + Monday 8 h in New York, Tuesday not begun (06:00 there).
+        assert_eq!(overdue.waited_ms, 14 * 3_600_000);
+        // Before the due time, and inside the grace period.
+        assert_eq!(timing(due, deadline, None, due - 1, &berlin, &new_york).timeliness, Timeliness::Upcoming);
+        let grace = timing(due, deadline, None, due + 60_000, &berlin, &new_york);
+        assert_eq!((grace.timeliness, grace.late_ms), (Timeliness::InGrace, 0));
+        // Delivered early: nobody waited.
+        let early = timing(due, deadline, Some(due - 3_600_000), due + 86_400_000, &berlin, &new_york);
+        assert_eq!((early.timeliness, early.waited_ms), (Timeliness::OnTime, 0));
+        assert_eq!(super::deadline(due, 0, &berlin), due, "no grace: the deadline is the due time");
+    }
+
+    #[test]
+    fn on_time_record_reads_as_a_share() {
+        assert_eq!(OnTimeRecord::default().percent(), None);
+        assert_eq!(OnTimeRecord::default().label(), "nothing due yet");
+        let r = OnTimeRecord { on_time: 2, late: 1 };
+        assert_eq!((r.percent(), r.label().as_str()), (Some(67), "67 % on time (2 of 3)"));
+    }
+
+    #[test]
+    fn a_commitment_is_checked_whole() {
+        let bad = NewCommitment {
+            provider: "PAY".into(),
+            receiver: "pay".into(),
+            owner: "a@example.com".into(),
+            backup: Some("A@example.com".into()),
+            rule: "FREQ=WEEKLY;BYDAY=XX".into(),
+            first_due: "Friday".into(),
+            grace: Some("soon".into()),
+            remind_hours: Some(-1),
+            ..Default::default()
+        };
+        let errors = bad.check(Tz::UTC).err().map(|e| e.0).unwrap_or_default();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["title", "receiver", "backup", "first_due", "grace", "remind_hours"]);
+        let good = NewCommitment {
+            provider: "ops".into(),
+            receiver: "PAY".into(),
+            title: "Timesheets".into(),
+            description: "- all hours approved\n\n- overtime flagged".into(),
+            owner: "Ops@Example.com".into(),
+            rule: "FREQ=WEEKLY;INTERVAL=2;BYDAY=FR".into(),
+            first_due: "2026-11-27T17:00".into(),
+            grace: Some("4h".into()),
+            ..Default::default()
+        };
+        let c = good.check(Tz::Europe__Berlin).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(
+            (c.provider.as_str(), c.owner.as_str(), c.grace_ms, c.remind_ms),
+            ("OPS", "ops@example.com", 4 * 3_600_000, 24 * 3_600_000)
+        );
+        assert_eq!(c.schedule.zone, Tz::Europe__Berlin);
+    }
+
+    #[test]
+    fn a_delivery_needs_something() {
+        assert!(NewDelivery::default().check(false).is_err());
+        assert!(NewDelivery::default().check(true).is_ok());
+        let bad = NewDelivery { note: String::new(), link: Some("ftp://x".into()) };
+        assert_eq!(bad.check(false).err().map(|e| e.0[0].field.clone()).as_deref(), Some("link"));
+        let ok = NewDelivery { note: " Figures attached ".into(), link: Some("https://files.example.com/q3".into()) };
+        assert_eq!(
+            ok.check(false).ok(),
+            Some(("Figures attached".to_owned(), Some("https://files.example.com/q3".to_owned())))
+        );
+    }
+}
