@@ -525,6 +525,40 @@ pub struct CalendarFeed {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
+/// An iCalendar feed of occurrences, one 15-minute event at each due time, linking back to
+/// the commitment. `base_url` is the server's public address.
+pub fn feed_ics(name: &str, occurrences: &[Occurrence], base_url: &str) -> String {
+    use icalendar::{Component, EventLike, EventStatus};
+    let mut cal = icalendar::Calendar::new();
+    cal.name(name);
+    cal.append_property(icalendar::Property::new("PRODID", "-//Concentric//Commitments//EN"));
+    cal.append_property(icalendar::Property::new("REFRESH-INTERVAL;VALUE=DURATION", "PT1H"));
+    let base = base_url.trim_end_matches('/');
+    for o in occurrences {
+        let state = match o.status {
+            OccurrenceStatus::Accepted => "accepted".to_owned(),
+            OccurrenceStatus::Delivered => "delivered, waiting for acceptance".to_owned(),
+            OccurrenceStatus::Open => o.timeliness.label().to_lowercase(),
+        };
+        let url = format!("{base}/commitments/{}", o.commitment_id);
+        let event = icalendar::Event::new()
+            .uid(&format!("occurrence-{}@concentric", o.id))
+            .summary(&format!("Due: {} ({} → {})", o.title, o.provider_name, o.receiver_name))
+            .description(&format!("Owner: {}\nStatus: {state}\n{url}", o.owner_name))
+            .starts(o.due_at)
+            .ends(o.due_at + chrono::TimeDelta::minutes(15))
+            .url(&url)
+            .status(if o.status == OccurrenceStatus::Accepted {
+                EventStatus::Confirmed
+            } else {
+                EventStatus::Tentative
+            })
+            .done();
+        cal.push(event);
+    }
+    cal.done().to_string()
+}
+
 /// The local date of an instant in a zone, for showing due dates where the provider works.
 pub fn local(at: DateTime<Utc>, zone: &str) -> String {
     match zone.parse::<Tz>() {

@@ -25,17 +25,22 @@ fn served_type(stored: &str) -> &str {
 }
 
 pub fn attachment_response(att: &Attachment, data: Vec<u8>) -> Response {
-    let ascii: String = att.filename.chars().map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '_' }).collect();
+    file_response(&att.filename, &att.content_type, data)
+}
+
+/// Any stored file, by name and sniffed type.
+pub fn file_response(filename: &str, content_type: &str, data: Vec<u8>) -> Response {
+    let ascii: String = filename.chars().map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '_' }).collect();
     let disposition = format!(
         "attachment; filename=\"{}\"; filename*=UTF-8''{}",
         ascii.replace(['"', '\\'], "_"),
-        utf8_percent_encode(&att.filename, NON_ALPHANUMERIC)
+        utf8_percent_encode(filename, NON_ALPHANUMERIC)
     );
     let mut response = (StatusCode::OK, data).into_response();
     let headers = response.headers_mut();
     let value =
         |s: &str| HeaderValue::from_str(s).unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
-    headers.insert(header::CONTENT_TYPE, value(served_type(&att.content_type)));
+    headers.insert(header::CONTENT_TYPE, value(served_type(content_type)));
     headers.insert(header::CONTENT_DISPOSITION, value(&disposition));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));

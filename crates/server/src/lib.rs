@@ -47,6 +47,7 @@ pub fn app(state: AppState) -> Router {
     ];
     let mut router = Router::new()
         .merge(api::router(&state))
+        .merge(api::commitments::feed_router())
         .merge(web::router(&state))
         .merge(ops::router())
         .route_layer(axum::middleware::from_fn(ops::track))

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`: thin handlers over the store, documented with OpenAPI.
 //! Authentication is by personal API token; errors are `application/problem+json`.
 
+pub mod commitments;
 mod extract;
 mod import;
 pub mod network;
@@ -50,6 +51,11 @@ pub use extract::{ApiJson, ApiPath, ApiQuery};
         network::list_relationships, network::propose, network::get_relationship, network::edit, network::confirm,
         network::decline, network::list_goals, network::add_goal, network::update_goal, network::team_network,
         network::network, network::summary, network::owed, network::waiting,
+        commitments::list_commitments, commitments::create_commitment, commitments::get_commitment,
+        commitments::edit_commitment, commitments::end_commitment, commitments::resume_commitment,
+        commitments::list_occurrences, commitments::get_occurrence, commitments::deliver, commitments::accept,
+        commitments::send_back, commitments::delivery_file, commitments::on_time, commitments::list_feeds,
+        commitments::create_feed, commitments::revoke_feed,
     ),
     components(schemas(crate::error::Problem)),
     modifiers(&TokenAuth),
@@ -60,6 +66,7 @@ pub use extract::{ApiJson, ApiPath, ApiQuery};
         (name = "requests", description = "Requests: filing, the lifecycle, assignment, replies and internal notes"),
         (name = "targets", description = "Business-time targets: calendars, per-service targets, compliance"),
         (name = "network", description = "Who serves whom: relationships, team goals, the rings around a team"),
+        (name = "commitments", description = "Recurring deliverables between teams: schedules, occurrences, deliveries, on-time records, calendar feeds"),
         (name = "tokens", description = "Personal API tokens"),
         (name = "import", description = "CSV import of people and teams"),
     )
@@ -99,6 +106,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(services::router())
         .merge(targets::router())
         .merge(network::router())
+        // A delivered file arrives as base64: a third larger than the upload limit.
+        .merge(commitments::router().layer(DefaultBodyLimit::max(upload_limit / 3 * 4 + 4096)))
         .merge(requests::router().layer(DefaultBodyLimit::max(upload_limit)))
         .merge(import::router().layer(DefaultBodyLimit::max(upload_limit)))
         .route("/api/v1", get(not_found))

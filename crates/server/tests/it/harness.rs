@@ -46,6 +46,8 @@ pub struct TestApp {
     pub store: Store,
     /// The database, for a second node in the same test.
     pub url: String,
+    /// The server's clock: the real time when the app starts, moved only by the test.
+    pub time: std::sync::Arc<concentric_core::time::ManualTime>,
     _guard: DbGuard,
 }
 
@@ -70,8 +72,9 @@ impl TestApp {
         let store =
             Store::connect(&url, PoolOptions { max_connections: 4, ..Default::default() }).await.expect("connect");
         store.migrate().await.expect("migrate");
-        let state = AppState::new(store.clone(), config);
-        Some(Self { app: concentric_server::app(state), store, url, _guard: guard })
+        let time = std::sync::Arc::new(concentric_core::time::ManualTime::at(concentric_core::time::Millis::now()));
+        let state = AppState::new(store.clone(), config).with_time(time.clone());
+        Some(Self { app: concentric_server::app(state), store, url, time, _guard: guard })
     }
 
     /// A person with a password, optionally admin.

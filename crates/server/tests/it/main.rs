@@ -6,6 +6,7 @@ mod harness;
 
 mod api;
 mod auth;
+mod commitments;
 mod directory;
 mod import;
 mod network;
