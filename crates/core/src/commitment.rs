@@ -157,7 +157,8 @@ impl Timeliness {
 
     pub fn class(self) -> &'static str {
         match self {
-            Self::Upcoming | Self::InGrace => "running",
+            Self::Upcoming => "on_track",
+            Self::InGrace => "at_risk",
             Self::Overdue | Self::Late => "breached",
             Self::OnTime => "met",
         }

@@ -497,11 +497,6 @@ mod tests {
         }
     }
 
-    /// Scores the edge from what it holds now: see [`health`].
-    pub fn score(&mut self) {
-        self.health = health(self.targets_met + self.deliveries_on_time, self.targets_breached + self.deliveries_late);
-    }
-
     #[test]
     fn rings_on_a_known_graph() {
         // IT serves SAL and HR; PAY serves IT; FIN serves PAY; SAL serves ORD; ORD serves SAL.
@@ -813,6 +808,9 @@ mod map_tests {
             requests,
             targets_met: met,
             targets_breached: breached,
+            commitments: 0,
+            deliveries_on_time: 0,
+            deliveries_late: 0,
             health: health(met, breached),
         }
     }

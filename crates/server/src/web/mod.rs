@@ -4,6 +4,7 @@
 mod account;
 mod admin;
 mod auth;
+mod commitments;
 mod home;
 mod network;
 mod people;
@@ -58,6 +59,16 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/teams/{key}/goals", post(network::save_goal))
         .route("/relationships/{id}/answer", post(network::answer_relationship))
         .route("/network/{supplier}/{customer}", get(network::edge_page_get).post(network::edge_save))
+        .route("/teams/{key}/commitments", get(commitments::team_commitments_page).post(commitments::create_commitment))
+        .route("/teams/{key}/feeds", post(commitments::create_team_feed))
+        .route("/commitments/{id}", get(commitments::commitment_page).post(commitments::edit_commitment))
+        .route("/commitments/{id}/active", post(commitments::set_active))
+        .route(
+            "/occurrences/{id}/deliver",
+            post(commitments::deliver).layer(DefaultBodyLimit::max(state.config.max_upload_mb as usize * 1024 * 1024)),
+        )
+        .route("/occurrences/{id}/answer", post(commitments::answer))
+        .route("/deliveries/{id}/file", get(commitments::delivery_file))
         .route("/teams/{key}/calendar", get(targets::team_calendar_page).post(targets::save_team_calendar))
         .route("/teams/{key}/calendar/holidays", post(targets::import_holidays))
         .route("/teams/{key}/services/{slug}/targets", get(targets::targets_page).post(targets::save_targets))

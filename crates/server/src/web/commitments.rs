@@ -1,0 +1,432 @@
+//! Commitment pages: a team's commitments (owed and received) with their on-time trends, one
+//! commitment with its occurrences to deliver, accept or send back, and calendar feeds.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use concentric_core::commitment::{
+    local, on_time_svg, Commitment, NewCommitment, NewDelivery, Occurrence, OccurrenceStatus, OnTimeRecord,
+};
+use concentric_core::target::{duration_input, format_duration};
+use concentric_core::team::Team;
+use concentric_core::Invalid;
+use concentric_store::StoreError;
+use serde::Deserialize;
+
+use super::view::{form_errors, render, render_status, FormErrors, Layout, NoticeQuery};
+use crate::api::commitments::{commitment_detail, make_feed, total, trend_since, TREND_MONTHS};
+use crate::auth::{CsrfForm, Viewer};
+use crate::error::WebError;
+use crate::state::AppState;
+
+/// A commitment form as typed.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CommitmentForm {
+    provider: String,
+    receiver: String,
+    title: String,
+    description: String,
+    owner: String,
+    backup: String,
+    rule: String,
+    first_due: String,
+    zone: String,
+    grace: String,
+    remind_hours: String,
+}
+
+impl CommitmentForm {
+    fn to_new(&self) -> Result<NewCommitment, Invalid> {
+        let remind_hours = match self.remind_hours.trim() {
+            "" => None,
+            h => Some(h.parse().map_err(|_| Invalid::one("remind_hours", "give a whole number of hours"))?),
+        };
+        let some = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+        Ok(NewCommitment {
+            provider: self.provider.clone(),
+            receiver: self.receiver.clone(),
+            title: self.title.clone(),
+            description: self.description.clone(),
+            owner: self.owner.clone(),
+            backup: some(&self.backup),
+            rule: self.rule.clone(),
+            first_due: self.first_due.clone(),
+            zone: some(&self.zone),
+            grace: some(&self.grace),
+            remind_hours,
+        })
+    }
+
+    fn of(c: &Commitment) -> Self {
+        Self {
+            provider: c.provider_key.clone(),
+            receiver: c.receiver_key.clone(),
+            title: c.title.clone(),
+            description: c.description.clone(),
+            owner: c.owner.email.clone(),
+            backup: c.backup.as_ref().map(|b| b.email.clone()).unwrap_or_default(),
+            rule: c.rule.clone(),
+            first_due: c.first_due.clone(),
+            zone: c.zone.clone(),
+            grace: if c.grace_ms > 0 { duration_input(c.grace_ms) } else { String::new() },
+            remind_hours: (c.remind_ms / 3_600_000).to_string(),
+        }
+    }
+}
+
+/// Saves a commitment form, or gives back the errors to show with it.
+async fn save(
+    state: &AppState,
+    viewer: &Viewer,
+    id: Option<i64>,
+    form: &CommitmentForm,
+) -> Result<Result<Commitment, FormErrors>, WebError> {
+    let now = state.time.now();
+    let result = match form.to_new() {
+        Err(invalid) => Err(StoreError::from(invalid)),
+        Ok(new) => match id {
+            Some(id) => state.store.edit_commitment(&viewer.actor, id, new, now).await,
+            None => state.store.create_commitment(&viewer.actor, new, now).await,
+        },
+    };
+    match result {
+        Ok(c) => Ok(Ok(c)),
+        Err(e) => Ok(Err(form_errors(e)?)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "commitments.html")]
+struct TeamCommitmentsPage {
+    layout: Layout,
+    team: Team,
+    owed: Vec<Commitment>,
+    received: Vec<Commitment>,
+    due_from_us: Vec<Occurrence>,
+    due_to_us: Vec<Occurrence>,
+    owed_record: OnTimeRecord,
+    received_record: OnTimeRecord,
+    owed_svg: String,
+    received_svg: String,
+    months: u32,
+    can_add: bool,
+    is_member: bool,
+    /// The add form names both teams; an edit cannot change them.
+    choose_teams: bool,
+    teams: Vec<Team>,
+    form: CommitmentForm,
+    errors: FormErrors,
+    /// A feed just made: its address, shown this once.
+    new_feed: Option<String>,
+}
+
+impl TeamCommitmentsPage {
+    fn when(&self, o: &Occurrence) -> String {
+        self.layout.when(&o.due_at)
+    }
+
+    fn late(&self, o: &Occurrence) -> String {
+        late_text(o)
+    }
+}
+
+/// "late by 3 h of working time", "waited 2 h", or nothing.
+fn late_text(o: &Occurrence) -> String {
+    match (o.late_ms, o.waited_ms) {
+        (0, 0) => String::new(),
+        (0, w) => format!("waited {}", format_duration(w)),
+        (l, w) => format!("late by {} of working time; waited {}", format_duration(l), format_duration(w)),
+    }
+}
+
+async fn team_page(state: &AppState, viewer: &Viewer, key: &str) -> Result<TeamCommitmentsPage, WebError> {
+    let team = state.store.team_by_key(key).await?;
+    let now = state.time.now();
+    let all = state.store.commitments(Some(team.id), now).await?;
+    let (owed, received): (Vec<_>, Vec<_>) = all.into_iter().partition(|c| c.provider_id == team.id);
+    let since = trend_since(now);
+    let owed_months = state.store.on_time_months(since, now, None, Some(team.id), None).await?;
+    let received_months = state.store.on_time_months(since, now, None, None, Some(team.id)).await?;
+    let teams = state
+        .store
+        .list_teams(&concentric_core::team::TeamQuery::default(), concentric_core::page::PageRequest::first(200))
+        .await?
+        .items;
+    Ok(TeamCommitmentsPage {
+        layout: Layout::new(viewer, format!("{}: commitments", team.name), "teams"),
+        due_from_us: state.store.commitments_due(team.id, true, now).await?,
+        due_to_us: state.store.commitments_due(team.id, false, now).await?,
+        owed_record: total(&owed_months),
+        received_record: total(&received_months),
+        owed_svg: on_time_svg(&owed_months),
+        received_svg: on_time_svg(&received_months),
+        months: TREND_MONTHS,
+        can_add: viewer.actor.can_manage_team(team.id),
+        is_member: viewer.actor.is_admin || viewer.actor.is_member_of(team.id),
+        choose_teams: true,
+        form: CommitmentForm { provider: team.key.clone(), remind_hours: "24".into(), ..CommitmentForm::default() },
+        errors: FormErrors::default(),
+        new_feed: None,
+        owed,
+        received,
+        teams,
+        team,
+    })
+}
+
+pub async fn team_commitments_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+    Query(notice): Query<NoticeQuery>,
+) -> Result<Response, WebError> {
+    let mut page = team_page(&state, &viewer, &key).await?;
+    page.layout = page.layout.with_notice(&notice);
+    render(&page)
+}
+
+pub async fn create_commitment(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+    CsrfForm(form): CsrfForm<CommitmentForm>,
+) -> Result<Response, WebError> {
+    match save(&state, &viewer, None, &form).await? {
+        Ok(c) => Ok(Redirect::to(&format!("/commitments/{}?notice=saved", c.id)).into_response()),
+        Err(errors) => {
+            let mut page = team_page(&state, &viewer, &key).await?;
+            page.form = form;
+            page.errors = errors;
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+    }
+}
+
+/// Makes the team's calendar feed and shows its address once.
+pub async fn create_team_feed(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<Response, WebError> {
+    let feed = make_feed(&state, &viewer.actor, Some(&key)).await?;
+    let mut page = team_page(&state, &viewer, &key).await?;
+    page.new_feed = Some(feed.url);
+    render(&page)
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Empty {}
+
+#[derive(Template)]
+#[template(path = "commitment.html")]
+struct CommitmentPage {
+    layout: Layout,
+    c: Commitment,
+    recent: Vec<Occurrence>,
+    upcoming: Vec<Occurrence>,
+    svg: String,
+    months: u32,
+    can_deliver: bool,
+    can_receive: bool,
+    can_edit: bool,
+    choose_teams: bool,
+    teams: Vec<Team>,
+    form: CommitmentForm,
+    errors: FormErrors,
+    /// The occurrence whose form failed, what was typed in it, and why.
+    failed: Option<(i64, AnswerForm, FormErrors)>,
+}
+
+impl CommitmentPage {
+    fn due(&self, o: &Occurrence) -> String {
+        format!("{} ({})", local(o.due_at, &self.c.zone), self.layout.when(&o.due_at))
+    }
+
+    fn late(&self, o: &Occurrence) -> String {
+        late_text(o)
+    }
+
+    fn open(&self, o: &Occurrence) -> bool {
+        o.status == OccurrenceStatus::Open
+    }
+
+    fn delivered(&self, o: &Occurrence) -> bool {
+        o.status == OccurrenceStatus::Delivered
+    }
+
+    fn typed(&self, o: &Occurrence) -> AnswerForm {
+        match &self.failed {
+            Some((id, form, _)) if *id == o.id => form.clone(),
+            _ => AnswerForm::default(),
+        }
+    }
+
+    fn error(&self, o: &Occurrence) -> Option<String> {
+        match &self.failed {
+            Some((id, _, errors)) if *id == o.id => Some(errors.0.values().cloned().collect::<Vec<_>>().join("; ")),
+            _ => None,
+        }
+    }
+
+    fn grace(&self) -> String {
+        if self.c.grace_ms > 0 {
+            format!("{} of working time", format_duration(self.c.grace_ms))
+        } else {
+            "none".into()
+        }
+    }
+}
+
+async fn commitment_page_of(state: &AppState, viewer: &Viewer, id: i64) -> Result<CommitmentPage, WebError> {
+    let d = commitment_detail(state, id).await?;
+    let c = d.commitment;
+    Ok(CommitmentPage {
+        layout: Layout::new(viewer, c.title.clone(), "teams"),
+        recent: d.recent,
+        upcoming: d.upcoming,
+        svg: on_time_svg(&d.trend),
+        months: TREND_MONTHS,
+        can_deliver: c.deliverable_by(&viewer.actor),
+        can_receive: c.receivable_by(&viewer.actor),
+        can_edit: c.editable_by(&viewer.actor),
+        choose_teams: false,
+        teams: Vec::new(),
+        form: CommitmentForm::of(&c),
+        errors: FormErrors::default(),
+        failed: None,
+        c,
+    })
+}
+
+pub async fn commitment_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Query(notice): Query<NoticeQuery>,
+) -> Result<Response, WebError> {
+    let mut page = commitment_page_of(&state, &viewer, id).await?;
+    page.layout = page.layout.with_notice(&notice);
+    render(&page)
+}
+
+pub async fn edit_commitment(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<CommitmentForm>,
+) -> Result<Response, WebError> {
+    match save(&state, &viewer, Some(id), &form).await? {
+        Ok(_) => Ok(Redirect::to(&format!("/commitments/{id}?notice=saved")).into_response()),
+        Err(errors) => {
+            let mut page = commitment_page_of(&state, &viewer, id).await?;
+            page.form = form;
+            page.errors = errors;
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ActiveForm {
+    active: String,
+}
+
+pub async fn set_active(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<ActiveForm>,
+) -> Result<Response, WebError> {
+    state.store.set_commitment_active(&viewer.actor, id, form.active == "true", state.time.now()).await?;
+    Ok(Redirect::to(&format!("/commitments/{id}?notice=saved")).into_response())
+}
+
+/// What was typed into an occurrence's forms.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct AnswerForm {
+    pub note: String,
+    pub link: String,
+    pub reason: String,
+    pub answer: String,
+}
+
+/// Shows the commitment page again with an occurrence's form error and what was typed.
+async fn occurrence_failed(
+    state: &AppState,
+    viewer: &Viewer,
+    occurrence: i64,
+    typed: AnswerForm,
+    errors: FormErrors,
+) -> Result<Response, WebError> {
+    let (_, c) = state.store.occurrence(occurrence, state.time.now()).await?;
+    let mut page = commitment_page_of(state, viewer, c.id).await?;
+    page.failed = Some((occurrence, typed, errors));
+    render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+}
+
+pub async fn deliver(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    req: axum::extract::Request,
+) -> Result<Response, WebError> {
+    let parts = match super::upload::read(req, &state).await {
+        Ok(Ok(parts)) => parts,
+        Ok(Err((_, message))) => {
+            return occurrence_failed(&state, &viewer, id, AnswerForm::default(), FormErrors::one("file", message))
+                .await
+        }
+        Err(refused) => return Ok(refused),
+    };
+    let typed = AnswerForm {
+        note: super::upload::text(&parts, "note"),
+        link: super::upload::text(&parts, "link"),
+        ..AnswerForm::default()
+    };
+    let file = parts
+        .get("file")
+        .filter(|p| !p.data.is_empty())
+        .map(|p| (p.filename.clone().unwrap_or_else(|| "delivery".into()), p.data.to_vec()));
+    let new = NewDelivery { note: typed.note.clone(), link: Some(typed.link.clone()) };
+    match state.store.deliver(&viewer.actor, id, new, file, state.time.now()).await {
+        Ok(o) => {
+            Ok(Redirect::to(&format!("/commitments/{}?notice=delivered#occurrence-{id}", o.commitment_id))
+                .into_response())
+        }
+        Err(e) => {
+            let errors = form_errors(e)?;
+            occurrence_failed(&state, &viewer, id, typed, errors).await
+        }
+    }
+}
+
+pub async fn answer(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<AnswerForm>,
+) -> Result<Response, WebError> {
+    let accept = form.answer == "accept";
+    match state.store.answer_delivery(&viewer.actor, id, accept, &form.reason, state.time.now()).await {
+        Ok(o) => {
+            Ok(Redirect::to(&format!("/commitments/{}?notice=saved#occurrence-{id}", o.commitment_id)).into_response())
+        }
+        Err(e) => {
+            let errors = form_errors(e)?;
+            occurrence_failed(&state, &viewer, id, form, errors).await
+        }
+    }
+}
+
+pub async fn delivery_file(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    let (name, kind, data) = state.store.delivery_file(&viewer.actor, id, state.time.now()).await?;
+    Ok(crate::download::file_response(&name, &kind, data))
+}
