@@ -4,6 +4,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use concentric_core::commitment::CalendarFeed;
 use concentric_core::page::PageRequest;
 use concentric_core::person::check_password;
 use concentric_core::token::ApiToken;
@@ -23,6 +24,9 @@ struct AccountPage {
     tokens: Vec<ApiToken>,
     /// A token just created: shown this once.
     new_secret: Option<String>,
+    feeds: Vec<CalendarFeed>,
+    /// A feed just made: its address, shown this once.
+    new_feed: Option<String>,
     password_errors: FormErrors,
     token_errors: FormErrors,
 }
@@ -32,6 +36,8 @@ async fn account_view(state: &AppState, viewer: &Viewer) -> Result<AccountPage, 
         layout: Layout::new(viewer, "Your account", "account"),
         tokens: state.store.list_tokens(&viewer.actor, PageRequest::first(200)).await?.items,
         new_secret: None,
+        feeds: state.store.feeds(&viewer.actor).await?,
+        new_feed: None,
         password_errors: FormErrors::default(),
         token_errors: FormErrors::default(),
     })
@@ -123,4 +129,28 @@ pub async fn revoke_token(
 ) -> Result<Response, WebError> {
     state.store.revoke_token(&viewer.actor, TokenId(form.id)).await?;
     Ok(Redirect::to("/account?notice=revoked").into_response())
+}
+
+/// Makes the signed-in person's own calendar feed and shows its address once.
+pub async fn create_feed(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    CsrfForm(_): CsrfForm<EmptyForm>,
+) -> Result<Response, WebError> {
+    let feed = crate::api::commitments::make_feed(&state, &viewer.actor, None).await?;
+    let mut page = account_view(&state, &viewer).await?;
+    page.new_feed = Some(feed.url);
+    render(&page)
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct EmptyForm {}
+
+pub async fn revoke_feed(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    CsrfForm(form): CsrfForm<RevokeForm>,
+) -> Result<Response, WebError> {
+    state.store.revoke_feed(&viewer.actor, form.id).await?;
+    Ok(Redirect::to("/account?notice=revoked#feeds").into_response())
 }

@@ -209,16 +209,13 @@ pub async fn create_team_feed(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(key): Path<String>,
-    CsrfForm(_): CsrfForm<Empty>,
+    CsrfForm(_): CsrfForm<super::account::EmptyForm>,
 ) -> Result<Response, WebError> {
     let feed = make_feed(&state, &viewer.actor, Some(&key)).await?;
     let mut page = team_page(&state, &viewer, &key).await?;
     page.new_feed = Some(feed.url);
     render(&page)
 }
-
-#[derive(Debug, Default, Deserialize)]
-pub struct Empty {}
 
 #[derive(Template)]
 #[template(path = "commitment.html")]

@@ -98,6 +98,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/account/password", post(account::change_password))
         .route("/account/tokens", post(account::create_token))
         .route("/account/tokens/revoke", post(account::revoke_token))
+        .route("/account/feeds", post(account::create_feed))
+        .route("/account/feeds/revoke", post(account::revoke_feed))
         .route(
             "/admin/import",
             get(admin::import_page)

@@ -263,6 +263,10 @@ struct EdgePage {
     can_edit: bool,
     form: ProposeForm,
     errors: FormErrors,
+    /// What the supplier owes the customer on a schedule, with the on-time trend.
+    commitments: Vec<concentric_core::commitment::Commitment>,
+    trend_svg: String,
+    trend_months: u32,
 }
 
 async fn edge_page(state: &AppState, viewer: &Viewer, supplier: &str, customer: &str) -> Result<EdgePage, WebError> {
@@ -282,8 +286,18 @@ async fn edge_page(state: &AppState, viewer: &Viewer, supplier: &str, customer: 
         Some(r) => ProposeForm::of(r),
         None => ProposeForm { supplier: s.key.clone(), customer: c.key.clone(), ..ProposeForm::default() },
     };
+    let now = state.time.now();
+    let mut commitments = state.store.commitments(Some(s.id), now).await?;
+    commitments.retain(|x| x.provider_id == s.id && x.receiver_id == c.id);
+    let trend = state
+        .store
+        .on_time_months(crate::api::commitments::trend_since(now), now, None, Some(s.id), Some(c.id))
+        .await?;
     Ok(EdgePage {
         layout: Layout::new(viewer, format!("{} serves {}", s.name, c.name), "teams"),
+        commitments,
+        trend_svg: concentric_core::commitment::on_time_svg(&trend),
+        trend_months: crate::api::commitments::TREND_MONTHS,
         supplier_goals: state.store.goals(s.id).await?,
         customer_goals: state.store.goals(c.id).await?,
         edge,

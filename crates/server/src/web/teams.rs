@@ -65,12 +65,23 @@ struct TeamPage {
     can_admin: bool,
     is_member: bool,
     error: Option<String>,
+    /// On-time records of the commitments it delivers and receives, with the delivered trend.
+    delivered: concentric_core::commitment::OnTimeRecord,
+    received: concentric_core::commitment::OnTimeRecord,
+    delivered_svg: String,
 }
 
 async fn team_view(state: &AppState, viewer: &Viewer, team: Team, error: Option<String>) -> Result<TeamPage, WebError> {
     let store = &state.store;
     let (leads, members) = store.team_members(team.id).await?.into_iter().partition(|m| m.role == MemberRole::Lead);
+    let now = state.time.now();
+    let since = crate::api::commitments::trend_since(now);
+    let delivered = store.on_time_months(since, now, None, Some(team.id), None).await?;
+    let received = store.on_time_months(since, now, None, None, Some(team.id)).await?;
     Ok(TeamPage {
+        delivered: crate::api::commitments::total(&delivered),
+        received: crate::api::commitments::total(&received),
+        delivered_svg: concentric_core::commitment::on_time_svg(&delivered),
         layout: Layout::new(viewer, team.name.clone(), "teams"),
         mission_html: to_safe_html(&team.mission),
         leads,
