@@ -244,6 +244,10 @@ async fn load_demo(store: &Store, reopen_window_ms: i64) -> anyhow::Result<()> {
     if store.load_demo_network(&relationships, &concentric_core::demo::goals()).await? {
         tracing::info!(relationships = relationships.len(), "demo relationships and goals declared");
     }
+    let commitments = concentric_core::demo::commitments(&org, chrono::Utc::now().date_naive());
+    if store.load_demo_commitments(&commitments).await? {
+        tracing::info!(commitments = commitments.len(), "demo commitments and their history added");
+    }
     let requests = concentric_core::demo::requests(&org, &services);
     if store.load_demo_requests(&requests, reopen_window_ms).await? {
         tracing::info!(requests = requests.len(), "demo requests filed");

@@ -340,7 +340,7 @@ impl Health {
     pub fn label(self) -> String {
         match self {
             Self::NotEnoughData { .. } => "not enough data".into(),
-            Self::Score { percent, .. } => format!("{percent} % of targets met"),
+            Self::Score { percent, .. } => format!("{percent} % of promises kept"),
         }
     }
 }
@@ -391,6 +391,16 @@ impl Edge {
     /// Scores the edge from what it holds now: see [`health`].
     pub fn score(&mut self) {
         self.health = health(self.targets_met + self.deliveries_on_time, self.targets_breached + self.deliveries_late);
+    }
+
+    /// What flows along the edge, in words: "12 requests, 1 commitment".
+    pub fn volume_text(&self) -> String {
+        let plural = |n: i64, one: &str| if n == 1 { format!("1 {one}") } else { format!("{n} {one}s") };
+        match (self.requests, self.commitments) {
+            (r, 0) => plural(r, "request"),
+            (0, c) => plural(c, "commitment"),
+            (r, c) => format!("{}, {}", plural(r, "request"), plural(c, "commitment")),
+        }
     }
 
     /// Traffic or commitments with no agreed (or proposed) relationship: a dependency nobody declared.

@@ -88,7 +88,9 @@ pub fn compliance_svg(rows: &[ComplianceRow]) -> String {
 /// with a legend, a tooltip per segment and a text alternative for screen readers.
 pub fn bars_svg(title: &str, series: &[(&str, &str)], bars: &[(String, Vec<i64>)], empty: &str) -> String {
     let (width, height, left, bottom, top) = (640.0_f64, 240.0_f64, 48.0_f64, 28.0_f64, 28.0_f64);
-    let max = bars.iter().map(|(_, v)| v.iter().sum::<i64>()).max().unwrap_or(0).max(1) as f64;
+    // A multiple of four, so the five gridlines fall on whole numbers.
+    let max = bars.iter().map(|(_, v)| v.iter().sum::<i64>()).max().unwrap_or(0).max(1);
+    let max = ((max + 3) / 4 * 4) as f64;
     let mut svg = String::new();
     let desc: Vec<String> = bars
         .iter()

@@ -280,6 +280,71 @@ async fn schedule_occurrence_jobs(
     schedule(tx, OCCURRENCE_OVERDUE, &format!("occurrence:{id}:overdue"), payload, Some(deadline.max(now))).await
 }
 
+/// One past delivery to restore: when, by whom, with what note, and the receiver's answer
+/// (when, by whom, accepted or sent back with a reason).
+pub(crate) struct PastDelivery {
+    pub at: i64,
+    pub by: PersonId,
+    pub note: String,
+    pub answer: Option<(i64, PersonId, bool, String)>,
+}
+
+/// Restores a past occurrence with its deliveries (demo history). One still open or awaiting
+/// an answer gets its overdue job; reminders for the past are marked as already sent.
+pub(crate) async fn restore_occurrence(
+    tx: &mut Tx,
+    c: &Commitment,
+    due: i64,
+    deadline_at: i64,
+    deliveries: &[PastDelivery],
+    now: i64,
+) -> Result<()> {
+    let last = deliveries.last();
+    let (status, delivered, accepted) = match last {
+        Some(PastDelivery { at, answer: Some((when, _, true, _)), .. }) => ("accepted", Some(*at), Some(*when)),
+        Some(PastDelivery { at, answer: None, .. }) => ("delivered", Some(*at), None),
+        _ => ("open", None, None),
+    };
+    let sent_back = deliveries.iter().filter(|d| matches!(d.answer, Some((_, _, false, _)))).count() as i64;
+    let id: i64 = tx
+        .exec()
+        .scalar(
+            "INSERT INTO occurrences (commitment_id, due_at, deadline_at, status, delivered_at, accepted_at, sent_back) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            args![c.id, due, deadline_at, status, delivered, accepted, sent_back],
+        )
+        .await?;
+    for d in deliveries {
+        let (answered_at, answered_by, outcome, reason) = match &d.answer {
+            Some((at, by, ok, reason)) => {
+                (Some(*at), Some(*by), Some(if *ok { "accepted" } else { "sent_back" }), reason.clone())
+            }
+            None => (None, None, None, String::new()),
+        };
+        tx.exec()
+            .execute(
+                "INSERT INTO deliveries (occurrence_id, delivered_by, delivered_at, note, outcome, answered_by, answered_at, reason) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                args![id, d.by, d.at, &d.note, outcome, answered_by, answered_at, reason],
+            )
+            .await?;
+    }
+    mark(tx, id, "reminded", due).await?;
+    if status == "open" {
+        schedule(
+            tx,
+            OCCURRENCE_OVERDUE,
+            &format!("occurrence:{id}:overdue"),
+            json!({ "occurrence_id": id }),
+            Some(deadline_at.max(now)),
+        )
+        .await?;
+    } else if delivered.is_some_and(|at| at > deadline_at) {
+        mark(tx, id, "overdue", deadline_at).await?;
+    }
+    Ok(())
+}
+
 /// Removes the occurrences ahead of `now` that nobody has delivered yet, with their jobs, so a
 /// changed or ended schedule generates afresh.
 async fn drop_future(tx: &mut Tx, commitment: i64, now: i64) -> Result<()> {
@@ -347,7 +412,7 @@ async fn receiver_contacts(mut exec: Exec<'_>, provider: TeamId, receiver: TeamI
     team_leads(exec, receiver).await
 }
 
-async fn team_leads(exec: Exec<'_>, team: TeamId) -> Result<Vec<PersonId>> {
+pub(crate) async fn team_leads(exec: Exec<'_>, team: TeamId) -> Result<Vec<PersonId>> {
     let ids: Vec<i64> = exec
         .scalars(
             "SELECT tm.person_id FROM team_members tm JOIN people p ON p.id = tm.person_id \
@@ -376,6 +441,8 @@ pub struct OccurrenceFilter {
     pub person: Option<PersonId>,
     /// Not yet accepted.
     pub unfinished: bool,
+    /// Read each one's deliveries too.
+    pub with_deliveries: bool,
     pub due_after: Option<Millis>,
     pub due_before: Option<Millis>,
 }
@@ -625,7 +692,7 @@ impl Store {
                 values,
             )
             .await?;
-        hydrate(self.db.read(), rows, now.0, false).await
+        hydrate(self.db.read(), rows, now.0, filter.with_deliveries).await
     }
 
     /// One occurrence with its deliveries, and its commitment.

@@ -3,13 +3,13 @@
 use concentric_core::authz::Actor;
 use concentric_core::business_time::{add_business_ms, business_ms_between};
 use concentric_core::calendar::CalendarSpec;
-use concentric_core::demo::{DemoHistory, DemoOrg, DemoRequest, DemoService, DemoStep};
+use concentric_core::demo::{DemoCommitment, DemoHistory, DemoOrg, DemoRequest, DemoService, DemoStep, PastDelivery};
 use concentric_core::import::{PersonRow, TeamRow};
 use concentric_core::request::CommentKind;
 use concentric_core::request::Status;
 use concentric_core::target::{Clock, ClockKind, NewTargetPolicy};
 use concentric_core::time::Millis;
-use concentric_core::RequestId;
+use concentric_core::{PersonId, RequestId};
 
 use crate::db::args;
 use crate::import::{import_people_in, import_teams_in};
@@ -22,6 +22,7 @@ const REQUESTS_KEY: &str = "demo_requests_loaded_at";
 const TARGETS_KEY: &str = "demo_targets_loaded_at";
 const HISTORY_KEY: &str = "demo_history_loaded_at";
 const NETWORK_KEY: &str = "demo_network_loaded_at";
+const COMMITMENTS_KEY: &str = "demo_commitments_loaded_at";
 
 impl Store {
     /// Writes the demo organisation unless it was loaded before; returns whether it was loaded now.
@@ -261,6 +262,73 @@ impl Store {
                     breach_recorded: false,
                 };
                 crate::clocks::insert_past_clock(&mut tx, &clock, now, &cal).await?;
+            }
+            tx.commit().await?;
+        }
+        Ok(true)
+    }
+}
+
+impl Store {
+    /// Adds the demo's commitments once, with their past occurrences delivered as each one's
+    /// story says: mostly on time, some late, one sent back now and then, one still missing.
+    #[tracing::instrument(skip_all)]
+    pub async fn load_demo_commitments(&self, demo: &[DemoCommitment]) -> Result<bool> {
+        let mut tx = self.db.begin().await?;
+        if !claim(&mut tx, COMMITMENTS_KEY).await? {
+            return Ok(false);
+        }
+        tx.commit().await?;
+        let now = Millis::now();
+        let hour = 3_600_000;
+        for d in demo {
+            let c = self.create_commitment(&Actor::system(), d.commitment.clone(), now).await?;
+            let Some(schedule) = c.schedule() else { continue };
+            let provider = crate::clocks::calendar_of(self.db.read(), c.provider_id).await?;
+            let receiver = crate::clocks::calendar_of(self.db.read(), c.receiver_id).await?;
+            let answerer = crate::commitments::team_leads(self.db.read(), c.receiver_id).await?.first().copied();
+            let dues = schedule.dues_between(now.0 - 400 * 86_400_000, now.0, 200);
+            let owner = PersonId(c.owner.id);
+            let mut tx = self.db.begin().await?;
+            for (due, outcome) in dues.iter().zip(d.history(dues.len())) {
+                let deadline = concentric_core::commitment::deadline(*due, c.grace_ms, &provider);
+                let answer = |at: i64, ok: bool, reason: &str| {
+                    let when = add_business_ms(at, hour, &receiver);
+                    answerer.filter(|_| when < now.0).map(|who| (when, who, ok, reason.to_owned()))
+                };
+                let delivery = |at: i64, note: &str, answer| crate::commitments::PastDelivery {
+                    at,
+                    by: owner,
+                    note: note.to_owned(),
+                    answer,
+                };
+                let late = |minutes: i64| add_business_ms(*due, minutes * 60_000, &provider);
+                let mut deliveries = match outcome {
+                    PastDelivery::Early(minutes) => {
+                        let at = due - minutes * 60_000;
+                        vec![delivery(at, "Attached as agreed.", answer(at, true, ""))]
+                    }
+                    PastDelivery::Late(minutes) => {
+                        let at = late(minutes);
+                        vec![delivery(at, "Sorry for the delay.", answer(at, true, ""))]
+                    }
+                    PastDelivery::SentBack(minutes) => {
+                        let first = due - 2 * hour;
+                        let again = late(minutes);
+                        vec![
+                            delivery(
+                                first,
+                                "Attached.",
+                                answer(first, false, "Incomplete: part of the checklist is missing."),
+                            ),
+                            delivery(again, "Completed, with the missing part.", answer(again, true, "")),
+                        ]
+                    }
+                    PastDelivery::Missing => Vec::new(),
+                };
+                // A delivery the story places after now has not happened yet.
+                deliveries.retain(|x| x.at < now.0);
+                crate::commitments::restore_occurrence(&mut tx, &c, *due, deadline, &deliveries, now.0).await?;
             }
             tx.commit().await?;
         }

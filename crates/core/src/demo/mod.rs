@@ -3,10 +3,12 @@
 //! worked through that catalog in `requests`. Later features fill this same data.
 
 mod catalog;
+mod commitments;
 mod requests;
 mod targets;
 
 pub use catalog::{services, DemoService};
+pub use commitments::{commitments, DemoCommitment, PastDelivery};
 pub use requests::{requests, DemoRequest, DemoStep};
 pub use targets::{calendars, goals, history, relationships, targets, DemoHistory, CUSTOMERS};
 

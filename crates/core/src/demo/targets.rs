@@ -218,6 +218,9 @@ pub fn relationships() -> Vec<(crate::relationship::NewRelationship, bool)> {
         ("ORD", "SAL", &["Order confirmations within four hours"], "Customer complaints about order status"),
         ("HR", "IT", &["Starter details a week before the first day"], "Laptops ready on day one"),
         ("TRN", "SUP", &["Product training before each release"], "First-contact resolution rate"),
+        ("OPS", "PAY", &["Approved timesheets every other Friday"], "Pay runs without corrections"),
+        ("SAL", "FIN", &["Month-end sales figures by the 3rd working day"], "Month-end close on time"),
+        ("OPS", "EXEC", &["A weekly productivity report every Monday"], "Decisions taken on current numbers"),
     ];
     let mut out: Vec<(crate::relationship::NewRelationship, bool)> = needs
         .iter()

@@ -88,7 +88,7 @@ pub async fn create_commitment(
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CommitmentDetail {
     pub commitment: Commitment,
-    /// The last 12 occurrences due, newest first.
+    /// The last 12 occurrences due, newest first, with their deliveries.
     pub recent: Vec<Occurrence>,
     /// Occurrences still to come, soonest first (up to 12).
     pub upcoming: Vec<Occurrence>,
@@ -99,8 +99,10 @@ pub struct CommitmentDetail {
 pub async fn commitment_detail(state: &AppState, id: i64) -> Result<CommitmentDetail, StoreError> {
     let now = state.time.now();
     let commitment = state.store.commitment(id, now).await?;
-    let recent = OccurrenceFilter { commitment: Some(id), due_before: Some(now), ..Default::default() };
-    let upcoming = OccurrenceFilter { commitment: Some(id), due_after: Some(now), ..Default::default() };
+    let recent =
+        OccurrenceFilter { commitment: Some(id), due_before: Some(now), with_deliveries: true, ..Default::default() };
+    let upcoming =
+        OccurrenceFilter { commitment: Some(id), due_after: Some(now), with_deliveries: true, ..Default::default() };
     Ok(CommitmentDetail {
         recent: state.store.occurrences(recent, now, true, 12).await?,
         upcoming: state.store.occurrences(upcoming, now, false, 12).await?,

@@ -70,7 +70,7 @@ impl CommitmentForm {
             rule: c.rule.clone(),
             first_due: c.first_due.clone(),
             zone: c.zone.clone(),
-            grace: if c.grace_ms > 0 { duration_input(c.grace_ms) } else { String::new() },
+            grace: if c.grace_ms > 0 { duration_input(c.grace_ms / 60_000) } else { String::new() },
             remind_hours: (c.remind_ms / 3_600_000).to_string(),
         }
     }
@@ -235,19 +235,28 @@ struct CommitmentPage {
     errors: FormErrors,
     /// The occurrence whose form failed, what was typed in it, and why.
     failed: Option<(i64, AnswerForm, FormErrors)>,
+    now: concentric_core::time::Millis,
 }
 
 impl CommitmentPage {
+    /// The due time where the provider works, and in the viewer's zone when that differs.
     fn due(&self, o: &Occurrence) -> String {
-        format!("{} ({})", local(o.due_at, &self.c.zone), self.layout.when(&o.due_at))
+        let theirs = local(o.due_at, &self.c.zone);
+        match &self.layout.viewer {
+            Some(v) if v.time_zone != self.c.zone => format!("{theirs} · {} yours", self.layout.when(&o.due_at)),
+            _ => theirs,
+        }
     }
 
     fn late(&self, o: &Occurrence) -> String {
         late_text(o)
     }
 
-    fn open(&self, o: &Occurrence) -> bool {
+    /// Open and due within the owed window (or overdue): the ones to deliver now. Later ones
+    /// get their form when their turn comes.
+    fn to_deliver(&self, o: &Occurrence) -> bool {
         o.status == OccurrenceStatus::Open
+            && o.due_at.timestamp_millis() <= self.now.0 + concentric_store::OWED_AHEAD_MS
     }
 
     fn delivered(&self, o: &Occurrence) -> bool {
@@ -294,6 +303,7 @@ async fn commitment_page_of(state: &AppState, viewer: &Viewer, id: i64) -> Resul
         form: CommitmentForm::of(&c),
         errors: FormErrors::default(),
         failed: None,
+        now: state.time.now(),
         c,
     })
 }
