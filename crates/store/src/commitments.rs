@@ -427,6 +427,16 @@ fn owner_and_backup(c: &Commitment) -> Vec<PersonId> {
     std::iter::once(c.owner.id).chain(c.backup.as_ref().map(|b| b.id)).map(PersonId).collect()
 }
 
+/// The commitments a provider owes a receiver, and how they went.
+#[derive(Debug, Clone)]
+pub struct PairRecord {
+    /// Key and name.
+    pub provider: (String, String),
+    pub receiver: (String, String),
+    pub commitments: i64,
+    pub record: OnTimeRecord,
+}
+
 /// Which occurrences to list.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct OccurrenceFilter {
@@ -878,7 +888,14 @@ impl Store {
 
     /// A delivered file, for the two teams and admins.
     pub async fn delivery_file(&self, actor: &Actor, delivery: i64, now: Millis) -> Result<(String, String, Vec<u8>)> {
-        let row: Option<(i64, Option<String>, Option<String>, Option<Vec<u8>>)> = self
+        #[derive(sqlx::FromRow)]
+        struct FileRow {
+            occurrence_id: i64,
+            file_name: Option<String>,
+            file_type: Option<String>,
+            file_data: Option<Vec<u8>>,
+        }
+        let row: Option<FileRow> = self
             .db
             .read()
             .optional(
@@ -886,7 +903,13 @@ impl Store {
                 args![delivery],
             )
             .await?;
-        let Some((occurrence, Some(name), Some(kind), Some(data))) = row else {
+        let Some(FileRow {
+            occurrence_id: occurrence,
+            file_name: Some(name),
+            file_type: Some(kind),
+            file_data: Some(data),
+        }) = row
+        else {
             return Err(StoreError::NotFound("file"));
         };
         let (_, c) = self.occurrence(occurrence, now).await?;
@@ -1032,19 +1055,25 @@ impl Store {
         Ok(rows.into_iter().map(|(month, on_time, late)| OnTimeMonth { month, on_time, late }).collect())
     }
 
-    /// On-time records of every provider → receiver pair since `since`, for the network's edges:
-    /// (provider key, receiver key, commitments, record).
-    pub async fn commitment_traffic(
-        &self,
-        since: Millis,
-        now: Millis,
-    ) -> Result<Vec<(String, String, String, String, i64, OnTimeRecord)>> {
-        let rows: Vec<(String, String, String, String, i64, i64, i64)> = self
+    /// On-time records of every provider → receiver pair since `since`, for the network's edges.
+    pub async fn commitment_traffic(&self, since: Millis, now: Millis) -> Result<Vec<PairRecord>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            provider_key: String,
+            provider_name: String,
+            receiver_key: String,
+            receiver_name: String,
+            commitments: i64,
+            on_time: i64,
+            late: i64,
+        }
+        let rows: Vec<Row> = self
             .db
             .read()
             .all(
                 &format!(
-                    "SELECT pt.key, pt.name, rt.key, rt.name, COUNT(DISTINCT c.id), {} FROM commitments c \
+                    "SELECT pt.key AS provider_key, pt.name AS provider_name, rt.key AS receiver_key, \
+                     rt.name AS receiver_name, COUNT(DISTINCT c.id) AS commitments, {} FROM commitments c \
                      JOIN teams pt ON pt.id = c.provider_id JOIN teams rt ON rt.id = c.receiver_id \
                      LEFT JOIN occurrences o ON o.commitment_id = c.id AND o.due_at >= $2 AND o.due_at <= $1 \
                      GROUP BY pt.key, pt.name, rt.key, rt.name",
@@ -1055,7 +1084,12 @@ impl Store {
             .await?;
         Ok(rows
             .into_iter()
-            .map(|(pk, pn, rk, rn, n, on_time, late)| (pk, pn, rk, rn, n, OnTimeRecord { on_time, late }))
+            .map(|r| PairRecord {
+                provider: (r.provider_key, r.provider_name),
+                receiver: (r.receiver_key, r.receiver_name),
+                commitments: r.commitments,
+                record: OnTimeRecord { on_time: r.on_time, late: r.late },
+            })
             .collect())
     }
 

@@ -355,11 +355,12 @@ impl Store {
             edge.targets_breached = t.breached;
             edges.insert((t.supplier_key, t.customer_key), edge);
         }
-        for (pk, pn, rk, rn, count, record) in self.commitment_traffic(since, now).await? {
-            let edge = edges.entry((pk.clone(), rk.clone())).or_insert_with(|| Edge::between((&pk, &pn), (&rk, &rn)));
-            edge.commitments = count;
-            edge.deliveries_on_time = record.on_time;
-            edge.deliveries_late = record.late;
+        for pair in self.commitment_traffic(since, now).await? {
+            let ((pk, pn), (rk, rn)) = (&pair.provider, &pair.receiver);
+            let edge = edges.entry((pk.clone(), rk.clone())).or_insert_with(|| Edge::between((pk, pn), (rk, rn)));
+            edge.commitments = pair.commitments;
+            edge.deliveries_on_time = pair.record.on_time;
+            edge.deliveries_late = pair.record.late;
         }
         edges.values_mut().for_each(Edge::score);
         // Contacts are not needed here, so the relationships are read without them.

@@ -38,13 +38,15 @@ pub struct CommitmentForm {
 }
 
 impl CommitmentForm {
+    /// The commitment typed; a reminder that is not a number is reported together with
+    /// whatever else the form gets wrong.
     fn to_new(&self) -> Result<NewCommitment, Invalid> {
         let remind_hours = match self.remind_hours.trim() {
-            "" => None,
-            h => Some(h.parse().map_err(|_| Invalid::one("remind_hours", "give a whole number of hours"))?),
+            "" => Ok(None),
+            h => h.parse().map(Some),
         };
         let some = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
-        Ok(NewCommitment {
+        let new = NewCommitment {
             provider: self.provider.clone(),
             receiver: self.receiver.clone(),
             title: self.title.clone(),
@@ -55,8 +57,14 @@ impl CommitmentForm {
             first_due: self.first_due.clone(),
             zone: some(&self.zone),
             grace: some(&self.grace),
-            remind_hours,
-        })
+            remind_hours: remind_hours.clone().ok().flatten(),
+        };
+        if remind_hours.is_err() {
+            let mut errors = new.check(chrono_tz::UTC).err().map(|e| e.0).unwrap_or_default();
+            errors.push(concentric_core::FieldError::new("remind_hours", "give a whole number of hours"));
+            return Err(Invalid(errors));
+        }
+        Ok(new)
     }
 
     fn of(c: &Commitment) -> Self {

@@ -277,3 +277,94 @@ both!(calendar_feeds_are_valid_icalendar_and_revocable, |t| {
     assert_eq!(r.json.as_array().unwrap().len(), 2);
     assert!(r.json[1]["revoked_at"].is_string(), "revoked ones last: {}", r.text);
 });
+
+both!(commitment_pages_keep_what_was_typed_and_take_deliveries, |t| {
+    let w = world(&t).await;
+    sales_lead(&t).await;
+    t.time.set(at(2026, 11, 18, 10));
+    let mut lena = t.browser();
+    lena.login("lena@example.com", crate::harness::PASSWORD).await;
+    let csrf = lena.csrf("/teams/IT/commitments").await;
+    let form = |rule: &'static str, remind: &'static str| {
+        vec![
+            ("csrf", csrf.as_str()),
+            ("provider", "IT"),
+            ("receiver", "SAL"),
+            ("title", "Weekly figures"),
+            ("owner", "max@example.com"),
+            ("rule", rule),
+            ("first_due", "2026-11-20T17:00"),
+            ("zone", "UTC"),
+            ("grace", "2h"),
+            ("remind_hours", remind),
+        ]
+    };
+    let page = lena.post("/teams/IT/commitments", &form("FREQ=WEEKLY;BYDAY=XX", "soon")).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.body.contains("give a whole number of hours") && page.body.contains("not a valid RRULE"),
+        "all at once: {}",
+        page.body
+    );
+    assert!(page.body.contains("FREQ=WEEKLY;BYDAY=XX"), "kept");
+    let page = lena.post("/teams/IT/commitments", &form("FREQ=WEEKLY;BYDAY=FR", "")).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let path = page.location().split('?').next().unwrap().to_owned();
+
+    // The owner's page offers the deliveries due in the next two weeks, not the later ones.
+    let mut max = t.browser();
+    max.login("max@example.com", crate::harness::PASSWORD).await;
+    let page = max.get(&path).await;
+    assert_eq!(page.body.matches("Mark delivered").count(), 2, "20 and 27 November");
+    let first = occurrences(&t, &w.agent, "").await[0]["id"].as_i64().unwrap();
+    let csrf = max.csrf(&path).await;
+    let page = max
+        .post_multipart(
+            &format!("/occurrences/{first}/deliver"),
+            &[("csrf", &csrf), ("note", ""), ("link", "nope")],
+            b"",
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("a link starts with https://") && page.body.contains("value=\"nope\""), "{}", page.body);
+    let page = max
+        .post_multipart(
+            &format!("/occurrences/{first}/deliver"),
+            &[("csrf", &csrf), ("note", "Week 47")],
+            b"a,b\n1,2\n",
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+
+    // Sales sees it to accept, and the file.
+    let mut sam = t.browser();
+    sam.login("sam@example.com", crate::harness::PASSWORD).await;
+    let page = sam.get("/teams/SAL/commitments").await;
+    assert!(page.body.contains("to accept"), "{}", page.body);
+    let page = sam.get(&path).await;
+    assert!(page.body.contains("Week 47") && page.body.contains("x.csv"), "{}", page.body);
+    let csrf = sam.csrf(&path).await;
+    let page = sam
+        .post(&format!("/occurrences/{first}/answer"), &[("csrf", &csrf), ("answer", "send_back"), ("reason", "")])
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("say what is missing"), "{}", page.body);
+    let page = sam.post(&format!("/occurrences/{first}/answer"), &[("csrf", &csrf), ("answer", "accept")]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let page = sam.get(&path).await;
+    assert!(page.body.contains("Accepted by Sam Sales"), "{}", page.body);
+
+    // Feeds from the account page: shown once, then listed and revocable.
+    let csrf = max.csrf("/account").await;
+    let page = max.post("/account/feeds", &[("csrf", &csrf)]).await;
+    assert!(page.body.contains("/feeds/") && page.body.contains(".ics"), "{}", page.body);
+    let id = t
+        .store
+        .feeds(&t.store.actor_for(t.store.person_by_email("max@example.com").await.unwrap().id).await.unwrap())
+        .await
+        .unwrap()[0]
+        .id;
+    let page = max.post("/account/feeds/revoke", &[("csrf", &csrf), ("id", &id.to_string())]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert!(max.get("/account").await.body.contains("revoked"));
+});
