@@ -18,6 +18,9 @@ both!(main_pages_render_on_the_demo, |t| {
     assert!(t.store.load_demo_history(&concentric_core::demo::history(&org, &services)).await.unwrap());
     let relationships = concentric_core::demo::relationships();
     assert!(t.store.load_demo_network(&relationships, &concentric_core::demo::goals()).await.unwrap());
+    let commitments = concentric_core::demo::commitments(&org, chrono::Utc::now().date_naive());
+    assert!(t.store.load_demo_commitments(&commitments).await.unwrap());
+    assert!(!t.store.load_demo_commitments(&commitments).await.unwrap(), "once");
     let requests = concentric_core::demo::requests(&org, &services);
     assert!(t.store.load_demo_requests(&requests, 86_400_000).await.unwrap());
     let query = concentric_core::request::RequestQuery { text: Some("VPN drops".into()), ..Default::default() };
@@ -64,6 +67,14 @@ both!(main_pages_render_on_the_demo, |t| {
         ("/network", "Bottlenecks"),
         ("/network", "IT Services → Marketing"),
         ("/teams/PAY/network", "What we are waiting on"),
+        ("/teams/PAY/commitments", "Timesheets for the pay run"),
+        ("/teams/PAY/commitments", "What we receive: "),
+        ("/teams/OPS", "Commitments</a>: delivers"),
+        ("/commitments/1", "Due recently"),
+        ("/commitments/2", "sent back"),
+        ("/network/FAC/PAY", "Commitments from Facilities to Payroll"),
+        ("/network", "Facilities → Payroll"),
+        ("/account", "Calendar feeds"),
         ("/requests", "Your requests"),
         ("/notifications", "Notifications"),
     ] {
