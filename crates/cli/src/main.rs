@@ -241,7 +241,10 @@ async fn load_demo(store: &Store, reopen_window_ms: i64) -> anyhow::Result<()> {
         tracing::info!(requests = history.len(), "demo history restored");
     }
     let relationships = concentric_core::demo::relationships();
-    if store.load_demo_network(&relationships, &concentric_core::demo::goals()).await? {
+    if store
+        .load_demo_network(&relationships, &concentric_core::demo::business_goals(), &concentric_core::demo::goals())
+        .await?
+    {
         tracing::info!(relationships = relationships.len(), "demo relationships and goals declared");
     }
     let commitments = concentric_core::demo::commitments(&org, chrono::Utc::now().date_naive());

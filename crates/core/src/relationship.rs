@@ -261,6 +261,31 @@ pub struct Goal {
     /// The period it is for, e.g. `2026-Q4` or `2026`.
     pub period: String,
     pub updated_at: DateTime<Utc>,
+    /// The organisation's business goal it supports, if any.
+    pub business_goal_id: Option<i64>,
+    pub business_goal_title: Option<String>,
+}
+
+/// One of the organisation's business goals, which team goals can support.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct BusinessGoal {
+    pub id: i64,
+    pub title: String,
+    pub description: String,
+    pub status: GoalStatus,
+    pub period: String,
+    pub updated_at: DateTime<Utc>,
+    /// The team goals that support it: team key, team name, goal title.
+    pub supported_by: Vec<SupportingGoal>,
+}
+
+/// A team goal under a business goal.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SupportingGoal {
+    pub team_key: String,
+    pub team_name: String,
+    pub title: String,
+    pub status: GoalStatus,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
@@ -273,6 +298,9 @@ pub struct NewGoal {
     pub status: Option<GoalStatus>,
     #[serde(default)]
     pub period: String,
+    /// For a team goal: the organisation's business goal it supports.
+    #[serde(default)]
+    pub business_goal_id: Option<i64>,
 }
 
 impl NewGoal {

@@ -5,6 +5,7 @@ use concentric_core::business_time::{add_business_ms, business_ms_between};
 use concentric_core::calendar::CalendarSpec;
 use concentric_core::demo::{DemoCommitment, DemoHistory, DemoOrg, DemoRequest, DemoService, DemoStep, PastDelivery};
 use concentric_core::import::{PersonRow, TeamRow};
+use concentric_core::relationship::NewGoal;
 use concentric_core::request::CommentKind;
 use concentric_core::request::Status;
 use concentric_core::target::{Clock, ClockKind, NewTargetPolicy};
@@ -160,11 +161,12 @@ impl Store {
         Ok(true)
     }
 
-    /// Declares the demo's relationships (agreed, or left proposed) and team goals, once.
+    /// Declares the demo's relationships (agreed, or left proposed), business goals and team goals, once.
     #[tracing::instrument(skip_all)]
     pub async fn load_demo_network(
         &self,
         relationships: &[(concentric_core::relationship::NewRelationship, bool)],
+        business_goals: &[concentric_core::relationship::NewGoal],
         goals: &[(&'static str, concentric_core::relationship::NewGoal)],
     ) -> Result<bool> {
         let mut tx = self.db.begin().await?;
@@ -179,9 +181,15 @@ impl Store {
                 self.answer_relationship(&system, r.id, true).await?;
             }
         }
+        let mut business = Vec::new();
+        for goal in business_goals {
+            business.push(self.save_business_goal(&system, None, goal.clone()).await?.id);
+        }
         for (team, goal) in goals {
             let team = self.team_by_key(team).await?;
-            self.save_goal(&system, team.id, None, goal.clone()).await?;
+            // The demo names a business goal by its position in the list.
+            let supports = goal.business_goal_id.and_then(|n| business.get(usize::try_from(n - 1).ok()?).copied());
+            self.save_goal(&system, team.id, None, NewGoal { business_goal_id: supports, ..goal.clone() }).await?;
         }
         Ok(true)
     }

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use concentric_core::authz::{Actor, Forbidden};
 use concentric_core::relationship::{
-    speaks_for, Contact, Edge, Goal, GoalStatus, NewGoal, NewRelationship, PartnerLoad, Relationship,
-    RelationshipStatus, Side,
+    speaks_for, BusinessGoal, Contact, Edge, Goal, GoalStatus, NewGoal, NewRelationship, PartnerLoad, Relationship,
+    RelationshipStatus, Side, SupportingGoal,
 };
 use concentric_core::time::Millis;
 use concentric_core::{FieldError, Invalid, PersonId, TeamId};
@@ -171,7 +171,12 @@ struct GoalRow {
     status: String,
     period: String,
     updated_at: i64,
+    business_goal_id: Option<i64>,
+    business_goal_title: Option<String>,
 }
+
+const GOAL_SELECT: &str = "SELECT g.id, g.team_id, g.title, g.description, g.status, g.period, g.updated_at, \
+     g.business_goal_id, b.title AS business_goal_title FROM team_goals g LEFT JOIN business_goals b ON b.id = g.business_goal_id";
 
 impl From<GoalRow> for Goal {
     fn from(r: GoalRow) -> Self {
@@ -183,6 +188,8 @@ impl From<GoalRow> for Goal {
             status: GoalStatus::parse(&r.status).unwrap_or(GoalStatus::Planned),
             period: r.period,
             updated_at: Millis(r.updated_at).to_utc(),
+            business_goal_id: r.business_goal_id,
+            business_goal_title: r.business_goal_title,
         }
     }
 }
@@ -447,8 +454,7 @@ impl Store {
             .db
             .read()
             .all(
-                "SELECT id, team_id, title, description, status, period, updated_at FROM team_goals WHERE team_id = $1 \
-                 ORDER BY status IN ('done', 'dropped'), period, id",
+                &format!("{GOAL_SELECT} WHERE g.team_id = $1 ORDER BY g.status IN ('done', 'dropped'), g.period, g.id"),
                 args![team],
             )
             .await?;
@@ -462,14 +468,21 @@ impl Store {
         let status = new.status.unwrap_or(GoalStatus::Planned);
         let now = Millis::now().0;
         let mut tx = self.db.begin().await?;
+        if let Some(b) = new.business_goal_id {
+            let found: Option<i64> =
+                tx.exec().scalar_opt("SELECT id FROM business_goals WHERE id = $1", args![b]).await?;
+            if found.is_none() {
+                return Err(Invalid::one("business_goal_id", "there is no such business goal").into());
+            }
+        }
         let id = match id {
             Some(id) => {
                 let n = tx
                     .exec()
                     .execute(
-                        "UPDATE team_goals SET title = $1, description = $2, status = $3, period = $4, updated_at = $5 \
-                         WHERE id = $6 AND team_id = $7",
-                        args![&new.title, &new.description, status.as_str(), &new.period, now, id, team],
+                        "UPDATE team_goals SET title = $1, description = $2, status = $3, period = $4, updated_at = $5, \
+                         business_goal_id = $8 WHERE id = $6 AND team_id = $7",
+                        args![&new.title, &new.description, status.as_str(), &new.period, now, id, team, new.business_goal_id],
                     )
                     .await?;
                 if n == 0 {
@@ -480,9 +493,17 @@ impl Store {
             None => {
                 tx.exec()
                     .scalar(
-                        "INSERT INTO team_goals (team_id, title, description, status, period, created_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
-                        args![team, &new.title, &new.description, status.as_str(), &new.period, now],
+                        "INSERT INTO team_goals (team_id, title, description, status, period, created_at, updated_at, \
+                         business_goal_id) VALUES ($1, $2, $3, $4, $5, $6, $6, $7) RETURNING id",
+                        args![
+                            team,
+                            &new.title,
+                            &new.description,
+                            status.as_str(),
+                            &new.period,
+                            now,
+                            new.business_goal_id
+                        ],
                     )
                     .await?
             }
@@ -491,13 +512,91 @@ impl Store {
             .await?;
         let row: GoalRow = tx
             .exec()
-            .optional(
-                "SELECT id, team_id, title, description, status, period, updated_at FROM team_goals WHERE id = $1",
-                args![id],
-            )
+            .optional(&format!("{GOAL_SELECT} WHERE g.id = $1"), args![id])
             .await?
             .ok_or(StoreError::NotFound("goal"))?;
         tx.commit().await?;
         Ok(row.into())
+    }
+
+    /// The organisation's business goals, current ones first, each with the team goals under it.
+    pub async fn business_goals(&self) -> Result<Vec<BusinessGoal>> {
+        let rows: Vec<(i64, String, String, String, String, i64)> = self
+            .db
+            .read()
+            .all(
+                "SELECT id, title, description, status, period, updated_at FROM business_goals \
+                 ORDER BY status IN ('done', 'dropped'), period, id",
+                args![],
+            )
+            .await?;
+        let support: Vec<(i64, String, String, String, String)> = self
+            .db
+            .read()
+            .all(
+                "SELECT g.business_goal_id, t.key, t.name, g.title, g.status FROM team_goals g JOIN teams t ON t.id = g.team_id \
+                 WHERE g.business_goal_id IS NOT NULL ORDER BY t.key, g.id",
+                args![],
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, title, description, status, period, updated_at)| BusinessGoal {
+                id,
+                title,
+                description,
+                status: GoalStatus::parse(&status).unwrap_or(GoalStatus::Planned),
+                period,
+                updated_at: Millis(updated_at).to_utc(),
+                supported_by: support
+                    .iter()
+                    .filter(|s| s.0 == id)
+                    .map(|(_, key, name, title, status)| SupportingGoal {
+                        team_key: key.clone(),
+                        team_name: name.clone(),
+                        title: title.clone(),
+                        status: GoalStatus::parse(status).unwrap_or(GoalStatus::Planned),
+                    })
+                    .collect(),
+            })
+            .collect())
+    }
+
+    /// Adds (`id` `None`) or replaces a business goal, as an admin.
+    pub async fn save_business_goal(&self, actor: &Actor, id: Option<i64>, new: NewGoal) -> Result<BusinessGoal> {
+        actor.require_admin("change the organisation's business goals")?;
+        let new = new.check()?;
+        let status = new.status.unwrap_or(GoalStatus::Planned);
+        let now = Millis::now().0;
+        let mut tx = self.db.begin().await?;
+        let id = match id {
+            Some(id) => {
+                let n = tx
+                    .exec()
+                    .execute(
+                        "UPDATE business_goals SET title = $1, description = $2, status = $3, period = $4, updated_at = $5 \
+                         WHERE id = $6",
+                        args![&new.title, &new.description, status.as_str(), &new.period, now, id],
+                    )
+                    .await?;
+                if n == 0 {
+                    return Err(StoreError::NotFound("business goal"));
+                }
+                id
+            }
+            None => {
+                tx.exec()
+                    .scalar(
+                        "INSERT INTO business_goals (title, description, status, period, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+                        args![&new.title, &new.description, status.as_str(), &new.period, now],
+                    )
+                    .await?
+            }
+        };
+        record(&mut tx, actor, "business_goal", id, "saved", json!({ "goal": new.title, "status": status.as_str() }))
+            .await?;
+        tx.commit().await?;
+        self.business_goals().await?.into_iter().find(|g| g.id == id).ok_or(StoreError::NotFound("business goal"))
     }
 }

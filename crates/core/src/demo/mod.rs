@@ -10,7 +10,7 @@ mod targets;
 pub use catalog::{services, DemoService};
 pub use commitments::{commitments, DemoCommitment, PastDelivery};
 pub use requests::{requests, DemoRequest, DemoStep};
-pub use targets::{calendars, goals, history, relationships, targets, DemoHistory, CUSTOMERS};
+pub use targets::{business_goals, calendars, goals, history, relationships, targets, DemoHistory, CUSTOMERS};
 
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};

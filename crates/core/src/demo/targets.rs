@@ -253,26 +253,48 @@ pub fn relationships() -> Vec<(crate::relationship::NewRelationship, bool)> {
     out
 }
 
-/// Two goals per team.
+/// Northwind's business goals for the year, which team goals support.
+pub fn business_goals() -> Vec<crate::relationship::NewGoal> {
+    use crate::relationship::{GoalStatus, NewGoal};
+    let g = |title: &str, description: &str, status| NewGoal {
+        title: title.into(),
+        description: description.into(),
+        status: Some(status),
+        period: "2026".into(),
+        business_goal_id: None,
+    };
+    vec![
+        g("Grow revenue 12 %", "Mostly from new business in North America.", GoalStatus::OnTrack),
+        g("Close every month in three working days", "Figures for the board by the 5th.", GoalStatus::AtRisk),
+        g(
+            "Every new hire productive in their first week",
+            "Equipment, access and training ready on day one.",
+            GoalStatus::OnTrack,
+        ),
+    ]
+}
+
+/// A few goals per team; `business_goal_id` names one of [`business_goals`] by position (1-based).
 pub fn goals() -> Vec<(&'static str, crate::relationship::NewGoal)> {
     use crate::relationship::{GoalStatus, NewGoal};
-    let g = |title: &str, status, period: &str| NewGoal {
+    let g = |title: &str, status, period: &str, business: Option<i64>| NewGoal {
         title: title.into(),
         description: String::new(),
         status: Some(status),
         period: period.into(),
+        business_goal_id: business,
     };
     vec![
-        ("IT", g("Every new starter equipped on day one", GoalStatus::OnTrack, "2026-Q4")),
-        ("IT", g("Resolve 90 % of incidents within target", GoalStatus::AtRisk, "2026-Q4")),
-        ("PAY", g("Zero payslip corrections after payday", GoalStatus::OnTrack, "2026")),
-        ("FIN", g("Close the books by the 3rd working day", GoalStatus::AtRisk, "2026-Q4")),
-        ("SAL", g("Grow new business 15 %", GoalStatus::OnTrack, "2026")),
-        ("SAL", g("Onboard new reps in two weeks", GoalStatus::Planned, "2027-Q1")),
-        ("HR", g("Hire 25 people without a missed start date", GoalStatus::OnTrack, "2026")),
-        ("ORD", g("Confirm every order the same day", GoalStatus::OnTrack, "2026-Q4")),
-        ("TRN", g("Training plan for every team by January", GoalStatus::Planned, "2026-Q4")),
-        ("SUP", g("First-contact resolution above 70 %", GoalStatus::AtRisk, "2026-Q4")),
+        ("IT", g("Every new starter equipped on day one", GoalStatus::OnTrack, "2026-Q4", Some(3))),
+        ("IT", g("Resolve 90 % of incidents within target", GoalStatus::AtRisk, "2026-Q4", None)),
+        ("PAY", g("Zero payslip corrections after payday", GoalStatus::OnTrack, "2026", None)),
+        ("FIN", g("Close the books by the 3rd working day", GoalStatus::AtRisk, "2026-Q4", Some(2))),
+        ("SAL", g("Grow new business 15 %", GoalStatus::OnTrack, "2026", Some(1))),
+        ("SAL", g("Onboard new reps in two weeks", GoalStatus::Planned, "2027-Q1", Some(3))),
+        ("HR", g("Hire 25 people without a missed start date", GoalStatus::OnTrack, "2026", Some(3))),
+        ("ORD", g("Confirm every order the same day", GoalStatus::OnTrack, "2026-Q4", Some(1))),
+        ("TRN", g("Training plan for every team by January", GoalStatus::Planned, "2026-Q4", Some(3))),
+        ("SUP", g("First-contact resolution above 70 %", GoalStatus::AtRisk, "2026-Q4", None)),
     ]
 }
 

@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use concentric_core::relationship::{
-    Bottleneck, Edge, Goal, NewGoal, NewRelationship, PartnerLoad, Relationship, RingNode,
+    Bottleneck, BusinessGoal, Edge, Goal, NewGoal, NewRelationship, PartnerLoad, Relationship, RingNode,
 };
 use concentric_core::time::Millis;
 use serde::{Deserialize, Serialize};
@@ -26,6 +26,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/relationships/{id}/decline", post(decline))
         .route("/api/v1/teams/{key}/goals", get(list_goals).post(add_goal))
         .route("/api/v1/teams/{key}/goals/{id}", put(update_goal))
+        .route("/api/v1/goals", get(list_business_goals).post(add_business_goal))
+        .route("/api/v1/goals/{id}", put(update_business_goal))
         .route("/api/v1/teams/{key}/network", get(team_network))
         .route("/api/v1/network", get(network))
         .route("/api/v1/network/summary", get(summary))
@@ -149,6 +151,38 @@ pub async fn update_goal(
 ) -> Result<Json<Goal>, ApiError> {
     let team = state.store.team_by_key(&key).await?;
     Ok(Json(state.store.save_goal(&user.actor, team.id, Some(id), new).await?))
+}
+
+/// The organisation's business goals, each with the team goals that support it.
+#[utoipa::path(get, path = "/api/v1/goals", tag = "network", responses((status = 200, body = Vec<BusinessGoal>)))]
+pub async fn list_business_goals(
+    State(state): State<AppState>,
+    _user: ApiUser,
+) -> Result<Json<Vec<BusinessGoal>>, ApiError> {
+    Ok(Json(state.store.business_goals().await?))
+}
+
+/// Add a business goal (admins). Team goals name it in `business_goal_id`.
+#[utoipa::path(post, path = "/api/v1/goals", tag = "network", request_body = NewGoal,
+    responses((status = 201, body = BusinessGoal), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn add_business_goal(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiJson(new): ApiJson<NewGoal>,
+) -> Result<(StatusCode, Json<BusinessGoal>), ApiError> {
+    Ok((StatusCode::CREATED, Json(state.store.save_business_goal(&user.actor, None, new).await?)))
+}
+
+/// Replace a business goal (admins).
+#[utoipa::path(put, path = "/api/v1/goals/{id}", tag = "network", params(("id" = i64, Path)), request_body = NewGoal,
+    responses((status = 200, body = BusinessGoal), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn update_business_goal(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(new): ApiJson<NewGoal>,
+) -> Result<Json<BusinessGoal>, ApiError> {
+    Ok(Json(state.store.save_business_goal(&user.actor, Some(id), new).await?))
 }
 
 /// A team's rings of partners and the edges between them.

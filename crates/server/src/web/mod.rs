@@ -54,6 +54,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/teams/{key}/services/{slug}/edit", get(services::edit_service_page).post(services::update_service))
         .route("/teams/{key}/services/{slug}/active", post(services::set_service_active))
         .route("/network", get(network::organisation_map))
+        .route("/goals", get(network::goals_page).post(network::save_business_goal))
         .route("/teams/{key}/network", get(network::team_network_page))
         .route("/teams/{key}/relationships", post(network::propose_relationship))
         .route("/teams/{key}/goals", post(network::save_goal))

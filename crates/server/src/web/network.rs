@@ -6,8 +6,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use concentric_core::relationship::{
-    circles_svg, organisation_svg, Edge, Goal, GoalStatus, NewGoal, NewRelationship, PartnerLoad, Relationship,
-    RingNode,
+    circles_svg, organisation_svg, BusinessGoal, Edge, Goal, GoalStatus, NewGoal, NewRelationship, PartnerLoad,
+    Relationship, RingNode,
 };
 use concentric_core::team::Team;
 use serde::Deserialize;
@@ -80,6 +80,21 @@ pub struct GoalForm {
     status: String,
     #[serde(default)]
     period: String,
+    /// The business goal it supports, by id; empty for none.
+    #[serde(default)]
+    business_goal_id: String,
+}
+
+impl GoalForm {
+    fn to_new(&self) -> NewGoal {
+        NewGoal {
+            title: self.title.clone(),
+            description: self.description.clone(),
+            status: GoalStatus::parse(&self.status),
+            period: self.period.clone(),
+            business_goal_id: self.business_goal_id.trim().parse().ok(),
+        }
+    }
 }
 
 #[derive(Template)]
@@ -93,6 +108,7 @@ struct NetworkPage {
     edges: Vec<Edge>,
     relationships: Vec<Relationship>,
     goals: Vec<Goal>,
+    business_goals: Vec<BusinessGoal>,
     can_manage: bool,
     teams: Vec<Team>,
     propose: ProposeForm,
@@ -165,6 +181,7 @@ async fn network_page(
         edges: net.edges,
         relationships,
         goals,
+        business_goals: state.store.business_goals().await?,
         can_manage: viewer.actor.can_manage_team(team.id),
         propose: ProposeForm { supplier: team.key.clone(), ..ProposeForm::default() },
         goal: GoalForm { status: "planned".into(), ..GoalForm::default() },
@@ -232,14 +249,8 @@ pub async fn save_goal(
     CsrfForm(form): CsrfForm<GoalForm>,
 ) -> Result<Response, WebError> {
     let team = state.store.team_by_key(&key).await?;
-    let new = NewGoal {
-        title: form.title.clone(),
-        description: form.description.clone(),
-        status: GoalStatus::parse(&form.status),
-        period: form.period.clone(),
-    };
     let id = form.id.trim().parse().ok();
-    match state.store.save_goal(&viewer.actor, team.id, id, new).await {
+    match state.store.save_goal(&viewer.actor, team.id, id, form.to_new()).await {
         Ok(_) => Ok(Redirect::to(&format!("/teams/{key}/network?notice=saved#goals")).into_response()),
         Err(e) => {
             let errors = form_errors(e)?;
@@ -378,4 +389,59 @@ pub async fn organisation_map(State(state): State<AppState>, viewer: Viewer) -> 
         summary: crate::api::network::summary_of(&edges),
         window_days: WINDOW_DAYS,
     })
+}
+
+#[derive(Template)]
+#[template(path = "goals.html")]
+struct GoalsPage {
+    layout: Layout,
+    goals: Vec<BusinessGoal>,
+    can_edit: bool,
+    form: GoalForm,
+    errors: FormErrors,
+}
+
+impl GoalsPage {
+    fn goal_statuses(&self) -> [GoalStatus; 5] {
+        GoalStatus::ALL
+    }
+}
+
+async fn goals_view(state: &AppState, viewer: &Viewer) -> Result<GoalsPage, WebError> {
+    Ok(GoalsPage {
+        layout: Layout::new(viewer, "Business goals", "teams"),
+        goals: state.store.business_goals().await?,
+        can_edit: viewer.actor.is_admin,
+        form: GoalForm { status: "planned".into(), ..GoalForm::default() },
+        errors: FormErrors::default(),
+    })
+}
+
+/// The organisation's business goals and the team goals that support each.
+pub async fn goals_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(notice): Query<NoticeQuery>,
+) -> Result<Response, WebError> {
+    let mut page = goals_view(&state, &viewer).await?;
+    page.layout = page.layout.with_notice(&notice);
+    render(&page)
+}
+
+pub async fn save_business_goal(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    CsrfForm(form): CsrfForm<GoalForm>,
+) -> Result<Response, WebError> {
+    let id = form.id.trim().parse().ok();
+    match state.store.save_business_goal(&viewer.actor, id, form.to_new()).await {
+        Ok(_) => Ok(Redirect::to("/goals?notice=saved").into_response()),
+        Err(e) => {
+            let errors = form_errors(e)?;
+            let mut page = goals_view(&state, &viewer).await?;
+            page.form = form;
+            page.errors = errors;
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+    }
 }

@@ -181,6 +181,36 @@ both!(teams_keep_a_few_goals, |t| {
         .assert_problem(StatusCode::NOT_FOUND, "not_found");
     let r = t.api(Method::GET, "/api/v1/teams/IT/goals", Some(&w.outsider), None).await;
     assert_eq!(r.json.as_array().unwrap().len(), 1);
+
+    // Business goals are the admins'; team goals say which one they support.
+    let growth = json!({"title": "Grow revenue 12 %", "status": "on_track", "period": "2026"});
+    t.api(Method::POST, "/api/v1/goals", Some(&w.lead), Some(growth.clone()))
+        .await
+        .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+    let r = t.api(Method::POST, "/api/v1/goals", Some(&w.admin), Some(growth)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let business = r.json["id"].as_i64().unwrap();
+    let supports = |b: i64| json!({"title": "Every laptop in 3 days", "business_goal_id": b});
+    t.api(Method::PUT, &format!("/api/v1/teams/IT/goals/{id}"), Some(&w.lead), Some(supports(business + 99)))
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let r = t.api(Method::PUT, &format!("/api/v1/teams/IT/goals/{id}"), Some(&w.lead), Some(supports(business))).await;
+    assert_eq!(r.json["business_goal_title"], "Grow revenue 12 %", "{}", r.text);
+    let r = t.api(Method::GET, "/api/v1/goals", Some(&w.outsider), None).await;
+    assert_eq!(
+        r.json[0]["supported_by"],
+        json!([{"team_key": "IT", "team_name": "IT Services", "title": "Every laptop in 3 days", "status": "planned"}]),
+        "{}",
+        r.text
+    );
+    let mut admin = t.browser();
+    admin.login("admin@example.com", crate::harness::PASSWORD).await;
+    let page = admin.get("/goals").await;
+    assert!(page.body.contains("Grow revenue 12 %") && page.body.contains("Every laptop in 3 days"), "{}", page.body);
+    let csrf = admin.csrf("/goals").await;
+    let page = admin.post("/goals", &[("csrf", csrf.as_str()), ("title", ""), ("period", "kept period")]).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("kept period"), "{}", page.body);
 });
 
 both!(relationships_from_the_browser, |t| {

@@ -17,7 +17,11 @@ both!(main_pages_render_on_the_demo, |t| {
     assert!(t.store.load_demo_targets(&calendars, &targets).await.unwrap());
     assert!(t.store.load_demo_history(&concentric_core::demo::history(&org, &services)).await.unwrap());
     let relationships = concentric_core::demo::relationships();
-    assert!(t.store.load_demo_network(&relationships, &concentric_core::demo::goals()).await.unwrap());
+    assert!(t
+        .store
+        .load_demo_network(&relationships, &concentric_core::demo::business_goals(), &concentric_core::demo::goals())
+        .await
+        .unwrap());
     let commitments = concentric_core::demo::commitments(&org, chrono::Utc::now().date_naive());
     assert!(t.store.load_demo_commitments(&commitments).await.unwrap());
     assert!(!t.store.load_demo_commitments(&commitments).await.unwrap(), "once");
@@ -75,6 +79,8 @@ both!(main_pages_render_on_the_demo, |t| {
         ("/network/FAC/PAY", "Commitments from Facilities to Payroll"),
         ("/network", "Facilities → Payroll"),
         ("/account", "Calendar feeds"),
+        ("/goals", "Grow revenue 12 %"),
+        ("/teams/SAL/network", "supports <a href=\"/goals\">Grow revenue 12 %</a>"),
         ("/requests", "Your requests"),
         ("/notifications", "Notifications"),
     ] {

@@ -79,3 +79,15 @@ CREATE TABLE calendar_feeds (
 CREATE INDEX calendar_feeds_person ON calendar_feeds (person_id);
 
 ALTER TABLE notifications ADD COLUMN commitment_id INTEGER REFERENCES commitments (id);
+
+-- The organisation's business goals; a team goal may say which one it supports.
+CREATE TABLE business_goals (
+    id INTEGER PRIMARY KEY,
+    title TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL CHECK (status IN ('planned', 'on_track', 'at_risk', 'done', 'dropped')),
+    period TEXT NOT NULL DEFAULT '',
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+ALTER TABLE team_goals ADD COLUMN business_goal_id INTEGER REFERENCES business_goals (id);
