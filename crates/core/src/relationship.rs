@@ -577,6 +577,37 @@ mod tests {
     }
 
     #[test]
+    fn health_counts_targets_and_commitments_as_promises() {
+        // (targets met, breached, delivered on time, late) -> health
+        let vectors = [
+            ((0, 0, 3, 1), Health::NotEnoughData { decided: 4 }),
+            ((0, 0, 4, 1), Health::Score { percent: 80, decided: 5 }),
+            ((2, 1, 1, 1), Health::Score { percent: 60, decided: 5 }),
+            ((9, 0, 0, 1), Health::Score { percent: 90, decided: 10 }),
+            ((0, 3, 0, 3), Health::Score { percent: 0, decided: 6 }),
+        ];
+        for ((met, breached, on_time, late), expected) in vectors {
+            let mut e = edge("FAC", "PAY", 0);
+            (e.targets_met, e.targets_breached, e.deliveries_on_time, e.deliveries_late) =
+                (met, breached, on_time, late);
+            e.score();
+            assert_eq!(e.health, expected, "{met} {breached} {on_time} {late}");
+        }
+        assert_eq!(health(4, 1).label(), "80 % of promises kept");
+    }
+
+    #[test]
+    fn commitments_alone_make_an_edge_worth_declaring() {
+        let mut e = edge("FAC", "PAY", 0);
+        assert!(!e.undeclared());
+        e.commitments = 1;
+        assert!(e.undeclared());
+        assert_eq!(e.volume_text(), "1 commitment");
+        e.requests = 3;
+        assert_eq!(e.volume_text(), "3 requests, 1 commitment");
+    }
+
+    #[test]
     fn undeclared_means_traffic_without_agreement() {
         let mut e = edge("IT", "SAL", 3);
         assert!(e.undeclared());
