@@ -60,10 +60,31 @@ try {
   await asker.goto(`${base}/notifications`);
   check((await asker.content()).includes(`replied on ${key}`), 'the requester was notified of the reply');
   console.log(`browser: request flow on ${key} ok`);
-  console.log('browser: 1 passed, 0 failed');
+
+  // A commitment: an admin delivers Facilities' overdue timesheets with a file, Payroll's lead
+  // sends them back with a reason, and the page shows both.
+  const admin = await signIn(browser, 'bruno.park@northwind.example.com');
+  await admin.goto(`${base}/teams/PAY/commitments`);
+  const row = admin.locator('tr', { hasText: 'Facilities' }).locator('a', { hasText: 'Timesheets for the pay run' });
+  await Promise.all([admin.waitForURL(/\/commitments\/\d+$/), row.first().click()]);
+  const commitment = admin.url();
+  const deliver = admin.locator('form[action$="/deliver"]').first();
+  await deliver.locator('input[name=note]').fill('Timesheets for weeks 45 and 46');
+  await deliver.locator('input[type=file]').setInputFiles({ name: 'timesheets.csv', mimeType: 'text/csv', buffer: Buffer.from('name,hours\nA,38\n') });
+  await Promise.all([admin.waitForURL(/notice=delivered/), deliver.locator('button').click()]);
+  check((await admin.content()).includes('timesheets.csv'), 'the delivered file is listed');
+  const payroll = await signIn(browser, 'eva.andersen@northwind.example.com');
+  await payroll.goto(commitment);
+  const answer = payroll.locator('form[action$="/answer"]').first();
+  await answer.locator('input[name=reason]').fill('Week 46 overtime is missing');
+  await Promise.all([payroll.waitForURL(/notice=saved/), answer.locator('button[value=send_back]').click()]);
+  const answered = await payroll.content();
+  check(answered.includes('Sent back by Eva Andersen: Week 46 overtime is missing'), 'the send-back and its reason show');
+  console.log('browser: commitment delivered and sent back ok');
+  console.log('browser: 2 passed, 0 failed');
 } catch (e) {
   console.error(`browser: ${e.message}`);
-  console.log('browser: 0 passed, 1 failed');
+  console.log('browser: some failed');
   process.exitCode = 1;
 } finally {
   await browser.close();
