@@ -244,6 +244,7 @@ struct CommitmentPage {
     /// The occurrence whose form failed, what was typed in it, and why.
     failed: Option<(i64, AnswerForm, FormErrors)>,
     now: concentric_core::time::Millis,
+    events: Vec<concentric_core::event::Event>,
 }
 
 impl CommitmentPage {
@@ -312,6 +313,7 @@ async fn commitment_page_of(state: &AppState, viewer: &Viewer, id: i64) -> Resul
         errors: FormErrors::default(),
         failed: None,
         now: state.time.now(),
+        events: state.store.events_for("commitment", c.id, concentric_core::page::PageRequest::first(20)).await?.items,
         c,
     })
 }
