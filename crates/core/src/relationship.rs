@@ -438,6 +438,15 @@ impl Edge {
     }
 }
 
+/// One of the supplier's services, as used by a customer team on an edge.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ServiceUse {
+    pub slug: String,
+    pub name: String,
+    /// Requests the customer filed with it in the window.
+    pub requests: i64,
+}
+
 /// How a team in a ring relates to the centre.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]

@@ -790,7 +790,7 @@ impl Store {
             "commitment",
             c.id,
             "delivered",
-            json!({ "due": occ.due_at.to_rfc3339(), "note": note, "link": link, "file": file_name }),
+            delivery_detail(occ.due_at, &note, link.as_deref(), file_name.as_deref()),
         )
         .await?;
         let recipients = receiver_contacts(tx.exec(), c.provider_id, c.receiver_id).await?;
@@ -860,7 +860,7 @@ impl Store {
             "commitment",
             c.id,
             outcome,
-            json!({ "due": occ.due_at.to_rfc3339(), "reason": reason }),
+            json!({ "due": due_text(occ.due_at), "reason": reason }),
         )
         .await?;
         let summary = if accept {
@@ -934,7 +934,7 @@ impl Store {
             "commitment",
             c.id,
             "reminded",
-            json!({ "due": Millis(due).to_utc().to_rfc3339() }),
+            json!({ "due": due_text(Millis(due).to_utc()) }),
         )
         .await?;
         let summary = format!("Reminder: {} for {} is due {when}", c.title, c.receiver_name);
@@ -958,7 +958,7 @@ impl Store {
         if status != "open" || now.0 < deadline || !mark(&mut tx, occurrence, "overdue", now.0).await? {
             return Ok(false);
         }
-        let due_text = Millis(due).to_utc().format("%-d %b").to_string();
+        let due_day = Millis(due).to_utc().format("%-d %b").to_string();
         let event = record_at(
             &mut tx,
             None,
@@ -966,7 +966,7 @@ impl Store {
             "commitment",
             c.id,
             "overdue",
-            json!({ "due": Millis(due).to_utc().to_rfc3339() }),
+            json!({ "due": due_text(Millis(due).to_utc()) }),
         )
         .await?;
         let mut provider = owner_and_backup(&c);
@@ -978,14 +978,14 @@ impl Store {
             Notice::about_commitment(
                 "commitment_overdue",
                 c.id,
-                format!("Overdue: {} for {} (due {due_text})", c.title, c.receiver_name),
+                format!("Overdue: {} for {} (due {due_day})", c.title, c.receiver_name),
                 event,
             )
             .to(&provider),
             Notice::about_commitment(
                 "commitment_late",
                 c.id,
-                format!("Late: {} from {} (due {due_text}) has not arrived", c.title, c.provider_name),
+                format!("Late: {} from {} (due {due_day}) has not arrived", c.title, c.provider_name),
                 event,
             )
             .to(&receiver),
@@ -1184,6 +1184,27 @@ impl Store {
         };
         Ok(Some((name, self.occurrences(filter, now, false, 1000).await?)))
     }
+}
+
+/// A due time as the history shows it.
+fn due_text(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%-d %b %Y %H:%M UTC").to_string()
+}
+
+/// What a delivery held, for the history: only the parts it had.
+fn delivery_detail(
+    due: chrono::DateTime<chrono::Utc>,
+    note: &str,
+    link: Option<&str>,
+    file: Option<&str>,
+) -> serde_json::Value {
+    let mut detail = json!({ "due": due_text(due) });
+    for (key, value) in [("note", Some(note).filter(|n| !n.is_empty())), ("link", link), ("file", file)] {
+        if let Some(v) = value {
+            detail[key] = json!(v);
+        }
+    }
+    detail
 }
 
 async fn mark(tx: &mut Tx, occurrence: i64, mark: &str, now: i64) -> Result<bool> {

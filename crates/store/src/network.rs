@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use concentric_core::authz::{Actor, Forbidden};
 use concentric_core::relationship::{
     speaks_for, BusinessGoal, Contact, Edge, Goal, GoalStatus, NewGoal, NewRelationship, PartnerLoad, Relationship,
-    RelationshipStatus, Side, SupportingGoal,
+    RelationshipStatus, ServiceUse, Side, SupportingGoal,
 };
 use concentric_core::time::Millis;
 use concentric_core::{FieldError, Invalid, PersonId, TeamId};
@@ -380,6 +380,22 @@ impl Store {
             edge.status = RelationshipStatus::parse(&rel.status);
         }
         Ok(edges.into_values().collect())
+    }
+
+    /// The supplier's services the customer team filed requests with since `since`, most used
+    /// first: (slug, name, requests).
+    pub async fn services_used(&self, supplier: TeamId, customer: TeamId, since: Millis) -> Result<Vec<ServiceUse>> {
+        let rows: Vec<(String, String, i64)> = self
+            .db
+            .read()
+            .all(
+                "SELECT s.slug, s.name, COUNT(*) AS requests FROM requests r JOIN services s ON s.id = r.service_id \
+                 WHERE r.team_id = $1 AND r.on_behalf_team_id = $2 AND r.created_at >= $3 \
+                 GROUP BY s.slug, s.name ORDER BY requests DESC, s.name",
+                args![supplier, customer, since.0],
+            )
+            .await?;
+        Ok(rows.into_iter().map(|(slug, name, requests)| ServiceUse { slug, name, requests }).collect())
     }
 
     /// What a team owes (`owed`: open requests to it, by the team they were filed for, and

@@ -51,7 +51,7 @@ pub use extract::{ApiJson, ApiPath, ApiQuery};
         network::list_relationships, network::propose, network::get_relationship, network::edit, network::confirm,
         network::decline, network::list_goals, network::add_goal, network::update_goal,
         network::list_business_goals, network::add_business_goal, network::update_business_goal, network::team_network,
-        network::network, network::summary, network::owed, network::waiting,
+        network::network, network::summary, network::edge, network::owed, network::waiting,
         commitments::list_commitments, commitments::create_commitment, commitments::get_commitment,
         commitments::edit_commitment, commitments::end_commitment, commitments::resume_commitment,
         commitments::list_occurrences, commitments::get_occurrence, commitments::deliver, commitments::accept,

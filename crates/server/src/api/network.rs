@@ -4,8 +4,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
+use concentric_core::commitment::{Commitment, OnTimeMonth};
 use concentric_core::relationship::{
-    Bottleneck, BusinessGoal, Edge, Goal, NewGoal, NewRelationship, PartnerLoad, Relationship, RingNode,
+    Bottleneck, BusinessGoal, Edge, Goal, NewGoal, NewRelationship, PartnerLoad, Relationship, RingNode, ServiceUse,
 };
 use concentric_core::time::Millis;
 use serde::{Deserialize, Serialize};
@@ -31,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/teams/{key}/network", get(team_network))
         .route("/api/v1/network", get(network))
         .route("/api/v1/network/summary", get(summary))
+        .route("/api/v1/network/{supplier}/{customer}", get(edge))
         .route("/api/v1/teams/{key}/owed", get(owed))
         .route("/api/v1/teams/{key}/waiting", get(waiting))
 }
@@ -242,6 +244,63 @@ pub async fn network(State(state): State<AppState>, _user: ApiUser) -> Result<Js
 pub async fn edges(state: &AppState) -> Result<Vec<Edge>, concentric_store::StoreError> {
     let now = state.time.now();
     state.store.network_edges(Millis(now.0 - WINDOW_DAYS * 86_400_000), now).await
+}
+
+/// One edge with everything behind it: the relationship, the services the customer uses, the
+/// commitments the supplier owes and their on-time trend, and both teams' goals.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct EdgeDetail {
+    pub edge: Edge,
+    pub relationship: Option<Relationship>,
+    pub services: Vec<ServiceUse>,
+    pub commitments: Vec<Commitment>,
+    pub trend: Vec<OnTimeMonth>,
+    pub supplier_goals: Vec<Goal>,
+    pub customer_goals: Vec<Goal>,
+}
+
+/// Shared with the web page.
+pub async fn edge_detail(
+    state: &AppState,
+    supplier: &str,
+    customer: &str,
+) -> Result<EdgeDetail, concentric_store::StoreError> {
+    let s = state.store.team_by_key(supplier).await?;
+    let c = state.store.team_by_key(customer).await?;
+    let edge = edges(state)
+        .await?
+        .into_iter()
+        .find(|e| e.supplier_key == s.key && e.customer_key == c.key)
+        .unwrap_or_else(|| Edge::between((&s.key, &s.name), (&c.key, &c.name)));
+    let relationship = match edge.relationship_id {
+        Some(id) => Some(state.store.relationship(id).await?),
+        None => None,
+    };
+    let now = state.time.now();
+    let mut commitments = state.store.commitments(Some(s.id), now).await?;
+    commitments.retain(|x| x.provider_id == s.id && x.receiver_id == c.id);
+    let since = crate::api::commitments::trend_since(now);
+    Ok(EdgeDetail {
+        services: state.store.services_used(s.id, c.id, Millis(now.0 - WINDOW_DAYS * 86_400_000)).await?,
+        trend: state.store.on_time_months(since, now, None, Some(s.id), Some(c.id)).await?,
+        supplier_goals: state.store.goals(s.id).await?,
+        customer_goals: state.store.goals(c.id).await?,
+        commitments,
+        edge,
+        relationship,
+    })
+}
+
+/// One edge: a supplier serving a customer, and the numbers behind its health.
+#[utoipa::path(get, path = "/api/v1/network/{supplier}/{customer}", tag = "network",
+    params(("supplier" = String, Path), ("customer" = String, Path)),
+    responses((status = 200, body = EdgeDetail), (status = 404, body = Problem)))]
+pub async fn edge(
+    State(state): State<AppState>,
+    _user: ApiUser,
+    ApiPath((supplier, customer)): ApiPath<(String, String)>,
+) -> Result<Json<EdgeDetail>, ApiError> {
+    Ok(Json(edge_detail(&state, &supplier, &customer).await?))
 }
 
 /// The organisation's weak spots: the weakest scored edges and the most depended-on teams.

@@ -13,7 +13,7 @@ use concentric_core::team::Team;
 use serde::Deserialize;
 
 use super::view::{form_errors, render, render_status, FormErrors, Layout, NoticeQuery};
-use crate::api::network::{edges, team_network_of, WINDOW_DAYS};
+use crate::api::network::{edge_detail, edges, team_network_of, EdgeDetail, WINDOW_DAYS};
 use crate::auth::{CsrfForm, Viewer};
 use crate::error::WebError;
 use crate::state::AppState;
@@ -266,53 +266,28 @@ pub async fn save_goal(
 #[template(path = "edge.html")]
 struct EdgePage {
     layout: Layout,
-    edge: Edge,
-    relationship: Option<Relationship>,
-    supplier_goals: Vec<Goal>,
-    customer_goals: Vec<Goal>,
+    detail: EdgeDetail,
+    trend_svg: String,
+    trend_months: u32,
     window_days: i64,
     can_edit: bool,
     form: ProposeForm,
     errors: FormErrors,
-    /// What the supplier owes the customer on a schedule, with the on-time trend.
-    commitments: Vec<concentric_core::commitment::Commitment>,
-    trend_svg: String,
-    trend_months: u32,
 }
 
 async fn edge_page(state: &AppState, viewer: &Viewer, supplier: &str, customer: &str) -> Result<EdgePage, WebError> {
-    let s = state.store.team_by_key(supplier).await?;
-    let c = state.store.team_by_key(customer).await?;
-    let edge = edges(state)
-        .await?
-        .into_iter()
-        .find(|e| e.supplier_key == s.key && e.customer_key == c.key)
-        .unwrap_or_else(|| Edge::between((&s.key, &s.name), (&c.key, &c.name)));
-    let relationship = match edge.relationship_id {
-        Some(id) => Some(state.store.relationship(id).await?),
-        None => None,
-    };
+    let detail = edge_detail(state, supplier, customer).await?;
+    let (s, c) = (state.store.team_by_key(supplier).await?, state.store.team_by_key(customer).await?);
     let can_edit = viewer.actor.is_admin || viewer.actor.is_lead_of(s.id) || viewer.actor.is_lead_of(c.id);
-    let form = match &relationship {
+    let form = match &detail.relationship {
         Some(r) => ProposeForm::of(r),
         None => ProposeForm { supplier: s.key.clone(), customer: c.key.clone(), ..ProposeForm::default() },
     };
-    let now = state.time.now();
-    let mut commitments = state.store.commitments(Some(s.id), now).await?;
-    commitments.retain(|x| x.provider_id == s.id && x.receiver_id == c.id);
-    let trend = state
-        .store
-        .on_time_months(crate::api::commitments::trend_since(now), now, None, Some(s.id), Some(c.id))
-        .await?;
     Ok(EdgePage {
         layout: Layout::new(viewer, format!("{} serves {}", s.name, c.name), "teams"),
-        commitments,
-        trend_svg: concentric_core::commitment::on_time_svg(&trend),
+        trend_svg: concentric_core::commitment::on_time_svg(&detail.trend),
         trend_months: crate::api::commitments::TREND_MONTHS,
-        supplier_goals: state.store.goals(s.id).await?,
-        customer_goals: state.store.goals(c.id).await?,
-        edge,
-        relationship,
+        detail,
         window_days: WINDOW_DAYS,
         can_edit,
         form,
@@ -339,17 +314,18 @@ pub async fn edge_save(
     CsrfForm(form): CsrfForm<ProposeForm>,
 ) -> Result<Response, WebError> {
     let page = edge_page(&state, &viewer, &supplier, &customer).await?;
-    let result = match (&page.relationship, form.to_new()) {
+    let result = match (&page.detail.relationship, form.to_new()) {
         (Some(r), new) if r.status != concentric_core::relationship::RelationshipStatus::Declined => {
             state.store.edit_relationship(&viewer.actor, r.id, new).await
         }
         (_, new) => state.store.propose_relationship(&viewer.actor, new).await,
     };
     match result {
-        Ok(_) => {
-            Ok(Redirect::to(&format!("/network/{}/{}?notice=saved", page.edge.supplier_key, page.edge.customer_key))
-                .into_response())
-        }
+        Ok(_) => Ok(Redirect::to(&format!(
+            "/network/{}/{}?notice=saved",
+            page.detail.edge.supplier_key, page.detail.edge.customer_key
+        ))
+        .into_response()),
         Err(e) => {
             let errors = form_errors(e)?;
             let mut page = page;

@@ -187,6 +187,9 @@ both!(commitments_are_delivered_sent_back_and_accepted, |t| {
         "{edge}"
     );
     assert_eq!(edge["health"]["kind"], "not_enough_data", "two promises are too few to score");
+    let r = t.api(Method::GET, "/api/v1/network/IT/SAL", Some(&w.outsider), None).await;
+    assert_eq!(r.json["commitments"][0]["title"], "Weekly figures", "{}", r.text);
+    assert_eq!(r.json["trend"], json!([{"month": "2026-11", "on_time": 1, "late": 1}]));
     let r = t.api(Method::GET, "/api/v1/network/summary", Some(&w.lead), None).await;
     assert!(r.json["undeclared"].as_array().unwrap().iter().any(|e| e["supplier_key"] == "IT"), "{}", r.text);
     let r = t.api(Method::GET, "/api/v1/teams/IT/owed", Some(&w.outsider), None).await;

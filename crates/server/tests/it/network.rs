@@ -107,6 +107,13 @@ both!(traffic_without_a_relationship_is_an_undeclared_dependency, |t| {
     );
     assert!(e["status"].is_null());
     assert_eq!(e["health"]["kind"], "not_enough_data", "no targets decided yet: no made-up score");
+    // The edge itself, with the services the customer uses.
+    let r = t.api(Method::GET, "/api/v1/network/IT/SAL", Some(&w.outsider), None).await;
+    assert_eq!(r.json["services"], json!([{"slug": "laptop", "name": "Laptop request", "requests": 3}]), "{}", r.text);
+    assert_eq!((r.json["relationship"].is_null(), r.json["commitments"].as_array().map(Vec::len)), (true, Some(0)));
+    t.api(Method::GET, "/api/v1/network/IT/NOPE", Some(&w.outsider), None)
+        .await
+        .assert_problem(StatusCode::NOT_FOUND, "not_found");
 
     // What IT owes Sales is what Sales waits on from IT.
     let owed = t.api(Method::GET, "/api/v1/teams/IT/owed", Some(&w.outsider), None).await;
