@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::business_time::{add_business_ms, business_ms_between};
 use crate::calendar::Calendar;
 use crate::error::{FieldError, Invalid};
-use crate::target::parse_duration;
+use crate::target::{format_duration, parse_duration};
 use crate::time::parse_time_zone;
 use crate::TeamId;
 
@@ -22,6 +22,8 @@ use crate::TeamId;
 pub const HORIZON_MS: i64 = 92 * 86_400_000;
 /// Occurrences generated in one go at most (a daily rule over the horizon is 92).
 pub const MAX_AHEAD: u16 = 120;
+/// Open occurrences due within two weeks (or overdue) are what a team owes or waits on now.
+pub const OWED_AHEAD_MS: i64 = 14 * 86_400_000;
 /// The longest reminder lead: four weeks.
 pub const MAX_REMIND_HOURS: i64 = 28 * 24;
 
@@ -56,6 +58,11 @@ impl Schedule {
             return Err("this rule never falls due".into());
         }
         Ok(schedule)
+    }
+
+    /// The first due time as stored and shown in forms: `2026-11-27T17:00`.
+    pub fn first_due_text(&self) -> String {
+        self.first_due.format("%Y-%m-%dT%H:%M").to_string()
     }
 
     fn set(&self) -> Result<rrule::RRuleSet, String> {
@@ -237,6 +244,22 @@ impl OnTimeRecord {
             None => "nothing due yet".to_owned(),
         }
     }
+}
+
+impl OnTimeRecord {
+    /// The months of a trend added up.
+    pub fn of_months(months: &[OnTimeMonth]) -> Self {
+        months.iter().fold(Self::default(), |r, m| Self { on_time: r.on_time + m.on_time, late: r.late + m.late })
+    }
+}
+
+/// On-time trends cover this many calendar months, this one included.
+pub const TREND_MONTHS: u32 = 6;
+
+/// The start of the trend window that ends at `now`: the first of the month, in UTC.
+pub fn trend_since(now: crate::time::Millis) -> crate::time::Millis {
+    let first = crate::report::first_of_month_back(now.to_utc().date_naive(), TREND_MONTHS);
+    crate::time::Millis(first.and_hms_opt(0, 0, 0).map_or(0, |t| t.and_utc().timestamp_millis()))
 }
 
 /// One month of an on-time trend, by due date (UTC).
@@ -482,6 +505,17 @@ pub struct Occurrence {
     pub deliveries: Vec<Delivery>,
 }
 
+impl Occurrence {
+    /// "late by 3 h of working time; waited 2 h", "waited 2 h", or nothing.
+    pub fn timing_text(&self) -> String {
+        match (self.late_ms, self.waited_ms) {
+            (0, 0) => String::new(),
+            (0, w) => format!("waited {}", format_duration(w)),
+            (l, w) => format!("late by {} of working time; waited {}", format_duration(l), format_duration(w)),
+        }
+    }
+}
+
 /// A delivery as entered.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
@@ -670,6 +704,17 @@ mod tests {
         assert_eq!(OnTimeRecord::default().label(), "nothing due yet");
         let r = OnTimeRecord { on_time: 2, late: 1 };
         assert_eq!((r.percent(), r.label().as_str()), (Some(67), "67 % on time (2 of 3)"));
+    }
+
+    #[test]
+    fn trends_start_on_the_first_of_a_month_and_add_up() {
+        let now = crate::time::Millis(at(2026, 1, 15, 10, 0));
+        assert_eq!(trend_since(now).0, at(2025, 8, 1, 0, 0), "six months, this one included");
+        let months = [
+            OnTimeMonth { month: "2025-12".into(), on_time: 3, late: 1 },
+            OnTimeMonth { month: "2026-01".into(), on_time: 1, late: 0 },
+        ];
+        assert_eq!(OnTimeRecord::of_months(&months), OnTimeRecord { on_time: 4, late: 1 });
     }
 
     #[test]

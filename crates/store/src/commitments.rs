@@ -8,7 +8,7 @@ use concentric_core::authz::{Actor, Forbidden};
 use concentric_core::calendar::Calendar;
 use concentric_core::commitment::{
     deadline, timing, CalendarFeed, CheckedCommitment, Commitment, Delivery, Named, NewCommitment, NewDelivery,
-    Occurrence, OccurrenceStatus, OnTimeMonth, OnTimeRecord, HORIZON_MS, MAX_AHEAD,
+    Occurrence, OccurrenceStatus, OnTimeMonth, OnTimeRecord, HORIZON_MS, MAX_AHEAD, OWED_AHEAD_MS,
 };
 use concentric_core::time::Millis;
 use concentric_core::{FieldError, Invalid, PersonId, TeamId};
@@ -23,8 +23,6 @@ use crate::notifications::{notify, Notice};
 use crate::teams::team_id_by_key;
 use crate::{Result, Store, StoreError};
 
-/// Open occurrences due within this many days show in "what we owe" and "what we wait on".
-pub const OWED_AHEAD_MS: i64 = 14 * 86_400_000;
 const DAY_MS: i64 = 86_400_000;
 
 #[derive(sqlx::FromRow)]
@@ -240,17 +238,18 @@ async fn generate(tx: &mut Tx, c: &Commitment, generated_until: i64, now: i64) -
     let from = generated_until.max(now);
     let provider = calendar_of(tx.exec(), c.provider_id).await?;
     let dues = schedule.dues_between(from, until, MAX_AHEAD);
-    for due in &dues {
+    for &due in &dues {
+        let deadline_at = deadline(due, c.grace_ms, &provider);
         let id: Option<i64> = tx
             .exec()
             .scalar_opt(
                 "INSERT INTO occurrences (commitment_id, due_at, deadline_at, status) VALUES ($1, $2, $3, 'open') \
                  ON CONFLICT (commitment_id, due_at) DO NOTHING RETURNING id",
-                args![c.id, *due, deadline(*due, c.grace_ms, &provider)],
+                args![c.id, due, deadline_at],
             )
             .await?;
         if let Some(id) = id {
-            schedule_occurrence_jobs(tx, id, *due, deadline(*due, c.grace_ms, &provider), c.remind_ms, now).await?;
+            schedule_occurrence_jobs(tx, id, due, deadline_at, c.remind_ms, now).await?;
         }
     }
     // With the cap reached, generation resumes after the last due time made.
@@ -365,6 +364,23 @@ async fn drop_future(tx: &mut Tx, commitment: i64, now: i64) -> Result<()> {
     }
     tx.exec().execute("UPDATE commitments SET generated_until = $1 WHERE id = $2", args![now, commitment]).await?;
     Ok(())
+}
+
+/// Ends every change to a commitment: records it, generates occurrences from its schedule as it
+/// now stands, commits, and returns it as read inside the transaction.
+async fn finish_change(
+    mut tx: Tx,
+    actor: &Actor,
+    id: i64,
+    action: &str,
+    detail: serde_json::Value,
+    now: Millis,
+) -> Result<Commitment> {
+    record_at(&mut tx, actor.person_id, now, "commitment", id, action, detail).await?;
+    let (c, until) = commitment_in(tx.exec(), id, now.0).await?;
+    generate(&mut tx, &c, until, now.0).await?;
+    tx.commit().await?;
+    Ok(c)
 }
 
 /// Moves the daily generation job to a day from `now` (it reschedules itself when it runs).
@@ -547,25 +563,13 @@ impl Store {
                  zone, grace_ms, remind_ms, active, generated_until, created_at, updated_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, TRUE, $12, $12, $12) RETURNING id",
                 args![provider, receiver, &checked.title, &checked.description, owner, backup, &checked.schedule.rule,
-                    checked.schedule.first_due.format("%Y-%m-%dT%H:%M").to_string(), checked.schedule.zone.name(),
+                    checked.schedule.first_due_text(), checked.schedule.zone.name(),
                     checked.grace_ms, checked.remind_ms, now.0],
             )
             .await?;
-        record_at(
-            &mut tx,
-            actor.person_id,
-            now,
-            "commitment",
-            id,
-            "created",
-            json!({ "title": checked.title, "rule": checked.schedule.rule }),
-        )
-        .await?;
-        let (c, until) = commitment_in(tx.exec(), id, now.0).await?;
-        generate(&mut tx, &c, until, now.0).await?;
         schedule_generation(&mut tx, now.0).await?;
-        tx.commit().await?;
-        self.commitment(id, now).await
+        let detail = json!({ "title": checked.title, "rule": checked.schedule.rule });
+        finish_change(tx, actor, id, "created", detail, now).await
     }
 
     /// Changes a commitment (leads of either team, admins). Occurrences ahead that nobody
@@ -584,25 +588,13 @@ impl Store {
                 "UPDATE commitments SET title = $1, description = $2, owner_id = $3, backup_id = $4, rule = $5, first_due = $6, \
                  zone = $7, grace_ms = $8, remind_ms = $9, updated_at = $10 WHERE id = $11",
                 args![&checked.title, &checked.description, owner, backup, &checked.schedule.rule,
-                    checked.schedule.first_due.format("%Y-%m-%dT%H:%M").to_string(), checked.schedule.zone.name(),
+                    checked.schedule.first_due_text(), checked.schedule.zone.name(),
                     checked.grace_ms, checked.remind_ms, now.0, id],
             )
             .await?;
         drop_future(&mut tx, id, now.0).await?;
-        record_at(
-            &mut tx,
-            actor.person_id,
-            now,
-            "commitment",
-            id,
-            "edited",
-            json!({ "title": checked.title, "rule": checked.schedule.rule }),
-        )
-        .await?;
-        let (c, until) = commitment_in(tx.exec(), id, now.0).await?;
-        generate(&mut tx, &c, until, now.0).await?;
-        tx.commit().await?;
-        self.commitment(id, now).await
+        let detail = json!({ "title": checked.title, "rule": checked.schedule.rule });
+        finish_change(tx, actor, id, "edited", detail, now).await
     }
 
     /// Ends a commitment (no more occurrences) or resumes it.
@@ -616,12 +608,7 @@ impl Store {
             .execute("UPDATE commitments SET active = $1, updated_at = $2 WHERE id = $3", args![active, now.0, id])
             .await?;
         drop_future(&mut tx, id, now.0).await?;
-        let action = if active { "resumed" } else { "ended" };
-        record_at(&mut tx, actor.person_id, now, "commitment", id, action, json!({})).await?;
-        let (c, until) = commitment_in(tx.exec(), id, now.0).await?;
-        generate(&mut tx, &c, until, now.0).await?;
-        tx.commit().await?;
-        self.commitment(id, now).await
+        finish_change(tx, actor, id, if active { "resumed" } else { "ended" }, json!({}), now).await
     }
 
     async fn checked_commitment(&self, new: &NewCommitment) -> Result<(TeamId, TeamId, CheckedCommitment)> {
@@ -922,7 +909,9 @@ impl Store {
     /// Reminds the owner of an occurrence still open: once, whichever node runs the job.
     pub(crate) async fn remind_occurrence(&self, occurrence: i64, now: Millis) -> Result<bool> {
         let mut tx = self.db.begin().await?;
-        let Some((c, due, status)) = self.occurrence_state(&mut tx, occurrence, now).await? else { return Ok(false) };
+        let Some((c, due, _, status)) = self.occurrence_state(&mut tx, occurrence, now).await? else {
+            return Ok(false);
+        };
         if status != "open" || !mark(&mut tx, occurrence, "reminded", now.0).await? {
             return Ok(false);
         }
@@ -952,10 +941,10 @@ impl Store {
     /// overdue, and the receiver's contacts that it is late. Once per occurrence.
     pub(crate) async fn occurrence_overdue(&self, occurrence: i64, now: Millis) -> Result<bool> {
         let mut tx = self.db.begin().await?;
-        let Some((c, due, status)) = self.occurrence_state(&mut tx, occurrence, now).await? else { return Ok(false) };
-        let deadline: i64 =
-            tx.exec().scalar("SELECT deadline_at FROM occurrences WHERE id = $1", args![occurrence]).await?;
-        if status != "open" || now.0 < deadline || !mark(&mut tx, occurrence, "overdue", now.0).await? {
+        let Some((c, due, deadline_at, status)) = self.occurrence_state(&mut tx, occurrence, now).await? else {
+            return Ok(false);
+        };
+        if status != "open" || now.0 < deadline_at || !mark(&mut tx, occurrence, "overdue", now.0).await? {
             return Ok(false);
         }
         let due_day = Millis(due).to_utc().format("%-d %b").to_string();
@@ -1000,22 +989,26 @@ impl Store {
         tx: &mut Tx,
         occurrence: i64,
         now: Millis,
-    ) -> Result<Option<(Commitment, i64, String)>> {
-        let row: Option<(i64, i64, String)> = tx
+    ) -> Result<Option<(Commitment, i64, i64, String)>> {
+        let row: Option<(i64, i64, i64, String)> = tx
             .exec()
-            .optional("SELECT commitment_id, due_at, status FROM occurrences WHERE id = $1", args![occurrence])
+            .optional(
+                "SELECT commitment_id, due_at, deadline_at, status FROM occurrences WHERE id = $1",
+                args![occurrence],
+            )
             .await?;
-        let Some((commitment, due, status)) = row else { return Ok(None) };
+        let Some((commitment, due, deadline_at, status)) = row else { return Ok(None) };
         let (c, _) = commitment_in(tx.exec(), commitment, now.0).await?;
-        Ok(Some((c, due, status)))
+        Ok(Some((c, due, deadline_at, status)))
     }
 
     /// Generates occurrences ahead for every active commitment; the daily job.
     pub async fn generate_occurrences(&self, now: Millis) -> Result<usize> {
         let mut made = 0;
-        for c in self.commitments(None, now).await?.into_iter().filter(|c| c.active) {
+        let active: Vec<i64> = self.db.read().scalars("SELECT id FROM commitments WHERE active", args![]).await?;
+        for id in active {
             let mut tx = self.db.begin().await?;
-            let (c, until) = commitment_in(tx.exec(), c.id, now.0).await?;
+            let (c, until) = commitment_in(tx.exec(), id, now.0).await?;
             made += generate(&mut tx, &c, until, now.0).await?;
             tx.commit().await?;
         }

@@ -31,7 +31,7 @@ use concentric_core::{FieldError, Invalid};
 
 pub use accounts::{NewSession, SessionView};
 pub use clocks::CheckOutcome;
-pub use commitments::{OccurrenceFilter, OWED_AHEAD_MS};
+pub use commitments::OccurrenceFilter;
 pub use db::{redact_url, Backend, PoolOptions};
 pub use jobs::{Job, JobCounts};
 pub use services::ServiceQuery;

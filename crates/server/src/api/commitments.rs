@@ -7,7 +7,7 @@ use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use base64::Engine;
 use concentric_core::commitment::{
-    feed_ics, CalendarFeed, Commitment, NewCommitment, NewDelivery, Occurrence, OnTimeMonth, OnTimeRecord,
+    feed_ics, trend_since, CalendarFeed, Commitment, NewCommitment, NewDelivery, Occurrence, OnTimeMonth, OnTimeRecord,
 };
 use concentric_core::time::Millis;
 use concentric_core::{Invalid, TeamId};
@@ -19,9 +19,6 @@ use crate::auth::secrets::{digest, random_secret};
 use crate::auth::ApiUser;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
-
-/// On-time trends cover this many calendar months, this one included.
-pub const TREND_MONTHS: u32 = 6;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -109,12 +106,6 @@ pub async fn commitment_detail(state: &AppState, id: i64) -> Result<CommitmentDe
         trend: state.store.on_time_months(trend_since(now), now, Some(id), None, None).await?,
         commitment,
     })
-}
-
-/// The start of the trend window.
-pub fn trend_since(now: Millis) -> Millis {
-    let first = concentric_core::report::first_of_month_back(now.to_utc().date_naive(), TREND_MONTHS);
-    Millis(first.and_hms_opt(0, 0, 0).map_or(0, |t| t.and_utc().timestamp_millis()))
 }
 
 #[utoipa::path(get, path = "/api/v1/commitments/{id}", tag = "commitments", params(("id" = i64, Path)),
@@ -328,14 +319,7 @@ pub async fn on_time(
     let team = team_id(&state, q.team.as_deref()).await?;
     let (provider, receiver) = if q.received { (None, team) } else { (team, None) };
     let months = state.store.on_time_months(trend_since(now), now, q.commitment, provider, receiver).await?;
-    Ok(Json(OnTimeReport { record: total(&months), months }))
-}
-
-/// The months of a trend added up.
-pub fn total(months: &[OnTimeMonth]) -> OnTimeRecord {
-    months
-        .iter()
-        .fold(OnTimeRecord::default(), |r, m| OnTimeRecord { on_time: r.on_time + m.on_time, late: r.late + m.late })
+    Ok(Json(OnTimeReport { record: OnTimeRecord::of_months(&months), months }))
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]

@@ -8,6 +8,7 @@ use concentric_core::commitment::{Commitment, OnTimeMonth};
 use concentric_core::relationship::{
     Bottleneck, BusinessGoal, Edge, Goal, NewGoal, NewRelationship, PartnerLoad, Relationship, RingNode, ServiceUse,
 };
+use concentric_core::team::Team;
 use concentric_core::time::Millis;
 use serde::{Deserialize, Serialize};
 
@@ -260,13 +261,7 @@ pub struct EdgeDetail {
 }
 
 /// Shared with the web page.
-pub async fn edge_detail(
-    state: &AppState,
-    supplier: &str,
-    customer: &str,
-) -> Result<EdgeDetail, concentric_store::StoreError> {
-    let s = state.store.team_by_key(supplier).await?;
-    let c = state.store.team_by_key(customer).await?;
+pub async fn edge_detail(state: &AppState, s: &Team, c: &Team) -> Result<EdgeDetail, concentric_store::StoreError> {
     let edge = edges(state)
         .await?
         .into_iter()
@@ -279,7 +274,7 @@ pub async fn edge_detail(
     let now = state.time.now();
     let mut commitments = state.store.commitments(Some(s.id), now).await?;
     commitments.retain(|x| x.provider_id == s.id && x.receiver_id == c.id);
-    let since = crate::api::commitments::trend_since(now);
+    let since = concentric_core::commitment::trend_since(now);
     Ok(EdgeDetail {
         services: state.store.services_used(s.id, c.id, Millis(now.0 - WINDOW_DAYS * 86_400_000)).await?,
         trend: state.store.on_time_months(since, now, None, Some(s.id), Some(c.id)).await?,
@@ -300,7 +295,8 @@ pub async fn edge(
     _user: ApiUser,
     ApiPath((supplier, customer)): ApiPath<(String, String)>,
 ) -> Result<Json<EdgeDetail>, ApiError> {
-    Ok(Json(edge_detail(&state, &supplier, &customer).await?))
+    let (s, c) = (state.store.team_by_key(&supplier).await?, state.store.team_by_key(&customer).await?);
+    Ok(Json(edge_detail(&state, &s, &c).await?))
 }
 
 /// The organisation's weak spots: the weakest scored edges and the most depended-on teams.

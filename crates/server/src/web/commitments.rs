@@ -6,7 +6,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use concentric_core::commitment::{
-    local, on_time_svg, Commitment, NewCommitment, NewDelivery, Occurrence, OccurrenceStatus, OnTimeRecord,
+    local, on_time_svg, trend_since, Commitment, NewCommitment, NewDelivery, Occurrence, OccurrenceStatus,
+    OnTimeRecord, TREND_MONTHS,
 };
 use concentric_core::target::{duration_input, format_duration};
 use concentric_core::team::Team;
@@ -15,7 +16,7 @@ use concentric_store::StoreError;
 use serde::Deserialize;
 
 use super::view::{form_errors, render, render_status, FormErrors, Layout, NoticeQuery};
-use crate::api::commitments::{commitment_detail, make_feed, total, trend_since, TREND_MONTHS};
+use crate::api::commitments::{commitment_detail, make_feed};
 use crate::auth::{CsrfForm, Viewer};
 use crate::error::WebError;
 use crate::state::AppState;
@@ -130,25 +131,6 @@ struct TeamCommitmentsPage {
     new_feed: Option<String>,
 }
 
-impl TeamCommitmentsPage {
-    fn when(&self, o: &Occurrence) -> String {
-        self.layout.when(&o.due_at)
-    }
-
-    fn late(&self, o: &Occurrence) -> String {
-        late_text(o)
-    }
-}
-
-/// "late by 3 h of working time", "waited 2 h", or nothing.
-fn late_text(o: &Occurrence) -> String {
-    match (o.late_ms, o.waited_ms) {
-        (0, 0) => String::new(),
-        (0, w) => format!("waited {}", format_duration(w)),
-        (l, w) => format!("late by {} of working time; waited {}", format_duration(l), format_duration(w)),
-    }
-}
-
 async fn team_page(state: &AppState, viewer: &Viewer, key: &str) -> Result<TeamCommitmentsPage, WebError> {
     let team = state.store.team_by_key(key).await?;
     let now = state.time.now();
@@ -166,8 +148,8 @@ async fn team_page(state: &AppState, viewer: &Viewer, key: &str) -> Result<TeamC
         layout: Layout::new(viewer, format!("{}: commitments", team.name), "teams"),
         due_from_us: state.store.commitments_due(team.id, true, now).await?,
         due_to_us: state.store.commitments_due(team.id, false, now).await?,
-        owed_record: total(&owed_months),
-        received_record: total(&received_months),
+        owed_record: OnTimeRecord::of_months(&owed_months),
+        received_record: OnTimeRecord::of_months(&received_months),
         owed_svg: on_time_svg(&owed_months),
         received_svg: on_time_svg(&received_months),
         months: TREND_MONTHS,
@@ -257,15 +239,11 @@ impl CommitmentPage {
         }
     }
 
-    fn late(&self, o: &Occurrence) -> String {
-        late_text(o)
-    }
-
     /// Open and due within the owed window (or overdue): the ones to deliver now. Later ones
     /// get their form when their turn comes.
     fn to_deliver(&self, o: &Occurrence) -> bool {
         o.status == OccurrenceStatus::Open
-            && o.due_at.timestamp_millis() <= self.now.0 + concentric_store::OWED_AHEAD_MS
+            && o.due_at.timestamp_millis() <= self.now.0 + concentric_core::commitment::OWED_AHEAD_MS
     }
 
     fn delivered(&self, o: &Occurrence) -> bool {

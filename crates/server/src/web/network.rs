@@ -276,8 +276,8 @@ struct EdgePage {
 }
 
 async fn edge_page(state: &AppState, viewer: &Viewer, supplier: &str, customer: &str) -> Result<EdgePage, WebError> {
-    let detail = edge_detail(state, supplier, customer).await?;
     let (s, c) = (state.store.team_by_key(supplier).await?, state.store.team_by_key(customer).await?);
+    let detail = edge_detail(state, &s, &c).await?;
     let can_edit = viewer.actor.is_admin || viewer.actor.is_lead_of(s.id) || viewer.actor.is_lead_of(c.id);
     let form = match &detail.relationship {
         Some(r) => ProposeForm::of(r),
@@ -286,7 +286,7 @@ async fn edge_page(state: &AppState, viewer: &Viewer, supplier: &str, customer: 
     Ok(EdgePage {
         layout: Layout::new(viewer, format!("{} serves {}", s.name, c.name), "teams"),
         trend_svg: concentric_core::commitment::on_time_svg(&detail.trend),
-        trend_months: crate::api::commitments::TREND_MONTHS,
+        trend_months: concentric_core::commitment::TREND_MONTHS,
         detail,
         window_days: WINDOW_DAYS,
         can_edit,

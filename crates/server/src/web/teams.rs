@@ -75,12 +75,12 @@ async fn team_view(state: &AppState, viewer: &Viewer, team: Team, error: Option<
     let store = &state.store;
     let (leads, members) = store.team_members(team.id).await?.into_iter().partition(|m| m.role == MemberRole::Lead);
     let now = state.time.now();
-    let since = crate::api::commitments::trend_since(now);
+    let since = concentric_core::commitment::trend_since(now);
     let delivered = store.on_time_months(since, now, None, Some(team.id), None).await?;
     let received = store.on_time_months(since, now, None, None, Some(team.id)).await?;
     Ok(TeamPage {
-        delivered: crate::api::commitments::total(&delivered),
-        received: crate::api::commitments::total(&received),
+        delivered: concentric_core::commitment::OnTimeRecord::of_months(&delivered),
+        received: concentric_core::commitment::OnTimeRecord::of_months(&received),
         delivered_svg: concentric_core::commitment::on_time_svg(&delivered),
         layout: Layout::new(viewer, team.name.clone(), "teams"),
         mission_html: to_safe_html(&team.mission),
