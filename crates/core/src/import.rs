@@ -65,6 +65,15 @@ impl ImportKind {
     }
 }
 
+/// A parsed file: its rows and every problem found in them. Rows that broke a rule are kept so
+/// the store can check their references (managers, teams) too; nothing is written unless
+/// `errors` is empty once those checks are added.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parsed<T> {
+    pub rows: Vec<T>,
+    pub errors: Vec<RowError>,
+}
+
 /// One valid row of a people file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PersonRow {
@@ -91,12 +100,18 @@ fn read_header(data: &[u8]) -> Result<Vec<String>, RowError> {
 type Row = HashMap<String, String>;
 
 /// Reads a CSV file into maps of column → value, checking the header against the known columns.
-fn read_rows(data: &[u8], known: &[&str], required: &[&str]) -> Result<Vec<(u64, Row)>, Vec<RowError>> {
+/// A bad header stops the reading; a bad line is reported and the others are still read.
+fn read_rows(data: &[u8], known: &[&str], required: &[&str]) -> (Vec<(u64, Row)>, Vec<RowError>) {
     let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
-    let header = read_header(data).map_err(|e| vec![e])?;
+    let header = match read_header(data) {
+        Ok(header) => header,
+        Err(e) => return (Vec::new(), vec![e]),
+    };
     let mut errors = Vec::new();
     for h in &header {
-        if !known.contains(&h.as_str()) {
+        if let Err(message) = crate::text::check(h) {
+            errors.push(RowError::new(1, format!("a column name {message}")));
+        } else if !known.contains(&h.as_str()) {
             errors.push(RowError::new(1, format!("unknown column `{h}`; the columns are: {}", known.join(", "))));
         }
     }
@@ -106,7 +121,7 @@ fn read_rows(data: &[u8], known: &[&str], required: &[&str]) -> Result<Vec<(u64,
         }
     }
     if !errors.is_empty() {
-        return Err(errors);
+        return (Vec::new(), errors);
     }
     let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(data);
     let mut rows = Vec::new();
@@ -117,8 +132,16 @@ fn read_rows(data: &[u8], known: &[&str], required: &[&str]) -> Result<Vec<(u64,
                 if record.iter().all(|v| v.trim().is_empty()) {
                     continue;
                 }
-                let map = header.iter().cloned().zip(record.iter().map(|v| v.trim().to_owned())).collect();
-                rows.push((line, map));
+                let mut clean = true;
+                for (column, value) in header.iter().zip(record.iter()) {
+                    if let Err(message) = crate::text::check(value) {
+                        errors.push(RowError::new(line, format!("{column}: {message}")));
+                        clean = false;
+                    }
+                }
+                if clean {
+                    rows.push((line, header.iter().cloned().zip(record.iter().map(|v| v.trim().to_owned())).collect()));
+                }
             }
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line());
@@ -129,11 +152,7 @@ fn read_rows(data: &[u8], known: &[&str], required: &[&str]) -> Result<Vec<(u64,
     if rows.is_empty() && errors.is_empty() {
         errors.push(RowError::new(1, "the file has a header but no rows"));
     }
-    if errors.is_empty() {
-        Ok(rows)
-    } else {
-        Err(errors)
-    }
+    (rows, errors)
 }
 
 fn csv_error_text(e: &csv::Error) -> String {
@@ -150,10 +169,9 @@ fn get<'a>(row: &'a HashMap<String, String>, column: &str) -> &'a str {
     row.get(column).map_or("", String::as_str)
 }
 
-/// Parses and validates a people file. Returns every bad row, or all rows when none is bad.
-pub fn parse_people(data: &[u8]) -> Result<Vec<PersonRow>, Vec<RowError>> {
-    let rows = read_rows(data, PEOPLE_COLUMNS, &["email", "name"])?;
-    let mut errors = Vec::new();
+/// Parses and validates a people file: every valid row, and every problem of the others.
+pub fn parse_people(data: &[u8]) -> Parsed<PersonRow> {
+    let (rows, mut errors) = read_rows(data, PEOPLE_COLUMNS, &["email", "name"]);
     let mut out = Vec::new();
     let mut seen: HashMap<String, u64> = HashMap::new();
     for (line, row) in rows {
@@ -190,24 +208,25 @@ pub fn parse_people(data: &[u8]) -> Result<Vec<PersonRow>, Vec<RowError>> {
             row_errors.push(RowError::new(line, format!("teams: {e}")));
             Vec::new()
         });
-        match person.validate() {
-            Ok(person) => {
-                if let Some(first) = seen.insert(person.email.clone(), line) {
-                    row_errors.push(RowError::new(line, format!("email {} is also on line {first}", person.email)));
+        match person.clone().validate() {
+            Ok(person) => match seen.insert(person.email.clone(), line) {
+                Some(first) => {
+                    row_errors.push(RowError::new(line, format!("email {} is also on line {first}", person.email)))
                 }
-                if row_errors.is_empty() {
-                    out.push(PersonRow { line, person, teams });
-                }
+                None => out.push(PersonRow { line, person, teams }),
+            },
+            Err(invalid) => {
+                row_errors.extend(RowError::from_invalid(line, invalid));
+                // Kept for its references (manager, teams), so their problems are reported too.
+                let manager =
+                    person.manager_email.as_deref().map(|m| m.trim().to_lowercase()).filter(|m| !m.is_empty());
+                out.push(PersonRow { line, person: NewPerson { manager_email: manager, ..person }, teams });
             }
-            Err(invalid) => row_errors.extend(RowError::from_invalid(line, invalid)),
         }
         errors.extend(row_errors);
     }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(errors)
-    }
+    errors.sort_by_key(|e| e.line);
+    Parsed { rows: out, errors }
 }
 
 /// Parses `IT:lead; OPS` into team keys and roles.
@@ -230,10 +249,10 @@ fn parse_team_list(raw: &str) -> Result<Vec<(String, MemberRole)>, String> {
     Ok(out)
 }
 
-/// Parses and validates a teams file. Parents may be other rows of the same file.
-pub fn parse_teams(data: &[u8]) -> Result<Vec<TeamRow>, Vec<RowError>> {
-    let rows = read_rows(data, TEAM_COLUMNS, &["key", "name"])?;
-    let mut errors = Vec::new();
+/// Parses and validates a teams file: every valid row, and every problem of the others.
+/// Parents may be other rows of the same file.
+pub fn parse_teams(data: &[u8]) -> Parsed<TeamRow> {
+    let (rows, mut errors) = read_rows(data, TEAM_COLUMNS, &["key", "name"]);
     let mut out = Vec::new();
     let mut seen: HashMap<String, u64> = HashMap::new();
     for (line, row) in rows {
@@ -256,11 +275,8 @@ pub fn parse_teams(data: &[u8]) -> Result<Vec<TeamRow>, Vec<RowError>> {
             Err(invalid) => errors.extend(RowError::from_invalid(line, invalid)),
         }
     }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(errors)
-    }
+    errors.sort_by_key(|e| e.line);
+    Parsed { rows: out, errors }
 }
 
 /// Orders team rows so every parent from the file comes before its children; reports loops.
@@ -301,7 +317,9 @@ mod tests {
         let csv = "email,name,title,manager_email,time_zone,weekly_capacity_hours,teams,admin\n\
                    ada@example.com,Ada Lovelace,Head of IT,,Europe/London,37.5,IT:lead;OPS,yes\n\
                    bob@example.com,Bob Ross,Technician,ada@example.com,,,IT,\n";
-        let rows = parse_people(csv.as_bytes()).unwrap();
+        let parsed = parse_people(csv.as_bytes());
+        assert!(parsed.errors.is_empty());
+        let rows = parsed.rows;
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].teams, vec![("IT".into(), MemberRole::Lead), ("OPS".into(), MemberRole::Member)]);
         assert!(rows[0].person.is_admin);
@@ -317,22 +335,37 @@ mod tests {
                    not-an-email,Bad One,UTC,40\n\
                    x@example.com,,Mars/Base,lots\n\
                    good@example.com,Twice,UTC,40\n";
-        let errors = parse_people(csv.as_bytes()).unwrap_err();
+        let errors = parse_people(csv.as_bytes()).errors;
         let lines: Vec<u64> = errors.iter().map(|e| e.line).collect();
         assert_eq!(lines, [3, 4, 4, 4, 5], "{errors:?}");
         assert!(errors[4].message.contains("line 2"));
     }
 
     #[test]
+    fn short_rows_do_not_hide_the_other_problems() {
+        let csv = "email,name,time_zone,weekly_capacity_hours\n\
+                   short@example.com,Short\n\
+                   not-an-email,Bad,UTC,40\n\
+                   z@example.com,Zoned,Mars/Base,40\n\
+                   c@example.com,Capacity,UTC,lots\n\
+                   n@example.com,Nul\u{0},UTC,40\n";
+        let errors = parse_people(csv.as_bytes()).errors;
+        let lines: Vec<u64> = errors.iter().map(|e| e.line).collect();
+        assert_eq!(lines, [2, 3, 4, 5, 6], "{errors:?}");
+        assert!(errors[0].message.contains("2 fields"), "{}", errors[0].message);
+        assert!(errors[4].message.contains("U+0000"), "{}", errors[4].message);
+    }
+
+    #[test]
     fn unknown_and_missing_columns_are_refused() {
-        let errors = parse_people(b"mail,name\nx@example.com,X\n").unwrap_err();
+        let errors = parse_people(b"mail,name\nx@example.com,X\n").errors;
         assert!(errors.iter().any(|e| e.message.contains("unknown column `mail`")));
         assert!(errors.iter().any(|e| e.message.contains("`email` is missing")));
     }
 
     #[test]
     fn ragged_lines_are_reported() {
-        let errors = parse_people(b"email,name\na@example.com,A,extra\n").unwrap_err();
+        let errors = parse_people(b"email,name\na@example.com,A,extra\n").errors;
         assert_eq!(errors[0].line, 2);
         assert!(errors[0].message.contains("3 fields"), "{}", errors[0].message);
     }
@@ -347,10 +380,10 @@ mod tests {
     #[test]
     fn teams_are_ordered_parents_first_and_loops_refused() {
         let csv = "key,name,parent_key\nPAY,Payroll,FIN\nFIN,Finance,\n";
-        let ordered = order_teams(parse_teams(csv.as_bytes()).unwrap()).unwrap();
+        let ordered = order_teams(parse_teams(csv.as_bytes()).rows).unwrap();
         assert_eq!(ordered[0].team.key, "FIN");
         let looped = "key,name,parent_key\nAA,A,BB\nBB,B,AA\n";
-        let errors = order_teams(parse_teams(looped.as_bytes()).unwrap()).unwrap_err();
+        let errors = order_teams(parse_teams(looped.as_bytes()).rows).unwrap_err();
         assert_eq!(errors.len(), 2);
     }
 }

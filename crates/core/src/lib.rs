@@ -27,6 +27,7 @@ pub mod service;
 pub mod synthetic;
 pub mod target;
 pub mod team;
+pub mod text;
 pub mod time;
 pub mod token;
 pub mod view;

@@ -88,6 +88,7 @@ impl NewPerson {
 /// Filters for the people list.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct PersonQuery {
     /// Words matched against name, email and title.
     pub q: Option<String>,

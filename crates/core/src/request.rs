@@ -337,6 +337,7 @@ pub struct Comment {
 /// Filters for request lists. Every list is limited to what the viewer may see.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct RequestQuery {
     /// Providing team (key): the team's queue.
     pub team: Option<String>,

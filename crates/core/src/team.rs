@@ -83,6 +83,7 @@ impl NewTeam {
 /// Filters for the team list.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct TeamQuery {
     /// Words matched against key, name and mission.
     pub q: Option<String>,

@@ -41,6 +41,31 @@ impl ApiError {
         Self { status, code, detail: detail.into(), errors: Vec::new(), rows: Vec::new() }
     }
 
+    /// An input problem that names the fields at fault.
+    pub fn with_errors(status: StatusCode, code: &'static str, errors: Vec<FieldError>) -> Self {
+        let detail = match errors.as_slice() {
+            [one] => format!("{}: {}", one.field, one.message),
+            _ => "some fields are not valid".to_owned(),
+        };
+        Self { errors, ..Self::new(status, code, detail) }
+    }
+
+    /// An error raised below the handlers (body limits, unknown methods), coded by its status.
+    pub fn from_status(status: StatusCode, detail: impl Into<String>) -> Self {
+        let code = match status {
+            StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+            StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+            StatusCode::NOT_FOUND => "not_found",
+            StatusCode::UNAUTHORIZED => "unauthorized",
+            StatusCode::FORBIDDEN => "forbidden",
+            StatusCode::UNPROCESSABLE_ENTITY => "invalid_body",
+            s if s.is_server_error() => "internal",
+            _ => "bad_request",
+        };
+        Self::new(status, code, detail)
+    }
+
     pub fn bad_request(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "bad_request", detail)
     }
@@ -115,6 +140,22 @@ impl IntoResponse for ApiError {
         }
         response
     }
+}
+
+/// Makes every error the API answers problem+json, including those raised by layers below the
+/// handlers (body limits, method routing) that know nothing of problems.
+pub async fn problems_only(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let response = next.run(req).await;
+    let status = response.status();
+    let is_problem = response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v == "application/problem+json");
+    if status.as_u16() < 400 || is_problem {
+        return response;
+    }
+    let detail = match axum::body::to_bytes(response.into_body(), 4096).await {
+        Ok(bytes) if !bytes.is_empty() => String::from_utf8_lossy(&bytes).trim().to_owned(),
+        _ => status.canonical_reason().unwrap_or("error").to_lowercase(),
+    };
+    ApiError::from_status(status, detail).into_response()
 }
 
 /// An error page in the web UI.

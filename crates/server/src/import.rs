@@ -8,8 +8,8 @@ pub async fn run(store: &Store, actor: &Actor, kind: ImportKind, data: &[u8]) ->
     // Permission first, so a non-admin learns nothing about the file's problems.
     actor.require_admin("import people or teams")?;
     let mut report = match kind {
-        ImportKind::People => store.import_people(actor, parse_people(data).map_err(StoreError::Import)?).await?,
-        ImportKind::Teams => store.import_teams(actor, parse_teams(data).map_err(StoreError::Import)?).await?,
+        ImportKind::People => store.import_people(actor, parse_people(data)).await?,
+        ImportKind::Teams => store.import_teams(actor, parse_teams(data)).await?,
     };
     report.kind = Some(kind);
     Ok(report)

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod config;
 mod download;
 mod error;
+mod guard;
 pub mod import;
 pub mod jobs;
 mod markdown;
@@ -51,6 +52,7 @@ pub fn app(state: AppState) -> Router {
         .merge(web::router(&state))
         .merge(ops::router())
         .route_layer(axum::middleware::from_fn(ops::track))
+        .layer(axum::middleware::from_fn(guard::clean_uri))
         .with_state(state);
     for (name, value) in headers {
         router = router.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)));

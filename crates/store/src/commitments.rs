@@ -10,6 +10,7 @@ use concentric_core::commitment::{
     deadline, timing, CalendarFeed, CheckedCommitment, Commitment, Delivery, Named, NewCommitment, NewDelivery,
     Occurrence, OccurrenceStatus, OnTimeMonth, OnTimeRecord, HORIZON_MS, MAX_AHEAD, OWED_AHEAD_MS,
 };
+use concentric_core::page::{Page, PageRequest};
 use concentric_core::time::Millis;
 use concentric_core::{FieldError, Invalid, PersonId, TeamId};
 use serde::Deserialize;
@@ -677,15 +678,53 @@ impl Store {
         newest_first: bool,
         limit: i64,
     ) -> Result<Vec<Occurrence>> {
+        self.occurrence_slice(&filter, now, newest_first, limit, 0).await
+    }
+
+    /// One page of occurrences by due time, with the total that match.
+    pub async fn occurrence_page(
+        &self,
+        filter: OccurrenceFilter,
+        now: Millis,
+        page: PageRequest,
+    ) -> Result<Page<Occurrence>> {
+        let (clause, values) = filter.sql();
+        let total: i64 = self
+            .db
+            .read()
+            .scalar(
+                &format!(
+                    "SELECT COUNT(*) FROM occurrences o JOIN commitments c ON c.id = o.commitment_id WHERE {clause}"
+                ),
+                values,
+            )
+            .await?;
+        let offset = i64::try_from(page.offset()).unwrap_or(i64::MAX);
+        let items = self.occurrence_slice(&filter, now, false, page.limit().into(), offset).await?;
+        Ok(Page::new(items, u64::try_from(total).unwrap_or(0), page))
+    }
+
+    async fn occurrence_slice(
+        &self,
+        filter: &OccurrenceFilter,
+        now: Millis,
+        newest_first: bool,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<Occurrence>> {
         let (clause, mut values) = filter.sql();
         let n = values.len();
-        values.extend(args![limit]);
+        values.extend(args![limit, offset]);
         let order = if newest_first { "DESC" } else { "ASC" };
         let rows: Vec<OccurrenceRow> = self
             .db
             .read()
             .all(
-                &format!("{OCCURRENCE_SELECT} WHERE {clause} ORDER BY o.due_at {order}, o.id LIMIT ${}", n + 1),
+                &format!(
+                    "{OCCURRENCE_SELECT} WHERE {clause} ORDER BY o.due_at {order}, o.id LIMIT ${} OFFSET ${}",
+                    n + 1,
+                    n + 2
+                ),
                 values,
             )
             .await?;

@@ -4,7 +4,7 @@ use concentric_core::authz::Actor;
 use concentric_core::business_time::{add_business_ms, business_ms_between};
 use concentric_core::calendar::CalendarSpec;
 use concentric_core::demo::{DemoCommitment, DemoHistory, DemoOrg, DemoRequest, DemoService, DemoStep, PastDelivery};
-use concentric_core::import::{PersonRow, TeamRow};
+use concentric_core::import::{Parsed, PersonRow, TeamRow};
 use concentric_core::relationship::NewGoal;
 use concentric_core::request::CommentKind;
 use concentric_core::request::Status;
@@ -38,7 +38,7 @@ impl Store {
         let actor = Actor::system();
         let teams =
             org.teams.iter().enumerate().map(|(i, t)| TeamRow { line: i as u64 + 1, team: t.clone() }).collect();
-        import_teams_in(&mut tx, &actor, teams).await?;
+        import_teams_in(&mut tx, &actor, Parsed { rows: teams, errors: Vec::new() }).await?;
         let people = org
             .people
             .iter()
@@ -49,7 +49,7 @@ impl Store {
                 teams: vec![(p.team_key.to_owned(), p.role)],
             })
             .collect();
-        import_people_in(&mut tx, &actor, people).await?;
+        import_people_in(&mut tx, &actor, Parsed { rows: people, errors: Vec::new() }).await?;
         let now = Millis::now().0;
         for (email, hash) in password_hashes {
             let id = id_by_email(tx.exec(), email).await?.ok_or(StoreError::NotFound("demo account"))?;

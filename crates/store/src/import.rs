@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use concentric_core::authz::Actor;
-use concentric_core::import::{order_teams, ImportReport, PersonRow, RowError, TeamRow};
+use concentric_core::import::{order_teams, ImportReport, Parsed, PersonRow, RowError, TeamRow};
 use concentric_core::PersonId;
 use serde_json::json;
 
@@ -35,10 +35,16 @@ fn fail_if_any(errors: Vec<RowError>) -> Result<()> {
     }
 }
 
-pub(crate) async fn import_teams_in(tx: &mut Tx, actor: &Actor, rows: Vec<TeamRow>) -> Result<ImportReport> {
-    let rows = order_teams(rows).map_err(StoreError::Import)?;
+pub(crate) async fn import_teams_in(tx: &mut Tx, actor: &Actor, file: Parsed<TeamRow>) -> Result<ImportReport> {
+    let mut errors = file.errors;
+    let rows = match order_teams(file.rows) {
+        Ok(rows) => rows,
+        Err(loops) => {
+            errors.extend(loops);
+            return fail_if_any(errors).map(|()| ImportReport::default());
+        }
+    };
     let in_file: HashSet<&str> = rows.iter().map(|r| r.team.key.as_str()).collect();
-    let mut errors = Vec::new();
     for r in &rows {
         if let Some(parent) = &r.team.parent_key {
             if !in_file.contains(parent.as_str()) && team_id_by_key(tx.exec(), parent).await?.is_none() {
@@ -83,11 +89,12 @@ pub(crate) async fn import_teams_in(tx: &mut Tx, actor: &Actor, rows: Vec<TeamRo
     Ok(report)
 }
 
-pub(crate) async fn import_people_in(tx: &mut Tx, actor: &Actor, rows: Vec<PersonRow>) -> Result<ImportReport> {
-    // First every reference is checked, so the report lists all bad rows at once.
+pub(crate) async fn import_people_in(tx: &mut Tx, actor: &Actor, file: Parsed<PersonRow>) -> Result<ImportReport> {
+    // First every reference is checked, so the report lists all bad rows at once, with the
+    // problems the file itself had.
+    let (rows, mut errors) = (file.rows, file.errors);
     let in_file: HashSet<&str> = rows.iter().map(|r| r.person.email.as_str()).collect();
     let mut team_ids = HashMap::new();
-    let mut errors = Vec::new();
     for r in &rows {
         if let Some(m) = &r.person.manager_email {
             if !in_file.contains(m.as_str()) && id_by_email(tx.exec(), m).await?.is_none() {
@@ -179,22 +186,22 @@ pub(crate) async fn import_people_in(tx: &mut Tx, actor: &Actor, rows: Vec<Perso
 
 impl Store {
     /// Imports teams (creating or updating by key). Admins only; all or nothing.
-    #[tracing::instrument(skip_all, fields(rows = rows.len()))]
-    pub async fn import_teams(&self, actor: &Actor, rows: Vec<TeamRow>) -> Result<ImportReport> {
+    #[tracing::instrument(skip_all, fields(rows = file.rows.len()))]
+    pub async fn import_teams(&self, actor: &Actor, file: Parsed<TeamRow>) -> Result<ImportReport> {
         actor.require_admin("import teams")?;
         let mut tx = self.db.begin().await?;
-        let report = import_teams_in(&mut tx, actor, rows).await?;
+        let report = import_teams_in(&mut tx, actor, file).await?;
         record(&mut tx, actor, "import", 0, "teams", serde_json::to_value(&report).unwrap_or_default()).await?;
         tx.commit().await?;
         Ok(report)
     }
 
     /// Imports people (creating or updating by email). Admins only; all or nothing.
-    #[tracing::instrument(skip_all, fields(rows = rows.len()))]
-    pub async fn import_people(&self, actor: &Actor, rows: Vec<PersonRow>) -> Result<ImportReport> {
+    #[tracing::instrument(skip_all, fields(rows = file.rows.len()))]
+    pub async fn import_people(&self, actor: &Actor, file: Parsed<PersonRow>) -> Result<ImportReport> {
         actor.require_admin("import people")?;
         let mut tx = self.db.begin().await?;
-        let report = import_people_in(&mut tx, actor, rows).await?;
+        let report = import_people_in(&mut tx, actor, file).await?;
         record(&mut tx, actor, "import", 0, "people", serde_json::to_value(&report).unwrap_or_default()).await?;
         tx.commit().await?;
         Ok(report)

@@ -9,12 +9,13 @@ use base64::Engine;
 use concentric_core::commitment::{
     feed_ics, trend_since, CalendarFeed, Commitment, NewCommitment, NewDelivery, Occurrence, OnTimeMonth, OnTimeRecord,
 };
+use concentric_core::page::{Page, PageRequest};
 use concentric_core::time::Millis;
 use concentric_core::{Invalid, TeamId};
 use concentric_store::{OccurrenceFilter, StoreError};
 use serde::{Deserialize, Serialize};
 
-use super::{ApiJson, ApiPath, ApiQuery};
+use super::{ApiJson, ApiList, ApiPath, ApiQuery};
 use crate::auth::secrets::{digest, random_secret};
 use crate::auth::ApiUser;
 use crate::error::{ApiError, Problem};
@@ -58,15 +59,15 @@ async fn team_id(state: &AppState, key: Option<&str>) -> Result<Option<TeamId>, 
 }
 
 /// Commitments, active first, each with its on-time record so far.
-#[utoipa::path(get, path = "/api/v1/commitments", tag = "commitments", params(CommitmentQuery),
-    responses((status = 200, body = Vec<Commitment>)))]
+#[utoipa::path(get, path = "/api/v1/commitments", tag = "commitments", params(CommitmentQuery, PageRequest),
+    responses((status = 200, body = Page<Commitment>)))]
 pub async fn list_commitments(
     State(state): State<AppState>,
     _user: ApiUser,
-    ApiQuery(q): ApiQuery<CommitmentQuery>,
-) -> Result<Json<Vec<Commitment>>, ApiError> {
+    ApiList(q, page): ApiList<CommitmentQuery>,
+) -> Result<Json<Page<Commitment>>, ApiError> {
     let team = team_id(&state, q.team.as_deref()).await?;
-    Ok(Json(state.store.commitments(team, state.time.now()).await?))
+    Ok(Json(Page::slice(state.store.commitments(team, state.time.now()).await?, page)))
 }
 
 /// Add a commitment, as a lead of either team: the provider owes the receiver `title` on the
@@ -173,22 +174,16 @@ pub struct OccurrenceQuery {
     pub from: Option<chrono::DateTime<chrono::Utc>>,
     /// Due at or before this instant (RFC 3339).
     pub to: Option<chrono::DateTime<chrono::Utc>>,
-    /// At most this many (1-500, default 100).
-    pub limit: Option<i64>,
 }
 
 /// Occurrences by due time, with how late each is and how long its receiver waited.
-#[utoipa::path(get, path = "/api/v1/occurrences", tag = "commitments", params(OccurrenceQuery),
-    responses((status = 200, body = Vec<Occurrence>), (status = 422, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/occurrences", tag = "commitments", params(OccurrenceQuery, PageRequest),
+    responses((status = 200, body = Page<Occurrence>), (status = 400, body = Problem)))]
 pub async fn list_occurrences(
     State(state): State<AppState>,
     user: ApiUser,
-    ApiQuery(q): ApiQuery<OccurrenceQuery>,
-) -> Result<Json<Vec<Occurrence>>, ApiError> {
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=500).contains(&limit) {
-        return Err(StoreError::from(Invalid::one("limit", "ask for between 1 and 500")).into());
-    }
+    ApiList(q, page): ApiList<OccurrenceQuery>,
+) -> Result<Json<Page<Occurrence>>, ApiError> {
     let filter = OccurrenceFilter {
         commitment: q.commitment,
         provider: team_id(&state, q.provider.as_deref()).await?,
@@ -199,7 +194,7 @@ pub async fn list_occurrences(
         due_before: q.to.map(|t| Millis(t.timestamp_millis())),
         ..Default::default()
     };
-    Ok(Json(state.store.occurrences(filter, state.time.now(), false, limit).await?))
+    Ok(Json(state.store.occurrence_page(filter, state.time.now(), page).await?))
 }
 
 /// One occurrence with every delivery made against it.
@@ -338,9 +333,14 @@ pub struct CreatedFeed {
 }
 
 /// Your calendar feeds, live ones first.
-#[utoipa::path(get, path = "/api/v1/feeds", tag = "commitments", responses((status = 200, body = Vec<CalendarFeed>)))]
-pub async fn list_feeds(State(state): State<AppState>, user: ApiUser) -> Result<Json<Vec<CalendarFeed>>, ApiError> {
-    Ok(Json(state.store.feeds(&user.actor).await?))
+#[utoipa::path(get, path = "/api/v1/feeds", tag = "commitments", params(PageRequest),
+    responses((status = 200, body = Page<CalendarFeed>)))]
+pub async fn list_feeds(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiQuery(page): ApiQuery<PageRequest>,
+) -> Result<Json<Page<CalendarFeed>>, ApiError> {
+    Ok(Json(Page::slice(state.store.feeds(&user.actor).await?, page)))
 }
 
 /// Make an iCalendar feed of your own occurrences (as owner or backup) or of a team's, to

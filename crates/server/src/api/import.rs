@@ -1,13 +1,12 @@
 //! `/api/v1/import`: a CSV file of people or teams as the request body.
 
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
 use concentric_core::import::{ImportKind, ImportReport};
 use serde::Deserialize;
 
-use super::ApiQuery;
+use super::{ApiBytes, ApiQuery};
 use crate::auth::ApiUser;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
@@ -34,7 +33,7 @@ pub async fn import_csv(
     State(state): State<AppState>,
     user: ApiUser,
     ApiQuery(params): ApiQuery<ImportParams>,
-    body: Bytes,
+    ApiBytes(body): ApiBytes,
 ) -> Result<Json<ImportReport>, ApiError> {
     let kind = match params.kind {
         Some(kind) => kind,

@@ -21,7 +21,7 @@ use utoipa::{Modify, OpenApi};
 use crate::error::ApiError;
 use crate::state::AppState;
 
-pub use extract::{ApiJson, ApiPath, ApiQuery};
+pub use extract::{ApiBytes, ApiJson, ApiList, ApiPath, ApiQuery, ApiText};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -29,7 +29,7 @@ pub use extract::{ApiJson, ApiPath, ApiQuery};
         title = "Concentric API",
         description = "Internal service management: the organisation directory, teams, each team's service catalog, and the requests between them.\n\n\
             Authenticate with a personal API token (Account → API tokens): `Authorization: Bearer cct_...`.\n\n\
-            Lists take `limit` (1-200, default 50) and `offset`, and return `items`, `total` and `next_offset` (absent on the last page).\n\n\
+            Lists take `limit` (1-200, default 50) and `offset` (0 to 2^53 - 1); values out of range are a 400 `invalid_query`. They return `items`, `total` and `next_offset` (`null` on the last page).\n\n\
             Errors are `application/problem+json` (RFC 9457) with a stable `code` and, for bad input, per-field `errors`."
     ),
     paths(
@@ -114,4 +114,5 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/api/v1", get(not_found))
         .route("/api/v1/{*rest}", get(not_found).post(not_found).put(not_found).patch(not_found).delete(not_found))
         .layer(DefaultBodyLimit::max(1024 * 1024))
+        .layer(axum::middleware::from_fn(crate::error::problems_only))
 }

@@ -8,9 +8,9 @@ use concentric_core::page::{Page, PageRequest};
 use concentric_core::person::{NewPerson, Person, PersonPatch, PersonQuery};
 use concentric_core::team::Membership;
 use concentric_core::PersonId;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use super::{ApiJson, ApiPath, ApiQuery};
+use super::{ApiJson, ApiList, ApiPath, ApiQuery};
 use crate::auth::ApiUser;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
@@ -52,18 +52,6 @@ impl From<Person> for PersonRef {
     }
 }
 
-/// Both query types flattened, because axum takes one `Query` per handler.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ListPeople {
-    q: Option<String>,
-    team: Option<i64>,
-    #[serde(default)]
-    include_inactive: bool,
-    limit: Option<u32>,
-    offset: Option<u64>,
-}
-
 async fn detail(state: &AppState, person: Person) -> Result<PersonDetail, ApiError> {
     let store = &state.store;
     Ok(PersonDetail {
@@ -87,10 +75,8 @@ pub async fn me(State(state): State<AppState>, user: ApiUser) -> Result<Json<Per
 pub async fn list_people(
     State(state): State<AppState>,
     _user: ApiUser,
-    ApiQuery(q): ApiQuery<ListPeople>,
+    ApiList(query, page): ApiList<PersonQuery>,
 ) -> Result<Json<Page<Person>>, ApiError> {
-    let query = PersonQuery { q: q.q, team: q.team.map(concentric_core::TeamId), include_inactive: q.include_inactive };
-    let page = PageRequest { limit: q.limit, offset: q.offset };
     Ok(Json(state.store.list_people(&query, page).await?))
 }
 

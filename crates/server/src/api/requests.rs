@@ -18,7 +18,7 @@ use concentric_core::view::{NewSavedView, SavedView};
 use concentric_core::PersonId;
 use serde::{Deserialize, Serialize};
 
-use super::{ApiJson, ApiPath, ApiQuery};
+use super::{ApiJson, ApiList, ApiPath, ApiQuery};
 use crate::auth::ApiUser;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
@@ -43,23 +43,6 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/notifications/read", post(mark_read))
 }
 
-/// Every filter of [`RequestQuery`] plus paging, in one query string.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ListRequests {
-    team: Option<String>,
-    requester: Option<String>,
-    on_behalf_of: Option<String>,
-    status: Option<String>,
-    priority: Option<String>,
-    assignee: Option<String>,
-    service: Option<String>,
-    text: Option<String>,
-    sort: Option<String>,
-    limit: Option<u32>,
-    offset: Option<u64>,
-}
-
 /// A request with what the caller may see of its conversation.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RequestDetail {
@@ -82,20 +65,9 @@ pub struct RequestDetail {
 pub async fn list_requests(
     State(state): State<AppState>,
     user: ApiUser,
-    ApiQuery(q): ApiQuery<ListRequests>,
+    ApiList(query, page): ApiList<RequestQuery>,
 ) -> Result<Json<Page<Request>>, ApiError> {
-    let query = RequestQuery {
-        team: q.team,
-        requester: q.requester,
-        on_behalf_of: q.on_behalf_of,
-        status: q.status,
-        priority: q.priority,
-        assignee: q.assignee,
-        service: q.service,
-        text: q.text,
-        sort: q.sort,
-    };
-    Ok(Json(state.store.list_requests(&user.actor, &query, PageRequest { limit: q.limit, offset: q.offset }).await?))
+    Ok(Json(state.store.list_requests(&user.actor, &query, page).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -105,22 +77,20 @@ pub struct SearchParams {
     /// Words, "quoted phrases" and filters: `laptop "blue screen" status:open team:IT assignee:me
     /// priority:P1 service:"Laptop request" requester:me for:SAL`.
     q: String,
-    limit: Option<u32>,
-    offset: Option<u64>,
 }
 
 /// Full-text search over the requests you may see: subject, description, form answers and
 /// comments (internal notes only for the providing team). Best matches first, each with a
 /// highlighted passage.
-#[utoipa::path(get, path = "/api/v1/search", tag = "requests", params(SearchParams),
+#[utoipa::path(get, path = "/api/v1/search", tag = "requests", params(SearchParams, PageRequest),
     responses((status = 200, body = Page<SearchHit>), (status = 422, body = Problem)))]
 pub async fn search_requests(
     State(state): State<AppState>,
     user: ApiUser,
-    ApiQuery(p): ApiQuery<SearchParams>,
+    ApiList(p, page): ApiList<SearchParams>,
 ) -> Result<Json<Page<SearchHit>>, ApiError> {
     let query = SearchQuery::parse(&p.q)?;
-    Ok(Json(state.store.search_requests(&user.actor, &query, PageRequest { limit: p.limit, offset: p.offset }).await?))
+    Ok(Json(state.store.search_requests(&user.actor, &query, page).await?))
 }
 
 /// One request by key (`IT-42`), with its conversation.
@@ -383,9 +353,14 @@ pub async fn bulk_change(
 }
 
 /// Your saved views.
-#[utoipa::path(get, path = "/api/v1/views", tag = "requests", responses((status = 200, body = [SavedView])))]
-pub async fn list_views(State(state): State<AppState>, user: ApiUser) -> Result<Json<Vec<SavedView>>, ApiError> {
-    Ok(Json(state.store.saved_views(&user.actor).await?))
+#[utoipa::path(get, path = "/api/v1/views", tag = "requests", params(PageRequest),
+    responses((status = 200, body = Page<SavedView>)))]
+pub async fn list_views(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiQuery(page): ApiQuery<PageRequest>,
+) -> Result<Json<Page<SavedView>>, ApiError> {
+    Ok(Json(Page::slice(state.store.saved_views(&user.actor).await?, page)))
 }
 
 /// Save a request list (a queue with filters, a search) under a name.

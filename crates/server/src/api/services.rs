@@ -9,7 +9,7 @@ use concentric_core::request::{NewRequest, Request};
 use concentric_core::service::{NewService, Service};
 use serde::Deserialize;
 
-use super::{ApiJson, ApiPath, ApiQuery};
+use super::{ApiJson, ApiList, ApiPath};
 use crate::auth::ApiUser;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
@@ -35,24 +35,22 @@ pub struct ListServices {
     /// Include withdrawn services.
     #[serde(default)]
     include_inactive: bool,
-    limit: Option<u32>,
-    offset: Option<u64>,
 }
 
 /// The catalog: every team's services, grouped by team.
-#[utoipa::path(get, path = "/api/v1/services", tag = "services", params(ListServices),
+#[utoipa::path(get, path = "/api/v1/services", tag = "services", params(ListServices, PageRequest),
     responses((status = 200, body = Page<Service>), (status = 401, body = Problem)))]
 pub async fn list_services(
     State(state): State<AppState>,
     _user: ApiUser,
-    ApiQuery(q): ApiQuery<ListServices>,
+    ApiList(q, page): ApiList<ListServices>,
 ) -> Result<Json<Page<Service>>, ApiError> {
     let team = match q.team {
         Some(key) => Some(state.store.team_by_key(&key).await?.id),
         None => None,
     };
     let query = concentric_store::ServiceQuery { team, text: q.q, include_inactive: q.include_inactive };
-    Ok(Json(state.store.list_services(&query, PageRequest { limit: q.limit, offset: q.offset }).await?))
+    Ok(Json(state.store.list_services(&query, page).await?))
 }
 
 /// Publish a service (the team's leads and admins).

@@ -11,7 +11,7 @@ use concentric_core::target::{NewTargetPolicy, TargetPolicy};
 use concentric_core::time::Millis;
 use serde::{Deserialize, Serialize};
 
-use super::{ApiJson, ApiPath, ApiQuery};
+use super::{ApiJson, ApiPath, ApiQuery, ApiText};
 use crate::auth::ApiUser;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
@@ -111,7 +111,7 @@ pub async fn import_holidays(
     State(state): State<AppState>,
     user: ApiUser,
     ApiPath(key): ApiPath<String>,
-    body: String,
+    ApiText(body): ApiText,
 ) -> Result<Json<HolidayImport>, ApiError> {
     let team = state.store.team_by_key(&key).await?;
     let (calendar, imported) = state.store.import_holidays(&user.actor, team.id, &body).await?;

@@ -10,7 +10,7 @@ use concentric_core::team::{MemberRole, Membership, NewTeam, Team, TeamPatch, Te
 use concentric_core::PersonId;
 use serde::{Deserialize, Serialize};
 
-use super::{ApiJson, ApiPath, ApiQuery};
+use super::{ApiJson, ApiList, ApiPath, ApiQuery};
 use crate::auth::ApiUser;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
@@ -55,26 +55,15 @@ pub struct MemberBody {
     pub role: MemberRole,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ListTeams {
-    q: Option<String>,
-    #[serde(default)]
-    include_inactive: bool,
-    limit: Option<u32>,
-    offset: Option<u64>,
-}
-
 /// Search teams.
 #[utoipa::path(get, path = "/api/v1/teams", tag = "teams", params(TeamQuery, PageRequest),
     responses((status = 200, body = Page<Team>), (status = 401, body = Problem)))]
 pub async fn list_teams(
     State(state): State<AppState>,
     _user: ApiUser,
-    ApiQuery(q): ApiQuery<ListTeams>,
+    ApiList(query, page): ApiList<TeamQuery>,
 ) -> Result<Json<Page<Team>>, ApiError> {
-    let query = TeamQuery { q: q.q, include_inactive: q.include_inactive };
-    Ok(Json(state.store.list_teams(&query, PageRequest { limit: q.limit, offset: q.offset }).await?))
+    Ok(Json(state.store.list_teams(&query, page).await?))
 }
 
 /// Create a team (admins).

@@ -61,6 +61,13 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
         if !verify(expected.as_deref(), sent) {
             return Err(rejected());
         }
+        if let Some(problem) = crate::guard::form_problem(&pairs) {
+            return Err(crate::web::error_page(
+                StatusCode::BAD_REQUEST,
+                "The form could not be read",
+                &format!("The field {} {}. Go back, remove it and submit again.", problem.field, problem.message),
+            ));
+        }
         serde_urlencoded::from_bytes(&body).map(CsrfForm).map_err(|e| {
             crate::web::error_page(
                 StatusCode::BAD_REQUEST,

@@ -137,10 +137,17 @@ fn url_encode(s: &str) -> String {
 
 /// Only same-site paths are followed after sign-in, so `next` cannot send anyone elsewhere.
 pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => n.to_owned(),
-        _ => "/".to_owned(),
-    }
+    next.filter(|n| is_local_path(n)).map_or_else(|| "/".to_owned(), str::to_owned)
+}
+
+/// A path on this site and nothing else. Browsers drop tabs and newlines from a URL and read `\`
+/// as `/`, so `/\t/evil.example` would leave the site: any control character, white space or
+/// backslash disqualifies a path, as does anything `http` does not parse as a path and query.
+fn is_local_path(next: &str) -> bool {
+    next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.chars().any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+        && next.parse::<axum::http::uri::PathAndQuery>().is_ok_and(|p| p.as_str() == next)
 }
 
 #[cfg(test)]
@@ -153,6 +160,10 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example")), "/");
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(None), "/");
+        for hostile in ["/\t/evil.example", "/\n/x", "/\r\n/x", "/\\evil.example", "/ /evil", "/\u{0}", "/a\u{85}b"] {
+            assert_eq!(safe_next(Some(hostile)), "/", "{hostile:?}");
+        }
+        assert_eq!(safe_next(Some("/requests?team=IT&status=open")), "/requests?team=IT&status=open");
     }
 
     #[test]

@@ -35,6 +35,7 @@ pub struct PeopleFilter {
     q: Option<String>,
     team: Option<String>,
     include_inactive: Option<String>,
+    #[serde(default, deserialize_with = "concentric_core::page::offset")]
     offset: Option<u64>,
 }
 

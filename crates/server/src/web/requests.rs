@@ -293,6 +293,7 @@ pub struct ListFilter {
     sort: String,
     #[serde(default)]
     view: String,
+    #[serde(default, deserialize_with = "concentric_core::page::offset")]
     offset: Option<u64>,
 }
 
@@ -538,6 +539,7 @@ struct SearchPage {
 pub struct SearchForm {
     #[serde(default)]
     q: String,
+    #[serde(default, deserialize_with = "concentric_core::page::offset")]
     offset: Option<u64>,
 }
 
@@ -587,6 +589,7 @@ struct NotificationsPage {
 
 #[derive(Debug, Default, Deserialize)]
 pub struct Offset {
+    #[serde(default, deserialize_with = "concentric_core::page::offset")]
     offset: Option<u64>,
 }
 

@@ -29,6 +29,7 @@ struct TeamsPage {
 pub struct TeamsFilter {
     q: Option<String>,
     include_inactive: Option<String>,
+    #[serde(default, deserialize_with = "concentric_core::page::offset")]
     offset: Option<u64>,
 }
 

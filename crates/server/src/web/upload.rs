@@ -50,6 +50,16 @@ pub async fn read(
     if !verify(expected.as_deref(), sent.as_deref()) {
         return Err(rejected());
     }
+    let texts: Vec<(String, String)> = parts
+        .iter()
+        .map(|(name, part)| match &part.filename {
+            Some(file_name) => (name.clone(), file_name.clone()),
+            None => (name.clone(), String::from_utf8_lossy(&part.data).into_owned()),
+        })
+        .collect();
+    if let Some(problem) = crate::guard::form_problem(&texts) {
+        return Ok(Err((StatusCode::BAD_REQUEST, format!("The field {} {}.", problem.field, problem.message))));
+    }
     Ok(Ok(parts))
 }
 

@@ -218,3 +218,31 @@ both!(password_change_signs_out_other_sessions, |t| {
     assert_eq!(elsewhere.get("/account").await.status, StatusCode::SEE_OTHER, "others end");
     assert_eq!(t.browser().login("admin@example.com", "a new passphrase").await.status, StatusCode::SEE_OTHER);
 });
+
+both!(sign_in_never_redirects_off_site, |t| {
+    t.admin().await;
+    // Before sign-in: whatever `next` the form carried, the answer is a path on this site.
+    for hostile in ["/\t/evil.example", "/\n/x", "/\r\n/x", "/\\evil.example", "//evil.example", "https://evil.example"]
+    {
+        let mut b = t.browser();
+        let form = b.get("/login").await;
+        let csrf = form.csrf();
+        let ok = b
+            .post(
+                "/login",
+                &[("csrf", &csrf), ("email", "admin@example.com"), ("password", PASSWORD), ("next", hostile)],
+            )
+            .await;
+        assert_eq!(ok.status, StatusCode::SEE_OTHER, "{hostile:?}: {}", ok.body);
+        assert_eq!(ok.location(), "/", "{hostile:?}");
+        // Signed in already, the login page sends the visitor on at once: to the same place.
+        for query in ["/%09/evil.example", "/%0a/x", "/%0d%0a/x", "%2F%5Cevil.example"] {
+            let again = b.get(&format!("/login?next={query}")).await;
+            assert_eq!(again.status, StatusCode::SEE_OTHER, "{query}");
+            assert_eq!(again.location(), "/", "{query}");
+        }
+    }
+    let mut b = t.browser();
+    b.login("admin@example.com", PASSWORD).await;
+    assert_eq!(b.get("/login?next=%2Frequests%3Fstatus%3Dopen").await.location(), "/requests?status=open");
+});

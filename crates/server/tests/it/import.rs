@@ -61,7 +61,7 @@ both!(a_bad_row_imports_nothing, |t| {
     let r = upload(&t, &token, bad).await;
     r.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "import_rejected");
     let lines: Vec<u64> = r.json["rows"].as_array().unwrap().iter().map(|e| e["line"].as_u64().unwrap()).collect();
-    assert_eq!(lines, [3, 4], "row checks come first: {}", r.text);
+    assert_eq!(lines, [3, 4, 4, 5], "rules and references at once: {}", r.text);
 
     // With the row-level problems fixed, reference problems are reported, still importing nothing.
     let refs = "email,name,time_zone,teams,manager_email\n\
@@ -106,4 +106,20 @@ both!(import_form_for_admins, |t| {
     let mut bob = t.browser();
     bob.login("bob@example.com", PASSWORD).await;
     assert_eq!(bob.get("/admin/import").await.status, StatusCode::FORBIDDEN);
+});
+
+both!(every_problem_of_every_row_is_reported_at_once, |t| {
+    let admin = t.admin().await;
+    let token = t.token(&admin).await;
+    let csv = "email,name,manager_email,time_zone,weekly_capacity_hours,teams\n\
+        short@example.com,Short\n\
+        not-an-email,Bad,,UTC,40,\n\
+        z@example.com,Zoned,,Mars/Base,40,\n\
+        c@example.com,Capacity,,UTC,lots,\n\
+        m@example.com,Managed,nobody@example.com,UTC,40,NOPE\n";
+    let r = upload(&t, &token, csv).await;
+    r.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "import_rejected");
+    let lines: Vec<u64> = r.json["rows"].as_array().unwrap().iter().map(|e| e["line"].as_u64().unwrap()).collect();
+    assert_eq!(lines, [2, 3, 4, 5, 6, 6], "{}", r.text);
+    assert!(t.store.person_by_email("m@example.com").await.is_err(), "nothing was imported");
 });

@@ -9,6 +9,7 @@ mod auth;
 mod commitments;
 mod directory;
 mod import;
+mod input;
 mod network;
 mod ops;
 mod requests;

@@ -71,7 +71,8 @@ impl Store {
             )
             .await?;
         let mut page_args = f.args;
-        page_args.extend(args![page.limit(), page.offset()]);
+        // One row past the page tells whether another page exists once counting has stopped.
+        page_args.extend(args![page.limit() + 1, page.offset()]);
         let rows: Vec<RequestRow> = self
             .db
             .read()

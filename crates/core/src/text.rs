@@ -1,0 +1,36 @@
+//! The one rule for text anyone sends us: no control characters but tab and line breaks.
+//!
+//! PostgreSQL refuses U+0000 in text and SQLite's full-text search chokes on it, while other
+//! control characters are invisible on a page and can forge log lines; refusing them at the edge
+//! keeps both backends alike and every stored text printable.
+
+/// Whether a character may not appear in text: a control character other than tab, LF or CR.
+pub fn is_forbidden(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
+}
+
+/// Says what is wrong with a text, or nothing when it is clean.
+pub fn check(text: &str) -> Result<(), String> {
+    match text.chars().find(|&c| is_forbidden(c)) {
+        None => Ok(()),
+        Some(c) => {
+            Err(format!("contains the control character U+{:04X}; only tabs and line breaks are allowed", u32::from(c)))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_tabs_and_line_breaks_pass() {
+        assert!(check("Line one\n\tline two\r\n").is_ok());
+        assert!(check("Ünïcödé — fine ✓").is_ok());
+        let nul = check("a\u{0}b").unwrap_err();
+        assert!(nul.contains("U+0000"), "{nul}");
+        for c in ['\u{1}', '\u{1b}', '\u{7f}', '\u{85}', '\u{9f}'] {
+            assert!(check(&format!("x{c}")).is_err(), "{c:?}");
+        }
+    }
+}
