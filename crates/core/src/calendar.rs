@@ -27,7 +27,10 @@ impl Interval {
         let bad = || format!("`{}` is not an interval like 09:00-17:30", text.trim());
         let (a, b) = text.trim().split_once('-').ok_or_else(bad)?;
         let (start, end) = (parse_clock(a).ok_or_else(bad)?, parse_clock(b).ok_or_else(bad)?);
-        if start >= end {
+        if start == end {
+            return Err(format!("`{}` is empty: it ends when it starts", text.trim()));
+        }
+        if start > end {
             return Err(format!("`{}` ends before it starts; split a night shift at midnight", text.trim()));
         }
         Ok(Self { start, end })
@@ -240,6 +243,12 @@ fn check_intervals(intervals: &[Interval]) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn empty_intervals_are_not_night_shifts() {
+        assert!(Interval::parse("09:00-09:00").unwrap_err().contains("ends when it starts"));
+        assert!(Interval::parse("22:00-06:00").unwrap_err().contains("night shift"));
+    }
 
     #[test]
     fn holidays_come_from_all_day_events() {

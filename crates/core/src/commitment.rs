@@ -7,7 +7,7 @@
 //! measured from the due time in the provider's working time, and how long the receiver waited
 //! from the due time in the receiver's working time, because each side loses its own hours.
 
-use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
@@ -18,6 +18,8 @@ use crate::target::{format_duration, parse_duration};
 use crate::time::parse_time_zone;
 use crate::TeamId;
 
+pub use crate::schedule::Schedule;
+
 /// How far ahead occurrences are generated, so feeds and views show the coming quarter.
 pub const HORIZON_MS: i64 = 92 * 86_400_000;
 /// Occurrences generated in one go at most (a daily rule over the horizon is 92).
@@ -26,84 +28,6 @@ pub const MAX_AHEAD: u16 = 120;
 pub const OWED_AHEAD_MS: i64 = 14 * 86_400_000;
 /// The longest reminder lead: four weeks.
 pub const MAX_REMIND_HOURS: i64 = 28 * 24;
-
-/// A recurrence: an RRULE (without `DTSTART`) anchored at the first due time, local to `zone`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Schedule {
-    pub rule: String,
-    pub first_due: NaiveDateTime,
-    pub zone: Tz,
-}
-
-impl Schedule {
-    /// Checks a rule such as `FREQ=WEEKLY;INTERVAL=2;BYDAY=FR` (an `RRULE:` prefix is allowed).
-    /// Rules recur at most daily, and must produce at least one due time.
-    pub fn new(rule: &str, first_due: NaiveDateTime, zone: Tz) -> Result<Self, String> {
-        let rule = rule.trim();
-        let rule = rule.strip_prefix("RRULE:").or_else(|| rule.strip_prefix("rrule:")).unwrap_or(rule);
-        let rule = rule.trim().to_ascii_uppercase();
-        if rule.is_empty() {
-            return Err("the schedule needs a rule, such as FREQ=WEEKLY;BYDAY=FR".into());
-        }
-        if rule.contains('\n') || rule.contains("DTSTART") {
-            return Err("give the rule only; the first due time is its own field".into());
-        }
-        let freq = rule.split(';').find_map(|part| part.strip_prefix("FREQ=")).unwrap_or_default();
-        if matches!(freq, "HOURLY" | "MINUTELY" | "SECONDLY") {
-            return Err("a commitment recurs at most daily".into());
-        }
-        let schedule = Self { rule, first_due, zone };
-        let set = schedule.set()?;
-        if set.all(1).dates.is_empty() {
-            return Err("this rule never falls due".into());
-        }
-        Ok(schedule)
-    }
-
-    /// The first due time as stored and shown in forms: `2026-11-27T17:00`.
-    pub fn first_due_text(&self) -> String {
-        self.first_due.format("%Y-%m-%dT%H:%M").to_string()
-    }
-
-    fn set(&self) -> Result<rrule::RRuleSet, String> {
-        let start = rrule::Tz::Tz(self.zone)
-            .from_local_datetime(&self.first_due)
-            .earliest()
-            .ok_or_else(|| format!("{} does not exist in {}", self.first_due, self.zone))?;
-        let rule: rrule::RRule<rrule::Unvalidated> =
-            self.rule.parse().map_err(|e: rrule::RRuleError| clean_error(&e.to_string()))?;
-        rule.build(start).map_err(|e| clean_error(&e.to_string()))
-    }
-
-    /// Due times after `after` (exclusive) up to `until` (inclusive), at most `limit`, as UTC
-    /// milliseconds. A local time skipped by a daylight-saving change falls due an hour later.
-    pub fn dues_between(&self, after: i64, until: i64, limit: u16) -> Vec<i64> {
-        let Ok(set) = self.set() else { return Vec::new() };
-        let zone = rrule::Tz::Tz(self.zone);
-        let (Some(a), Some(b)) = (DateTime::from_timestamp_millis(after + 1), DateTime::from_timestamp_millis(until))
-        else {
-            return Vec::new();
-        };
-        set.after(a.with_timezone(&zone))
-            .before(b.with_timezone(&zone))
-            .all(limit)
-            .dates
-            .into_iter()
-            .map(|d| d.timestamp_millis())
-            .collect()
-    }
-
-    /// The next `n` due times after `after`, looking up to ten years ahead.
-    pub fn next_dues(&self, after: i64, n: u16) -> Vec<i64> {
-        self.dues_between(after, after + 10 * 366 * 86_400_000, n)
-    }
-}
-
-/// The parser's messages name its internals; users need the part after the last colon.
-fn clean_error(message: &str) -> String {
-    let tail = message.rsplit(": ").next().unwrap_or(message).trim();
-    format!("not a valid RRULE: {tail}")
-}
 
 /// Where an occurrence stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -350,9 +274,7 @@ impl NewCommitment {
         };
         let first_due = parse_local(&self.first_due).map_err(|e| errors.push(FieldError::new("first_due", e))).ok();
         let schedule = match (zone, first_due) {
-            (Some(zone), Some(first)) => {
-                Schedule::new(&self.rule, first, zone).map_err(|e| errors.push(FieldError::new("rule", e))).ok()
-            }
+            (Some(zone), Some(first)) => Schedule::new(&self.rule, first, zone).map_err(|e| errors.push(e)).ok(),
             _ => None,
         };
         let grace_ms = match self.grace.as_deref().map(str::trim).filter(|g| !g.is_empty()) {
@@ -606,63 +528,16 @@ pub fn local(at: DateTime<Utc>, zone: &str) -> String {
 mod tests {
     use super::*;
     use crate::calendar::CalendarSpec;
-    use chrono::NaiveDate;
+    use chrono::TimeZone;
 
     fn at(y: i32, m: u32, d: u32, h: u32, min: u32) -> i64 {
         Utc.with_ymd_and_hms(y, m, d, h, min, 0).single().map(|t| t.timestamp_millis()).unwrap_or_default()
-    }
-
-    fn local_at(y: i32, m: u32, d: u32, h: u32) -> NaiveDateTime {
-        NaiveDate::from_ymd_opt(y, m, d).and_then(|d| d.and_hms_opt(h, 0, 0)).unwrap_or_default()
     }
 
     fn office(zone: &str) -> Calendar {
         let week = ["mon", "tue", "wed", "thu", "fri"].map(|d| (d.to_owned(), vec!["09:00-17:00".to_owned()]));
         let spec = CalendarSpec { zone: zone.into(), week: week.into_iter().collect(), ..CalendarSpec::default() };
         Calendar::from_spec(&spec).unwrap_or_else(|_| Calendar::always())
-    }
-
-    #[test]
-    fn every_other_friday_keeps_local_time_across_daylight_saving() {
-        // Berlin leaves summer time on 25 October 2026: 17:00 local is 15:00 UTC before, 16:00 after.
-        let s = Schedule::new("FREQ=WEEKLY;INTERVAL=2;BYDAY=FR", local_at(2026, 10, 9, 17), Tz::Europe__Berlin)
-            .unwrap_or_else(|e| panic!("{e}"));
-        let dues = s.dues_between(at(2026, 10, 1, 0, 0), at(2026, 11, 30, 0, 0), 10);
-        assert_eq!(
-            dues,
-            vec![at(2026, 10, 9, 15, 0), at(2026, 10, 23, 15, 0), at(2026, 11, 6, 16, 0), at(2026, 11, 20, 16, 0)]
-        );
-        // And into summer time in spring (29 March 2027).
-        let spring = s.dues_between(at(2027, 3, 15, 0, 0), at(2027, 4, 10, 0, 0), 10);
-        assert_eq!(spring, vec![at(2027, 3, 26, 16, 0), at(2027, 4, 9, 15, 0)]);
-    }
-
-    #[test]
-    fn third_working_day_of_the_month() {
-        let s = Schedule::new(
-            "RRULE:FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=3",
-            local_at(2026, 1, 1, 12),
-            Tz::America__New_York,
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
-        // November 2026 starts on a Sunday: Mon 2, Tue 3, Wed 4. New York is UTC-5 then.
-        let dues = s.dues_between(at(2026, 11, 1, 0, 0), at(2026, 12, 31, 0, 0), 5);
-        assert_eq!(dues, vec![at(2026, 11, 4, 17, 0), at(2026, 12, 3, 17, 0)]);
-        assert_eq!(s.next_dues(at(2026, 11, 4, 17, 0), 1), vec![at(2026, 12, 3, 17, 0)], "after is exclusive");
-    }
-
-    #[test]
-    fn bad_rules_are_explained() {
-        let first = local_at(2026, 11, 27, 17);
-        let err = |rule: &str| Schedule::new(rule, first, Tz::UTC).err().unwrap_or_default();
-        assert!(err("").contains("needs a rule"));
-        assert!(err("FREQ=HOURLY").contains("at most daily"));
-        assert!(err("FREQ=FORTNIGHTLY").starts_with("not a valid RRULE"), "{}", err("FREQ=FORTNIGHTLY"));
-        assert!(err("DTSTART:20260101T000000Z\nRRULE:FREQ=DAILY").contains("first due time"));
-        assert!(err("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30").contains("never falls due"));
-        // Berlin skips 02:30 on 28 March 2027.
-        let gap = NaiveDate::from_ymd_opt(2027, 3, 28).and_then(|d| d.and_hms_opt(2, 30, 0)).unwrap_or_default();
-        assert!(Schedule::new("FREQ=DAILY", gap, Tz::Europe__Berlin).is_err());
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod person;
 pub mod relationship;
 pub mod report;
 pub mod request;
+pub mod schedule;
 pub mod search;
 pub mod service;
 pub mod synthetic;

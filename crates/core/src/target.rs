@@ -208,7 +208,8 @@ impl NewTargetPolicy {
 pub fn parse_duration(text: &str) -> Result<i64, String> {
     let text = text.trim().to_lowercase();
     if let Ok(minutes) = text.parse::<i64>() {
-        return check_duration(minutes * MINUTE_MS, &text);
+        // Saturating: a huge number of minutes must read as too long, never wrap to a short one.
+        return check_duration(minutes.saturating_mul(MINUTE_MS), &text);
     }
     let bad = || format!("`{text}` is not a duration; write minutes (90) or e.g. 4h, 1h 30m, 2d");
     // Tokens alternate: a number, then its unit word.
@@ -535,6 +536,11 @@ mod tests {
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("0").is_err());
         assert!(parse_duration("h").is_err());
+        // Minutes that overflow milliseconds are too long, never a wrapped short duration.
+        for huge in ["307445734561827", "153722867280913", "9223372036854775807", "99999999999d"] {
+            let e = parse_duration(huge).unwrap_err();
+            assert!(e.contains("longer than a year"), "{huge}: {e}");
+        }
         assert!(parse_duration("100000h").is_err());
     }
 

@@ -67,6 +67,23 @@ both!(commitments_are_delivered_sent_back_and_accepted, |t| {
     r.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
     let fields: Vec<&str> = r.json["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
     assert_eq!(fields, ["rule", "grace"], "{}", r.text);
+    // RFC 5545's forbidden rules are refused, never widened; a first due time that does not
+    // exist is the first due time's fault; huge minutes are too long, not a wrapped minute.
+    for (rule, first_due, zone, grace, field) in [
+        ("FREQ=WEEKLY;BYDAY=2FR", "2026-11-20T17:00", "UTC", "2h", "rule"),
+        ("FREQ=WEEKLY;BYDAY=1MO,FR", "2026-11-20T17:00", "UTC", "2h", "rule"),
+        ("FREQ=DAILY;BYHOUR=9,15", "2026-11-20T17:00", "UTC", "2h", "rule"),
+        ("FREQ=WEEKLY;COUNT=3;UNTIL=20271231T000000Z", "2026-11-20T17:00", "UTC", "2h", "rule"),
+        ("FREQ=DAILY", "2027-03-28T02:30", "Europe/Berlin", "2h", "first_due"),
+        ("FREQ=DAILY", "2026-11-20T17:00", "UTC", "307445734561827", "grace"),
+    ] {
+        let mut bad = weekly_figures();
+        (bad["rule"], bad["first_due"], bad["zone"], bad["grace"]) =
+            (json!(rule), json!(first_due), json!(zone), json!(grace));
+        let r = t.api(Method::POST, "/api/v1/commitments", Some(&w.lead), Some(bad)).await;
+        r.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        assert_eq!(r.json["errors"][0]["field"], field, "{rule} {first_due}: {}", r.text);
+    }
     let mut outsider = weekly_figures();
     outsider["owner"] = json!("olga@example.com");
     let r = t.api(Method::POST, "/api/v1/commitments", Some(&w.lead), Some(outsider)).await;
@@ -305,7 +322,7 @@ both!(commitment_pages_keep_what_was_typed_and_take_deliveries, |t| {
     let page = lena.post("/teams/IT/commitments", &form("FREQ=WEEKLY;BYDAY=XX", "soon")).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        page.body.contains("give a whole number of hours") && page.body.contains("not a valid RRULE"),
+        page.body.contains("give a whole number of hours") && page.body.contains("`XX` is not a weekday"),
         "all at once: {}",
         page.body
     );
