@@ -188,7 +188,10 @@ pub struct IcsHolidays {
 
 /// Reads the all-day events of an iCalendar file (a public-holiday feed, say) as holidays. A
 /// multi-day event covers every date from its start up to, not including, its end (RFC 5545).
-pub fn holidays_from_ics(text: &str) -> Result<IcsHolidays, String> {
+/// An event that recurs (`RRULE:FREQ=YEARLY`, as exported holiday calendars write Christmas) is
+/// expanded from the year before `today` through the later of two years after it and the last
+/// year a single event of the file falls in.
+pub fn holidays_from_ics(text: &str, today: NaiveDate) -> Result<IcsHolidays, String> {
     use icalendar::{Component, DatePerhapsTime};
 
     if !text.contains("BEGIN:VCALENDAR") {
@@ -198,6 +201,7 @@ pub fn holidays_from_ics(text: &str) -> Result<IcsHolidays, String> {
         .parse()
         .map_err(|e: String| format!("the iCalendar file cannot be read: {}", e.lines().next().unwrap_or("")))?;
     let mut out = IcsHolidays::default();
+    let mut recurring = Vec::new();
     for event in cal.events() {
         match (event.get_start(), event.get_end()) {
             (Some(DatePerhapsTime::Date(start)), end) => {
@@ -206,10 +210,24 @@ pub fn holidays_from_ics(text: &str) -> Result<IcsHolidays, String> {
                     _ => start.succ_opt().unwrap_or(start),
                 };
                 // A year at most per event: anything longer is a mistake in the feed.
-                out.dates.extend(start.iter_days().take_while(|d| *d < end).take(366));
+                let days = (end - start).num_days().clamp(1, 366);
+                match event.property_value("RRULE") {
+                    Some(rule) => recurring.push((start, days, rule.to_owned())),
+                    None => out.dates.extend(start.iter_days().take(days as usize)),
+                }
             }
             (Some(_), _) => out.skipped_timed_events += 1,
             (None, _) => {}
+        }
+    }
+    let last_year = out.dates.iter().map(chrono::Datelike::year).max().unwrap_or(0).max(today.year() + 2);
+    let window = (
+        NaiveDate::from_ymd_opt(today.year() - 1, 1, 1).unwrap_or(today),
+        NaiveDate::from_ymd_opt(last_year, 12, 31).unwrap_or(today),
+    );
+    for (start, days, rule) in recurring {
+        for first in recurrence_dates(start, &rule, window)? {
+            out.dates.extend(first.iter_days().take(days as usize));
         }
     }
     out.dates.sort();
@@ -218,6 +236,19 @@ pub fn holidays_from_ics(text: &str) -> Result<IcsHolidays, String> {
         return Err("the iCalendar file has no all-day events to take as holidays".into());
     }
     Ok(out)
+}
+
+/// The dates a recurring all-day event starts on within `window`, by the `rrule` crate.
+fn recurrence_dates(start: NaiveDate, rule: &str, window: (NaiveDate, NaiveDate)) -> Result<Vec<NaiveDate>, String> {
+    use chrono::TimeZone;
+    let unreadable = || format!("the recurring event of {start} has a rule that cannot be read: {rule}");
+    let at = |d: NaiveDate| rrule::Tz::UTC.from_utc_datetime(&d.and_time(chrono::NaiveTime::MIN));
+    let rule: rrule::RRule<rrule::Unvalidated> = rule.parse().map_err(|_| unreadable())?;
+    let set = rule.build(at(start)).map_err(|_| unreadable())?;
+    let before_window = window.0.pred_opt().unwrap_or(window.0);
+    // Inclusive bounds on both ends; a daily rule over four years stays under the limit.
+    let dates = set.after(at(before_window)).before(at(window.1)).all(2_000).dates;
+    Ok(dates.into_iter().map(|d| d.date_naive()).filter(|d| *d >= window.0).collect())
 }
 
 fn parse_all(texts: &[String], field: &str, errors: &mut Errors) -> Vec<Interval> {
@@ -257,12 +288,29 @@ mod tests {
             BEGIN:VEVENT\r\nUID:2\r\nDTSTART;VALUE=DATE:20270101\r\nSUMMARY:New Year\r\nEND:VEVENT\r\n\
             BEGIN:VEVENT\r\nUID:3\r\nDTSTART:20261224T120000Z\r\nDTEND:20261224T170000Z\r\nSUMMARY:Party\r\nEND:VEVENT\r\n\
             END:VCALENDAR\r\n";
-        let h = holidays_from_ics(ics).unwrap();
+        let today = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        let h = holidays_from_ics(ics, today).unwrap();
         let d = |s: &str| s.parse::<NaiveDate>().unwrap();
         assert_eq!(h.dates, [d("2026-12-25"), d("2026-12-26"), d("2027-01-01")]);
         assert_eq!(h.skipped_timed_events, 1);
-        assert!(holidays_from_ics("hello").is_err());
-        assert!(holidays_from_ics("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n").is_err());
+        assert!(holidays_from_ics("hello", today).is_err());
+        assert!(holidays_from_ics("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", today).is_err());
+    }
+
+    #[test]
+    fn yearly_holidays_are_expanded_over_the_years_ahead() {
+        let ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n\
+            BEGIN:VEVENT\r\nUID:1\r\nDTSTART;VALUE=DATE:20101225\r\nDTEND;VALUE=DATE:20101227\r\n\
+            RRULE:FREQ=YEARLY\r\nSUMMARY:Christmas\r\nEND:VEVENT\r\n\
+            BEGIN:VEVENT\r\nUID:2\r\nDTSTART;VALUE=DATE:20300501\r\nSUMMARY:Labour Day\r\nEND:VEVENT\r\n\
+            END:VCALENDAR\r\n";
+        let today = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        let h = holidays_from_ics(ics, today).unwrap();
+        let christmas: Vec<String> =
+            h.dates.iter().filter(|d| d.month() == 12).map(|d| d.format("%Y-%m-%d").to_string()).collect();
+        let years: Vec<i32> = h.dates.iter().filter(|d| d.month() == 12 && d.day() == 25).map(|d| d.year()).collect();
+        assert_eq!(years, (2025..=2030).collect::<Vec<_>>(), "from last year to the file's last: {christmas:?}");
+        assert!(christmas.contains(&"2027-12-26".to_owned()), "each repeat keeps its two days");
     }
 
     fn spec(week: &[(&str, &[&str])]) -> CalendarSpec {

@@ -486,11 +486,16 @@ pub struct CalendarFeed {
 /// the commitment. `base_url` is the server's public address.
 pub fn feed_ics(name: &str, occurrences: &[Occurrence], base_url: &str) -> String {
     use icalendar::{Component, EventLike, EventStatus};
-    let mut cal = icalendar::Calendar::new();
-    cal.name(name);
+    // `empty`, not `new`: `new` brings the library's own PRODID, and RFC 5545 allows one.
+    let mut cal = icalendar::Calendar::empty();
+    cal.append_property(icalendar::Property::new("VERSION", "2.0"));
     cal.append_property(icalendar::Property::new("PRODID", "-//Concentric//Commitments//EN"));
+    cal.append_property(icalendar::Property::new("CALSCALE", "GREGORIAN"));
+    cal.name(name);
     cal.append_property(icalendar::Property::new("REFRESH-INTERVAL;VALUE=DURATION", "PT1H"));
     let base = base_url.trim_end_matches('/');
+    // UIDs are global: the installation's own host keeps two installations' events apart.
+    let host = base.split_once("://").map_or(base, |(_, rest)| rest).split('/').next().unwrap_or("concentric");
     for o in occurrences {
         let state = match o.status {
             OccurrenceStatus::Accepted => "accepted".to_owned(),
@@ -499,7 +504,7 @@ pub fn feed_ics(name: &str, occurrences: &[Occurrence], base_url: &str) -> Strin
         };
         let url = format!("{base}/commitments/{}", o.commitment_id);
         let event = icalendar::Event::new()
-            .uid(&format!("occurrence-{}@concentric", o.id))
+            .uid(&format!("occurrence-{}@{host}", o.id))
             .summary(&format!("Due: {} ({} → {})", o.title, o.provider_name, o.receiver_name))
             .description(&format!("Owner: {}\nStatus: {state}\n{url}", o.owner_name))
             .starts(o.due_at)

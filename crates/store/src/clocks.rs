@@ -568,9 +568,17 @@ impl Store {
 
     /// Adds the all-day events of an iCalendar file to a team's holidays (the team gets its own
     /// calendar, copied from the organisation's, if it had none).
-    pub async fn import_holidays(&self, actor: &Actor, team: TeamId, ics: &str) -> Result<(CalendarSpec, IcsHolidays)> {
+    /// Recurring events are expanded around `now` (see [`holidays_from_ics`]).
+    pub async fn import_holidays(
+        &self,
+        actor: &Actor,
+        team: TeamId,
+        ics: &str,
+        now: Millis,
+    ) -> Result<(CalendarSpec, IcsHolidays)> {
         actor.require_team_manager(team, "change this team's calendar")?;
-        let found = holidays_from_ics(ics).map_err(|m| Invalid::one("file", m))?;
+        let today = now.to_utc().date_naive();
+        let found = holidays_from_ics(ics, today).map_err(|m| Invalid::one("file", m))?;
         let (mut spec, _) = self.team_calendar(team).await?;
         spec.holidays.extend(found.dates.iter().copied());
         spec.holidays.sort();

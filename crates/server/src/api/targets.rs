@@ -114,7 +114,7 @@ pub async fn import_holidays(
     ApiText(body): ApiText,
 ) -> Result<Json<HolidayImport>, ApiError> {
     let team = state.store.team_by_key(&key).await?;
-    let (calendar, imported) = state.store.import_holidays(&user.actor, team.id, &body).await?;
+    let (calendar, imported) = state.store.import_holidays(&user.actor, team.id, &body, state.time.now()).await?;
     Ok(Json(HolidayImport { calendar, imported }))
 }
 

@@ -285,7 +285,7 @@ pub async fn import_holidays(
         Err(refused) => return Ok(refused),
     };
     let text = super::upload::text(&parts, "file");
-    match state.store.import_holidays(&viewer.actor, team.id, &text).await {
+    match state.store.import_holidays(&viewer.actor, team.id, &text, state.time.now()).await {
         Ok(_) => Ok(Redirect::to(&format!("/teams/{}/calendar?notice=saved", team.key)).into_response()),
         Err(concentric_store::StoreError::Invalid(inv)) => {
             let (spec, inherited) = state.store.team_calendar(team.id).await?;

@@ -277,6 +277,9 @@ both!(calendar_feeds_are_valid_icalendar_and_revocable, |t| {
             other => panic!("start {other:?}"),
         }
         assert!(events[0].get_description().unwrap().contains("Owner: Max Agent"));
+        assert_eq!(r.text.matches("\nPRODID:").count() + usize::from(r.text.starts_with("PRODID:")), 1, "{}", r.text);
+        let uid = events[0].get_uid().unwrap();
+        assert!(uid.starts_with("occurrence-") && uid.ends_with("@127.0.0.1:8080"), "the installation's host: {uid}");
     }
     // The requester's own feed lists nothing of IT's.
     let sams = t.api(Method::POST, "/api/v1/feeds", Some(&w.requester), Some(json!({}))).await;
