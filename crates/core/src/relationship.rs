@@ -784,35 +784,38 @@ fn svg_node(svg: &mut String, key: &str, name: &str, class: &str, (x, y): (f64, 
 pub struct Bottleneck {
     pub key: String,
     pub name: String,
-    /// Customer teams: declared (agreed or proposed) or sending requests.
+    /// Customer teams: declared (agreed or proposed), sending requests or owed commitments.
     pub dependents: usize,
     pub requests: i64,
-    /// Over all its customers' requests.
+    /// Promises kept to all its customers: targets on their requests and commitments' occurrences.
     pub health: Health,
 }
 
 /// Teams by how many depend on them, the worst served first among equals: the places where a
-/// slow team holds many others up.
+/// slow team holds many others up. A customer depends on a team through a declared relationship,
+/// requests or commitments; health counts every promise, as on an edge.
 pub fn bottlenecks(edges: &[Edge]) -> Vec<Bottleneck> {
     let mut by: BTreeMap<&str, (String, BTreeSet<&str>, i64, i64, i64)> = BTreeMap::new();
     let depends = |e: &&Edge| {
-        e.requests > 0 || matches!(e.status, Some(RelationshipStatus::Active | RelationshipStatus::Proposed))
+        e.requests > 0
+            || e.commitments > 0
+            || matches!(e.status, Some(RelationshipStatus::Active | RelationshipStatus::Proposed))
     };
     for e in edges.iter().filter(depends) {
         let b = by.entry(&e.supplier_key).or_insert_with(|| (e.supplier_name.clone(), BTreeSet::new(), 0, 0, 0));
         b.1.insert(&e.customer_key);
         b.2 += e.requests;
-        b.3 += e.targets_met;
-        b.4 += e.targets_breached;
+        b.3 += e.targets_met + e.deliveries_on_time;
+        b.4 += e.targets_breached + e.deliveries_late;
     }
     let mut out: Vec<Bottleneck> = by
         .into_iter()
-        .map(|(key, (name, dependents, requests, met, breached))| Bottleneck {
+        .map(|(key, (name, dependents, requests, kept, broken))| Bottleneck {
             key: key.to_owned(),
             name,
             dependents: dependents.len(),
             requests,
-            health: health(met, breached),
+            health: health(kept, broken),
         })
         .collect();
     let score = |h: &Health| match h {
@@ -904,6 +907,13 @@ mod map_tests {
         ];
         let b = bottlenecks(&edges);
         let view: Vec<(&str, usize)> = b.iter().map(|x| (x.key.as_str(), x.dependents)).collect();
+        // A team tied to another by commitments alone depends on it, and deliveries count.
+        let mut with_commitments = edges.to_vec();
+        let mut owed = edge("FAC", "PAY", 0, 0, 0);
+        (owed.commitments, owed.deliveries_on_time, owed.deliveries_late) = (1, 3, 3);
+        with_commitments.push(owed);
+        let fac = bottlenecks(&with_commitments).into_iter().find(|x| x.key == "FAC").unwrap();
+        assert_eq!((fac.dependents, fac.health.clone()), (2, Health::Score { percent: 50, decided: 6 }));
         assert_eq!(view, [("PAY", 2), ("IT", 2), ("FAC", 1)], "PAY serves as many teams as IT, worse");
         assert_eq!(b[1].health, Health::Score { percent: 73, decided: 15 });
         let weak: Vec<(&str, &str)> =
@@ -914,19 +924,44 @@ mod map_tests {
     }
 }
 
-/// Open requests between a team and one partner: what the team owes it, or waits on from it.
+/// Open work between a team and one partner: what the team owes it, or waits on from it.
+/// `open`, `commitments_due` and `oldest_at` count only what the providing side must do;
+/// `to_answer` and `to_accept` are the customer's or receiver's own to do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PartnerLoad {
     pub team_key: String,
     pub team_name: String,
+    /// Open requests the provider is working (new, open, in progress, waiting on others).
     pub open: i64,
     /// Open requests whose targets are breached.
     pub breached: i64,
-    /// Occurrences of commitments open and due within two weeks, or overdue.
+    /// Requests waiting on the requester's answer: with the customer, not the provider.
+    pub to_answer: i64,
+    /// Occurrences of commitments not yet delivered, due within two weeks or overdue.
     pub commitments_due: i64,
     /// Of those, the ones past their deadline.
     pub commitments_late: i64,
-    /// When the oldest open request was filed or the oldest overdue occurrence fell due: how
-    /// long the customer has waited. None when nothing is overdue and no request is open.
+    /// Occurrences delivered and waiting for the receiver to accept them.
+    pub to_accept: i64,
+    /// When the oldest request the provider is working was filed, or the oldest overdue
+    /// occurrence fell due: how long the customer has waited. None when nothing is overdue and
+    /// no request is being worked.
     pub oldest_at: Option<DateTime<Utc>>,
+}
+
+impl PartnerLoad {
+    /// Nothing open yet with the team of this key.
+    pub fn new(team_key: &str) -> Self {
+        Self {
+            team_key: team_key.to_owned(),
+            team_name: team_key.to_owned(),
+            open: 0,
+            breached: 0,
+            to_answer: 0,
+            commitments_due: 0,
+            commitments_late: 0,
+            to_accept: 0,
+            oldest_at: None,
+        }
+    }
 }

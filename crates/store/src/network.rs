@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use concentric_core::authz::{Actor, Forbidden};
+use concentric_core::commitment::{OccurrenceStatus, Timeliness};
 use concentric_core::relationship::{
     speaks_for, BusinessGoal, Contact, Edge, Goal, GoalStatus, NewGoal, NewRelationship, PartnerLoad, Relationship,
     RelationshipStatus, ServiceUse, Side, SupportingGoal,
@@ -404,14 +405,19 @@ impl Store {
     pub async fn partner_load(&self, team: TeamId, owed: bool, now: Millis) -> Result<Vec<PartnerLoad>> {
         let (ours, theirs) =
             if owed { ("r.team_id", "r.on_behalf_team_id") } else { ("r.on_behalf_team_id", "r.team_id") };
-        let rows: Vec<(String, String, i64, i64, i64)> = self
+        // A request waiting on its requester is the customer's to answer, not the provider's to
+        // do: it is counted apart and does not start "waiting since".
+        let rows: Vec<(String, String, i64, i64, i64, Option<i64>)> = self
             .db
             .read()
             .all(
                 &format!(
-                    "SELECT p.key, p.name, COUNT(*) AS open, \
-                     SUM(CASE WHEN EXISTS (SELECT 1 FROM clock_marks m WHERE m.request_id = r.id AND m.mark = 'breached') \
-                     THEN 1 ELSE 0 END) AS breached, MIN(r.created_at) AS oldest \
+                    "SELECT p.key, p.name, \
+                     SUM(CASE WHEN r.status <> 'waiting_on_requester' THEN 1 ELSE 0 END) AS open, \
+                     SUM(CASE WHEN r.status = 'waiting_on_requester' THEN 1 ELSE 0 END) AS to_answer, \
+                     SUM(CASE WHEN r.status <> 'waiting_on_requester' AND EXISTS (SELECT 1 FROM clock_marks m \
+                     WHERE m.request_id = r.id AND m.mark = 'breached') THEN 1 ELSE 0 END) AS breached, \
+                     MIN(CASE WHEN r.status <> 'waiting_on_requester' THEN r.created_at END) AS oldest \
                      FROM requests r JOIN teams p ON p.id = {theirs} \
                      WHERE {ours} = $1 AND {theirs} <> {ours} \
                      AND r.status IN ('new', 'open', 'in_progress', 'waiting_on_requester', 'waiting_on_others') \
@@ -422,15 +428,14 @@ impl Store {
             .await?;
         let mut partners: BTreeMap<String, PartnerLoad> = rows
             .into_iter()
-            .map(|(team_key, team_name, open, breached, oldest)| {
+            .map(|(team_key, team_name, open, to_answer, breached, oldest)| {
                 let load = PartnerLoad {
-                    team_key: team_key.clone(),
                     team_name,
                     open,
+                    to_answer,
                     breached,
-                    commitments_due: 0,
-                    commitments_late: 0,
-                    oldest_at: Some(Millis(oldest).to_utc()),
+                    oldest_at: oldest.map(|t| Millis(t).to_utc()),
+                    ..PartnerLoad::new(&team_key)
                 };
                 (team_key, load)
             })
@@ -438,17 +443,16 @@ impl Store {
         for o in self.commitments_due(team, owed, now).await? {
             let (key, name) =
                 if owed { (&o.receiver_key, &o.receiver_name) } else { (&o.provider_key, &o.provider_name) };
-            let load = partners.entry(key.clone()).or_insert_with(|| PartnerLoad {
-                team_key: key.clone(),
-                team_name: name.clone(),
-                open: 0,
-                breached: 0,
-                commitments_due: 0,
-                commitments_late: 0,
-                oldest_at: None,
-            });
+            let load = partners
+                .entry(key.clone())
+                .or_insert_with(|| PartnerLoad { team_name: name.clone(), ..PartnerLoad::new(key) });
+            // Delivered and waiting for acceptance: the receiver's to do, not a wait on the provider.
+            if o.status == OccurrenceStatus::Delivered {
+                load.to_accept += 1;
+                continue;
+            }
             load.commitments_due += 1;
-            if o.late_ms > 0 || o.timeliness == concentric_core::commitment::Timeliness::Overdue {
+            if o.late_ms > 0 || o.timeliness == Timeliness::Overdue {
                 load.commitments_late += 1;
                 load.oldest_at = Some(load.oldest_at.map_or(o.due_at, |t| t.min(o.due_at)));
             }

@@ -4,7 +4,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use chrono::Utc;
 use concentric_core::calendar::{CalendarSpec, IcsHolidays};
 use concentric_core::report::ComplianceRow;
 use concentric_core::target::{NewTargetPolicy, TargetPolicy};
@@ -190,7 +189,7 @@ pub async fn compliance_rows(
         }
         (None, _) => None,
     };
-    let since = concentric_core::report::first_of_month_back(Utc::now().date_naive(), months);
+    let since = concentric_core::report::first_of_month_back(state.time.now().to_utc().date_naive(), months);
     let since = Millis(since.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc().timestamp_millis());
     state.store.compliance(since, team.map(|t| t.id), service).await
 }

@@ -184,6 +184,13 @@ both!(commitments_are_delivered_sent_back_and_accepted, |t| {
     t.time.set(at(2026, 11, 27, 10));
     t.api(Method::POST, &format!("/api/v1/occurrences/{second}/deliver"), Some(&w.agent), Some(json!({"note": "w48"})))
         .await;
+    // Delivered, not yet accepted: Sales' to do, not a wait on IT; IT owes it no longer.
+    let r = t.api(Method::GET, "/api/v1/teams/SAL/waiting", Some(&w.outsider), None).await;
+    let it = r.json.as_array().unwrap().iter().find(|l| l["team_key"] == "IT").unwrap();
+    assert_eq!((it["to_accept"].as_i64(), it["commitments_late"].as_i64()), (Some(1), Some(0)), "{}", r.text);
+    let due_before = it["commitments_due"].as_i64().unwrap();
+    let r = t.api(Method::GET, "/api/v1/teams/IT/owed", Some(&w.outsider), None).await;
+    assert_eq!(r.json[0]["commitments_due"].as_i64(), Some(due_before), "both sides count alike: {}", r.text);
     t.api(Method::POST, &format!("/api/v1/occurrences/{second}/accept"), Some(&w.requester), None).await;
     t.time.set(at(2026, 11, 28, 10));
     let r = t.api(Method::GET, &format!("/api/v1/commitments/{id}"), Some(&w.outsider), None).await;

@@ -125,6 +125,25 @@ both!(traffic_without_a_relationship_is_an_undeclared_dependency, |t| {
     );
     let waiting = t.api(Method::GET, "/api/v1/teams/SAL/waiting", Some(&w.outsider), None).await;
     assert_eq!((waiting.json[0]["team_key"].as_str(), waiting.json[0]["open"].as_i64()), (Some("IT"), Some(3)));
+    // A request waiting on its requester is Sales' to answer: counted apart on both sides.
+    let r = t
+        .api(
+            Method::POST,
+            "/api/v1/requests/IT-1/status",
+            Some(&w.agent),
+            Some(json!({"status": "waiting_on_requester"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    for view in ["/api/v1/teams/IT/owed", "/api/v1/teams/SAL/waiting"] {
+        let r = t.api(Method::GET, view, Some(&w.outsider), None).await;
+        assert_eq!(
+            (r.json[0]["open"].as_i64(), r.json[0]["to_answer"].as_i64()),
+            (Some(2), Some(1)),
+            "{view}: {}",
+            r.text
+        );
+    }
     // The organisation's weak spots are for admins and leads.
     t.api(Method::GET, "/api/v1/network/summary", Some(&w.outsider), None)
         .await

@@ -203,6 +203,12 @@ both!(at_risk_and_breach_happen_once_and_escalate, |t| {
     let rows = r.json.as_array().unwrap();
     assert_eq!(rows.len(), 2, "{}", r.text);
     assert!(rows.iter().all(|row| row["breached"] == 1 && row["met"] == 0));
+    // The report's months run back from the server's time, like every other report.
+    let now = concentric_core::time::TimeSource::now(t.time.as_ref());
+    t.time.set(concentric_core::time::Millis(now.0 + 400 * 86_400_000));
+    let r = t.api(Method::GET, "/api/v1/reports/compliance?team=IT&months=1", Some(&w.requester), None).await;
+    assert_eq!(r.json, serde_json::json!([]), "a year on, this month has nothing: {}", r.text);
+    t.time.set(now);
     t.api(Method::GET, "/api/v1/reports/compliance?months=99", Some(&w.requester), None)
         .await
         .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
