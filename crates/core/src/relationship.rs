@@ -913,7 +913,7 @@ mod map_tests {
         (owed.commitments, owed.deliveries_on_time, owed.deliveries_late) = (1, 3, 3);
         with_commitments.push(owed);
         let fac = bottlenecks(&with_commitments).into_iter().find(|x| x.key == "FAC").unwrap();
-        assert_eq!((fac.dependents, fac.health.clone()), (2, Health::Score { percent: 50, decided: 6 }));
+        assert_eq!((fac.dependents, fac.health), (2, Health::Score { percent: 50, decided: 6 }));
         assert_eq!(view, [("PAY", 2), ("IT", 2), ("FAC", 1)], "PAY serves as many teams as IT, worse");
         assert_eq!(b[1].health, Health::Score { percent: 73, decided: 15 });
         let weak: Vec<(&str, &str)> =
