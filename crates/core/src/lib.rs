@@ -25,6 +25,7 @@ pub mod request;
 pub mod schedule;
 pub mod search;
 pub mod service;
+pub mod sign_in;
 pub mod synthetic;
 pub mod target;
 pub mod team;

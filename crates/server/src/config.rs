@@ -39,10 +39,13 @@ pub struct ConfigLayer {
     /// Hours a web session lasts without use.
     #[arg(long, global = true, env = "CONCENTRIC_SESSION_HOURS", value_name = "HOURS")]
     pub session_hours: Option<u32>,
-    /// Failed sign-ins allowed per account within login_window_minutes before sign-in is paused.
+    /// Failed sign-ins on an account within login_window_minutes before each further attempt from
+    /// a browser the account does not know waits (1 s, doubling to 30 s); also the failures that
+    /// pause one known browser.
     #[arg(long, global = true, env = "CONCENTRIC_LOGIN_MAX_FAILURES_PER_ACCOUNT", value_name = "N")]
     pub login_max_failures_per_account: Option<u32>,
-    /// Failed sign-ins allowed per client address within login_window_minutes.
+    /// Failed sign-ins from one client address, on any accounts, within login_window_minutes before
+    /// that address is paused.
     #[arg(long, global = true, env = "CONCENTRIC_LOGIN_MAX_FAILURES_PER_IP", value_name = "N")]
     pub login_max_failures_per_ip: Option<u32>,
     /// Window over which failed sign-ins are counted, in minutes.

@@ -5,6 +5,7 @@
 use concentric_core::authz::{Actor, Forbidden};
 use concentric_core::page::{Page, PageRequest};
 use concentric_core::person::Person;
+use concentric_core::sign_in::Failures;
 use concentric_core::team::MemberRole;
 use concentric_core::time::Millis;
 use concentric_core::token::ApiToken;
@@ -191,36 +192,86 @@ impl Store {
         let now = Millis::now().0;
         let a = self.db.write().execute("DELETE FROM sessions WHERE expires_at <= $1", args![now]).await?;
         let b = self.db.write().execute("DELETE FROM login_failures WHERE at < $1", args![failures_before.0]).await?;
-        Ok(a + b)
+        let c = self.db.write().execute("DELETE FROM trusted_devices WHERE expires_at <= $1", args![now]).await?;
+        Ok(a + b + c)
     }
 
-    pub async fn record_login_failure(&self, email: &str, ip: &str) -> Result<()> {
+    /// Records a failed sign-in; `device` is the digest of the account's device cookie when the
+    /// attempt carried one it trusts, so the failure counts against that device alone.
+    pub async fn record_login_failure(&self, email: &str, ip: &str, device: Option<&str>, now: Millis) -> Result<()> {
         self.db
             .write()
             .execute(
-                "INSERT INTO login_failures (email, ip, at) VALUES ($1, $2, $3)",
-                args![email.trim().to_lowercase(), ip, Millis::now().0],
+                "INSERT INTO login_failures (email, ip, device, at) VALUES ($1, $2, $3, $4)",
+                args![email.trim().to_lowercase(), ip, device.map(str::to_owned), now.0],
             )
             .await?;
         Ok(())
     }
 
-    /// Failed sign-ins since `since`, for this account and for this address.
-    pub async fn login_failures_since(&self, email: &str, ip: &str, since: Millis) -> Result<(i64, i64)> {
-        let by_email: i64 = self
+    /// Failed sign-ins since `since` that bear on an attempt on `email` from `ip`, carrying the
+    /// device cookie with digest `device` (see `core::sign_in`).
+    pub async fn login_failures(
+        &self,
+        email: &str,
+        ip: &str,
+        device: Option<&str>,
+        since: Millis,
+        now: Millis,
+    ) -> Result<Failures> {
+        let email = email.trim().to_lowercase();
+        let trusted_device = match device {
+            Some(hash) => self
+                .db
+                .read()
+                .scalar_opt::<i64>(
+                    "SELECT 1 FROM trusted_devices WHERE token_hash = $1 AND email = $2 AND expires_at > $3",
+                    args![hash, &email, now.0],
+                )
+                .await?
+                .is_some(),
+            None => false,
+        };
+        let device_failures: i64 = match device.filter(|_| trusted_device) {
+            Some(hash) => {
+                self.db
+                    .read()
+                    .scalar(
+                        "SELECT COUNT(*) FROM login_failures WHERE email = $1 AND device = $2 AND at >= $3",
+                        args![&email, hash, since.0],
+                    )
+                    .await?
+            }
+            None => 0,
+        };
+        let (account, last): (i64, Option<i64>) = self
             .db
             .read()
-            .scalar(
-                "SELECT COUNT(*) FROM login_failures WHERE email = $1 AND at >= $2",
-                args![email.trim().to_lowercase(), since.0],
+            .optional(
+                "SELECT COUNT(*), MAX(at) FROM login_failures WHERE email = $1 AND device IS NULL AND at >= $2",
+                args![&email, since.0],
             )
-            .await?;
-        let by_ip: i64 = self
+            .await?
+            .unwrap_or((0, None));
+        let address: i64 = self
             .db
             .read()
             .scalar("SELECT COUNT(*) FROM login_failures WHERE ip = $1 AND at >= $2", args![ip, since.0])
             .await?;
-        Ok((by_email, by_ip))
+        Ok(Failures { trusted_device, device: device_failures, account, account_last_at: last.map(Millis), address })
+    }
+
+    /// Trusts a browser for an account after it signed in: its device cookie's digest, until `expires_at`.
+    pub async fn trust_device(&self, email: &str, token_hash: &str, expires_at: Millis) -> Result<()> {
+        self.db
+            .write()
+            .execute(
+                "INSERT INTO trusted_devices (token_hash, email, expires_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (token_hash, email) DO UPDATE SET expires_at = excluded.expires_at",
+                args![token_hash, email.trim().to_lowercase(), expires_at.0],
+            )
+            .await?;
+        Ok(())
     }
 
     /// Forgets an account's failures after a successful sign-in.

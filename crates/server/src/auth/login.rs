@@ -1,4 +1,5 @@
-//! Signing in with email and password, with failed attempts limited per account and per address.
+//! Signing in with email and password; failed attempts slow guessing (`core::sign_in`) without
+//! letting a stranger lock a person out of their own browser.
 
 use std::net::SocketAddr;
 
@@ -7,21 +8,33 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue};
 use concentric_core::time::Millis;
 
-use super::secrets::{burn_verification, verify_password};
-use super::session::start_session;
+use concentric_core::sign_in::{verdict, Limits, Verdict};
+use cookie::SameSite;
+
+use super::secrets::{burn_verification, digest, random_secret, verify_password};
+use super::session::{cookie_value, set_cookie, start_session};
 use crate::error::WebError;
 use crate::state::AppState;
 
 #[derive(Debug)]
 pub enum LoginOutcome {
-    /// Signed in; carries the session cookie to set.
-    SignedIn(HeaderValue),
+    /// Signed in; carries the cookies to set (the session, and the device cookie when new).
+    SignedIn(Vec<HeaderValue>),
     BadCredentials,
-    /// Too many failures for this account or address; nothing was checked.
-    RateLimited {
+    /// Failed attempts slow this account down for clients it does not know; nothing was checked.
+    Wait {
+        seconds: i64,
+    },
+    /// Too many failures from this address, or from this device; nothing was checked.
+    Paused {
         minutes: u32,
     },
 }
+
+/// The browser's device cookie: set after a sign-in, it lets a person's own browser sign in while
+/// strangers' failed attempts slow the account down for everyone else (`core::sign_in`).
+pub const DEVICE_COOKIE: &str = "concentric_device";
+const DEVICE_DAYS: i64 = 90;
 
 /// The TCP peer's address when the server runs on a socket (absent in in-process tests).
 #[derive(Debug, Clone, Copy)]
@@ -47,15 +60,30 @@ pub fn client_ip(headers: &HeaderMap, peer: PeerAddr, trust_forwarded_for: bool)
     peer.0.map_or_else(|| "unknown".to_owned(), |addr| addr.ip().to_string())
 }
 
-pub async fn sign_in(state: &AppState, email: &str, password: &str, ip: &str) -> Result<LoginOutcome, WebError> {
+pub async fn sign_in(
+    state: &AppState,
+    email: &str,
+    password: &str,
+    ip: &str,
+    headers: &HeaderMap,
+) -> Result<LoginOutcome, WebError> {
     let cfg = &state.config;
-    let window = cfg.login_window_minutes;
-    let since = Millis::now().plus_minutes(-i64::from(window));
-    let (by_account, by_ip) = state.store.login_failures_since(email, ip, since).await?;
-    if by_account >= i64::from(cfg.login_max_failures_per_account) || by_ip >= i64::from(cfg.login_max_failures_per_ip)
-    {
-        tracing::warn!(ip, "sign-in paused after repeated failures");
-        return Ok(LoginOutcome::RateLimited { minutes: window });
+    let now = state.time.now();
+    let since = now.plus_minutes(-i64::from(cfg.login_window_minutes));
+    let device = cookie_value(headers, DEVICE_COOKIE).filter(|d| d.len() >= 32).map(|d| digest(&d));
+    let failures = state.store.login_failures(email, ip, device.as_deref(), since, now).await?;
+    let limits = Limits {
+        per_account: i64::from(cfg.login_max_failures_per_account),
+        per_address: i64::from(cfg.login_max_failures_per_ip),
+        window_minutes: cfg.login_window_minutes,
+    };
+    match verdict(&failures, &limits, now) {
+        Verdict::Check => {}
+        Verdict::Wait { seconds } => return Ok(LoginOutcome::Wait { seconds }),
+        Verdict::Paused { minutes } => {
+            tracing::warn!(ip, "sign-in paused after repeated failures");
+            return Ok(LoginOutcome::Paused { minutes });
+        }
     }
     let ok = match state.store.credentials(email).await? {
         Some((person, hash)) => verify_password(password.to_owned(), hash).await.then_some(person),
@@ -65,9 +93,14 @@ pub async fn sign_in(state: &AppState, email: &str, password: &str, ip: &str) ->
         }
     };
     let Some(person) = ok else {
-        state.store.record_login_failure(email, ip).await?;
+        let trusted = device.as_deref().filter(|_| failures.trusted_device);
+        state.store.record_login_failure(email, ip, trusted, now).await?;
         return Ok(LoginOutcome::BadCredentials);
     };
     state.store.clear_login_failures(email).await?;
-    Ok(LoginOutcome::SignedIn(start_session(state, person).await?))
+    // This browser is now known to the account: a new device cookie, or the old one renewed.
+    let token = cookie_value(headers, DEVICE_COOKIE).filter(|d| d.len() >= 32).unwrap_or_else(random_secret);
+    state.store.trust_device(email, &digest(&token), Millis(now.0 + DEVICE_DAYS * 86_400_000)).await?;
+    let device_cookie = set_cookie(DEVICE_COOKIE, &token, DEVICE_DAYS * 86_400, SameSite::Strict, cfg.secure_cookies());
+    Ok(LoginOutcome::SignedIn(vec![start_session(state, person).await?, device_cookie]))
 }

@@ -76,22 +76,40 @@ pub async fn login(
     let ip = client_ip(&headers, peer, state.config.trust_forwarded_for);
     let next = safe_next(form.next.as_deref());
     let email = form.email.trim().to_lowercase();
-    let (status, error) = match sign_in(&state, &email, &form.password, &ip).await? {
-        LoginOutcome::SignedIn(cookie) => {
+    let (status, error, retry_after) = match sign_in(&state, &email, &form.password, &ip, &headers).await? {
+        LoginOutcome::SignedIn(cookies) => {
             let mut response = Redirect::to(&next).into_response();
-            response.headers_mut().append(header::SET_COOKIE, cookie);
+            for cookie in cookies {
+                response.headers_mut().append(header::SET_COOKIE, cookie);
+            }
             return Ok(response);
         }
-        LoginOutcome::BadCredentials => (StatusCode::UNAUTHORIZED, "That email and password do not match an active account.".to_owned()),
-        LoginOutcome::RateLimited { minutes } => (
+        LoginOutcome::BadCredentials => {
+            (StatusCode::UNAUTHORIZED, "That email and password do not match an active account.".to_owned(), None)
+        }
+        LoginOutcome::Wait { seconds } => (
             StatusCode::TOO_MANY_REQUESTS,
-            format!("Too many failed sign-ins. For your account's safety, sign-in is paused; try again in {minutes} minutes."),
+            format!(
+                "There were several failed sign-ins to this account, so each try waits a little. \
+                 Try again in {seconds} second{}.",
+                if seconds == 1 { "" } else { "s" }
+            ),
+            Some(seconds),
+        ),
+        LoginOutcome::Paused { minutes } => (
+            StatusCode::TOO_MANY_REQUESTS,
+            format!("Too many failed sign-ins from here. For your account's safety, sign-in is paused; try again in {minutes} minutes."),
+            Some(i64::from(minutes) * 60),
         ),
     };
     let (csrf, cookie) = anonymous_token(&headers, state.config.secure_cookies());
     let page =
         LoginPage { layout: Layout::anonymous("Sign in", csrf), email, next, error: Some(error), setup_open: false };
-    Ok(with_cookie(render_status(status, &page)?, cookie))
+    let mut response = with_cookie(render_status(status, &page)?, cookie);
+    if let Some(seconds) = retry_after {
+        response.headers_mut().insert(header::RETRY_AFTER, seconds.into());
+    }
+    Ok(response)
 }
 
 #[derive(Debug, Deserialize)]

@@ -65,18 +65,57 @@ both!(csrf_is_required_on_every_form, |t| {
     assert_eq!(no_token.status, StatusCode::FORBIDDEN);
 });
 
-both!(login_is_rate_limited_per_account, |t| {
+both!(a_stranger_cannot_lock_a_colleague_out, |t| {
     t.admin().await;
-    let mut b = t.browser();
+    // The admin signed in from this browser before: it carries the account's device cookie.
+    let mut own = t.browser();
+    assert_eq!(own.login("admin@example.com", PASSWORD).await.status, StatusCode::SEE_OTHER);
+    assert!(own.has_cookie("concentric_device"));
+    let csrf = own.csrf("/").await;
+    own.post("/logout", &[("csrf", &csrf)]).await;
+
+    // A stranger knowing the email fails again and again.
+    let mut stranger = t.browser();
     for _ in 0..5 {
-        assert_eq!(b.login("admin@example.com", "wrong password!").await.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(stranger.login("admin@example.com", "wrong password!").await.status, StatusCode::UNAUTHORIZED);
     }
-    // Even the right password is refused while the account is paused.
-    let paused = b.login("admin@example.com", PASSWORD).await;
+    // Past the threshold the stranger's tries wait, doubling, and nothing is checked meanwhile.
+    let slowed = stranger.login("admin@example.com", PASSWORD).await;
+    assert_eq!(slowed.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(slowed.body.contains("Try again in 1 second"), "{}", slowed.body);
+    assert_eq!(slowed.headers["retry-after"], "1");
+    assert!(!stranger.has_session());
+
+    // The colleague's own browser signs in at once, whatever the stranger did.
+    assert_eq!(own.login("admin@example.com", PASSWORD).await.status, StatusCode::SEE_OTHER);
+    assert!(own.has_session());
+
+    // That success cleared the count; the stranger starts over. A new browser then waits
+    // seconds, not a quarter of an hour.
+    for _ in 0..6 {
+        stranger.login("admin@example.com", "wrong password!").await;
+        let now = concentric_core::time::TimeSource::now(t.time.as_ref());
+        t.time.set(concentric_core::time::Millis(now.0 + 1_000));
+    }
+    let mut fresh = t.browser();
+    let waiting = fresh.login("admin@example.com", PASSWORD).await;
+    assert_eq!(waiting.status, StatusCode::TOO_MANY_REQUESTS, "{}", waiting.body);
+    let now = concentric_core::time::TimeSource::now(t.time.as_ref());
+    t.time.set(concentric_core::time::Millis(now.0 + 30_000));
+    assert_eq!(fresh.login("admin@example.com", PASSWORD).await.status, StatusCode::SEE_OTHER);
+
+    // Guessing from the trusted browser itself pauses that browser.
+    let mut guesser = t.browser();
+    guesser.login("admin@example.com", PASSWORD).await;
+    let csrf = guesser.csrf("/").await;
+    guesser.post("/logout", &[("csrf", &csrf)]).await;
+    for _ in 0..5 {
+        assert_eq!(guesser.login("admin@example.com", "wrong password!").await.status, StatusCode::UNAUTHORIZED);
+    }
+    let paused = guesser.login("admin@example.com", PASSWORD).await;
     assert_eq!(paused.status, StatusCode::TOO_MANY_REQUESTS);
-    assert!(paused.body.contains("paused"));
-    assert!(!b.has_session());
-    // Another account from the same address is unaffected.
+    assert!(paused.body.contains("paused"), "{}", paused.body);
+    // Another account is unaffected.
     t.person("other@example.com", "Other", false).await;
     assert_eq!(t.browser().login("other@example.com", PASSWORD).await.status, StatusCode::SEE_OTHER);
 });

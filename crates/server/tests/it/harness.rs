@@ -250,7 +250,11 @@ impl Browser {
     }
 
     pub fn has_session(&self) -> bool {
-        self.cookies.contains_key("concentric_session")
+        self.has_cookie("concentric_session")
+    }
+
+    pub fn has_cookie(&self, name: &str) -> bool {
+        self.cookies.contains_key(name)
     }
 }
 
