@@ -59,6 +59,44 @@ impl OccurrenceStatus {
     }
 }
 
+/// What people do to an occurrence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Deliver,
+    Accept,
+    SendBack,
+}
+
+impl Step {
+    fn verb(self) -> &'static str {
+        match self {
+            Self::Deliver => "delivered",
+            Self::Accept => "accepted",
+            Self::SendBack => "sent back",
+        }
+    }
+}
+
+/// A step the occurrence's lifecycle does not allow from where it stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("an occurrence that is {} cannot be {}", .from.as_str(), .step.verb())]
+pub struct IllegalStep {
+    pub from: OccurrenceStatus,
+    pub step: Step,
+}
+
+impl OccurrenceStatus {
+    /// The lifecycle: open → delivered → accepted, or sent back to open. Accepted is final.
+    pub fn after(self, step: Step) -> Result<Self, IllegalStep> {
+        match (self, step) {
+            (Self::Open, Step::Deliver) => Ok(Self::Delivered),
+            (Self::Delivered, Step::Accept) => Ok(Self::Accepted),
+            (Self::Delivered, Step::SendBack) => Ok(Self::Open),
+            (from, step) => Err(IllegalStep { from, step }),
+        }
+    }
+}
+
 /// How an occurrence's timing reads now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -543,6 +581,21 @@ mod tests {
         let week = ["mon", "tue", "wed", "thu", "fri"].map(|d| (d.to_owned(), vec!["09:00-17:00".to_owned()]));
         let spec = CalendarSpec { zone: zone.into(), week: week.into_iter().collect(), ..CalendarSpec::default() };
         Calendar::from_spec(&spec).unwrap_or_else(|_| Calendar::always())
+    }
+
+    #[test]
+    fn occurrences_follow_their_lifecycle() {
+        use OccurrenceStatus::{Accepted, Delivered, Open};
+        assert_eq!(Open.after(Step::Deliver), Ok(Delivered));
+        assert_eq!(Delivered.after(Step::SendBack), Ok(Open));
+        assert_eq!(Delivered.after(Step::Accept), Ok(Accepted));
+        for (from, step) in [(Delivered, Step::Deliver), (Open, Step::Accept), (Accepted, Step::SendBack)] {
+            assert!(from.after(step).is_err(), "{from:?} {step:?}");
+        }
+        assert_eq!(
+            Accepted.after(Step::Deliver).unwrap_err().to_string(),
+            "an occurrence that is accepted cannot be delivered"
+        );
     }
 
     #[test]

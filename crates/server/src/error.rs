@@ -158,11 +158,16 @@ pub async fn problems_only(req: axum::extract::Request, next: axum::middleware::
     ApiError::from_status(status, detail).into_response()
 }
 
-/// An error page in the web UI.
+/// An error page in the web UI. Handlers that show a form catch `Invalid` themselves to show
+/// the form again with its messages; anywhere else input problems still read as what they are.
 #[derive(Debug)]
 pub enum WebError {
     NotFound,
     Forbidden(String),
+    /// The input broke rules (422): every message, listed.
+    Invalid(Vec<String>),
+    /// The change clashes with the current state (409): a taken name, a repeated action.
+    Conflict(String),
     Internal,
 }
 
@@ -171,6 +176,12 @@ impl From<StoreError> for WebError {
         match e {
             StoreError::NotFound(_) => Self::NotFound,
             StoreError::Forbidden(f) => Self::Forbidden(f.to_string()),
+            StoreError::Invalid(inv) => Self::Invalid(inv.0.into_iter().map(|e| e.message).collect()),
+            StoreError::Import(rows) => {
+                Self::Invalid(rows.into_iter().map(|r| format!("line {}: {}", r.line, r.message)).collect())
+            }
+            StoreError::Conflict(field) => Self::Conflict(field.message),
+            StoreError::IllegalTransition(t) => Self::Conflict(t.to_string()),
             other => {
                 tracing::error!(error = %other, "internal error");
                 Self::Internal
@@ -198,6 +209,16 @@ impl IntoResponse for WebError {
                 StatusCode::FORBIDDEN,
                 "Not allowed",
                 format!("Sorry, {m}. Ask an admin or the team's lead if you need this."),
+            ),
+            Self::Invalid(messages) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "That could not be done",
+                format!("{}. Go back, change it and try again.", messages.join("; ")),
+            ),
+            Self::Conflict(message) => (
+                StatusCode::CONFLICT,
+                "That could not be done",
+                format!("{message}. Reload the page to see where things stand now."),
             ),
             Self::Internal => (
                 StatusCode::INTERNAL_SERVER_ERROR,

@@ -8,7 +8,7 @@ use concentric_core::authz::{Actor, Forbidden};
 use concentric_core::calendar::Calendar;
 use concentric_core::commitment::{
     deadline, timing, CalendarFeed, CheckedCommitment, Commitment, Delivery, Named, NewCommitment, NewDelivery,
-    Occurrence, OccurrenceStatus, OnTimeMonth, OnTimeRecord, HORIZON_MS, MAX_AHEAD, OWED_AHEAD_MS,
+    Occurrence, OccurrenceStatus, OnTimeMonth, OnTimeRecord, Step, HORIZON_MS, MAX_AHEAD, OWED_AHEAD_MS,
 };
 use concentric_core::page::{Page, PageRequest};
 use concentric_core::time::Millis;
@@ -784,9 +784,7 @@ impl Store {
             _ => None,
         };
         let (note, link) = new.check(file.is_some())?;
-        if occ.status != OccurrenceStatus::Open {
-            return Err(Invalid::one("status", format!("this occurrence is already {}", occ.status.as_str())).into());
-        }
+        occ.status.after(Step::Deliver)?;
         let mut tx = self.db.begin().await?;
         let changed = tx
             .exec()
@@ -796,7 +794,7 @@ impl Store {
             )
             .await?;
         if changed == 0 {
-            return Err(Invalid::one("status", "someone else delivered this occurrence meanwhile").into());
+            return Err(StoreError::IllegalTransition("someone else delivered this occurrence meanwhile".into()));
         }
         let (file_name, file_type, file_data) = match file {
             Some((n, k, d)) => (Some(n), Some(k), Some(d)),
@@ -848,13 +846,7 @@ impl Store {
         if !accept && reason.is_empty() {
             return Err(Invalid::one("reason", "say what is missing, so the owner can complete it").into());
         }
-        if occ.status != OccurrenceStatus::Delivered {
-            return Err(Invalid::one(
-                "status",
-                format!("this occurrence is {}, not waiting for an answer", occ.status.as_str()),
-            )
-            .into());
-        }
+        occ.status.after(if accept { Step::Accept } else { Step::SendBack })?;
         let mut tx = self.db.begin().await?;
         let (sql, values) = if accept {
             (
@@ -869,7 +861,7 @@ impl Store {
             )
         };
         if tx.exec().execute(sql, values).await? == 0 {
-            return Err(Invalid::one("status", "someone else answered this delivery meanwhile").into());
+            return Err(StoreError::IllegalTransition("someone else answered this delivery meanwhile".into()));
         }
         let outcome = if accept { "accepted" } else { "sent_back" };
         tx.exec()

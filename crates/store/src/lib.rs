@@ -51,9 +51,9 @@ pub enum StoreError {
     Invalid(#[from] Invalid),
     #[error(transparent)]
     Forbidden(#[from] Forbidden),
-    /// A status change the lifecycle refuses.
-    #[error(transparent)]
-    IllegalTransition(#[from] concentric_core::request::IllegalTransition),
+    /// A change the lifecycle of a request or an occurrence refuses, in words.
+    #[error("{0}")]
+    IllegalTransition(String),
     /// An import file with bad rows; nothing was written.
     #[error("{} bad rows", .0.len())]
     Import(Vec<RowError>),
@@ -67,6 +67,18 @@ pub enum StoreError {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+impl From<concentric_core::request::IllegalTransition> for StoreError {
+    fn from(t: concentric_core::request::IllegalTransition) -> Self {
+        Self::IllegalTransition(t.to_string())
+    }
+}
+
+impl From<concentric_core::commitment::IllegalStep> for StoreError {
+    fn from(t: concentric_core::commitment::IllegalStep) -> Self {
+        Self::IllegalTransition(t.to_string())
+    }
+}
 
 /// True when a database error is a unique-constraint violation (same test on both backends).
 fn is_unique_violation(e: &sqlx::Error) -> bool {

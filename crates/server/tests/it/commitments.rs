@@ -173,7 +173,7 @@ both!(commitments_are_delivered_sent_back_and_accepted, |t| {
     assert_eq!(r.json["status"], "delivered", "{}", r.text);
     t.api(Method::POST, &path, Some(&w.agent), Some(json!({"note": "again"})))
         .await
-        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        .assert_problem(StatusCode::CONFLICT, "illegal_transition");
     let r = t.api(Method::POST, &format!("/api/v1/occurrences/{first}/accept"), Some(&w.requester), None).await;
     assert_eq!(r.json["status"], "accepted", "{}", r.text);
     assert_eq!((r.json["timeliness"].as_str(), r.json["late_ms"].as_i64()), (Some("late"), Some(4 * HOUR)));
@@ -381,6 +381,10 @@ both!(commitment_pages_keep_what_was_typed_and_take_deliveries, |t| {
     assert!(page.body.contains("say what is missing"), "{}", page.body);
     let page = sam.post(&format!("/occurrences/{first}/answer"), &[("csrf", &csrf), ("answer", "accept")]).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
+    // Accepting twice (a second tab, a double click) is a conflict page, not a fault of ours.
+    let again = sam.post(&format!("/occurrences/{first}/answer"), &[("csrf", &csrf), ("answer", "accept")]).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+    assert!(again.body.contains("cannot be accepted"), "{}", again.body);
     let page = sam.get(&path).await;
     assert!(page.body.contains("Accepted by Sam Sales"), "{}", page.body);
 
