@@ -1,6 +1,7 @@
 //! Who may do what. The store calls these rules on every read and write; templates only mirror them.
 
 use crate::ids::{PersonId, TeamId};
+use crate::relationship::Side;
 use crate::team::MemberRole;
 
 /// The person (or the system itself) on whose behalf an operation runs.
@@ -48,9 +49,49 @@ impl Actor {
         }
     }
 
+    /// Admins and the team's members work a team: its queue, its internal notes and files, its
+    /// calendar feed.
+    pub fn works_in(&self, team: TeamId) -> bool {
+        self.is_admin || self.is_member_of(team)
+    }
+
+    pub fn require_works_in(&self, team: TeamId, action: &'static str) -> Result<(), Forbidden> {
+        if self.works_in(team) {
+            Ok(())
+        } else {
+            Err(Forbidden(action))
+        }
+    }
+
     /// Admins and the team's leads manage a team's page and membership.
     pub fn can_manage_team(&self, team: TeamId) -> bool {
         self.is_admin || self.is_lead_of(team)
+    }
+
+    /// Admins and the leads of either team manage what lies between two teams: their
+    /// relationship and the commitments one owes the other.
+    pub fn can_manage_either(&self, a: TeamId, b: TeamId) -> bool {
+        self.can_manage_team(a) || self.can_manage_team(b)
+    }
+
+    /// The side of a relationship the actor speaks for: the side whose team it leads, or, for an
+    /// admin or a lead of both teams, `preferred` (the supplier when none is given).
+    pub fn speaks_for(&self, supplier: TeamId, customer: TeamId, preferred: Option<Side>) -> Option<Side> {
+        match (self.is_lead_of(supplier), self.is_lead_of(customer)) {
+            (true, true) => preferred.or(Some(Side::Supplier)),
+            (true, false) => Some(Side::Supplier),
+            (false, true) => Some(Side::Customer),
+            (false, false) if self.is_admin => preferred.or(Some(Side::Supplier)),
+            _ => None,
+        }
+    }
+
+    pub fn require_organisation_map(&self) -> Result<(), Forbidden> {
+        if self.sees_organisation_map() {
+            Ok(())
+        } else {
+            Err(Forbidden("see the organisation map: admins and team leads only"))
+        }
     }
 
     pub fn require_team_manager(&self, team: TeamId, action: &'static str) -> Result<(), Forbidden> {

@@ -405,12 +405,12 @@ impl Commitment {
 
     /// Who may accept or send back: members of the receiving team, or an admin.
     pub fn receivable_by(&self, actor: &crate::authz::Actor) -> bool {
-        actor.is_admin || actor.is_member_of(self.receiver_id)
+        actor.works_in(self.receiver_id)
     }
 
     /// Who may change it: the leads of either team, or an admin.
     pub fn editable_by(&self, actor: &crate::authz::Actor) -> bool {
-        actor.can_manage_team(self.provider_id) || actor.can_manage_team(self.receiver_id)
+        actor.can_manage_either(self.provider_id, self.receiver_id)
     }
 
     pub fn schedule(&self) -> Option<Schedule> {

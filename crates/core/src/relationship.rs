@@ -132,19 +132,7 @@ impl Relationship {
     pub fn answerable_by(&self, actor: &Actor) -> bool {
         let answering = self.proposed_by.other();
         self.status == RelationshipStatus::Proposed
-            && speaks_for(actor, self.supplier_id, self.customer_id, Some(answering)) == Some(answering)
-    }
-}
-
-/// The side of a relationship the actor speaks for: the side whose team it leads, or, for an
-/// admin or a lead of both teams, `preferred` (the supplier when none is given).
-pub fn speaks_for(actor: &Actor, supplier: TeamId, customer: TeamId, preferred: Option<Side>) -> Option<Side> {
-    match (actor.is_lead_of(supplier), actor.is_lead_of(customer)) {
-        (true, true) => preferred.or(Some(Side::Supplier)),
-        (true, false) => Some(Side::Supplier),
-        (false, true) => Some(Side::Customer),
-        (false, false) if actor.is_admin => preferred.or(Some(Side::Supplier)),
-        _ => None,
+            && actor.speaks_for(self.supplier_id, self.customer_id, Some(answering)) == Some(answering)
     }
 }
 
@@ -826,6 +814,26 @@ pub fn bottlenecks(edges: &[Edge]) -> Vec<Bottleneck> {
         b.dependents.cmp(&a.dependents).then(score(&a.health).cmp(&score(&b.health))).then(a.key.cmp(&b.key))
     });
     out
+}
+
+/// The organisation's weak spots: the weakest scored edges and the most depended-on teams.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct NetworkSummary {
+    pub weakest: Vec<Edge>,
+    pub bottlenecks: Vec<Bottleneck>,
+    /// Traffic with no agreed or proposed relationship.
+    pub undeclared: Vec<Edge>,
+}
+
+impl NetworkSummary {
+    /// The ten weakest edges, every bottleneck and every undeclared dependency.
+    pub fn of(edges: &[Edge]) -> Self {
+        Self {
+            weakest: weakest(edges, 10).into_iter().cloned().collect(),
+            bottlenecks: bottlenecks(edges),
+            undeclared: edges.iter().filter(|e| e.undeclared()).cloned().collect(),
+        }
+    }
 }
 
 /// Scored edges, worst first.

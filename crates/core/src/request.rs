@@ -237,7 +237,7 @@ pub struct Access {
 impl Access {
     /// Decides access from the facts the store looked up; `None` means the request is invisible.
     pub fn of(actor: &Actor, req: &Request, is_watcher: bool) -> Option<Self> {
-        let agent = actor.is_admin || actor.is_member_of(req.team_id);
+        let agent = actor.works_in(req.team_id);
         let party = actor.is_person(req.requester_id)
             || is_watcher
             || req.on_behalf_team_id.is_some_and(|t| actor.is_member_of(t));

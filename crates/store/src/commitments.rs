@@ -552,7 +552,7 @@ impl Store {
     /// Adds a commitment as a lead of either team (or an admin) and generates its occurrences.
     pub async fn create_commitment(&self, actor: &Actor, new: NewCommitment, now: Millis) -> Result<Commitment> {
         let (provider, receiver, checked) = self.checked_commitment(&new).await?;
-        if !actor.can_manage_team(provider) && !actor.can_manage_team(receiver) {
+        if !actor.can_manage_either(provider, receiver) {
             return Err(Forbidden("add a commitment between teams you do not lead").into());
         }
         let mut tx = self.db.begin().await?;
@@ -1122,7 +1122,7 @@ impl Store {
     pub async fn create_feed(&self, actor: &Actor, team: Option<TeamId>, token_hash: &str) -> Result<CalendarFeed> {
         let Some(me) = actor.person_id else { return Err(Forbidden("make a feed without a person").into()) };
         if let Some(t) = team {
-            if !actor.is_admin && !actor.is_member_of(t) {
+            if !actor.works_in(t) {
                 return Err(Forbidden("subscribe to the calendar of a team you are not in").into());
             }
         }
@@ -1195,7 +1195,7 @@ impl Store {
         };
         let name = match (row.team_id, row.team_name) {
             (Some(t), Some(name)) => {
-                if !actor.is_admin && !actor.is_member_of(TeamId(t)) {
+                if !actor.works_in(TeamId(t)) {
                     return Ok(None);
                 }
                 filter.team = Some(TeamId(t));

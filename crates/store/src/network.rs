@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use concentric_core::authz::{Actor, Forbidden};
 use concentric_core::commitment::{OccurrenceStatus, Timeliness};
 use concentric_core::relationship::{
-    speaks_for, BusinessGoal, Contact, Edge, Goal, GoalStatus, NewGoal, NewRelationship, PartnerLoad, Relationship,
+    BusinessGoal, Contact, Edge, Goal, GoalStatus, NetworkSummary, NewGoal, NewRelationship, PartnerLoad, Relationship,
     RelationshipStatus, ServiceUse, Side, SupportingGoal,
 };
 use concentric_core::time::Millis;
@@ -208,7 +208,8 @@ impl Store {
         };
         let supplier = team(new.supplier.clone(), "supplier").await?;
         let customer = team(new.customer.clone(), "customer").await?;
-        let side = speaks_for(actor, supplier, customer, None)
+        let side = actor
+            .speaks_for(supplier, customer, None)
             .ok_or(Forbidden("propose a relationship for a team you do not lead"))?;
         let people = contacts(&mut tx, &new, supplier, customer).await?;
         let existing: Option<(i64, String)> = tx
@@ -312,7 +313,8 @@ impl Store {
         let rel = relationship_in(&mut tx, id).await?;
         let new = NewRelationship { supplier: rel.supplier_key.clone(), customer: rel.customer_key.clone(), ..new }
             .check()?;
-        let side = speaks_for(actor, rel.supplier_id, rel.customer_id, Some(rel.proposed_by.other()))
+        let side = actor
+            .speaks_for(rel.supplier_id, rel.customer_id, Some(rel.proposed_by.other()))
             .ok_or(Forbidden("edit a relationship of teams you do not lead"))?;
         let people = contacts(&mut tx, &new, rel.supplier_id, rel.customer_id).await?;
         let (status, proposed_by) = match rel.status {
@@ -333,6 +335,19 @@ impl Store {
         let rel = relationship_in(&mut tx, id).await?;
         tx.commit().await?;
         Ok(rel)
+    }
+
+    /// The organisation's weak spots, from every edge since `since`: for admins and team leads.
+    pub async fn network_summary(
+        &self,
+        actor: &Actor,
+        since: Millis,
+        now: Millis,
+    ) -> Result<(Vec<Edge>, NetworkSummary)> {
+        actor.require_organisation_map()?;
+        let edges = self.network_edges(since, now).await?;
+        let summary = NetworkSummary::of(&edges);
+        Ok((edges, summary))
     }
 
     /// Every edge of the network since `since`: declared relationships, request traffic (the

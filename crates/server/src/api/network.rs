@@ -6,7 +6,7 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use concentric_core::commitment::{Commitment, OnTimeMonth};
 use concentric_core::relationship::{
-    Bottleneck, BusinessGoal, Edge, Goal, NewGoal, NewRelationship, PartnerLoad, Relationship, RingNode, ServiceUse,
+    BusinessGoal, Edge, Goal, NetworkSummary, NewGoal, NewRelationship, PartnerLoad, Relationship, RingNode, ServiceUse,
 };
 use concentric_core::team::Team;
 use concentric_core::time::Millis;
@@ -244,7 +244,12 @@ pub async fn network(State(state): State<AppState>, _user: ApiUser) -> Result<Js
 /// Every edge over the last [`WINDOW_DAYS`], read now.
 pub async fn edges(state: &AppState) -> Result<Vec<Edge>, concentric_store::StoreError> {
     let now = state.time.now();
-    state.store.network_edges(Millis(now.0 - WINDOW_DAYS * 86_400_000), now).await
+    state.store.network_edges(window_start(now), now).await
+}
+
+/// The start of the window the network is measured over.
+pub fn window_start(now: Millis) -> Millis {
+    Millis(now.0 - WINDOW_DAYS * 86_400_000)
 }
 
 /// One edge with everything behind it: the relationship, the services the customer uses, the
@@ -299,34 +304,12 @@ pub async fn edge(
     Ok(Json(edge_detail(&state, &s, &c).await?))
 }
 
-/// The organisation's weak spots: the weakest scored edges and the most depended-on teams.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct NetworkSummary {
-    pub weakest: Vec<Edge>,
-    pub bottlenecks: Vec<Bottleneck>,
-    /// Traffic with no agreed or proposed relationship.
-    pub undeclared: Vec<Edge>,
-}
-
 /// Weakest edges (up to 10), bottlenecks and undeclared dependencies, for admins and leads.
 #[utoipa::path(get, path = "/api/v1/network/summary", tag = "network",
     responses((status = 200, body = NetworkSummary), (status = 403, body = Problem)))]
 pub async fn summary(State(state): State<AppState>, user: ApiUser) -> Result<Json<NetworkSummary>, ApiError> {
-    if !user.actor.sees_organisation_map() {
-        return Err(concentric_store::StoreError::from(concentric_core::authz::Forbidden(
-            "see the organisation map: admins and team leads only",
-        ))
-        .into());
-    }
-    Ok(Json(summary_of(&edges(&state).await?)))
-}
-
-pub fn summary_of(edges: &[Edge]) -> NetworkSummary {
-    NetworkSummary {
-        weakest: concentric_core::relationship::weakest(edges, 10).into_iter().cloned().collect(),
-        bottlenecks: concentric_core::relationship::bottlenecks(edges),
-        undeclared: edges.iter().filter(|e| e.undeclared()).cloned().collect(),
-    }
+    let now = state.time.now();
+    Ok(Json(state.store.network_summary(&user.actor, window_start(now), now).await?.1))
 }
 
 /// What a team owes: its open requests by the team they were filed for, breached first.

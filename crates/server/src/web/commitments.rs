@@ -154,7 +154,7 @@ async fn team_page(state: &AppState, viewer: &Viewer, key: &str) -> Result<TeamC
         received_svg: on_time_svg(&received_months),
         months: TREND_MONTHS,
         can_add: viewer.actor.can_manage_team(team.id),
-        is_member: viewer.actor.is_admin || viewer.actor.is_member_of(team.id),
+        is_member: viewer.actor.works_in(team.id),
         choose_teams: true,
         form: CommitmentForm { provider: team.key.clone(), remind_hours: "24".into(), ..CommitmentForm::default() },
         errors: FormErrors::default(),

@@ -13,7 +13,7 @@ use concentric_core::team::Team;
 use serde::Deserialize;
 
 use super::view::{form_errors, render, render_status, FormErrors, Layout, NoticeQuery};
-use crate::api::network::{edge_detail, edges, team_network_of, EdgeDetail, WINDOW_DAYS};
+use crate::api::network::{edge_detail, team_network_of, window_start, EdgeDetail, WINDOW_DAYS};
 use crate::auth::{CsrfForm, Viewer};
 use crate::error::WebError;
 use crate::state::AppState;
@@ -278,7 +278,7 @@ struct EdgePage {
 async fn edge_page(state: &AppState, viewer: &Viewer, supplier: &str, customer: &str) -> Result<EdgePage, WebError> {
     let (s, c) = (state.store.team_by_key(supplier).await?, state.store.team_by_key(customer).await?);
     let detail = edge_detail(state, &s, &c).await?;
-    let can_edit = viewer.actor.is_admin || viewer.actor.is_lead_of(s.id) || viewer.actor.is_lead_of(c.id);
+    let can_edit = viewer.actor.can_manage_either(s.id, c.id);
     let form = match &detail.relationship {
         Some(r) => ProposeForm::of(r),
         None => ProposeForm { supplier: s.key.clone(), customer: c.key.clone(), ..ProposeForm::default() },
@@ -341,15 +341,14 @@ pub async fn edge_save(
 struct MapPage {
     layout: Layout,
     svg: String,
-    summary: crate::api::network::NetworkSummary,
+    summary: concentric_core::relationship::NetworkSummary,
     window_days: i64,
 }
 
 /// Every team and relationship, with the weakest edges and the bottlenecks (admins and leads).
 pub async fn organisation_map(State(state): State<AppState>, viewer: Viewer) -> Result<Response, WebError> {
-    if !viewer.actor.sees_organisation_map() {
-        return Err(WebError::Forbidden("see the organisation map: admins and team leads only".into()));
-    }
+    let now = state.time.now();
+    let (edges, summary) = state.store.network_summary(&viewer.actor, window_start(now), now).await?;
     let teams: Vec<(String, String)> = state
         .store
         .list_teams(&concentric_core::team::TeamQuery::default(), concentric_core::page::PageRequest::first(200))
@@ -358,11 +357,10 @@ pub async fn organisation_map(State(state): State<AppState>, viewer: Viewer) -> 
         .into_iter()
         .map(|t| (t.key, t.name))
         .collect();
-    let edges = edges(&state).await?;
     render(&MapPage {
         layout: Layout::new(&viewer, "Organisation map", "teams"),
         svg: organisation_svg(&teams, &edges),
-        summary: crate::api::network::summary_of(&edges),
+        summary,
         window_days: WINDOW_DAYS,
     })
 }

@@ -410,23 +410,11 @@ async fn queue(
     message: Option<String>,
 ) -> Result<Response, WebError> {
     let team = state.store.team_by_key(key).await?;
-    if !(viewer.actor.is_admin || viewer.actor.is_member_of(team.id)) {
-        return Err(WebError::Forbidden("see this team's queue".into()));
-    }
+    let (members, services) = state.store.team_queue(&viewer.actor, team.id).await?;
     if f.status.is_empty() {
         f.status = "open".into();
     }
-    let services = state
-        .store
-        .list_services(
-            &concentric_store::ServiceQuery { team: Some(team.id), include_inactive: true, ..Default::default() },
-            PageRequest::first(200),
-        )
-        .await?
-        .items
-        .into_iter()
-        .map(|s| (s.slug, s.name))
-        .collect();
+    let services = services.into_iter().map(|s| (s.slug, s.name)).collect();
     let query = RequestQuery {
         team: Some(team.key.clone()),
         status: Some(f.status.clone()),
@@ -438,7 +426,7 @@ async fn queue(
         sort: Some(if f.sort.is_empty() { "priority".into() } else { f.sort.clone() }),
         ..Default::default()
     };
-    let context = QueueContext { members: state.store.team_members(team.id).await?, services, team: team.clone() };
+    let context = QueueContext { members, services, team: team.clone() };
     let frame = ListFrame {
         base: format!("/teams/{}/queue", team.key),
         heading: format!("{} queue", team.name),

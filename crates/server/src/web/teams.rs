@@ -101,7 +101,7 @@ async fn team_view(state: &AppState, viewer: &Viewer, team: Team, error: Option<
             )
             .await?
             .items,
-        is_member: viewer.actor.is_admin || viewer.actor.is_member_of(team.id),
+        is_member: viewer.actor.works_in(team.id),
         can_manage: viewer.actor.can_manage_team(team.id),
         can_admin: viewer.actor.is_admin,
         error,

@@ -1,9 +1,11 @@
 //! Request lists: what a person may see, narrowed by filters into SQL the planner can index.
 
 use concentric_core::authz::Actor;
-use concentric_core::page::{Page, PageRequest};
+use concentric_core::page::{Page, PageRequest, MAX_LIMIT};
 use concentric_core::request::{Priority, Request, RequestQuery, Status};
-use concentric_core::{Invalid, PersonId};
+use concentric_core::service::Service;
+use concentric_core::team::Membership;
+use concentric_core::{Invalid, PersonId, TeamId};
 
 use super::{RequestRow, REQUEST_SELECT};
 use crate::db::{args, like_pattern};
@@ -81,6 +83,15 @@ impl Store {
         let mut items = rows.into_iter().map(Request::try_from).collect::<Result<Vec<_>>>()?;
         crate::clocks::attach_clocks(self, &mut items, concentric_core::time::Millis::now().0).await?;
         Ok(Page::capped(items, u64::try_from(counted).unwrap_or(0), LIST_COUNT_CAP, page))
+    }
+
+    /// What a team's queue page needs besides its requests: the members to assign to and every
+    /// service, withdrawn ones too, to filter by. The queue is for the team and admins.
+    pub async fn team_queue(&self, actor: &Actor, team: TeamId) -> Result<(Vec<Membership>, Vec<Service>)> {
+        actor.require_works_in(team, "see this team's queue")?;
+        let query = crate::ServiceQuery { team: Some(team), include_inactive: true, ..Default::default() };
+        let services = self.list_services(&query, PageRequest::first(MAX_LIMIT)).await?.items;
+        Ok((self.team_members(team).await?, services))
     }
 
     /// What the actor may see, narrowed by the query's filters; its parameters come after `base`.

@@ -279,7 +279,7 @@ impl Store {
         }
         let on_behalf = match new.on_behalf_of.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
             Some(key) => match team_id_by_key(tx.exec(), &key.to_uppercase()).await? {
-                Some(t) if actor.is_member_of(t) || actor.is_admin => Some(t),
+                Some(t) if actor.works_in(t) => Some(t),
                 _ => {
                     errors.push(concentric_core::FieldError::new(
                         "on_behalf_of",
