@@ -246,28 +246,33 @@ pub fn on_time_svg(months: &[OnTimeMonth]) -> String {
 
 /// A commitment as entered in a form or the API.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
-#[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct NewCommitment {
-    /// Key of the team that delivers.
+    /// Key of the team that delivers (on a change, the commitment's own; teams never change).
     pub provider: String,
     /// Key of the team that receives.
     pub receiver: String,
     pub title: String,
     /// What a complete delivery holds; one checklist item per line.
+    #[serde(default)]
     pub description: String,
     /// Email of the person who delivers (a member of the provider team).
     pub owner: String,
     /// Email of who delivers when the owner is away.
+    #[serde(default)]
     pub backup: Option<String>,
     /// RFC 5545 RRULE, e.g. `FREQ=WEEKLY;INTERVAL=2;BYDAY=FR`.
     pub rule: String,
     /// The first due time, local to `zone`: `2026-11-27T17:00`.
     pub first_due: String,
     /// IANA zone; the provider's calendar zone when left out.
+    #[serde(default)]
     pub zone: Option<String>,
     /// Working time after the due time that still counts as on time: `4h`, `1d`. Default none.
+    #[serde(default)]
     pub grace: Option<String>,
     /// Hours before each due time to remind the owner; 0 for no reminder. Default 24.
+    #[serde(default)]
     pub remind_hours: Option<i64>,
 }
 

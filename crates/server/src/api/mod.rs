@@ -2,6 +2,8 @@
 //! Authentication is by personal API token; errors are `application/problem+json`.
 
 pub mod commitments;
+mod doc;
+use doc::Problems;
 mod extract;
 mod import;
 pub mod network;
@@ -59,7 +61,7 @@ pub use extract::{ApiBytes, ApiJson, ApiList, ApiPath, ApiQuery, ApiText};
         commitments::create_feed, commitments::revoke_feed,
     ),
     components(schemas(crate::error::Problem)),
-    modifiers(&TokenAuth),
+    modifiers(&TokenAuth, &Problems),
     tags(
         (name = "people", description = "Employees: the directory, managers, time zones, capacity"),
         (name = "teams", description = "Teams: hierarchy, showcase, leads and members"),

@@ -292,4 +292,51 @@ both!(openapi_document_describes_the_api, |t| {
         assert_eq!(p["required"], false, "{p}");
     }
     assert!(doc.json["components"]["securitySchemes"].get("token").is_some());
+
+    // Every operation documents the problems it can answer, as problem+json.
+    let mut operations = 0;
+    for (path, item) in doc.json["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            operations += 1;
+            let responses = op["responses"].as_object().unwrap();
+            let mut expected = vec!["400", "401", "404", "422"];
+            if method != "get" {
+                expected.push("403");
+            }
+            if op.get("requestBody").is_some() {
+                expected.extend(["413", "415"]);
+            }
+            for code in expected {
+                let r = responses.get(code).unwrap_or_else(|| panic!("{method} {path} lacks {code}"));
+                assert!(r["content"].get("application/problem+json").is_some(), "{method} {path} {code}: {r}");
+            }
+            for (code, r) in responses {
+                assert!(
+                    r["content"].get("application/json").is_none_or(|_| code.starts_with('2')),
+                    "{method} {path} {code}"
+                );
+            }
+            // Lists answer pages, never bare arrays.
+            let ok =
+                &responses.get("200").map(|r| r["content"]["application/json"]["schema"].clone()).unwrap_or_default();
+            if method == "get" && ok["type"] == "array" {
+                let allowed = [
+                    "/network",
+                    "/owed",
+                    "/waiting",
+                    "/goals",
+                    "/relationships",
+                    "/attachments",
+                    "/comments",
+                    "/compliance",
+                ];
+                assert!(allowed.iter().any(|a| path.ends_with(a)), "{path} answers a bare array");
+            }
+        }
+    }
+    assert!(operations >= 90, "{operations}");
+    let required = doc.json["components"]["schemas"]["NewCommitment"]["required"].as_array().unwrap();
+    for field in ["provider", "receiver", "title", "owner", "rule", "first_due"] {
+        assert!(required.iter().any(|r| r == field), "NewCommitment requires {field}: {required:?}");
+    }
 });
