@@ -8,6 +8,7 @@ mod api;
 mod auth;
 mod commitments;
 mod directory;
+mod hostile;
 mod import;
 mod input;
 mod network;
