@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand};
 use concentric_core::authz::Actor;
 use concentric_core::import::ImportKind;
 use concentric_core::person::{check_password, NewPerson};
-use concentric_server::auth::secrets::{hash_password, random_secret};
+use concentric_server::auth::secrets::{digest, hash_password, new_api_token, random_secret};
 use concentric_server::config::{ConfigLayer, LogFormat};
 use concentric_server::{AppState, Config};
 use concentric_store::{redact_url, PoolOptions, Store, StoreError};
@@ -55,6 +55,9 @@ enum Command {
     /// Manage sign-in accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage personal API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Show configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -123,6 +126,19 @@ enum UserCommand {
         email: String,
         #[arg(long, value_name = "VAR")]
         password_env: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Create an API token for a person and print its secret (shown this once), for scripts
+    /// and automation that cannot sign in to the web UI.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// What the token is for, e.g. "reporting script".
+        #[arg(long)]
+        name: String,
     },
 }
 
@@ -213,6 +229,14 @@ async fn run(command: Command, store: &Store, config: Config) -> anyhow::Result<
         Command::Demo => load_demo(store, config.reopen_window_ms()).await,
         Command::Import { file, kind } => import(store, &file, kind).await,
         Command::User(cmd) => user(store, cmd).await,
+        Command::Token(TokenCommand::Create { email, name }) => {
+            let person = store.person_by_email(&email).await?;
+            let actor = store.actor_for(person.id).await?;
+            let (secret, prefix) = new_api_token();
+            store.create_token(&actor, &name, &digest(&secret), &prefix).await?;
+            println!("{secret}");
+            Ok(())
+        }
         Command::Config(_) | Command::Bench(_) => Ok(()),
     }
 }

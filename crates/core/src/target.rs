@@ -115,7 +115,8 @@ pub struct NewTargetPolicy {
     pub targets: BTreeMap<String, NewPriorityTargets>,
     #[serde(default)]
     pub pause_on_others: bool,
-    /// Default 75.
+    /// Share of a target's time after which a request is at risk (1-99, default 75).
+    #[schema(minimum = 1, maximum = 99)]
     pub at_risk_percent: Option<u8>,
     /// Email of the person to reassign breached requests to.
     pub reassign_to: Option<String>,

@@ -222,7 +222,7 @@ pub struct DeliveryBody {
 /// Mark an occurrence delivered (the owner, backup or provider team).
 #[utoipa::path(post, path = "/api/v1/occurrences/{id}/deliver", tag = "commitments", params(("id" = i64, Path)),
     request_body = DeliveryBody,
-    responses((status = 200, body = Occurrence), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = Occurrence), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn deliver(
     State(state): State<AppState>,
     user: ApiUser,
@@ -244,7 +244,7 @@ pub async fn deliver(
 
 /// Accept the standing delivery (the receiving team).
 #[utoipa::path(post, path = "/api/v1/occurrences/{id}/accept", tag = "commitments", params(("id" = i64, Path)),
-    responses((status = 200, body = Occurrence), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = Occurrence), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn accept(
     State(state): State<AppState>,
     user: ApiUser,
@@ -263,7 +263,7 @@ pub struct SendBack {
 /// Send the standing delivery back as incomplete (the receiving team); it reopens.
 #[utoipa::path(post, path = "/api/v1/occurrences/{id}/send-back", tag = "commitments", params(("id" = i64, Path)),
     request_body = SendBack,
-    responses((status = 200, body = Occurrence), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = Occurrence), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn send_back(
     State(state): State<AppState>,
     user: ApiUser,
@@ -275,7 +275,7 @@ pub async fn send_back(
 
 /// Download a delivered file (the two teams and admins).
 #[utoipa::path(get, path = "/api/v1/deliveries/{id}/file", tag = "commitments", params(("id" = i64, Path)),
-    responses((status = 200, content_type = "application/octet-stream"), (status = 404, body = Problem)))]
+    responses((status = 200, description = "The file, with the type sniffed from its content (types a browser would run as application/octet-stream), always as an attachment", content_type = "*/*"), (status = 404, body = Problem)))]
 pub async fn delivery_file(
     State(state): State<AppState>,
     user: ApiUser,

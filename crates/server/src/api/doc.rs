@@ -2,9 +2,56 @@
 //! what the server really does: the extractors, the token check and the body limits answer the
 //! same way for every route, and listing that on each handler by hand is how it went missing.
 
+use std::sync::OnceLock;
+
+use serde_json::Value;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr, ResponseBuilder};
 use utoipa::Modify;
+
+/// What `core::text` refuses, as a JSON Schema pattern: no control characters but tab and line
+/// breaks. On every string of the document, so generated clients and fuzzers know the rule.
+const TEXT_PATTERN: &str = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$";
+
+/// The served document: [`super::ApiDoc`] with the text rule on every string.
+pub fn document() -> &'static Value {
+    static DOC: OnceLock<Value> = OnceLock::new();
+    DOC.get_or_init(|| {
+        let mut doc = serde_json::to_value(<super::ApiDoc as utoipa::OpenApi>::openapi()).unwrap_or_default();
+        // Problems echo what was sent (a parameter's name, a parser's words): they are answers,
+        // not input, and carry no such promise.
+        if let Some(schemas) = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
+            for (name, schema) in schemas.iter_mut() {
+                if !matches!(name.as_str(), "Problem" | "FieldError" | "RowError") {
+                    add_text_pattern(schema);
+                }
+            }
+        }
+        if let Some(paths) = doc.get_mut("paths") {
+            add_text_pattern(paths);
+        }
+        doc
+    })
+}
+
+fn add_text_pattern(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            let is_string = match map.get("type") {
+                Some(Value::String(t)) => t == "string",
+                Some(Value::Array(ts)) => ts.iter().any(|t| t == "string"),
+                _ => false,
+            };
+            let free_text = !map.contains_key("enum") && !map.contains_key("pattern") && !map.contains_key("format");
+            if is_string && free_text {
+                map.insert("pattern".to_owned(), Value::String(TEXT_PATTERN.to_owned()));
+            }
+            map.values_mut().for_each(add_text_pattern);
+        }
+        Value::Array(items) => items.iter_mut().for_each(add_text_pattern),
+        _ => {}
+    }
+}
 
 const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -50,6 +97,7 @@ fn complete(op: &mut Operation, writes: bool) {
     ];
     if writes {
         codes.push(("403", "Signed in, but not allowed"));
+        codes.push(("409", "The change clashes with what is there: a taken key or email, a closed request, a step the lifecycle refuses"));
     }
     if op.request_body.is_some() {
         codes.push(("413", "The body is larger than the limit"));

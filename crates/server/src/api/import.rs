@@ -20,7 +20,7 @@ pub fn router() -> Router<AppState> {
 #[serde(deny_unknown_fields)]
 pub struct ImportParams {
     /// `people` or `teams`; told from the header when absent.
-    #[param(value_type = Option<String>)]
+    #[param(inline)]
     kind: Option<ImportKind>,
 }
 

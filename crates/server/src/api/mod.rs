@@ -91,8 +91,8 @@ impl Modify for TokenAuth {
     }
 }
 
-async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+async fn openapi_json() -> Json<serde_json::Value> {
+    Json(doc::document().clone())
 }
 
 async fn not_found() -> ApiError {

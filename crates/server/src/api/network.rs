@@ -202,6 +202,7 @@ pub struct TeamNetwork {
 #[serde(deny_unknown_fields)]
 pub struct NetworkQuery {
     /// Rings around the team (1-4, default 2).
+    #[param(minimum = 1, maximum = 4)]
     pub depth: Option<u32>,
 }
 

@@ -286,7 +286,7 @@ pub async fn list_attachments(
 /// Download an attachment (always as a download, with its sniffed type).
 #[utoipa::path(get, path = "/api/v1/requests/{key}/attachments/{id}", tag = "requests",
     params(("key" = String, Path), ("id" = i64, Path)),
-    responses((status = 200, content_type = "application/octet-stream"), (status = 404, body = Problem)))]
+    responses((status = 200, description = "The file, with the type sniffed from its content (types a browser would run as application/octet-stream), always as an attachment", content_type = "*/*"), (status = 404, body = Problem)))]
 pub async fn download_attachment(
     State(state): State<AppState>,
     user: ApiUser,

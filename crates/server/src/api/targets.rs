@@ -155,6 +155,7 @@ pub struct ComplianceQuery {
     /// Only this service (slug; needs `team`).
     pub service: Option<String>,
     /// How many calendar months back, this one included (1-36, default 6).
+    #[param(minimum = 1, maximum = 36)]
     pub months: Option<u32>,
 }
 

@@ -40,7 +40,7 @@ impl Store {
     /// Requests the actor may see, filtered and sorted.
     pub async fn list_requests(&self, actor: &Actor, q: &RequestQuery, page: PageRequest) -> Result<Page<Request>> {
         let f = self.request_filter(actor, q, 0).await?;
-        let order = match q.sort.as_deref().unwrap_or("newest") {
+        let order = match q.sort.as_deref().map(str::trim).filter(|s| !s.is_empty()).unwrap_or("newest") {
             "newest" => "r.created_at DESC, r.id DESC",
             "oldest" => "r.created_at, r.id",
             "priority" => "r.priority, r.created_at, r.id",
