@@ -221,15 +221,16 @@ impl Store {
     ) -> Result<Failures> {
         let email = email.trim().to_lowercase();
         let trusted_device = match device {
-            Some(hash) => self
-                .db
-                .read()
-                .scalar_opt::<i64>(
-                    "SELECT 1 FROM trusted_devices WHERE token_hash = $1 AND email = $2 AND expires_at > $3",
-                    args![hash, &email, now.0],
-                )
-                .await?
-                .is_some(),
+            Some(hash) => {
+                self.db
+                    .read()
+                    .scalar::<i64>(
+                        "SELECT COUNT(*) FROM trusted_devices WHERE token_hash = $1 AND email = $2 AND expires_at > $3",
+                        args![hash, &email, now.0],
+                    )
+                    .await?
+                    > 0
+            }
             None => false,
         };
         let device_failures: i64 = match device.filter(|_| trusted_device) {

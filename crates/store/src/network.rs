@@ -281,16 +281,16 @@ impl Store {
     pub async fn answer_relationship(&self, actor: &Actor, id: i64, confirm: bool) -> Result<Relationship> {
         let mut tx = self.db.begin().await?;
         let rel = relationship_in(&mut tx, id).await?;
-        if rel.status != RelationshipStatus::Proposed {
-            return Err(Invalid::one(
-                "status",
-                format!("this relationship is {}, not awaiting an answer", rel.status.label().to_lowercase()),
-            )
-            .into());
-        }
+        // Who may answer first, so the state of another team's proposal is not theirs to probe.
         let answering = rel.proposed_by.other();
-        if !rel.answerable_by(actor) {
+        if actor.speaks_for(rel.supplier_id, rel.customer_id, Some(answering)) != Some(answering) {
             return Err(Forbidden("answer this proposal: only the other team's leads can").into());
+        }
+        if rel.status != RelationshipStatus::Proposed {
+            return Err(StoreError::IllegalTransition(format!(
+                "this relationship is {}, not awaiting an answer",
+                rel.status.label().to_lowercase()
+            )));
         }
         let status = if confirm { RelationshipStatus::Active } else { RelationshipStatus::Declined };
         tx.exec()

@@ -6,6 +6,7 @@ mod harness;
 
 mod api;
 mod auth;
+mod authz;
 mod commitments;
 mod directory;
 mod hostile;

@@ -64,7 +64,10 @@ both!(relationships_are_agreed_by_both_sides, |t| {
     assert_eq!(r.json["needs"], json!(["Laptops within three days"]));
     t.api(Method::POST, &format!("/api/v1/relationships/{id}/decline"), Some(&w.requester), None)
         .await
-        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+    t.api(Method::POST, &format!("/api/v1/relationships/{id}/decline"), Some(&w.lead), None)
+        .await
+        .assert_problem(StatusCode::CONFLICT, "illegal_transition");
 
     // A declined proposal can be proposed again.
     let r = t

@@ -1,0 +1,493 @@
+//! The authorization matrix: every API operation and every web page, for each role, allowed or
+//! denied. The tables must name every operation of the OpenAPI document and every page the web
+//! router serves, so a route added without its row fails here.
+//!
+//! Roles: `A` admin, `L` lead of the providing team (IT), `M` member of it, `O` member of another
+//! team (Facilities), `R` the requester (Sales). Anonymous callers and deactivated people are
+//! denied everything. IT-1 is Sam's request to IT; IT owes Sales a weekly commitment.
+
+use std::collections::{BTreeSet, HashMap};
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use base64::Engine;
+use concentric_core::authz::Actor;
+use concentric_core::team::{MemberRole, NewTeam};
+use serde_json::{json, Value};
+
+use crate::both;
+use crate::harness::{TestApp, PASSWORD};
+use crate::requests::{file, world};
+
+const ROLES: [char; 5] = ['O', 'R', 'M', 'L', 'A'];
+
+/// The ids the tables point at.
+struct Fixture {
+    ids: HashMap<&'static str, String>,
+}
+
+impl Fixture {
+    fn path(&self, template: &str) -> String {
+        let mut out = template.to_owned();
+        for (name, value) in &self.ids {
+            out = out.replace(&format!("{{{name}}}"), value);
+        }
+        out
+    }
+}
+
+async fn fixture(t: &TestApp, w: &crate::requests::World) -> Fixture {
+    let mut ids = HashMap::new();
+    let id = |v: &Value| v["id"].as_i64().map(|i| i.to_string()).unwrap_or_else(|| panic!("no id in {v}"));
+    let post = |token: &str, path: &str, body: Value| {
+        let (token, path) = (token.to_owned(), path.to_owned());
+        async move {
+            let r = t.api(Method::POST, &path, Some(&token), Some(body)).await;
+            assert!(r.status.is_success(), "{path}: {}", r.text);
+            r.json
+        }
+    };
+    t.time.set(concentric_core::time::Millis(
+        chrono::DateTime::parse_from_rfc3339("2026-11-18T10:00:00Z").unwrap().timestamp_millis(),
+    ));
+    file(t, &w.requester, "My laptop died").await;
+    let system = Actor::system();
+    let tmp = NewTeam {
+        key: "TMP".into(),
+        name: "Temporary".into(),
+        parent_key: None,
+        mission: String::new(),
+        contact_email: None,
+        contact_info: String::new(),
+    };
+    t.store.create_team(&system, tmp).await.unwrap();
+    let pat = t.person("pat@example.com", "Pat Passing", false).await;
+    let it = t.store.team_by_key("IT").await.unwrap();
+    t.store.set_membership(&system, it.id, pat.id, MemberRole::Member).await.unwrap();
+    ids.insert("pat", pat.id.0.to_string());
+    ids.insert("max", t.store.person_by_email("max@example.com").await.unwrap().id.0.to_string());
+
+    let c = post(
+        &w.lead,
+        "/api/v1/commitments",
+        json!({"provider": "IT", "receiver": "SAL", "title": "Weekly figures", "owner": "max@example.com",
+               "rule": "FREQ=WEEKLY;BYDAY=FR", "first_due": "2026-11-20T17:00", "zone": "UTC"}),
+    )
+    .await;
+    ids.insert("commitment", id(&c));
+    let occurrences =
+        t.api(Method::GET, &format!("/api/v1/occurrences?commitment={}", id(&c)), Some(&w.lead), None).await;
+    let items = occurrences.json["items"].as_array().unwrap().clone();
+    let file_body = base64::engine::general_purpose::STANDARD.encode(b"hours,8\n");
+    let delivered = id(&items[0]);
+    post(
+        &w.agent,
+        &format!("/api/v1/occurrences/{delivered}/deliver"),
+        json!({"file_name": "w47.csv", "file_base64": file_body}),
+    )
+    .await;
+    let occurrence = t.api(Method::GET, &format!("/api/v1/occurrences/{delivered}"), Some(&w.lead), None).await;
+    ids.insert("delivered", delivered);
+    ids.insert("delivery", id(&occurrence.json["deliveries"][0]));
+    // The open one belongs to a commitment the table leaves alone: editing and ending the first
+    // regenerate its coming occurrences.
+    let other = post(
+        &w.lead,
+        "/api/v1/commitments",
+        json!({"provider": "IT", "receiver": "SAL", "title": "Asset list", "owner": "max@example.com",
+               "rule": "FREQ=MONTHLY;BYMONTHDAY=1", "first_due": "2026-12-01T09:00", "zone": "UTC"}),
+    )
+    .await;
+    let open = t.api(Method::GET, &format!("/api/v1/occurrences?commitment={}", id(&other)), Some(&w.lead), None).await;
+    ids.insert("open_occurrence", id(&open.json["items"][0]));
+
+    let r = t
+        .send_api(
+            Request::post("/api/v1/requests/IT-1/attachments?filename=photo.txt")
+                .header(header::AUTHORIZATION, format!("Bearer {}", w.requester))
+                .body(Body::from("a photo"))
+                .unwrap(),
+        )
+        .await;
+    ids.insert("attachment", id(&r.json));
+    let rel =
+        post(&w.lead, "/api/v1/relationships", json!({"supplier": "IT", "customer": "SAL", "needs": ["laptops"]}))
+            .await;
+    ids.insert("relationship", id(&rel));
+    ids.insert("team_goal", id(&post(&w.lead, "/api/v1/teams/IT/goals", json!({"title": "Fast laptops"})).await));
+    ids.insert("business_goal", id(&post(&w.admin, "/api/v1/goals", json!({"title": "Happy staff"})).await));
+    ids.insert("view", id(&post(&w.requester, "/api/v1/views", json!({"name": "Mine", "path": "/requests"})).await));
+    ids.insert("feed", id(&post(&w.agent, "/api/v1/feeds", json!({})).await));
+    ids.insert("token", id(&post(&w.agent, "/api/v1/tokens", json!({"name": "spare"})).await));
+    Fixture { ids }
+}
+
+/// `METHOD path` (as in the OpenAPI document) → (who may, a body).
+fn api_table() -> Vec<(&'static str, &'static str, Option<Value>)> {
+    let all = "ALMOR";
+    vec![
+        ("GET /api/v1/me", all, None),
+        ("GET /api/v1/people", all, None),
+        ("POST /api/v1/people", "A", Some(json!({"email": "new@example.com", "name": "New"}))),
+        ("GET /api/v1/people/{id}", all, None),
+        ("PATCH /api/v1/people/{id}", "AM", Some(json!({"title": "Agent"}))),
+        ("POST /api/v1/people/{id}/deactivate", "A", None),
+        ("POST /api/v1/people/{id}/reactivate", "A", None),
+        ("GET /api/v1/people/{id}/events", all, None),
+        ("GET /api/v1/teams", all, None),
+        ("POST /api/v1/teams", "A", Some(json!({"key": "NEW", "name": "New team"}))),
+        ("GET /api/v1/teams/{key}", all, None),
+        ("PATCH /api/v1/teams/{key}", "AL", Some(json!({"mission": "Laptops that work"}))),
+        ("POST /api/v1/teams/{key}/deactivate", "A", None),
+        ("POST /api/v1/teams/{key}/reactivate", "A", None),
+        ("PUT /api/v1/teams/{key}/members/{person_id}", "AL", Some(json!({"role": "member"}))),
+        ("DELETE /api/v1/teams/{key}/members/{person_id}", "AL", None),
+        ("GET /api/v1/teams/{key}/events", all, None),
+        ("GET /api/v1/tokens", all, None),
+        ("POST /api/v1/tokens", all, Some(json!({"name": "script"}))),
+        ("DELETE /api/v1/tokens/{id}", "AM", None),
+        ("POST /api/v1/import", "A", None),
+        ("GET /api/v1/services", all, None),
+        ("POST /api/v1/teams/{key}/services", "AL", Some(json!({"slug": "dock", "name": "Docking station"}))),
+        ("GET /api/v1/teams/{key}/services/{slug}", all, None),
+        ("PUT /api/v1/teams/{key}/services/{slug}", "AL", Some(json!({"slug": "laptop", "name": "Laptop request"}))),
+        ("POST /api/v1/teams/{key}/services/{slug}/withdraw", "AL", None),
+        ("POST /api/v1/teams/{key}/services/{slug}/reactivate", "AL", None),
+        (
+            "POST /api/v1/teams/{key}/services/{slug}/requests",
+            all,
+            Some(json!({"subject": "Mine too", "fields": {"model": "13-inch"}})),
+        ),
+        ("GET /api/v1/requests", all, None),
+        ("GET /api/v1/search", all, None),
+        ("GET /api/v1/requests/{key}", "ALMR", None),
+        ("POST /api/v1/requests/{key}/status", "ALM", Some(json!({"status": "in_progress"}))),
+        ("POST /api/v1/requests/{key}/assignee", "ALM", Some(json!({"assignee_id": null}))),
+        ("POST /api/v1/requests/{key}/priority", "ALM", Some(json!({"priority": "P2"}))),
+        ("GET /api/v1/requests/{key}/comments", "ALMR", None),
+        ("POST /api/v1/requests/{key}/comments", "ALMR", Some(json!({"kind": "reply", "body": "Any news?"}))),
+        ("POST /api/v1/requests/{key}/watchers", "ALMR", Some(json!({"email": "pat@example.com"}))),
+        ("POST /api/v1/requests/{key}/attachments", "ALMR", None),
+        ("GET /api/v1/requests/{key}/attachments", "ALMR", None),
+        ("GET /api/v1/requests/{key}/attachments/{id}", "ALMR", None),
+        ("GET /api/v1/requests/{key}/events", "ALMR", None),
+        ("GET /api/v1/notifications", all, None),
+        ("POST /api/v1/notifications/read", all, Some(json!({}))),
+        ("POST /api/v1/requests/bulk", all, Some(json!({"keys": ["IT-1"], "priority": "P1"}))),
+        ("GET /api/v1/views", all, None),
+        ("POST /api/v1/views", all, Some(json!({"name": "Open", "path": "/requests?status=open"}))),
+        ("DELETE /api/v1/views/{id}", "R", None),
+        ("GET /api/v1/calendar", all, None),
+        ("PUT /api/v1/calendar", "A", Some(json!({"zone": "UTC", "week": {"mon": ["09:00-17:00"]}}))),
+        ("GET /api/v1/teams/{key}/calendar", all, None),
+        ("PUT /api/v1/teams/{key}/calendar", "AL", Some(json!({"zone": "UTC", "week": {"mon": ["09:00-17:00"]}}))),
+        ("DELETE /api/v1/teams/{key}/calendar", "AL", None),
+        ("POST /api/v1/teams/{key}/calendar/holidays", "AL", None),
+        ("GET /api/v1/teams/{key}/services/{slug}/targets", all, None),
+        (
+            "PUT /api/v1/teams/{key}/services/{slug}/targets",
+            "AL",
+            Some(json!({"targets": {"P1": {"first_response": "1h", "resolution": "1d"}}})),
+        ),
+        ("GET /api/v1/reports/compliance", all, None),
+        ("GET /api/v1/relationships", all, None),
+        ("POST /api/v1/relationships", "AL", Some(json!({"supplier": "IT", "customer": "FAC"}))),
+        ("GET /api/v1/relationships/{id}", all, None),
+        ("POST /api/v1/relationships/{id}/confirm", "A", None),
+        ("POST /api/v1/relationships/{id}/decline", "A", None),
+        // After the answers: an agreed relationship is edited by either side's leads.
+        (
+            "PUT /api/v1/relationships/{id}",
+            "AL",
+            Some(json!({"supplier": "IT", "customer": "SAL", "needs": ["laptops", "phones"]})),
+        ),
+        ("GET /api/v1/teams/{key}/goals", all, None),
+        ("POST /api/v1/teams/{key}/goals", "AL", Some(json!({"title": "Fewer tickets"}))),
+        ("PUT /api/v1/teams/{key}/goals/{id}", "AL", Some(json!({"title": "Faster laptops"}))),
+        ("GET /api/v1/goals", all, None),
+        ("POST /api/v1/goals", "A", Some(json!({"title": "Growth"}))),
+        ("PUT /api/v1/goals/{id}", "A", Some(json!({"title": "Happier staff"}))),
+        ("GET /api/v1/teams/{key}/network", all, None),
+        ("GET /api/v1/network", all, None),
+        ("GET /api/v1/network/summary", "AL", None),
+        ("GET /api/v1/network/{supplier}/{customer}", all, None),
+        ("GET /api/v1/teams/{key}/owed", all, None),
+        ("GET /api/v1/teams/{key}/waiting", all, None),
+        ("GET /api/v1/commitments", all, None),
+        (
+            "POST /api/v1/commitments",
+            "AL",
+            Some(
+                json!({"provider": "IT", "receiver": "FAC", "title": "Asset list", "owner": "max@example.com", "rule": "FREQ=MONTHLY;BYMONTHDAY=1", "first_due": "2026-12-01T09:00"}),
+            ),
+        ),
+        ("GET /api/v1/commitments/{id}", all, None),
+        (
+            "PUT /api/v1/commitments/{id}",
+            "AL",
+            Some(
+                json!({"provider": "IT", "receiver": "SAL", "title": "Weekly figures", "owner": "max@example.com", "rule": "FREQ=WEEKLY;BYDAY=FR", "first_due": "2026-11-20T17:00", "zone": "UTC"}),
+            ),
+        ),
+        ("POST /api/v1/commitments/{id}/end", "AL", None),
+        ("POST /api/v1/commitments/{id}/resume", "AL", None),
+        ("GET /api/v1/occurrences", all, None),
+        ("GET /api/v1/occurrences/{id}", all, None),
+        ("POST /api/v1/occurrences/{id}/deliver", "ALM", Some(json!({"note": "done"}))),
+        ("POST /api/v1/occurrences/{id}/accept", "AR", None),
+        ("POST /api/v1/occurrences/{id}/send-back", "AR", Some(json!({"reason": "missing hours"}))),
+        ("GET /api/v1/deliveries/{id}/file", "ALMR", None),
+        ("GET /api/v1/reports/on-time", all, None),
+        ("GET /api/v1/feeds", all, None),
+        ("POST /api/v1/feeds", all, Some(json!({}))),
+        ("DELETE /api/v1/feeds/{id}", "M", None),
+    ]
+}
+
+/// The concrete address of an operation in the fixture.
+fn api_path(f: &Fixture, op: &str) -> String {
+    let template = op.split_once(' ').map_or(op, |(_, p)| p);
+    let specific = match op {
+        "PATCH /api/v1/people/{id}" => template.replace("{id}", &f.ids["max"]),
+        o if o.contains("/people/{id}/") || o.ends_with("/people/{id}") => template.replace("{id}", &f.ids["pat"]),
+        o if o.contains("/teams/{key}/deactivate") || o.contains("/teams/{key}/reactivate") => {
+            template.replace("{key}", "TMP")
+        }
+        o if o.contains("/members/") => template.replace("{key}", "IT").replace("{person_id}", &f.ids["pat"]),
+        o if o.contains("/tokens/{id}") => template.replace("{id}", &f.ids["token"]),
+        o if o.contains("/views/{id}") => template.replace("{id}", &f.ids["view"]),
+        o if o.contains("/feeds/{id}") => template.replace("{id}", &f.ids["feed"]),
+        o if o.contains("/attachments/{id}") => template.replace("{id}", &f.ids["attachment"]),
+        o if o.contains("/relationships/{id}") => template.replace("{id}", &f.ids["relationship"]),
+        o if o.contains("/goals/{id}") && o.contains("/teams/") => template.replace("{id}", &f.ids["team_goal"]),
+        o if o.contains("/goals/{id}") => template.replace("{id}", &f.ids["business_goal"]),
+        o if o.contains("/commitments/{id}") => template.replace("{id}", &f.ids["commitment"]),
+        o if o.ends_with("/deliver") => template.replace("{id}", &f.ids["open_occurrence"]),
+        o if o.contains("/occurrences/{id}") => template.replace("{id}", &f.ids["delivered"]),
+        o if o.contains("/deliveries/{id}") => template.replace("{id}", &f.ids["delivery"]),
+        _ => template.to_owned(),
+    };
+    let path = specific
+        .replace("{key}", if specific.contains("/requests/") { "IT-1" } else { "IT" })
+        .replace("{slug}", "laptop")
+        .replace("{supplier}", "IT")
+        .replace("{customer}", "SAL");
+    match op {
+        "GET /api/v1/search" => format!("{path}?q=laptop"),
+        "POST /api/v1/requests/{key}/attachments" => format!("{path}?filename=note.txt"),
+        _ => path,
+    }
+}
+
+both!(every_api_operation_allows_exactly_its_roles, |t| {
+    let w = world(&t).await;
+    let f = fixture(&t, &w).await;
+    let dan = t.person("dan@example.com", "Dan Departed", false).await;
+    let dan_token = t.token(&dan).await;
+    t.store.set_person_active(&Actor::system(), dan.id, false).await.unwrap();
+    let tokens: HashMap<char, &str> =
+        [('A', w.admin.as_str()), ('L', &w.lead), ('M', &w.agent), ('O', &w.outsider), ('R', &w.requester)].into();
+
+    let table = api_table();
+    let doc = t.api(Method::GET, "/api/v1/openapi.json", None, None).await.json;
+    let documented: BTreeSet<String> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(p, item)| item.as_object().unwrap().keys().map(move |m| format!("{} {p}", m.to_uppercase())))
+        .collect();
+    let listed: BTreeSet<String> = table.iter().map(|(op, _, _)| (*op).to_owned()).collect();
+    assert_eq!(documented, listed, "every operation has its row, and every row an operation");
+
+    for (op, allowed, body) in table {
+        let (method, _) = op.split_once(' ').unwrap();
+        let path = api_path(&f, op);
+        let send = |token: Option<&str>| {
+            let mut req = Request::builder().method(Method::from_bytes(method.as_bytes()).unwrap()).uri(&path);
+            if let Some(token) = token {
+                req = req.header(header::AUTHORIZATION, format!("Bearer {token}"));
+            }
+            let req = match (&body, op) {
+                (Some(b), _) => req.header(header::CONTENT_TYPE, "application/json").body(Body::from(b.to_string())),
+                (None, "POST /api/v1/import") => {
+                    req.header(header::CONTENT_TYPE, "text/csv").body(Body::from("key,name\nCSV,From a file\n"))
+                }
+                (None, "POST /api/v1/teams/{key}/calendar/holidays") => req
+                    .header(header::CONTENT_TYPE, "text/calendar")
+                    .body(Body::from("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:1\r\nDTSTART;VALUE=DATE:20261225\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")),
+                (None, "POST /api/v1/requests/{key}/attachments") => {
+                    req.header(header::CONTENT_TYPE, "application/octet-stream").body(Body::from("notes"))
+                }
+                _ => req.body(Body::empty()),
+            };
+            t.send_api(req.unwrap())
+        };
+        for token in [None, Some(dan_token.as_str())] {
+            let r = send(token).await;
+            assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{op} without a live token: {}", r.text);
+        }
+        // Denied roles first: a refusal must change nothing that the allowed ones then meet.
+        let (yes, no): (Vec<char>, Vec<char>) = ROLES.iter().partition(|r| allowed.contains(**r));
+        for role in no {
+            let r = send(Some(tokens[&role])).await;
+            assert!(
+                matches!(r.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+                "{op} as {role} must be refused: {} {}",
+                r.status,
+                r.text
+            );
+        }
+        // An allowed role may find a thing gone that an allowed role before it removed.
+        let mut removed = false;
+        for role in yes {
+            let r = send(Some(tokens[&role])).await;
+            let ok = r.status.is_success()
+                || matches!(r.status, StatusCode::CONFLICT | StatusCode::UNPROCESSABLE_ENTITY)
+                || (removed && r.status == StatusCode::NOT_FOUND);
+            assert!(ok, "{op} as {role} must be allowed: {} {}", r.status, r.text);
+            removed |= method == "DELETE" && r.status.is_success();
+        }
+    }
+
+    // What a role may see inside an allowed answer: notes and internal files stay with IT.
+    t.api(
+        Method::POST,
+        "/api/v1/requests/IT-1/comments",
+        Some(&w.agent),
+        Some(json!({"kind": "note", "body": "secret note"})),
+    )
+    .await;
+    let internal = t
+        .send_api(
+            Request::post("/api/v1/requests/IT-1/attachments?filename=internal.txt&internal=true")
+                .header(header::AUTHORIZATION, format!("Bearer {}", w.agent))
+                .body(Body::from("internal"))
+                .unwrap(),
+        )
+        .await;
+    let internal_id = internal.json["id"].as_i64().unwrap();
+    for (role, sees) in [('A', true), ('L', true), ('M', true), ('R', false)] {
+        let r = t.api(Method::GET, "/api/v1/requests/IT-1", Some(tokens[&role]), None).await;
+        assert_eq!(r.text.contains("secret note"), sees, "{role} and the note");
+        assert_eq!(r.text.contains("internal.txt"), sees, "{role} and the internal file");
+        let file = t
+            .api(Method::GET, &format!("/api/v1/requests/IT-1/attachments/{internal_id}"), Some(tokens[&role]), None)
+            .await;
+        assert_eq!(file.status.is_success(), sees, "{role} downloads the internal file: {}", file.status);
+        let found = t.api(Method::GET, "/api/v1/search?q=secret", Some(tokens[&role]), None).await;
+        assert_eq!(found.json["total"].as_u64().unwrap() > 0, sees, "{role} finds the note");
+    }
+});
+
+/// Web pages (GET routes of the web router) → who may open them, at a concrete address.
+fn web_table(f: &Fixture) -> Vec<(&'static str, &'static str, String)> {
+    let all = "ALMOR";
+    let at = |template: &str| f.path(template);
+    vec![
+        ("/", all, "/".into()),
+        ("/people", all, "/people".into()),
+        ("/people/new", "A", "/people/new".into()),
+        ("/people/{id}", all, at("/people/{max}")),
+        ("/people/{id}/edit", "AM", at("/people/{max}/edit")),
+        ("/teams", all, "/teams".into()),
+        ("/teams/new", "A", "/teams/new".into()),
+        ("/teams/{key}", all, "/teams/IT".into()),
+        ("/teams/{key}/edit", "AL", "/teams/IT/edit".into()),
+        ("/services", all, "/services".into()),
+        ("/teams/{key}/services/new", "AL", "/teams/IT/services/new".into()),
+        ("/teams/{key}/services/{slug}", all, "/teams/IT/services/laptop".into()),
+        ("/teams/{key}/services/{slug}/edit", "AL", "/teams/IT/services/laptop/edit".into()),
+        ("/network", "AL", "/network".into()),
+        ("/goals", all, "/goals".into()),
+        ("/teams/{key}/network", all, "/teams/IT/network".into()),
+        ("/network/{supplier}/{customer}", all, "/network/IT/SAL".into()),
+        ("/teams/{key}/commitments", all, "/teams/IT/commitments".into()),
+        ("/commitments/{id}", all, at("/commitments/{commitment}")),
+        ("/deliveries/{id}/file", "ALMR", at("/deliveries/{delivery}/file")),
+        ("/teams/{key}/calendar", all, "/teams/IT/calendar".into()),
+        ("/teams/{key}/services/{slug}/targets", all, "/teams/IT/services/laptop/targets".into()),
+        ("/admin/calendar", all, "/admin/calendar".into()),
+        ("/admin/import", "A", "/admin/import".into()),
+        ("/reports/compliance", all, "/reports/compliance".into()),
+        ("/teams/{key}/queue", "ALM", "/teams/IT/queue".into()),
+        ("/requests", all, "/requests".into()),
+        ("/requests/{key}", "ALMR", "/requests/IT-1".into()),
+        ("/requests/{key}/attachments/{id}", "ALMR", at("/requests/IT-1/attachments/{attachment}")),
+        ("/search", all, "/search?q=laptop".into()),
+        ("/notifications", all, "/notifications".into()),
+        ("/account", all, "/account".into()),
+        ("/api/docs", all, "/api/docs".into()),
+    ]
+}
+
+/// Pages anyone may open, signed in or not.
+const PUBLIC_PAGES: [&str; 5] = ["/login", "/setup", "/static/app.css", "/static/logo.svg", "/feeds/{token}"];
+
+both!(every_web_page_allows_exactly_its_roles, |t| {
+    let w = world(&t).await;
+    let f = fixture(&t, &w).await;
+    let table = web_table(&f);
+
+    // The table names every page the router serves (its GET routes, read from the source).
+    let source = include_str!("../../src/web/mod.rs");
+    let mut served: BTreeSet<String> = BTreeSet::new();
+    for chunk in source.split(".route(").skip(1) {
+        let path = chunk.trim_start().trim_start_matches('"').split('"').next().unwrap_or_default();
+        let handlers = chunk.split(".route(").next().unwrap_or_default();
+        if handlers.contains("get(") {
+            served.insert(path.to_owned());
+        }
+    }
+    let mut listed: BTreeSet<String> = table.iter().map(|(p, _, _)| (*p).to_owned()).collect();
+    listed.extend(PUBLIC_PAGES.iter().filter(|p| !p.starts_with("/feeds")).map(|p| (*p).to_owned()));
+    assert_eq!(served, listed, "every page has its row");
+
+    let mut browsers = HashMap::new();
+    for (role, email) in [
+        ('A', "admin@example.com"),
+        ('L', "lena@example.com"),
+        ('M', "max@example.com"),
+        ('O', "olga@example.com"),
+        ('R', "sam@example.com"),
+    ] {
+        let mut b = t.browser();
+        assert_eq!(b.login(email, PASSWORD).await.status, StatusCode::SEE_OTHER, "{email}");
+        browsers.insert(role, b);
+    }
+    let dan = t.person("dan@example.com", "Dan Departed", false).await;
+    let mut departed = t.browser();
+    departed.login("dan@example.com", PASSWORD).await;
+    t.store.set_person_active(&Actor::system(), dan.id, false).await.unwrap();
+
+    for (page, allowed, path) in &table {
+        for b in [&mut t.browser(), &mut departed] {
+            let r = b.get(path).await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{page} without a live session");
+            assert!(r.location().starts_with("/login"), "{page}: {}", r.location());
+        }
+        for role in ROLES {
+            let r = browsers.get_mut(&role).unwrap().get(path).await;
+            if allowed.contains(role) {
+                assert_eq!(r.status, StatusCode::OK, "{page} as {role}: {:.300}", r.body);
+            } else {
+                assert!(
+                    matches!(r.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+                    "{page} as {role} must be refused: {} {:.300}",
+                    r.status,
+                    r.body
+                );
+            }
+        }
+    }
+    // The request page shows IT's notes to IT only.
+    let csrf = browsers.get_mut(&'M').unwrap().csrf("/requests/IT-1").await;
+    browsers
+        .get_mut(&'M')
+        .unwrap()
+        .post("/requests/IT-1/comments", &[("csrf", &csrf), ("kind", "note"), ("body", "web secret")])
+        .await;
+    for (role, sees) in [('A', true), ('L', true), ('M', true), ('R', false)] {
+        let page = browsers.get_mut(&role).unwrap().get("/requests/IT-1").await;
+        assert_eq!(page.body.contains("web secret"), sees, "{role} and the note");
+    }
+});
