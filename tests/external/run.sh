@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Checks from outside against the real binary and the demo organisation: schemathesis's
-# generated calls from the OpenAPI document with tokens of three roles (every check on), and the
-# calendar feeds read by a second, independent iCalendar parser. Installs what it needs.
+# Checks from outside against the real binary: schemathesis's generated calls from the OpenAPI
+# document with tokens of three roles on the demo (every check on), the calendar feeds read by a
+# second, independent iCalendar parser, and crash safety under SIGKILL on both backends.
+# Installs what it needs.
 set -euo pipefail
 cd "$(dirname "$0")"
 root=$(cd ../.. && pwd)
@@ -38,3 +39,13 @@ for role in admin "lead of Payroll" "requester"; do
     --exclude-name "DELETE /api/v1/tokens/{id}" --exclude-name "POST /api/v1/people/{id}/deactivate" \
     --no-color
 done
+
+# Crash safety: concurrent creates, SIGKILL at random moments, nothing acknowledged lost.
+echo "--- crash safety (SIGKILL under create load)"
+crash_dir=$(mktemp -d)
+python3 crash.py "$bin" "sqlite://$crash_dir/crash.db" "$crash_dir" 18477
+pg_admin="${CONCENTRIC_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
+psql -q "$pg_admin" -c "DROP DATABASE IF EXISTS concentric_crash" -c "CREATE DATABASE concentric_crash"
+python3 crash.py "$bin" "${pg_admin%/*}/concentric_crash" "$crash_dir" 18478
+psql -q "$pg_admin" -c "DROP DATABASE concentric_crash"
+rm -rf "$crash_dir"
