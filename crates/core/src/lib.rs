@@ -22,6 +22,8 @@ pub mod person;
 pub mod relationship;
 pub mod report;
 pub mod request;
+#[cfg(test)]
+mod robustness;
 pub mod schedule;
 pub mod search;
 pub mod service;
