@@ -23,6 +23,7 @@ pub mod scratch;
 mod search;
 mod services;
 mod teams;
+mod transfer;
 mod views;
 
 use concentric_core::authz::{Actor, Forbidden};
@@ -35,6 +36,7 @@ pub use commitments::OccurrenceFilter;
 pub use db::{redact_url, Backend, PoolOptions};
 pub use jobs::{Job, JobCounts};
 pub use services::ServiceQuery;
+pub use transfer::TableReport;
 pub use views::{BulkChange, BulkOutcome};
 
 use db::{args, Db};

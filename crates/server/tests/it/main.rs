@@ -7,6 +7,7 @@ mod harness;
 mod api;
 mod auth;
 mod authz;
+mod backup;
 mod commitments;
 mod directory;
 mod hostile;
