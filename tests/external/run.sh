@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks from outside against the real binary: schemathesis's generated calls from the OpenAPI
 # document with tokens of three roles on the demo (every check on), the calendar feeds read by a
-# second, independent iCalendar parser, and crash safety under SIGKILL on both backends.
+# second, independent iCalendar parser, crash safety under SIGKILL on both backends, and two
+# nodes on one PostgreSQL behind a proxy with one killed mid-load.
 # Installs what it needs.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -49,3 +50,11 @@ psql -q "$pg_admin" -c "DROP DATABASE IF EXISTS concentric_crash" -c "CREATE DAT
 python3 crash.py "$bin" "${pg_admin%/*}/concentric_crash" "$crash_dir" 18478
 psql -q "$pg_admin" -c "DROP DATABASE concentric_crash"
 rm -rf "$crash_dir"
+
+# Two nodes on one PostgreSQL behind a round-robin proxy, one killed mid-load.
+echo "--- two nodes, one killed"
+nodes_dir=$(mktemp -d)
+psql -q "$pg_admin" -c "DROP DATABASE IF EXISTS concentric_nodes" -c "CREATE DATABASE concentric_nodes"
+python3 nodes.py "$bin" "${pg_admin%/*}/concentric_nodes" "$nodes_dir" 18480
+psql -q "$pg_admin" -c "DROP DATABASE concentric_nodes WITH (FORCE)"
+rm -rf "$nodes_dir"
