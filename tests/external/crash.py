@@ -3,48 +3,27 @@ restart, and every acknowledged request must be there, intact. Three kills per r
 
 usage: crash.py BINARY DATABASE_URL DATA_DIR PORT
 """
-import json
 import random
 import signal
-import socket
-import subprocess
 import sys
 import threading
 import time
 import urllib.error
-import urllib.request
+
+from node import Binary, call as node_call
 
 binary, database_url, data_dir, port = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 base = f"http://127.0.0.1:{port}"
-common = ["--data-dir", data_dir, "--database-url", database_url, "--log-level", "warn"]
+binary_at = Binary(binary, database_url, data_dir)
+cli = binary_at.cli
 
 
 def start():
-    server = subprocess.Popen(
-        [binary, *common, "--listen", f"127.0.0.1:{port}", "--metrics-listen", "off", "serve"],
-        stdout=subprocess.DEVNULL,
-    )
-    for _ in range(300):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return server
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("the server did not start")
-
-
-def cli(*args):
-    return subprocess.run([binary, *common, *args], check=True, capture_output=True, text=True).stdout.strip()
+    return binary_at.serve(port)
 
 
 def call(token, method, path, body=None):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(base + path, method=method, data=data)
-    req.add_header("Authorization", f"Bearer {token}")
-    if data is not None:
-        req.add_header("Content-Type", "application/json")
-    with urllib.request.urlopen(req, timeout=10) as r:
-        return r.status, json.loads(r.read() or b"null")
+    return node_call(base, token, method, path, body)
 
 
 cli("migrate")

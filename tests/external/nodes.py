@@ -6,12 +6,9 @@ usage: nodes.py BINARY DATABASE_URL DATA_DIR BASE_PORT
 """
 import asyncio
 import http.cookiejar
-import json
 import os
 import re
 import signal
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -19,29 +16,17 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+from node import Binary, call as node_call
+
 binary, database_url, data_dir, base_port = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 proxy_port, ports = base_port, [base_port + 1, base_port + 2]
 base = f"http://127.0.0.1:{proxy_port}"
-common = ["--data-dir", data_dir, "--database-url", database_url, "--log-level", "warn"]
-
-
-def cli(*args):
-    return subprocess.run([binary, *common, *args], check=True, capture_output=True, text=True).stdout.strip()
+binary_at = Binary(binary, database_url, data_dir)
+cli = binary_at.cli
 
 
 def start(port):
-    node = subprocess.Popen(
-        [binary, *common, "--listen", f"127.0.0.1:{port}", "--metrics-listen", "off", "--job-poll-seconds", "1",
-         "--public-url", base, "serve"],
-        stdout=subprocess.DEVNULL,
-    )
-    for _ in range(300):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return node
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("a node did not start")
+    return binary_at.serve(port, "--job-poll-seconds", "1", "--public-url", base)
 
 
 # --- the proxy: round robin over the nodes that accept a connection ---------------------------
@@ -88,13 +73,7 @@ threading.Thread(target=run_proxy, daemon=True).start()
 
 
 def call(token, method, path, body=None):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(base + path, method=method, data=data)
-    req.add_header("Authorization", f"Bearer {token}")
-    if data is not None:
-        req.add_header("Content-Type", "application/json")
-    with urllib.request.urlopen(req, timeout=10) as r:
-        return r.status, json.loads(r.read() or b"null")
+    return node_call(base, token, method, path, body)
 
 
 os.environ["NODES_PASSWORD"] = "nodes-password-1"
