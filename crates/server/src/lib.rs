@@ -14,6 +14,7 @@ pub mod import;
 pub mod jobs;
 mod markdown;
 pub mod ops;
+mod queries;
 mod state;
 mod web;
 

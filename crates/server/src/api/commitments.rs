@@ -11,14 +11,15 @@ use concentric_core::commitment::{
 };
 use concentric_core::page::{Page, PageRequest};
 use concentric_core::time::Millis;
-use concentric_core::{Invalid, TeamId};
+use concentric_core::Invalid;
 use concentric_store::{OccurrenceFilter, StoreError};
 use serde::{Deserialize, Serialize};
 
 use super::{ApiJson, ApiList, ApiPath, ApiQuery};
-use crate::auth::secrets::{digest, random_secret};
+use crate::auth::secrets::digest;
 use crate::auth::ApiUser;
 use crate::error::{ApiError, Problem};
+use crate::queries::{commitment_detail, make_feed, team_id, CommitmentDetail, CreatedFeed};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -51,13 +52,6 @@ pub struct CommitmentQuery {
     pub team: Option<String>,
 }
 
-async fn team_id(state: &AppState, key: Option<&str>) -> Result<Option<TeamId>, StoreError> {
-    match key {
-        Some(k) => Ok(Some(state.store.team_by_key(k).await?.id)),
-        None => Ok(None),
-    }
-}
-
 /// Commitments, active first, each with its on-time record so far.
 #[utoipa::path(get, path = "/api/v1/commitments", tag = "commitments", params(CommitmentQuery, PageRequest),
     responses((status = 200, body = Page<Commitment>)))]
@@ -80,33 +74,6 @@ pub async fn create_commitment(
     ApiJson(new): ApiJson<NewCommitment>,
 ) -> Result<(StatusCode, Json<Commitment>), ApiError> {
     Ok((StatusCode::CREATED, Json(state.store.create_commitment(&user.actor, new, state.time.now()).await?)))
-}
-
-/// A commitment with its recent and coming occurrences and its on-time trend.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct CommitmentDetail {
-    pub commitment: Commitment,
-    /// The last 12 occurrences due, newest first, with their deliveries.
-    pub recent: Vec<Occurrence>,
-    /// Occurrences still to come, soonest first (up to 12).
-    pub upcoming: Vec<Occurrence>,
-    pub trend: Vec<OnTimeMonth>,
-}
-
-/// Shared with the web page.
-pub async fn commitment_detail(state: &AppState, id: i64) -> Result<CommitmentDetail, StoreError> {
-    let now = state.time.now();
-    let commitment = state.store.commitment(id, now).await?;
-    let recent =
-        OccurrenceFilter { commitment: Some(id), due_before: Some(now), with_deliveries: true, ..Default::default() };
-    let upcoming =
-        OccurrenceFilter { commitment: Some(id), due_after: Some(now), with_deliveries: true, ..Default::default() };
-    Ok(CommitmentDetail {
-        recent: state.store.occurrences(recent, now, true, 12).await?,
-        upcoming: state.store.occurrences(upcoming, now, false, 12).await?,
-        trend: state.store.on_time_months(trend_since(now), now, Some(id), None, None).await?,
-        commitment,
-    })
 }
 
 #[utoipa::path(get, path = "/api/v1/commitments/{id}", tag = "commitments", params(("id" = i64, Path)),
@@ -324,14 +291,6 @@ pub struct NewFeed {
     pub team: Option<String>,
 }
 
-/// A new feed; `url` holds its secret and is shown this once.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct CreatedFeed {
-    #[serde(flatten)]
-    pub feed: CalendarFeed,
-    pub url: String,
-}
-
 /// Your calendar feeds, live ones first.
 #[utoipa::path(get, path = "/api/v1/feeds", tag = "commitments", params(PageRequest),
     responses((status = 200, body = Page<CalendarFeed>)))]
@@ -353,19 +312,6 @@ pub async fn create_feed(
     ApiJson(body): ApiJson<NewFeed>,
 ) -> Result<(StatusCode, Json<CreatedFeed>), ApiError> {
     Ok((StatusCode::CREATED, Json(make_feed(&state, &user.actor, body.team.as_deref()).await?)))
-}
-
-/// Shared with the web page.
-pub async fn make_feed(
-    state: &AppState,
-    actor: &concentric_core::authz::Actor,
-    team: Option<&str>,
-) -> Result<CreatedFeed, StoreError> {
-    let team = team_id(state, team).await?;
-    let secret = random_secret();
-    let feed = state.store.create_feed(actor, team, &digest(&secret)).await?;
-    let url = format!("{}/feeds/{secret}.ics", state.config.public_url.trim_end_matches('/'));
-    Ok(CreatedFeed { feed, url })
 }
 
 /// Revoke one of your feeds; its address stops working at once.

@@ -4,21 +4,16 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use concentric_core::commitment::{Commitment, OnTimeMonth};
 use concentric_core::relationship::{
-    BusinessGoal, Edge, Goal, NetworkSummary, NewGoal, NewRelationship, PartnerLoad, Relationship, RingNode, ServiceUse,
+    BusinessGoal, Edge, Goal, NetworkSummary, NewGoal, NewRelationship, PartnerLoad, Relationship,
 };
-use concentric_core::team::Team;
-use concentric_core::time::Millis;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::{ApiJson, ApiPath, ApiQuery};
 use crate::auth::ApiUser;
 use crate::error::{ApiError, Problem};
+use crate::queries::{edge_detail, edges, team_network_of, window_start, EdgeDetail, TeamNetwork};
 use crate::state::AppState;
-
-/// Request traffic counts over this many days.
-pub const WINDOW_DAYS: i64 = 90;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -188,15 +183,6 @@ pub async fn update_business_goal(
     Ok(Json(state.store.save_business_goal(&user.actor, Some(id), new).await?))
 }
 
-/// A team's rings of partners and the edges between them.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct TeamNetwork {
-    pub centre: String,
-    pub rings: Vec<RingNode>,
-    /// Edges touching the centre or its rings.
-    pub edges: Vec<Edge>,
-}
-
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
@@ -218,78 +204,10 @@ pub async fn team_network(
     Ok(Json(team_network_of(&state, &key, q.depth).await?))
 }
 
-/// Shared with the web page.
-pub async fn team_network_of(
-    state: &AppState,
-    key: &str,
-    depth: Option<u32>,
-) -> Result<TeamNetwork, concentric_store::StoreError> {
-    let depth = depth.unwrap_or(2);
-    if !(1..=4).contains(&depth) {
-        return Err(concentric_core::Invalid::one("depth", "show between 1 and 4 rings").into());
-    }
-    let team = state.store.team_by_key(key).await?;
-    let edges = edges(state).await?;
-    let rings = concentric_core::relationship::rings(&team.key, &edges, depth);
-    let shown = |k: &str| k == team.key || rings.iter().any(|n| n.key == k);
-    let edges = edges.into_iter().filter(|e| shown(&e.supplier_key) && shown(&e.customer_key)).collect();
-    Ok(TeamNetwork { centre: team.key, rings, edges })
-}
-
 /// Every edge of the organisation, declared and observed.
 #[utoipa::path(get, path = "/api/v1/network", tag = "network", responses((status = 200, body = Vec<Edge>)))]
 pub async fn network(State(state): State<AppState>, _user: ApiUser) -> Result<Json<Vec<Edge>>, ApiError> {
     Ok(Json(edges(&state).await?))
-}
-
-/// Every edge over the last [`WINDOW_DAYS`], read now.
-pub async fn edges(state: &AppState) -> Result<Vec<Edge>, concentric_store::StoreError> {
-    let now = state.time.now();
-    state.store.network_edges(window_start(now), now).await
-}
-
-/// The start of the window the network is measured over.
-pub fn window_start(now: Millis) -> Millis {
-    Millis(now.0 - WINDOW_DAYS * 86_400_000)
-}
-
-/// One edge with everything behind it: the relationship, the services the customer uses, the
-/// commitments the supplier owes and their on-time trend, and both teams' goals.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct EdgeDetail {
-    pub edge: Edge,
-    pub relationship: Option<Relationship>,
-    pub services: Vec<ServiceUse>,
-    pub commitments: Vec<Commitment>,
-    pub trend: Vec<OnTimeMonth>,
-    pub supplier_goals: Vec<Goal>,
-    pub customer_goals: Vec<Goal>,
-}
-
-/// Shared with the web page.
-pub async fn edge_detail(state: &AppState, s: &Team, c: &Team) -> Result<EdgeDetail, concentric_store::StoreError> {
-    let edge = edges(state)
-        .await?
-        .into_iter()
-        .find(|e| e.supplier_key == s.key && e.customer_key == c.key)
-        .unwrap_or_else(|| Edge::between((&s.key, &s.name), (&c.key, &c.name)));
-    let relationship = match edge.relationship_id {
-        Some(id) => Some(state.store.relationship(id).await?),
-        None => None,
-    };
-    let now = state.time.now();
-    let mut commitments = state.store.commitments(Some(s.id), now).await?;
-    commitments.retain(|x| x.provider_id == s.id && x.receiver_id == c.id);
-    let since = concentric_core::commitment::trend_since(now);
-    Ok(EdgeDetail {
-        services: state.store.services_used(s.id, c.id, Millis(now.0 - WINDOW_DAYS * 86_400_000)).await?,
-        trend: state.store.on_time_months(since, now, None, Some(s.id), Some(c.id)).await?,
-        supplier_goals: state.store.goals(s.id).await?,
-        customer_goals: state.store.goals(c.id).await?,
-        commitments,
-        edge,
-        relationship,
-    })
 }
 
 /// One edge: a supplier serving a customer, and the numbers behind its health.

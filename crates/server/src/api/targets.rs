@@ -7,12 +7,12 @@ use axum::{Json, Router};
 use concentric_core::calendar::{CalendarSpec, IcsHolidays};
 use concentric_core::report::ComplianceRow;
 use concentric_core::target::{NewTargetPolicy, TargetPolicy};
-use concentric_core::time::Millis;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::{ApiJson, ApiPath, ApiQuery, ApiText};
 use crate::auth::ApiUser;
 use crate::error::{ApiError, Problem};
+use crate::queries::{compliance_rows, ComplianceQuery};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -146,19 +146,6 @@ pub async fn set_targets(
     Ok(Json(state.store.set_target_policy(&user.actor, service.id, &new).await?))
 }
 
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct ComplianceQuery {
-    /// Only this team's requests (key).
-    pub team: Option<String>,
-    /// Only this service (slug; needs `team`).
-    pub service: Option<String>,
-    /// How many calendar months back, this one included (1-36, default 6).
-    #[param(minimum = 1, maximum = 36)]
-    pub months: Option<u32>,
-}
-
 /// Target compliance per month, team, service and target: met, breached, still running.
 #[utoipa::path(get, path = "/api/v1/reports/compliance", tag = "targets", params(ComplianceQuery),
     responses((status = 200, body = Vec<ComplianceRow>), (status = 404, body = Problem), (status = 422, body = Problem)))]
@@ -168,29 +155,4 @@ pub async fn compliance(
     ApiQuery(q): ApiQuery<ComplianceQuery>,
 ) -> Result<Json<Vec<ComplianceRow>>, ApiError> {
     Ok(Json(compliance_rows(&state, &q).await?))
-}
-
-/// The report the query asks for; shared with the web page.
-pub async fn compliance_rows(
-    state: &AppState,
-    q: &ComplianceQuery,
-) -> Result<Vec<ComplianceRow>, concentric_store::StoreError> {
-    let months = q.months.unwrap_or(6);
-    if !(1..=36).contains(&months) {
-        return Err(concentric_core::Invalid::one("months", "give between 1 and 36 months").into());
-    }
-    let team = match q.team.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        Some(key) => Some(state.store.team_by_key(key).await?),
-        None => None,
-    };
-    let service = match (q.service.as_deref().map(str::trim).filter(|s| !s.is_empty()), &team) {
-        (Some(slug), Some(team)) => Some(state.store.service_by_slug(&team.key, slug).await?.id),
-        (Some(_), None) => {
-            return Err(concentric_core::Invalid::one("service", "name the team of the service too").into())
-        }
-        (None, _) => None,
-    };
-    let since = concentric_core::report::first_of_month_back(state.time.now().to_utc().date_naive(), months);
-    let since = Millis(since.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc().timestamp_millis());
-    state.store.compliance(since, team.map(|t| t.id), service).await
 }

@@ -137,7 +137,7 @@ pub async fn create_feed(
     viewer: Viewer,
     CsrfForm(_): CsrfForm<EmptyForm>,
 ) -> Result<Response, WebError> {
-    let feed = crate::api::commitments::make_feed(&state, &viewer.actor, None).await?;
+    let feed = crate::queries::make_feed(&state, &viewer.actor, None).await?;
     let mut page = account_view(&state, &viewer).await?;
     page.new_feed = Some(feed.url);
     render(&page)

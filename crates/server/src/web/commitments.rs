@@ -16,9 +16,9 @@ use concentric_store::StoreError;
 use serde::Deserialize;
 
 use super::view::{form_errors, render, render_status, FormErrors, Layout, NoticeQuery};
-use crate::api::commitments::{commitment_detail, make_feed};
 use crate::auth::{CsrfForm, Viewer};
 use crate::error::WebError;
+use crate::queries::{commitment_detail, make_feed};
 use crate::state::AppState;
 
 /// A commitment form as typed.

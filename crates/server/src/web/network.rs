@@ -13,9 +13,9 @@ use concentric_core::team::Team;
 use serde::Deserialize;
 
 use super::view::{form_errors, render, render_status, FormErrors, Layout, NoticeQuery};
-use crate::api::network::{edge_detail, team_network_of, window_start, EdgeDetail, WINDOW_DAYS};
 use crate::auth::{CsrfForm, Viewer};
 use crate::error::WebError;
+use crate::queries::{edge_detail, team_network_of, window_start, EdgeDetail, WINDOW_DAYS};
 use crate::state::AppState;
 
 #[derive(Debug, Default, Deserialize)]

@@ -16,9 +16,9 @@ use concentric_core::{FieldError, Invalid};
 use serde::Deserialize;
 
 use super::view::{form_errors, render, render_status, time_zones, FormErrors, Layout, NoticeQuery};
-use crate::api::targets::{compliance_rows, ComplianceQuery};
 use crate::auth::{CsrfForm, Viewer};
 use crate::error::WebError;
+use crate::queries::{compliance_rows, ComplianceQuery};
 use crate::state::AppState;
 
 const WEEKDAYS: [(&str, &str); 7] = [
