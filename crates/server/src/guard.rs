@@ -35,10 +35,7 @@ fn uri_problem(uri: &axum::http::Uri) -> Option<(&'static str, FieldError)> {
     }
     let query = uri.query()?;
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
-    pairs.iter().find_map(|(name, value)| {
-        let message = text::check(name).and_then(|()| text::check(value)).err()?;
-        Some(("invalid_query", FieldError::new(field_name(name), message)))
-    })
+    form_problem(&pairs).map(|problem| ("invalid_query", problem))
 }
 
 /// Every forbidden character in a JSON document, named by its field path (`fields.tags[2]`).

@@ -127,31 +127,26 @@ impl Store {
         if self.backend() == Backend::Postgres {
             snapshot.exec().execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", Vec::new()).await?;
         }
-        let mut sent = Vec::new();
-        for table in &tables {
-            // Only what both sides have: a full-text table's row id or generated vector stays put.
+        // Only what both sides have: a full-text table's row id or generated vector stays put.
+        let shared = |table: &Table| -> Vec<(String, Kind)> {
             let theirs: BTreeSet<&str> = source_tables
                 .get(&table.name)
                 .map(|t| t.columns.iter().map(|(c, _)| c.as_str()).collect())
                 .unwrap_or_default();
-            let columns: Vec<(String, Kind)> =
-                table.columns.iter().filter(|(c, _)| theirs.contains(c.as_str())).cloned().collect();
+            table.columns.iter().filter(|(c, _)| theirs.contains(c.as_str())).cloned().collect()
+        };
+        let mut sent = Vec::new();
+        for table in &tables {
+            let columns = shared(table);
             let report = copy_table(&mut snapshot, &mut tx, table, &columns).await?;
-            sent.push(report);
+            sent.push((table, columns, report));
         }
         drop(snapshot);
         tx.commit().await?;
         // Read back what arrived and compare, table by table.
-        for report in &sent {
-            let table = tables.iter().find(|t| t.name == report.table).ok_or(StoreError::NotFound("table"))?;
-            let columns: Vec<(String, Kind)> = match source_tables.get(&table.name) {
-                Some(src) => {
-                    table.columns.iter().filter(|(c, _)| src.columns.iter().any(|(s, _)| s == c)).cloned().collect()
-                }
-                None => Vec::new(),
-            };
+        for (table, columns, report) in &sent {
             let mut read = to.db.begin_read().await?;
-            let arrived = checksum_table(&mut read, table, &columns).await?;
+            let arrived = checksum_table(&mut read, table, columns).await?;
             if &arrived != report {
                 return Err(StoreError::Corrupt(format!(
                     "{} does not match after copying: {} rows ({}) sent, {} rows ({}) arrived",
@@ -159,7 +154,7 @@ impl Store {
                 )));
             }
         }
-        Ok(sent)
+        Ok(sent.into_iter().map(|(_, _, report)| report).collect())
     }
 
     /// The versions of the migrations applied to this database.

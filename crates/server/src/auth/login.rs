@@ -70,7 +70,8 @@ pub async fn sign_in(
     let cfg = &state.config;
     let now = state.time.now();
     let since = now.plus_minutes(-i64::from(cfg.login_window_minutes));
-    let device = cookie_value(headers, DEVICE_COOKIE).filter(|d| d.len() >= 32).map(|d| digest(&d));
+    let device_token = cookie_value(headers, DEVICE_COOKIE).filter(|d| d.len() >= 32);
+    let device = device_token.as_deref().map(digest);
     let failures = state.store.login_failures(email, ip, device.as_deref(), since, now).await?;
     let limits = Limits {
         per_account: i64::from(cfg.login_max_failures_per_account),
@@ -99,7 +100,7 @@ pub async fn sign_in(
     };
     state.store.clear_login_failures(email).await?;
     // This browser is now known to the account: a new device cookie, or the old one renewed.
-    let token = cookie_value(headers, DEVICE_COOKIE).filter(|d| d.len() >= 32).unwrap_or_else(random_secret);
+    let token = device_token.unwrap_or_else(random_secret);
     state.store.trust_device(email, &digest(&token), Millis(now.0 + DEVICE_DAYS * 86_400_000)).await?;
     let device_cookie = set_cookie(DEVICE_COOKIE, &token, DEVICE_DAYS * 86_400, SameSite::Strict, cfg.secure_cookies());
     Ok(LoginOutcome::SignedIn(vec![start_session(state, person).await?, device_cookie]))
