@@ -330,6 +330,10 @@ async fn load_demo(store: &Store, reopen_window_ms: i64) -> anyhow::Result<()> {
     if store.load_demo_requests(&requests, reopen_window_ms).await? {
         tracing::info!(requests = requests.len(), "demo requests filed");
     }
+    let rated = store.load_demo_ratings().await?;
+    if rated > 0 {
+        tracing::info!(requests = rated, "demo ratings given");
+    }
     for a in &org.accounts {
         tracing::info!("demo sign-in: {} / {} ({})", a.email, concentric_core::demo::DEMO_PASSWORD, a.role);
     }

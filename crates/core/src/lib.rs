@@ -4,6 +4,7 @@
 //! call into it to validate input, decide permissions and generate the demo organisation.
 #![forbid(unsafe_code)]
 
+pub mod anonymity;
 pub mod attachment;
 pub mod authz;
 pub mod business_time;
@@ -19,6 +20,7 @@ pub mod import;
 pub mod notification;
 pub mod page;
 pub mod person;
+pub mod rating;
 pub mod relationship;
 pub mod report;
 pub mod request;

@@ -5,6 +5,7 @@ use concentric_core::business_time::{add_business_ms, business_ms_between};
 use concentric_core::calendar::CalendarSpec;
 use concentric_core::demo::{DemoCommitment, DemoHistory, DemoOrg, DemoRequest, DemoService, DemoStep, PastDelivery};
 use concentric_core::import::{Parsed, PersonRow, TeamRow};
+use concentric_core::rating::{Flag, Scale};
 use concentric_core::relationship::NewGoal;
 use concentric_core::request::CommentKind;
 use concentric_core::request::Status;
@@ -24,6 +25,7 @@ const TARGETS_KEY: &str = "demo_targets_loaded_at";
 const HISTORY_KEY: &str = "demo_history_loaded_at";
 const NETWORK_KEY: &str = "demo_network_loaded_at";
 const COMMITMENTS_KEY: &str = "demo_commitments_loaded_at";
+const RATINGS_KEY: &str = "demo_ratings_loaded_at";
 
 impl Store {
     /// Writes the demo organisation unless it was loaded before; returns whether it was loaded now.
@@ -345,6 +347,64 @@ impl Store {
 }
 
 /// Claims a one-time marker; false when another run (or node) already has.
+#[derive(sqlx::FromRow)]
+struct ResolvedRow {
+    id: i64,
+    key: String,
+    requester_id: i64,
+    assignee_id: Option<i64>,
+    resolved_at: i64,
+    breached: i64,
+}
+
+impl Store {
+    /// Rates the demo's resolved requests once, as their requesters and providing teams would
+    /// have: most rated, late ones more often poorly (see `concentric_core::demo::rating`).
+    #[tracing::instrument(skip_all)]
+    pub async fn load_demo_ratings(&self) -> Result<usize> {
+        let mut tx = self.db.begin().await?;
+        if !claim(&mut tx, RATINGS_KEY).await? {
+            return Ok(0);
+        }
+        let now = Millis::now().0;
+        let resolved: Vec<ResolvedRow> = tx
+            .exec()
+            .all(
+                "SELECT r.id, r.key, r.requester_id, r.assignee_id, r.resolved_at, \
+                 COALESCE((SELECT CASE WHEN c.elapsed_ms > c.target_ms THEN 1 ELSE 0 END FROM request_clocks c \
+                 WHERE c.request_id = r.id AND c.kind = 'resolution'), 0) AS breached \
+                 FROM requests r WHERE r.resolved_at < $1 AND r.status IN ('resolved', 'closed') ORDER BY r.id",
+                // Requests resolved today are left for the demo's people to rate.
+                args![now - 86_400_000],
+            )
+            .await?;
+        let mut rated = 0;
+        for r in resolved {
+            let Some(demo) = concentric_core::demo::rating(&r.key, r.breached > 0) else { continue };
+            let at = (r.resolved_at + demo.after_hours * 3_600_000).min(now - 60_000);
+            let mut given = vec![("requester", demo.score, demo.comment.to_owned(), String::new(), r.requester_id)];
+            if let (Some((score, flags)), Some(agent)) = (&demo.provider, r.assignee_id) {
+                given.push(("provider", *score, String::new(), Flag::join(flags), agent));
+            }
+            for (direction, score, comment, flags, by) in given {
+                tx.exec()
+                    .execute(
+                        "INSERT INTO ratings (request_id, direction, scale_max, score, comment, flags, rated_by, created_at, updated_at) \
+                         VALUES ($1, $2, 3, $3, $4, $5, $6, $7, $7) ON CONFLICT (request_id, direction) DO NOTHING",
+                        args![r.id, direction, score, comment, flags, by, at],
+                    )
+                    .await?;
+            }
+            let detail = serde_json::json!({ "direction": "requester", "rating": Scale::ThreePoint.word(demo.score) });
+            crate::events::record_at(&mut tx, Some(PersonId(r.requester_id)), Millis(at), "request", r.id, "rated", detail)
+                .await?;
+            rated += 1;
+        }
+        tx.commit().await?;
+        Ok(rated)
+    }
+}
+
 async fn claim(tx: &mut crate::db::Tx, key: &str) -> Result<bool> {
     let claimed = tx
         .exec()

@@ -18,6 +18,7 @@ mod jobs;
 mod network;
 mod notifications;
 mod people;
+mod ratings;
 mod requests;
 pub mod scratch;
 mod search;

@@ -8,6 +8,7 @@ mod extract;
 mod import;
 pub mod network;
 mod people;
+mod ratings;
 mod requests;
 mod services;
 pub mod targets;
@@ -59,6 +60,8 @@ pub use extract::{ApiBytes, ApiJson, ApiList, ApiPath, ApiQuery, ApiText};
         commitments::list_occurrences, commitments::get_occurrence, commitments::deliver, commitments::accept,
         commitments::send_back, commitments::delivery_file, commitments::on_time, commitments::list_feeds,
         commitments::create_feed, commitments::revoke_feed,
+        ratings::get_rating, ratings::rate, ratings::get_provider_rating, ratings::rate_request_making,
+        ratings::list_ratings, ratings::team_ratings, ratings::get_feedback_settings, ratings::set_feedback_settings,
     ),
     components(schemas(crate::error::Problem)),
     modifiers(&TokenAuth, &Problems),
@@ -70,6 +73,7 @@ pub use extract::{ApiBytes, ApiJson, ApiList, ApiPath, ApiQuery, ApiText};
         (name = "targets", description = "Business-time targets: calendars, per-service targets, compliance"),
         (name = "network", description = "Who serves whom: relationships, team goals, the rings around a team"),
         (name = "commitments", description = "Recurring deliverables between teams: schedules, occurrences, deliveries, on-time records, calendar feeds"),
+        (name = "feedback", description = "Feedback both ways: ratings on requests by requesters and by providing teams, results, settings"),
         (name = "tokens", description = "Personal API tokens"),
         (name = "import", description = "CSV import of people and teams"),
     )
@@ -109,6 +113,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(services::router())
         .merge(targets::router())
         .merge(network::router())
+        .merge(ratings::router())
         // A delivered file arrives as base64: a third larger than the upload limit.
         .merge(commitments::router().layer(DefaultBodyLimit::max(upload_limit / 3 * 4 + 4096)))
         .merge(requests::router().layer(DefaultBodyLimit::max(upload_limit)))

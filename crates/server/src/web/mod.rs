@@ -8,6 +8,7 @@ mod commitments;
 mod home;
 mod network;
 mod people;
+mod ratings;
 mod requests;
 mod services;
 mod targets;
@@ -86,6 +87,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/requests/{key}/assignee", post(requests::assign))
         .route("/requests/{key}/priority", post(requests::set_priority))
         .route("/requests/{key}/watchers", post(requests::add_watcher))
+        .route("/requests/{key}/rating", post(ratings::rate))
+        .route("/requests/{key}/provider-rating", post(ratings::rate_request_making))
+        .route("/teams/{key}/feedback", get(ratings::feedback_page))
+        .route("/admin/feedback", get(ratings::settings_page).post(ratings::save_settings))
         .route(
             "/requests/{key}/attachments",
             post(requests::add_attachment)

@@ -8,12 +8,14 @@ use axum::response::{IntoResponse, Redirect, Response};
 use concentric_core::event::Event;
 use concentric_core::notification::Notification;
 use concentric_core::page::PageRequest;
+use concentric_core::rating::Direction;
 use concentric_core::request::{Comment, CommentKind, Priority, Request, RequestQuery, Status};
 use concentric_core::team::{Membership, Team};
 use concentric_core::PersonId;
 use concentric_store::StoreError;
 use serde::Deserialize;
 
+use super::ratings::RatingCard;
 use super::view::{
     error_page, form_errors, query_string, render, render_status, FormErrors, Layout, NoticeQuery, Pager,
 };
@@ -24,7 +26,7 @@ use crate::state::AppState;
 
 #[derive(Template)]
 #[template(path = "request.html")]
-struct RequestPage {
+pub(super) struct RequestPage {
     layout: Layout,
     req: Request,
     description_html: String,
@@ -40,6 +42,7 @@ struct RequestPage {
     priorities: [Priority; 4],
     comment_error: Option<String>,
     body: String,
+    rating: RatingCard,
 }
 
 impl RequestPage {
@@ -49,6 +52,16 @@ impl RequestPage {
 }
 
 async fn request_view(state: &AppState, viewer: &Viewer, key: &str) -> Result<RequestPage, WebError> {
+    request_view_with(state, viewer, key, RatingCard::load(state, viewer, key).await?).await
+}
+
+/// The request page with a given rating card (one whose form was refused keeps its input).
+pub(super) async fn request_view_with(
+    state: &AppState,
+    viewer: &Viewer,
+    key: &str,
+    rating: RatingCard,
+) -> Result<RequestPage, WebError> {
     let store = &state.store;
     let detail = store.request_detail(&viewer.actor, key).await?;
     let (req, access, form) = (detail.request, detail.access, detail.form);
@@ -71,6 +84,7 @@ async fn request_view(state: &AppState, viewer: &Viewer, key: &str) -> Result<Re
         priorities: Priority::ALL,
         comment_error: None,
         body: String::new(),
+        rating,
         req,
     })
 }

@@ -111,6 +111,7 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "welcome" => "Welcome to Concentric. You are the first admin.",
         "filed" => "Your request is filed. You will be notified of replies and status changes.",
         "replied" => "Reply sent.",
+        "rated" => "Thank you: your rating is saved.",
         "attached" => "File attached.",
         "noted" => "Internal note added. Only the providing team sees it.",
         "withdrawn" => "The service is withdrawn from the catalog. Its requests stay.",

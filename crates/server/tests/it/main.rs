@@ -15,6 +15,7 @@ mod import;
 mod input;
 mod network;
 mod ops;
+mod ratings;
 mod requests;
 mod store;
 mod targets;

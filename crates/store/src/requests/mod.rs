@@ -7,6 +7,7 @@ use concentric_core::authz::{Actor, Forbidden};
 use concentric_core::request::{
     Access, Comment, CommentKind, IllegalTransition, NewRequest, Priority, Request, Status,
 };
+use concentric_core::rating::Direction;
 use concentric_core::time::Millis;
 use concentric_core::{CommentId, Invalid, PersonId, RequestId, ServiceId, TeamId};
 use serde_json::json;
@@ -403,9 +404,19 @@ impl Store {
         .await?;
         let updated = request_where(tx.exec(), "r.id = $1", req.id.into()).await?;
         crate::clocks::sync_clocks(&mut tx, &updated, to, false, now).await?;
-        let recipients = parties(tx.exec(), &req).await?;
+        let mut recipients = parties(tx.exec(), &req).await?;
         let summary = format!("{} is now {}", req.key, to.label().to_lowercase());
-        notify(&mut tx, actor, &[Notice::new("status", updated.id, summary, event).to(&recipients)]).await?;
+        let mut notices = Vec::new();
+        // A resolved request asks its requester for a rating instead of only telling them.
+        if to == Status::Resolved
+            && crate::ratings::rating_of(tx.exec(), req.id.0, Direction::Requester).await?.is_none()
+        {
+            recipients.retain(|p| *p != req.requester_id);
+            let ask = format!("{} is resolved: how did it go? Rate it", req.key);
+            notices.push(Notice::new("rate_request", updated.id, ask, event).to(&[req.requester_id]));
+        }
+        notices.push(Notice::new("status", updated.id, summary, event).to(&recipients));
+        notify(&mut tx, actor, &notices).await?;
         tx.commit().await?;
         self.with_clocks(updated).await
     }
