@@ -366,7 +366,11 @@ where
     let mut groups: BTreeMap<String, (String, Tally)> = BTreeMap::new();
     for r in rated {
         if let Some((k, label)) = key(r) {
-            groups.entry(k).or_insert_with(|| (label, Tally::default())).1.add(Scale::of_max(r.scale_max).bucket(r.score));
+            groups
+                .entry(k)
+                .or_insert_with(|| (label, Tally::default()))
+                .1
+                .add(Scale::of_max(r.scale_max).bucket(r.score));
         }
     }
     let mut out: Vec<Slice> = groups.into_iter().map(|(key, (label, tally))| Slice { key, label, tally }).collect();
@@ -475,7 +479,10 @@ mod tests {
     #[test]
     fn scores_fall_in_buckets_on_either_scale() {
         let three = Scale::ThreePoint;
-        assert_eq!([three.bucket(3), three.bucket(2), three.bucket(1)], [Bucket::Satisfied, Bucket::Neutral, Bucket::Poor]);
+        assert_eq!(
+            [three.bucket(3), three.bucket(2), three.bucket(1)],
+            [Bucket::Satisfied, Bucket::Neutral, Bucket::Poor]
+        );
         let five = Scale::FivePoint;
         assert_eq!(
             [1, 2, 3, 4, 5].map(|s| five.bucket(s)),

@@ -396,8 +396,16 @@ impl Store {
                     .await?;
             }
             let detail = serde_json::json!({ "direction": "requester", "rating": Scale::ThreePoint.word(demo.score) });
-            crate::events::record_at(&mut tx, Some(PersonId(r.requester_id)), Millis(at), "request", r.id, "rated", detail)
-                .await?;
+            crate::events::record_at(
+                &mut tx,
+                Some(PersonId(r.requester_id)),
+                Millis(at),
+                "request",
+                r.id,
+                "rated",
+                detail,
+            )
+            .await?;
             rated += 1;
         }
         tx.commit().await?;

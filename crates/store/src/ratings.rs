@@ -7,8 +7,8 @@ use chrono::Datelike;
 use concentric_core::authz::{Actor, Forbidden};
 use concentric_core::page::{Page, PageRequest};
 use concentric_core::rating::{
-    may_rate, open_for, AsCustomer, Bucket, Direction, FeedbackSettings, Flag, NewRating, Rated, Rating, RequestRatings, Results, Scale, TeamRatings,
-    CHANGE_WINDOW_MS,
+    may_rate, open_for, AsCustomer, Bucket, Direction, FeedbackSettings, Flag, NewRating, Rated, Rating,
+    RequestRatings, Results, Scale, TeamRatings, CHANGE_WINDOW_MS,
 };
 use concentric_core::request::{Access, Request};
 use concentric_core::time::Millis;
@@ -134,7 +134,10 @@ fn sees(actor: &Actor, req: &Request, access: Access, direction: Direction) -> b
 
 pub(crate) async fn rating_of(exec: Exec<'_>, request: i64, direction: Direction) -> Result<Option<Rating>> {
     let row: Option<RatingRow> = exec
-        .optional(&format!("{RATING_SELECT} WHERE ra.request_id = $1 AND ra.direction = $2"), args![request, direction.as_str()])
+        .optional(
+            &format!("{RATING_SELECT} WHERE ra.request_id = $1 AND ra.direction = $2"),
+            args![request, direction.as_str()],
+        )
         .await?;
     Ok(row.map(Rating::from))
 }
@@ -187,8 +190,16 @@ pub(crate) async fn write_rating(
         Direction::Requester => ("request", req.id.0),
         Direction::Provider => ("rating", rating.id),
     };
-    record_at(tx, actor.person_id, now, entity, entity_id, if existing.is_some() { "rating_changed" } else { "rated" }, detail)
-        .await?;
+    record_at(
+        tx,
+        actor.person_id,
+        now,
+        entity,
+        entity_id,
+        if existing.is_some() { "rating_changed" } else { "rated" },
+        detail,
+    )
+    .await?;
     if direction == Direction::Requester && rating.bucket() == Bucket::Poor {
         // Keyed on the request, so a rating changed back and forth notifies the leads once.
         let leads = team_leads(tx.exec(), req.team_id).await?;
@@ -204,7 +215,12 @@ impl Store {
     }
 
     /// Changes the rating scale and the smallest group shown in aggregate (admins only).
-    pub async fn set_feedback_settings(&self, actor: &Actor, settings: FeedbackSettings, now: Millis) -> Result<FeedbackSettings> {
+    pub async fn set_feedback_settings(
+        &self,
+        actor: &Actor,
+        settings: FeedbackSettings,
+        now: Millis,
+    ) -> Result<FeedbackSettings> {
         actor.require_admin("change the feedback settings")?;
         let settings = settings.check()?;
         let mut tx = self.db.begin().await?;
@@ -259,7 +275,14 @@ impl Store {
     /// Rates a request, or changes the rating within its window: the requester rates the
     /// service; a member of the providing team rates how the request was made.
     #[tracing::instrument(skip_all, fields(request = key, direction = direction.as_str()))]
-    pub async fn rate(&self, actor: &Actor, key: &str, direction: Direction, new: NewRating, now: Millis) -> Result<Rating> {
+    pub async fn rate(
+        &self,
+        actor: &Actor,
+        key: &str,
+        direction: Direction,
+        new: NewRating,
+        now: Millis,
+    ) -> Result<Rating> {
         let mut tx = self.db.begin().await?;
         let (req, access) = visible(&mut tx, actor, key).await?;
         require_rater(actor, &req, access, direction)?;
@@ -285,7 +308,9 @@ impl Store {
             None if direction == Direction::Requester => {
                 ("r.requester_id = $1", actor.person_id.ok_or(Forbidden("see ratings"))?.0)
             }
-            None => return Err(Forbidden("see the providing teams' ratings of requests without naming the team").into()),
+            None => {
+                return Err(Forbidden("see the providing teams' ratings of requests without naming the team").into())
+            }
         };
         let filter = format!("{filter} AND ra.direction = $2");
         let total: i64 = self

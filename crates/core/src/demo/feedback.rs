@@ -15,7 +15,8 @@ pub struct DemoRating {
     pub provider: Option<(i64, Vec<Flag>)>,
 }
 
-const GOOD: &[&str] = &["Quick and friendly, thank you!", "Exactly what we needed.", "", "Sorted before I had to ask twice.", ""];
+const GOOD: &[&str] =
+    &["Quick and friendly, thank you!", "Exactly what we needed.", "", "Sorted before I had to ask twice.", ""];
 const OKAY: &[&str] = &["Fine in the end, but I had to chase for an update.", "", "Took a while, though it works now."];
 const POOR: &[&str] = &[
     "Took far longer than we were told.",

@@ -8,7 +8,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use concentric_core::commitment::trend_since;
 use concentric_core::page::PageRequest;
-use concentric_core::rating::{Direction, FeedbackSettings, Flag, NewRating, Rating, RequestRatings, Scale, TeamRatings};
+use concentric_core::rating::{
+    Direction, FeedbackSettings, Flag, NewRating, Rating, RequestRatings, Scale, TeamRatings,
+};
 use concentric_core::team::Team;
 use concentric_store::StoreError;
 use serde::Deserialize;
@@ -32,7 +34,14 @@ pub struct RatingCard {
 impl RatingCard {
     pub async fn load(state: &AppState, viewer: &Viewer, key: &str) -> Result<Self, WebError> {
         let ratings = state.store.request_ratings(&viewer.actor, key, state.time.now()).await?;
-        Ok(Self { ratings, refused: None, errors: FormErrors::default(), score: 0, comment: String::new(), flags: Vec::new() })
+        Ok(Self {
+            ratings,
+            refused: None,
+            errors: FormErrors::default(),
+            score: 0,
+            comment: String::new(),
+            flags: Vec::new(),
+        })
     }
 
     /// The requester has not rated yet and may: the ask goes to the top of the page.
@@ -110,7 +119,13 @@ impl RatingForm {
     }
 }
 
-async fn save(state: AppState, viewer: Viewer, key: String, direction: Direction, form: RatingForm) -> Result<Response, WebError> {
+async fn save(
+    state: AppState,
+    viewer: Viewer,
+    key: String,
+    direction: Direction,
+    form: RatingForm,
+) -> Result<Response, WebError> {
     let new = form.to_new();
     match state.store.rate(&viewer.actor, &key, direction, new.clone(), state.time.now()).await {
         Ok(_) => Ok(Redirect::to(&format!("/requests/{key}?notice=rated")).into_response()),
@@ -172,7 +187,8 @@ pub async fn feedback_page(
     let ratings = state.store.team_ratings(&viewer.actor, team.id, trend_since(state.time.now())).await?;
     let member = viewer.actor.works_in(team.id);
     let comments = if member {
-        let page = state.store.ratings(&viewer.actor, Some(team.id), Direction::Requester, PageRequest::first(50)).await?;
+        let page =
+            state.store.ratings(&viewer.actor, Some(team.id), Direction::Requester, PageRequest::first(50)).await?;
         page.items.into_iter().filter(|r| !r.comment.is_empty()).take(20).collect()
     } else {
         Vec::new()

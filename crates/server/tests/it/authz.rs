@@ -119,6 +119,15 @@ async fn fixture(t: &TestApp, w: &crate::requests::World) -> Fixture {
     ids.insert("view", id(&post(&w.requester, "/api/v1/views", json!({"name": "Mine", "path": "/requests"})).await));
     ids.insert("feed", id(&post(&w.agent, "/api/v1/feeds", json!({})).await));
     ids.insert("token", id(&post(&w.agent, "/api/v1/tokens", json!({"name": "spare"})).await));
+    // IT-2 is resolved and rated both ways, for the rating rows.
+    file(t, &w.requester, "Screen flickers").await;
+    post(&w.agent, "/api/v1/requests/IT-2/status", json!({"status": "resolved"})).await;
+    let rate = |token: &str, path: &str, body: Value| {
+        let (token, path) = (token.to_owned(), path.to_owned());
+        async move { assert!(t.api(Method::PUT, &path, Some(&token), Some(body)).await.status.is_success()) }
+    };
+    rate(&w.requester, "/api/v1/requests/IT-2/rating", json!({"score": 3})).await;
+    rate(&w.agent, "/api/v1/requests/IT-2/provider-rating", json!({"score": 2})).await;
     Fixture { ids }
 }
 
@@ -241,6 +250,14 @@ fn api_table() -> Vec<(&'static str, &'static str, Option<Value>)> {
         ("GET /api/v1/feeds", all, None),
         ("POST /api/v1/feeds", all, Some(json!({}))),
         ("DELETE /api/v1/feeds/{id}", "M", None),
+        ("GET /api/v1/requests/{key}/rating", "ALMR", None),
+        ("PUT /api/v1/requests/{key}/rating", "R", Some(json!({"score": 2, "comment": "slow"}))),
+        ("GET /api/v1/requests/{key}/provider-rating", "ALM", None),
+        ("PUT /api/v1/requests/{key}/provider-rating", "ALM", Some(json!({"score": 3, "flags": ["unclear"]}))),
+        ("GET /api/v1/ratings", all, None),
+        ("GET /api/v1/teams/{key}/ratings", all, None),
+        ("GET /api/v1/settings/feedback", all, None),
+        ("PUT /api/v1/settings/feedback", "A", Some(json!({"scale": "three_point", "min_group": 5}))),
     ]
 }
 
@@ -265,6 +282,7 @@ fn api_path(f: &Fixture, op: &str) -> String {
         o if o.ends_with("/deliver") => template.replace("{id}", &f.ids["open_occurrence"]),
         o if o.contains("/occurrences/{id}") => template.replace("{id}", &f.ids["delivered"]),
         o if o.contains("/deliveries/{id}") => template.replace("{id}", &f.ids["delivery"]),
+        o if o.contains("rating") && o.contains("/requests/") => template.replace("{key}", "IT-2"),
         _ => template.to_owned(),
     };
     let path = specific
@@ -408,6 +426,8 @@ fn web_table(f: &Fixture) -> Vec<(&'static str, &'static str, String)> {
         ("/teams/{key}/services/{slug}/targets", all, "/teams/IT/services/laptop/targets".into()),
         ("/admin/calendar", all, "/admin/calendar".into()),
         ("/admin/import", "A", "/admin/import".into()),
+        ("/admin/feedback", "A", "/admin/feedback".into()),
+        ("/teams/{key}/feedback", all, "/teams/IT/feedback".into()),
         ("/reports/compliance", all, "/reports/compliance".into()),
         ("/teams/{key}/queue", "ALM", "/teams/IT/queue".into()),
         ("/requests", all, "/requests".into()),

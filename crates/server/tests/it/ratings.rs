@@ -85,7 +85,12 @@ both!(requesters_rate_resolved_requests_for_seven_days, |t| {
     let mine = t.api(Method::GET, "/api/v1/ratings", Some(&w.requester), None).await;
     assert_eq!(mine.json["items"][0]["request_key"], key.as_str());
     let results = t.api(Method::GET, "/api/v1/teams/IT/ratings", Some(&w.lead), None).await;
-    assert_eq!(results.json["as_provider"]["overall"], json!({"satisfied": 0, "neutral": 1, "poor": 0}), "{}", results.text);
+    assert_eq!(
+        results.json["as_provider"]["overall"],
+        json!({"satisfied": 0, "neutral": 1, "poor": 0}),
+        "{}",
+        results.text
+    );
     assert_eq!(results.json["as_provider"]["by_agent"].as_array().unwrap().len(), 1, "leads see agents");
     let outside = t.api(Method::GET, "/api/v1/teams/IT/ratings", Some(&w.outsider), None).await;
     assert_eq!(outside.json["as_provider"]["by_agent"], json!([]), "{}", outside.text);
@@ -151,7 +156,9 @@ both!(the_scale_is_an_organisation_setting, |t| {
     let w = world(&t).await;
     let path = "/api/v1/settings/feedback";
     assert_eq!(t.api(Method::GET, path, Some(&w.requester), None).await.json["scale"], "three_point");
-    put(&t, &w.lead, path, json!({"scale": "five_point", "min_group": 5})).await.assert_problem(StatusCode::FORBIDDEN, "forbidden");
+    put(&t, &w.lead, path, json!({"scale": "five_point", "min_group": 5}))
+        .await
+        .assert_problem(StatusCode::FORBIDDEN, "forbidden");
     let low = put(&t, &w.admin, path, json!({"scale": "five_point", "min_group": 2})).await;
     low.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
     assert_eq!(low.json["errors"][0]["field"], "min_group");
@@ -183,8 +190,7 @@ both!(rating_in_the_browser, |t| {
     assert!(page.body.contains("How did it go?"), "{}", page.body);
     let csrf = page.csrf();
     // No choice and a comment: the form comes back with the message and the comment kept.
-    let refused =
-        sam.post(&format!("/requests/{key}/rating"), &[("csrf", &csrf), ("comment", "Fast, thanks")]).await;
+    let refused = sam.post(&format!("/requests/{key}/rating"), &[("csrf", &csrf), ("comment", "Fast, thanks")]).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.body.contains("choose a rating from 1 to 3") && refused.body.contains("Fast, thanks"));
     let saved = sam

@@ -4,10 +4,10 @@
 use std::collections::BTreeMap;
 
 use concentric_core::authz::{Actor, Forbidden};
+use concentric_core::rating::Direction;
 use concentric_core::request::{
     Access, Comment, CommentKind, IllegalTransition, NewRequest, Priority, Request, Status,
 };
-use concentric_core::rating::Direction;
 use concentric_core::time::Millis;
 use concentric_core::{CommentId, Invalid, PersonId, RequestId, ServiceId, TeamId};
 use serde_json::json;
