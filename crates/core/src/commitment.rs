@@ -527,7 +527,8 @@ pub struct CalendarFeed {
 
 /// An iCalendar feed of occurrences, one 15-minute event at each due time, linking back to
 /// the commitment. `base_url` is the server's public address.
-pub fn feed_ics(name: &str, occurrences: &[Occurrence], base_url: &str) -> String {
+/// Open action items from partnership reviews come as all-day events on their due date.
+pub fn feed_ics(name: &str, occurrences: &[Occurrence], actions: &[crate::review::ActionItem], base_url: &str) -> String {
     use icalendar::{Component, EventLike, EventStatus};
     // `empty`, not `new`: `new` brings the library's own PRODID, and RFC 5545 allows one.
     let mut cal = icalendar::Calendar::empty();
@@ -558,6 +559,17 @@ pub fn feed_ics(name: &str, occurrences: &[Occurrence], base_url: &str) -> Strin
             } else {
                 EventStatus::Tentative
             })
+            .done();
+        cal.push(event);
+    }
+    for a in actions {
+        let url = format!("{base}/reviews/{}", a.review_id);
+        let event = icalendar::Event::new()
+            .uid(&format!("action-{}@{host}", a.id))
+            .summary(&format!("Action due: {} (for {})", a.title, a.waiting_team_name))
+            .description(&format!("Owner: {}\nFrom: {}\n{url}", a.owner_name, a.review_title))
+            .all_day(a.due_on)
+            .url(&url)
             .done();
         cal.push(event);
     }

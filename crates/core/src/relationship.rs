@@ -951,6 +951,10 @@ pub struct PartnerLoad {
     pub commitments_late: i64,
     /// Occurrences delivered and waiting for the receiver to accept them.
     pub to_accept: i64,
+    /// Open action items from partnership reviews, owed by one side to the other.
+    pub actions_open: i64,
+    /// Of those, the ones past their due date.
+    pub actions_overdue: i64,
     /// When the oldest request the provider is working was filed, or the oldest overdue
     /// occurrence fell due: how long the customer has waited. None when nothing is overdue and
     /// no request is being worked.
@@ -969,6 +973,8 @@ impl PartnerLoad {
             commitments_due: 0,
             commitments_late: 0,
             to_accept: 0,
+            actions_open: 0,
+            actions_overdue: 0,
             oldest_at: None,
         }
     }

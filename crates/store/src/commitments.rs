@@ -1176,7 +1176,13 @@ impl Store {
 
     /// The feed a token opens, with its name and occurrences from a week back to the horizon.
     /// A revoked token, or one whose owner left or lost the team, opens nothing.
-    pub async fn feed_by_token(&self, token_hash: &str, now: Millis) -> Result<Option<(String, Vec<Occurrence>)>> {
+    /// With the occurrences come the open action items: the person's own, or those the team owes.
+    #[allow(clippy::type_complexity)]
+    pub async fn feed_by_token(
+        &self,
+        token_hash: &str,
+        now: Millis,
+    ) -> Result<Option<(String, Vec<Occurrence>, Vec<concentric_core::review::ActionItem>)>> {
         let row: Option<FeedRow> = self
             .db
             .read()
@@ -1193,20 +1199,24 @@ impl Store {
             due_before: Some(Millis(now.0 + HORIZON_MS)),
             ..Default::default()
         };
+        let mut actions = crate::reviews::ActionFilter { open: true, ..Default::default() };
         let name = match (row.team_id, row.team_name) {
             (Some(t), Some(name)) => {
                 if !actor.works_in(TeamId(t)) {
                     return Ok(None);
                 }
                 filter.team = Some(TeamId(t));
-                format!("{name}: commitments")
+                actions.owed_by = Some(TeamId(t));
+                format!("{name}: commitments and action items")
             }
             _ => {
                 filter.person = Some(PersonId(row.person_id));
-                "My commitments".to_owned()
+                actions.owner = Some(PersonId(row.person_id));
+                "My commitments and action items".to_owned()
             }
         };
-        Ok(Some((name, self.occurrences(filter, now, false, 1000).await?)))
+        let actions = crate::reviews::actions_in(self.db.read(), actions, now.0).await?;
+        Ok(Some((name, self.occurrences(filter, now, false, 1000).await?, actions)))
     }
 }
 

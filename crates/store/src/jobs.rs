@@ -21,6 +21,8 @@ pub(crate) const OCCURRENCE_REMINDER: &str = "occurrence_reminder";
 pub(crate) const OCCURRENCE_OVERDUE: &str = "occurrence_overdue";
 /// Generates occurrences ahead for every commitment, daily.
 pub(crate) const COMMITMENTS_GENERATE: &str = "commitments_generate";
+/// Reminds the owner of an action item still open at the end of its due date.
+pub(crate) const ACTION_OVERDUE: &str = "action_overdue";
 /// Attempts before a job is given up and recorded as failed.
 const MAX_ATTEMPTS: i64 = 8;
 
@@ -121,6 +123,10 @@ impl Store {
             }
             OCCURRENCE_OVERDUE => {
                 self.occurrence_overdue(occurrence_payload(&job.payload, &job.job_key)?, now).await?;
+                Ok(())
+            }
+            ACTION_OVERDUE => {
+                self.action_overdue(crate::reviews::action_payload(&job.payload, &job.job_key)?, now).await?;
                 Ok(())
             }
             COMMITMENTS_GENERATE => {

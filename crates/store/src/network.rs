@@ -472,10 +472,27 @@ impl Store {
                 load.oldest_at = Some(load.oldest_at.map_or(o.due_at, |t| t.min(o.due_at)));
             }
         }
+        let filter = if owed {
+            crate::reviews::ActionFilter { owed_by: Some(team), open: true, ..Default::default() }
+        } else {
+            crate::reviews::ActionFilter { awaited_by: Some(team), open: true, ..Default::default() }
+        };
+        for a in crate::reviews::actions_in(self.db.read(), filter, now.0).await? {
+            let (key, name) =
+                if owed { (&a.waiting_team_key, &a.waiting_team_name) } else { (&a.owner_team_key, &a.owner_team_name) };
+            let load = partners
+                .entry(key.clone())
+                .or_insert_with(|| PartnerLoad { team_name: name.clone(), ..PartnerLoad::new(key) });
+            load.actions_open += 1;
+            if a.overdue {
+                load.actions_overdue += 1;
+                load.oldest_at = Some(load.oldest_at.map_or(a.due_at, |t| t.min(a.due_at)));
+            }
+        }
         let mut list: Vec<PartnerLoad> = partners.into_values().collect();
         list.sort_by(|a, b| {
-            (b.breached + b.commitments_late)
-                .cmp(&(a.breached + a.commitments_late))
+            (b.breached + b.commitments_late + b.actions_overdue)
+                .cmp(&(a.breached + a.commitments_late + a.actions_overdue))
                 .then(a.oldest_at.is_none().cmp(&b.oldest_at.is_none()))
                 .then(a.oldest_at.cmp(&b.oldest_at))
                 .then(a.team_key.cmp(&b.team_key))

@@ -10,11 +10,12 @@ use concentric_core::{PersonId, RequestId};
 use crate::db::{args, Tx};
 use crate::{Result, Store};
 
-/// What a notice is about: a request, or a commitment.
+/// What a notice is about: a request, a commitment, or a partnership review.
 #[derive(Clone, Copy)]
 enum Subject {
     Request(RequestId),
     Commitment(i64),
+    Review(i64),
 }
 
 /// What to tell whom about a request or a commitment.
@@ -36,6 +37,10 @@ impl Notice {
         Self { kind, subject: Subject::Commitment(commitment), summary, source, recipients: Vec::new() }
     }
 
+    pub(crate) fn about_review(kind: &'static str, review: i64, summary: String, source: i64) -> Self {
+        Self { kind, subject: Subject::Review(review), summary, source, recipients: Vec::new() }
+    }
+
     pub(crate) fn to(mut self, recipients: &[PersonId]) -> Self {
         self.recipients.extend_from_slice(recipients);
         self
@@ -49,24 +54,16 @@ pub(crate) async fn notify(tx: &mut Tx, actor: &Actor, notices: &[Notice]) -> Re
     let mut values = Vec::new();
     for n in notices {
         for person in n.recipients.iter().filter(|p| Some(**p) != actor.person_id) {
-            let (request, commitment, subject) = match n.subject {
-                Subject::Request(r) => (Some(r), None, r.to_string()),
-                Subject::Commitment(c) => (None, Some(c), format!("c{c}")),
+            let (request, commitment, review, subject) = match n.subject {
+                Subject::Request(r) => (Some(r), None, None, r.to_string()),
+                Subject::Commitment(c) => (None, Some(c), None, format!("c{c}")),
+                Subject::Review(v) => (None, None, Some(v), format!("v{v}")),
             };
             let dedupe = format!("{}:{subject}:{}:{}", n.kind, n.source, person);
             let base = values.len();
-            rows.push(format!(
-                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                base + 1,
-                base + 2,
-                base + 3,
-                base + 4,
-                base + 5,
-                base + 6,
-                base + 7,
-                base + 8
-            ));
-            values.extend(args![*person, n.kind, request, commitment, actor.person_id, &n.summary, dedupe, now]);
+            let placeholders: Vec<String> = (1..=9).map(|i| format!("${}", base + i)).collect();
+            rows.push(format!("({})", placeholders.join(", ")));
+            values.extend(args![*person, n.kind, request, commitment, review, actor.person_id, &n.summary, dedupe, now]);
         }
     }
     if rows.is_empty() {
@@ -75,7 +72,7 @@ pub(crate) async fn notify(tx: &mut Tx, actor: &Actor, notices: &[Notice]) -> Re
     tx.exec()
         .execute(
             &format!(
-                "INSERT INTO notifications (person_id, kind, request_id, commitment_id, actor_id, summary, dedupe_key, created_at) \
+                "INSERT INTO notifications (person_id, kind, request_id, commitment_id, review_id, actor_id, summary, dedupe_key, created_at) \
                  VALUES {} ON CONFLICT (dedupe_key) DO NOTHING",
                 rows.join(", ")
             ),
@@ -91,6 +88,7 @@ struct NotificationRow {
     kind: String,
     request_key: Option<String>,
     commitment_id: Option<i64>,
+    review_id: Option<i64>,
     summary: String,
     created_at: i64,
     read_at: Option<i64>,
@@ -106,7 +104,7 @@ impl Store {
             .db
             .read()
             .all(
-                "SELECT n.id, n.kind, r.key AS request_key, n.commitment_id, n.summary, n.created_at, n.read_at FROM notifications n \
+                "SELECT n.id, n.kind, r.key AS request_key, n.commitment_id, n.review_id, n.summary, n.created_at, n.read_at FROM notifications n \
                  LEFT JOIN requests r ON r.id = n.request_id WHERE n.person_id = $1 \
                  ORDER BY n.created_at DESC, n.id DESC LIMIT $2 OFFSET $3",
                 args![me, page.limit(), page.offset()],
@@ -119,6 +117,7 @@ impl Store {
                 kind: r.kind,
                 request_key: r.request_key,
                 commitment_id: r.commitment_id,
+                review_id: r.review_id,
                 summary: r.summary,
                 created_at: Millis(r.created_at).to_utc(),
                 read: r.read_at.is_some(),

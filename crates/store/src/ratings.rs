@@ -142,7 +142,7 @@ pub(crate) async fn rating_of(exec: Exec<'_>, request: i64, direction: Direction
     Ok(row.map(Rating::from))
 }
 
-async fn settings_in(exec: Exec<'_>) -> Result<FeedbackSettings> {
+pub(crate) async fn settings_in(exec: Exec<'_>) -> Result<FeedbackSettings> {
     let rows: Vec<(String, String)> = exec.all("SELECT key, value FROM settings", args![]).await?;
     let mut s = FeedbackSettings::default();
     for (key, value) in rows {
