@@ -528,7 +528,12 @@ pub struct CalendarFeed {
 /// An iCalendar feed of occurrences, one 15-minute event at each due time, linking back to
 /// the commitment. `base_url` is the server's public address.
 /// Open action items from partnership reviews come as all-day events on their due date.
-pub fn feed_ics(name: &str, occurrences: &[Occurrence], actions: &[crate::review::ActionItem], base_url: &str) -> String {
+pub fn feed_ics(
+    name: &str,
+    occurrences: &[Occurrence],
+    actions: &[crate::review::ActionItem],
+    base_url: &str,
+) -> String {
     use icalendar::{Component, EventLike, EventStatus};
     // `empty`, not `new`: `new` brings the library's own PRODID, and RFC 5545 allows one.
     let mut cal = icalendar::Calendar::empty();

@@ -478,8 +478,11 @@ impl Store {
             crate::reviews::ActionFilter { awaited_by: Some(team), open: true, ..Default::default() }
         };
         for a in crate::reviews::actions_in(self.db.read(), filter, now.0).await? {
-            let (key, name) =
-                if owed { (&a.waiting_team_key, &a.waiting_team_name) } else { (&a.owner_team_key, &a.owner_team_name) };
+            let (key, name) = if owed {
+                (&a.waiting_team_key, &a.waiting_team_name)
+            } else {
+                (&a.owner_team_key, &a.owner_team_name)
+            };
             let load = partners
                 .entry(key.clone())
                 .or_insert_with(|| PartnerLoad { team_name: name.clone(), ..PartnerLoad::new(key) });

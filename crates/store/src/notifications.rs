@@ -63,7 +63,17 @@ pub(crate) async fn notify(tx: &mut Tx, actor: &Actor, notices: &[Notice]) -> Re
             let base = values.len();
             let placeholders: Vec<String> = (1..=9).map(|i| format!("${}", base + i)).collect();
             rows.push(format!("({})", placeholders.join(", ")));
-            values.extend(args![*person, n.kind, request, commitment, review, actor.person_id, &n.summary, dedupe, now]);
+            values.extend(args![
+                *person,
+                n.kind,
+                request,
+                commitment,
+                review,
+                actor.person_id,
+                &n.summary,
+                dedupe,
+                now
+            ]);
         }
     }
     if rows.is_empty() {

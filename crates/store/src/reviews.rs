@@ -4,6 +4,7 @@
 
 use chrono::NaiveDate;
 use concentric_core::authz::{Actor, Forbidden};
+use concentric_core::commitment::OccurrenceStatus;
 use concentric_core::rating::{AsCustomer, Direction, Flag, Rated, Scale, Tally};
 use concentric_core::relationship::RelationshipStatus;
 use concentric_core::review::{
@@ -11,7 +12,6 @@ use concentric_core::review::{
     Attendee, LateDelivery, LowRating, NewAction, NewReview, RequestRef, Review, ReviewDetail, ReviewRecord,
     ReviewStatus, FIRST_LOOK_BACK_MS, NEAR_MISS_PERCENT,
 };
-use concentric_core::commitment::OccurrenceStatus;
 use concentric_core::time::Millis;
 use concentric_core::{Invalid, PersonId, TeamId};
 use serde_json::json;
@@ -100,7 +100,8 @@ struct ActionRow {
     done_at: Option<i64>,
 }
 
-const ACTION_SELECT: &str = "SELECT a.id, a.review_id, v.title AS review_title, a.title, a.owner_id, p.name AS owner_name, \
+const ACTION_SELECT: &str =
+    "SELECT a.id, a.review_id, v.title AS review_title, a.title, a.owner_id, p.name AS owner_name, \
      p.email AS owner_email, ot.key AS owner_team_key, ot.name AS owner_team_name, wt.key AS waiting_team_key, \
      wt.name AS waiting_team_name, a.due_on, a.due_at, a.status, a.effort_hours, a.done_at \
      FROM actions a JOIN reviews v ON v.id = a.review_id JOIN people p ON p.id = a.owner_id \
@@ -172,7 +173,10 @@ pub(crate) async fn actions_in(exec: Exec<'_>, filter: ActionFilter, now: i64) -
         clauses.push("a.status = 'open'".to_owned());
     }
     let rows: Vec<ActionRow> = exec
-        .all(&format!("{ACTION_SELECT} WHERE {} ORDER BY a.status = 'open' DESC, a.due_at, a.id", clauses.join(" AND ")), values)
+        .all(
+            &format!("{ACTION_SELECT} WHERE {} ORDER BY a.status = 'open' DESC, a.due_at, a.id", clauses.join(" AND ")),
+            values,
+        )
         .await?;
     Ok(rows.into_iter().map(|r| action_of(r, now)).collect())
 }
@@ -254,7 +258,10 @@ async fn require_keeps(exec: Exec<'_>, actor: &Actor, review: &ReviewRow) -> Res
     }
     let me = actor.person_id.map_or(-1, |p| p.0);
     let attends: Option<i64> = exec
-        .scalar_opt("SELECT person_id FROM review_attendees WHERE review_id = $1 AND person_id = $2", args![review.id, me])
+        .scalar_opt(
+            "SELECT person_id FROM review_attendees WHERE review_id = $1 AND person_id = $2",
+            args![review.id, me],
+        )
         .await?;
     if attends.is_some() {
         Ok(())
@@ -276,19 +283,40 @@ impl Store {
     #[tracing::instrument(skip_all)]
     pub async fn plan_review(&self, actor: &Actor, new: NewReview, now: Millis) -> Result<Review> {
         let mut tx = self.db.begin().await?;
-        let supplier = team_id_by_key(tx.exec(), &new.supplier).await?.ok_or_else(|| Invalid::one("supplier", "no team has this key"))?;
-        let customer = team_id_by_key(tx.exec(), &new.customer).await?.ok_or_else(|| Invalid::one("customer", "no team has this key"))?;
+        let supplier = team_id_by_key(tx.exec(), &new.supplier)
+            .await?
+            .ok_or_else(|| Invalid::one("supplier", "no team has this key"))?;
+        let customer = team_id_by_key(tx.exec(), &new.customer)
+            .await?
+            .ok_or_else(|| Invalid::one("customer", "no team has this key"))?;
         if !actor.can_manage_either(supplier, customer) {
             return Err(Forbidden("plan a review: the two teams' leads only").into());
         }
         let zone = calendar_of(tx.exec(), supplier).await?.zone();
         let checked = new.check(zone)?;
-        let id = insert_review(&mut tx, actor, (supplier, customer), &checked.title, checked.at.timestamp_millis(),
-            &checked.scheduled_for.format("%Y-%m-%dT%H:%M").to_string(), checked.zone.name(), checked.rule.as_deref(), now).await?;
+        let id = insert_review(
+            &mut tx,
+            actor,
+            (supplier, customer),
+            &checked.title,
+            checked.at.timestamp_millis(),
+            &checked.scheduled_for.format("%Y-%m-%dT%H:%M").to_string(),
+            checked.zone.name(),
+            checked.rule.as_deref(),
+            now,
+        )
+        .await?;
         let row = review_row(tx.exec(), id).await?;
         let invited = set_attendees(&mut tx, &row, &checked.attendees).await?;
-        let event = record_at(&mut tx, actor.person_id, now, "review", id, "planned", json!({ "title": row.title })).await?;
-        let summary = format!("{}: {} and {} meet {}", row.title, row.supplier_name, row.customer_name, row.scheduled_for.replace('T', " "));
+        let event =
+            record_at(&mut tx, actor.person_id, now, "review", id, "planned", json!({ "title": row.title })).await?;
+        let summary = format!(
+            "{}: {} and {} meet {}",
+            row.title,
+            row.supplier_name,
+            row.customer_name,
+            row.scheduled_for.replace('T', " ")
+        );
         notify(&mut tx, actor, &[Notice::about_review("review_planned", id, summary, event).to(&invited)]).await?;
         let review = row.view(attendees(tx.exec(), &row).await?);
         tx.commit().await?;
@@ -335,7 +363,8 @@ impl Store {
             }
         };
         let review = row.view(attendees(self.db.read(), &row).await?);
-        let actions = actions_in(self.db.read(), ActionFilter { review: Some(id), ..Default::default() }, now.0).await?;
+        let actions =
+            actions_in(self.db.read(), ActionFilter { review: Some(id), ..Default::default() }, now.0).await?;
         Ok(ReviewDetail { review, agenda, since: Millis(since).to_utc(), until: Millis(until).to_utc(), actions })
     }
 
@@ -353,8 +382,11 @@ impl Store {
             )
             .await?;
         let since = previous.unwrap_or(until - FIRST_LOOK_BACK_MS);
-        let pair = "r.team_id = $1 AND r.on_behalf_team_id = $2 AND r.created_at >= $3 AND r.created_at < $4";
-        let requests: i64 = tx.exec().scalar(&format!("SELECT COUNT(*) FROM requests r WHERE {pair}"), args![s, c, since, until]).await?;
+        // Everything from the start on: a held review keeps the agenda it was held with, so later
+        // numbers never reach it.
+        let pair = "r.team_id = $1 AND r.on_behalf_team_id = $2 AND r.created_at >= $3";
+        let requests: i64 =
+            tx.exec().scalar(&format!("SELECT COUNT(*) FROM requests r WHERE {pair}"), args![s, c, since]).await?;
         // A clock is breached when a breach was recorded or it stopped past its target; met when
         // it stopped within it. Near misses used most of their time.
         let clocks: Vec<ClockRef> = tx
@@ -367,7 +399,7 @@ impl Store {
                      LEFT JOIN clock_marks m ON m.request_id = k.request_id AND m.kind = k.kind AND m.mark = 'breached' \
                      WHERE {pair} AND k.target_ms > 0 AND (k.stopped_at IS NOT NULL OR m.request_id IS NOT NULL) ORDER BY r.id, k.kind"
                 ),
-                args![s, c, since, until],
+                args![s, c, since],
             )
             .await?;
         let mut facts = AgendaFacts {
@@ -385,7 +417,10 @@ impl Store {
                 }
             } else {
                 facts.targets_met += 1;
-                if k.used >= NEAR_MISS_PERCENT && facts.near_misses.len() < 10 && !facts.near_misses.iter().any(|n| n.key == r.key) {
+                if k.used >= NEAR_MISS_PERCENT
+                    && facts.near_misses.len() < 10
+                    && !facts.near_misses.iter().any(|n| n.key == r.key)
+                {
                     facts.near_misses.push(r);
                 }
             }
@@ -393,24 +428,27 @@ impl Store {
         let rating_rows = |direction: Direction| {
             format!(
                 "SELECT r.key, ra.score, ra.scale_max, ra.comment, ra.flags FROM ratings ra JOIN requests r ON r.id = ra.request_id \
-                 WHERE ra.direction = '{}' AND r.team_id = $1 AND r.on_behalf_team_id = $2 AND ra.created_at >= $3 AND ra.created_at < $4 \
+                 WHERE ra.direction = '{}' AND r.team_id = $1 AND r.on_behalf_team_id = $2 AND ra.created_at >= $3 \
                  ORDER BY ra.created_at",
                 direction.as_str()
             )
         };
         let given: Vec<(String, i64, i64, String, String)> =
-            tx.exec().all(&rating_rows(Direction::Requester), args![s, c, since, until]).await?;
+            tx.exec().all(&rating_rows(Direction::Requester), args![s, c, since]).await?;
         let mut tally = Tally::default();
         for (key, score, max, comment, _) in given {
             let scale = Scale::of_max(max);
             tally.add(scale.bucket(score));
-            if scale.bucket(score) == concentric_core::rating::Bucket::Poor && !comment.is_empty() && facts.low_ratings.len() < 10 {
+            if scale.bucket(score) == concentric_core::rating::Bucket::Poor
+                && !comment.is_empty()
+                && facts.low_ratings.len() < 10
+            {
                 facts.low_ratings.push(LowRating { key, word: scale.word(score).to_owned(), comment });
             }
         }
         facts.customer_ratings = tally;
         let theirs: Vec<(String, i64, i64, String, String)> =
-            tx.exec().all(&rating_rows(Direction::Provider), args![s, c, since, until]).await?;
+            tx.exec().all(&rating_rows(Direction::Provider), args![s, c, since]).await?;
         let min_group = crate::ratings::settings_in(tx.exec()).await?.min_group;
         let rated: Vec<Rated> = theirs
             .into_iter()
@@ -509,7 +547,8 @@ impl Store {
             set_attendees(&mut tx, &row, emails).await?;
         }
         let detail = json!({ "status": [row.status, to.as_str()] });
-        record_at(&mut tx, actor.person_id, now, "review", id, if held_now { "held" } else { "recorded" }, detail).await?;
+        record_at(&mut tx, actor.person_id, now, "review", id, if held_now { "held" } else { "recorded" }, detail)
+            .await?;
         if held_now {
             self.plan_next(&mut tx, actor, &row, now).await?;
         }
@@ -523,7 +562,18 @@ impl Store {
     async fn plan_next(&self, tx: &mut Tx, actor: &Actor, row: &ReviewRow, now: Millis) -> Result<()> {
         let Some(rule) = row.rule.as_deref() else { return Ok(()) };
         let Some((next, next_local)) = next_after(rule, &row.scheduled_for, &row.zone) else { return Ok(()) };
-        let id = insert_review(tx, actor, row.teams(), &row.title, next.timestamp_millis(), &next_local, &row.zone, Some(rule), now).await?;
+        let id = insert_review(
+            tx,
+            actor,
+            row.teams(),
+            &row.title,
+            next.timestamp_millis(),
+            &next_local,
+            &row.zone,
+            Some(rule),
+            now,
+        )
+        .await?;
         tx.exec()
             .execute(
                 "INSERT INTO review_attendees (review_id, person_id) SELECT $1, person_id FROM review_attendees WHERE review_id = $2",
@@ -556,10 +606,13 @@ impl Store {
                 args![review_id, &checked.title, owner, owner_team, waiting, checked.due_on.to_string(), due, checked.effort_hours, now.0],
             )
             .await?;
-        schedule(&mut tx, ACTION_OVERDUE, &format!("action:{id}:overdue"), json!({ "action_id": id }), Some(due)).await?;
-        let event = record_at(&mut tx, actor.person_id, now, "action", id, "added", json!({ "title": checked.title })).await?;
+        schedule(&mut tx, ACTION_OVERDUE, &format!("action:{id}:overdue"), json!({ "action_id": id }), Some(due))
+            .await?;
+        let event =
+            record_at(&mut tx, actor.person_id, now, "action", id, "added", json!({ "title": checked.title })).await?;
         let summary = format!("Action for you from {}: {} (due {})", row.title, checked.title, checked.due_on);
-        notify(&mut tx, actor, &[Notice::about_review("action_assigned", review_id, summary, event).to(&[owner])]).await?;
+        notify(&mut tx, actor, &[Notice::about_review("action_assigned", review_id, summary, event).to(&[owner])])
+            .await?;
         let item = action_by_id(tx.exec(), id, now.0).await?;
         tx.commit().await?;
         Ok(item)
@@ -601,7 +654,8 @@ impl Store {
             .await?;
         let run_at = (status == ActionStatus::Open).then_some(due);
         if run_at.is_some() != (current.status == ActionStatus::Open) || due != current.due_at.timestamp_millis() {
-            schedule(&mut tx, ACTION_OVERDUE, &format!("action:{id}:overdue"), json!({ "action_id": id }), run_at).await?;
+            schedule(&mut tx, ACTION_OVERDUE, &format!("action:{id}:overdue"), json!({ "action_id": id }), run_at)
+                .await?;
         }
         let detail = json!({ "status": [current.status.as_str(), status.as_str()], "due_on": [current.due_on.to_string(), due_on.to_string()] });
         record_at(&mut tx, actor.person_id, now, "action", id, "changed", detail).await?;
@@ -676,8 +730,10 @@ async fn insert_review(
 }
 
 async fn action_by_id(exec: Exec<'_>, id: i64, now: i64) -> Result<ActionItem> {
-    let row: ActionRow =
-        exec.optional(&format!("{ACTION_SELECT} WHERE a.id = $1"), args![id]).await?.ok_or(StoreError::NotFound("action item"))?;
+    let row: ActionRow = exec
+        .optional(&format!("{ACTION_SELECT} WHERE a.id = $1"), args![id])
+        .await?
+        .ok_or(StoreError::NotFound("action item"))?;
     Ok(action_of(row, now))
 }
 

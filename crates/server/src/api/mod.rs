@@ -10,6 +10,7 @@ pub mod network;
 mod people;
 mod ratings;
 mod requests;
+mod reviews;
 mod services;
 pub mod targets;
 mod teams;
@@ -62,6 +63,8 @@ pub use extract::{ApiBytes, ApiJson, ApiList, ApiPath, ApiQuery, ApiText};
         commitments::create_feed, commitments::revoke_feed,
         ratings::get_rating, ratings::rate, ratings::get_provider_rating, ratings::rate_request_making,
         ratings::list_ratings, ratings::team_ratings, ratings::get_feedback_settings, ratings::set_feedback_settings,
+        reviews::list_reviews, reviews::plan_review, reviews::get_review, reviews::record_review, reviews::add_action,
+        reviews::list_actions, reviews::get_action, reviews::update_action,
     ),
     components(schemas(crate::error::Problem)),
     modifiers(&TokenAuth, &Problems),
@@ -74,6 +77,7 @@ pub use extract::{ApiBytes, ApiJson, ApiList, ApiPath, ApiQuery, ApiText};
         (name = "network", description = "Who serves whom: relationships, team goals, the rings around a team"),
         (name = "commitments", description = "Recurring deliverables between teams: schedules, occurrences, deliveries, on-time records, calendar feeds"),
         (name = "feedback", description = "Feedback both ways: ratings on requests by requesters and by providing teams, results, settings"),
+        (name = "reviews", description = "Partnership reviews between two teams: agendas generated from the numbers, notes, decisions, action items"),
         (name = "tokens", description = "Personal API tokens"),
         (name = "import", description = "CSV import of people and teams"),
     )
@@ -114,6 +118,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(targets::router())
         .merge(network::router())
         .merge(ratings::router())
+        .merge(reviews::router())
         // A delivered file arrives as base64: a third larger than the upload limit.
         .merge(commitments::router().layer(DefaultBodyLimit::max(upload_limit / 3 * 4 + 4096)))
         .merge(requests::router().layer(DefaultBodyLimit::max(upload_limit)))

@@ -10,6 +10,7 @@ mod network;
 mod people;
 mod ratings;
 mod requests;
+mod reviews;
 mod services;
 mod targets;
 mod teams;
@@ -90,6 +91,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/requests/{key}/rating", post(ratings::rate))
         .route("/requests/{key}/provider-rating", post(ratings::rate_request_making))
         .route("/teams/{key}/feedback", get(ratings::feedback_page))
+        .route("/teams/{key}/reviews", get(reviews::reviews_page).post(reviews::plan_review))
+        .route("/reviews/{id}", get(reviews::review_page).post(reviews::record_review))
+        .route("/reviews/{id}/actions", post(reviews::add_action))
+        .route("/actions/{id}", post(reviews::update_action))
         .route("/admin/feedback", get(ratings::settings_page).post(ratings::save_settings))
         .route(
             "/requests/{key}/attachments",

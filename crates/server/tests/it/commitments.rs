@@ -267,7 +267,9 @@ both!(calendar_feeds_are_valid_icalendar_and_revocable, |t| {
         url[url.find("/feeds/").unwrap()..].to_owned()
     };
 
-    for (feed, name) in [(path(&mine), "My commitments"), (path(&team), "IT Services: commitments")] {
+    for (feed, name) in
+        [(path(&mine), "My commitments and action items"), (path(&team), "IT Services: commitments and action items")]
+    {
         let r = t.api(Method::GET, &feed, None, None).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
         assert!(r.headers.get("content-type").unwrap().to_str().unwrap().starts_with("text/calendar"));
