@@ -373,9 +373,10 @@ impl Store {
     async fn agenda_facts(&self, row: &ReviewRow, until: i64) -> Result<(AgendaFacts, i64)> {
         let (s, c) = row.teams();
         let mut tx = self.db.begin_read().await?;
+        // MAX over no rows is one NULL row: read it as an optional value.
         let previous: Option<i64> = tx
             .exec()
-            .scalar_opt(
+            .scalar::<Option<i64>>(
                 "SELECT MAX(held_at) FROM reviews WHERE supplier_id = $1 AND customer_id = $2 AND status = 'held' \
                  AND id <> $3 AND held_at < $4",
                 args![s, c, row.id, until],

@@ -119,6 +119,20 @@ async fn fixture(t: &TestApp, w: &crate::requests::World) -> Fixture {
     ids.insert("view", id(&post(&w.requester, "/api/v1/views", json!({"name": "Mine", "path": "/requests"})).await));
     ids.insert("feed", id(&post(&w.agent, "/api/v1/feeds", json!({})).await));
     ids.insert("token", id(&post(&w.agent, "/api/v1/tokens", json!({"name": "spare"})).await));
+    let review = post(
+        &w.lead,
+        "/api/v1/reviews",
+        json!({"supplier": "IT", "customer": "SAL", "scheduled_for": "2026-12-10T10:00"}),
+    )
+    .await;
+    ids.insert("review", id(&review));
+    let action = post(
+        &w.lead,
+        &format!("/api/v1/reviews/{}/actions", id(&review)),
+        json!({"title": "Send the catalogue", "owner": "max@example.com", "due_on": "2026-12-20"}),
+    )
+    .await;
+    ids.insert("action", id(&action));
     // IT-2 is resolved and rated both ways, for the rating rows.
     file(t, &w.requester, "Screen flickers").await;
     post(&w.agent, "/api/v1/requests/IT-2/status", json!({"status": "resolved"})).await;
@@ -258,6 +272,22 @@ fn api_table() -> Vec<(&'static str, &'static str, Option<Value>)> {
         ("GET /api/v1/teams/{key}/ratings", all, None),
         ("GET /api/v1/settings/feedback", all, None),
         ("PUT /api/v1/settings/feedback", "A", Some(json!({"scale": "three_point", "min_group": 5}))),
+        ("GET /api/v1/reviews", all, None),
+        (
+            "POST /api/v1/reviews",
+            "AL",
+            Some(json!({"supplier": "IT", "customer": "SAL", "scheduled_for": "2027-01-10T10:00"})),
+        ),
+        ("GET /api/v1/reviews/{id}", "ALMR", None),
+        ("PUT /api/v1/reviews/{id}", "AL", Some(json!({"notes": "Talked it through"}))),
+        (
+            "POST /api/v1/reviews/{id}/actions",
+            "AL",
+            Some(json!({"title": "Check the VPN", "owner": "lena@example.com", "due_on": "2026-12-24"})),
+        ),
+        ("GET /api/v1/actions", all, None),
+        ("GET /api/v1/actions/{id}", "ALMR", None),
+        ("PATCH /api/v1/actions/{id}", "ALM", Some(json!({"title": "Send the full catalogue"}))),
     ]
 }
 
@@ -283,6 +313,8 @@ fn api_path(f: &Fixture, op: &str) -> String {
         o if o.contains("/occurrences/{id}") => template.replace("{id}", &f.ids["delivered"]),
         o if o.contains("/deliveries/{id}") => template.replace("{id}", &f.ids["delivery"]),
         o if o.contains("rating") && o.contains("/requests/") => template.replace("{key}", "IT-2"),
+        o if o.contains("/reviews/{id}") => template.replace("{id}", &f.ids["review"]),
+        o if o.contains("/actions/{id}") => template.replace("{id}", &f.ids["action"]),
         _ => template.to_owned(),
     };
     let path = specific
@@ -428,6 +460,8 @@ fn web_table(f: &Fixture) -> Vec<(&'static str, &'static str, String)> {
         ("/admin/import", "A", "/admin/import".into()),
         ("/admin/feedback", "A", "/admin/feedback".into()),
         ("/teams/{key}/feedback", all, "/teams/IT/feedback".into()),
+        ("/teams/{key}/reviews", "ALM", "/teams/IT/reviews".into()),
+        ("/reviews/{id}", "ALMR", at("/reviews/{review}")),
         ("/reports/compliance", all, "/reports/compliance".into()),
         ("/teams/{key}/queue", "ALM", "/teams/IT/queue".into()),
         ("/requests", all, "/requests".into()),

@@ -96,6 +96,7 @@ both!(reviews_carry_an_agenda_from_the_numbers_and_action_items_to_done, |t| {
     );
     assert_eq!(detail.json["agenda"][1]["points"][1], "IT-1 (poor): \"Took a week\"");
     assert_eq!(detail.json["agenda"][1]["attention"], true);
+    assert_eq!(detail.json["since"], "2026-08-20T10:00:00Z", "a first review looks back 90 days");
 
     // An action item owed by Sales to IT: in both views, the owner is told.
     let actions_path = format!("/api/v1/reviews/{id}/actions");
