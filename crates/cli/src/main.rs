@@ -334,6 +334,10 @@ async fn load_demo(store: &Store, reopen_window_ms: i64) -> anyhow::Result<()> {
     if rated > 0 {
         tracing::info!(requests = rated, "demo ratings given");
     }
+    let reviews = store.load_demo_reviews(&concentric_core::demo::reviews()).await?;
+    if reviews > 0 {
+        tracing::info!(reviews, "demo partnership reviews held and planned");
+    }
     for a in &org.accounts {
         tracing::info!("demo sign-in: {} / {} ({})", a.email, concentric_core::demo::DEMO_PASSWORD, a.role);
     }

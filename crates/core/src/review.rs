@@ -554,13 +554,13 @@ pub fn agenda(f: &AgendaFacts) -> Vec<AgendaItem> {
     let t = f.customer_ratings;
     let mut points = vec![match t.percent_satisfied() {
         Some(p) => format!(
-            "{p} % satisfied: {} good, {} okay, {} poor of {} ratings by {c}'s requesters.",
+            "{p} % satisfied: {} good, {} okay, {} poor of {} ratings by requesters from {c}.",
             t.satisfied,
             t.neutral,
             t.poor,
             t.count()
         ),
-        None => format!("{c}'s requesters gave no ratings."),
+        None => format!("Requesters from {c} gave no ratings."),
     }];
     points.extend(f.low_ratings.iter().map(|l| format!("{} ({}): \"{}\"", l.key, l.word.to_lowercase(), l.comment)));
     items.push(AgendaItem {
@@ -583,7 +583,7 @@ pub fn agenda(f: &AgendaFacts) -> Vec<AgendaItem> {
             p.extend(f.supplier_flags.iter().map(|fc| format!("{}: {}", fc.flag.label(), fc.count)));
             p
         }
-        None if f.supplier_ratings_count == 0 => vec![format!("{s} rated none of {c}'s requests.")],
+        None if f.supplier_ratings_count == 0 => vec![format!("{s} rated none of the requests from {c}.")],
         None => vec![format!(
             "{} rating{} so far: shown once there are at least {}.",
             f.supplier_ratings_count,
@@ -593,7 +593,7 @@ pub fn agenda(f: &AgendaFacts) -> Vec<AgendaItem> {
     };
     items.push(AgendaItem {
         topic: Topic::SupplierRatings,
-        title: format!("How {s} rated {c}'s requests"),
+        title: format!("How {s} rated the requests from {c}"),
         points,
         attention: f.supplier_ratings.is_some_and(|t| t.poor > 0),
     });
@@ -728,7 +728,7 @@ mod tests {
                 "Action items from earlier reviews: 2 open, 1 overdue",
                 "Targets: 20 of 22 met",
                 "How Sales rated IT",
-                "How IT rated Sales's requests",
+                "How IT rated the requests from Sales",
                 "Commitments: 3 of 4 on time",
                 "Undeclared dependency",
             ]
@@ -740,7 +740,7 @@ mod tests {
         assert_eq!(
             a[2].points,
             [
-                "75 % satisfied: 6 good, 1 okay, 1 poor of 8 ratings by Sales's requesters.",
+                "75 % satisfied: 6 good, 1 okay, 1 poor of 8 ratings by requesters from Sales.",
                 "IT-4 (poor): \"Took a week\""
             ]
         );

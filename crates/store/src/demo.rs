@@ -3,13 +3,18 @@
 use concentric_core::authz::Actor;
 use concentric_core::business_time::{add_business_ms, business_ms_between};
 use concentric_core::calendar::CalendarSpec;
-use concentric_core::demo::{DemoCommitment, DemoHistory, DemoOrg, DemoRequest, DemoService, DemoStep, PastDelivery};
+use concentric_core::demo::{
+    DemoCommitment, DemoHistory, DemoOrg, DemoRequest, DemoReview, DemoService, DemoStep, PastDelivery,
+};
 use concentric_core::import::{Parsed, PersonRow, TeamRow};
 use concentric_core::rating::{Flag, Scale};
 use concentric_core::relationship::NewGoal;
+use concentric_core::relationship::Side;
 use concentric_core::request::CommentKind;
 use concentric_core::request::Status;
+use concentric_core::review::{ActionPatch, ActionStatus, NewAction, NewReview, ReviewRecord, ReviewStatus};
 use concentric_core::target::{Clock, ClockKind, NewTargetPolicy};
+use concentric_core::team::MemberRole;
 use concentric_core::time::Millis;
 use concentric_core::{PersonId, RequestId};
 
@@ -26,6 +31,7 @@ const HISTORY_KEY: &str = "demo_history_loaded_at";
 const NETWORK_KEY: &str = "demo_network_loaded_at";
 const COMMITMENTS_KEY: &str = "demo_commitments_loaded_at";
 const RATINGS_KEY: &str = "demo_ratings_loaded_at";
+const REVIEWS_KEY: &str = "demo_reviews_loaded_at";
 
 impl Store {
     /// Writes the demo organisation unless it was loaded before; returns whether it was loaded now.
@@ -410,6 +416,74 @@ impl Store {
         }
         tx.commit().await?;
         Ok(rated)
+    }
+}
+
+impl Store {
+    /// Holds the demo's partnership reviews once, through the same paths people use, at the
+    /// times the story gives: agendas are kept as they stood then, action items are agreed, some
+    /// done since and one overdue, and the coming reviews are planned.
+    #[tracing::instrument(skip_all)]
+    pub async fn load_demo_reviews(&self, demo: &[DemoReview]) -> Result<usize> {
+        let mut tx = self.db.begin().await?;
+        if !claim(&mut tx, REVIEWS_KEY).await? {
+            return Ok(0);
+        }
+        tx.commit().await?;
+        let system = Actor::system();
+        let now = Millis::now().0;
+        const DAY: i64 = 86_400_000;
+        for d in demo {
+            let supplier = self.team_by_key(d.supplier).await?;
+            let customer = self.team_by_key(d.customer).await?;
+            let zone = crate::clocks::calendar_of(self.db.read(), supplier.id).await?.zone();
+            let mut attendees = Vec::new();
+            let mut leads = Vec::new();
+            for team in [supplier.id, customer.id] {
+                let members = self.team_members(team).await?;
+                let lead = members.iter().find(|m| m.role == MemberRole::Lead).or(members.first());
+                leads.push(lead.map(|m| m.person_email.clone()).unwrap_or_default());
+                attendees.extend(members.iter().take(2).map(|m| m.person_email.clone()));
+            }
+            let day = Millis(now - d.days_ago * DAY).to_utc().with_timezone(&zone).date_naive();
+            let new = NewReview {
+                supplier: d.supplier.to_owned(),
+                customer: d.customer.to_owned(),
+                title: d.title.to_owned(),
+                scheduled_for: format!("{day}T10:00"),
+                zone: Some(zone.name().to_owned()),
+                rule: d.rule.map(str::to_owned),
+                attendees,
+            };
+            let planned_at = Millis((now - (d.days_ago + 14) * DAY).min(now));
+            let review = self.plan_review(&system, new, planned_at).await?;
+            if !d.held {
+                continue;
+            }
+            let held_at = Millis(review.scheduled_at.timestamp_millis() + 2 * 3_600_000);
+            let record = ReviewRecord {
+                notes: d.notes.to_owned(),
+                decisions: d.decisions.to_owned(),
+                status: Some(ReviewStatus::Held),
+                attendees: None,
+            };
+            self.record_review(&system, review.id, record, held_at).await?;
+            for a in &d.actions {
+                let owner = match a.owner {
+                    Side::Supplier => leads[0].clone(),
+                    Side::Customer => leads[1].clone(),
+                };
+                let due = day + chrono::Days::new(a.due_after_days.unsigned_abs());
+                let new = NewAction { title: a.title.to_owned(), owner, due_on: due.to_string(), effort_hours: None };
+                let item = self.add_action(&system, review.id, new, held_at).await?;
+                if a.done {
+                    let done_at = Millis((item.due_at.timestamp_millis() - 2 * DAY).min(now));
+                    let patch = ActionPatch { status: Some(ActionStatus::Done), ..ActionPatch::default() };
+                    self.update_action(&system, item.id, patch, done_at).await?;
+                }
+            }
+        }
+        Ok(demo.len())
     }
 }
 

@@ -426,6 +426,9 @@ impl Store {
                 }
             }
         }
+        // A request with a breached clock is a breach, not also a near miss.
+        let breached: Vec<String> = facts.breaches.iter().map(|b| b.key.clone()).collect();
+        facts.near_misses.retain(|n| !breached.contains(&n.key));
         let rating_rows = |direction: Direction| {
             format!(
                 "SELECT r.key, ra.score, ra.scale_max, ra.comment, ra.flags FROM ratings ra JOIN requests r ON r.id = ra.request_id \

@@ -32,7 +32,7 @@ fn stable(key: &str) -> u64 {
 /// The demo's ratings for a resolved request, or `None` for the one in five nobody rated.
 pub fn rating(key: &str, breached: bool) -> Option<DemoRating> {
     let h = stable(key);
-    if h % 5 == 0 {
+    if h.is_multiple_of(5) {
         return None;
     }
     let roll = (h >> 8) % 100;

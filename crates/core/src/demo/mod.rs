@@ -6,12 +6,14 @@ mod catalog;
 mod commitments;
 mod feedback;
 mod requests;
+mod reviews;
 mod targets;
 
 pub use catalog::{services, DemoService};
 pub use commitments::{commitments, DemoCommitment, PastDelivery};
 pub use feedback::{rating, DemoRating};
 pub use requests::{requests, DemoRequest, DemoStep};
+pub use reviews::{reviews, DemoAction, DemoReview};
 pub use targets::{business_goals, calendars, goals, history, relationships, targets, DemoHistory, CUSTOMERS};
 
 use rand::seq::SliceRandom;

@@ -86,7 +86,7 @@ both!(reviews_carry_an_agenda_from_the_numbers_and_action_items_to_done, |t| {
         [
             "Targets: none decided",
             "How Sales rated IT Services",
-            "How IT Services rated Sales's requests",
+            "How IT Services rated the requests from Sales",
             "Relationship: agreed"
         ]
     );
