@@ -31,6 +31,7 @@ pub mod schedule;
 pub mod search;
 pub mod service;
 pub mod sign_in;
+pub mod survey;
 pub mod synthetic;
 pub mod target;
 pub mod team;

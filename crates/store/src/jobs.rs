@@ -23,6 +23,12 @@ pub(crate) const OCCURRENCE_OVERDUE: &str = "occurrence_overdue";
 pub(crate) const COMMITMENTS_GENERATE: &str = "commitments_generate";
 /// Reminds the owner of an action item still open at the end of its due date.
 pub(crate) const ACTION_OVERDUE: &str = "action_overdue";
+/// Opens the relationship survey rounds that are due, daily.
+pub(crate) const SURVEYS_OPEN: &str = "surveys_open";
+/// Reminds those who have not answered a survey round, once.
+pub(crate) const SURVEY_REMIND: &str = "survey_remind";
+/// Closes a survey round.
+pub(crate) const SURVEY_CLOSE: &str = "survey_close";
 /// Attempts before a job is given up and recorded as failed.
 const MAX_ATTEMPTS: i64 = 8;
 
@@ -127,6 +133,18 @@ impl Store {
             }
             ACTION_OVERDUE => {
                 self.action_overdue(crate::reviews::action_payload(&job.payload, &job.job_key)?, now).await?;
+                Ok(())
+            }
+            SURVEYS_OPEN => {
+                self.open_due_surveys(now).await?;
+                Ok(())
+            }
+            SURVEY_REMIND => {
+                self.remind_survey(crate::surveys::round_payload(&job.payload, &job.job_key)?, now).await?;
+                Ok(())
+            }
+            SURVEY_CLOSE => {
+                self.close_survey(crate::surveys::round_payload(&job.payload, &job.job_key)?, now).await?;
                 Ok(())
             }
             COMMITMENTS_GENERATE => {

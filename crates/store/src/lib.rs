@@ -24,6 +24,7 @@ mod reviews;
 pub mod scratch;
 mod search;
 mod services;
+mod surveys;
 mod teams;
 mod transfer;
 mod views;

@@ -16,6 +16,8 @@ enum Subject {
     Request(RequestId),
     Commitment(i64),
     Review(i64),
+    /// Nothing to link: the notice says where to go (surveys).
+    Nothing,
 }
 
 /// What to tell whom about a request or a commitment.
@@ -35,6 +37,10 @@ impl Notice {
 
     pub(crate) fn about_commitment(kind: &'static str, commitment: i64, summary: String, source: i64) -> Self {
         Self { kind, subject: Subject::Commitment(commitment), summary, source, recipients: Vec::new() }
+    }
+
+    pub(crate) fn plain(kind: &'static str, summary: String, source: i64) -> Self {
+        Self { kind, subject: Subject::Nothing, summary, source, recipients: Vec::new() }
     }
 
     pub(crate) fn about_review(kind: &'static str, review: i64, summary: String, source: i64) -> Self {
@@ -58,6 +64,7 @@ pub(crate) async fn notify(tx: &mut Tx, actor: &Actor, notices: &[Notice]) -> Re
                 Subject::Request(r) => (Some(r), None, None, r.to_string()),
                 Subject::Commitment(c) => (None, Some(c), None, format!("c{c}")),
                 Subject::Review(v) => (None, None, Some(v), format!("v{v}")),
+                Subject::Nothing => (None, None, None, String::from("-")),
             };
             let dedupe = format!("{}:{subject}:{}:{}", n.kind, n.source, person);
             let base = values.len();

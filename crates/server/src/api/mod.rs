@@ -12,6 +12,7 @@ mod ratings;
 mod requests;
 mod reviews;
 mod services;
+mod surveys;
 pub mod targets;
 mod teams;
 mod tokens;
@@ -65,6 +66,8 @@ pub use extract::{ApiBytes, ApiJson, ApiList, ApiPath, ApiQuery, ApiText};
         ratings::list_ratings, ratings::team_ratings, ratings::get_feedback_settings, ratings::set_feedback_settings,
         reviews::list_reviews, reviews::plan_review, reviews::get_review, reviews::record_review, reviews::add_action,
         reviews::list_actions, reviews::get_action, reviews::update_action,
+        surveys::my_surveys, surveys::answer, surveys::round_results, surveys::relationship_surveys,
+        surveys::list_questions, surveys::add_question, surveys::update_question,
     ),
     components(schemas(crate::error::Problem)),
     modifiers(&TokenAuth, &Problems),
@@ -78,6 +81,7 @@ pub use extract::{ApiBytes, ApiJson, ApiList, ApiPath, ApiQuery, ApiText};
         (name = "commitments", description = "Recurring deliverables between teams: schedules, occurrences, deliveries, on-time records, calendar feeds"),
         (name = "feedback", description = "Feedback both ways: ratings on requests by requesters and by providing teams, results, settings"),
         (name = "reviews", description = "Partnership reviews between two teams: agendas generated from the numbers, notes, decisions, action items"),
+        (name = "surveys", description = "Relationship surveys both ways: questions, answers stored without the person, results only in aggregate"),
         (name = "tokens", description = "Personal API tokens"),
         (name = "import", description = "CSV import of people and teams"),
     )
@@ -119,6 +123,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(network::router())
         .merge(ratings::router())
         .merge(reviews::router())
+        .merge(surveys::router())
         // A delivered file arrives as base64: a third larger than the upload limit.
         .merge(commitments::router().layer(DefaultBodyLimit::max(upload_limit / 3 * 4 + 4096)))
         .merge(requests::router().layer(DefaultBodyLimit::max(upload_limit)))

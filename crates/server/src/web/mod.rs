@@ -12,6 +12,7 @@ mod ratings;
 mod requests;
 mod reviews;
 mod services;
+mod surveys;
 mod targets;
 mod teams;
 mod upload;
@@ -95,6 +96,9 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/reviews/{id}", get(reviews::review_page).post(reviews::record_review))
         .route("/reviews/{id}/actions", post(reviews::add_action))
         .route("/actions/{id}", post(reviews::update_action))
+        .route("/surveys", get(surveys::surveys_page))
+        .route("/surveys/{round}", post(surveys::answer))
+        .route("/admin/surveys", get(surveys::questions_page).post(surveys::save_question))
         .route("/admin/feedback", get(ratings::settings_page).post(ratings::save_settings))
         .route(
             "/requests/{key}/attachments",

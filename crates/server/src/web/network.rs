@@ -273,12 +273,22 @@ struct EdgePage {
     can_edit: bool,
     form: ProposeForm,
     errors: FormErrors,
+    /// The latest survey rounds, for members of either team.
+    surveys: Option<Vec<concentric_core::survey::RoundResults>>,
 }
 
 async fn edge_page(state: &AppState, viewer: &Viewer, supplier: &str, customer: &str) -> Result<EdgePage, WebError> {
     let (s, c) = (state.store.team_by_key(supplier).await?, state.store.team_by_key(customer).await?);
     let detail = edge_detail(state, &s, &c).await?;
     let can_edit = viewer.actor.can_manage_either(s.id, c.id);
+    let surveys = match &detail.relationship {
+        Some(r) if viewer.actor.works_in(s.id) || viewer.actor.works_in(c.id) => {
+            let mut rounds = state.store.relationship_surveys(&viewer.actor, r.id, state.time.now()).await?;
+            rounds.truncate(2);
+            Some(rounds)
+        }
+        _ => None,
+    };
     let form = match &detail.relationship {
         Some(r) => ProposeForm::of(r),
         None => ProposeForm { supplier: s.key.clone(), customer: c.key.clone(), ..ProposeForm::default() },
@@ -292,6 +302,7 @@ async fn edge_page(state: &AppState, viewer: &Viewer, supplier: &str, customer: 
         can_edit,
         form,
         errors: FormErrors::default(),
+        surveys,
     })
 }
 

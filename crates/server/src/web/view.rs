@@ -112,6 +112,7 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "filed" => "Your request is filed. You will be notified of replies and status changes.",
         "replied" => "Reply sent.",
         "rated" => "Thank you: your rating is saved.",
+        "answered" => "Thank you: your answers are in, without your name.",
         "attached" => "File attached.",
         "noted" => "Internal note added. Only the providing team sees it.",
         "withdrawn" => "The service is withdrawn from the catalog. Its requests stay.",

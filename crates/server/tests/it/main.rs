@@ -19,5 +19,6 @@ mod ratings;
 mod requests;
 mod reviews;
 mod store;
+mod surveys;
 mod targets;
 mod web;
