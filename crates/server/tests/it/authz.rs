@@ -133,6 +133,11 @@ async fn fixture(t: &TestApp, w: &crate::requests::World) -> Fixture {
     )
     .await;
     ids.insert("action", id(&action));
+    // The relationship is agreed and its first survey round opens.
+    post(&w.admin, &format!("/api/v1/relationships/{}/confirm", id(&rel)), json!({})).await;
+    t.store.run_due_jobs("node-a", concentric_core::time::TimeSource::now(t.time.as_ref())).await.unwrap();
+    let invited = t.api(Method::GET, "/api/v1/surveys", Some(&w.requester), None).await;
+    ids.insert("round", invited.json[0]["round_id"].to_string());
     // IT-2 is resolved and rated both ways, for the rating rows.
     file(t, &w.requester, "Screen flickers").await;
     post(&w.agent, "/api/v1/requests/IT-2/status", json!({"status": "resolved"})).await;
@@ -288,6 +293,19 @@ fn api_table() -> Vec<(&'static str, &'static str, Option<Value>)> {
         ("GET /api/v1/actions", all, None),
         ("GET /api/v1/actions/{id}", "ALMR", None),
         ("PATCH /api/v1/actions/{id}", "ALM", Some(json!({"title": "Send the full catalogue"}))),
+        ("GET /api/v1/surveys", all, None),
+        ("GET /api/v1/surveys/{round}", "ALMR", None),
+        // Invited: IT's members (about Sales) and Sales' (about IT); the body fits neither
+        // audience's questions fully, so those allowed get a 422.
+        ("POST /api/v1/surveys/{round}/answers", "LMR", Some(json!({"scores": {"1": 3}}))),
+        ("GET /api/v1/relationships/{id}/surveys", "ALMR", None),
+        ("GET /api/v1/survey-questions", all, None),
+        (
+            "POST /api/v1/survey-questions",
+            "A",
+            Some(json!({"audience": "about_supplier", "text": "They say no early."})),
+        ),
+        ("PATCH /api/v1/survey-questions/{id}", "A", Some(json!({"active": true}))),
     ]
 }
 
@@ -314,6 +332,8 @@ fn api_path(f: &Fixture, op: &str) -> String {
         o if o.contains("/deliveries/{id}") => template.replace("{id}", &f.ids["delivery"]),
         o if o.contains("rating") && o.contains("/requests/") => template.replace("{key}", "IT-2"),
         o if o.contains("/reviews/{id}") => template.replace("{id}", &f.ids["review"]),
+        o if o.contains("/surveys/{round}") => template.replace("{round}", &f.ids["round"]),
+        o if o.contains("/survey-questions/{id}") => template.replace("{id}", "1"),
         o if o.contains("/actions/{id}") => template.replace("{id}", &f.ids["action"]),
         _ => template.to_owned(),
     };
@@ -462,6 +482,8 @@ fn web_table(f: &Fixture) -> Vec<(&'static str, &'static str, String)> {
         ("/teams/{key}/feedback", all, "/teams/IT/feedback".into()),
         ("/teams/{key}/reviews", "ALM", "/teams/IT/reviews".into()),
         ("/reviews/{id}", "ALMR", at("/reviews/{review}")),
+        ("/surveys", all, "/surveys".into()),
+        ("/admin/surveys", "A", "/admin/surveys".into()),
         ("/reports/compliance", all, "/reports/compliance".into()),
         ("/teams/{key}/queue", "ALM", "/teams/IT/queue".into()),
         ("/requests", all, "/requests".into()),
