@@ -334,6 +334,11 @@ async fn load_demo(store: &Store, reopen_window_ms: i64) -> anyhow::Result<()> {
     if rated > 0 {
         tracing::info!(requests = rated, "demo ratings given");
     }
+    let accounts: Vec<String> = org.accounts.iter().map(|a| a.email.clone()).collect();
+    let surveyed = store.load_demo_surveys(&accounts).await?;
+    if surveyed > 0 {
+        tracing::info!(relationships = surveyed, "demo survey rounds answered");
+    }
     let reviews = store.load_demo_reviews(&concentric_core::demo::reviews()).await?;
     if reviews > 0 {
         tracing::info!(reviews, "demo partnership reviews held and planned");

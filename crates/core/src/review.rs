@@ -452,6 +452,8 @@ pub struct AgendaFacts {
     pub late_deliveries: Vec<LateDelivery>,
     /// Action items of earlier reviews of the two still open.
     pub open_actions: Vec<ActionItem>,
+    /// The latest closed survey round of their relationship, as the anonymity rules show it.
+    pub survey: Option<crate::survey::RoundResults>,
 }
 
 /// What an agenda item is about.
@@ -463,6 +465,7 @@ pub enum Topic {
     CustomerRatings,
     SupplierRatings,
     Commitments,
+    Surveys,
     Relationship,
 }
 
@@ -627,6 +630,51 @@ pub fn agenda(f: &AgendaFacts) -> Vec<AgendaItem> {
         });
     }
 
+    if let Some(round) = &f.survey {
+        let mut points = Vec::new();
+        let mut attention = false;
+        for (about, who, r) in round.sides() {
+            match r.overall_tenths() {
+                Some(mean) => {
+                    points.push(format!(
+                        "{who} about {about}: {}.{} of 5 on average, {} of {} answered.",
+                        mean / 10,
+                        mean % 10,
+                        r.responded,
+                        r.invited
+                    ));
+                    for q in &r.questions {
+                        let falling = q.change_tenths.is_some_and(|c| c <= -3);
+                        if q.mean_tenths < 30 || falling {
+                            attention = true;
+                            let change = if q.change_tenths.is_some() {
+                                format!(", {} since the round before", q.change_text())
+                            } else {
+                                String::new()
+                            };
+                            points.push(format!("Low: \"{}\" {} of 5{change}.", q.text, q.mean_text()));
+                        } else if q.change_tenths.is_some_and(|c| c >= 3) {
+                            points.push(format!(
+                                "Better: \"{}\" {} of 5, {} since the round before.",
+                                q.text,
+                                q.mean_text(),
+                                q.change_text()
+                            ));
+                        }
+                    }
+                }
+                None => points
+                    .push(format!("{who} about {about}: {} of {} answered; too few to show.", r.responded, r.invited)),
+            }
+        }
+        items.push(AgendaItem {
+            topic: Topic::Surveys,
+            title: "What the last survey said".to_owned(),
+            points,
+            attention,
+        });
+    }
+
     let (title, point, attention) = match f.relationship {
         Some(RelationshipStatus::Active) => {
             ("Relationship: agreed".to_owned(), format!("{s} and {c} have agreed their relationship: check its needs and success measures still hold."), false)
@@ -719,6 +767,7 @@ mod tests {
                 missing: false,
             }],
             open_actions: vec![action("Send the laptop catalogue", false), action("Fix the VPN", true)],
+            survey: None,
         };
         let a = agenda(&facts);
         let titles: Vec<&str> = a.iter().map(|i| i.title.as_str()).collect();
@@ -764,6 +813,58 @@ mod tests {
         assert_eq!(a.len(), 4, "no actions, no commitments");
         assert!(a.iter().all(|i| !i.attention));
         assert_eq!(a[0].points, ["Sales filed no requests with IT."]);
+    }
+
+    #[test]
+    fn survey_results_join_the_agenda_with_what_fell_and_what_rose() {
+        use crate::survey::{AudienceResult, QuestionResult, RoundResults};
+        let q = |id, text: &str, mean, change| QuestionResult {
+            question_id: id,
+            text: text.into(),
+            answers: 6,
+            mean_tenths: mean,
+            agree_percent: 50,
+            change_tenths: change,
+        };
+        let shown = AudienceResult {
+            invited: 8,
+            responded: 6,
+            shown: true,
+            questions: vec![q(1, "They respond quickly", 26, Some(-5)), q(2, "They keep us informed", 41, Some(4))],
+            ..AudienceResult::default()
+        };
+        let hidden = AudienceResult { invited: 3, responded: 2, ..AudienceResult::default() };
+        let round = RoundResults {
+            round_id: 1,
+            relationship_id: 1,
+            supplier_key: "IT".into(),
+            supplier_name: "IT".into(),
+            customer_key: "SAL".into(),
+            customer_name: "Sales".into(),
+            opened_at: Utc::now(),
+            closes_at: Utc::now(),
+            closed: true,
+            about_supplier: shown,
+            about_customer: hidden,
+            min_group: 5,
+        };
+        let facts = AgendaFacts {
+            supplier: "IT".into(),
+            customer: "Sales".into(),
+            survey: Some(round),
+            ..AgendaFacts::default()
+        };
+        let item = agenda(&facts).into_iter().find(|i| i.topic == Topic::Surveys).unwrap();
+        assert!(item.attention);
+        assert_eq!(
+            item.points,
+            [
+                "Sales about IT: 3.4 of 5 on average, 6 of 8 answered.",
+                "Low: \"They respond quickly\" 2.6 of 5, −0.5 since the round before.",
+                "Better: \"They keep us informed\" 4.1 of 5, +0.4 since the round before.",
+                "IT about Sales: 2 of 3 answered; too few to show.",
+            ]
+        );
     }
 
     #[test]

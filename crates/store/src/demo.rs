@@ -13,6 +13,7 @@ use concentric_core::relationship::Side;
 use concentric_core::request::CommentKind;
 use concentric_core::request::Status;
 use concentric_core::review::{ActionPatch, ActionStatus, NewAction, NewReview, ReviewRecord, ReviewStatus};
+use concentric_core::survey::{Answers, Audience};
 use concentric_core::target::{Clock, ClockKind, NewTargetPolicy};
 use concentric_core::team::MemberRole;
 use concentric_core::time::Millis;
@@ -32,6 +33,7 @@ const NETWORK_KEY: &str = "demo_network_loaded_at";
 const COMMITMENTS_KEY: &str = "demo_commitments_loaded_at";
 const RATINGS_KEY: &str = "demo_ratings_loaded_at";
 const REVIEWS_KEY: &str = "demo_reviews_loaded_at";
+const SURVEYS_KEY: &str = "demo_surveys_loaded_at";
 
 impl Store {
     /// Writes the demo organisation unless it was loaded before; returns whether it was loaded now.
@@ -484,6 +486,99 @@ impl Store {
             }
         }
         Ok(demo.len())
+    }
+}
+
+impl Store {
+    /// Runs the demo's survey rounds once: two closed rounds on every agreed relationship,
+    /// answered as `concentric_core::demo::surveys` says, and a round open now between IT
+    /// Services and Sales that `skip` (the demo's sign-in accounts) have yet to answer. The
+    /// other relationships' next rounds are spread over the coming weeks.
+    #[tracing::instrument(skip_all)]
+    pub async fn load_demo_surveys(&self, skip: &[String]) -> Result<usize> {
+        let mut tx = self.db.begin().await?;
+        if !claim(&mut tx, SURVEYS_KEY).await? {
+            return Ok(0);
+        }
+        tx.commit().await?;
+        const DAY: i64 = 86_400_000;
+        let now = Millis::now().0;
+        let relationships: Vec<(i64, String, String, String)> = self
+            .db
+            .read()
+            .all(
+                "SELECT r.id, s.key, c.key, r.survey_rule FROM relationships r JOIN teams s ON s.id = r.supplier_id \
+                 JOIN teams c ON c.id = r.customer_id WHERE r.status = 'active' ORDER BY r.id",
+                args![],
+            )
+            .await?;
+        for (n, (id, supplier, customer, rule)) in relationships.iter().enumerate() {
+            for (round_no, opened) in [(0, now - 110 * DAY), (1, now - 20 * DAY)] {
+                let round = self.open_round(*id, rule, Millis(opened), false).await?;
+                self.answer_demo_round(round, supplier, customer, round_no, Millis(opened + 2 * DAY), &[]).await?;
+                self.close_survey(round, Millis(opened + concentric_core::survey::OPEN_MS), false).await?;
+            }
+            if (supplier.as_str(), customer.as_str()) == ("IT", "SAL") {
+                let round = self.open_round(*id, rule, Millis(now - 3 * DAY), false).await?;
+                self.answer_demo_round(round, supplier, customer, 1, Millis(now - 2 * DAY), skip).await?;
+            } else {
+                let next = now + (5 + (n as i64 * 7) % 60) * DAY;
+                self.db
+                    .write()
+                    .execute("UPDATE relationships SET survey_next_at = $1 WHERE id = $2", args![next, *id])
+                    .await?;
+            }
+        }
+        Ok(relationships.len())
+    }
+
+    async fn answer_demo_round(
+        &self,
+        round: i64,
+        supplier: &str,
+        customer: &str,
+        round_no: usize,
+        at: Millis,
+        skip: &[String],
+    ) -> Result<()> {
+        let questions = self.demo_round_questions(round).await?;
+        for (person, email, audience) in crate::surveys::invited(self.db.read(), round).await? {
+            let about_supplier = audience == Audience::AboutSupplier.as_str();
+            let asked: Vec<i64> = questions.iter().filter(|(_, a)| *a == audience).map(|(q, _)| *q).collect();
+            if skip.contains(&email) {
+                continue;
+            }
+            let Some((scores, start, stop)) = concentric_core::demo::surveys::answers(
+                supplier,
+                customer,
+                round_no,
+                &email,
+                about_supplier,
+                asked.len(),
+            ) else {
+                continue;
+            };
+            let answers = Answers {
+                audience: Audience::parse(&audience),
+                scores: asked.iter().map(|q| q.to_string()).zip(scores).collect(),
+                start: start.to_owned(),
+                stop: stop.to_owned(),
+            };
+            let actor = self.actor_for(PersonId(person)).await?;
+            self.answer_survey(&actor, round, answers, at).await?;
+        }
+        Ok(())
+    }
+
+    async fn demo_round_questions(&self, round: i64) -> Result<Vec<(i64, String)>> {
+        Ok(self
+            .db
+            .read()
+            .all(
+                "SELECT question_id, audience FROM survey_round_questions WHERE round_id = $1 ORDER BY position",
+                args![round],
+            )
+            .await?)
     }
 }
 

@@ -144,7 +144,7 @@ impl Store {
                 Ok(())
             }
             SURVEY_CLOSE => {
-                self.close_survey(crate::surveys::round_payload(&job.payload, &job.job_key)?, now).await?;
+                self.close_survey(crate::surveys::round_payload(&job.payload, &job.job_key)?, now, true).await?;
                 Ok(())
             }
             COMMITMENTS_GENERATE => {

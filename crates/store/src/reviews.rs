@@ -485,7 +485,19 @@ impl Store {
                 keys.contains(&row.supplier_key.as_str()) && keys.contains(&row.customer_key.as_str())
             })
             .collect();
+        let relationship: Option<i64> = tx
+            .exec()
+            .scalar_opt("SELECT id FROM relationships WHERE supplier_id = $1 AND customer_id = $2", args![s, c])
+            .await?;
         drop(tx);
+        if let Some(rel) = relationship {
+            let rounds = self.survey_rounds_of(rel, Millis(until)).await?;
+            facts.survey = rounds.into_iter().rev().find(|r| {
+                r.closed
+                    && r.closes_at.timestamp_millis() <= until
+                    && r.opened_at.timestamp_millis() >= since - FIRST_LOOK_BACK_MS
+            });
+        }
         let filter = OccurrenceFilter {
             provider: Some(s),
             receiver: Some(c),

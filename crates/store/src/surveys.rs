@@ -183,7 +183,7 @@ impl Store {
             )
             .await?;
         for (relationship, rule) in &due {
-            self.open_round(*relationship, rule, now).await?;
+            self.open_round(*relationship, rule, now, true).await?;
         }
         let mut tx = self.db.begin().await?;
         schedule(&mut tx, SURVEYS_OPEN, "surveys:open", json!({}), Some(now.0 + DAY_MS)).await?;
@@ -192,8 +192,9 @@ impl Store {
     }
 
     /// Opens one round now: fixes its questions, invites both teams' members, schedules the
-    /// reminder and the close, and moves the relationship's next round on.
-    pub(crate) async fn open_round(&self, relationship: i64, rule: &str, now: Millis) -> Result<i64> {
+    /// reminder and the close, and moves the relationship's next round on. `announce` tells the
+    /// invited (the demo's past rounds are opened without).
+    pub(crate) async fn open_round(&self, relationship: i64, rule: &str, now: Millis, announce: bool) -> Result<i64> {
         let mut tx = self.db.begin().await?;
         let round: i64 = tx
             .exec()
@@ -249,7 +250,7 @@ impl Store {
             .scalars("SELECT DISTINCT person_id FROM survey_invitations WHERE round_id = $1", args![round])
             .await?;
         let summary = format!("A short survey on {} and {}: how is it going?", row.supplier_name, row.customer_name);
-        let invited: Vec<PersonId> = invited.into_iter().map(PersonId).collect();
+        let invited: Vec<PersonId> = if announce { invited.into_iter().map(PersonId).collect() } else { Vec::new() };
         notify(&mut tx, &Actor::system(), &[Notice::plain("survey_open", summary, round).to(&invited)]).await?;
         record_at(&mut tx, None, now, "relationship", relationship, "survey_opened", json!({ "round": round })).await?;
         tx.commit().await?;
@@ -288,8 +289,9 @@ impl Store {
         Ok(())
     }
 
-    /// The close job: the round closes and both teams' leads hear the results are in.
-    pub(crate) async fn close_survey(&self, round: i64, now: Millis) -> Result<()> {
+    /// The close job: the round closes and both teams' leads hear the results are in
+    /// (unless `announce` is off, for the demo's past rounds).
+    pub(crate) async fn close_survey(&self, round: i64, now: Millis, announce: bool) -> Result<()> {
         let mut tx = self.db.begin().await?;
         let closed = tx
             .exec()
@@ -301,6 +303,9 @@ impl Store {
         let row = round_row(tx.exec(), round).await?;
         let mut leads = crate::commitments::team_leads(tx.exec(), TeamId(row.supplier_id)).await?;
         leads.extend(crate::commitments::team_leads(tx.exec(), TeamId(row.customer_id)).await?);
+        if !announce {
+            leads.clear();
+        }
         let summary =
             format!("The survey on {} and {} has closed: see the results", row.supplier_name, row.customer_name);
         notify(&mut tx, &Actor::system(), &[Notice::plain("survey_closed", summary, round).to(&leads)]).await?;
@@ -446,6 +451,12 @@ impl Store {
         Ok(rounds)
     }
 
+    /// Every round of a relationship, oldest first, as the anonymity rules show them; for the
+    /// store's own readers (a review's agenda), who have checked who may see them.
+    pub(crate) async fn survey_rounds_of(&self, relationship: i64, now: Millis) -> Result<Vec<RoundResults>> {
+        self.rounds_of(relationship, now).await
+    }
+
     /// Every round of a relationship, oldest first, with results through the anonymity rules.
     async fn rounds_of(&self, relationship: i64, now: Millis) -> Result<Vec<RoundResults>> {
         let mut tx = self.db.begin_read().await?;
@@ -484,6 +495,17 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+/// Who was asked in a round, with their email and audience (for the demo's answers).
+pub(crate) async fn invited(exec: Exec<'_>, round: i64) -> Result<Vec<(i64, String, String)>> {
+    Ok(exec
+        .all(
+            "SELECT i.person_id, p.email, i.audience FROM survey_invitations i JOIN people p ON p.id = i.person_id \
+             WHERE i.round_id = $1 ORDER BY p.email",
+            args![round],
+        )
+        .await?)
 }
 
 /// What one audience of a round gave, read in one snapshot.

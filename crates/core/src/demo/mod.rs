@@ -7,6 +7,7 @@ mod commitments;
 mod feedback;
 mod requests;
 mod reviews;
+pub mod surveys;
 mod targets;
 
 pub use catalog::{services, DemoService};
