@@ -24,6 +24,7 @@ pub mod rating;
 pub mod relationship;
 pub mod report;
 pub mod request;
+pub mod responsibility;
 pub mod review;
 #[cfg(test)]
 mod robustness;

@@ -454,6 +454,9 @@ pub struct AgendaFacts {
     pub open_actions: Vec<ActionItem>,
     /// The latest closed survey round of their relationship, as the anonymity rules show it.
     pub survey: Option<crate::survey::RoundResults>,
+    /// Rows of their responsibilities table that nobody owns, whose owner left, or that one side
+    /// has not agreed.
+    pub roles: Vec<crate::responsibility::Responsibility>,
 }
 
 /// What an agenda item is about.
@@ -466,6 +469,7 @@ pub enum Topic {
     SupplierRatings,
     Commitments,
     Surveys,
+    Roles,
     Relationship,
 }
 
@@ -675,6 +679,26 @@ pub fn agenda(f: &AgendaFacts) -> Vec<AgendaItem> {
         });
     }
 
+    if !f.roles.is_empty() {
+        let points = f
+            .roles
+            .iter()
+            .map(|r| match (r.problem, r.waiting_for()) {
+                (Some(p), _) => format!("{} ({}): {}.", r.activity, r.team_key, p.label()),
+                (None, Some(side)) => {
+                    format!("{} ({}): the {} has not agreed yet.", r.activity, r.team_key, side.as_str())
+                }
+                (None, None) => format!("{} ({}).", r.activity, r.team_key),
+            })
+            .collect();
+        items.push(AgendaItem {
+            topic: Topic::Roles,
+            title: format!("Who does what: {} to settle", f.roles.len()),
+            points,
+            attention: f.roles.iter().any(|r| r.problem.is_some()),
+        });
+    }
+
     let (title, point, attention) = match f.relationship {
         Some(RelationshipStatus::Active) => {
             ("Relationship: agreed".to_owned(), format!("{s} and {c} have agreed their relationship: check its needs and success measures still hold."), false)
@@ -768,6 +792,7 @@ mod tests {
             }],
             open_actions: vec![action("Send the laptop catalogue", false), action("Fix the VPN", true)],
             survey: None,
+            roles: Vec::new(),
         };
         let a = agenda(&facts);
         let titles: Vec<&str> = a.iter().map(|i| i.title.as_str()).collect();

@@ -20,6 +20,7 @@ mod notifications;
 mod people;
 mod ratings;
 mod requests;
+mod responsibilities;
 mod reviews;
 pub mod scratch;
 mod search;

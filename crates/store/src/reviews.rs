@@ -395,7 +395,7 @@ impl Store {
             .all(
                 &format!(
                     "SELECT r.key, r.subject, CAST(k.elapsed_ms * 100 / k.target_ms AS BIGINT) AS used, \
-                     CASE WHEN m.request_id IS NOT NULL OR (k.stopped_at IS NOT NULL AND k.elapsed_ms > k.target_ms) THEN 1 ELSE 0 END AS breached \
+                     CAST(CASE WHEN m.request_id IS NOT NULL OR (k.stopped_at IS NOT NULL AND k.elapsed_ms > k.target_ms) THEN 1 ELSE 0 END AS BIGINT) AS breached \
                      FROM requests r JOIN request_clocks k ON k.request_id = r.id \
                      LEFT JOIN clock_marks m ON m.request_id = k.request_id AND m.kind = k.kind AND m.mark = 'breached' \
                      WHERE {pair} AND k.target_ms > 0 AND (k.stopped_at IS NOT NULL OR m.request_id IS NOT NULL) ORDER BY r.id, k.kind"
@@ -491,6 +491,8 @@ impl Store {
             .await?;
         drop(tx);
         if let Some(rel) = relationship {
+            facts.roles =
+                self.responsibilities(rel).await?.into_iter().filter(|r| r.problem.is_some() || !r.agreed()).collect();
             let rounds = self.survey_rounds_of(rel, Millis(until)).await?;
             facts.survey = rounds.into_iter().rev().find(|r| {
                 r.closed

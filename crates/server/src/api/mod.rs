@@ -10,6 +10,7 @@ pub mod network;
 mod people;
 mod ratings;
 mod requests;
+mod responsibilities;
 mod reviews;
 mod services;
 mod surveys;
@@ -68,6 +69,8 @@ pub use extract::{ApiBytes, ApiJson, ApiList, ApiPath, ApiQuery, ApiText};
         reviews::list_actions, reviews::get_action, reviews::update_action,
         surveys::my_surveys, surveys::answer, surveys::round_results, surveys::relationship_surveys,
         surveys::list_questions, surveys::add_question, surveys::update_question,
+        responsibilities::list_roles, responsibilities::add_role, responsibilities::edit_role,
+        responsibilities::agree_role, responsibilities::remove_role,
     ),
     components(schemas(crate::error::Problem)),
     modifiers(&TokenAuth, &Problems),
@@ -124,6 +127,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(ratings::router())
         .merge(reviews::router())
         .merge(surveys::router())
+        .merge(responsibilities::router())
         // A delivered file arrives as base64: a third larger than the upload limit.
         .merge(commitments::router().layer(DefaultBodyLimit::max(upload_limit / 3 * 4 + 4096)))
         .merge(requests::router().layer(DefaultBodyLimit::max(upload_limit)))

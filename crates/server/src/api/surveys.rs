@@ -7,7 +7,9 @@ use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use concentric_core::survey::{Answers, Invitation, NewQuestion, Question, QuestionPatch, RoundResults};
 
-use super::{ApiJson, ApiPath};
+use concentric_core::page::{Page, PageRequest};
+
+use super::{ApiJson, ApiPath, ApiQuery};
 use crate::auth::ApiUser;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
@@ -22,10 +24,15 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/survey-questions/{id}", patch(update_question))
 }
 
-/// The surveys waiting for your answers, with their questions.
-#[utoipa::path(get, path = "/api/v1/surveys", tag = "surveys", responses((status = 200, body = Vec<Invitation>)))]
-pub async fn my_surveys(State(state): State<AppState>, user: ApiUser) -> Result<Json<Vec<Invitation>>, ApiError> {
-    Ok(Json(state.store.survey_invitations(&user.actor, state.time.now()).await?))
+/// The surveys waiting for your answers, with their questions, the soonest to close first.
+#[utoipa::path(get, path = "/api/v1/surveys", tag = "surveys", params(PageRequest),
+    responses((status = 200, body = Page<Invitation>)))]
+pub async fn my_surveys(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiQuery(page): ApiQuery<PageRequest>,
+) -> Result<Json<Page<Invitation>>, ApiError> {
+    Ok(Json(Page::slice(state.store.survey_invitations(&user.actor, state.time.now()).await?, page)))
 }
 
 /// Answer a survey you were asked: a score from 1 to 5 for every question, and optionally one
@@ -60,14 +67,15 @@ pub async fn round_results(
 
 /// A relationship's survey rounds, newest first, with each question's change since the last
 /// round shown.
-#[utoipa::path(get, path = "/api/v1/relationships/{id}/surveys", tag = "surveys", params(("id" = i64, Path)),
-    responses((status = 200, body = Vec<RoundResults>), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/relationships/{id}/surveys", tag = "surveys", params(("id" = i64, Path), PageRequest),
+    responses((status = 200, body = Page<RoundResults>), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn relationship_surveys(
     State(state): State<AppState>,
     user: ApiUser,
     ApiPath(id): ApiPath<i64>,
-) -> Result<Json<Vec<RoundResults>>, ApiError> {
-    Ok(Json(state.store.relationship_surveys(&user.actor, id, state.time.now()).await?))
+    ApiQuery(page): ApiQuery<PageRequest>,
+) -> Result<Json<Page<RoundResults>>, ApiError> {
+    Ok(Json(Page::slice(state.store.relationship_surveys(&user.actor, id, state.time.now()).await?, page)))
 }
 
 /// The organisation's survey questions: statements each audience rates from 1 to 5.

@@ -10,6 +10,7 @@ mod network;
 mod people;
 mod ratings;
 mod requests;
+mod responsibilities;
 mod reviews;
 mod services;
 mod surveys;
@@ -63,6 +64,9 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/teams/{key}/goals", post(network::save_goal))
         .route("/relationships/{id}/answer", post(network::answer_relationship))
         .route("/network/{supplier}/{customer}", get(network::edge_page_get).post(network::edge_save))
+        .route("/network/{supplier}/{customer}/roles", post(responsibilities::add_role))
+        .route("/network/{supplier}/{customer}/roles/{role}/agree", post(responsibilities::agree_role))
+        .route("/network/{supplier}/{customer}/roles/{role}/remove", post(responsibilities::remove_role))
         .route("/teams/{key}/commitments", get(commitments::team_commitments_page).post(commitments::create_commitment))
         .route("/teams/{key}/feeds", post(commitments::create_team_feed))
         .route("/commitments/{id}", get(commitments::commitment_page).post(commitments::edit_commitment))

@@ -264,8 +264,11 @@ pub async fn save_goal(
 
 #[derive(Template)]
 #[template(path = "edge.html")]
-struct EdgePage {
+pub(super) struct EdgePage {
     layout: Layout,
+    /// The side the viewer leads, if one (admins: none, see `admin`).
+    speaks_for: Option<concentric_core::relationship::Side>,
+    admin: bool,
     detail: EdgeDetail,
     trend_svg: String,
     trend_months: u32,
@@ -275,12 +278,38 @@ struct EdgePage {
     errors: FormErrors,
     /// The latest survey rounds, for members of either team.
     surveys: Option<Vec<concentric_core::survey::RoundResults>>,
+    /// Who does what, when the relationship exists.
+    roles: Vec<concentric_core::responsibility::Responsibility>,
+    /// The role form as typed, when it was refused, and its messages.
+    pub(super) role_form: super::responsibilities::RoleForm,
+    pub(super) role_errors: FormErrors,
 }
 
-async fn edge_page(state: &AppState, viewer: &Viewer, supplier: &str, customer: &str) -> Result<EdgePage, WebError> {
+impl EdgePage {
+    /// Whether the viewer leads the side still to agree a row (or is an admin).
+    fn may_agree(&self, r: &concentric_core::responsibility::Responsibility) -> bool {
+        self.can_edit && r.waiting_for().is_some_and(|side| self.speaks_for == Some(side) || self.admin)
+    }
+}
+
+pub(super) async fn edge_page(
+    state: &AppState,
+    viewer: &Viewer,
+    supplier: &str,
+    customer: &str,
+) -> Result<EdgePage, WebError> {
     let (s, c) = (state.store.team_by_key(supplier).await?, state.store.team_by_key(customer).await?);
     let detail = edge_detail(state, &s, &c).await?;
     let can_edit = viewer.actor.can_manage_either(s.id, c.id);
+    let roles = match &detail.relationship {
+        Some(r) => state.store.responsibilities(r.id).await?,
+        None => Vec::new(),
+    };
+    let speaks_for = match (viewer.actor.is_lead_of(s.id), viewer.actor.is_lead_of(c.id)) {
+        (true, false) => Some(concentric_core::relationship::Side::Supplier),
+        (false, true) => Some(concentric_core::relationship::Side::Customer),
+        _ => None,
+    };
     let surveys = match &detail.relationship {
         Some(r) if viewer.actor.works_in(s.id) || viewer.actor.works_in(c.id) => {
             let mut rounds = state.store.relationship_surveys(&viewer.actor, r.id, state.time.now()).await?;
@@ -303,6 +332,11 @@ async fn edge_page(state: &AppState, viewer: &Viewer, supplier: &str, customer: 
         form,
         errors: FormErrors::default(),
         surveys,
+        roles,
+        role_form: super::responsibilities::RoleForm::default(),
+        role_errors: FormErrors::default(),
+        speaks_for,
+        admin: viewer.actor.is_admin,
     })
 }
 

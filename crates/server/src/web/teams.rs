@@ -70,6 +70,10 @@ struct TeamPage {
     delivered: concentric_core::commitment::OnTimeRecord,
     received: concentric_core::commitment::OnTimeRecord,
     delivered_svg: String,
+    /// Who-does-what rows of its relationships that need attention.
+    role_problems: Vec<concentric_core::responsibility::Responsibility>,
+    /// How requesters rated it over the last six months.
+    rated: concentric_core::rating::Tally,
 }
 
 async fn team_view(state: &AppState, viewer: &Viewer, team: Team, error: Option<String>) -> Result<TeamPage, WebError> {
@@ -79,7 +83,11 @@ async fn team_view(state: &AppState, viewer: &Viewer, team: Team, error: Option<
     let since = concentric_core::commitment::trend_since(now);
     let delivered = store.on_time_months(since, now, None, Some(team.id), None).await?;
     let received = store.on_time_months(since, now, None, None, Some(team.id)).await?;
+    let role_problems = store.responsibility_problems(team.id).await?;
+    let rated = store.team_ratings(&viewer.actor, team.id, since).await?.as_provider.overall;
     Ok(TeamPage {
+        role_problems,
+        rated,
         delivered: concentric_core::commitment::OnTimeRecord::of_months(&delivered),
         received: concentric_core::commitment::OnTimeRecord::of_months(&received),
         delivered_svg: concentric_core::commitment::on_time_svg(&delivered),

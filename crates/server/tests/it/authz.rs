@@ -137,7 +137,14 @@ async fn fixture(t: &TestApp, w: &crate::requests::World) -> Fixture {
     post(&w.admin, &format!("/api/v1/relationships/{}/confirm", id(&rel)), json!({})).await;
     t.store.run_due_jobs("node-a", concentric_core::time::TimeSource::now(t.time.as_ref())).await.unwrap();
     let invited = t.api(Method::GET, "/api/v1/surveys", Some(&w.requester), None).await;
-    ids.insert("round", invited.json[0]["round_id"].to_string());
+    ids.insert("round", invited.json["items"][0]["round_id"].to_string());
+    let role = post(
+        &w.lead,
+        &format!("/api/v1/relationships/{}/roles", id(&rel)),
+        json!({"activity": "Send start dates", "side": "customer"}),
+    )
+    .await;
+    ids.insert("role", id(&role));
     // IT-2 is resolved and rated both ways, for the rating rows.
     file(t, &w.requester, "Screen flickers").await;
     post(&w.agent, "/api/v1/requests/IT-2/status", json!({"status": "resolved"})).await;
@@ -306,6 +313,19 @@ fn api_table() -> Vec<(&'static str, &'static str, Option<Value>)> {
             Some(json!({"audience": "about_supplier", "text": "They say no early."})),
         ),
         ("PATCH /api/v1/survey-questions/{id}", "A", Some(json!({"active": true}))),
+        ("GET /api/v1/relationships/{id}/roles", all, None),
+        (
+            "POST /api/v1/relationships/{id}/roles",
+            "AL",
+            Some(json!({"activity": "Approve laptops", "side": "supplier"})),
+        ),
+        (
+            "PUT /api/v1/relationships/{id}/roles/{role}",
+            "AL",
+            Some(json!({"activity": "Image laptops", "side": "supplier"})),
+        ),
+        ("POST /api/v1/relationships/{id}/roles/{role}/agree", "A", None),
+        ("DELETE /api/v1/relationships/{id}/roles/{role}", "AL", None),
     ]
 }
 
@@ -323,6 +343,9 @@ fn api_path(f: &Fixture, op: &str) -> String {
         o if o.contains("/views/{id}") => template.replace("{id}", &f.ids["view"]),
         o if o.contains("/feeds/{id}") => template.replace("{id}", &f.ids["feed"]),
         o if o.contains("/attachments/{id}") => template.replace("{id}", &f.ids["attachment"]),
+        o if o.contains("/roles/{role}") => {
+            template.replace("{id}", &f.ids["relationship"]).replace("{role}", &f.ids["role"])
+        }
         o if o.contains("/relationships/{id}") => template.replace("{id}", &f.ids["relationship"]),
         o if o.contains("/goals/{id}") && o.contains("/teams/") => template.replace("{id}", &f.ids["team_goal"]),
         o if o.contains("/goals/{id}") => template.replace("{id}", &f.ids["business_goal"]),

@@ -17,6 +17,7 @@ mod network;
 mod ops;
 mod ratings;
 mod requests;
+mod responsibilities;
 mod reviews;
 mod store;
 mod surveys;

@@ -60,15 +60,15 @@ both!(surveys_run_on_schedule_and_never_tell_who_answered_what, |t| {
 
     // Sales answers about IT; IT answers about Sales.
     let mine = t.api(Method::GET, "/api/v1/surveys", Some(&w.requester), None).await;
-    assert_eq!(mine.json.as_array().unwrap().len(), 1, "{}", mine.text);
-    let invitation = mine.json[0].clone();
+    assert_eq!(mine.json["total"], 1, "{}", mine.text);
+    let invitation = mine.json["items"][0].clone();
     assert_eq!(invitation["audience"], "about_supplier");
     let questions = invitation["questions"].clone();
     assert_eq!(questions.as_array().unwrap().len(), 4);
     let round = invitation["round_id"].as_i64().unwrap();
     let theirs = t.api(Method::GET, "/api/v1/surveys", Some(&w.agent), None).await;
-    assert_eq!(theirs.json[0]["audience"], "about_customer");
-    assert_eq!(t.api(Method::GET, "/api/v1/surveys", Some(&w.outsider), None).await.json, json!([]));
+    assert_eq!(theirs.json["items"][0]["audience"], "about_customer");
+    assert_eq!(t.api(Method::GET, "/api/v1/surveys", Some(&w.outsider), None).await.json["items"], json!([]));
     assert_eq!(count(&kinds(&t, &w.requester).await, "survey_open"), 1);
 
     // Every question is answered; someone not asked is refused.
@@ -110,7 +110,8 @@ both!(surveys_run_on_schedule_and_never_tell_who_answered_what, |t| {
     // A fifth answer reaches the smallest group; still nothing shows before the close.
     t.time.set(Millis(t0().0 + 8 * DAY));
     t.api(Method::POST, &path, Some(&sales[4]), Some(answers(&questions, 3, ""))).await;
-    let max_answer = t.api(Method::GET, "/api/v1/surveys", Some(&w.agent), None).await.json[0]["questions"].clone();
+    let max_answer =
+        t.api(Method::GET, "/api/v1/surveys", Some(&w.agent), None).await.json["items"][0]["questions"].clone();
     t.api(Method::POST, &path, Some(&w.agent), Some(answers(&max_answer, 2, "Fewer urgent asks"))).await;
     assert_eq!(t.api(Method::GET, &results_path, Some(&w.lead), None).await.json["about_supplier"]["shown"], false);
 
@@ -172,8 +173,8 @@ both!(surveys_run_on_schedule_and_never_tell_who_answered_what, |t| {
     t.store.run_due_jobs("node-a", Millis(t0().0 + 92 * DAY)).await.unwrap();
     let rounds =
         t.api(Method::GET, &format!("/api/v1/relationships/{relationship}/surveys"), Some(&w.lead), None).await;
-    assert_eq!(rounds.json.as_array().unwrap().len(), 2, "{}", rounds.text);
-    assert_eq!(rounds.json[0]["closed"], false);
+    assert_eq!(rounds.json["total"], 2, "{}", rounds.text);
+    assert_eq!(rounds.json["items"][0]["closed"], false);
 });
 
 both!(surveys_in_the_browser, |t| {
@@ -184,7 +185,7 @@ both!(surveys_in_the_browser, |t| {
     sam.login("sam@example.com", PASSWORD).await;
     let page = sam.get("/surveys").await;
     assert!(page.body.contains("How is IT Services serving Sales?"), "{}", page.body);
-    let round = t.api(Method::GET, "/api/v1/surveys", Some(&w.requester), None).await.json[0].clone();
+    let round = t.api(Method::GET, "/api/v1/surveys", Some(&w.requester), None).await.json["items"][0].clone();
     let ids: Vec<String> = round["questions"].as_array().unwrap().iter().map(|q| format!("q{}", q["id"])).collect();
     let csrf = page.csrf();
     let action = format!("/surveys/{}", round["round_id"]);
