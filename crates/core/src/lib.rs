@@ -14,6 +14,7 @@ pub mod demo;
 pub mod error;
 pub mod event;
 pub mod form;
+pub mod health;
 pub mod hierarchy;
 pub mod ids;
 pub mod import;

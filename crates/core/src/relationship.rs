@@ -315,51 +315,7 @@ impl NewGoal {
 }
 
 /// Health of an edge, from measured data only.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case", tag = "kind")]
-pub enum Health {
-    /// Fewer than [`MIN_DECIDED_TARGETS`] decided targets: no score is made up.
-    NotEnoughData { decided: i64 },
-    /// The share of decided targets met, in percent (0-100), over `decided` targets.
-    Score { percent: i64, decided: i64 },
-}
-
-/// Targets decided (met or breached) before an edge gets a health score.
-pub const MIN_DECIDED_TARGETS: i64 = 5;
-
-/// The health formula: promises kept / promises decided, where a promise is a target on a
-/// request the customer team filed with the supplier in the window (kept when met, broken when
-/// breached) or an occurrence of a commitment the supplier owes the customer, due in the window
-/// (kept when delivered by its deadline, broken when delivered late or still missing). Each
-/// counts once, so a weekly commitment weighs as much as a weekly request. Ratings and open
-/// action items join the formula as those features land; until then they are not guessed.
-pub fn health(met: i64, breached: i64) -> Health {
-    let decided = met + breached;
-    if decided < MIN_DECIDED_TARGETS {
-        Health::NotEnoughData { decided }
-    } else {
-        Health::Score { percent: (met * 100 + decided / 2) / decided, decided }
-    }
-}
-
-impl Health {
-    /// Good (≥ 90 %), fair (≥ 75 %), poor, or unknown: the colour class of an edge.
-    pub fn band(self) -> &'static str {
-        match self {
-            Self::NotEnoughData { .. } => "unknown",
-            Self::Score { percent, .. } if percent >= 90 => "good",
-            Self::Score { percent, .. } if percent >= 75 => "fair",
-            Self::Score { .. } => "poor",
-        }
-    }
-
-    pub fn label(self) -> String {
-        match self {
-            Self::NotEnoughData { .. } => "not enough data".into(),
-            Self::Score { percent, .. } => format!("{percent} % of promises kept"),
-        }
-    }
-}
+pub use crate::health::{health, Health};
 
 /// An edge of the network: a supplier serving a customer, declared and/or observed.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -373,15 +329,33 @@ pub struct Edge {
     pub status: Option<RelationshipStatus>,
     /// Requests the customer team filed with the supplier in the window.
     pub requests: i64,
+    /// Their targets: met, and breached.
     pub targets_met: i64,
     pub targets_breached: i64,
+    /// The same requests as promises: kept when every decided target was met, broken when any
+    /// was breached (one promise per request, however many targets).
+    pub requests_kept: i64,
+    pub requests_broken: i64,
     /// Commitments the supplier owes the customer.
     pub commitments: i64,
     /// Their occurrences due in the window: delivered by the deadline, or late (delivered
     /// after it, or still missing).
     pub deliveries_on_time: i64,
     pub deliveries_late: i64,
+    /// Action items from their partnership reviews due in the window: done by their due date,
+    /// or not (done late, or still open past it).
+    pub actions_kept: i64,
+    pub actions_broken: i64,
+    /// The customer's requesters' ratings of the supplier in the window.
+    pub satisfaction: crate::rating::Tally,
+    /// The supplier's ratings of the customer's requests, only when enough to show.
+    pub request_quality: Option<crate::rating::Tally>,
+    /// Means (tenths of 1-5) of their last closed survey round, only when shown.
+    pub survey_about_supplier: Option<i64>,
+    pub survey_about_customer: Option<i64>,
     pub health: Health,
+    /// What the score is made of.
+    pub parts: Vec<crate::health::Part>,
 }
 
 impl Edge {
@@ -397,16 +371,45 @@ impl Edge {
             requests: 0,
             targets_met: 0,
             targets_breached: 0,
+            requests_kept: 0,
+            requests_broken: 0,
             commitments: 0,
             deliveries_on_time: 0,
             deliveries_late: 0,
+            actions_kept: 0,
+            actions_broken: 0,
+            satisfaction: crate::rating::Tally::default(),
+            request_quality: None,
+            survey_about_supplier: None,
+            survey_about_customer: None,
             health: health(0, 0),
+            parts: Vec::new(),
         }
     }
 
-    /// Scores the edge from what it holds now: see [`health`].
+    /// Scores the edge from what it holds now: see [`crate::health`].
     pub fn score(&mut self) {
-        self.health = health(self.targets_met + self.deliveries_on_time, self.targets_breached + self.deliveries_late);
+        let inputs = crate::health::Inputs {
+            requests_kept: self.requests_kept,
+            requests_broken: self.requests_broken,
+            deliveries_on_time: self.deliveries_on_time,
+            deliveries_late: self.deliveries_late,
+            actions_kept: self.actions_kept,
+            actions_broken: self.actions_broken,
+            satisfaction: self.satisfaction,
+            request_quality: self.request_quality,
+            survey_about_supplier: self.survey_about_supplier,
+            survey_about_customer: self.survey_about_customer,
+        };
+        (self.health, self.parts) = crate::health::score(&inputs);
+    }
+
+    /// Promises kept and broken: requests, deliveries and action items, each once.
+    pub fn promises(&self) -> (i64, i64) {
+        (
+            self.requests_kept + self.deliveries_on_time + self.actions_kept,
+            self.requests_broken + self.deliveries_late + self.actions_broken,
+        )
     }
 
     /// What flows along the edge, in words: "12 requests, 1 commitment".
@@ -515,21 +518,7 @@ mod tests {
     use super::*;
 
     fn edge(s: &str, c: &str, requests: i64) -> Edge {
-        Edge {
-            supplier_key: s.into(),
-            supplier_name: format!("{s} team"),
-            customer_key: c.into(),
-            customer_name: format!("{c} team"),
-            relationship_id: None,
-            status: None,
-            requests,
-            targets_met: 0,
-            targets_breached: 0,
-            commitments: 0,
-            deliveries_on_time: 0,
-            deliveries_late: 0,
-            health: health(0, 0),
-        }
+        Edge { requests, ..Edge::between((s, &format!("{s} team")), (c, &format!("{c} team"))) }
     }
 
     #[test]
@@ -574,8 +563,8 @@ mod tests {
     }
 
     #[test]
-    fn health_counts_targets_and_commitments_as_promises() {
-        // (targets met, breached, delivered on time, late) -> health
+    fn health_counts_requests_and_commitments_as_promises() {
+        // (requests kept, broken, delivered on time, late) -> health
         let vectors = [
             ((0, 0, 3, 1), Health::NotEnoughData { decided: 4 }),
             ((0, 0, 4, 1), Health::Score { percent: 80, decided: 5 }),
@@ -585,12 +574,12 @@ mod tests {
         ];
         for ((met, breached, on_time, late), expected) in vectors {
             let mut e = edge("FAC", "PAY", 0);
-            (e.targets_met, e.targets_breached, e.deliveries_on_time, e.deliveries_late) =
+            (e.requests_kept, e.requests_broken, e.deliveries_on_time, e.deliveries_late) =
                 (met, breached, on_time, late);
             e.score();
             assert_eq!(e.health, expected, "{met} {breached} {on_time} {late}");
         }
-        assert_eq!(health(4, 1).label(), "80 % of promises kept");
+        assert_eq!(health(4, 1).label(), "80 of 100");
     }
 
     #[test]
@@ -793,8 +782,9 @@ pub fn bottlenecks(edges: &[Edge]) -> Vec<Bottleneck> {
         let b = by.entry(&e.supplier_key).or_insert_with(|| (e.supplier_name.clone(), BTreeSet::new(), 0, 0, 0));
         b.1.insert(&e.customer_key);
         b.2 += e.requests;
-        b.3 += e.targets_met + e.deliveries_on_time;
-        b.4 += e.targets_breached + e.deliveries_late;
+        let (kept, broken) = e.promises();
+        b.3 += kept;
+        b.4 += broken;
     }
     let mut out: Vec<Bottleneck> = by
         .into_iter()
@@ -886,21 +876,13 @@ pub fn organisation_svg(teams: &[(String, String)], edges: &[Edge]) -> String {
 mod map_tests {
     use super::*;
 
-    fn edge(s: &str, c: &str, requests: i64, met: i64, breached: i64) -> Edge {
+    fn edge(s: &str, c: &str, requests: i64, kept: i64, broken: i64) -> Edge {
         Edge {
-            supplier_key: s.into(),
-            supplier_name: s.into(),
-            customer_key: c.into(),
-            customer_name: c.into(),
-            relationship_id: None,
-            status: None,
             requests,
-            targets_met: met,
-            targets_breached: breached,
-            commitments: 0,
-            deliveries_on_time: 0,
-            deliveries_late: 0,
-            health: health(met, breached),
+            requests_kept: kept,
+            requests_broken: broken,
+            health: health(kept, broken),
+            ..Edge::between((s, s), (c, c))
         }
     }
 

@@ -13,6 +13,7 @@ mod commitments;
 mod db;
 mod demo;
 mod events;
+mod health;
 mod import;
 mod jobs;
 mod network;

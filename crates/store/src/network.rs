@@ -385,7 +385,6 @@ impl Store {
             edge.deliveries_on_time = pair.record.on_time;
             edge.deliveries_late = pair.record.late;
         }
-        edges.values_mut().for_each(Edge::score);
         // Contacts are not needed here, so the relationships are read without them.
         let declared: Vec<RelationshipRow> = self.db.read().all(RELATIONSHIP_SELECT, args![]).await?;
         for rel in declared {
@@ -395,6 +394,8 @@ impl Store {
             edge.relationship_id = Some(rel.id);
             edge.status = RelationshipStatus::parse(&rel.status);
         }
+        self.add_health_inputs(&mut edges, since, now).await?;
+        edges.values_mut().for_each(Edge::score);
         Ok(edges.into_values().collect())
     }
 

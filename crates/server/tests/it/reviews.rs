@@ -178,6 +178,20 @@ both!(reviews_carry_an_agenda_from_the_numbers_and_action_items_to_done, |t| {
     assert_eq!(done.json["status"], "done", "{}", done.text);
     let owed = t.api(Method::GET, "/api/v1/teams/SAL/owed", Some(&w.requester), None).await;
     assert!(owed.json.as_array().unwrap().iter().all(|l| l["actions_open"] == 0), "{}", owed.text);
+
+    // The edge's health counts the late action item as a broken promise and the ratings as the
+    // customer's voice; too little is decided for a score, and the parts say why.
+    let edge = t.api(Method::GET, "/api/v1/network/IT/SAL", Some(&w.lead), None).await.json["edge"].clone();
+    assert_eq!(
+        (edge["actions_kept"].as_i64(), edge["actions_broken"].as_i64()),
+        (Some(0), Some(1)),
+        "done a day late: {edge}"
+    );
+    assert_eq!(edge["satisfaction"], json!({"satisfied": 0, "neutral": 0, "poor": 2}));
+    assert_eq!(edge["health"]["kind"], "not_enough_data");
+    let parts: Vec<&str> = edge["parts"].as_array().unwrap().iter().map(|p| p["evidence"].as_str().unwrap()).collect();
+    assert_eq!(parts[0], "0 of 0 requests, 0 of 0 deliveries, 0 of 1 action items");
+    assert_eq!(parts[1], "0 of 2 satisfied");
 });
 
 both!(reviews_in_the_browser, |t| {
