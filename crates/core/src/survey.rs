@@ -34,6 +34,25 @@ pub fn next_round_at(rule: &str, opened_at: i64) -> Option<i64> {
     schedule.next_dues(opened_at, 1).first().copied()
 }
 
+/// A relationship's survey schedule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SurveySchedule {
+    /// An RFC 5545 RRULE: `FREQ=MONTHLY;INTERVAL=3` is quarterly.
+    pub rule: String,
+    /// When the next round opens (once the relationship is agreed).
+    #[serde(default)]
+    pub next_at: Option<DateTime<Utc>>,
+}
+
+/// Checks a survey rule: it must recur at most daily and fall due again after `now`.
+pub fn check_rule(rule: &str, now: i64) -> Result<(String, i64), Invalid> {
+    let rule = rule.trim().trim_start_matches("RRULE:").to_ascii_uppercase();
+    let start = DateTime::<Utc>::from_timestamp_millis(now).map(|t| t.naive_utc()).unwrap_or_default();
+    crate::schedule::Schedule::new(&rule, start, chrono_tz::UTC).map_err(|e| Invalid::one("rule", e.message))?;
+    let next = next_round_at(&rule, now).ok_or_else(|| Invalid::one("rule", "this schedule never falls due again"))?;
+    Ok((rule, next))
+}
+
 /// Who answers about whom.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 
 use concentric_core::authz::{Actor, Forbidden};
 use concentric_core::survey::{
-    check_text, next_round_at, results, Answers, Audience, AudienceResult, Collected, Invitation, NewQuestion,
-    Question, QuestionPatch, RoundResults, DEFAULT_RULE, OPEN_MS, REMIND_AFTER_MS,
+    check_rule, check_text, next_round_at, results, Answers, Audience, AudienceResult, Collected, Invitation,
+    NewQuestion, Question, QuestionPatch, RoundResults, SurveySchedule, DEFAULT_RULE, OPEN_MS, REMIND_AFTER_MS,
 };
 use concentric_core::time::Millis;
 use concentric_core::{FieldError, Invalid, PersonId, TeamId};
@@ -313,6 +313,57 @@ impl Store {
             .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// A relationship's survey schedule.
+    pub async fn survey_schedule(&self, relationship: i64) -> Result<SurveySchedule> {
+        let (rule, next): (String, Option<i64>) = self
+            .db
+            .read()
+            .optional("SELECT survey_rule, survey_next_at FROM relationships WHERE id = $1", args![relationship])
+            .await?
+            .ok_or(StoreError::NotFound("relationship"))?;
+        Ok(SurveySchedule { rule, next_at: next.map(|t| Millis(t).to_utc()) })
+    }
+
+    /// Sets how often a relationship is surveyed (either team's leads); the next round moves to
+    /// the rule's next date from now.
+    pub async fn set_survey_schedule(
+        &self,
+        actor: &Actor,
+        relationship: i64,
+        rule: &str,
+        now: Millis,
+    ) -> Result<SurveySchedule> {
+        let (s, c): (i64, i64) = self
+            .db
+            .read()
+            .optional("SELECT supplier_id, customer_id FROM relationships WHERE id = $1", args![relationship])
+            .await?
+            .ok_or(StoreError::NotFound("relationship"))?;
+        if !actor.can_manage_either(TeamId(s), TeamId(c)) {
+            return Err(Forbidden("change the survey schedule: the two teams' leads only").into());
+        }
+        let (rule, next) = check_rule(rule, now.0)?;
+        let mut tx = self.db.begin().await?;
+        tx.exec()
+            .execute(
+                "UPDATE relationships SET survey_rule = $1, survey_next_at = $2 WHERE id = $3",
+                args![&rule, next, relationship],
+            )
+            .await?;
+        record_at(
+            &mut tx,
+            actor.person_id,
+            now,
+            "relationship",
+            relationship,
+            "survey_schedule",
+            json!({ "rule": rule }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(SurveySchedule { rule, next_at: Some(Millis(next).to_utc()) })
     }
 
     /// The surveys waiting for the actor's answers.

@@ -68,7 +68,7 @@ pub use extract::{ApiBytes, ApiJson, ApiList, ApiPath, ApiQuery, ApiText};
         reviews::list_reviews, reviews::plan_review, reviews::get_review, reviews::record_review, reviews::add_action,
         reviews::list_actions, reviews::get_action, reviews::update_action,
         surveys::my_surveys, surveys::answer, surveys::round_results, surveys::relationship_surveys,
-        surveys::list_questions, surveys::add_question, surveys::update_question,
+        surveys::list_questions, surveys::add_question, surveys::update_question, surveys::get_schedule, surveys::set_schedule,
         responsibilities::list_roles, responsibilities::add_role, responsibilities::edit_role,
         responsibilities::agree_role, responsibilities::remove_role,
     ),

@@ -5,7 +5,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, patch, post};
 use axum::{Json, Router};
-use concentric_core::survey::{Answers, Invitation, NewQuestion, Question, QuestionPatch, RoundResults};
+use concentric_core::survey::{
+    Answers, Invitation, NewQuestion, Question, QuestionPatch, RoundResults, SurveySchedule,
+};
 
 use concentric_core::page::{Page, PageRequest};
 
@@ -20,6 +22,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/surveys/{round}", get(round_results))
         .route("/api/v1/surveys/{round}/answers", post(answer))
         .route("/api/v1/relationships/{id}/surveys", get(relationship_surveys))
+        .route("/api/v1/relationships/{id}/survey-schedule", get(get_schedule).put(set_schedule))
         .route("/api/v1/survey-questions", get(list_questions).post(add_question))
         .route("/api/v1/survey-questions/{id}", patch(update_question))
 }
@@ -107,4 +110,30 @@ pub async fn update_question(
     ApiJson(patch): ApiJson<QuestionPatch>,
 ) -> Result<Json<Question>, ApiError> {
     Ok(Json(state.store.update_survey_question(&user.actor, id, patch, state.time.now()).await?))
+}
+
+/// How often the relationship is surveyed, and when the next round opens.
+#[utoipa::path(get, path = "/api/v1/relationships/{id}/survey-schedule", tag = "surveys", params(("id" = i64, Path)),
+    responses((status = 200, body = SurveySchedule), (status = 404, body = Problem)))]
+pub async fn get_schedule(
+    State(state): State<AppState>,
+    _user: ApiUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<SurveySchedule>, ApiError> {
+    Ok(Json(state.store.survey_schedule(id).await?))
+}
+
+/// Change how often the relationship is surveyed (either team's leads): an RRULE, quarterly by
+/// default. `next_at` is ignored; the next round moves to the rule's next date from now.
+#[utoipa::path(put, path = "/api/v1/relationships/{id}/survey-schedule", tag = "surveys", params(("id" = i64, Path)),
+    request_body = SurveySchedule,
+    responses((status = 200, body = SurveySchedule), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn set_schedule(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(schedule): ApiJson<SurveySchedule>,
+) -> Result<Json<SurveySchedule>, ApiError> {
+    Ok(Json(state.store.set_survey_schedule(&user.actor, id, &schedule.rule, state.time.now()).await?))
 }

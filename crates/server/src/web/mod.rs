@@ -65,6 +65,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/relationships/{id}/answer", post(network::answer_relationship))
         .route("/network/{supplier}/{customer}", get(network::edge_page_get).post(network::edge_save))
         .route("/network/{supplier}/{customer}/roles", post(responsibilities::add_role))
+        .route("/network/{supplier}/{customer}/survey-schedule", post(surveys::save_schedule))
         .route("/network/{supplier}/{customer}/roles/{role}/agree", post(responsibilities::agree_role))
         .route("/network/{supplier}/{customer}/roles/{role}/remove", post(responsibilities::remove_role))
         .route("/teams/{key}/commitments", get(commitments::team_commitments_page).post(commitments::create_commitment))

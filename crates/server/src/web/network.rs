@@ -278,6 +278,9 @@ pub(super) struct EdgePage {
     errors: FormErrors,
     /// The latest survey rounds, for members of either team.
     surveys: Option<Vec<concentric_core::survey::RoundResults>>,
+    survey_rules: [(&'static str, &'static str); 4],
+    /// How often the relationship is surveyed.
+    survey_schedule: Option<concentric_core::survey::SurveySchedule>,
     /// Who does what, when the relationship exists.
     roles: Vec<concentric_core::responsibility::Responsibility>,
     /// The role form as typed, when it was refused, and its messages.
@@ -301,9 +304,9 @@ pub(super) async fn edge_page(
     let (s, c) = (state.store.team_by_key(supplier).await?, state.store.team_by_key(customer).await?);
     let detail = edge_detail(state, &s, &c).await?;
     let can_edit = viewer.actor.can_manage_either(s.id, c.id);
-    let roles = match &detail.relationship {
-        Some(r) => state.store.responsibilities(r.id).await?,
-        None => Vec::new(),
+    let (roles, survey_schedule) = match &detail.relationship {
+        Some(r) => (state.store.responsibilities(r.id).await?, Some(state.store.survey_schedule(r.id).await?)),
+        None => (Vec::new(), None),
     };
     let speaks_for = match (viewer.actor.is_lead_of(s.id), viewer.actor.is_lead_of(c.id)) {
         (true, false) => Some(concentric_core::relationship::Side::Supplier),
@@ -333,6 +336,8 @@ pub(super) async fn edge_page(
         errors: FormErrors::default(),
         surveys,
         roles,
+        survey_schedule,
+        survey_rules: super::surveys::SURVEY_RULES,
         role_form: super::responsibilities::RoleForm::default(),
         role_errors: FormErrors::default(),
         speaks_for,

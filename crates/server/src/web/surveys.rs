@@ -14,6 +14,40 @@ use crate::auth::{CsrfForm, Viewer};
 use crate::error::WebError;
 use crate::state::AppState;
 
+/// How often a relationship may be surveyed, as offered on the edge page.
+pub const SURVEY_RULES: [(&str, &str); 4] = [
+    ("FREQ=MONTHLY", "every month"),
+    ("FREQ=MONTHLY;INTERVAL=3", "every quarter"),
+    ("FREQ=MONTHLY;INTERVAL=6", "every half year"),
+    ("FREQ=YEARLY", "every year"),
+];
+
+#[derive(Debug, serde::Deserialize)]
+pub struct ScheduleForm {
+    rule: String,
+}
+
+/// Changes how often a relationship is surveyed, from the edge page.
+pub async fn save_schedule(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((supplier, customer)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<ScheduleForm>,
+) -> Result<Response, WebError> {
+    let s = state.store.team_by_key(&supplier).await?;
+    let rel = state
+        .store
+        .relationships(Some(s.id))
+        .await?
+        .into_iter()
+        .find(|r| r.supplier_key == supplier && r.customer_key == customer);
+    let rel = rel.ok_or(WebError::NotFound)?;
+    match state.store.set_survey_schedule(&viewer.actor, rel.id, &form.rule, state.time.now()).await {
+        Ok(_) => Ok(Redirect::to(&format!("/network/{supplier}/{customer}?notice=saved#surveys")).into_response()),
+        Err(e) => super::view::refused("The survey schedule was not changed", e),
+    }
+}
+
 #[derive(Template)]
 #[template(path = "surveys.html")]
 struct SurveysPage {

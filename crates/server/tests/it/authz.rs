@@ -313,6 +313,8 @@ fn api_table() -> Vec<(&'static str, &'static str, Option<Value>)> {
             Some(json!({"audience": "about_supplier", "text": "They say no early."})),
         ),
         ("PATCH /api/v1/survey-questions/{id}", "A", Some(json!({"active": true}))),
+        ("GET /api/v1/relationships/{id}/survey-schedule", all, None),
+        ("PUT /api/v1/relationships/{id}/survey-schedule", "AL", Some(json!({"rule": "FREQ=MONTHLY;INTERVAL=3"}))),
         ("GET /api/v1/relationships/{id}/roles", all, None),
         (
             "POST /api/v1/relationships/{id}/roles",

@@ -169,6 +169,18 @@ both!(surveys_run_on_schedule_and_never_tell_who_answered_what, |t| {
     // Other teams see nothing.
     t.api(Method::GET, &results_path, Some(&w.outsider), None).await.assert_problem(StatusCode::FORBIDDEN, "forbidden");
 
+    // Either side's leads set how often; a rule that recurs more than daily is refused.
+    let schedule = format!("/api/v1/relationships/{relationship}/survey-schedule");
+    let bad = t.api(Method::PUT, &schedule, Some(&w.lead), Some(json!({"rule": "FREQ=HOURLY"}))).await;
+    bad.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(bad.json["errors"][0]["field"], "rule");
+    t.api(Method::PUT, &schedule, Some(&w.requester), Some(json!({"rule": "FREQ=MONTHLY"})))
+        .await
+        .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+    let quarterly =
+        t.api(Method::PUT, &schedule, Some(&w.lead), Some(json!({"rule": "FREQ=MONTHLY;INTERVAL=3"}))).await;
+    assert_eq!(quarterly.json["next_at"], "2027-02-17T09:00:00Z", "a quarter from now: {}", quarterly.text);
+
     // The next round opens a quarter later and shows the change since this one.
     t.store.run_due_jobs("node-a", Millis(t0().0 + 92 * DAY)).await.unwrap();
     let rounds =
