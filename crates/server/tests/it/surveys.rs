@@ -182,7 +182,7 @@ both!(surveys_run_on_schedule_and_never_tell_who_answered_what, |t| {
     assert_eq!(quarterly.json["next_at"], "2027-02-17T09:00:00Z", "a quarter from now: {}", quarterly.text);
 
     // The next round opens a quarter later and shows the change since this one.
-    t.store.run_due_jobs("node-a", Millis(t0().0 + 92 * DAY)).await.unwrap();
+    t.store.run_due_jobs("node-a", Millis(t0().0 + 108 * DAY)).await.unwrap();
     let rounds =
         t.api(Method::GET, &format!("/api/v1/relationships/{relationship}/surveys"), Some(&w.lead), None).await;
     assert_eq!(rounds.json["total"], 2, "{}", rounds.text);
