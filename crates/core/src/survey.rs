@@ -53,9 +53,11 @@ pub fn check_rule(rule: &str, now: i64) -> Result<(String, i64), Invalid> {
     Ok((rule, next))
 }
 
-/// Who answers about whom.
+/// Who answers about whom. (Named `SurveyAudience` in the API document: a service has an
+/// audience too.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = SurveyAudience)]
 pub enum Audience {
     /// The customer team's members, about the supplier.
     AboutSupplier,
