@@ -403,7 +403,7 @@ impl Store {
                     )
                     .await?;
             }
-            let detail = serde_json::json!({ "direction": "requester", "rating": Scale::ThreePoint.word(demo.score) });
+            let detail = serde_json::json!({ "rating": Scale::ThreePoint.word(demo.score) });
             crate::events::record_at(
                 &mut tx,
                 Some(PersonId(r.requester_id)),

@@ -183,7 +183,7 @@ pub(crate) async fn write_rating(
         )
         .await?;
     let rating = rating_of(tx.exec(), req.id.0, direction).await?.ok_or(StoreError::NotFound("rating"))?;
-    let detail = json!({ "direction": direction.as_str(), "rating": rating.word });
+    let detail = json!({ "rating": rating.word });
     // The requester's rating is part of the request's history; the provider's stays out of
     // what the requester can read.
     let (entity, entity_id) = match direction {

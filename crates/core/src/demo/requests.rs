@@ -85,7 +85,13 @@ pub fn requests(org: &DemoOrg, services: &[DemoService]) -> Vec<DemoRequest> {
             "Onboarding a network engineer",
             vec![Status(Open), AgentReply("Welcome pack and badge are booked.")],
         ),
-        ("SAL", "HR", "letter", "Employment letter for a flat rental", vec![]),
+        (
+            "SAL",
+            "HR",
+            "letter",
+            "Employment letter for a flat rental",
+            vec![AgentReply("Signed and sent to your inbox."), Status(Resolved)],
+        ),
         ("IT", "FAC", "repair", "Broken blinds in meeting room 3", vec![Status(InProgress)]),
         (
             "MKT",
