@@ -45,3 +45,15 @@ id_type!(
     /// A reply or internal note on a request.
     CommentId
 );
+id_type!(
+    /// A partnership review between two teams.
+    ReviewId
+);
+id_type!(
+    /// An action item agreed at a review.
+    ActionId
+);
+id_type!(
+    /// One round of a relationship's survey.
+    RoundId
+);

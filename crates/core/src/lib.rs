@@ -43,4 +43,4 @@ pub mod token;
 pub mod view;
 
 pub use error::{FieldError, Invalid};
-pub use ids::{CommentId, PersonId, RequestId, ServiceId, TeamId, TokenId};
+pub use ids::{ActionId, CommentId, PersonId, RequestId, ReviewId, RoundId, ServiceId, TeamId, TokenId};

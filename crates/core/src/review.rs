@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::commitment::parse_local;
 use crate::error::{Errors, FieldError, Invalid};
+use crate::ids::{ActionId, ReviewId};
 use crate::rating::{FlagCount, Tally};
 use crate::relationship::RelationshipStatus;
 use crate::schedule::Schedule;
@@ -257,7 +258,7 @@ pub struct Attendee {
 /// A review as read.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Review {
-    pub id: i64,
+    pub id: ReviewId,
     pub supplier_key: String,
     pub supplier_name: String,
     pub customer_key: String,
@@ -379,8 +380,8 @@ pub fn due_at(due_on: NaiveDate, zone: &str) -> DateTime<Utc> {
 /// An action item as read: who owes it to whom, and by when.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ActionItem {
-    pub id: i64,
-    pub review_id: i64,
+    pub id: ActionId,
+    pub review_id: ReviewId,
     pub review_title: String,
     pub title: String,
     pub owner_id: i64,
@@ -743,8 +744,8 @@ mod tests {
 
     fn action(title: &str, overdue: bool) -> ActionItem {
         ActionItem {
-            id: 1,
-            review_id: 1,
+            id: ActionId(1),
+            review_id: ReviewId(1),
             review_title: "Q3".into(),
             title: title.into(),
             owner_id: 1,
@@ -860,7 +861,7 @@ mod tests {
         };
         let hidden = AudienceResult { invited: 3, responded: 2, ..AudienceResult::default() };
         let round = RoundResults {
-            round_id: 1,
+            round_id: crate::ids::RoundId(1),
             relationship_id: 1,
             supplier_key: "IT".into(),
             supplier_name: "IT".into(),

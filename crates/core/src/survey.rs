@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::anonymity;
 use crate::error::{Errors, Invalid};
+use crate::ids::RoundId;
 
 /// Relationships are surveyed every quarter unless they say otherwise.
 pub const DEFAULT_RULE: &str = "FREQ=MONTHLY;INTERVAL=3";
@@ -190,7 +191,7 @@ impl Answers {
 /// A survey waiting for one person's answers.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Invitation {
-    pub round_id: i64,
+    pub round_id: RoundId,
     pub audience: Audience,
     pub relationship_id: i64,
     pub supplier_key: String,
@@ -351,7 +352,7 @@ pub fn results(
 /// One round of a relationship's survey with both audiences' results.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct RoundResults {
-    pub round_id: i64,
+    pub round_id: RoundId,
     pub relationship_id: i64,
     pub supplier_key: String,
     pub supplier_name: String,

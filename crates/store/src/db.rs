@@ -188,7 +188,7 @@ macro_rules! id_args {
         }
     )*};
 }
-id_args!(PersonId, TeamId, TokenId, ServiceId, RequestId, CommentId);
+id_args!(PersonId, TeamId, TokenId, ServiceId, RequestId, CommentId, ReviewId, ActionId, RoundId);
 arg_from!(Real: f64 => Some, Option<f64> => |v| v);
 arg_from!(Text: String => Some, Option<String> => |v| v, &str => |v: &str| Some(v.to_owned()),
     &String => |v: &String| Some(v.clone()), Option<&str> => |v: Option<&str>| v.map(str::to_owned));

@@ -565,7 +565,7 @@ impl Store {
                 stop: stop.to_owned(),
             };
             let actor = self.actor_for(PersonId(person)).await?;
-            self.answer_survey(&actor, round, answers, at).await?;
+            self.answer_survey(&actor, concentric_core::RoundId(round), answers, at).await?;
         }
         Ok(())
     }

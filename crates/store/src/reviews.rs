@@ -13,7 +13,7 @@ use concentric_core::review::{
     ReviewStatus, FIRST_LOOK_BACK_MS, NEAR_MISS_PERCENT,
 };
 use concentric_core::time::Millis;
-use concentric_core::{Invalid, PersonId, TeamId};
+use concentric_core::{ActionId, Invalid, PersonId, ReviewId, TeamId};
 use serde_json::json;
 
 use crate::clocks::calendar_of;
@@ -60,7 +60,7 @@ impl ReviewRow {
 
     fn view(&self, attendees: Vec<Attendee>) -> Review {
         Review {
-            id: self.id,
+            id: ReviewId(self.id),
             supplier_key: self.supplier_key.clone(),
             supplier_name: self.supplier_name.clone(),
             customer_key: self.customer_key.clone(),
@@ -110,8 +110,8 @@ const ACTION_SELECT: &str =
 fn action_of(r: ActionRow, now: i64) -> ActionItem {
     let status = ActionStatus::parse(&r.status).unwrap_or(ActionStatus::Open);
     ActionItem {
-        id: r.id,
-        review_id: r.review_id,
+        id: ActionId(r.id),
+        review_id: ReviewId(r.review_id),
         review_title: r.review_title,
         title: r.title,
         owner_id: r.owner_id,
@@ -141,7 +141,7 @@ pub struct ActionFilter {
     pub awaited_by: Option<TeamId>,
     /// Items this person owns.
     pub owner: Option<PersonId>,
-    pub review: Option<i64>,
+    pub review: Option<ReviewId>,
     /// Only open ones.
     pub open: bool,
 }
@@ -181,7 +181,7 @@ pub(crate) async fn actions_in(exec: Exec<'_>, filter: ActionFilter, now: i64) -
     Ok(rows.into_iter().map(|r| action_of(r, now)).collect())
 }
 
-async fn review_row(exec: Exec<'_>, id: i64) -> Result<ReviewRow> {
+async fn review_row(exec: Exec<'_>, id: ReviewId) -> Result<ReviewRow> {
     exec.optional(&format!("{REVIEW_SELECT} WHERE v.id = $1"), args![id]).await?.ok_or(StoreError::NotFound("review"))
 }
 
@@ -306,7 +306,7 @@ impl Store {
             now,
         )
         .await?;
-        let row = review_row(tx.exec(), id).await?;
+        let row = review_row(tx.exec(), ReviewId(id)).await?;
         let invited = set_attendees(&mut tx, &row, &checked.attendees).await?;
         let event =
             record_at(&mut tx, actor.person_id, now, "review", id, "planned", json!({ "title": row.title })).await?;
@@ -348,7 +348,7 @@ impl Store {
     }
 
     /// A review with its agenda (kept as it stood once held) and its action items.
-    pub async fn review_detail(&self, actor: &Actor, id: i64, now: Millis) -> Result<ReviewDetail> {
+    pub async fn review_detail(&self, actor: &Actor, id: ReviewId, now: Millis) -> Result<ReviewDetail> {
         let row = review_row(self.db.read(), id).await?;
         require_sees(actor, &row)?;
         let (agenda, since, until) = match (&row.agenda, row.agenda_since, row.held_at) {
@@ -479,7 +479,7 @@ impl Store {
         let earlier = actions_in(tx.exec(), ActionFilter { open: true, ..Default::default() }, until).await?;
         facts.open_actions = earlier
             .into_iter()
-            .filter(|a| a.review_id != row.id)
+            .filter(|a| a.review_id.0 != row.id)
             .filter(|a| {
                 let keys = [a.owner_team_key.as_str(), a.waiting_team_key.as_str()];
                 keys.contains(&row.supplier_key.as_str()) && keys.contains(&row.customer_key.as_str())
@@ -527,8 +527,14 @@ impl Store {
 
     /// Keeps a review's record: notes, decisions, attendees and status. Holding it keeps its
     /// agenda as it stands and, for a recurring review, plans the next one.
-    #[tracing::instrument(skip_all, fields(review = id))]
-    pub async fn record_review(&self, actor: &Actor, id: i64, record: ReviewRecord, now: Millis) -> Result<Review> {
+    #[tracing::instrument(skip_all, fields(review = id.0))]
+    pub async fn record_review(
+        &self,
+        actor: &Actor,
+        id: ReviewId,
+        record: ReviewRecord,
+        now: Millis,
+    ) -> Result<Review> {
         let record = record.check()?;
         let row = review_row(self.db.read(), id).await?;
         require_sees(actor, &row)?;
@@ -565,7 +571,7 @@ impl Store {
             set_attendees(&mut tx, &row, emails).await?;
         }
         let detail = json!({ "status": [row.status, to.as_str()] });
-        record_at(&mut tx, actor.person_id, now, "review", id, if held_now { "held" } else { "recorded" }, detail)
+        record_at(&mut tx, actor.person_id, now, "review", id.0, if held_now { "held" } else { "recorded" }, detail)
             .await?;
         if held_now {
             self.plan_next(&mut tx, actor, &row, now).await?;
@@ -604,8 +610,14 @@ impl Store {
 
     /// Adds an action item to a review: its owner is a member of either team, and the other
     /// team waits for it. An overdue reminder is scheduled for the end of its due date.
-    #[tracing::instrument(skip_all, fields(review = review_id))]
-    pub async fn add_action(&self, actor: &Actor, review_id: i64, new: NewAction, now: Millis) -> Result<ActionItem> {
+    #[tracing::instrument(skip_all, fields(review = review_id.0))]
+    pub async fn add_action(
+        &self,
+        actor: &Actor,
+        review_id: ReviewId,
+        new: NewAction,
+        now: Millis,
+    ) -> Result<ActionItem> {
         let checked = new.check()?;
         let mut tx = self.db.begin().await?;
         let row = review_row(tx.exec(), review_id).await?;
@@ -629,16 +641,22 @@ impl Store {
         let event =
             record_at(&mut tx, actor.person_id, now, "action", id, "added", json!({ "title": checked.title })).await?;
         let summary = format!("Action for you from {}: {} (due {})", row.title, checked.title, checked.due_on);
-        notify(&mut tx, actor, &[Notice::about_review("action_assigned", review_id, summary, event).to(&[owner])])
+        notify(&mut tx, actor, &[Notice::about_review("action_assigned", review_id.0, summary, event).to(&[owner])])
             .await?;
-        let item = action_by_id(tx.exec(), id, now.0).await?;
+        let item = action_by_id(tx.exec(), ActionId(id), now.0).await?;
         tx.commit().await?;
         Ok(item)
     }
 
     /// Changes an action item (its owner, the two teams' leads, the review's attendees).
-    #[tracing::instrument(skip_all, fields(action = id))]
-    pub async fn update_action(&self, actor: &Actor, id: i64, patch: ActionPatch, now: Millis) -> Result<ActionItem> {
+    #[tracing::instrument(skip_all, fields(action = id.0))]
+    pub async fn update_action(
+        &self,
+        actor: &Actor,
+        id: ActionId,
+        patch: ActionPatch,
+        now: Millis,
+    ) -> Result<ActionItem> {
         let mut tx = self.db.begin().await?;
         let current = action_by_id(tx.exec(), id, now.0).await?;
         let row = review_row(tx.exec(), current.review_id).await?;
@@ -676,7 +694,7 @@ impl Store {
                 .await?;
         }
         let detail = json!({ "status": [current.status.as_str(), status.as_str()], "due_on": [current.due_on.to_string(), due_on.to_string()] });
-        record_at(&mut tx, actor.person_id, now, "action", id, "changed", detail).await?;
+        record_at(&mut tx, actor.person_id, now, "action", id.0, "changed", detail).await?;
         let item = action_by_id(tx.exec(), id, now.0).await?;
         tx.commit().await?;
         Ok(item)
@@ -692,7 +710,7 @@ impl Store {
         actions_in(self.db.read(), filter, now.0).await
     }
 
-    pub async fn action(&self, actor: &Actor, id: i64, now: Millis) -> Result<ActionItem> {
+    pub async fn action(&self, actor: &Actor, id: ActionId, now: Millis) -> Result<ActionItem> {
         let item = action_by_id(self.db.read(), id, now.0).await?;
         let row = review_row(self.db.read(), item.review_id).await?;
         require_sees(actor, &row)?;
@@ -701,7 +719,7 @@ impl Store {
 
     /// The overdue job: an action item still open at the end of its due date reminds its
     /// owner, once.
-    pub(crate) async fn action_overdue(&self, id: i64, now: Millis) -> Result<()> {
+    pub(crate) async fn action_overdue(&self, id: ActionId, now: Millis) -> Result<()> {
         let mut tx = self.db.begin().await?;
         let Ok(item) = action_by_id(tx.exec(), id, now.0).await else { return Ok(()) };
         if !item.overdue {
@@ -718,7 +736,8 @@ impl Store {
             return Ok(());
         }
         let summary = format!("Overdue: {} (due {}, {} is waiting)", item.title, item.due_on, item.waiting_team_name);
-        let notice = Notice::about_review("action_overdue", item.review_id, summary, id).to(&[PersonId(item.owner_id)]);
+        let notice =
+            Notice::about_review("action_overdue", item.review_id.0, summary, id.0).to(&[PersonId(item.owner_id)]);
         notify(&mut tx, &Actor::system(), &[notice]).await?;
         tx.commit().await?;
         Ok(())
@@ -747,7 +766,7 @@ async fn insert_review(
         .await?)
 }
 
-async fn action_by_id(exec: Exec<'_>, id: i64, now: i64) -> Result<ActionItem> {
+async fn action_by_id(exec: Exec<'_>, id: ActionId, now: i64) -> Result<ActionItem> {
     let row: ActionRow = exec
         .optional(&format!("{ACTION_SELECT} WHERE a.id = $1"), args![id])
         .await?
@@ -756,10 +775,12 @@ async fn action_by_id(exec: Exec<'_>, id: i64, now: i64) -> Result<ActionItem> {
 }
 
 /// The payload of an overdue job.
-pub(crate) fn action_payload(payload: &str, key: &str) -> Result<i64> {
+pub(crate) fn action_payload(payload: &str, key: &str) -> Result<ActionId> {
     #[derive(serde::Deserialize)]
     struct P {
         action_id: i64,
     }
-    serde_json::from_str::<P>(payload).map(|p| p.action_id).map_err(|e| StoreError::Corrupt(format!("job {key}: {e}")))
+    serde_json::from_str::<P>(payload)
+        .map(|p| ActionId(p.action_id))
+        .map_err(|e| StoreError::Corrupt(format!("job {key}: {e}")))
 }

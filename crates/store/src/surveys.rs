@@ -11,7 +11,7 @@ use concentric_core::survey::{
     NewQuestion, Question, QuestionPatch, RoundResults, SurveySchedule, DEFAULT_RULE, OPEN_MS, REMIND_AFTER_MS,
 };
 use concentric_core::time::Millis;
-use concentric_core::{FieldError, Invalid, PersonId, TeamId};
+use concentric_core::{FieldError, Invalid, PersonId, RoundId, TeamId};
 use serde_json::json;
 
 use crate::db::{args, Backend, Exec, Tx};
@@ -383,7 +383,7 @@ impl Store {
             let audience = Audience::parse(&audience).unwrap_or(Audience::AboutSupplier);
             let row = round_row(self.db.read(), round).await?;
             out.push(Invitation {
-                round_id: round,
+                round_id: RoundId(round),
                 audience,
                 relationship_id: row.relationship_id,
                 supplier_key: row.supplier_key,
@@ -399,8 +399,9 @@ impl Store {
 
     /// Records one person's answers: the invitation is marked answered, and the answers are
     /// stored with no link to the person.
-    pub async fn answer_survey(&self, actor: &Actor, round: i64, answers: Answers, now: Millis) -> Result<()> {
+    pub async fn answer_survey(&self, actor: &Actor, round: RoundId, answers: Answers, now: Millis) -> Result<()> {
         let me = actor.person_id.ok_or(Forbidden("answer a survey without signing in"))?;
+        let round = round.0;
         let mut tx = self.db.begin().await?;
         let row = round_row(tx.exec(), round).await?;
         let mine: Vec<(String, bool)> = tx
@@ -473,8 +474,8 @@ impl Store {
     }
 
     /// One round's results, as the anonymity rules allow (members of either team).
-    pub async fn survey_results(&self, actor: &Actor, round: i64, now: Millis) -> Result<RoundResults> {
-        let row = round_row(self.db.read(), round).await?;
+    pub async fn survey_results(&self, actor: &Actor, round: RoundId, now: Millis) -> Result<RoundResults> {
+        let row = round_row(self.db.read(), round.0).await?;
         require_sees(actor, &row)?;
         let rounds = self.rounds_of(row.relationship_id, now).await?;
         rounds.into_iter().find(|r| r.round_id == round).ok_or(StoreError::NotFound("survey round"))
@@ -530,7 +531,7 @@ impl Store {
                 by_audience.insert(audience, result);
             }
             out.push(RoundResults {
-                round_id: row.id,
+                round_id: RoundId(row.id),
                 relationship_id: row.relationship_id,
                 supplier_key: row.supplier_key,
                 supplier_name: row.supplier_name,

@@ -6,6 +6,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use concentric_core::page::{Page, PageRequest};
 use concentric_core::review::{ActionItem, ActionPatch, NewAction, NewReview, Review, ReviewDetail, ReviewRecord};
+use concentric_core::{ActionId, ReviewId};
 use concentric_store::ActionFilter;
 use serde::Deserialize;
 
@@ -64,7 +65,7 @@ pub async fn plan_review(
 pub async fn get_review(
     State(state): State<AppState>,
     user: ApiUser,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<ReviewId>,
 ) -> Result<Json<ReviewDetail>, ApiError> {
     Ok(Json(state.store.review_detail(&user.actor, id, state.time.now()).await?))
 }
@@ -78,7 +79,7 @@ pub async fn get_review(
 pub async fn record_review(
     State(state): State<AppState>,
     user: ApiUser,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<ReviewId>,
     ApiJson(record): ApiJson<ReviewRecord>,
 ) -> Result<Json<Review>, ApiError> {
     Ok(Json(state.store.record_review(&user.actor, id, record, state.time.now()).await?))
@@ -93,7 +94,7 @@ pub async fn record_review(
 pub async fn add_action(
     State(state): State<AppState>,
     user: ApiUser,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<ReviewId>,
     ApiJson(new): ApiJson<NewAction>,
 ) -> Result<(StatusCode, Json<ActionItem>), ApiError> {
     Ok((StatusCode::CREATED, Json(state.store.add_action(&user.actor, id, new, state.time.now()).await?)))
@@ -132,7 +133,7 @@ pub async fn list_actions(
 pub async fn get_action(
     State(state): State<AppState>,
     user: ApiUser,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<ActionId>,
 ) -> Result<Json<ActionItem>, ApiError> {
     Ok(Json(state.store.action(&user.actor, id, state.time.now()).await?))
 }
@@ -146,7 +147,7 @@ pub async fn get_action(
 pub async fn update_action(
     State(state): State<AppState>,
     user: ApiUser,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<ActionId>,
     ApiJson(patch): ApiJson<ActionPatch>,
 ) -> Result<Json<ActionItem>, ApiError> {
     Ok(Json(state.store.update_action(&user.actor, id, patch, state.time.now()).await?))

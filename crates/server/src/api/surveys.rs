@@ -10,6 +10,7 @@ use concentric_core::survey::{
 };
 
 use concentric_core::page::{Page, PageRequest};
+use concentric_core::RoundId;
 
 use super::{ApiJson, ApiPath, ApiQuery};
 use crate::auth::ApiUser;
@@ -48,7 +49,7 @@ pub async fn my_surveys(
 pub async fn answer(
     State(state): State<AppState>,
     user: ApiUser,
-    ApiPath(round): ApiPath<i64>,
+    ApiPath(round): ApiPath<RoundId>,
     ApiJson(answers): ApiJson<Answers>,
 ) -> Result<StatusCode, ApiError> {
     state.store.answer_survey(&user.actor, round, answers, state.time.now()).await?;
@@ -63,7 +64,7 @@ pub async fn answer(
 pub async fn round_results(
     State(state): State<AppState>,
     user: ApiUser,
-    ApiPath(round): ApiPath<i64>,
+    ApiPath(round): ApiPath<RoundId>,
 ) -> Result<Json<RoundResults>, ApiError> {
     Ok(Json(state.store.survey_results(&user.actor, round, state.time.now()).await?))
 }

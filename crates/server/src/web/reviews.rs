@@ -9,6 +9,7 @@ use concentric_core::review::{
     ActionItem, ActionPatch, ActionStatus, NewAction, NewReview, Review, ReviewDetail, ReviewRecord, ReviewStatus,
 };
 use concentric_core::team::{Membership, Team};
+use concentric_core::{ActionId, ReviewId};
 use concentric_store::{ActionFilter, StoreError};
 use serde::Deserialize;
 
@@ -218,7 +219,7 @@ impl ReviewPage {
     }
 }
 
-async fn review_view(state: &AppState, viewer: &Viewer, id: i64) -> Result<ReviewPage, WebError> {
+async fn review_view(state: &AppState, viewer: &Viewer, id: ReviewId) -> Result<ReviewPage, WebError> {
     let detail = state.store.review_detail(&viewer.actor, id, state.time.now()).await?;
     let r = &detail.review;
     let supplier = state.store.team_by_key(&r.supplier_key).await?;
@@ -250,8 +251,8 @@ async fn review_view(state: &AppState, viewer: &Viewer, id: i64) -> Result<Revie
     })
 }
 
-fn review_id(id: &str) -> Result<i64, WebError> {
-    id.parse().map_err(|_| WebError::NotFound)
+fn review_id(id: &str) -> Result<ReviewId, WebError> {
+    id.parse().map(ReviewId).map_err(|_| WebError::NotFound)
 }
 
 pub async fn review_page(
@@ -339,7 +340,7 @@ pub async fn update_action(
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm<ActionStatusForm>,
 ) -> Result<Response, WebError> {
-    let id = review_id(&id)?;
+    let id = ActionId(id.parse().map_err(|_| WebError::NotFound)?);
     let status = ActionStatus::parse(&form.status).ok_or(WebError::NotFound)?;
     let item = state
         .store

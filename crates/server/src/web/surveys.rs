@@ -8,6 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use concentric_core::survey::{Answers, Audience, Invitation, NewQuestion, Question, QuestionPatch, SCALE};
+use concentric_core::RoundId;
 
 use super::view::{form_errors, render, render_status, FormErrors, Layout, NoticeQuery};
 use crate::auth::{CsrfForm, Viewer};
@@ -55,7 +56,7 @@ struct SurveysPage {
     invitations: Vec<Invitation>,
     scale: [(i64, &'static str); 5],
     /// The form that was refused: (round, audience), with its input and messages.
-    refused: Option<(i64, Audience)>,
+    refused: Option<(RoundId, Audience)>,
     typed: HashMap<String, String>,
     errors: FormErrors,
 }
@@ -119,7 +120,7 @@ pub async fn answer(
     Path(round): Path<String>,
     CsrfForm(form): CsrfForm<HashMap<String, String>>,
 ) -> Result<Response, WebError> {
-    let round: i64 = round.parse().map_err(|_| WebError::NotFound)?;
+    let round = RoundId(round.parse().map_err(|_| WebError::NotFound)?);
     let audience = form.get("audience").and_then(|a| Audience::parse(a));
     let scores: BTreeMap<String, i64> = form
         .iter()
