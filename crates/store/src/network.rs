@@ -152,6 +152,15 @@ async fn write_contacts(tx: &mut Tx, id: i64, people: &[(PersonId, Side)]) -> Re
     Ok(())
 }
 
+/// The supplier and customer teams of a relationship.
+pub(crate) async fn relationship_teams(exec: Exec<'_>, relationship: i64) -> Result<(TeamId, TeamId)> {
+    let (s, c): (i64, i64) = exec
+        .optional("SELECT supplier_id, customer_id FROM relationships WHERE id = $1", args![relationship])
+        .await?
+        .ok_or(StoreError::NotFound("relationship"))?;
+    Ok((TeamId(s), TeamId(c)))
+}
+
 #[derive(sqlx::FromRow)]
 struct TrafficRow {
     supplier_key: String,

@@ -78,15 +78,9 @@ async fn speaking(
     relationship: i64,
     preferred: Option<Side>,
 ) -> Result<(TeamId, TeamId, Side)> {
-    let (s, c): (i64, i64) = tx
-        .exec()
-        .optional("SELECT supplier_id, customer_id FROM relationships WHERE id = $1", args![relationship])
-        .await?
-        .ok_or(StoreError::NotFound("relationship"))?;
-    let side = actor
-        .speaks_for(TeamId(s), TeamId(c), preferred)
-        .ok_or(Forbidden("change who does what: the two teams' leads only"))?;
-    Ok((TeamId(s), TeamId(c), side))
+    let (s, c) = crate::network::relationship_teams(tx.exec(), relationship).await?;
+    let side = actor.speaks_for(s, c, preferred).ok_or(Forbidden("change who does what: the two teams' leads only"))?;
+    Ok((s, c, side))
 }
 
 impl Store {

@@ -335,13 +335,8 @@ impl Store {
         rule: &str,
         now: Millis,
     ) -> Result<SurveySchedule> {
-        let (s, c): (i64, i64) = self
-            .db
-            .read()
-            .optional("SELECT supplier_id, customer_id FROM relationships WHERE id = $1", args![relationship])
-            .await?
-            .ok_or(StoreError::NotFound("relationship"))?;
-        if !actor.can_manage_either(TeamId(s), TeamId(c)) {
+        let (s, c) = crate::network::relationship_teams(self.db.read(), relationship).await?;
+        if !actor.can_manage_either(s, c) {
             return Err(Forbidden("change the survey schedule: the two teams' leads only").into());
         }
         let (rule, next) = check_rule(rule, now.0)?;
@@ -489,13 +484,8 @@ impl Store {
         relationship: i64,
         now: Millis,
     ) -> Result<Vec<RoundResults>> {
-        let (s, c): (i64, i64) = self
-            .db
-            .read()
-            .optional("SELECT supplier_id, customer_id FROM relationships WHERE id = $1", args![relationship])
-            .await?
-            .ok_or(StoreError::NotFound("relationship"))?;
-        if !(actor.works_in(TeamId(s)) || actor.works_in(TeamId(c))) {
+        let (s, c) = crate::network::relationship_teams(self.db.read(), relationship).await?;
+        if !(actor.works_in(s) || actor.works_in(c)) {
             return Err(Forbidden("see this relationship's surveys: members of the two teams only").into());
         }
         let mut rounds = self.rounds_of(relationship, now).await?;

@@ -42,7 +42,8 @@ fn back(supplier: &str, customer: &str) -> Response {
     Redirect::to(&format!("/network/{supplier}/{customer}?notice=saved#roles")).into_response()
 }
 
-async fn relationship_of(state: &AppState, supplier: &str, customer: &str) -> Result<i64, WebError> {
+/// The relationship between two teams, by their keys.
+pub(super) async fn relationship_of(state: &AppState, supplier: &str, customer: &str) -> Result<i64, WebError> {
     let (s, c) = (state.store.team_by_key(supplier).await?, state.store.team_by_key(customer).await?);
     let all = state.store.relationships(Some(s.id)).await?;
     all.into_iter().find(|r| r.supplier_id == s.id && r.customer_id == c.id).map(|r| r.id).ok_or(WebError::NotFound)

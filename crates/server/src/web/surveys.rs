@@ -35,15 +35,8 @@ pub async fn save_schedule(
     Path((supplier, customer)): Path<(String, String)>,
     CsrfForm(form): CsrfForm<ScheduleForm>,
 ) -> Result<Response, WebError> {
-    let s = state.store.team_by_key(&supplier).await?;
-    let rel = state
-        .store
-        .relationships(Some(s.id))
-        .await?
-        .into_iter()
-        .find(|r| r.supplier_key == supplier && r.customer_key == customer);
-    let rel = rel.ok_or(WebError::NotFound)?;
-    match state.store.set_survey_schedule(&viewer.actor, rel.id, &form.rule, state.time.now()).await {
+    let rel = super::responsibilities::relationship_of(&state, &supplier, &customer).await?;
+    match state.store.set_survey_schedule(&viewer.actor, rel, &form.rule, state.time.now()).await {
         Ok(_) => Ok(Redirect::to(&format!("/network/{supplier}/{customer}?notice=saved#surveys")).into_response()),
         Err(e) => super::view::refused("The survey schedule was not changed", e),
     }
