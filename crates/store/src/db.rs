@@ -121,6 +121,10 @@ impl Db {
         match self {
             Self::Sqlite { read, write } => {
                 read.close().await;
+                // Fold the write-ahead log into the main file, so the file alone is the whole
+                // database (a backup is copied as one file). Readers idle in a closed pool may still
+                // be finishing on their threads and could leave the log behind otherwise.
+                let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(write).await;
                 write.close().await;
             }
             Self::Postgres(pool) => pool.close().await,

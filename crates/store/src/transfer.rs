@@ -211,6 +211,12 @@ impl Store {
         let scratch = crate::scratch::Scratch::create("sqlite:").await?;
         let copied = scratch.url().trim_start_matches("sqlite://").to_owned();
         std::fs::copy(path, &copied).map_err(sqlx::Error::Io)?;
+        // A file copied while its database was open may still have rows in its write-ahead log.
+        let mut log = path.as_os_str().to_owned();
+        log.push("-wal");
+        if Path::new(&log).is_file() {
+            std::fs::copy(&log, format!("{copied}-wal")).map_err(sqlx::Error::Io)?;
+        }
         let file = Store::connect(scratch.url(), crate::PoolOptions::default()).await?;
         let result = match file.migrate().await {
             Ok(()) => file.copy_into(self, replace).await,
