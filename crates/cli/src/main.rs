@@ -10,9 +10,11 @@ use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 use concentric_core::authz::Actor;
 use concentric_core::import::ImportKind;
+use concentric_core::mail::{Letter, Mailbox as MailTo, Outgoing};
 use concentric_core::person::{check_password, NewPerson};
 use concentric_server::auth::secrets::{digest, hash_password, new_api_token, random_secret};
 use concentric_server::config::{ConfigLayer, LogFormat};
+use concentric_server::mail::Mailer;
 use concentric_server::{AppState, Config};
 use concentric_store::{redact_url, PoolOptions, Store, StoreError};
 
@@ -81,12 +83,25 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Outgoing mail.
+    #[command(subcommand)]
+    Mail(MailCommand),
     /// Show configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
     /// Measure speed; figures go into docs/performance.md (build with --release).
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum MailCommand {
+    /// Send a test mail now with the smtp_* settings, and say what the SMTP server answered.
+    Test {
+        /// Where to send it.
+        #[arg(long)]
+        to: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -197,6 +212,7 @@ async fn main() -> anyhow::Result<()> {
             return Ok(());
         }
         Command::Bench(BenchCommand::Clock { evaluations }) => return bench::clock(evaluations),
+        Command::Mail(MailCommand::Test { to }) => return mail_test(&config, &to).await,
         Command::Bench(BenchCommand::Requests { requests, connections, read_connections, seconds, keep_database }) => {
             // A scratch database is made next to the configured one; the configured one is untouched.
             let opts = bench::RequestBench {
@@ -216,6 +232,18 @@ async fn main() -> anyhow::Result<()> {
     let result = run(cli.command, &store, config).await;
     store.close().await;
     result
+}
+
+/// Sends one test mail directly (not through the queue), so a wrong setting shows at once.
+async fn mail_test(config: &Config, to: &str) -> anyhow::Result<()> {
+    let mailer = Mailer::from_config(config)?;
+    if !mailer.is_configured() {
+        bail!("mail is not configured: set smtp_host and smtp_from (see `concentric config default`)");
+    }
+    let out = Outgoing { to: MailTo { name: to.to_owned(), email: to.to_owned() }, letter: Letter::Test };
+    let sent = mailer.send(&out, concentric_core::time::Millis::now().0).await?;
+    println!("sent \"{}\" to {to} through {}:{}", sent.subject, config.smtp_host, config.smtp_port);
+    Ok(())
 }
 
 async fn open_store(config: &Config) -> anyhow::Result<Store> {
@@ -243,7 +271,8 @@ async fn run(command: Command, store: &Store, config: Config) -> anyhow::Result<
                     config.public_url
                 );
             }
-            concentric_server::serve(AppState::new(store.clone(), config)).await
+            let mailer = Mailer::from_config(&config)?;
+            concentric_server::serve(AppState::new(store.clone(), config).with_mailer(mailer)).await
         }
         Command::Migrate => {
             tracing::info!(database = %redact_url(&config.database_url), "migrations applied");
@@ -281,7 +310,7 @@ async fn run(command: Command, store: &Store, config: Config) -> anyhow::Result<
             println!("{secret}");
             Ok(())
         }
-        Command::Config(_) | Command::Bench(_) => Ok(()),
+        Command::Config(_) | Command::Bench(_) | Command::Mail(_) => Ok(()),
     }
 }
 

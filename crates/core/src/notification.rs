@@ -1,18 +1,415 @@
-//! In-app notifications. Each is one row per person and event; `channel` leaves room for email.
+//! Notices: what Concentric tells a person, in one place. Each kind renders its own one-line
+//! summary (the in-app bell), its mail subject and its plain-text and HTML mail body; the store
+//! only decides who gets it and the server only delivers it.
+
+use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+use crate::RequestId;
+
+/// Every kind of notice. The string form is stored and is the API's `kind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeKind {
+    /// A new request in your team's queue.
+    NewRequest,
+    /// A request was assigned (or escalated) to you.
+    Assigned,
+    /// A reply on a request you are party to.
+    Reply,
+    /// A request you are party to changed status.
+    Status,
+    TargetAtRisk,
+    TargetBreached,
+    /// Your request is resolved: rate it.
+    RateRequest,
+    /// To the providing team's leads.
+    PoorRating,
+    CommitmentReminder,
+    CommitmentOverdue,
+    CommitmentLate,
+    CommitmentDelivered,
+    CommitmentAccepted,
+    CommitmentSentBack,
+    ReviewPlanned,
+    ActionAssigned,
+    ActionOverdue,
+    SurveyOpen,
+    SurveyReminder,
+    SurveyClosed,
+}
+
+/// How a person wants one kind of notice by mail. The bell always has it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Delivery {
+    /// Only in the bell.
+    Off,
+    /// A mail as it happens.
+    Immediate,
+    /// Gathered into one mail a day, in the person's own time zone.
+    Digest,
+}
+
+impl Delivery {
+    pub const ALL: [Delivery; 3] = [Delivery::Immediate, Delivery::Digest, Delivery::Off];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Delivery::Off => "off",
+            Delivery::Immediate => "immediate",
+            Delivery::Digest => "digest",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Delivery::Off => "Not by mail",
+            Delivery::Immediate => "Right away",
+            Delivery::Digest => "Daily digest",
+        }
+    }
+}
+
+impl NoticeKind {
+    pub const ALL: [NoticeKind; 20] = [
+        NoticeKind::NewRequest,
+        NoticeKind::Assigned,
+        NoticeKind::Reply,
+        NoticeKind::Status,
+        NoticeKind::TargetAtRisk,
+        NoticeKind::TargetBreached,
+        NoticeKind::RateRequest,
+        NoticeKind::PoorRating,
+        NoticeKind::CommitmentReminder,
+        NoticeKind::CommitmentOverdue,
+        NoticeKind::CommitmentLate,
+        NoticeKind::CommitmentDelivered,
+        NoticeKind::CommitmentAccepted,
+        NoticeKind::CommitmentSentBack,
+        NoticeKind::ReviewPlanned,
+        NoticeKind::ActionAssigned,
+        NoticeKind::ActionOverdue,
+        NoticeKind::SurveyOpen,
+        NoticeKind::SurveyReminder,
+        NoticeKind::SurveyClosed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoticeKind::NewRequest => "new_request",
+            NoticeKind::Assigned => "assigned",
+            NoticeKind::Reply => "reply",
+            NoticeKind::Status => "status",
+            NoticeKind::TargetAtRisk => "target_at_risk",
+            NoticeKind::TargetBreached => "target_breached",
+            NoticeKind::RateRequest => "rate_request",
+            NoticeKind::PoorRating => "poor_rating",
+            NoticeKind::CommitmentReminder => "commitment_reminder",
+            NoticeKind::CommitmentOverdue => "commitment_overdue",
+            NoticeKind::CommitmentLate => "commitment_late",
+            NoticeKind::CommitmentDelivered => "commitment_delivered",
+            NoticeKind::CommitmentAccepted => "commitment_accepted",
+            NoticeKind::CommitmentSentBack => "commitment_sent_back",
+            NoticeKind::ReviewPlanned => "review_planned",
+            NoticeKind::ActionAssigned => "action_assigned",
+            NoticeKind::ActionOverdue => "action_overdue",
+            NoticeKind::SurveyOpen => "survey_open",
+            NoticeKind::SurveyReminder => "survey_reminder",
+            NoticeKind::SurveyClosed => "survey_closed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// What the kind is, as a person choosing how to receive it reads it.
+    pub fn label(self) -> &'static str {
+        match self {
+            NoticeKind::NewRequest => "A new request in my team's queue",
+            NoticeKind::Assigned => "A request assigned or escalated to me",
+            NoticeKind::Reply => "A reply on a request I am part of",
+            NoticeKind::Status => "A status change on a request I am part of",
+            NoticeKind::TargetAtRisk => "A target at risk",
+            NoticeKind::TargetBreached => "A target breached",
+            NoticeKind::RateRequest => "My request is resolved: rate it",
+            NoticeKind::PoorRating => "A poor rating for my team",
+            NoticeKind::CommitmentReminder => "A reminder of something I owe",
+            NoticeKind::CommitmentOverdue => "Something my team owes is overdue",
+            NoticeKind::CommitmentLate => "Something my team waits on is late",
+            NoticeKind::CommitmentDelivered => "A delivery to my team",
+            NoticeKind::CommitmentAccepted => "A delivery of mine accepted",
+            NoticeKind::CommitmentSentBack => "A delivery of mine sent back",
+            NoticeKind::ReviewPlanned => "A partnership review I am invited to",
+            NoticeKind::ActionAssigned => "An action item given to me",
+            NoticeKind::ActionOverdue => "An action item of mine overdue",
+            NoticeKind::SurveyOpen => "A relationship survey to answer",
+            NoticeKind::SurveyReminder => "A reminder to answer a survey",
+            NoticeKind::SurveyClosed => "A survey's results are ready",
+        }
+    }
+
+    /// The mail delivery of a person who never chose: what needs them now comes at once, news
+    /// comes in the digest, and the queue's every new request stays in the bell.
+    pub fn default_delivery(self) -> Delivery {
+        match self {
+            NoticeKind::Assigned
+            | NoticeKind::Reply
+            | NoticeKind::TargetBreached
+            | NoticeKind::RateRequest
+            | NoticeKind::CommitmentReminder
+            | NoticeKind::CommitmentOverdue
+            | NoticeKind::CommitmentSentBack
+            | NoticeKind::ActionAssigned
+            | NoticeKind::SurveyOpen => Delivery::Immediate,
+            NoticeKind::NewRequest => Delivery::Off,
+            _ => Delivery::Digest,
+        }
+    }
+}
+
+/// The request a notice is about: enough to link to it and to thread its mail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestRef {
+    pub id: RequestId,
+    /// e.g. `IT-42`.
+    pub key: String,
+    /// The request's subject line.
+    pub title: String,
+}
+
+/// One notice, with what its text needs. Dates arrive formatted for the reader (`3 Dec`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Notice {
+    NewRequest { request: RequestRef },
+    Assigned { request: RequestRef, escalated: bool },
+    Reply { request: RequestRef, by: String, text: String },
+    Status { request: RequestRef, status: String },
+    TargetAtRisk { request: RequestRef, target: String, left: String },
+    TargetBreached { request: RequestRef, target: String, breach: String },
+    RateRequest { request: RequestRef },
+    PoorRating { request: RequestRef, requester: String },
+    CommitmentReminder { commitment: i64, title: String, receiver: String, when: String },
+    CommitmentOverdue { commitment: i64, title: String, receiver: String, due: String },
+    CommitmentLate { commitment: i64, title: String, provider: String, due: String },
+    CommitmentDelivered { commitment: i64, title: String, provider: String, due: String },
+    CommitmentAccepted { commitment: i64, title: String, receiver: String, due: String },
+    CommitmentSentBack { commitment: i64, title: String, receiver: String, due: String, reason: String },
+    ReviewPlanned { review: i64, title: String, supplier: String, customer: String, when: String },
+    ActionAssigned { review: i64, review_title: String, title: String, due: String },
+    ActionOverdue { review: i64, title: String, due: String, waiting: String },
+    SurveyOpen { supplier: String, customer: String },
+    SurveyReminder { supplier: String, customer: String },
+    SurveyClosed { supplier: String, customer: String },
+}
+
+impl Notice {
+    pub fn kind(&self) -> NoticeKind {
+        match self {
+            Notice::NewRequest { .. } => NoticeKind::NewRequest,
+            Notice::Assigned { .. } => NoticeKind::Assigned,
+            Notice::Reply { .. } => NoticeKind::Reply,
+            Notice::Status { .. } => NoticeKind::Status,
+            Notice::TargetAtRisk { .. } => NoticeKind::TargetAtRisk,
+            Notice::TargetBreached { .. } => NoticeKind::TargetBreached,
+            Notice::RateRequest { .. } => NoticeKind::RateRequest,
+            Notice::PoorRating { .. } => NoticeKind::PoorRating,
+            Notice::CommitmentReminder { .. } => NoticeKind::CommitmentReminder,
+            Notice::CommitmentOverdue { .. } => NoticeKind::CommitmentOverdue,
+            Notice::CommitmentLate { .. } => NoticeKind::CommitmentLate,
+            Notice::CommitmentDelivered { .. } => NoticeKind::CommitmentDelivered,
+            Notice::CommitmentAccepted { .. } => NoticeKind::CommitmentAccepted,
+            Notice::CommitmentSentBack { .. } => NoticeKind::CommitmentSentBack,
+            Notice::ReviewPlanned { .. } => NoticeKind::ReviewPlanned,
+            Notice::ActionAssigned { .. } => NoticeKind::ActionAssigned,
+            Notice::ActionOverdue { .. } => NoticeKind::ActionOverdue,
+            Notice::SurveyOpen { .. } => NoticeKind::SurveyOpen,
+            Notice::SurveyReminder { .. } => NoticeKind::SurveyReminder,
+            Notice::SurveyClosed { .. } => NoticeKind::SurveyClosed,
+        }
+    }
+
+    /// The request it is about, if any.
+    pub fn request(&self) -> Option<&RequestRef> {
+        match self {
+            Notice::NewRequest { request }
+            | Notice::Assigned { request, .. }
+            | Notice::Reply { request, .. }
+            | Notice::Status { request, .. }
+            | Notice::TargetAtRisk { request, .. }
+            | Notice::TargetBreached { request, .. }
+            | Notice::RateRequest { request }
+            | Notice::PoorRating { request, .. } => Some(request),
+            _ => None,
+        }
+    }
+
+    pub fn commitment(&self) -> Option<i64> {
+        match self {
+            Notice::CommitmentReminder { commitment, .. }
+            | Notice::CommitmentOverdue { commitment, .. }
+            | Notice::CommitmentLate { commitment, .. }
+            | Notice::CommitmentDelivered { commitment, .. }
+            | Notice::CommitmentAccepted { commitment, .. }
+            | Notice::CommitmentSentBack { commitment, .. } => Some(*commitment),
+            _ => None,
+        }
+    }
+
+    pub fn review(&self) -> Option<i64> {
+        match self {
+            Notice::ReviewPlanned { review, .. }
+            | Notice::ActionAssigned { review, .. }
+            | Notice::ActionOverdue { review, .. } => Some(*review),
+            _ => None,
+        }
+    }
+
+    /// The page the notice links to, as a path under the server's base address.
+    pub fn path(&self) -> String {
+        if let Some(r) = self.request() {
+            return format!("/requests/{}", r.key);
+        }
+        if let Some(c) = self.commitment() {
+            return format!("/commitments/{c}");
+        }
+        if let Some(v) = self.review() {
+            return format!("/reviews/{v}");
+        }
+        match self {
+            Notice::SurveyClosed { .. } => String::from("/network"),
+            _ => String::from("/surveys"),
+        }
+    }
+
+    /// The one line shown in the bell.
+    pub fn summary(&self) -> String {
+        match self {
+            Notice::NewRequest { request } => format!("New request {}: {}", request.key, request.title),
+            Notice::Assigned { request, escalated: false } => format!("{} was assigned to you", request.key),
+            Notice::Assigned { request, escalated: true } => format!("{} was escalated to you", request.key),
+            Notice::Reply { request, by, .. } => format!("{by} replied on {}", request.key),
+            Notice::Status { request, status } => format!("{} is now {status}", request.key),
+            Notice::TargetAtRisk { request, target, left } => {
+                format!("{}: {target} target at risk, {left} of working time left", request.key)
+            }
+            Notice::TargetBreached { request, target, breach } => format!("{}: {target} target {breach}", request.key),
+            Notice::RateRequest { request } => format!("{} is resolved: how did it go? Rate it", request.key),
+            Notice::PoorRating { request, requester } => format!("{} was rated poor by {requester}", request.key),
+            Notice::CommitmentReminder { title, receiver, when, .. } => {
+                format!("Reminder: {title} for {receiver} is due {when}")
+            }
+            Notice::CommitmentOverdue { title, receiver, due, .. } => {
+                format!("Overdue: {title} for {receiver} (due {due})")
+            }
+            Notice::CommitmentLate { title, provider, due, .. } => {
+                format!("Late: {title} from {provider} (due {due}) has not arrived")
+            }
+            Notice::CommitmentDelivered { title, provider, due, .. } => {
+                format!("{provider} delivered {title} (due {due})")
+            }
+            Notice::CommitmentAccepted { title, receiver, due, .. } => {
+                format!("{receiver} accepted {title} (due {due})")
+            }
+            Notice::CommitmentSentBack { title, receiver, due, reason, .. } => {
+                format!("{receiver} sent back {title} (due {due}): {reason}")
+            }
+            Notice::ReviewPlanned { title, supplier, customer, when, .. } => {
+                format!("{title}: {supplier} and {customer} meet {when}")
+            }
+            Notice::ActionAssigned { review_title, title, due, .. } => {
+                format!("Action for you from {review_title}: {title} (due {due})")
+            }
+            Notice::ActionOverdue { title, due, waiting, .. } => {
+                format!("Overdue: {title} (due {due}, {waiting} is waiting)")
+            }
+            Notice::SurveyOpen { supplier, customer } => {
+                format!("A short survey on {supplier} and {customer}: how is it going?")
+            }
+            Notice::SurveyReminder { supplier, customer } => {
+                format!("A reminder: the survey on {supplier} and {customer} closes soon")
+            }
+            Notice::SurveyClosed { supplier, customer } => {
+                format!("The survey on {supplier} and {customer} has closed: see the results")
+            }
+        }
+    }
+
+    /// The mail subject. Request mail always reads `[IT-42] subject`, so mail clients and people
+    /// see one conversation per request and a reply routes back by its key.
+    pub fn mail_subject(&self) -> String {
+        match self.request() {
+            Some(r) => format!("[{}] {}", r.key, r.title),
+            None => self.summary(),
+        }
+    }
+
+    /// The paragraphs of the mail body, before the link.
+    fn paragraphs(&self) -> Vec<String> {
+        let mut out = vec![format!("{}.", self.summary().trim_end_matches('.'))];
+        match self {
+            Notice::Reply { text, .. } => out.push(text.clone()),
+            Notice::RateRequest { .. } => {
+                out.push(String::from("One click on the request page: good, okay or poor, and a comment if you like."))
+            }
+            Notice::SurveyOpen { .. } | Notice::SurveyReminder { .. } => out.push(String::from(
+                "It takes two minutes. Answers are shown only in aggregate and are never linked to you.",
+            )),
+            _ => {}
+        }
+        out
+    }
+
+    /// The plain-text body, with the link to the thing.
+    pub fn mail_text(&self, base_url: &str) -> String {
+        let mut body = self.paragraphs().join("\n\n");
+        let _ = write!(body, "\n\nOpen it: {}{}\n", base_url.trim_end_matches('/'), self.path());
+        body
+    }
+
+    /// The HTML body: the same words, escaped, and a link.
+    pub fn mail_html(&self, base_url: &str) -> String {
+        let mut html = String::new();
+        for p in self.paragraphs() {
+            html.push_str("<p>");
+            html.push_str(&escape_html(&p).replace('\n', "<br>\n"));
+            html.push_str("</p>\n");
+        }
+        let url = format!("{}{}", base_url.trim_end_matches('/'), self.path());
+        let _ = write!(html, "<p><a href=\"{}\">Open it in Concentric</a></p>\n", escape_html(&url));
+        html
+    }
+}
+
+/// Escapes text for HTML element content and quoted attributes.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
 
 /// Something a person should know about.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Notification {
     pub id: i64,
-    /// `new_request` (in your team's queue), `assigned` (to you), `reply` (on your request), `status` (of your request),
-    /// `target_at_risk`, `target_breached`, `rate_request` (yours is resolved: rate it), `poor_rating` (to the
-    /// providing team's leads), for commitments `commitment_reminder`, `commitment_overdue`, `commitment_late`,
-    /// `commitment_delivered`, `commitment_accepted`, `commitment_sent_back`, and for partnership reviews
-    /// `review_planned`, `action_assigned`, `action_overdue`.
-    pub kind: String,
+    pub kind: NoticeKind,
     pub request_key: Option<String>,
     /// The commitment it is about, for reminders, deliveries and overdue notices.
     pub commitment_id: Option<i64>,
@@ -21,4 +418,75 @@ pub struct Notification {
     pub summary: String,
     pub created_at: DateTime<Utc>,
     pub read: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request() -> RequestRef {
+        RequestRef { id: RequestId(7), key: "IT-42".into(), title: "Laptop <broken>".into() }
+    }
+
+    #[test]
+    fn kinds_round_trip_and_match_their_notices() {
+        for k in NoticeKind::ALL {
+            assert_eq!(NoticeKind::parse(k.as_str()), Some(k));
+            assert_eq!(serde_json::to_value(k).ok(), Some(serde_json::Value::String(k.as_str().into())));
+        }
+        let n = Notice::Reply { request: request(), by: "Ann".into(), text: "Done".into() };
+        assert_eq!(n.kind(), NoticeKind::Reply);
+        let json = serde_json::to_value(&n).unwrap_or_default();
+        assert_eq!(json["kind"], "reply");
+        assert_eq!(serde_json::from_value::<Notice>(json).ok(), Some(n));
+    }
+
+    #[test]
+    fn request_mail_threads_by_key_and_escapes_html() {
+        let n = Notice::Reply { request: request(), by: "Ann & Bo".into(), text: "<script>x</script>".into() };
+        assert_eq!(n.mail_subject(), "[IT-42] Laptop <broken>");
+        assert_eq!(n.summary(), "Ann & Bo replied on IT-42");
+        let text = n.mail_text("https://c.example.com/");
+        assert!(text.contains("<script>x</script>"));
+        assert!(text.ends_with("Open it: https://c.example.com/requests/IT-42\n"));
+        let html = n.mail_html("https://c.example.com");
+        assert!(html.contains("Ann &amp; Bo replied"));
+        assert!(html.contains("&lt;script&gt;x&lt;/script&gt;"));
+        assert!(html.contains("href=\"https://c.example.com/requests/IT-42\""));
+    }
+
+    #[test]
+    fn links_go_to_the_thing() {
+        let c = Notice::CommitmentLate {
+            commitment: 3,
+            title: "Payroll".into(),
+            provider: "HR".into(),
+            due: "3 Dec".into(),
+        };
+        assert_eq!(c.path(), "/commitments/3");
+        assert_eq!(c.mail_subject(), "Late: Payroll from HR (due 3 Dec) has not arrived");
+        let s = Notice::SurveyOpen { supplier: "IT".into(), customer: "HR".into() };
+        assert_eq!(s.path(), "/surveys");
+        assert_eq!(NoticeKind::NewRequest.default_delivery(), Delivery::Off);
+    }
+}
+
+/// How one person receives one kind of notice by mail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct MailPreference {
+    pub kind: NoticeKind,
+    pub delivery: Delivery,
+}
+
+impl MailPreference {
+    /// Every kind, each at the person's choice or else its default.
+    pub fn complete(chosen: &[MailPreference]) -> Vec<MailPreference> {
+        NoticeKind::ALL
+            .into_iter()
+            .map(|kind| MailPreference {
+                kind,
+                delivery: chosen.iter().find(|c| c.kind == kind).map_or(kind.default_delivery(), |c| c.delivery),
+            })
+            .collect()
+    }
 }

@@ -213,6 +213,11 @@ pub struct Request {
 }
 
 impl Request {
+    /// The request as a notice refers to it.
+    pub fn reference(&self) -> crate::notification::RequestRef {
+        crate::notification::RequestRef { id: self.id, key: self.key.clone(), title: self.subject.clone() }
+    }
+
     /// The clock that matters most in a list: a breached one, else the one with least time left
     /// among those still counting, else a met one.
     pub fn pressing_clock(&self) -> Option<&crate::target::ClockView> {

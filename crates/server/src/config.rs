@@ -63,6 +63,37 @@ pub struct ConfigLayer {
     /// Seconds between looks for due background jobs (target checks, reminders).
     #[arg(long, global = true, env = "CONCENTRIC_JOB_POLL_SECONDS", value_name = "SECONDS")]
     pub job_poll_seconds: Option<u32>,
+    /// SMTP server for outgoing mail; empty keeps every notice in the app (mail off).
+    #[arg(long, global = true, env = "CONCENTRIC_SMTP_HOST", value_name = "HOST")]
+    pub smtp_host: Option<String>,
+    /// SMTP port: 587 for STARTTLS, 465 for TLS, 25 inside a trusted network.
+    #[arg(long, global = true, env = "CONCENTRIC_SMTP_PORT", value_name = "PORT")]
+    pub smtp_port: Option<u16>,
+    /// How the SMTP connection is secured: starttls, tls, or none (only on a trusted network).
+    #[arg(long, global = true, env = "CONCENTRIC_SMTP_SECURITY", value_name = "MODE")]
+    pub smtp_security: Option<SmtpSecurity>,
+    /// SMTP user name; empty sends without authentication.
+    #[arg(long, global = true, env = "CONCENTRIC_SMTP_USERNAME", value_name = "USER")]
+    pub smtp_username: Option<String>,
+    /// SMTP password.
+    #[arg(long, global = true, env = "CONCENTRIC_SMTP_PASSWORD", value_name = "PASSWORD")]
+    pub smtp_password: Option<String>,
+    /// Sender of outgoing mail, e.g. "Concentric <concentric@example.com>".
+    #[arg(long, global = true, env = "CONCENTRIC_SMTP_FROM", value_name = "ADDRESS")]
+    pub smtp_from: Option<String>,
+    /// Address replies to request mail go to, e.g. help@example.com; each request's mail replies to
+    /// help+IT-42@example.com so the answer finds its request. Empty: replies go to smtp_from.
+    #[arg(long, global = true, env = "CONCENTRIC_MAIL_REPLY_TO", value_name = "ADDRESS")]
+    pub mail_reply_to: Option<String>,
+}
+
+/// How the SMTP connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpSecurity {
+    Starttls,
+    Tls,
+    None,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -91,6 +122,13 @@ pub struct Config {
     pub max_upload_mb: u32,
     pub reopen_days: u32,
     pub job_poll_seconds: u32,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub smtp_security: SmtpSecurity,
+    pub smtp_username: String,
+    pub smtp_password: String,
+    pub smtp_from: String,
+    pub mail_reply_to: String,
 }
 
 impl Default for Config {
@@ -113,6 +151,13 @@ impl Default for Config {
             max_upload_mb: 20,
             reopen_days: 7,
             job_poll_seconds: 5,
+            smtp_host: String::new(),
+            smtp_port: 587,
+            smtp_security: SmtpSecurity::Starttls,
+            smtp_username: String::new(),
+            smtp_password: String::new(),
+            smtp_from: String::new(),
+            mail_reply_to: String::new(),
         }
     }
 }
@@ -137,6 +182,13 @@ impl std::fmt::Debug for Config {
             .field("max_upload_mb", &self.max_upload_mb)
             .field("reopen_days", &self.reopen_days)
             .field("job_poll_seconds", &self.job_poll_seconds)
+            .field("smtp_host", &self.smtp_host)
+            .field("smtp_port", &self.smtp_port)
+            .field("smtp_security", &self.smtp_security)
+            .field("smtp_username", &self.smtp_username)
+            .field("smtp_password", &if self.smtp_password.is_empty() { "" } else { "***" })
+            .field("smtp_from", &self.smtp_from)
+            .field("mail_reply_to", &self.mail_reply_to)
             .finish()
     }
 }
@@ -191,7 +243,14 @@ impl Config {
             trust_forwarded_for,
             max_upload_mb,
             reopen_days,
-            job_poll_seconds
+            job_poll_seconds,
+            smtp_host,
+            smtp_port,
+            smtp_security,
+            smtp_username,
+            smtp_password,
+            smtp_from,
+            mail_reply_to
         );
         self
     }
@@ -226,7 +285,17 @@ impl Config {
                 "session_hours, login_window_minutes, max_upload_mb and job_poll_seconds must be above 0".into(),
             ));
         }
+        if !self.smtp_host.is_empty() && self.smtp_from.is_empty() {
+            return Err(ConfigError::Invalid(
+                "smtp_from is needed when smtp_host is set: the address outgoing mail comes from".into(),
+            ));
+        }
         Ok(self)
+    }
+
+    /// Whether outgoing mail is configured.
+    pub fn mail_enabled(&self) -> bool {
+        !self.smtp_host.is_empty()
     }
 
     /// Cookies get the Secure flag when Concentric is reached over https.

@@ -8,6 +8,8 @@ use std::time::Duration;
 use concentric_core::time::TimeSource;
 use concentric_store::Store;
 
+use crate::mail::Mailer;
+
 /// A name for this node in the job table's `locked_by`, to tell nodes apart when debugging.
 pub fn node_name() -> String {
     let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_owned()).unwrap_or_default();
@@ -15,14 +17,19 @@ pub fn node_name() -> String {
 }
 
 /// Runs due jobs every `every` until the task is dropped.
-pub fn spawn_runner(store: Store, time: Arc<dyn TimeSource>, every: Duration) -> tokio::task::JoinHandle<()> {
+pub fn spawn_runner(
+    store: Store,
+    mailer: Arc<Mailer>,
+    time: Arc<dyn TimeSource>,
+    every: Duration,
+) -> tokio::task::JoinHandle<()> {
     let node = node_name();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            match store.run_due_jobs(&node, time.now()).await {
+            match store.run_due_jobs(&node, time.now(), mailer.as_ref()).await {
                 Ok(0) => {}
                 Ok(n) => {
                     metrics::counter!("concentric_jobs_run_total").increment(n as u64);

@@ -12,6 +12,7 @@ mod error;
 mod guard;
 pub mod import;
 pub mod jobs;
+pub mod mail;
 mod markdown;
 pub mod ops;
 mod queries;
@@ -101,8 +102,13 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
             }
         }
     });
+    state.store.set_mail_enabled(state.mailer.is_configured()).await.context("cannot record the mail setting")?;
+    if !state.mailer.is_configured() {
+        tracing::info!("mail is off: notices stay in the app until smtp_host and smtp_from are set");
+    }
     let _runner = jobs::spawn_runner(
         state.store.clone(),
+        state.mailer.clone(),
         state.time.clone(),
         Duration::from_secs(config.job_poll_seconds.into()),
     );

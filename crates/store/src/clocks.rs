@@ -24,6 +24,7 @@ use crate::jobs::{schedule, CLOCK_CHECK};
 use crate::notifications::{notify, Notice};
 use crate::people::id_by_email;
 use crate::{Result, Store, StoreError};
+use concentric_core::notification::{Notice as Said, RequestRef};
 
 /// The calendar of a team: its own, or else the organisation's.
 pub(crate) async fn calendar_of(exec: Exec<'_>, team: TeamId) -> Result<Calendar> {
@@ -328,10 +329,17 @@ pub struct CheckOutcome {
 #[derive(sqlx::FromRow)]
 struct CheckedRequest {
     key: String,
+    subject: String,
     team_id: i64,
     priority: i64,
     assignee_id: Option<i64>,
     policy_id: i64,
+}
+
+impl CheckedRequest {
+    fn reference(&self, id: RequestId) -> RequestRef {
+        RequestRef { id, key: self.key.clone(), title: self.subject.clone() }
+    }
 }
 
 /// Records a mark once; whether this call was the one that recorded it.
@@ -373,7 +381,7 @@ impl Store {
         let req: CheckedRequest = tx
             .exec()
             .optional(
-                "SELECT key, team_id, priority, assignee_id, policy_id FROM requests WHERE id = $1",
+                "SELECT key, subject, team_id, priority, assignee_id, policy_id FROM requests WHERE id = $1",
                 args![request],
             )
             .await?
@@ -399,9 +407,9 @@ impl Store {
                 Some(a) => vec![PersonId(a)],
                 None => team_people(tx.exec(), req.team_id, false).await?,
             };
-            let summary =
-                format!("{}: {} target at risk, {left} of working time left", req.key, kind.label().to_lowercase());
-            notify(&mut tx, &system, &[Notice::new("target_at_risk", request, summary, event).to(&recipients)]).await?;
+            let target = kind.label().to_lowercase();
+            let said = Said::TargetAtRisk { request: req.reference(request), target, left };
+            notify(&mut tx, &system, &[Notice::new(said, event).to(&recipients)]).await?;
         }
         if running && reading.left_ms < 0 && mark(&mut tx, request, kind, "breached", now).await? {
             outcome.breached = true;
@@ -450,11 +458,15 @@ impl Store {
         .await?;
         let mut recipients = team_people(tx.exec(), req.team_id, true).await?;
         recipients.extend(rules.notify);
-        let summary = format!("{}: {} target {breach}", req.key, kind.label().to_lowercase());
-        let mut notices = vec![Notice::new("target_breached", request, summary, event).to(&recipients)];
+        let said = Said::TargetBreached {
+            request: req.reference(request),
+            target: kind.label().to_lowercase(),
+            breach: breach.to_owned(),
+        };
+        let mut notices = vec![Notice::new(said, event).to(&recipients)];
         if let Some(to) = rules.reassign_to.filter(|to| Some(to.0) != req.assignee_id) {
-            notices
-                .push(Notice::new("assigned", request, format!("{} was escalated to you", req.key), event).to(&[to]));
+            let said = Said::Assigned { request: req.reference(request), escalated: true };
+            notices.push(Notice::new(said, event).to(&[to]));
         }
         notify(tx, &system, &notices).await
     }

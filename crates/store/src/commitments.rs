@@ -23,6 +23,7 @@ use crate::jobs::{schedule, COMMITMENTS_GENERATE, OCCURRENCE_OVERDUE, OCCURRENCE
 use crate::notifications::{notify, Notice};
 use crate::teams::team_id_by_key;
 use crate::{Result, Store, StoreError};
+use concentric_core::notification::Notice as Said;
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -818,13 +819,13 @@ impl Store {
         )
         .await?;
         let recipients = receiver_contacts(tx.exec(), c.provider_id, c.receiver_id).await?;
-        let summary = format!("{} delivered {} (due {})", c.provider_name, c.title, occ.due_at.format("%-d %b"));
-        notify(
-            &mut tx,
-            actor,
-            &[Notice::about_commitment("commitment_delivered", c.id, summary, event).to(&recipients)],
-        )
-        .await?;
+        let said = Said::CommitmentDelivered {
+            commitment: c.id,
+            title: c.title.clone(),
+            provider: c.provider_name.clone(),
+            due: occ.due_at.format("%-d %b").to_string(),
+        };
+        notify(&mut tx, actor, &[Notice::new(said, event).to(&recipients)]).await?;
         tx.commit().await?;
         Ok(self.occurrence(occurrence, now).await?.0)
     }
@@ -881,14 +882,14 @@ impl Store {
             json!({ "due": due_text(occ.due_at), "reason": reason }),
         )
         .await?;
-        let summary = if accept {
-            format!("{} accepted {} (due {})", c.receiver_name, c.title, occ.due_at.format("%-d %b"))
+        let (title, receiver, due) =
+            (c.title.clone(), c.receiver_name.clone(), occ.due_at.format("%-d %b").to_string());
+        let said = if accept {
+            Said::CommitmentAccepted { commitment: c.id, title, receiver, due }
         } else {
-            format!("{} sent back {} (due {}): {reason}", c.receiver_name, c.title, occ.due_at.format("%-d %b"))
+            Said::CommitmentSentBack { commitment: c.id, title, receiver, due, reason: reason.to_string() }
         };
-        let kind = if accept { "commitment_accepted" } else { "commitment_sent_back" };
-        notify(&mut tx, actor, &[Notice::about_commitment(kind, c.id, summary, event).to(&owner_and_backup(&c))])
-            .await?;
+        notify(&mut tx, actor, &[Notice::new(said, event).to(&owner_and_backup(&c))]).await?;
         if !accept {
             // Reopened after its deadline: the overdue notice, if not yet made, is due now.
             schedule(
@@ -957,13 +958,13 @@ impl Store {
             json!({ "due": due_text(Millis(due).to_utc()) }),
         )
         .await?;
-        let summary = format!("Reminder: {} for {} is due {when}", c.title, c.receiver_name);
-        notify(
-            &mut tx,
-            &Actor::system(),
-            &[Notice::about_commitment("commitment_reminder", c.id, summary, event).to(&[PersonId(c.owner.id)])],
-        )
-        .await?;
+        let said = Said::CommitmentReminder {
+            commitment: c.id,
+            title: c.title.clone(),
+            receiver: c.receiver_name.clone(),
+            when: when.to_string(),
+        };
+        notify(&mut tx, &Actor::system(), &[Notice::new(said, event).to(&[PersonId(c.owner.id)])]).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -995,17 +996,23 @@ impl Store {
         provider.dedup();
         let receiver = receiver_contacts(tx.exec(), c.provider_id, c.receiver_id).await?;
         let notices = [
-            Notice::about_commitment(
-                "commitment_overdue",
-                c.id,
-                format!("Overdue: {} for {} (due {due_day})", c.title, c.receiver_name),
+            Notice::new(
+                Said::CommitmentOverdue {
+                    commitment: c.id,
+                    title: c.title.clone(),
+                    receiver: c.receiver_name.clone(),
+                    due: due_day.clone(),
+                },
                 event,
             )
             .to(&provider),
-            Notice::about_commitment(
-                "commitment_late",
-                c.id,
-                format!("Late: {} from {} (due {due_day}) has not arrived", c.title, c.provider_name),
+            Notice::new(
+                Said::CommitmentLate {
+                    commitment: c.id,
+                    title: c.title.clone(),
+                    provider: c.provider_name.clone(),
+                    due: due_day,
+                },
                 event,
             )
             .to(&receiver),

@@ -29,6 +29,10 @@ pub(crate) const SURVEYS_OPEN: &str = "surveys_open";
 pub(crate) const SURVEY_REMIND: &str = "survey_remind";
 /// Closes a survey round.
 pub(crate) const SURVEY_CLOSE: &str = "survey_close";
+/// Sends one mail (the server's mailer does the work).
+pub const MAIL: &str = "mail";
+/// Gathers a person's digest notices into one mail (the server's mailer sends it).
+pub const DIGEST: &str = "digest";
 /// Attempts before a job is given up and recorded as failed.
 const MAX_ATTEMPTS: i64 = 8;
 
@@ -65,6 +69,27 @@ pub(crate) async fn schedule(
     Ok(())
 }
 
+/// Schedules the job `key` for `run_at` unless it is already waiting to run: a digest already
+/// planned keeps its time.
+pub(crate) async fn schedule_unless_pending(
+    tx: &mut Tx,
+    kind: &str,
+    key: &str,
+    payload: serde_json::Value,
+    run_at: i64,
+) -> Result<()> {
+    tx.exec()
+        .execute(
+            "INSERT INTO jobs (kind, job_key, payload, run_at, created_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (job_key) DO UPDATE SET payload = excluded.payload, run_at = excluded.run_at, \
+             attempts = 0, locked_by = NULL, locked_until = NULL, last_error = NULL, done_at = NULL, failed_at = NULL \
+             WHERE jobs.done_at IS NOT NULL OR jobs.failed_at IS NOT NULL",
+            args![kind, key, payload.to_string(), run_at, Millis::now().0],
+        )
+        .await?;
+    Ok(())
+}
+
 /// A claimed job.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Job {
@@ -75,6 +100,17 @@ pub struct Job {
     /// The schedule it was claimed under: if it is moved meanwhile, finishing leaves it pending.
     pub run_at: i64,
     pub attempts: i64,
+}
+
+/// What does the jobs whose work lies outside the database: the server's mailer.
+pub trait Effects: Sync {
+    /// Runs a `mail` or `digest` job; an error is recorded and the job retried with backoff.
+    fn run(
+        &self,
+        store: &Store,
+        job: &Job,
+        now: Millis,
+    ) -> impl std::future::Future<Output = std::result::Result<(), String>> + Send;
 }
 
 #[derive(Deserialize)]
@@ -114,8 +150,8 @@ impl Store {
         Ok(jobs)
     }
 
-    /// Runs one claimed job's work at `now`.
-    pub async fn run_job(&self, job: &Job, now: Millis) -> Result<()> {
+    /// Runs one claimed job's work at `now`: the store's own jobs here, the others (mail) by `effects`.
+    pub async fn run_job(&self, job: &Job, now: Millis, effects: &impl Effects) -> Result<()> {
         match job.kind.as_str() {
             CLOCK_CHECK => {
                 let p: ClockPayload = serde_json::from_str(&job.payload)
@@ -151,6 +187,7 @@ impl Store {
                 self.generate_occurrences(now).await?;
                 Ok(())
             }
+            MAIL | DIGEST => effects.run(self, job, now).await.map_err(StoreError::Effect),
             other => Err(StoreError::Corrupt(format!("job {}: unknown kind {other}", job.job_key))),
         }
     }
@@ -160,7 +197,8 @@ impl Store {
         self.db
             .write()
             .execute(
-                "UPDATE jobs SET done_at = $1, locked_by = NULL, locked_until = NULL WHERE id = $2 AND run_at = $3 \
+                "UPDATE jobs SET done_at = $1, locked_by = NULL, locked_until = NULL, \
+                 payload = CASE WHEN kind = 'mail' THEN '{}' ELSE payload END WHERE id = $2 AND run_at = $3 \
                  AND done_at IS NULL",
                 args![now.0, job.id, job.run_at],
             )
@@ -186,7 +224,7 @@ impl Store {
 
     /// Claims and runs every due job, one batch after another, until none is due at `now`.
     /// Returns how many ran. The runner in `serve` calls this on a timer; tests call it directly.
-    pub async fn run_due_jobs(&self, node: &str, now: Millis) -> Result<usize> {
+    pub async fn run_due_jobs(&self, node: &str, now: Millis, effects: &impl Effects) -> Result<usize> {
         let mut ran = 0;
         loop {
             let jobs = self.claim_jobs(node, now, 60_000, 50).await?;
@@ -194,7 +232,7 @@ impl Store {
                 return Ok(ran);
             }
             for job in jobs {
-                match self.run_job(&job, now).await {
+                match self.run_job(&job, now, effects).await {
                     Ok(()) => self.finish_job(&job, now).await?,
                     Err(e) => {
                         tracing::warn!(job = %job.job_key, attempt = job.attempts, error = %e, "job failed");

@@ -16,6 +16,8 @@ mod events;
 mod health;
 mod import;
 mod jobs;
+mod links;
+mod mail;
 mod network;
 mod notifications;
 mod people;
@@ -39,7 +41,9 @@ pub use accounts::{NewSession, SessionView};
 pub use clocks::CheckOutcome;
 pub use commitments::OccurrenceFilter;
 pub use db::{redact_url, Backend, PoolOptions};
-pub use jobs::{Job, JobCounts};
+pub use jobs::{Effects, Job, JobCounts, DIGEST, MAIL};
+pub use links::{IssuedLink, LinkView};
+pub use mail::MailQueue;
 pub use reviews::ActionFilter;
 pub use services::ServiceQuery;
 pub use transfer::TableReport;
@@ -70,6 +74,9 @@ pub enum StoreError {
     /// Stored data that cannot be read back (a bug or a hand-edited database).
     #[error("corrupt data: {0}")]
     Corrupt(String),
+    /// A job's work outside the database (sending mail) failed; it is retried.
+    #[error("{0}")]
+    Effect(String),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }

@@ -1,101 +1,174 @@
 //! Notifications: written in the transaction of the change they announce, once per person and
 //! event (a unique `dedupe_key`), so a retried change never notifies twice.
 
+use std::collections::HashMap;
+
 use concentric_core::authz::Actor;
-use concentric_core::notification::Notification;
+use concentric_core::mail::{next_digest_at, Letter, Mailbox, Outgoing};
+use concentric_core::notification::{Delivery, Notice as Said, NoticeKind, Notification};
 use concentric_core::page::{Page, PageRequest};
 use concentric_core::time::Millis;
-use concentric_core::{PersonId, RequestId};
+use concentric_core::PersonId;
+use serde_json::json;
 
 use crate::db::{args, Tx};
-use crate::{Result, Store};
+use crate::jobs::{schedule, schedule_unless_pending, DIGEST, MAIL};
+use crate::{Result, Store, StoreError};
 
-/// What a notice is about: a request, a commitment, or a partnership review.
-#[derive(Clone, Copy)]
-enum Subject {
-    Request(RequestId),
-    Commitment(i64),
-    Review(i64),
-    /// Nothing to link: the notice says where to go (surveys).
-    Nothing,
-}
-
-/// What to tell whom about a request or a commitment.
+/// What to tell whom: a notice from `core`, the event or comment behind it (with kind and
+/// person it makes the dedupe key), and its recipients.
 pub(crate) struct Notice {
-    kind: &'static str,
-    subject: Subject,
-    summary: String,
-    /// The event or comment behind the notice; with kind and person it makes the dedupe key.
+    said: Said,
     source: i64,
     recipients: Vec<PersonId>,
 }
 
 impl Notice {
-    pub(crate) fn new(kind: &'static str, request: RequestId, summary: String, source: i64) -> Self {
-        Self { kind, subject: Subject::Request(request), summary, source, recipients: Vec::new() }
-    }
-
-    pub(crate) fn about_commitment(kind: &'static str, commitment: i64, summary: String, source: i64) -> Self {
-        Self { kind, subject: Subject::Commitment(commitment), summary, source, recipients: Vec::new() }
-    }
-
-    pub(crate) fn plain(kind: &'static str, summary: String, source: i64) -> Self {
-        Self { kind, subject: Subject::Nothing, summary, source, recipients: Vec::new() }
-    }
-
-    pub(crate) fn about_review(kind: &'static str, review: i64, summary: String, source: i64) -> Self {
-        Self { kind, subject: Subject::Review(review), summary, source, recipients: Vec::new() }
+    pub(crate) fn new(said: Said, source: i64) -> Self {
+        Self { said, source, recipients: Vec::new() }
     }
 
     pub(crate) fn to(mut self, recipients: &[PersonId]) -> Self {
         self.recipients.extend_from_slice(recipients);
         self
     }
+
+    fn dedupe_key(&self, person: PersonId) -> String {
+        let subject = match (self.said.request(), self.said.commitment(), self.said.review()) {
+            (Some(r), _, _) => r.id.to_string(),
+            (None, Some(c), _) => format!("c{c}"),
+            (None, None, Some(v)) => format!("v{v}"),
+            (None, None, None) => String::from("-"),
+        };
+        format!("{}:{subject}:{}:{}", self.said.kind().as_str(), self.source, person)
+    }
 }
 
-/// Notifies each recipient but the actor, at most once per notice, in one statement.
+#[derive(sqlx::FromRow)]
+struct Inserted {
+    id: i64,
+    dedupe_key: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct Addressee {
+    id: i64,
+    name: String,
+    email: String,
+    time_zone: String,
+    kind: Option<String>,
+    delivery: Option<String>,
+}
+
+/// Notifies each recipient but the actor, at most once per notice: the bell in one statement,
+/// then, when mail is on, each person's mail as they chose it (a mail job now, or a place in
+/// their next daily digest).
 pub(crate) async fn notify(tx: &mut Tx, actor: &Actor, notices: &[Notice]) -> Result<()> {
     let now = Millis::now().0;
     let mut rows = Vec::new();
     let mut values = Vec::new();
+    let mut keyed: HashMap<String, (&Notice, PersonId)> = HashMap::new();
     for n in notices {
+        let said = serde_json::to_string(&n.said).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         for person in n.recipients.iter().filter(|p| Some(**p) != actor.person_id) {
-            let (request, commitment, review, subject) = match n.subject {
-                Subject::Request(r) => (Some(r), None, None, r.to_string()),
-                Subject::Commitment(c) => (None, Some(c), None, format!("c{c}")),
-                Subject::Review(v) => (None, None, Some(v), format!("v{v}")),
-                Subject::Nothing => (None, None, None, String::from("-")),
-            };
-            let dedupe = format!("{}:{subject}:{}:{}", n.kind, n.source, person);
+            let dedupe = n.dedupe_key(*person);
+            keyed.insert(dedupe.clone(), (n, *person));
             let base = values.len();
-            let placeholders: Vec<String> = (1..=9).map(|i| format!("${}", base + i)).collect();
+            let placeholders: Vec<String> = (1..=10).map(|i| format!("${}", base + i)).collect();
             rows.push(format!("({})", placeholders.join(", ")));
             values.extend(args![
                 *person,
-                n.kind,
-                request,
-                commitment,
-                review,
+                n.said.kind().as_str(),
+                n.said.request().map(|r| r.id),
+                n.said.commitment(),
+                n.said.review(),
                 actor.person_id,
-                &n.summary,
+                n.said.summary(),
                 dedupe,
-                now
+                now,
+                &said
             ]);
         }
     }
     if rows.is_empty() {
         return Ok(());
     }
-    tx.exec()
-        .execute(
+    let inserted: Vec<Inserted> = tx
+        .exec()
+        .all(
             &format!(
-                "INSERT INTO notifications (person_id, kind, request_id, commitment_id, review_id, actor_id, summary, dedupe_key, created_at) \
-                 VALUES {} ON CONFLICT (dedupe_key) DO NOTHING",
+                "INSERT INTO notifications (person_id, kind, request_id, commitment_id, review_id, actor_id, summary, dedupe_key, created_at, notice) \
+                 VALUES {} ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key",
                 rows.join(", ")
             ),
             values,
         )
         .await?;
+    if inserted.is_empty() {
+        return Ok(());
+    }
+    send_by_mail(tx, &inserted, &keyed, now).await
+}
+
+/// Queues the mail for notices just written, by each recipient's choice. Nothing when mail is off.
+async fn send_by_mail(
+    tx: &mut Tx,
+    inserted: &[Inserted],
+    keyed: &HashMap<String, (&Notice, PersonId)>,
+    now: i64,
+) -> Result<()> {
+    let mut people: Vec<i64> = keyed.values().map(|(_, p)| p.0).collect();
+    people.sort_unstable();
+    people.dedup();
+    let list = people.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+    // Ids are integers from the store, so listing them inline is safe; it keeps this one statement.
+    let addressees: Vec<Addressee> = tx
+        .exec()
+        .all(
+            &format!(
+                "SELECT p.id, p.name, p.email, p.time_zone, mp.kind, mp.delivery FROM people p \
+                 LEFT JOIN mail_preferences mp ON mp.person_id = p.id \
+                 WHERE p.id IN ({list}) AND p.active AND EXISTS (SELECT 1 FROM settings WHERE key = 'mail_enabled' AND value = 'true')"
+            ),
+            args![],
+        )
+        .await?;
+    if addressees.is_empty() {
+        return Ok(());
+    }
+    let mut chosen: HashMap<(i64, &str), Delivery> = HashMap::new();
+    let mut who: HashMap<i64, &Addressee> = HashMap::new();
+    for a in &addressees {
+        who.insert(a.id, a);
+        if let (Some(kind), Some(delivery)) = (a.kind.as_deref(), a.delivery.as_deref().and_then(Delivery::parse)) {
+            chosen.insert((a.id, kind), delivery);
+        }
+    }
+    for row in inserted {
+        let Some((notice, person)) = keyed.get(&row.dedupe_key) else { continue };
+        let Some(to) = who.get(&person.0) else { continue };
+        let kind: NoticeKind = notice.said.kind();
+        let delivery = chosen.get(&(person.0, kind.as_str())).copied().unwrap_or_else(|| kind.default_delivery());
+        match delivery {
+            Delivery::Off => {}
+            Delivery::Immediate => {
+                let out = Outgoing {
+                    to: Mailbox { name: to.name.clone(), email: to.email.clone() },
+                    letter: Letter::Notice { notification: row.id, notice: notice.said.clone() },
+                };
+                let payload = serde_json::to_value(&out).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                schedule(tx, MAIL, &format!("mail:notice:{}", row.id), payload, Some(now)).await?;
+                tx.exec().execute("UPDATE notifications SET channel = 'mail' WHERE id = $1", args![row.id]).await?;
+            }
+            Delivery::Digest => {
+                let zone = to.time_zone.parse().unwrap_or(chrono_tz::UTC);
+                let at = next_digest_at(Millis(now).to_utc(), zone).timestamp_millis();
+                let key = format!("mail:digest:{}", person.0);
+                schedule_unless_pending(tx, DIGEST, &key, json!({ "person_id": person.0 }), at).await?;
+                tx.exec().execute("UPDATE notifications SET channel = 'digest' WHERE id = $1", args![row.id]).await?;
+            }
+        }
+    }
     Ok(())
 }
 
@@ -129,17 +202,20 @@ impl Store {
             .await?;
         let items = rows
             .into_iter()
-            .map(|r| Notification {
-                id: r.id,
-                kind: r.kind,
-                request_key: r.request_key,
-                commitment_id: r.commitment_id,
-                review_id: r.review_id,
-                summary: r.summary,
-                created_at: Millis(r.created_at).to_utc(),
-                read: r.read_at.is_some(),
+            .map(|r| {
+                Ok(Notification {
+                    id: r.id,
+                    kind: NoticeKind::parse(&r.kind)
+                        .ok_or_else(|| StoreError::Corrupt(format!("notice kind {}", r.kind)))?,
+                    request_key: r.request_key,
+                    commitment_id: r.commitment_id,
+                    review_id: r.review_id,
+                    summary: r.summary,
+                    created_at: Millis(r.created_at).to_utc(),
+                    read: r.read_at.is_some(),
+                })
             })
-            .collect();
+            .collect::<Result<Vec<_>>>()?;
         Ok(Page::new(items, u64::try_from(total).unwrap_or(0), page))
     }
 

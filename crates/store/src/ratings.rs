@@ -21,6 +21,7 @@ use crate::events::record_at;
 use crate::notifications::{notify, Notice};
 use crate::requests::visible;
 use crate::{Result, Store, StoreError};
+use concentric_core::notification::Notice as Said;
 
 const SCALE: &str = "rating_scale";
 const MIN_GROUP: &str = "min_group";
@@ -203,8 +204,8 @@ pub(crate) async fn write_rating(
     if direction == Direction::Requester && rating.bucket() == Bucket::Poor {
         // Keyed on the request, so a rating changed back and forth notifies the leads once.
         let leads = team_leads(tx.exec(), req.team_id).await?;
-        let summary = format!("{} was rated poor by {}", req.key, req.requester_name);
-        notify(tx, actor, &[Notice::new("poor_rating", req.id, summary, req.id.0).to(&leads)]).await?;
+        let said = Said::PoorRating { request: req.reference(), requester: req.requester_name.clone() };
+        notify(tx, actor, &[Notice::new(said, req.id.0).to(&leads)]).await?;
     }
     Ok(rating)
 }

@@ -24,6 +24,7 @@ use crate::jobs::{schedule, ACTION_OVERDUE};
 use crate::notifications::{notify, Notice};
 use crate::teams::team_id_by_key;
 use crate::{Result, Store, StoreError};
+use concentric_core::notification::Notice as Said;
 
 #[derive(sqlx::FromRow)]
 struct ReviewRow {
@@ -310,14 +311,14 @@ impl Store {
         let invited = set_attendees(&mut tx, &row, &checked.attendees).await?;
         let event =
             record_at(&mut tx, actor.person_id, now, "review", id, "planned", json!({ "title": row.title })).await?;
-        let summary = format!(
-            "{}: {} and {} meet {}",
-            row.title,
-            row.supplier_name,
-            row.customer_name,
-            row.scheduled_for.replace('T', " ")
-        );
-        notify(&mut tx, actor, &[Notice::about_review("review_planned", id, summary, event).to(&invited)]).await?;
+        let said = Said::ReviewPlanned {
+            review: id,
+            title: row.title.clone(),
+            supplier: row.supplier_name.clone(),
+            customer: row.customer_name.clone(),
+            when: row.scheduled_for.replace('T', " "),
+        };
+        notify(&mut tx, actor, &[Notice::new(said, event).to(&invited)]).await?;
         let review = row.view(attendees(tx.exec(), &row).await?);
         tx.commit().await?;
         Ok(review)
@@ -640,9 +641,13 @@ impl Store {
             .await?;
         let event =
             record_at(&mut tx, actor.person_id, now, "action", id, "added", json!({ "title": checked.title })).await?;
-        let summary = format!("Action for you from {}: {} (due {})", row.title, checked.title, checked.due_on);
-        notify(&mut tx, actor, &[Notice::about_review("action_assigned", review_id.0, summary, event).to(&[owner])])
-            .await?;
+        let said = Said::ActionAssigned {
+            review: review_id.0,
+            review_title: row.title.clone(),
+            title: checked.title.clone(),
+            due: checked.due_on.to_string(),
+        };
+        notify(&mut tx, actor, &[Notice::new(said, event).to(&[owner])]).await?;
         let item = action_by_id(tx.exec(), ActionId(id), now.0).await?;
         tx.commit().await?;
         Ok(item)
@@ -735,9 +740,13 @@ impl Store {
         if marked == 0 {
             return Ok(());
         }
-        let summary = format!("Overdue: {} (due {}, {} is waiting)", item.title, item.due_on, item.waiting_team_name);
-        let notice =
-            Notice::about_review("action_overdue", item.review_id.0, summary, id.0).to(&[PersonId(item.owner_id)]);
+        let said = Said::ActionOverdue {
+            review: item.review_id.0,
+            title: item.title.clone(),
+            due: item.due_on.to_string(),
+            waiting: item.waiting_team_name.clone(),
+        };
+        let notice = Notice::new(said, id.0).to(&[PersonId(item.owner_id)]);
         notify(&mut tx, &Actor::system(), &[notice]).await?;
         tx.commit().await?;
         Ok(())

@@ -19,6 +19,7 @@ use crate::events::record_at;
 use crate::jobs::{schedule, SURVEYS_OPEN, SURVEY_CLOSE, SURVEY_REMIND};
 use crate::notifications::{notify, Notice};
 use crate::{Result, Store, StoreError};
+use concentric_core::notification::Notice as Said;
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -249,9 +250,14 @@ impl Store {
             .exec()
             .scalars("SELECT DISTINCT person_id FROM survey_invitations WHERE round_id = $1", args![round])
             .await?;
-        let summary = format!("A short survey on {} and {}: how is it going?", row.supplier_name, row.customer_name);
         let invited: Vec<PersonId> = if announce { invited.into_iter().map(PersonId).collect() } else { Vec::new() };
-        notify(&mut tx, &Actor::system(), &[Notice::plain("survey_open", summary, round).to(&invited)]).await?;
+        notify(
+            &mut tx,
+            &Actor::system(),
+            &[Notice::new(Said::SurveyOpen { supplier: row.supplier_name, customer: row.customer_name }, round)
+                .to(&invited)],
+        )
+        .await?;
         record_at(&mut tx, None, now, "relationship", relationship, "survey_opened", json!({ "round": round })).await?;
         tx.commit().await?;
         Ok(round)
@@ -282,9 +288,14 @@ impl Store {
                 )
                 .await?;
         }
-        let summary = format!("A reminder: the survey on {} and {} closes soon", row.supplier_name, row.customer_name);
         let people: Vec<PersonId> = waiting.into_iter().map(PersonId).collect();
-        notify(&mut tx, &Actor::system(), &[Notice::plain("survey_reminder", summary, round).to(&people)]).await?;
+        notify(
+            &mut tx,
+            &Actor::system(),
+            &[Notice::new(Said::SurveyReminder { supplier: row.supplier_name, customer: row.customer_name }, round)
+                .to(&people)],
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -306,9 +317,13 @@ impl Store {
         if !announce {
             leads.clear();
         }
-        let summary =
-            format!("The survey on {} and {} has closed: see the results", row.supplier_name, row.customer_name);
-        notify(&mut tx, &Actor::system(), &[Notice::plain("survey_closed", summary, round).to(&leads)]).await?;
+        notify(
+            &mut tx,
+            &Actor::system(),
+            &[Notice::new(Said::SurveyClosed { supplier: row.supplier_name, customer: row.customer_name }, round)
+                .to(&leads)],
+        )
+        .await?;
         record_at(&mut tx, None, now, "relationship", row.relationship_id, "survey_closed", json!({ "round": round }))
             .await?;
         tx.commit().await?;

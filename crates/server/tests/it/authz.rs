@@ -135,7 +135,7 @@ async fn fixture(t: &TestApp, w: &crate::requests::World) -> Fixture {
     ids.insert("action", id(&action));
     // The relationship is agreed and its first survey round opens.
     post(&w.admin, &format!("/api/v1/relationships/{}/confirm", id(&rel)), json!({})).await;
-    t.store.run_due_jobs("node-a", concentric_core::time::TimeSource::now(t.time.as_ref())).await.unwrap();
+    t.store.run_due_jobs("node-a", concentric_core::time::TimeSource::now(t.time.as_ref()), &t.mailer).await.unwrap();
     let invited = t.api(Method::GET, "/api/v1/surveys", Some(&w.requester), None).await;
     ids.insert("round", invited.json["items"][0]["round_id"].to_string());
     let role = post(

@@ -10,6 +10,7 @@ use concentric_core::authz::Actor;
 use concentric_core::person::{NewPerson, Person};
 use concentric_server::auth::secrets::{digest, hash_password, new_api_token};
 use concentric_server::config::ConfigLayer;
+use concentric_server::mail::Mailer;
 use concentric_server::{AppState, Config};
 use concentric_store::scratch::Scratch;
 use concentric_store::{PoolOptions, Store};
@@ -48,6 +49,8 @@ pub struct TestApp {
     pub url: String,
     /// The server's clock: the real time when the app starts, moved only by the test.
     pub time: std::sync::Arc<concentric_core::time::ManualTime>,
+    /// Runs the mail jobs, as the server's job runner does.
+    pub mailer: Mailer,
     _guard: DbGuard,
 }
 
@@ -73,8 +76,10 @@ impl TestApp {
             Store::connect(&url, PoolOptions { max_connections: 4, ..Default::default() }).await.expect("connect");
         store.migrate().await.expect("migrate");
         let time = std::sync::Arc::new(concentric_core::time::ManualTime::at(concentric_core::time::Millis::now()));
-        let state = AppState::new(store.clone(), config).with_time(time.clone());
-        Some(Self { app: concentric_server::app(state), store, url, time, _guard: guard })
+        let mailer = Mailer::from_config(&config).expect("mailer");
+        store.set_mail_enabled(mailer.is_configured()).await.expect("mail setting");
+        let state = AppState::new(store.clone(), config).with_time(time.clone()).with_mailer(mailer.clone());
+        Some(Self { app: concentric_server::app(state), store, url, time, mailer, _guard: guard })
     }
 
     /// A person with a password, optionally admin.

@@ -19,6 +19,7 @@ use crate::people::id_by_email;
 use crate::services::service_in;
 use crate::teams::team_id_by_key;
 use crate::{Result, Store, StoreError};
+use concentric_core::notification::{Notice as Said, RequestRef};
 
 mod lists;
 
@@ -323,11 +324,10 @@ impl Store {
         let change = json!({ "key": key, "assignee": assignee_name });
         let event = record(&mut tx, actor, "request", id, "created", change).await?;
         let queue: Vec<PersonId> = team.into_iter().filter(|p| Some(*p) != assignee).collect();
-        let mut notices =
-            vec![Notice::new("new_request", RequestId(id), format!("New request {key}: {}", new.subject), event)
-                .to(&queue)];
+        let request = RequestRef { id: RequestId(id), key: key.clone(), title: new.subject.clone() };
+        let mut notices = vec![Notice::new(Said::NewRequest { request: request.clone() }, event).to(&queue)];
         if let Some(a) = assignee {
-            notices.push(Notice::new("assigned", RequestId(id), format!("{key} was assigned to you"), event).to(&[a]));
+            notices.push(Notice::new(Said::Assigned { request, escalated: false }, event).to(&[a]));
         }
         notify(&mut tx, actor, &notices).await?;
         tx.commit().await?;
@@ -405,17 +405,16 @@ impl Store {
         let updated = request_where(tx.exec(), "r.id = $1", req.id.into()).await?;
         crate::clocks::sync_clocks(&mut tx, &updated, to, false, now).await?;
         let mut recipients = parties(tx.exec(), &req).await?;
-        let summary = format!("{} is now {}", req.key, to.label().to_lowercase());
         let mut notices = Vec::new();
         // A resolved request asks its requester for a rating instead of only telling them.
         if to == Status::Resolved
             && crate::ratings::rating_of(tx.exec(), req.id.0, Direction::Requester).await?.is_none()
         {
             recipients.retain(|p| *p != req.requester_id);
-            let ask = format!("{} is resolved: how did it go? Rate it", req.key);
-            notices.push(Notice::new("rate_request", updated.id, ask, event).to(&[req.requester_id]));
+            notices.push(Notice::new(Said::RateRequest { request: req.reference() }, event).to(&[req.requester_id]));
         }
-        notices.push(Notice::new("status", updated.id, summary, event).to(&recipients));
+        let status = Said::Status { request: req.reference(), status: to.label().to_lowercase() };
+        notices.push(Notice::new(status, event).to(&recipients));
         notify(&mut tx, actor, &notices).await?;
         tx.commit().await?;
         self.with_clocks(updated).await
@@ -453,7 +452,7 @@ impl Store {
         let change = json!({ "assignee": [req.assignee_name, updated.assignee_name] });
         let event = record(&mut tx, actor, "request", req.id.0, "assigned", change).await?;
         if let Some(a) = assignee {
-            let notice = Notice::new("assigned", updated.id, format!("{} was assigned to you", req.key), event);
+            let notice = Notice::new(Said::Assigned { request: req.reference(), escalated: false }, event);
             notify(&mut tx, actor, &[notice.to(&[a])]).await?;
         }
         tx.commit().await?;
@@ -549,8 +548,9 @@ impl Store {
         if kind == CommentKind::Reply {
             let recipients =
                 if access.agent { parties(tx.exec(), &req).await? } else { req.assignee_id.into_iter().collect() };
-            let summary = format!("{} replied on {}", actor_name(tx.exec(), me).await?, req.key);
-            notify(&mut tx, actor, &[Notice::new("reply", req.id, summary, id).to(&recipients)]).await?;
+            let by = actor_name(tx.exec(), me).await?;
+            let said = Said::Reply { request: req.reference(), by, text: body.to_owned() };
+            notify(&mut tx, actor, &[Notice::new(said, id).to(&recipients)]).await?;
         }
         let comment: CommentRow = tx
             .exec()
