@@ -1,10 +1,11 @@
 //! Mail out over SMTP with `lettre`, and the work of the `mail` and `digest` jobs. The store
 //! queues each mail as a durable job; this sends it, and a failure is retried with backoff.
 
-use concentric_core::mail::{MailContext, Outgoing, Rendered};
+use concentric_core::authz::Actor;
+use concentric_core::mail::{Letter, LinkPurpose, MailContext, Outgoing, Rendered};
 use concentric_core::time::Millis;
 use concentric_core::PersonId;
-use concentric_store::{Effects, Job, Store, DIGEST, MAIL};
+use concentric_store::{Effects, Job, Store, StoreError, DIGEST, MAIL};
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
@@ -12,7 +13,9 @@ use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde::Deserialize;
 
+use crate::auth::secrets::{digest, random_secret};
 use crate::config::{Config, SmtpSecurity};
+use crate::state::AppState;
 
 /// Sends the mail the store queued. Without `smtp_host` it is off, and nothing is queued.
 #[derive(Clone)]
@@ -158,4 +161,46 @@ impl Effects for Mailer {
             other => Err(format!("the mailer does not run {other} jobs")),
         }
     }
+}
+
+/// A password link just made: the URL to hand over, and whether it also went out by mail.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct PasswordLink {
+    pub person_id: i64,
+    pub purpose: LinkPurpose,
+    /// Works once, until `expires_at`. Hand it over by any private channel if it was not mailed.
+    pub url: String,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+    /// Whether a mail with the link was queued to the person.
+    pub mailed: bool,
+}
+
+/// Makes a single-use link for `person` to set a password and, when `send` and mail is on,
+/// queues a mail with it. The raw token is only in the returned URL and the queued mail.
+pub async fn issue_link(
+    state: &AppState,
+    actor: &Actor,
+    person: PersonId,
+    purpose: LinkPurpose,
+    send: bool,
+) -> Result<PasswordLink, StoreError> {
+    let token = random_secret();
+    let now = Millis::now();
+    let issued = state.store.issue_password_link(actor, person, purpose, &digest(&token), now).await?;
+    let url = format!("{}/password/{token}", state.config.public_url);
+    let expires_at = issued.expires_at.to_utc();
+    let mailed = send && state.mailer.is_configured();
+    if mailed {
+        let who = state.store.person(person).await?;
+        let sent_by = match actor.person_id {
+            Some(id) => state.store.person(id).await.ok().map(|p| p.name),
+            None => None,
+        };
+        let out = Outgoing {
+            to: concentric_core::mail::Mailbox { name: who.name, email: who.email },
+            letter: Letter::Link { purpose, token, expires_at, sent_by },
+        };
+        state.store.queue_mail(&format!("mail:link:{}:{}:{}", purpose.as_str(), person.0, now.0), &out).await?;
+    }
+    Ok(PasswordLink { person_id: person.0, purpose, url, expires_at, mailed })
 }

@@ -85,6 +85,13 @@ impl Store {
         Ok(IssuedLink { person, expires_at: Millis(expires_at) })
     }
 
+    /// Whether a person has a password to sign in with.
+    pub async fn has_password(&self, person: PersonId) -> Result<bool> {
+        let n: i64 =
+            self.db.read().scalar("SELECT COUNT(*) FROM credentials WHERE person_id = $1", args![person]).await?;
+        Ok(n > 0)
+    }
+
     /// The active person with this email, for "forgot password" (which says the same either way).
     pub async fn active_person_by_email(&self, email: &str) -> Result<Option<PersonId>> {
         Ok(self

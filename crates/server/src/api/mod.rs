@@ -6,6 +6,7 @@ mod doc;
 use doc::Problems;
 mod extract;
 mod import;
+mod mail;
 pub mod network;
 mod people;
 mod ratings;
@@ -44,6 +45,7 @@ pub use extract::{ApiBytes, ApiJson, ApiList, ApiPath, ApiQuery, ApiText};
         teams::list_teams, teams::create_team, teams::get_team, teams::update_team, teams::deactivate_team,
         teams::reactivate_team, teams::set_member, teams::remove_member, teams::team_events,
         tokens::list_tokens, tokens::create_token, tokens::revoke_token,
+        mail::invite, mail::mail_preferences, mail::set_mail_preferences,
         services::list_services, services::create_service, services::get_service, services::update_service,
         services::withdraw_service, services::reactivate_service, services::create_request,
         requests::list_requests, requests::search_requests, requests::get_request, requests::change_status, requests::assign,
@@ -121,6 +123,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(people::router())
         .merge(teams::router())
         .merge(tokens::router())
+        .merge(mail::router())
         .merge(services::router())
         .merge(targets::router())
         .merge(network::router())

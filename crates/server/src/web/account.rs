@@ -4,7 +4,10 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use std::collections::HashMap;
+
 use concentric_core::commitment::CalendarFeed;
+use concentric_core::notification::{Delivery, MailPreference, NoticeKind};
 use concentric_core::page::PageRequest;
 use concentric_core::person::check_password;
 use concentric_core::token::ApiToken;
@@ -29,6 +32,9 @@ struct AccountPage {
     new_feed: Option<String>,
     password_errors: FormErrors,
     token_errors: FormErrors,
+    /// Every kind of notice with how it comes by mail.
+    mail: Vec<MailPreference>,
+    mail_on: bool,
 }
 
 async fn account_view(state: &AppState, viewer: &Viewer) -> Result<AccountPage, WebError> {
@@ -40,7 +46,31 @@ async fn account_view(state: &AppState, viewer: &Viewer) -> Result<AccountPage, 
         new_feed: None,
         password_errors: FormErrors::default(),
         token_errors: FormErrors::default(),
+        mail: match viewer.actor.person_id {
+            Some(me) => state.store.mail_preferences(&viewer.actor, me).await?,
+            None => Vec::new(),
+        },
+        mail_on: state.mailer.is_configured(),
     })
+}
+
+/// The choices offered for each kind, in the order shown.
+pub const DELIVERIES: &[Delivery] = &Delivery::ALL;
+
+/// Saves the viewer's mail choices: one field per kind of notice, named by the kind.
+pub async fn save_mail_preferences(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+) -> Result<Response, WebError> {
+    let chosen: Vec<MailPreference> = form
+        .iter()
+        .filter_map(|(k, v)| Some(MailPreference { kind: NoticeKind::parse(k)?, delivery: Delivery::parse(v)? }))
+        .collect();
+    if let Some(me) = viewer.actor.person_id {
+        state.store.set_mail_preferences(&viewer.actor, me, &chosen).await?;
+    }
+    Ok(Redirect::to("/account?notice=mail_saved#mail").into_response())
 }
 
 pub async fn account_page(

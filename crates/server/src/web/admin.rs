@@ -1,11 +1,11 @@
-//! Admin tools: the CSV import form.
+//! Admin tools: the CSV import form and the mail status.
 
 use askama::Template;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use concentric_core::import::{ImportKind, ImportReport, RowError, PEOPLE_COLUMNS, TEAM_COLUMNS};
-use concentric_store::StoreError;
+use concentric_store::{MailQueue, StoreError};
 
 use super::view::{render, render_status, Layout};
 use crate::auth::Viewer;
@@ -32,6 +32,38 @@ fn page(viewer: &Viewer) -> ImportPage {
         people_columns: PEOPLE_COLUMNS.join(","),
         team_columns: TEAM_COLUMNS.join(","),
     }
+}
+
+#[derive(Template)]
+#[template(path = "mail_settings.html")]
+struct MailPage {
+    layout: Layout,
+    configured: bool,
+    server: String,
+    from: String,
+    reply_to: String,
+    reply_example: String,
+    queue: MailQueue,
+}
+
+/// Whether mail is set up (and if not, the settings to add), and how the queue is doing.
+pub async fn mail_page(State(state): State<AppState>, viewer: Viewer) -> Result<Response, WebError> {
+    viewer.actor.require_admin("see the mail settings").map_err(|f| WebError::Forbidden(f.0.to_owned()))?;
+    let c = &state.config;
+    let reply_example = match c.mail_reply_to.split_once('@') {
+        Some((user, domain)) => format!("{user}+IT-42@{domain}"),
+        None => String::new(),
+    };
+    let page = MailPage {
+        layout: Layout::new(&viewer, "Mail", "admin"),
+        configured: state.mailer.is_configured(),
+        server: format!("{}:{} ({:?})", c.smtp_host, c.smtp_port, c.smtp_security).to_lowercase(),
+        from: c.smtp_from.clone(),
+        reply_to: c.mail_reply_to.clone(),
+        reply_example,
+        queue: state.store.mail_queue(concentric_core::time::Millis::now()).await?,
+    };
+    render(&page)
 }
 
 fn require_admin(viewer: &Viewer) -> Result<(), WebError> {

@@ -7,6 +7,7 @@ mod auth;
 mod commitments;
 mod home;
 mod network;
+mod password;
 mod people;
 mod ratings;
 mod requests;
@@ -40,11 +41,14 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/login", get(auth::login_page).post(auth::login))
         .route("/logout", post(auth::logout))
         .route("/setup", get(auth::setup_page).post(auth::setup))
+        .route("/password/{token}", get(password::set_password_page).post(password::set_password))
+        .route("/forgot-password", get(password::forgot_page).post(password::forgot))
         .route("/people", get(people::people_page))
         .route("/people/new", get(people::new_person_page).post(people::create_person))
         .route("/people/{id}", get(people::person_page))
         .route("/people/{id}/edit", get(people::edit_person_page).post(people::update_person))
         .route("/people/{id}/active", post(people::set_person_active))
+        .route("/people/{id}/sign-in-link", post(people::sign_in_link))
         .route("/teams", get(teams::teams_page))
         .route("/teams/new", get(teams::new_team_page).post(teams::create_team))
         .route("/teams/{key}", get(teams::team_page))
@@ -104,6 +108,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/surveys", get(surveys::surveys_page))
         .route("/surveys/{round}", post(surveys::answer))
         .route("/admin/surveys", get(surveys::questions_page).post(surveys::save_question))
+        .route("/admin/mail", get(admin::mail_page))
         .route("/admin/feedback", get(ratings::settings_page).post(ratings::save_settings))
         .route(
             "/requests/{key}/attachments",
@@ -116,6 +121,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/notifications/read", post(requests::mark_read))
         .route("/account", get(account::account_page))
         .route("/account/password", post(account::change_password))
+        .route("/account/mail", post(account::save_mail_preferences))
         .route("/account/tokens", post(account::create_token))
         .route("/account/tokens/revoke", post(account::revoke_token))
         .route("/account/feeds", post(account::create_feed))

@@ -16,7 +16,9 @@ use super::view::{
 };
 use crate::auth::{CsrfForm, Viewer};
 use crate::error::WebError;
+use crate::mail::{issue_link, PasswordLink};
 use crate::state::AppState;
+use concentric_core::mail::LinkPurpose;
 
 #[derive(Template)]
 #[template(path = "people.html")]
@@ -84,6 +86,11 @@ struct PersonPage {
     events: Vec<Event>,
     can_edit: bool,
     can_admin: bool,
+    /// Whether the person has a password yet (shown to admins, who can send a link).
+    has_password: bool,
+    mail_on: bool,
+    /// A link just made, to copy and hand over.
+    link: Option<PasswordLink>,
 }
 
 fn parse_id(raw: &str) -> Result<PersonId, WebError> {
@@ -96,19 +103,54 @@ pub async fn person_page(
     Path(id): Path<String>,
     Query(notice): Query<NoticeQuery>,
 ) -> Result<Response, WebError> {
+    let person = state.store.person(parse_id(&id)?).await?;
+    let layout = Layout::new(&viewer, person.name.clone(), "people").with_notice(&notice);
+    render(&person_view(&state, &viewer, person, layout, None).await?)
+}
+
+async fn person_view(
+    state: &AppState,
+    viewer: &Viewer,
+    person: Person,
+    layout: Layout,
+    link: Option<PasswordLink>,
+) -> Result<PersonPage, WebError> {
     let store = &state.store;
-    let person = store.person(parse_id(&id)?).await?;
-    let page = PersonPage {
-        layout: Layout::new(&viewer, person.name.clone(), "people").with_notice(&notice),
+    let has_password = viewer.actor.is_admin && store.has_password(person.id).await?;
+    Ok(PersonPage {
+        layout,
         teams: store.memberships_of(person.id).await?,
         chain: store.manager_chain(person.id).await?,
         reports: store.direct_reports(person.id).await?,
         events: store.events_for("person", person.id.0, PageRequest::first(20)).await?.items,
         can_edit: viewer.actor.can_edit_person(person.id, false),
         can_admin: viewer.actor.is_admin,
+        has_password,
+        mail_on: state.mailer.is_configured(),
+        link,
         person,
-    };
-    render(&page)
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LinkForm {
+    #[serde(default)]
+    send: Option<String>,
+}
+
+/// Makes a link for the person to set a password (an invitation, or a reset when they have one),
+/// mails it when asked and mail is on, and shows it to copy.
+pub async fn sign_in_link(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<LinkForm>,
+) -> Result<Response, WebError> {
+    let person = state.store.person(parse_id(&id)?).await?;
+    let purpose = if state.store.has_password(person.id).await? { LinkPurpose::Reset } else { LinkPurpose::Invitation };
+    let link = issue_link(&state, &viewer.actor, person.id, purpose, form.send.is_some()).await?;
+    let layout = Layout::new(&viewer, person.name.clone(), "people");
+    render(&person_view(&state, &viewer, person, layout, Some(link)).await?)
 }
 
 #[derive(Template)]
@@ -139,6 +181,9 @@ pub struct PersonForm {
     weekly_capacity_hours: String,
     /// Checkbox: present when ticked.
     is_admin: Option<String>,
+    /// On the new-person form: make an invitation link (and mail it when mail is on).
+    #[serde(default)]
+    invite: Option<String>,
 }
 
 impl PersonForm {
@@ -168,6 +213,7 @@ pub async fn new_person_page(viewer: Viewer) -> Result<Response, WebError> {
     viewer.actor.require_admin("add people").map_err(|f| WebError::Forbidden(f.0.to_owned()))?;
     let form = PersonForm {
         time_zone: viewer.person.time_zone.clone(),
+        invite: Some("on".into()),
         weekly_capacity_hours: "40".into(),
         ..Default::default()
     };
@@ -193,6 +239,11 @@ pub async fn create_person(
         is_admin: form.is_admin.is_some(),
     };
     match state.store.create_person(&viewer.actor, new).await {
+        Ok(p) if form.invite.is_some() => {
+            let link = issue_link(&state, &viewer.actor, p.id, LinkPurpose::Invitation, true).await?;
+            let layout = Layout::new(&viewer, p.name.clone(), "people");
+            render(&person_view(&state, &viewer, p, layout, Some(link)).await?)
+        }
         Ok(p) => Ok(Redirect::to(&format!("/people/{}?notice=created", p.id)).into_response()),
         Err(e) => render_status(StatusCode::UNPROCESSABLE_ENTITY, &form_page(&viewer, None, form, form_errors(e)?)),
     }
@@ -215,6 +266,7 @@ pub async fn edit_person_page(
         time_zone: person.time_zone.clone(),
         weekly_capacity_hours: person.weekly_capacity_hours.to_string(),
         is_admin: person.is_admin.then(|| "on".to_owned()),
+        invite: None,
     };
     render(&form_page(&viewer, Some(person.id.0), form, FormErrors::default()))
 }

@@ -109,6 +109,8 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "password" => "Password changed. Your other sessions have been signed out.",
         "revoked" => "Token revoked. It no longer works.",
         "welcome" => "Welcome to Concentric. You are the first admin.",
+        "password_set" => "Your password is set and you are signed in. Welcome to Concentric.",
+        "mail_saved" => "Your mail choices are saved.",
         "filed" => "Your request is filed. You will be notified of replies and status changes.",
         "replied" => "Reply sent.",
         "rated" => "Thank you: your rating is saved.",
