@@ -13,6 +13,7 @@ mod directory;
 mod hostile;
 mod import;
 mod input;
+mod mail;
 mod network;
 mod ops;
 mod ratings;
