@@ -162,6 +162,9 @@ fn api_table() -> Vec<(&'static str, &'static str, Option<Value>)> {
     let all = "ALMOR";
     vec![
         ("GET /api/v1/me", all, None),
+        ("GET /api/v1/me/mail-preferences", all, None),
+        ("PUT /api/v1/me/mail-preferences", all, Some(json!({"preferences": [{"kind": "status", "delivery": "off"}]}))),
+        ("POST /api/v1/invitations", "A", Some(json!({"email": "lena@example.com"}))),
         ("GET /api/v1/people", all, None),
         ("POST /api/v1/people", "A", Some(json!({"email": "new@example.com", "name": "New"}))),
         ("GET /api/v1/people/{id}", all, None),
@@ -504,6 +507,7 @@ fn web_table(f: &Fixture) -> Vec<(&'static str, &'static str, String)> {
         ("/admin/calendar", all, "/admin/calendar".into()),
         ("/admin/import", "A", "/admin/import".into()),
         ("/admin/feedback", "A", "/admin/feedback".into()),
+        ("/admin/mail", "A", "/admin/mail".into()),
         ("/teams/{key}/feedback", all, "/teams/IT/feedback".into()),
         ("/teams/{key}/reviews", "ALM", "/teams/IT/reviews".into()),
         ("/reviews/{id}", "ALMR", at("/reviews/{review}")),
@@ -522,7 +526,15 @@ fn web_table(f: &Fixture) -> Vec<(&'static str, &'static str, String)> {
 }
 
 /// Pages anyone may open, signed in or not.
-const PUBLIC_PAGES: [&str; 5] = ["/login", "/setup", "/static/app.css", "/static/logo.svg", "/feeds/{token}"];
+const PUBLIC_PAGES: [&str; 7] = [
+    "/login",
+    "/setup",
+    "/forgot-password",
+    "/password/{token}",
+    "/static/app.css",
+    "/static/logo.svg",
+    "/feeds/{token}",
+];
 
 both!(every_web_page_allows_exactly_its_roles, |t| {
     let w = world(&t).await;
