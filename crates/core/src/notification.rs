@@ -156,6 +156,23 @@ impl NoticeKind {
         }
     }
 
+    /// The part of the product the kind belongs to, to group the choices on the account page.
+    pub fn area(self) -> &'static str {
+        match self {
+            NoticeKind::NewRequest | NoticeKind::Assigned | NoticeKind::Reply | NoticeKind::Status => "Requests",
+            NoticeKind::TargetAtRisk | NoticeKind::TargetBreached => "Targets",
+            NoticeKind::RateRequest | NoticeKind::PoorRating => "Ratings",
+            NoticeKind::CommitmentReminder
+            | NoticeKind::CommitmentOverdue
+            | NoticeKind::CommitmentLate
+            | NoticeKind::CommitmentDelivered
+            | NoticeKind::CommitmentAccepted
+            | NoticeKind::CommitmentSentBack => "Commitments",
+            NoticeKind::ReviewPlanned | NoticeKind::ActionAssigned | NoticeKind::ActionOverdue => "Partnership reviews",
+            NoticeKind::SurveyOpen | NoticeKind::SurveyReminder | NoticeKind::SurveyClosed => "Surveys",
+        }
+    }
+
     /// The mail delivery of a person who never chose: what needs them now comes at once, news
     /// comes in the digest, and the queue's every new request stays in the bell.
     pub fn default_delivery(self) -> Delivery {

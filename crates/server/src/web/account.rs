@@ -37,6 +37,13 @@ struct AccountPage {
     mail_on: bool,
 }
 
+impl AccountPage {
+    /// Whether the mail choice at `i` starts a new group.
+    fn new_area(&self, i: usize) -> bool {
+        i == 0 || self.mail.get(i - 1).map(|p| p.kind.area()) != self.mail.get(i).map(|p| p.kind.area())
+    }
+}
+
 async fn account_view(state: &AppState, viewer: &Viewer) -> Result<AccountPage, WebError> {
     Ok(AccountPage {
         layout: Layout::new(viewer, "Your account", "account"),
