@@ -102,6 +102,14 @@ enum MailCommand {
         #[arg(long)]
         to: String,
     },
+    /// Read one message from standard input and file it (a new request, or a reply on the request
+    /// it answers), for an MTA pipe such as Postfix's `| concentric mail receive`. Exits 75 (try
+    /// again later) when the database cannot take it, so the MTA keeps the message.
+    Receive {
+        /// A name for where the message came from, shown on the admin page.
+        #[arg(long, default_value = "stdin")]
+        mailbox: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -310,7 +318,24 @@ async fn run(command: Command, store: &Store, config: Config) -> anyhow::Result<
             println!("{secret}");
             Ok(())
         }
-        Command::Config(_) | Command::Bench(_) | Command::Mail(_) => Ok(()),
+        Command::Mail(MailCommand::Receive { mailbox }) => {
+            let mut raw = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin(), &mut raw).context("cannot read the message")?;
+            let mailer = Mailer::from_config(&config)?;
+            let state = AppState::new(store.clone(), config).with_mailer(mailer);
+            match concentric_server::inbound::receive(&state, &mailbox, &raw).await {
+                Ok(r) => {
+                    println!("{}: {}", r.outcome, r.detail);
+                    Ok(())
+                }
+                Err(e) => {
+                    eprintln!("the message could not be stored, try again later: {e}");
+                    store.close().await;
+                    std::process::exit(75);
+                }
+            }
+        }
+        Command::Config(_) | Command::Bench(_) | Command::Mail(MailCommand::Test { .. }) => Ok(()),
     }
 }
 

@@ -18,6 +18,7 @@ pub mod health;
 pub mod hierarchy;
 pub mod ids;
 pub mod import;
+pub mod inbound;
 pub mod mail;
 pub mod notification;
 pub mod page;

@@ -56,6 +56,8 @@ pub enum Letter {
     Link { purpose: LinkPurpose, token: String, expires_at: DateTime<Utc>, sent_by: Option<String> },
     /// `concentric mail test`.
     Test,
+    /// A polite answer to a person's mail that could not be filed. Never sent to machine mail.
+    Refusal { subject: String, reason: String, in_reply_to: Option<String> },
 }
 
 /// Whom a mail goes to.
@@ -104,7 +106,14 @@ impl Outgoing {
     /// Renders the mail. `unique` makes the `Message-ID` unique (the job's id).
     pub fn render(&self, ctx: &MailContext, unique: i64) -> Rendered {
         let base = ctx.base_url.trim_end_matches('/');
-        let message_id = format!("<mail-{unique}@{}>", ctx.domain);
+        // Request mail names its request in its own id too, so a reply whose References were
+        // stripped still finds it by In-Reply-To.
+        let message_id = match &self.letter {
+            Letter::Notice { notice, .. } if notice.request().is_some() => {
+                format!("<request-{}.mail-{unique}@{}>", notice.request().map_or(0, |r| r.id.0), ctx.domain)
+            }
+            _ => format!("<mail-{unique}@{}>", ctx.domain),
+        };
         let greeting = format!("Hello {},", self.to.name);
         let (subject, paragraphs_text, paragraphs_html, thread, request_key) = match &self.letter {
             Letter::Notice { notice, .. } => (
@@ -156,6 +165,24 @@ impl Outgoing {
                     escape_html(&url)
                 );
                 (subject, text, html, None, None)
+            }
+            Letter::Refusal { subject, reason, in_reply_to } => {
+                let services = format!("{base}/services");
+                let text = format!(
+                    "Your message \"{subject}\" could not be filed: {reason}.\n\nYou can ask any team for help here: {services}\n"
+                );
+                let html = format!(
+                    "<p>Your message \"{}\" could not be filed: {}.</p>\n<p>You can <a href=\"{}\">ask any team for help here</a>.</p>\n",
+                    escape_html(subject),
+                    escape_html(reason),
+                    escape_html(&services)
+                );
+                let subject = if subject.to_ascii_lowercase().starts_with("re:") {
+                    subject.clone()
+                } else {
+                    format!("Re: {subject}")
+                };
+                (subject, text, html, in_reply_to.clone(), None)
             }
             Letter::Test => (
                 String::from("Concentric test mail"),

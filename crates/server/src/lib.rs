@@ -11,6 +11,7 @@ mod download;
 mod error;
 mod guard;
 pub mod import;
+pub mod inbound;
 pub mod jobs;
 pub mod mail;
 mod markdown;

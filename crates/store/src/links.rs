@@ -79,8 +79,15 @@ impl Store {
             LinkPurpose::Invitation => "invited",
             LinkPurpose::Reset => "password_reset_link",
         };
-        record(&mut tx, actor, "person", person.0, action, json!({ "works_until": Millis(expires_at).to_utc().format("%-d %b %Y %H:%M UTC").to_string() }))
-            .await?;
+        record(
+            &mut tx,
+            actor,
+            "person",
+            person.0,
+            action,
+            json!({ "works_until": Millis(expires_at).to_utc().format("%-d %b %Y %H:%M UTC").to_string() }),
+        )
+        .await?;
         tx.commit().await?;
         Ok(IssuedLink { person, expires_at: Millis(expires_at) })
     }

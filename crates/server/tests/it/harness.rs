@@ -51,6 +51,8 @@ pub struct TestApp {
     pub time: std::sync::Arc<concentric_core::time::ManualTime>,
     /// Runs the mail jobs, as the server's job runner does.
     pub mailer: Mailer,
+    /// What the handlers share, for code that runs outside a request (mail in).
+    pub state: AppState,
     _guard: DbGuard,
 }
 
@@ -79,7 +81,7 @@ impl TestApp {
         let mailer = Mailer::from_config(&config).expect("mailer");
         store.set_mail_enabled(mailer.is_configured()).await.expect("mail setting");
         let state = AppState::new(store.clone(), config).with_time(time.clone()).with_mailer(mailer.clone());
-        Some(Self { app: concentric_server::app(state), store, url, time, mailer, _guard: guard })
+        Some(Self { app: concentric_server::app(state.clone()), store, url, time, mailer, state, _guard: guard })
     }
 
     /// A person with a password, optionally admin.

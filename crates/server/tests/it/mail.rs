@@ -380,3 +380,204 @@ both!(without_mail_an_admin_hands_over_the_link, |t| {
         admin_page.body
     );
 });
+
+/// A message as a mail client would send it.
+fn message(from: &str, to: &str, subject: &str, id: &str, headers: &str, body: &str) -> Vec<u8> {
+    format!(
+        "From: {from}\r\nTo: {to}\r\nSubject: {subject}\r\nMessage-ID: <{id}>\r\nDate: Tue, 1 Dec 2026 10:00:00 +0000\r\n{headers}MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
+    )
+    .into_bytes()
+}
+
+/// IT's general help service (no form fields, so mail can file it), reached at it-help@.
+async fn help_route(t: &TestApp, w: &crate::requests::World) {
+    let body = json!({"slug": "help", "name": "General IT help", "default_priority": "P3", "default_effort_hours": 1.0,
+        "responder_emails": ["max@example.com"]});
+    let r = t.api(Method::POST, "/api/v1/teams/IT/services", Some(&w.lead), Some(body)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let service = t.store.service_by_slug("IT", "help").await.unwrap();
+    t.store.add_mail_route(&concentric_core::authz::Actor::system(), "IT-Help@example.com", service.id).await.unwrap();
+}
+
+async fn receive(t: &TestApp, raw: &[u8]) -> concentric_server::inbound::Received {
+    concentric_server::inbound::receive(&t.state, "INBOX", raw).await.unwrap()
+}
+
+with_mail!(a_request_round_trips_by_mail, |t, sink| {
+    let w = world(&t).await;
+    help_route(&t, &w).await;
+
+    // Mail in → a request, with the sender as requester and the quoted history trimmed.
+    let first = message(
+        "Sam Sales <sam@example.com>",
+        "it-help@example.com",
+        "VPN drops every hour",
+        "m1@mail.example.com",
+        "",
+        "It drops at :00 every hour.\r\n\r\n-- \r\nSam, Sales",
+    );
+    let r = receive(&t, &first).await;
+    assert_eq!((r.outcome, r.request_key.as_deref()), ("created", Some("IT-1")), "{r:?}");
+    let req = t.api(Method::GET, "/api/v1/requests/IT-1", Some(&w.requester), None).await;
+    assert_eq!(req.json["subject"], "VPN drops every hour");
+    assert_eq!(req.json["description"], "It drops at :00 every hour.");
+    assert_eq!(receive(&t, &first).await.outcome, "duplicate", "fetched twice, filed once");
+
+    // The agent answers on the web; the mail out carries the threading headers.
+    let path = "/api/v1/requests/IT-1/comments";
+    t.api(Method::POST, path, Some(&w.agent), Some(json!({"kind": "reply", "body": "Which VPN client?"}))).await;
+    run_jobs(&t, Millis::now()).await;
+    let out = sink.mails().into_iter().find(|m| m.to() == "sam@example.com").expect("the reply went out");
+    let out_id = out.header("Message-ID").unwrap().to_owned();
+
+    // Sam answers from the mail client: In-Reply-To only (References stripped), no key in the subject.
+    let headers = format!("In-Reply-To: {out_id}\r\n");
+    let answer = message(
+        "sam@example.com",
+        "help+IT-1@example.com",
+        "Re: VPN",
+        "m2@mail.example.com",
+        &headers,
+        "The built-in one.\r\n\r\nOn Tue, 1 Dec 2026, IT wrote:\r\n> Which VPN client?",
+    );
+    let r = receive(&t, &answer).await;
+    assert_eq!((r.outcome, r.request_key.as_deref()), ("replied", Some("IT-1")), "{r:?}");
+    let comments = t.api(Method::GET, "/api/v1/requests/IT-1/comments", Some(&w.agent), None).await;
+    let last = comments.json.as_array().unwrap().last().unwrap().clone();
+    assert_eq!((last["body"].as_str(), last["author_name"].as_str()), (Some("The built-in one."), Some("Sam Sales")));
+
+    // A colleague replying to Sam's own first message (a reference we only know from mail in)
+    // lands on the same request too, when she is a party to it.
+    let w_lena = "lena@example.com";
+    let headers = "References: <m1@mail.example.com>\r\n";
+    let r = receive(
+        &t,
+        &message(w_lena, "it-help@example.com", "Re: VPN drops every hour", "m3@mail.example.com", headers, "Looking."),
+    )
+    .await;
+    assert_eq!((r.outcome, r.request_key.as_deref()), ("replied", Some("IT-1")), "{r:?}");
+
+    // The same subject from someone else, with no reference, is a new request: never by subject.
+    let r = receive(
+        &t,
+        &message("max@example.com", "it-help@example.com", "VPN drops every hour", "m4@mail.example.com", "", "Me too"),
+    )
+    .await;
+    assert_eq!((r.outcome, r.request_key.as_deref()), ("created", Some("IT-2")), "{r:?}");
+
+    // Not a party: Olga (Facilities) replying by key is refused politely, and nothing is added.
+    let r = receive(
+        &t,
+        &message("olga@example.com", "it-help@example.com", "Re: [IT-1] VPN", "m5@mail.example.com", "", "hi"),
+    )
+    .await;
+    assert_eq!(r.outcome, "refused", "{r:?}");
+
+    // Machine mail never creates a request, and is never answered (no loop).
+    let before = sink.mails().len();
+    let auto = message(
+        "sam@example.com",
+        "it-help@example.com",
+        "Automatic reply: VPN",
+        "m6@mail.example.com",
+        "Auto-Submitted: auto-replied\r\n",
+        "I am away",
+    );
+    assert_eq!(receive(&t, &auto).await.outcome, "ignored");
+    let bounce = message(
+        "MAILER-DAEMON@example.com",
+        "it-help@example.com",
+        "Undelivered Mail Returned to Sender",
+        "m7@mail.example.com",
+        "",
+        "550 no such user",
+    );
+    assert_eq!(receive(&t, &bounce).await.outcome, "ignored");
+    let bulk = message(
+        "news@example.com",
+        "it-help@example.com",
+        "Weekly news",
+        "m8@mail.example.com",
+        "Precedence: bulk\r\n",
+        "news",
+    );
+    assert_eq!(receive(&t, &bulk).await.outcome, "ignored");
+
+    // A stranger gets a polite answer, threaded to their message; a malformed message is kept.
+    let stranger = message(
+        "someone@elsewhere.example",
+        "it-help@example.com",
+        "Hello",
+        "m9@elsewhere.example",
+        "",
+        "Can you help?",
+    );
+    assert_eq!(receive(&t, &stranger).await.outcome, "refused");
+    assert_eq!(receive(&t, b"\x00\x01 not mail at all").await.outcome, "failed");
+    run_jobs(&t, Millis::now()).await;
+    let answers: Vec<_> = sink.mails().into_iter().skip(before).collect();
+    let to_stranger = answers.iter().find(|m| m.to() == "someone@elsewhere.example").expect("a polite answer");
+    assert_eq!(to_stranger.header("In-Reply-To"), Some("<m9@elsewhere.example>"));
+    assert!(
+        answers.iter().all(|m| m.to() != "sam@example.com" || !m.body.contains("could not be filed")),
+        "no answer to machine mail"
+    );
+    let kept = t.store.recent_inbound(50).await.unwrap();
+    assert_eq!(kept.len(), 10, "every message kept, the unreadable one too");
+    assert!(kept.iter().any(|m| m.outcome.as_deref() == Some("failed")));
+    let raw = t.store.inbound_raw(&concentric_core::authz::Actor::system(), kept[0].id).await.unwrap();
+    assert_eq!(raw, b"\x00\x01 not mail at all");
+});
+
+both!(a_reply_to_a_closed_request_reopens_it_or_starts_a_follow_up, |t| {
+    let w = world(&t).await;
+    help_route(&t, &w).await;
+    let r = receive(
+        &t,
+        &message("sam@example.com", "it-help@example.com", "Printer jam", "p1@mail.example.com", "", "Tray 2"),
+    )
+    .await;
+    assert_eq!(r.request_key.as_deref(), Some("IT-1"));
+    let resolve = |status: &'static str| json!({ "status": status });
+    t.api(Method::POST, "/api/v1/requests/IT-1/status", Some(&w.agent), Some(resolve("resolved"))).await;
+    // Within the reopen window: the reply reopens the request.
+    let refs = "References: <request-1@example.com>\r\n";
+    let r = receive(
+        &t,
+        &message(
+            "sam@example.com",
+            "it-help@example.com",
+            "Re: [IT-1] Printer jam",
+            "p2@mail.example.com",
+            refs,
+            "Jammed again",
+        ),
+    )
+    .await;
+    assert_eq!((r.outcome, r.request_key.as_deref()), ("replied", Some("IT-1")));
+    let req = t.api(Method::GET, "/api/v1/requests/IT-1", Some(&w.requester), None).await;
+    assert_eq!(req.json["status"], "in_progress");
+    // Closed: the next answer starts a follow-up in the same service, saying what it follows.
+    t.api(Method::POST, "/api/v1/requests/IT-1/status", Some(&w.agent), Some(resolve("resolved"))).await;
+    t.api(Method::POST, "/api/v1/requests/IT-1/status", Some(&w.agent), Some(resolve("closed"))).await;
+    let r = receive(
+        &t,
+        &message(
+            "sam@example.com",
+            "it-help@example.com",
+            "Re: [IT-1] Printer jam",
+            "p3@mail.example.com",
+            refs,
+            "And again",
+        ),
+    )
+    .await;
+    assert_eq!((r.outcome, r.request_key.as_deref()), ("created", Some("IT-2")), "{r:?}");
+    let follow = t.api(Method::GET, "/api/v1/requests/IT-2", Some(&w.requester), None).await;
+    assert!(follow.json["description"].as_str().unwrap().starts_with("A follow-up to IT-1"), "{}", follow.text);
+    // Without mail configured, refusals are recorded and nothing is queued.
+    let r =
+        receive(&t, &message("nobody@elsewhere.example", "it-help@example.com", "Hi", "p4@x.example", "", "?")).await;
+    assert_eq!(r.outcome, "refused");
+    assert_eq!(t.store.mail_queue(Millis::now()).await.unwrap().waiting, 0);
+});

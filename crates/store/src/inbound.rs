@@ -1,0 +1,236 @@
+//! Mail in as the store sees it: the routes from an address to a service, every received message
+//! kept raw with what became of it, and the lookups threading needs. Parsing and deciding are in
+//! `core::inbound` and the server; requests and replies go through the usual write paths.
+
+use concentric_core::authz::Actor;
+use concentric_core::time::Millis;
+use concentric_core::{Invalid, PersonId, RequestId, ServiceId};
+use serde_json::json;
+
+use crate::db::args;
+use crate::events::record;
+use crate::{Result, Store, StoreError};
+
+/// An address that files requests with one service.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MailRoute {
+    pub id: i64,
+    pub address: String,
+    pub service_id: i64,
+    pub team_key: String,
+    pub team_name: String,
+    pub service_slug: String,
+    pub service_name: String,
+}
+
+/// A received message as the admin page lists it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct InboundMessage {
+    pub id: i64,
+    pub mailbox: String,
+    pub sender: String,
+    pub subject: String,
+    pub size: i64,
+    pub received_at: i64,
+    pub outcome: Option<String>,
+    pub detail: String,
+    pub request_key: Option<String>,
+}
+
+/// What the store knows of a request a reply points at.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ThreadTarget {
+    pub id: i64,
+    pub key: String,
+    pub service_id: i64,
+}
+
+/// What may happen to mail from an address that belongs to nobody in the directory.
+pub const UNKNOWN_REFUSE: &str = "refuse";
+pub const UNKNOWN_CREATE: &str = "create";
+
+impl Store {
+    /// Keeps a received message before anything is done with it. `None` when a message with the
+    /// same id was kept before (fetched twice, or by two nodes): it is handled once.
+    pub async fn keep_inbound(
+        &self,
+        message_id: &str,
+        mailbox: &str,
+        sender: &str,
+        subject: &str,
+        raw: &[u8],
+        now: Millis,
+    ) -> Result<Option<i64>> {
+        let size = i64::try_from(raw.len()).unwrap_or(i64::MAX);
+        Ok(self
+            .db
+            .write()
+            .scalar_opt(
+                "INSERT INTO inbound_mail (message_id, mailbox, sender, subject, raw, size, received_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (message_id) DO NOTHING RETURNING id",
+                args![message_id, mailbox, sender, subject, raw.to_vec(), size, now.0],
+            )
+            .await?)
+    }
+
+    /// Records what became of a kept message.
+    pub async fn settle_inbound(
+        &self,
+        id: i64,
+        outcome: &str,
+        detail: &str,
+        request: Option<RequestId>,
+        person: Option<PersonId>,
+    ) -> Result<()> {
+        self.db
+            .write()
+            .execute(
+                "UPDATE inbound_mail SET outcome = $1, detail = $2, request_id = $3, person_id = $4 WHERE id = $5",
+                args![outcome, detail, request, person, id],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// The request an earlier message of the conversation (one that came in) belongs to.
+    pub async fn request_of_messages(&self, message_ids: &[String]) -> Result<Option<RequestId>> {
+        if message_ids.is_empty() {
+            return Ok(None);
+        }
+        let placeholders: Vec<String> = (1..=message_ids.len()).map(|i| format!("${i}")).collect();
+        let values = message_ids.iter().map(|m| crate::db::Arg::from(m.as_str())).collect();
+        Ok(self
+            .db
+            .read()
+            .scalar_opt::<i64>(
+                &format!(
+                    "SELECT request_id FROM inbound_mail WHERE request_id IS NOT NULL AND message_id IN ({}) \
+                     ORDER BY id DESC LIMIT 1",
+                    placeholders.join(", ")
+                ),
+                values,
+            )
+            .await?
+            .map(RequestId))
+    }
+
+    /// A request by id or key, for threading (no permission check: the reply path checks the
+    /// sender's access through the usual write).
+    pub async fn thread_target(&self, id: Option<RequestId>, key: Option<&str>) -> Result<Option<ThreadTarget>> {
+        Ok(self
+            .db
+            .read()
+            .optional(
+                "SELECT id, key, service_id FROM requests WHERE id = $1 OR key = $2 LIMIT 1",
+                args![id.map_or(-1, |r| r.0), key.unwrap_or("")],
+            )
+            .await?)
+    }
+
+    /// The service an address files requests with.
+    pub async fn mail_route(&self, address: &str) -> Result<Option<ServiceId>> {
+        Ok(self
+            .db
+            .read()
+            .scalar_opt::<i64>("SELECT service_id FROM mail_routes WHERE address = $1", args![address])
+            .await?
+            .map(ServiceId))
+    }
+
+    pub async fn mail_routes(&self) -> Result<Vec<MailRoute>> {
+        Ok(self
+            .db
+            .read()
+            .all(
+                "SELECT m.id, m.address, m.service_id, t.key AS team_key, t.name AS team_name, s.slug AS service_slug, \
+                 s.name AS service_name FROM mail_routes m JOIN services s ON s.id = m.service_id \
+                 JOIN teams t ON t.id = s.team_id ORDER BY m.address",
+                args![],
+            )
+            .await?)
+    }
+
+    /// Routes an address (`it-help@example.com`) to a team's service. Admins only.
+    pub async fn add_mail_route(&self, actor: &Actor, address: &str, service: ServiceId) -> Result<MailRoute> {
+        actor.require_admin("route mail to services")?;
+        let address = concentric_core::inbound::base_address(address);
+        let valid =
+            address.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !address.contains(' '));
+        if !valid {
+            return Err(Invalid::one("address", "give a mail address such as it-help@example.com").into());
+        }
+        let mut tx = self.db.begin().await?;
+        let id: Option<i64> = tx
+            .exec()
+            .scalar_opt(
+                "INSERT INTO mail_routes (address, service_id, created_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (address) DO NOTHING RETURNING id",
+                args![&address, service, Millis::now().0],
+            )
+            .await?;
+        let Some(id) = id else {
+            return Err(
+                Invalid::one("address", format!("{address} already files requests with another service")).into()
+            );
+        };
+        record(&mut tx, actor, "service", service.0, "mail_routed", json!({ "address": address })).await?;
+        tx.commit().await?;
+        self.mail_routes().await?.into_iter().find(|r| r.id == id).ok_or(StoreError::NotFound("mail route"))
+    }
+
+    pub async fn remove_mail_route(&self, actor: &Actor, id: i64) -> Result<()> {
+        actor.require_admin("route mail to services")?;
+        let n = self.db.write().execute("DELETE FROM mail_routes WHERE id = $1", args![id]).await?;
+        if n == 0 {
+            return Err(StoreError::NotFound("mail route"));
+        }
+        Ok(())
+    }
+
+    /// What happens to mail from unknown addresses: `refuse` (a polite answer) or `create` (the
+    /// sender joins the directory as a requester).
+    pub async fn unknown_sender_policy(&self) -> Result<String> {
+        let v: Option<String> =
+            self.db.read().scalar_opt("SELECT value FROM settings WHERE key = 'mail_unknown_senders'", args![]).await?;
+        Ok(v.filter(|v| v == UNKNOWN_CREATE).unwrap_or_else(|| UNKNOWN_REFUSE.to_owned()))
+    }
+
+    pub async fn set_unknown_sender_policy(&self, actor: &Actor, policy: &str) -> Result<()> {
+        actor.require_admin("change how mail from strangers is handled")?;
+        if policy != UNKNOWN_REFUSE && policy != UNKNOWN_CREATE {
+            return Err(Invalid::one("unknown_senders", "choose refuse or create").into());
+        }
+        self.db
+            .write()
+            .execute(
+                "INSERT INTO settings (key, value, updated_at) VALUES ('mail_unknown_senders', $1, $2) \
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                args![policy, Millis::now().0],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// The newest received messages, for the admin page.
+    pub async fn recent_inbound(&self, limit: i64) -> Result<Vec<InboundMessage>> {
+        Ok(self
+            .db
+            .read()
+            .all(
+                "SELECT i.id, i.mailbox, i.sender, i.subject, i.size, i.received_at, i.outcome, i.detail, r.key AS request_key \
+                 FROM inbound_mail i LEFT JOIN requests r ON r.id = i.request_id ORDER BY i.id DESC LIMIT $1",
+                args![limit],
+            )
+            .await?)
+    }
+
+    /// A kept message's raw bytes (admins), to see exactly what arrived.
+    pub async fn inbound_raw(&self, actor: &Actor, id: i64) -> Result<Vec<u8>> {
+        actor.require_admin("read received mail")?;
+        self.db
+            .read()
+            .scalar_opt::<Vec<u8>>("SELECT raw FROM inbound_mail WHERE id = $1", args![id])
+            .await?
+            .ok_or(StoreError::NotFound("message"))
+    }
+}
