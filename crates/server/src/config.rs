@@ -85,6 +85,14 @@ pub struct ConfigLayer {
     /// help+IT-42@example.com so the answer finds its request. Empty: replies go to smtp_from.
     #[arg(long, global = true, env = "CONCENTRIC_MAIL_REPLY_TO", value_name = "ADDRESS")]
     pub mail_reply_to: Option<String>,
+    /// Mailboxes to fetch requests from, comma-separated: imaps://USER:PASSWORD@HOST[:993]/FOLDER
+    /// (TLS) or imap://... (plain, only on a trusted network). Percent-encode @ and : in the
+    /// user and password. Empty: no polling (`concentric mail receive` still works).
+    #[arg(long, global = true, env = "CONCENTRIC_IMAP_MAILBOXES", value_name = "URLS")]
+    pub imap_mailboxes: Option<String>,
+    /// Seconds between looks into the IMAP mailboxes.
+    #[arg(long, global = true, env = "CONCENTRIC_IMAP_POLL_SECONDS", value_name = "SECONDS")]
+    pub imap_poll_seconds: Option<u32>,
 }
 
 /// How the SMTP connection is secured.
@@ -129,6 +137,8 @@ pub struct Config {
     pub smtp_password: String,
     pub smtp_from: String,
     pub mail_reply_to: String,
+    pub imap_mailboxes: String,
+    pub imap_poll_seconds: u32,
 }
 
 impl Default for Config {
@@ -158,6 +168,8 @@ impl Default for Config {
             smtp_password: String::new(),
             smtp_from: String::new(),
             mail_reply_to: String::new(),
+            imap_mailboxes: String::new(),
+            imap_poll_seconds: 60,
         }
     }
 }
@@ -189,6 +201,8 @@ impl std::fmt::Debug for Config {
             .field("smtp_password", &if self.smtp_password.is_empty() { "" } else { "***" })
             .field("smtp_from", &self.smtp_from)
             .field("mail_reply_to", &self.mail_reply_to)
+            .field("imap_mailboxes", &crate::imap::redacted(&self.imap_mailboxes))
+            .field("imap_poll_seconds", &self.imap_poll_seconds)
             .finish()
     }
 }
@@ -250,7 +264,9 @@ impl Config {
             smtp_username,
             smtp_password,
             smtp_from,
-            mail_reply_to
+            mail_reply_to,
+            imap_mailboxes,
+            imap_poll_seconds
         );
         self
     }
@@ -284,6 +300,12 @@ impl Config {
             return Err(ConfigError::Invalid(
                 "session_hours, login_window_minutes, max_upload_mb and job_poll_seconds must be above 0".into(),
             ));
+        }
+        if let Err(e) = crate::imap::Mailbox::parse_all(&self.imap_mailboxes) {
+            return Err(ConfigError::Invalid(e));
+        }
+        if self.imap_poll_seconds == 0 {
+            return Err(ConfigError::Invalid("imap_poll_seconds must be above 0".into()));
         }
         if !self.smtp_host.is_empty() && self.smtp_from.is_empty() {
             return Err(ConfigError::Invalid(

@@ -10,6 +10,7 @@ pub mod config;
 mod download;
 mod error;
 mod guard;
+pub mod imap;
 pub mod import;
 pub mod inbound;
 pub mod jobs;
@@ -113,6 +114,8 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
         state.time.clone(),
         Duration::from_secs(config.job_poll_seconds.into()),
     );
+    let mailboxes = imap::Mailbox::parse_all(&config.imap_mailboxes).map_err(anyhow::Error::msg)?;
+    let _poller = imap::spawn_poller(state.clone(), mailboxes, Duration::from_secs(config.imap_poll_seconds.into()));
     tracing::info!("Concentric is listening on {}", config.public_url);
     axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())

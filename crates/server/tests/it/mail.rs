@@ -581,3 +581,135 @@ both!(a_reply_to_a_closed_request_reopens_it_or_starts_a_follow_up, |t| {
     assert_eq!(r.outcome, "refused");
     assert_eq!(t.store.mail_queue(Millis::now()).await.unwrap().waiting, 0);
 });
+
+/// A real IMAP server for one test: Debian's dovecot with a throwaway configuration, one user
+/// (`help@example.com`) whose Maildir the test drops messages into. `None` when dovecot is missing.
+struct ImapServer {
+    dir: PathBuf,
+    port: u16,
+}
+
+impl Drop for ImapServer {
+    fn drop(&mut self) {
+        let conf = self.dir.join("dovecot.conf");
+        let _ = Command::new("doveadm").arg("-c").arg(&conf).arg("stop").stderr(Stdio::null()).status();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl ImapServer {
+    fn start() -> Option<Self> {
+        if !std::path::Path::new("/usr/sbin/dovecot").exists() {
+            eprintln!("dovecot is not installed (apt-get install dovecot-imapd): mail case skipped");
+            return None;
+        }
+        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
+        let dir = PathBuf::from(format!("/tmp/cdc-{}-{port}", std::process::id()));
+        for sub in ["run", "state", "home"] {
+            std::fs::create_dir_all(dir.join(sub)).unwrap();
+        }
+        let d = dir.display();
+        let conf = format!(
+            "protocols = imap\nlisten = 127.0.0.1\nbase_dir = {d}/run\nstate_dir = {d}/state\nlog_path = {d}/log\n\
+             ssl = no\ndisable_plaintext_auth = no\nauth_mechanisms = plain login\nfirst_valid_uid = 1\n\
+             mail_location = maildir:{d}/home/%u/Maildir\n\
+             passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {d}/users\n}}\n\
+             userdb {{\n  driver = static\n  args = uid=nobody gid=nogroup home={d}/home/%u\n}}\n\
+             service imap-login {{\n  inet_listener imap {{\n    port = {port}\n  }}\n  inet_listener imaps {{\n    port = 0\n  }}\n}}\n\
+             service pop3-login {{\n  inet_listener pop3 {{\n    port = 0\n  }}\n}}\n"
+        );
+        std::fs::write(dir.join("dovecot.conf"), conf).unwrap();
+        std::fs::write(dir.join("users"), "help@example.com:{PLAIN}secret\n").unwrap();
+        let server = Self { dir, port };
+        for sub in ["new", "cur", "tmp"] {
+            std::fs::create_dir_all(server.maildir().join(sub)).unwrap();
+        }
+        let status = Command::new("/usr/sbin/dovecot")
+            .arg("-c")
+            .arg(server.dir.join("dovecot.conf"))
+            .status()
+            .expect("run dovecot");
+        assert!(status.success(), "dovecot did not start");
+        Self::own(&server.dir.join("home"));
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Some(server);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("dovecot did not listen on {port}");
+    }
+
+    fn maildir(&self) -> PathBuf {
+        self.dir.join("home/help@example.com/Maildir")
+    }
+
+    /// Gives the mail user (nobody) its home, as a delivery agent would.
+    fn own(path: &std::path::Path) {
+        let _ = std::os::unix::fs::chown(path, Some(65534), Some(65534));
+        if let Ok(entries) = std::fs::read_dir(path) {
+            for e in entries.flatten() {
+                Self::own(&e.path());
+            }
+        }
+    }
+
+    /// Delivers a message into the mailbox, unseen.
+    fn deliver(&self, name: &str, raw: &[u8]) {
+        let path = self.maildir().join("new").join(format!("{name}.concentric-test"));
+        std::fs::write(&path, raw).unwrap();
+        Self::own(&self.maildir());
+    }
+
+    fn mailbox(&self) -> concentric_server::imap::Mailbox {
+        let url = format!("imap://help%40example.com:secret@127.0.0.1:{}/INBOX", self.port);
+        concentric_server::imap::Mailbox::parse_all(&url).unwrap().remove(0)
+    }
+}
+
+both!(imap_polling_files_each_message_once, |t| {
+    let Some(imap) = ImapServer::start() else { return };
+    let w = world(&t).await;
+    help_route(&t, &w).await;
+    imap.deliver(
+        "1",
+        &message("sam@example.com", "it-help@example.com", "Keyboard sticks", "k1@mail.example.com", "", "The E key."),
+    );
+    imap.deliver(
+        "2",
+        &message("lena@example.com", "it-help@example.com", "Monitor arm", "k2@mail.example.com", "", "Loose."),
+    );
+    let mailbox = imap.mailbox();
+    let polled = concentric_server::imap::poll(&t.state, &mailbox).await.unwrap();
+    assert_eq!((polled.fetched, polled.kept), (2, 2));
+    let listed = t.api(Method::GET, "/api/v1/requests?team=IT", Some(&w.agent), None).await;
+    assert_eq!(listed.json["total"], 2, "{}", listed.text);
+    // Marked seen: the next poll fetches nothing.
+    assert_eq!(concentric_server::imap::poll(&t.state, &mailbox).await.unwrap().fetched, 0);
+
+    // Two nodes poll at once: the message is filed once.
+    imap.deliver(
+        "3",
+        &message("sam@example.com", "it-help@example.com", "Dock", "k3@mail.example.com", "", "No video."),
+    );
+    let other_store = Store::connect(&t.url, Default::default()).await.unwrap();
+    let other = concentric_server::AppState::new(other_store, t.state.config.as_ref().clone());
+    let (a, b) = tokio::join!(
+        concentric_server::imap::poll(&t.state, &mailbox),
+        concentric_server::imap::poll(&other, &mailbox)
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert!(a.fetched + b.fetched >= 1 && a.kept + b.kept == 1, "{a:?} {b:?}");
+    let listed = t.api(Method::GET, "/api/v1/requests?team=IT", Some(&w.agent), None).await;
+    assert_eq!(listed.json["total"], 3, "{}", listed.text);
+
+    // A wrong password is a clear error, not a panic.
+    let wrong = concentric_server::imap::Mailbox::parse_all(&format!(
+        "imap://help%40example.com:nope@127.0.0.1:{}/INBOX",
+        imap.port
+    ))
+    .unwrap()
+    .remove(0);
+    let err = concentric_server::imap::poll(&t.state, &wrong).await.unwrap_err();
+    assert!(err.to_string().contains("refused the sign-in"), "{err}");
+});
