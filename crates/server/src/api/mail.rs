@@ -3,23 +3,92 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use concentric_core::mail::LinkPurpose;
 use concentric_core::notification::MailPreference;
 use concentric_core::{Invalid, PersonId};
 use serde::Deserialize;
 
-use super::ApiJson;
+use super::{ApiJson, ApiPath};
 use crate::auth::ApiUser;
 use crate::error::{ApiError, Problem};
 use crate::mail::{issue_link, PasswordLink};
 use crate::state::AppState;
+use concentric_store::MailRoute;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/invitations", post(invite))
         .route("/api/v1/me/mail-preferences", get(mail_preferences).put(set_mail_preferences))
+        .route("/api/v1/mail-routes", get(list_routes).post(add_route))
+        .route("/api/v1/mail-routes/{id}", delete(remove_route))
+}
+
+/// An address whose new messages file requests with one service.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct MailRouteView {
+    pub id: i64,
+    pub address: String,
+    pub team_key: String,
+    pub service_slug: String,
+    pub service_name: String,
+}
+
+impl From<MailRoute> for MailRouteView {
+    fn from(r: MailRoute) -> Self {
+        Self {
+            id: r.id,
+            address: r.address,
+            team_key: r.team_key,
+            service_slug: r.service_slug,
+            service_name: r.service_name,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewMailRoute {
+    /// e.g. `it-help@example.com`; a `+tag` is ignored.
+    pub address: String,
+    pub team_key: String,
+    pub service_slug: String,
+}
+
+/// Where new mail files requests (admins). Replies find their request without a route.
+#[utoipa::path(get, path = "/api/v1/mail-routes", tag = "people",
+    responses((status = 200, body = Vec<MailRouteView>), (status = 403, body = Problem)))]
+pub async fn list_routes(State(state): State<AppState>, user: ApiUser) -> Result<Json<Vec<MailRouteView>>, ApiError> {
+    user.actor.require_admin("see the mail routes").map_err(concentric_store::StoreError::from)?;
+    Ok(Json(state.store.mail_routes().await?.into_iter().map(MailRouteView::from).collect()))
+}
+
+/// Route an address to a team's service (admins).
+#[utoipa::path(post, path = "/api/v1/mail-routes", tag = "people", request_body = NewMailRoute,
+    responses((status = 201, body = MailRouteView), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn add_route(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiJson(body): ApiJson<NewMailRoute>,
+) -> Result<(StatusCode, Json<MailRouteView>), ApiError> {
+    user.actor.require_admin("route mail to services").map_err(concentric_store::StoreError::from)?;
+    let service = state.store.service_by_slug(&body.team_key, &body.service_slug).await?;
+    let route = state.store.add_mail_route(&user.actor, &body.address, service.id).await?;
+    Ok((StatusCode::CREATED, Json(route.into())))
+}
+
+/// Stop filing requests from an address (admins).
+#[utoipa::path(delete, path = "/api/v1/mail-routes/{id}", tag = "people", params(("id" = i64, Path)),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn remove_route(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<StatusCode, ApiError> {
+    state.store.remove_mail_route(&user.actor, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Whom to invite: a person already in the directory, by id or email.

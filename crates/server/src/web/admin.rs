@@ -5,10 +5,15 @@ use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use concentric_core::import::{ImportKind, ImportReport, RowError, PEOPLE_COLUMNS, TEAM_COLUMNS};
-use concentric_store::{MailQueue, StoreError};
+use concentric_core::page::PageRequest;
+use concentric_core::service::Service;
+use concentric_store::{InboundMessage, MailQueue, MailRoute, StoreError};
 
-use super::view::{render, render_status, Layout};
-use crate::auth::Viewer;
+use axum::response::{IntoResponse, Redirect};
+use serde::Deserialize;
+
+use super::view::{form_errors, render, render_status, FormErrors, Layout, NoticeQuery};
+use crate::auth::{CsrfForm, Viewer};
 use crate::error::WebError;
 use crate::state::AppState;
 
@@ -44,26 +49,159 @@ struct MailPage {
     reply_to: String,
     reply_example: String,
     queue: MailQueue,
+    mailboxes: Vec<String>,
+    routes: Vec<MailRoute>,
+    services: Vec<Service>,
+    unknown_senders: String,
+    received: Vec<InboundMessage>,
+    form: RouteForm,
+    errors: FormErrors,
 }
 
-/// Whether mail is set up (and if not, the settings to add), and how the queue is doing.
-pub async fn mail_page(State(state): State<AppState>, viewer: Viewer) -> Result<Response, WebError> {
-    viewer.actor.require_admin("see the mail settings").map_err(|f| WebError::Forbidden(f.0.to_owned()))?;
+impl MailPage {
+    fn received_at(&self, m: &InboundMessage) -> String {
+        self.layout.when(&concentric_core::time::Millis(m.received_at).to_utc())
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RouteForm {
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    service: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RemoveRouteForm {
+    id: i64,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StrangersForm {
+    #[serde(default)]
+    unknown_senders: String,
+}
+
+fn require_mail_admin(viewer: &Viewer) -> Result<(), WebError> {
+    viewer.actor.require_admin("see the mail settings").map_err(|f| WebError::Forbidden(f.0.to_owned()))
+}
+
+/// Whether mail is set up (and if not, the settings to add), how the queue is doing, which
+/// addresses file requests with which service, and what arrived lately.
+pub async fn mail_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    axum::extract::Query(notice): axum::extract::Query<NoticeQuery>,
+) -> Result<Response, WebError> {
+    require_mail_admin(&viewer)?;
+    let mut page = mail_view(&state, &viewer, RouteForm::default(), FormErrors::default()).await?;
+    page.layout = page.layout.with_notice(&notice);
+    render(&page)
+}
+
+/// Routes an address to a service; the form comes back with its errors when refused.
+pub async fn add_route(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    CsrfForm(form): CsrfForm<RouteForm>,
+) -> Result<Response, WebError> {
+    require_mail_admin(&viewer)?;
+    let mut errors = FormErrors::default();
+    let service = match form.service.split_once('/') {
+        Some((team, slug)) => state.store.service_by_slug(team, slug).await.ok(),
+        None => None,
+    };
+    if service.is_none() {
+        errors.0.insert("service".into(), "choose the service these mails file requests with".into());
+    }
+    if let Some(service) = service {
+        match state.store.add_mail_route(&viewer.actor, &form.address, service.id).await {
+            Ok(_) => return Ok(Redirect::to("/admin/mail?notice=saved").into_response()),
+            Err(e) => errors = form_errors(e)?,
+        }
+    } else if !form.address.contains('@') {
+        errors.0.insert("address".into(), "give a mail address such as it-help@example.com".into());
+    }
+    render_status(StatusCode::UNPROCESSABLE_ENTITY, &mail_view(&state, &viewer, form, errors).await?)
+}
+
+pub async fn remove_route(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    CsrfForm(form): CsrfForm<RemoveRouteForm>,
+) -> Result<Response, WebError> {
+    state.store.remove_mail_route(&viewer.actor, form.id).await?;
+    Ok(Redirect::to("/admin/mail?notice=saved").into_response())
+}
+
+pub async fn save_strangers(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    CsrfForm(form): CsrfForm<StrangersForm>,
+) -> Result<Response, WebError> {
+    match state.store.set_unknown_sender_policy(&viewer.actor, &form.unknown_senders).await {
+        Ok(()) => Ok(Redirect::to("/admin/mail?notice=saved").into_response()),
+        Err(e) => {
+            let errors = form_errors(e)?;
+            render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &mail_view(&state, &viewer, RouteForm::default(), errors).await?,
+            )
+        }
+    }
+}
+
+/// A received message exactly as it arrived, for an admin to look at.
+pub async fn raw_message(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<Response, WebError> {
+    let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+    let raw = state.store.inbound_raw(&viewer.actor, id).await?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "text/plain; charset=utf-8".to_owned()),
+            (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"message-{id}.eml\"")),
+        ],
+        raw,
+    )
+        .into_response())
+}
+
+async fn mail_view(
+    state: &AppState,
+    viewer: &Viewer,
+    form: RouteForm,
+    errors: FormErrors,
+) -> Result<MailPage, WebError> {
     let c = &state.config;
     let reply_example = match c.mail_reply_to.split_once('@') {
         Some((user, domain)) => format!("{user}+IT-42@{domain}"),
         None => String::new(),
     };
-    let page = MailPage {
-        layout: Layout::new(&viewer, "Mail", "admin"),
+    let services = state.store.list_services(&Default::default(), PageRequest::first(200)).await?.items;
+    Ok(MailPage {
+        layout: Layout::new(viewer, "Mail", "admin"),
         configured: state.mailer.is_configured(),
         server: format!("{}:{} ({:?})", c.smtp_host, c.smtp_port, c.smtp_security).to_lowercase(),
         from: c.smtp_from.clone(),
         reply_to: c.mail_reply_to.clone(),
         reply_example,
         queue: state.store.mail_queue(concentric_core::time::Millis::now()).await?,
-    };
-    render(&page)
+        mailboxes: crate::imap::Mailbox::parse_all(&c.imap_mailboxes)
+            .unwrap_or_default()
+            .iter()
+            .map(crate::imap::Mailbox::name)
+            .collect(),
+        routes: state.store.mail_routes().await?,
+        services,
+        unknown_senders: state.store.unknown_sender_policy().await?,
+        received: state.store.recent_inbound(30).await?,
+        form,
+        errors,
+    })
 }
 
 fn require_admin(viewer: &Viewer) -> Result<(), WebError> {

@@ -109,6 +109,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/surveys/{round}", post(surveys::answer))
         .route("/admin/surveys", get(surveys::questions_page).post(surveys::save_question))
         .route("/admin/mail", get(admin::mail_page))
+        .route("/admin/mail/routes", post(admin::add_route))
+        .route("/admin/mail/routes/remove", post(admin::remove_route))
+        .route("/admin/mail/strangers", post(admin::save_strangers))
+        .route("/admin/mail/received/{id}", get(admin::raw_message))
         .route("/admin/feedback", get(ratings::settings_page).post(ratings::save_settings))
         .route(
             "/requests/{key}/attachments",

@@ -145,6 +145,13 @@ async fn fixture(t: &TestApp, w: &crate::requests::World) -> Fixture {
     )
     .await;
     ids.insert("role", id(&role));
+    let laptop = t.store.service_by_slug("IT", "laptop").await.unwrap();
+    let route = t.store.add_mail_route(&Actor::system(), "laptops@example.com", laptop.id).await.unwrap();
+    ids.insert("mail_route", route.id.to_string());
+    let raw = b"From: sam@example.com\r\nSubject: Hi\r\nMessage-ID: <fixture@example.com>\r\n\r\nHello\r\n";
+    let now = concentric_core::time::Millis::now();
+    let kept = t.store.keep_inbound("<fixture@example.com>", "INBOX", "sam@example.com", "Hi", raw, now).await.unwrap();
+    ids.insert("received", kept.unwrap().to_string());
     // IT-2 is resolved and rated both ways, for the rating rows.
     file(t, &w.requester, "Screen flickers").await;
     post(&w.agent, "/api/v1/requests/IT-2/status", json!({"status": "resolved"})).await;
@@ -165,6 +172,13 @@ fn api_table() -> Vec<(&'static str, &'static str, Option<Value>)> {
         ("GET /api/v1/me/mail-preferences", all, None),
         ("PUT /api/v1/me/mail-preferences", all, Some(json!({"preferences": [{"kind": "status", "delivery": "off"}]}))),
         ("POST /api/v1/invitations", "A", Some(json!({"email": "lena@example.com"}))),
+        ("GET /api/v1/mail-routes", "A", None),
+        (
+            "POST /api/v1/mail-routes",
+            "A",
+            Some(json!({"address": "it-help@example.com", "team_key": "IT", "service_slug": "laptop"})),
+        ),
+        ("DELETE /api/v1/mail-routes/{id}", "A", None),
         ("GET /api/v1/people", all, None),
         ("POST /api/v1/people", "A", Some(json!({"email": "new@example.com", "name": "New"}))),
         ("GET /api/v1/people/{id}", all, None),
@@ -345,6 +359,7 @@ fn api_path(f: &Fixture, op: &str) -> String {
         }
         o if o.contains("/members/") => template.replace("{key}", "IT").replace("{person_id}", &f.ids["pat"]),
         o if o.contains("/tokens/{id}") => template.replace("{id}", &f.ids["token"]),
+        o if o.contains("/mail-routes/{id}") => template.replace("{id}", &f.ids["mail_route"]),
         o if o.contains("/views/{id}") => template.replace("{id}", &f.ids["view"]),
         o if o.contains("/feeds/{id}") => template.replace("{id}", &f.ids["feed"]),
         o if o.contains("/attachments/{id}") => template.replace("{id}", &f.ids["attachment"]),
@@ -508,6 +523,7 @@ fn web_table(f: &Fixture) -> Vec<(&'static str, &'static str, String)> {
         ("/admin/import", "A", "/admin/import".into()),
         ("/admin/feedback", "A", "/admin/feedback".into()),
         ("/admin/mail", "A", "/admin/mail".into()),
+        ("/admin/mail/received/{id}", "A", at("/admin/mail/received/{received}")),
         ("/teams/{key}/feedback", all, "/teams/IT/feedback".into()),
         ("/teams/{key}/reviews", "ALM", "/teams/IT/reviews".into()),
         ("/reviews/{id}", "ALMR", at("/reviews/{review}")),

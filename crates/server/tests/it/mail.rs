@@ -713,3 +713,75 @@ both!(imap_polling_files_each_message_once, |t| {
     let err = concentric_server::imap::poll(&t.state, &wrong).await.unwrap_err();
     assert!(err.to_string().contains("refused the sign-in"), "{err}");
 });
+
+both!(admins_route_addresses_to_services, |t| {
+    let w = world(&t).await;
+    let body = |address: &str, slug: &str| json!({"address": address, "team_key": "IT", "service_slug": slug});
+    let r =
+        t.api(Method::POST, "/api/v1/mail-routes", Some(&w.admin), Some(body("IT-Help+x@Example.com", "laptop"))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.json["address"], "it-help@example.com", "stored without its sub-address, lower-cased");
+    let id = r.json["id"].as_i64().unwrap();
+    t.api(Method::POST, "/api/v1/mail-routes", Some(&w.admin), Some(body("it-help@example.com", "laptop")))
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    t.api(Method::POST, "/api/v1/mail-routes", Some(&w.admin), Some(body("not an address", "laptop")))
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    t.api(Method::POST, "/api/v1/mail-routes", Some(&w.admin), Some(body("x@example.com", "nothing")))
+        .await
+        .assert_problem(StatusCode::NOT_FOUND, "not_found");
+    let listed = t.api(Method::GET, "/api/v1/mail-routes", Some(&w.admin), None).await;
+    assert_eq!(listed.json.as_array().unwrap().len(), 1);
+
+    // The web form shows every problem at once and keeps what was typed.
+    let mut b = t.browser();
+    b.login("admin@example.com", PASSWORD).await;
+    let csrf = b.csrf("/admin/mail").await;
+    let page = b.post("/admin/mail/routes", &[("csrf", &csrf), ("address", "nope"), ("service", "")]).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("choose the service") && page.body.contains("give a mail address"), "{}", page.body);
+    assert!(page.body.contains("value=\"nope\""));
+    let saved = b.post("/admin/mail/strangers", &[("csrf", &csrf), ("unknown_senders", "create")]).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    assert_eq!(t.store.unknown_sender_policy().await.unwrap(), "create");
+    let bad = b.post("/admin/mail/strangers", &[("csrf", &csrf), ("unknown_senders", "eat")]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // With "create", a stranger's mail to a routed address is filed and the stranger added.
+    let form_less =
+        json!({"slug": "help", "name": "General IT help", "default_priority": "P3", "default_effort_hours": 1.0});
+    assert_eq!(
+        t.api(Method::POST, "/api/v1/teams/IT/services", Some(&w.lead), Some(form_less)).await.status,
+        StatusCode::CREATED
+    );
+    let r = t.api(Method::POST, "/api/v1/mail-routes", Some(&w.admin), Some(body("desk@example.com", "help"))).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let r = receive(
+        &t,
+        &message(
+            "Vera Visitor <vera@partner.example>",
+            "desk@example.com",
+            "Badge",
+            "v1@partner.example",
+            "",
+            "Need a badge",
+        ),
+    )
+    .await;
+    assert_eq!(r.outcome, "created", "{r:?}");
+    assert_eq!(t.store.person_by_email("vera@partner.example").await.unwrap().name, "Vera Visitor");
+    // A service with a required field cannot be filed by mail: refused with the way to the form.
+    let r = receive(&t, &message("sam@example.com", "it-help@example.com", "Laptop", "v2@example.com", "", "New one"))
+        .await;
+    assert_eq!(r.outcome, "refused");
+    assert!(r.detail.contains("/teams/IT/services/laptop"), "{r:?}");
+
+    assert_eq!(
+        t.api(Method::DELETE, &format!("/api/v1/mail-routes/{id}"), Some(&w.admin), None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    t.api(Method::DELETE, &format!("/api/v1/mail-routes/{id}"), Some(&w.admin), None)
+        .await
+        .assert_problem(StatusCode::NOT_FOUND, "not_found");
+});
