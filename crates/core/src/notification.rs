@@ -401,7 +401,7 @@ impl Notice {
             html.push_str("</p>\n");
         }
         let url = format!("{}{}", base_url.trim_end_matches('/'), self.path());
-        let _ = write!(html, "<p><a href=\"{}\">Open it in Concentric</a></p>\n", escape_html(&url));
+        let _ = writeln!(html, "<p><a href=\"{}\">Open it in Concentric</a></p>", escape_html(&url));
         html
     }
 }
