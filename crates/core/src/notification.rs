@@ -44,7 +44,7 @@ pub enum NoticeKind {
 /// How a person wants one kind of notice by mail. The bell always has it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum Delivery {
+pub enum MailDelivery {
     /// Only in the bell.
     Off,
     /// A mail as it happens.
@@ -53,14 +53,14 @@ pub enum Delivery {
     Digest,
 }
 
-impl Delivery {
-    pub const ALL: [Delivery; 3] = [Delivery::Immediate, Delivery::Digest, Delivery::Off];
+impl MailDelivery {
+    pub const ALL: [MailDelivery; 3] = [MailDelivery::Immediate, MailDelivery::Digest, MailDelivery::Off];
 
     pub fn as_str(self) -> &'static str {
         match self {
-            Delivery::Off => "off",
-            Delivery::Immediate => "immediate",
-            Delivery::Digest => "digest",
+            MailDelivery::Off => "off",
+            MailDelivery::Immediate => "immediate",
+            MailDelivery::Digest => "digest",
         }
     }
 
@@ -70,9 +70,9 @@ impl Delivery {
 
     pub fn label(self) -> &'static str {
         match self {
-            Delivery::Off => "Not by mail",
-            Delivery::Immediate => "Right away",
-            Delivery::Digest => "Daily digest",
+            MailDelivery::Off => "Not by mail",
+            MailDelivery::Immediate => "Right away",
+            MailDelivery::Digest => "Daily digest",
         }
     }
 }
@@ -175,7 +175,7 @@ impl NoticeKind {
 
     /// The mail delivery of a person who never chose: what needs them now comes at once, news
     /// comes in the digest, and the queue's every new request stays in the bell.
-    pub fn default_delivery(self) -> Delivery {
+    pub fn default_delivery(self) -> MailDelivery {
         match self {
             NoticeKind::Assigned
             | NoticeKind::Reply
@@ -185,9 +185,9 @@ impl NoticeKind {
             | NoticeKind::CommitmentOverdue
             | NoticeKind::CommitmentSentBack
             | NoticeKind::ActionAssigned
-            | NoticeKind::SurveyOpen => Delivery::Immediate,
-            NoticeKind::NewRequest => Delivery::Off,
-            _ => Delivery::Digest,
+            | NoticeKind::SurveyOpen => MailDelivery::Immediate,
+            NoticeKind::NewRequest => MailDelivery::Off,
+            _ => MailDelivery::Digest,
         }
     }
 }
@@ -484,7 +484,7 @@ mod tests {
         assert_eq!(c.mail_subject(), "Late: Payroll from HR (due 3 Dec) has not arrived");
         let s = Notice::SurveyOpen { supplier: "IT".into(), customer: "HR".into() };
         assert_eq!(s.path(), "/surveys");
-        assert_eq!(NoticeKind::NewRequest.default_delivery(), Delivery::Off);
+        assert_eq!(NoticeKind::NewRequest.default_delivery(), MailDelivery::Off);
     }
 }
 
@@ -492,7 +492,7 @@ mod tests {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MailPreference {
     pub kind: NoticeKind,
-    pub delivery: Delivery,
+    pub delivery: MailDelivery,
 }
 
 impl MailPreference {

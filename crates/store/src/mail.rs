@@ -3,7 +3,7 @@
 
 use concentric_core::authz::{Actor, Forbidden};
 use concentric_core::mail::{Letter, Mailbox, Outgoing};
-use concentric_core::notification::{Delivery, MailPreference, Notice, NoticeKind};
+use concentric_core::notification::{MailDelivery, MailPreference, Notice, NoticeKind};
 use concentric_core::time::Millis;
 use concentric_core::PersonId;
 use serde_json::json;
@@ -61,7 +61,9 @@ impl Store {
             .await?;
         let chosen: Vec<MailPreference> = rows
             .into_iter()
-            .filter_map(|(k, d)| Some(MailPreference { kind: NoticeKind::parse(&k)?, delivery: Delivery::parse(&d)? }))
+            .filter_map(|(k, d)| {
+                Some(MailPreference { kind: NoticeKind::parse(&k)?, delivery: MailDelivery::parse(&d)? })
+            })
             .collect();
         Ok(MailPreference::complete(&chosen))
     }

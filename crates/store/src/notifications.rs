@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use concentric_core::authz::Actor;
 use concentric_core::mail::{next_digest_at, Letter, Mailbox, Outgoing};
-use concentric_core::notification::{Delivery, Notice as Said, NoticeKind, Notification};
+use concentric_core::notification::{MailDelivery, Notice as Said, NoticeKind, Notification};
 use concentric_core::page::{Page, PageRequest};
 use concentric_core::time::Millis;
 use concentric_core::PersonId;
@@ -136,11 +136,11 @@ async fn send_by_mail(
     if addressees.is_empty() {
         return Ok(());
     }
-    let mut chosen: HashMap<(i64, &str), Delivery> = HashMap::new();
+    let mut chosen: HashMap<(i64, &str), MailDelivery> = HashMap::new();
     let mut who: HashMap<i64, &Addressee> = HashMap::new();
     for a in &addressees {
         who.insert(a.id, a);
-        if let (Some(kind), Some(delivery)) = (a.kind.as_deref(), a.delivery.as_deref().and_then(Delivery::parse)) {
+        if let (Some(kind), Some(delivery)) = (a.kind.as_deref(), a.delivery.as_deref().and_then(MailDelivery::parse)) {
             chosen.insert((a.id, kind), delivery);
         }
     }
@@ -150,8 +150,8 @@ async fn send_by_mail(
         let kind: NoticeKind = notice.said.kind();
         let delivery = chosen.get(&(person.0, kind.as_str())).copied().unwrap_or_else(|| kind.default_delivery());
         match delivery {
-            Delivery::Off => {}
-            Delivery::Immediate => {
+            MailDelivery::Off => {}
+            MailDelivery::Immediate => {
                 let out = Outgoing {
                     to: Mailbox { name: to.name.clone(), email: to.email.clone() },
                     letter: Letter::Notice { notification: row.id, notice: notice.said.clone() },
@@ -160,7 +160,7 @@ async fn send_by_mail(
                 schedule(tx, MAIL, &format!("mail:notice:{}", row.id), payload, Some(now)).await?;
                 tx.exec().execute("UPDATE notifications SET channel = 'mail' WHERE id = $1", args![row.id]).await?;
             }
-            Delivery::Digest => {
+            MailDelivery::Digest => {
                 let zone = to.time_zone.parse().unwrap_or(chrono_tz::UTC);
                 let at = next_digest_at(Millis(now).to_utc(), zone).timestamp_millis();
                 let key = format!("mail:digest:{}", person.0);

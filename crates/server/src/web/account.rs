@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::HashMap;
 
 use concentric_core::commitment::CalendarFeed;
-use concentric_core::notification::{Delivery, MailPreference, NoticeKind};
+use concentric_core::notification::{MailDelivery, MailPreference, NoticeKind};
 use concentric_core::page::PageRequest;
 use concentric_core::person::check_password;
 use concentric_core::token::ApiToken;
@@ -62,7 +62,7 @@ async fn account_view(state: &AppState, viewer: &Viewer) -> Result<AccountPage, 
 }
 
 /// The choices offered for each kind, in the order shown.
-pub const DELIVERIES: &[Delivery] = &Delivery::ALL;
+pub const DELIVERIES: &[MailDelivery] = &MailDelivery::ALL;
 
 /// Saves the viewer's mail choices: one field per kind of notice, named by the kind.
 pub async fn save_mail_preferences(
@@ -72,7 +72,7 @@ pub async fn save_mail_preferences(
 ) -> Result<Response, WebError> {
     let chosen: Vec<MailPreference> = form
         .iter()
-        .filter_map(|(k, v)| Some(MailPreference { kind: NoticeKind::parse(k)?, delivery: Delivery::parse(v)? }))
+        .filter_map(|(k, v)| Some(MailPreference { kind: NoticeKind::parse(k)?, delivery: MailDelivery::parse(v)? }))
         .collect();
     if let Some(me) = viewer.actor.person_id {
         state.store.set_mail_preferences(&viewer.actor, me, &chosen).await?;
