@@ -6,7 +6,8 @@ use std::fmt::Write as _;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::notification::{escape_html, Notice};
+use crate::notification::Notice;
+use crate::text::escape_html;
 use crate::RequestId;
 
 /// Why a password link was made.

@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::text::escape_html;
 use crate::RequestId;
 
 /// Every kind of notice. The string form is stored and is the API's `kind`.
@@ -404,22 +405,6 @@ impl Notice {
         let _ = writeln!(html, "<p><a href=\"{}\">Open it in Concentric</a></p>", escape_html(&url));
         html
     }
-}
-
-/// Escapes text for HTML element content and quoted attributes.
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// Something a person should know about.

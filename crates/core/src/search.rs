@@ -29,14 +29,9 @@ pub fn highlight_html(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len() + 16);
     for c in raw.chars() {
         match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
             MATCH_START => out.push_str("<mark>"),
             MATCH_END => out.push_str("</mark>"),
-            c => out.push(c),
+            c => crate::text::push_html_escaped(&mut out, c),
         }
     }
     out

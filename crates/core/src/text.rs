@@ -19,6 +19,25 @@ pub fn check(text: &str) -> Result<(), String> {
     }
 }
 
+/// Appends one character escaped for HTML element content and quoted attributes.
+pub fn push_html_escaped(out: &mut String, c: char) {
+    match c {
+        '&' => out.push_str("&amp;"),
+        '<' => out.push_str("&lt;"),
+        '>' => out.push_str("&gt;"),
+        '"' => out.push_str("&quot;"),
+        '\'' => out.push_str("&#39;"),
+        c => out.push(c),
+    }
+}
+
+/// Text escaped for HTML element content and quoted attributes.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    text.chars().for_each(|c| push_html_escaped(&mut out, c));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,7 +12,7 @@ use concentric_core::token::ApiToken;
 use concentric_core::{Invalid, PersonId, TeamId, TokenId};
 use serde_json::json;
 
-use crate::db::{args, Exec};
+use crate::db::{args, Exec, Tx};
 use crate::events::record;
 use crate::people::{person_by_id, PersonRow, PERSON_COLUMNS};
 use crate::{Result, Store, StoreError};
@@ -56,6 +56,31 @@ impl From<TokenRow> for ApiToken {
             revoked_at: r.revoked_at.map(|t| Millis(t).to_utc()),
         }
     }
+}
+
+/// Stores a password hash and ends every session of the person but `keep_session`, so whoever
+/// had the old password is locked out.
+pub(crate) async fn store_password(
+    tx: &mut Tx,
+    person: PersonId,
+    hash: &str,
+    keep_session: Option<&str>,
+    now: Millis,
+) -> Result<()> {
+    tx.exec()
+        .execute(
+            "INSERT INTO credentials (person_id, password_hash, updated_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (person_id) DO UPDATE SET password_hash = excluded.password_hash, updated_at = excluded.updated_at",
+            args![person, hash, now.0],
+        )
+        .await?;
+    tx.exec()
+        .execute(
+            "DELETE FROM sessions WHERE person_id = $1 AND token_hash <> $2",
+            args![person, keep_session.unwrap_or("")],
+        )
+        .await?;
+    Ok(())
 }
 
 pub(crate) async fn load_actor(exec: Exec<'_>, person: PersonId) -> Result<Actor> {
@@ -115,19 +140,7 @@ impl Store {
         }
         let mut tx = self.db.begin().await?;
         person_by_id(tx.exec(), person).await?;
-        tx.exec()
-            .execute(
-                "INSERT INTO credentials (person_id, password_hash, updated_at) VALUES ($1, $2, $3) \
-                 ON CONFLICT (person_id) DO UPDATE SET password_hash = excluded.password_hash, updated_at = excluded.updated_at",
-                args![person, hash, Millis::now().0],
-            )
-            .await?;
-        tx.exec()
-            .execute(
-                "DELETE FROM sessions WHERE person_id = $1 AND token_hash <> $2",
-                args![person, keep_session.unwrap_or("")],
-            )
-            .await?;
+        store_password(&mut tx, person, hash, keep_session, Millis::now()).await?;
         record(&mut tx, actor, "person", person.0, "password_set", json!({})).await?;
         tx.commit().await?;
         Ok(())

@@ -200,15 +200,7 @@ impl Store {
         if policy != UNKNOWN_REFUSE && policy != UNKNOWN_CREATE {
             return Err(Invalid::one("unknown_senders", "choose refuse or create").into());
         }
-        self.db
-            .write()
-            .execute(
-                "INSERT INTO settings (key, value, updated_at) VALUES ('mail_unknown_senders', $1, $2) \
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-                args![policy, Millis::now().0],
-            )
-            .await?;
-        Ok(())
+        crate::ratings::put_setting(self.db.write(), "mail_unknown_senders", policy, Millis::now()).await
     }
 
     /// The newest received messages, for the admin page.

@@ -139,14 +139,7 @@ impl Store {
             )
             .await?;
         let Some(person) = person.map(PersonId) else { return Ok(None) };
-        tx.exec()
-            .execute(
-                "INSERT INTO credentials (person_id, password_hash, updated_at) VALUES ($1, $2, $3) \
-                 ON CONFLICT (person_id) DO UPDATE SET password_hash = excluded.password_hash, updated_at = excluded.updated_at",
-                args![person, password_hash, now.0],
-            )
-            .await?;
-        tx.exec().execute("DELETE FROM sessions WHERE person_id = $1", args![person]).await?;
+        crate::accounts::store_password(&mut tx, person, password_hash, None, now).await?;
         let me = Actor { person_id: Some(person), is_admin: false, teams: Vec::new() };
         record(&mut tx, &me, "person", person.0, "password_set", json!({ "by": "link" })).await?;
         tx.commit().await?;

@@ -38,15 +38,8 @@ impl Store {
     /// Records whether outgoing mail is configured; `serve` says so on start. While it is off,
     /// notices stay in the bell and nothing piles up in the queue.
     pub async fn set_mail_enabled(&self, on: bool) -> Result<()> {
-        self.db
-            .write()
-            .execute(
-                "INSERT INTO settings (key, value, updated_at) VALUES ('mail_enabled', $1, $2) \
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-                args![if on { "true" } else { "false" }, Millis::now().0],
-            )
-            .await?;
-        Ok(())
+        crate::ratings::put_setting(self.db.write(), "mail_enabled", if on { "true" } else { "false" }, Millis::now())
+            .await
     }
 
     /// A person's mail choices, every kind listed (unchosen ones at their default).

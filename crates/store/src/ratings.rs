@@ -143,6 +143,17 @@ pub(crate) async fn rating_of(exec: Exec<'_>, request: i64, direction: Direction
     Ok(row.map(Rating::from))
 }
 
+/// Sets one organisation setting.
+pub(crate) async fn put_setting(exec: Exec<'_>, key: &str, value: &str, now: Millis) -> Result<()> {
+    exec.execute(
+        "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        args![key, value, now.0],
+    )
+    .await?;
+    Ok(())
+}
+
 pub(crate) async fn settings_in(exec: Exec<'_>) -> Result<FeedbackSettings> {
     let rows: Vec<(String, String)> = exec.all("SELECT key, value FROM settings", args![]).await?;
     let mut s = FeedbackSettings::default();
@@ -226,13 +237,7 @@ impl Store {
         let settings = settings.check()?;
         let mut tx = self.db.begin().await?;
         for (key, value) in [(SCALE, settings.scale.as_str().to_owned()), (MIN_GROUP, settings.min_group.to_string())] {
-            tx.exec()
-                .execute(
-                    "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) \
-                     ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-                    args![key, value, now.0],
-                )
-                .await?;
+            put_setting(tx.exec(), key, &value, now).await?;
         }
         let detail = json!({ "scale": settings.scale.as_str(), "min_group": settings.min_group });
         record_at(&mut tx, actor.person_id, now, "settings", 0, "feedback", detail).await?;

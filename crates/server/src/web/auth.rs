@@ -40,7 +40,7 @@ pub struct LoginForm {
 }
 
 /// Adds the anonymous CSRF cookie to a response when the visitor had none.
-fn with_cookie(mut response: Response, cookie: Option<axum::http::HeaderValue>) -> Response {
+pub(super) fn with_cookie(mut response: Response, cookie: Option<axum::http::HeaderValue>) -> Response {
     if let Some(c) = cookie {
         response.headers_mut().append(header::SET_COOKIE, c);
     }

@@ -12,6 +12,7 @@ use concentric_core::time::Millis;
 use concentric_core::FieldError;
 use serde::Deserialize;
 
+use super::auth::with_cookie;
 use super::view::{render, render_status, FormErrors, Layout};
 use crate::auth::csrf::anonymous_token;
 use crate::auth::secrets::{digest, hash_password};
@@ -38,13 +39,6 @@ pub struct PasswordForm {
     password: String,
     #[serde(default)]
     confirm: String,
-}
-
-fn with_cookie(mut response: Response, cookie: Option<axum::http::HeaderValue>) -> Response {
-    if let Some(c) = cookie {
-        response.headers_mut().append(header::SET_COOKIE, c);
-    }
-    response
 }
 
 async fn password_page(
