@@ -102,6 +102,15 @@ impl Actor {
         }
     }
 
+    /// Webhooks send what happens to a team outside Concentric: its leads (and admins) manage a
+    /// team's webhooks, admins alone the organisation's.
+    pub fn require_webhook_manager(&self, team: Option<TeamId>) -> Result<(), Forbidden> {
+        match team {
+            Some(team) => self.require_team_manager(team, "manage this team's webhooks"),
+            None => self.require_admin("manage the organisation's webhooks"),
+        }
+    }
+
     /// A person edits their own name, title and time zone; admins edit anyone and anything.
     pub fn can_edit_person(&self, person: PersonId, touches_admin_fields: bool) -> bool {
         self.is_admin || (self.is_person(person) && !touches_admin_fields)

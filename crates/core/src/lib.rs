@@ -43,6 +43,7 @@ pub mod text;
 pub mod time;
 pub mod token;
 pub mod view;
+pub mod webhook;
 
 pub use error::{FieldError, Invalid};
 pub use ids::{ActionId, CommentId, PersonId, RequestId, ReviewId, RoundId, ServiceId, TeamId, TokenId};

@@ -93,6 +93,11 @@ pub struct ConfigLayer {
     /// Seconds between looks into the IMAP mailboxes.
     #[arg(long, global = true, env = "CONCENTRIC_IMAP_POLL_SECONDS", value_name = "SECONDS")]
     pub imap_poll_seconds: Option<u32>,
+    /// Let webhooks POST to this machine (loopback addresses). Off by default: a team lead's
+    /// webhook must not reach services listening only on localhost. Link-local addresses
+    /// (cloud metadata) are always refused.
+    #[arg(long, global = true, env = "CONCENTRIC_WEBHOOK_ALLOW_LOOPBACK", value_name = "BOOL")]
+    pub webhook_allow_loopback: Option<bool>,
 }
 
 /// How the SMTP connection is secured.
@@ -139,6 +144,7 @@ pub struct Config {
     pub mail_reply_to: String,
     pub imap_mailboxes: String,
     pub imap_poll_seconds: u32,
+    pub webhook_allow_loopback: bool,
 }
 
 impl Default for Config {
@@ -170,6 +176,7 @@ impl Default for Config {
             mail_reply_to: String::new(),
             imap_mailboxes: String::new(),
             imap_poll_seconds: 60,
+            webhook_allow_loopback: false,
         }
     }
 }
@@ -203,6 +210,7 @@ impl std::fmt::Debug for Config {
             .field("mail_reply_to", &self.mail_reply_to)
             .field("imap_mailboxes", &crate::imap::redacted(&self.imap_mailboxes))
             .field("imap_poll_seconds", &self.imap_poll_seconds)
+            .field("webhook_allow_loopback", &self.webhook_allow_loopback)
             .finish()
     }
 }
@@ -266,7 +274,8 @@ impl Config {
             smtp_from,
             mail_reply_to,
             imap_mailboxes,
-            imap_poll_seconds
+            imap_poll_seconds,
+            webhook_allow_loopback
         );
         self
     }

@@ -2,13 +2,9 @@
 //! and runs them. Several nodes may run it against one PostgreSQL database; the store makes
 //! sure each job is claimed by one node and each effect happens once.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use concentric_core::time::TimeSource;
-use concentric_store::Store;
-
-use crate::mail::Mailer;
+use crate::state::AppState;
 
 /// A name for this node in the job table's `locked_by`, to tell nodes apart when debugging.
 pub fn node_name() -> String {
@@ -17,19 +13,14 @@ pub fn node_name() -> String {
 }
 
 /// Runs due jobs every `every` until the task is dropped.
-pub fn spawn_runner(
-    store: Store,
-    mailer: Arc<Mailer>,
-    time: Arc<dyn TimeSource>,
-    every: Duration,
-) -> tokio::task::JoinHandle<()> {
+pub fn spawn_runner(state: AppState, every: Duration) -> tokio::task::JoinHandle<()> {
     let node = node_name();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            match store.run_due_jobs(&node, time.now(), mailer.as_ref()).await {
+            match state.store.run_due_jobs(&node, state.time.now(), &state).await {
                 Ok(0) => {}
                 Ok(n) => {
                     metrics::counter!("concentric_jobs_run_total").increment(n as u64);

@@ -20,6 +20,7 @@ pub mod ops;
 mod queries;
 mod state;
 mod web;
+pub mod webhooks;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -108,12 +109,7 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
     if !state.mailer.is_configured() {
         tracing::info!("mail is off: notices stay in the app until smtp_host and smtp_from are set");
     }
-    let _runner = jobs::spawn_runner(
-        state.store.clone(),
-        state.mailer.clone(),
-        state.time.clone(),
-        Duration::from_secs(config.job_poll_seconds.into()),
-    );
+    let _runner = jobs::spawn_runner(state.clone(), Duration::from_secs(config.job_poll_seconds.into()));
     let mailboxes = imap::Mailbox::parse_all(&config.imap_mailboxes).map_err(anyhow::Error::msg)?;
     let _poller = imap::spawn_poller(state.clone(), mailboxes, Duration::from_secs(config.imap_poll_seconds.into()));
     tracing::info!("Concentric is listening on {}", config.public_url);

@@ -5,7 +5,7 @@ use concentric_core::authz::Actor;
 use concentric_core::mail::{Letter, LinkPurpose, MailContext, Outgoing, Rendered};
 use concentric_core::time::Millis;
 use concentric_core::PersonId;
-use concentric_store::{Effects, Job, Store, StoreError, DIGEST, MAIL};
+use concentric_store::{Job, Store, StoreError, DIGEST, MAIL};
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
@@ -137,8 +137,9 @@ struct DigestPayload {
     person_id: i64,
 }
 
-impl Effects for Mailer {
-    async fn run(&self, store: &Store, job: &Job, now: Millis) -> Result<(), String> {
+impl Mailer {
+    /// Runs a `mail` or `digest` job.
+    pub async fn run(&self, store: &Store, job: &Job, now: Millis) -> Result<(), String> {
         match job.kind.as_str() {
             MAIL => {
                 let out: Outgoing =

@@ -2,11 +2,12 @@
 
 use std::sync::Arc;
 
-use concentric_core::time::{SystemTime, TimeSource};
-use concentric_store::Store;
+use concentric_core::time::{Millis, SystemTime, TimeSource};
+use concentric_store::{Effects, Job, Store, DIGEST, MAIL, WEBHOOK};
 
 use crate::config::Config;
 use crate::mail::Mailer;
+use crate::webhooks::WebhookSender;
 
 #[derive(Debug, Clone)]
 pub struct AppState {
@@ -14,6 +15,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Sends what the mail jobs queue; off unless `smtp_host` is set.
     pub mailer: Arc<Mailer>,
+    /// POSTs what the webhook jobs queue.
+    pub webhooks: WebhookSender,
     /// "Now" for background jobs; tests move it by hand.
     pub time: Arc<dyn TimeSource>,
 }
@@ -21,7 +24,8 @@ pub struct AppState {
 impl AppState {
     pub fn new(store: Store, config: Config) -> Self {
         let mailer = Arc::new(Mailer::off(&config));
-        Self { store, config: Arc::new(config), mailer, time: Arc::new(SystemTime) }
+        let webhooks = WebhookSender::new(&config);
+        Self { store, config: Arc::new(config), mailer, webhooks, time: Arc::new(SystemTime) }
     }
 
     pub fn with_mailer(mut self, mailer: Mailer) -> Self {
@@ -32,5 +36,17 @@ impl AppState {
     pub fn with_time(mut self, time: Arc<dyn TimeSource>) -> Self {
         self.time = time;
         self
+    }
+}
+
+/// The jobs whose work lies outside the database: mail through the mailer, webhooks through
+/// the HTTP client.
+impl Effects for AppState {
+    async fn run(&self, store: &Store, job: &Job, now: Millis) -> Result<(), String> {
+        match job.kind.as_str() {
+            MAIL | DIGEST => self.mailer.run(store, job, now).await,
+            WEBHOOK => self.webhooks.run(store, job, now).await,
+            other => Err(format!("no effect runs {other} jobs")),
+        }
     }
 }

@@ -23,8 +23,10 @@ use crate::events::record;
 use crate::jobs::{schedule, CLOCK_CHECK};
 use crate::notifications::{notify, Notice};
 use crate::people::id_by_email;
+use crate::webhooks::emit_for_request;
 use crate::{Result, Store, StoreError};
 use concentric_core::notification::{Notice as Said, RequestRef};
+use concentric_core::webhook::WebhookEventKind as Hook;
 
 /// The calendar of a team: its own, or else the organisation's.
 pub(crate) async fn calendar_of(exec: Exec<'_>, team: TeamId) -> Result<Calendar> {
@@ -408,8 +410,14 @@ impl Store {
                 None => team_people(tx.exec(), req.team_id, false).await?,
             };
             let target = kind.label().to_lowercase();
-            let said = Said::TargetAtRisk { request: req.reference(request), target, left };
+            let said =
+                Said::TargetAtRisk { request: req.reference(request), target: target.clone(), left: left.clone() };
             notify(&mut tx, &system, &[Notice::new(said, event).to(&recipients)]).await?;
+            emit_for_request(&mut tx, Hook::RequestAtRisk, request, TeamId(req.team_id), event, |r| {
+                let summary = format!("The {target} target is at risk on {}: {left} of working time left", r.subject);
+                (summary, json!({ "target": kind.as_str(), "left_ms": reading.left_ms.max(0) }))
+            })
+            .await?;
         }
         if running && reading.left_ms < 0 && mark(&mut tx, request, kind, "breached", now).await? {
             outcome.breached = true;
@@ -468,7 +476,13 @@ impl Store {
             let said = Said::Assigned { request: req.reference(request), escalated: true };
             notices.push(Notice::new(said, event).to(&[to]));
         }
-        notify(tx, &system, &notices).await
+        notify(tx, &system, &notices).await?;
+        emit_for_request(tx, Hook::RequestBreached, request, TeamId(req.team_id), event, |r| {
+            let target = kind.label().to_lowercase();
+            let summary = format!("The {target} target was missed on {}: {breach}", r.subject);
+            (summary, json!({ "target": kind.as_str(), "breach": breach, "actions": actions }))
+        })
+        .await
     }
 
     /// Target compliance per month, team, service and target for requests filed since `since`,

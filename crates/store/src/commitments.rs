@@ -22,8 +22,10 @@ use crate::events::record_at;
 use crate::jobs::{schedule, COMMITMENTS_GENERATE, OCCURRENCE_OVERDUE, OCCURRENCE_REMINDER};
 use crate::notifications::{notify, Notice};
 use crate::teams::team_id_by_key;
+use crate::webhooks::emit;
 use crate::{Result, Store, StoreError};
 use concentric_core::notification::Notice as Said;
+use concentric_core::webhook::{WebhookEvent, WebhookEventKind as Hook};
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -826,6 +828,7 @@ impl Store {
             due: occ.due_at.format("%-d %b").to_string(),
         };
         notify(&mut tx, actor, &[Notice::new(said, event).to(&recipients)]).await?;
+        emit(&mut tx, WebhookEvent::commitment(Hook::CommitmentDelivered, &c, occ.due_at, now.to_utc()), event).await?;
         tx.commit().await?;
         Ok(self.occurrence(occurrence, now).await?.0)
     }
@@ -1018,6 +1021,8 @@ impl Store {
             .to(&receiver),
         ];
         notify(&mut tx, &Actor::system(), &notices).await?;
+        let late = WebhookEvent::commitment(Hook::CommitmentLate, &c, Millis(due).to_utc(), now.to_utc());
+        emit(&mut tx, late, event).await?;
         tx.commit().await?;
         Ok(true)
     }

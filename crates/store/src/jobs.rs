@@ -33,8 +33,10 @@ pub(crate) const SURVEY_CLOSE: &str = "survey_close";
 pub const MAIL: &str = "mail";
 /// Gathers a person's digest notices into one mail (the server's mailer sends it).
 pub const DIGEST: &str = "digest";
+/// POSTs one webhook delivery (the server's HTTP client does the work).
+pub const WEBHOOK: &str = "webhook";
 /// Attempts before a job is given up and recorded as failed.
-const MAX_ATTEMPTS: i64 = 8;
+pub const MAX_ATTEMPTS: i64 = 8;
 
 /// Schedules the job `key` for `run_at`, or with `None` retires it. A job already scheduled
 /// under the key is moved, and runs again even if it had finished.
@@ -102,9 +104,9 @@ pub struct Job {
     pub attempts: i64,
 }
 
-/// What does the jobs whose work lies outside the database: the server's mailer.
+/// What does the jobs whose work lies outside the database: the server's mailer and webhook sender.
 pub trait Effects: Sync {
-    /// Runs a `mail` or `digest` job; an error is recorded and the job retried with backoff.
+    /// Runs a `mail`, `digest` or `webhook` job; an error is recorded and the job retried with backoff.
     fn run(
         &self,
         store: &Store,
@@ -147,6 +149,9 @@ impl Store {
                 args![node, now.0 + lease_ms, now.0, limit],
             )
             .await?;
+        // RETURNING keeps no order: run them as they fell due, so a receiver hears events in turn.
+        let mut jobs: Vec<Job> = jobs;
+        jobs.sort_by_key(|j| (j.run_at, j.id));
         Ok(jobs)
     }
 
@@ -187,7 +192,7 @@ impl Store {
                 self.generate_occurrences(now).await?;
                 Ok(())
             }
-            MAIL | DIGEST => effects.run(self, job, now).await.map_err(StoreError::Effect),
+            MAIL | DIGEST | WEBHOOK => effects.run(self, job, now).await.map_err(StoreError::Effect),
             other => Err(StoreError::Corrupt(format!("job {}: unknown kind {other}", job.job_key))),
         }
     }

@@ -33,6 +33,7 @@ mod surveys;
 mod teams;
 mod transfer;
 mod views;
+mod webhooks;
 
 use concentric_core::authz::{Actor, Forbidden};
 use concentric_core::import::RowError;
@@ -43,13 +44,14 @@ pub use clocks::CheckOutcome;
 pub use commitments::OccurrenceFilter;
 pub use db::{redact_url, Backend, PoolOptions};
 pub use inbound::{InboundMessage, MailRoute, ThreadTarget, UNKNOWN_CREATE, UNKNOWN_REFUSE};
-pub use jobs::{Effects, Job, JobCounts, DIGEST, MAIL};
+pub use jobs::{Effects, Job, JobCounts, DIGEST, MAIL, MAX_ATTEMPTS, WEBHOOK};
 pub use links::{IssuedLink, LinkView};
 pub use mail::MailQueue;
 pub use reviews::ActionFilter;
 pub use services::ServiceQuery;
 pub use transfer::TableReport;
 pub use views::{BulkChange, BulkOutcome};
+pub use webhooks::{Attempt, Outbound};
 
 use db::{args, Db};
 

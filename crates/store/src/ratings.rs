@@ -22,6 +22,7 @@ use crate::notifications::{notify, Notice};
 use crate::requests::visible;
 use crate::{Result, Store, StoreError};
 use concentric_core::notification::Notice as Said;
+use concentric_core::webhook::WebhookEventKind as Hook;
 
 const SCALE: &str = "rating_scale";
 const MIN_GROUP: &str = "min_group";
@@ -202,7 +203,7 @@ pub(crate) async fn write_rating(
         Direction::Requester => ("request", req.id.0),
         Direction::Provider => ("rating", rating.id),
     };
-    record_at(
+    let event = record_at(
         tx,
         actor.person_id,
         now,
@@ -212,6 +213,16 @@ pub(crate) async fn write_rating(
         detail,
     )
     .await?;
+    if direction == Direction::Requester {
+        // Only the requester's rating: the provider's rating of its customer is never sent out.
+        crate::webhooks::emit_for_request(tx, Hook::RatingReceived, req.id, req.team_id, event, |r| {
+            let summary = format!("{} rated {}: {}", r.requester_name, r.subject, rating.word);
+            let data = json!({ "score": rating.score, "scale_max": rating.scale_max, "word": rating.word,
+                "comment": rating.comment, "changed": existing.is_some() });
+            (summary, json!({ "rating": data }))
+        })
+        .await?;
+    }
     if direction == Direction::Requester && rating.bucket() == Bucket::Poor {
         // Keyed on the request, so a rating changed back and forth notifies the leads once.
         let leads = team_leads(tx.exec(), req.team_id).await?;

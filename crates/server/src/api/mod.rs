@@ -18,6 +18,7 @@ mod surveys;
 pub mod targets;
 mod teams;
 mod tokens;
+mod webhooks;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
@@ -47,6 +48,8 @@ pub use extract::{ApiBytes, ApiJson, ApiList, ApiPath, ApiQuery, ApiText};
         tokens::list_tokens, tokens::create_token, tokens::revoke_token,
         mail::invite, mail::mail_preferences, mail::set_mail_preferences, mail::list_routes, mail::add_route,
         mail::remove_route,
+        webhooks::list_webhooks, webhooks::create_webhook, webhooks::get_webhook, webhooks::update_webhook,
+        webhooks::delete_webhook, webhooks::rotate_secret, webhooks::ping, webhooks::deliveries, webhooks::redeliver,
         services::list_services, services::create_service, services::get_service, services::update_service,
         services::withdraw_service, services::reactivate_service, services::create_request,
         requests::list_requests, requests::search_requests, requests::get_request, requests::change_status, requests::assign,
@@ -88,6 +91,7 @@ pub use extract::{ApiBytes, ApiJson, ApiList, ApiPath, ApiQuery, ApiText};
         (name = "feedback", description = "Feedback both ways: ratings on requests by requesters and by providing teams, results, settings"),
         (name = "reviews", description = "Partnership reviews between two teams: agendas generated from the numbers, notes, decisions, action items"),
         (name = "surveys", description = "Relationship surveys both ways: questions, answers stored without the person, results only in aggregate"),
+        (name = "webhooks", description = "Outgoing webhooks: a team's or the organisation's events POSTed as signed JSON or chat messages, with the delivery log"),
         (name = "tokens", description = "Personal API tokens"),
         (name = "import", description = "CSV import of people and teams"),
     )
@@ -125,6 +129,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(teams::router())
         .merge(tokens::router())
         .merge(mail::router())
+        .merge(webhooks::router())
         .merge(services::router())
         .merge(targets::router())
         .merge(network::router())

@@ -19,6 +19,11 @@ pub fn random_secret() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// A webhook's signing secret, prefixed so a leaked one is recognised for what it is.
+pub fn webhook_secret() -> String {
+    format!("whsec_{}", random_secret())
+}
+
 /// The digest stored for a high-entropy secret (session or API token). Such secrets need no
 /// slow hash: guessing 256 random bits is hopeless, and a fast digest keeps each request cheap.
 pub fn digest(secret: &str) -> String {

@@ -135,7 +135,7 @@ async fn fixture(t: &TestApp, w: &crate::requests::World) -> Fixture {
     ids.insert("action", id(&action));
     // The relationship is agreed and its first survey round opens.
     post(&w.admin, &format!("/api/v1/relationships/{}/confirm", id(&rel)), json!({})).await;
-    t.store.run_due_jobs("node-a", concentric_core::time::TimeSource::now(t.time.as_ref()), &t.mailer).await.unwrap();
+    t.store.run_due_jobs("node-a", concentric_core::time::TimeSource::now(t.time.as_ref()), &t.state).await.unwrap();
     let invited = t.api(Method::GET, "/api/v1/surveys", Some(&w.requester), None).await;
     ids.insert("round", invited.json["items"][0]["round_id"].to_string());
     let role = post(
@@ -148,6 +148,17 @@ async fn fixture(t: &TestApp, w: &crate::requests::World) -> Fixture {
     let laptop = t.store.service_by_slug("IT", "laptop").await.unwrap();
     let route = t.store.add_mail_route(&Actor::system(), "laptops@example.com", laptop.id).await.unwrap();
     ids.insert("mail_route", route.id.to_string());
+    let hook = concentric_core::webhook::WebhookInput {
+        name: "IT channel".into(),
+        url: "https://chat.example.com/hooks/it".into(),
+        format: concentric_core::webhook::WebhookFormat::Slack,
+        events: vec![concentric_core::webhook::WebhookEventKind::RequestCreated],
+        active: true,
+    };
+    let hook = t.store.create_webhook(&Actor::system(), Some(it.id), hook, "whsec_test").await.unwrap();
+    ids.insert("webhook", hook.id.to_string());
+    let ping = t.store.ping_webhook(&Actor::system(), hook.id).await.unwrap();
+    ids.insert("webhook_delivery", ping.id.to_string());
     let raw = b"From: sam@example.com\r\nSubject: Hi\r\nMessage-ID: <fixture@example.com>\r\n\r\nHello\r\n";
     let now = concentric_core::time::Millis::now();
     let kept = t.store.keep_inbound("<fixture@example.com>", "INBOX", "sam@example.com", "Hi", raw, now).await.unwrap();
@@ -179,6 +190,25 @@ fn api_table() -> Vec<(&'static str, &'static str, Option<Value>)> {
             Some(json!({"address": "it-help@example.com", "team_key": "IT", "service_slug": "laptop"})),
         ),
         ("DELETE /api/v1/mail-routes/{id}", "A", None),
+        ("GET /api/v1/webhooks", "A", None),
+        (
+            "POST /api/v1/webhooks",
+            "AL",
+            Some(
+                json!({"team": "IT", "name": "Chat", "url": "https://chat.example.com/h", "events": ["request.created"]}),
+            ),
+        ),
+        ("GET /api/v1/webhooks/{id}", "AL", None),
+        (
+            "PUT /api/v1/webhooks/{id}",
+            "AL",
+            Some(json!({"name": "Chat", "url": "https://chat.example.com/h", "events": ["request.created"]})),
+        ),
+        ("POST /api/v1/webhooks/{id}/secret", "AL", None),
+        ("POST /api/v1/webhooks/{id}/ping", "AL", None),
+        ("GET /api/v1/webhooks/{id}/deliveries", "AL", None),
+        ("POST /api/v1/webhooks/{id}/deliveries/{delivery}/redeliver", "AL", None),
+        ("DELETE /api/v1/webhooks/{id}", "AL", None),
         ("GET /api/v1/people", all, None),
         ("POST /api/v1/people", "A", Some(json!({"email": "new@example.com", "name": "New"}))),
         ("GET /api/v1/people/{id}", all, None),
@@ -360,6 +390,9 @@ fn api_path(f: &Fixture, op: &str) -> String {
         o if o.contains("/members/") => template.replace("{key}", "IT").replace("{person_id}", &f.ids["pat"]),
         o if o.contains("/tokens/{id}") => template.replace("{id}", &f.ids["token"]),
         o if o.contains("/mail-routes/{id}") => template.replace("{id}", &f.ids["mail_route"]),
+        o if o.contains("/webhooks/{id}") => {
+            template.replace("{id}", &f.ids["webhook"]).replace("{delivery}", &f.ids["webhook_delivery"])
+        }
         o if o.contains("/views/{id}") => template.replace("{id}", &f.ids["view"]),
         o if o.contains("/feeds/{id}") => template.replace("{id}", &f.ids["feed"]),
         o if o.contains("/attachments/{id}") => template.replace("{id}", &f.ids["attachment"]),

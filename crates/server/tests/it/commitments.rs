@@ -103,10 +103,10 @@ both!(commitments_are_delivered_sent_back_and_accepted, |t| {
     let second = all[1]["id"].as_i64().unwrap();
 
     // The reminder comes 24 hours before, once, to the owner.
-    t.store.run_due_jobs("node-a", at(2026, 11, 19, 16), &t.mailer).await.unwrap();
+    t.store.run_due_jobs("node-a", at(2026, 11, 19, 16), &t.state).await.unwrap();
     assert_eq!(count(&kinds(&t, &w.agent).await, "commitment_reminder"), 0, "not yet");
-    t.store.run_due_jobs("node-a", at(2026, 11, 19, 17), &t.mailer).await.unwrap();
-    t.store.run_due_jobs("node-b", at(2026, 11, 19, 18), &t.mailer).await.unwrap();
+    t.store.run_due_jobs("node-a", at(2026, 11, 19, 17), &t.state).await.unwrap();
+    t.store.run_due_jobs("node-b", at(2026, 11, 19, 18), &t.state).await.unwrap();
     assert_eq!(count(&kinds(&t, &w.agent).await, "commitment_reminder"), 1);
     assert_eq!(count(&kinds(&t, &w.lead).await, "commitment_reminder"), 0, "the backup is not reminded");
 
@@ -158,12 +158,12 @@ both!(commitments_are_delivered_sent_back_and_accepted, |t| {
     let other = Store::connect(&t.url, Default::default()).await.unwrap();
     let deadline = at(2026, 11, 23, 11);
     let (a, b) = tokio::join!(
-        t.store.run_due_jobs("node-a", deadline, &t.mailer),
-        other.run_due_jobs("node-b", deadline, &t.mailer)
+        t.store.run_due_jobs("node-a", deadline, &t.state),
+        other.run_due_jobs("node-b", deadline, &t.state)
     );
     a.unwrap();
     b.unwrap();
-    t.store.run_due_jobs("node-a", Millis(deadline.0 + HOUR), &t.mailer).await.unwrap();
+    t.store.run_due_jobs("node-a", Millis(deadline.0 + HOUR), &t.state).await.unwrap();
     assert_eq!(count(&kinds(&t, &w.agent).await, "commitment_overdue"), 1);
     assert_eq!(count(&kinds(&t, &w.lead).await, "commitment_overdue"), 1);
     let sales = kinds(&t, &w.requester).await;

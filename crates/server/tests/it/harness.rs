@@ -49,9 +49,8 @@ pub struct TestApp {
     pub url: String,
     /// The server's clock: the real time when the app starts, moved only by the test.
     pub time: std::sync::Arc<concentric_core::time::ManualTime>,
-    /// Runs the mail jobs, as the server's job runner does.
-    pub mailer: Mailer,
-    /// What the handlers share, for code that runs outside a request (mail in).
+    /// What the handlers share, for code that runs outside a request (mail in), and what runs
+    /// the mail and webhook jobs, as the server's job runner does.
     pub state: AppState,
     _guard: DbGuard,
 }
@@ -80,8 +79,8 @@ impl TestApp {
         let time = std::sync::Arc::new(concentric_core::time::ManualTime::at(concentric_core::time::Millis::now()));
         let mailer = Mailer::from_config(&config).expect("mailer");
         store.set_mail_enabled(mailer.is_configured()).await.expect("mail setting");
-        let state = AppState::new(store.clone(), config).with_time(time.clone()).with_mailer(mailer.clone());
-        Some(Self { app: concentric_server::app(state.clone()), store, url, time, mailer, state, _guard: guard })
+        let state = AppState::new(store.clone(), config).with_time(time.clone()).with_mailer(mailer);
+        Some(Self { app: concentric_server::app(state.clone()), store, url, time, state, _guard: guard })
     }
 
     /// A person with a password, optionally admin.

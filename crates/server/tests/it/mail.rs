@@ -158,7 +158,7 @@ macro_rules! with_mail {
 }
 
 async fn run_jobs(t: &TestApp, at: Millis) -> usize {
-    t.store.run_due_jobs("node-a", at, &t.mailer).await.unwrap()
+    t.store.run_due_jobs("node-a", at, &t.state).await.unwrap()
 }
 
 with_mail!(request_mail_threads_and_follows_each_persons_choice, |t, sink| {
@@ -169,7 +169,7 @@ with_mail!(request_mail_threads_and_follows_each_persons_choice, |t, sink| {
     let other = Store::connect(&t.url, Default::default()).await.unwrap();
     let now = Millis::now();
     let (a, b) =
-        tokio::join!(t.store.run_due_jobs("node-a", now, &t.mailer), other.run_due_jobs("node-b", now, &t.mailer));
+        tokio::join!(t.store.run_due_jobs("node-a", now, &t.state), other.run_due_jobs("node-b", now, &t.state));
     a.unwrap();
     b.unwrap();
 

@@ -24,3 +24,4 @@ mod store;
 mod surveys;
 mod targets;
 mod web;
+mod webhooks;

@@ -157,7 +157,7 @@ both!(reviews_carry_an_agenda_from_the_numbers_and_action_items_to_done, |t| {
     assert!(ics.text.contains("Action due: Send the hiring plan (for IT Services)"), "{}", ics.text);
     assert!(ics.text.contains("DTSTART;VALUE=DATE:20261201"), "{}", ics.text);
     for hour in [0, 1, 5] {
-        t.store.run_due_jobs("node-a", at(2026, 12, 2, hour), &t.mailer).await.unwrap();
+        t.store.run_due_jobs("node-a", at(2026, 12, 2, hour), &t.state).await.unwrap();
     }
     assert_eq!(kinds(&t, &w.requester).await.iter().filter(|k| *k == "action_overdue").count(), 1);
     t.time.set(at(2026, 12, 2, 9));

@@ -56,7 +56,7 @@ fn answers(questions: &Value, score: i64, start: &str) -> Value {
 both!(surveys_run_on_schedule_and_never_tell_who_answered_what, |t| {
     let (w, sales, relationship) = setup(&t).await;
     t.time.set(t0());
-    t.store.run_due_jobs("node-a", t0(), &t.mailer).await.unwrap();
+    t.store.run_due_jobs("node-a", t0(), &t.state).await.unwrap();
 
     // Sales answers about IT; IT answers about Sales.
     let mine = t.api(Method::GET, "/api/v1/surveys", Some(&w.requester), None).await;
@@ -101,7 +101,7 @@ both!(surveys_run_on_schedule_and_never_tell_who_answered_what, |t| {
 
     // Halfway, those who have not answered are reminded, once each.
     for hours in [0, 1, 30] {
-        t.store.run_due_jobs("node-a", Millis(t0().0 + 7 * DAY + hours * 3_600_000), &t.mailer).await.unwrap();
+        t.store.run_due_jobs("node-a", Millis(t0().0 + 7 * DAY + hours * 3_600_000), &t.state).await.unwrap();
     }
     assert_eq!(count(&kinds(&t, &sales[4]).await, "survey_reminder"), 1);
     assert_eq!(count(&kinds(&t, &w.agent).await, "survey_reminder"), 1);
@@ -116,7 +116,7 @@ both!(surveys_run_on_schedule_and_never_tell_who_answered_what, |t| {
     assert_eq!(t.api(Method::GET, &results_path, Some(&w.lead), None).await.json["about_supplier"]["shown"], false);
 
     // Closed: the aggregate shows; IT's side (one of two answered) does not.
-    t.store.run_due_jobs("node-a", Millis(t0().0 + 14 * DAY), &t.mailer).await.unwrap();
+    t.store.run_due_jobs("node-a", Millis(t0().0 + 14 * DAY), &t.state).await.unwrap();
     t.time.set(Millis(t0().0 + 15 * DAY));
     let closed = t.api(Method::GET, &results_path, Some(&w.requester), None).await;
     let about_it = &closed.json["about_supplier"];
@@ -182,7 +182,7 @@ both!(surveys_run_on_schedule_and_never_tell_who_answered_what, |t| {
     assert_eq!(quarterly.json["next_at"], "2027-02-17T09:00:00Z", "a quarter from now: {}", quarterly.text);
 
     // The next round opens a quarter later and shows the change since this one.
-    t.store.run_due_jobs("node-a", Millis(t0().0 + 108 * DAY), &t.mailer).await.unwrap();
+    t.store.run_due_jobs("node-a", Millis(t0().0 + 108 * DAY), &t.state).await.unwrap();
     let rounds =
         t.api(Method::GET, &format!("/api/v1/relationships/{relationship}/surveys"), Some(&w.lead), None).await;
     assert_eq!(rounds.json["total"], 2, "{}", rounds.text);
@@ -192,7 +192,7 @@ both!(surveys_run_on_schedule_and_never_tell_who_answered_what, |t| {
 both!(surveys_in_the_browser, |t| {
     let (w, _sales, relationship) = setup(&t).await;
     t.time.set(t0());
-    t.store.run_due_jobs("node-a", t0(), &t.mailer).await.unwrap();
+    t.store.run_due_jobs("node-a", t0(), &t.state).await.unwrap();
     let mut sam = t.browser();
     sam.login("sam@example.com", PASSWORD).await;
     let page = sam.get("/surveys").await;

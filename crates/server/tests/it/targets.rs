@@ -174,20 +174,20 @@ both!(at_risk_and_breach_happen_once_and_escalate, |t| {
     let filed = chrono::DateTime::parse_from_rfc3339(req["created_at"].as_str().unwrap()).unwrap().timestamp_millis();
 
     // 50 minutes in: the first response (1 h, at risk from 45 min) is at risk; the assignee hears.
-    let ran = t.store.run_due_jobs("node-a", Millis(filed + 50 * 60_000), &t.mailer).await.unwrap();
+    let ran = t.store.run_due_jobs("node-a", Millis(filed + 50 * 60_000), &t.state).await.unwrap();
     assert!(ran >= 1);
     assert_eq!(events(&t, &w.agent, "IT-1", "target_at_risk").await, 1);
     let r = t.api(Method::GET, "/api/v1/notifications", Some(&w.agent), None).await;
     assert!(r.text.contains("target_at_risk"), "Max is the round-robin assignee: {}", r.text);
     assert_eq!(
-        t.store.run_due_jobs("node-a", Millis(filed + 50 * 60_000), &t.mailer).await.unwrap(),
+        t.store.run_due_jobs("node-a", Millis(filed + 50 * 60_000), &t.state).await.unwrap(),
         0,
         "nothing more is due"
     );
 
     // Five hours in: both targets breached, each escalated once.
-    t.store.run_due_jobs("node-a", Millis(filed + 5 * HOUR), &t.mailer).await.unwrap();
-    t.store.run_due_jobs("node-b", Millis(filed + 6 * HOUR), &t.mailer).await.unwrap();
+    t.store.run_due_jobs("node-a", Millis(filed + 5 * HOUR), &t.state).await.unwrap();
+    t.store.run_due_jobs("node-b", Millis(filed + 6 * HOUR), &t.state).await.unwrap();
     assert_eq!(events(&t, &w.agent, "IT-1", "target_at_risk").await, 2);
     assert_eq!(events(&t, &w.agent, "IT-1", "escalated").await, 2);
     let r = t.api(Method::GET, "/api/v1/requests/IT-1", Some(&w.agent), None).await;
@@ -231,7 +231,7 @@ both!(two_nodes_escalate_each_breach_exactly_once, |t| {
     for step in [50 * 60_000, 3 * HOUR + 10 * 60_000, 5 * HOUR] {
         let now = Millis(filed + step);
         let (a, b) =
-            tokio::join!(t.store.run_due_jobs("node-a", now, &t.mailer), other.run_due_jobs("node-b", now, &t.mailer));
+            tokio::join!(t.store.run_due_jobs("node-a", now, &t.state), other.run_due_jobs("node-b", now, &t.state));
         a.unwrap();
         b.unwrap();
     }

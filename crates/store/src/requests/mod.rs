@@ -18,8 +18,10 @@ use crate::notifications::{notify, Notice};
 use crate::people::id_by_email;
 use crate::services::service_in;
 use crate::teams::team_id_by_key;
+use crate::webhooks::emit_for_request;
 use crate::{Result, Store, StoreError};
 use concentric_core::notification::{Notice as Said, RequestRef};
+use concentric_core::webhook::WebhookEventKind as Hook;
 
 mod lists;
 
@@ -141,7 +143,7 @@ impl From<CommentRow> for Comment {
     }
 }
 
-async fn request_where(exec: Exec<'_>, clause: &str, arg: crate::db::Arg) -> Result<Request> {
+pub(crate) async fn request_where(exec: Exec<'_>, clause: &str, arg: crate::db::Arg) -> Result<Request> {
     let row: RequestRow = exec
         .optional(&format!("{REQUEST_SELECT} WHERE {clause}"), vec![arg])
         .await?
@@ -250,6 +252,16 @@ async fn comments_in(tx: &mut Tx, req: &Request, access: Access) -> Result<Vec<C
     Ok(rows.into_iter().map(Comment::from).collect())
 }
 
+/// Tells the team's webhooks that a request moved from its status to `to`.
+async fn status_changed(tx: &mut Tx, req: &Request, to: Status, event: i64) -> Result<()> {
+    let from = req.status;
+    emit_for_request(tx, Hook::RequestStatusChanged, req.id, req.team_id, event, |r| {
+        let summary = format!("{} is now {}", r.subject, to.label().to_lowercase());
+        (summary, json!({ "from": from.as_str(), "to": to.as_str() }))
+    })
+    .await
+}
+
 impl Store {
     /// Files a request against a service, as the actor.
     #[tracing::instrument(skip_all, fields(service = %service))]
@@ -330,6 +342,10 @@ impl Store {
             notices.push(Notice::new(Said::Assigned { request, escalated: false }, event).to(&[a]));
         }
         notify(&mut tx, actor, &notices).await?;
+        emit_for_request(&mut tx, Hook::RequestCreated, RequestId(id), service.team_id, event, |r| {
+            (format!("New request: {} (from {}, {})", r.subject, r.requester_name, r.service_name), json!({}))
+        })
+        .await?;
         tx.commit().await?;
         self.with_clocks(request_where(self.db.read(), "r.id = $1", RequestId(id).into()).await?).await
     }
@@ -416,6 +432,7 @@ impl Store {
         let status = Said::Status { request: req.reference(), status: to.label().to_lowercase() };
         notices.push(Notice::new(status, event).to(&recipients));
         notify(&mut tx, actor, &notices).await?;
+        status_changed(&mut tx, &req, to, event).await?;
         tx.commit().await?;
         self.with_clocks(updated).await
     }
@@ -535,7 +552,7 @@ impl Store {
         }
         if status != req.status {
             let action = if req.status == Status::Resolved { "reopened" } else { "status" };
-            record(
+            let event = record(
                 &mut tx,
                 actor,
                 "request",
@@ -544,13 +561,20 @@ impl Store {
                 json!({ "status": [req.status.as_str(), status.as_str()] }),
             )
             .await?;
+            status_changed(&mut tx, &req, status, event).await?;
         }
         if kind == CommentKind::Reply {
             let recipients =
                 if access.agent { parties(tx.exec(), &req).await? } else { req.assignee_id.into_iter().collect() };
             let by = actor_name(tx.exec(), me).await?;
-            let said = Said::Reply { request: req.reference(), by, text: body.to_owned() };
+            let said = Said::Reply { request: req.reference(), by: by.clone(), text: body.to_owned() };
             notify(&mut tx, actor, &[Notice::new(said, id).to(&recipients)]).await?;
+            emit_for_request(&mut tx, Hook::RequestReplied, req.id, req.team_id, id, |r| {
+                let side = if access.agent { "the team" } else { "the requester's side" };
+                let reply = json!({ "author": by, "from_team": access.agent, "body": body });
+                (format!("{by} replied on {} ({side})", r.subject), json!({ "reply": reply }))
+            })
+            .await?;
         }
         let comment: CommentRow = tx
             .exec()
