@@ -397,6 +397,9 @@ async fn load_demo(store: &Store, reopen_window_ms: i64) -> anyhow::Result<()> {
     if reviews > 0 {
         tracing::info!(reviews, "demo partnership reviews held and planned");
     }
+    if store.load_demo_channels(&concentric_server::auth::secrets::webhook_secret()).await? {
+        tracing::info!(address = concentric_core::demo::IT_HELP_ADDRESS, "demo mail route and chat webhook added");
+    }
     for a in &org.accounts {
         tracing::info!("demo sign-in: {} / {} ({})", a.email, concentric_core::demo::DEMO_PASSWORD, a.role);
     }

@@ -34,6 +34,7 @@ const COMMITMENTS_KEY: &str = "demo_commitments_loaded_at";
 const RATINGS_KEY: &str = "demo_ratings_loaded_at";
 const REVIEWS_KEY: &str = "demo_reviews_loaded_at";
 const SURVEYS_KEY: &str = "demo_surveys_loaded_at";
+const CHANNELS_KEY: &str = "demo_channels_loaded_at";
 
 impl Store {
     /// Writes the demo organisation unless it was loaded before; returns whether it was loaded now.
@@ -579,6 +580,34 @@ impl Store {
                 args![round],
             )
             .await?)
+    }
+}
+
+impl Store {
+    /// Connects the demo to the outside, once: mail to it-help@ files "Ask IT" requests, and IT
+    /// has a chat-room webhook, paused because the demo's chat server does not exist.
+    pub async fn load_demo_channels(&self, webhook_secret: &str) -> Result<bool> {
+        let mut tx = self.db.begin().await?;
+        if !claim(&mut tx, CHANNELS_KEY).await? {
+            return Ok(false);
+        }
+        tx.commit().await?;
+        let system = Actor::system();
+        let help = self.service_by_slug("IT", "help").await?;
+        self.add_mail_route(&system, concentric_core::demo::IT_HELP_ADDRESS, help.id).await?;
+        let it = self.team_by_key("IT").await?;
+        let hook = concentric_core::webhook::WebhookInput {
+            name: String::from("#it-requests in chat"),
+            url: format!("https://chat.{}/hooks/it-requests", concentric_core::demo::DEMO_DOMAIN),
+            format: concentric_core::webhook::WebhookFormat::Slack,
+            events: vec![
+                concentric_core::webhook::WebhookEventKind::RequestCreated,
+                concentric_core::webhook::WebhookEventKind::RequestBreached,
+            ],
+            active: false,
+        };
+        self.create_webhook(&system, Some(it.id), hook, webhook_secret).await?;
+        Ok(true)
     }
 }
 

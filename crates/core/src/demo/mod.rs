@@ -10,7 +10,7 @@ mod reviews;
 pub mod surveys;
 mod targets;
 
-pub use catalog::{services, DemoService};
+pub use catalog::{services, DemoService, IT_HELP_ADDRESS};
 pub use commitments::{commitments, DemoCommitment, PastDelivery};
 pub use feedback::{rating, DemoRating};
 pub use requests::{requests, DemoRequest, DemoStep};

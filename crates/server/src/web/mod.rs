@@ -19,6 +19,7 @@ mod targets;
 mod teams;
 mod upload;
 mod view;
+mod webhooks;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, StatusCode};
@@ -108,6 +109,13 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/surveys", get(surveys::surveys_page))
         .route("/surveys/{round}", post(surveys::answer))
         .route("/admin/surveys", get(surveys::questions_page).post(surveys::save_question))
+        .route("/admin/webhooks", get(webhooks::organisation_page).post(webhooks::add_organisation_webhook))
+        .route("/teams/{key}/webhooks", get(webhooks::team_page).post(webhooks::add_team_webhook))
+        .route("/webhooks/{id}", get(webhooks::webhook_page).post(webhooks::update_webhook))
+        .route("/webhooks/{id}/ping", post(webhooks::ping))
+        .route("/webhooks/{id}/secret", post(webhooks::rotate_secret))
+        .route("/webhooks/{id}/delete", post(webhooks::delete_webhook))
+        .route("/webhooks/{id}/deliveries/{delivery}/redeliver", post(webhooks::redeliver))
         .route("/admin/mail", get(admin::mail_page))
         .route("/admin/mail/routes", post(admin::add_route))
         .route("/admin/mail/routes/remove", post(admin::remove_route))

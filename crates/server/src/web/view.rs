@@ -118,6 +118,10 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "attached" => "File attached.",
         "noted" => "Internal note added. Only the providing team sees it.",
         "withdrawn" => "The service is withdrawn from the catalog. Its requests stay.",
+        "webhook_created" => "Webhook added. Give its signing secret to the receiver, then send a ping to check.",
+        "webhook_queued" => "Queued: it is sent within a few seconds. Reload to see how the receiver answered.",
+        "webhook_secret" => "A new signing secret is in force; the old one no longer verifies.",
+        "webhook_deleted" => "Webhook removed with its delivery log.",
         _ => return None,
     })
 }

@@ -322,3 +322,60 @@ both!(loopback_is_refused_unless_allowed, |t| {
     let response = log.json["items"][0]["response"].as_str().unwrap_or_default().to_owned();
     assert!(response.contains("webhook_allow_loopback"), "{response}");
 });
+
+with_receiver!(a_lead_manages_webhooks_in_the_browser, |t, rx| {
+    let _w = world(&t).await;
+    let mut b = t.browser();
+    b.login("lena@example.com", crate::harness::PASSWORD).await;
+    let list = b.get("/teams/IT/webhooks").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.body.contains("None yet"), "{}", list.body);
+    let csrf = list.csrf();
+
+    // Every mistake at once, and what was typed is kept.
+    let bad = b
+        .post(
+            "/teams/IT/webhooks",
+            &[("csrf", &csrf), ("name", "Chat"), ("url", "chat.example.com/hook"), ("format", "slack")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("give an http:// or https:// address"), "{}", bad.body);
+    assert!(bad.body.contains("choose at least one kind of event"));
+    assert!(bad.body.contains("value=\"chat.example.com/hook\"") && bad.body.contains("value=\"Chat\""));
+
+    let url = format!("{}/chat", rx.url);
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("name", "IT room"),
+        ("url", url.as_str()),
+        ("format", "slack"),
+        ("events", "request.created"),
+        ("events", "request.breached"),
+        ("active", "on"),
+    ];
+    let added = b.post("/teams/IT/webhooks", &form).await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    let page_path = added.location().split('?').next().unwrap().to_owned();
+    let page = b.get(added.location()).await;
+    assert!(page.body.contains("Webhook added") && page.body.contains("whsec_"), "{}", page.body);
+    assert!(page.body.contains("Nothing sent yet"));
+
+    // A ping from the page, then its answer in the log with a button to send it again.
+    let pinged = b.post(&format!("{page_path}/ping"), &[("csrf", &csrf)]).await;
+    assert_eq!(pinged.status, StatusCode::SEE_OTHER);
+    run_jobs(&t, Millis::now()).await;
+    assert!(rx.hits("/chat")[0].json()["text"].as_str().unwrap().contains("reaches you"));
+    let page = b.get(&page_path).await;
+    assert!(page.body.contains("delivered") && page.body.contains("HTTP 200"), "{}", page.body);
+    assert!(page.body.contains("/redeliver"));
+
+    // Paused from the settings form (the box left unticked), then removed.
+    let mut paused = form.to_vec();
+    paused.retain(|(k, _)| *k != "active");
+    assert_eq!(b.post(&page_path, &paused).await.status, StatusCode::SEE_OTHER);
+    assert!(b.get(&page_path).await.body.contains("paused"));
+    let removed = b.post(&format!("{page_path}/delete"), &[("csrf", &csrf)]).await;
+    assert_eq!(removed.location(), "/teams/IT/webhooks?notice=webhook_deleted");
+    assert_eq!(b.get(&page_path).await.status, StatusCode::NOT_FOUND);
+});
