@@ -53,6 +53,9 @@ enum Command {
         /// What the file holds; detected from the header when omitted.
         #[arg(long, value_enum)]
         kind: Option<Kind>,
+        /// Mail each person the file creates an invitation to set a password (needs smtp_*).
+        #[arg(long)]
+        invite: bool,
     },
     /// Manage sign-in accounts.
     #[command(subcommand)]
@@ -287,7 +290,10 @@ async fn run(command: Command, store: &Store, config: Config) -> anyhow::Result<
             Ok(())
         }
         Command::Demo => load_demo(store, config.reopen_window_ms()).await,
-        Command::Import { file, kind } => import(store, &file, kind).await,
+        Command::Import { file, kind, invite } => {
+            let state = AppState::new(store.clone(), config.clone()).with_mailer(Mailer::from_config(&config)?);
+            import(&state, &file, kind, invite).await
+        }
         Command::User(cmd) => user(store, cmd).await,
         Command::Backup { file } => {
             let reports = store.backup_to(&file).await?;
@@ -406,18 +412,18 @@ async fn load_demo(store: &Store, reopen_window_ms: i64) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn import(store: &Store, file: &std::path::Path, kind: Option<Kind>) -> anyhow::Result<()> {
+async fn import(state: &AppState, file: &std::path::Path, kind: Option<Kind>, invite: bool) -> anyhow::Result<()> {
     let data = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let kind = match kind {
         Some(Kind::People) => ImportKind::People,
         Some(Kind::Teams) => ImportKind::Teams,
         None => ImportKind::detect(&data).map_err(|e| anyhow::anyhow!("line {}: {}", e.line, e.message))?,
     };
-    match concentric_server::import::run(store, &Actor::system(), kind, &data).await {
+    match concentric_server::import::run(state, &Actor::system(), kind, &data, invite).await {
         Ok(report) => {
             println!(
-                "{:?}: {} created, {} updated, {} unchanged",
-                kind, report.created, report.updated, report.unchanged
+                "{:?}: {} created, {} updated, {} unchanged, {} invited",
+                kind, report.created, report.updated, report.unchanged, report.invited
             );
             Ok(())
         }

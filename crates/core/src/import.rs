@@ -41,6 +41,11 @@ pub struct ImportReport {
     pub created: u64,
     pub updated: u64,
     pub unchanged: u64,
+    /// Invitations mailed to the people created, when asked for.
+    pub invited: u64,
+    /// The people created, to invite.
+    #[serde(skip)]
+    pub created_people: Vec<crate::ids::PersonId>,
 }
 
 /// What kind of rows a file holds, told by its header.

@@ -112,6 +112,13 @@ impl WebhookFormat {
         }
     }
 
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Json => "signed JSON",
+            Self::Slack => "chat messages",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "json" => Some(Self::Json),

@@ -142,6 +142,7 @@ pub(crate) async fn import_people_in(tx: &mut Tx, actor: &Actor, file: Parsed<Pe
             None => {
                 report.created += 1;
                 let id = insert_person(tx, &r.person, None).await?;
+                report.created_people.push(id);
                 record(tx, actor, "person", id.0, "created", json!({ "email": r.person.email, "import": true }))
                     .await?;
                 id

@@ -22,6 +22,8 @@ pub struct ImportParams {
     /// `people` or `teams`; told from the header when absent.
     #[param(inline)]
     kind: Option<ImportKind>,
+    /// Mail each person the file creates an invitation to set a password (needs mail set up).
+    invite: Option<bool>,
 }
 
 /// Import people or teams from CSV (admins). Every row is checked first; any bad row means
@@ -39,5 +41,6 @@ pub async fn import_csv(
         Some(kind) => kind,
         None => ImportKind::detect(&body).map_err(|e| concentric_store::StoreError::Import(vec![e]))?,
     };
-    Ok(Json(crate::import::run(&state.store, &user.actor, kind, &body).await?))
+    let invite = params.invite.unwrap_or(false);
+    Ok(Json(crate::import::run(&state, &user.actor, kind, &body, invite).await?))
 }

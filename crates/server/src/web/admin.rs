@@ -26,6 +26,8 @@ struct ImportPage {
     error: Option<String>,
     people_columns: String,
     team_columns: String,
+    /// Mail is set up, so new people can be invited.
+    mail: bool,
 }
 
 fn page(viewer: &Viewer) -> ImportPage {
@@ -36,6 +38,7 @@ fn page(viewer: &Viewer) -> ImportPage {
         error: None,
         people_columns: PEOPLE_COLUMNS.join(","),
         team_columns: TEAM_COLUMNS.join(","),
+        mail: false,
     }
 }
 
@@ -208,15 +211,18 @@ fn require_admin(viewer: &Viewer) -> Result<(), WebError> {
     viewer.actor.require_admin("import people or teams").map_err(|f| WebError::Forbidden(f.0.to_owned()))
 }
 
-pub async fn import_page(viewer: Viewer) -> Result<Response, WebError> {
+pub async fn import_page(State(state): State<AppState>, viewer: Viewer) -> Result<Response, WebError> {
     require_admin(&viewer)?;
-    render(&page(&viewer))
+    let mut view = page(&viewer);
+    view.mail = state.mailer.is_configured();
+    render(&view)
 }
 
 /// A multipart upload: `csrf`, `kind` (auto, people, teams) and `file`.
 pub async fn import_upload(State(state): State<AppState>, viewer: Viewer, req: Request) -> Result<Response, WebError> {
     require_admin(&viewer)?;
     let mut view = page(&viewer);
+    view.mail = state.mailer.is_configured();
     let parts = match super::upload::read(req, &state).await {
         Ok(Ok(parts)) => parts,
         Ok(Err((status, message))) => {
@@ -237,7 +243,10 @@ pub async fn import_upload(State(state): State<AppState>, viewer: Viewer, req: R
         _ => ImportKind::detect(&data),
     };
     let result = match kind {
-        Ok(kind) => crate::import::run(&state.store, &viewer.actor, kind, &data).await,
+        Ok(kind) => {
+            let invite = super::upload::text(&parts, "invite") == "on";
+            crate::import::run(&state, &viewer.actor, kind, &data, invite).await
+        }
         Err(row) => Err(StoreError::Import(vec![row])),
     };
     match result {
@@ -251,6 +260,10 @@ pub async fn import_upload(State(state): State<AppState>, viewer: Viewer, req: R
                 rows.len()
             ));
             view.rows = rows;
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &view)
+        }
+        Err(StoreError::Invalid(inv)) => {
+            view.error = inv.0.first().map(|e| format!("Nothing was imported: {}.", e.message));
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &view)
         }
         Err(e) => Err(e.into()),

@@ -297,6 +297,34 @@ with_mail!(invitations_and_resets_arrive_by_mail_and_work_once, |t, sink| {
     assert!(!b.get("/account").await.body.contains("Your account"), "the other session ended with the reset");
     let mut again = t.browser();
     assert_eq!(again.login("nina@example.com", new_password).await.status, StatusCode::SEE_OTHER);
+
+    // A CSV import invites the people it creates, and only those.
+    let csv = "email,name\nnina@example.com,Nina New\nomar@example.com,Omar Onboard\npia@example.com,Pia Payroll\n";
+    let req = axum::http::Request::post("/api/v1/import?invite=true")
+        .header(axum::http::header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(axum::http::header::CONTENT_TYPE, "text/csv")
+        .body(axum::body::Body::from(csv))
+        .unwrap();
+    let report = t.send_api(req).await;
+    assert_eq!(report.status, StatusCode::OK, "{}", report.text);
+    assert_eq!((report.json["created"].as_u64(), report.json["invited"].as_u64()), (Some(2), Some(2)));
+    run_jobs(&t, Millis::now()).await;
+    let invited: Vec<String> = sink.mails().iter().skip(2).map(|m| m.to().to_owned()).collect();
+    assert_eq!(invited, ["omar@example.com", "pia@example.com"]);
+});
+
+both!(an_import_without_mail_cannot_promise_invitations, |t| {
+    let admin = t.admin().await;
+    let token = t.token(&admin).await;
+    let req = axum::http::Request::post("/api/v1/import?invite=true")
+        .header(axum::http::header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(axum::http::header::CONTENT_TYPE, "text/csv")
+        .body(axum::body::Body::from("email,name\nomar@example.com,Omar Onboard\n"))
+        .unwrap();
+    let refused = t.send_api(req).await;
+    refused.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert!(refused.text.contains("mail is not set up"), "{}", refused.text);
+    assert!(t.store.person_by_email("omar@example.com").await.is_err(), "nothing imported");
 });
 
 both!(without_mail_an_admin_hands_over_the_link, |t| {
