@@ -12,7 +12,7 @@ use concentric_core::person::{NewPerson, DEFAULT_CAPACITY_HOURS};
 use concentric_core::request::{CommentKind, NewRequest};
 use concentric_core::time::Millis;
 use concentric_core::{PersonId, RequestId, ServiceId};
-use concentric_store::{Store, StoreError, ThreadTarget, UNKNOWN_CREATE};
+use concentric_store::{Store, StoreError, ThreadTarget, OUTSIDERS_WATCH, UNKNOWN_CREATE};
 use mail_parser::{HeaderValue, MessageParser, MimeHeaders};
 use sha2::{Digest, Sha256};
 
@@ -212,35 +212,58 @@ async fn handle(state: &AppState, p: &Parsed, size: usize) -> Result<(Received, 
     }
 }
 
+/// The request a message answers, and whether it answers one of the conversation's messages
+/// (by id) rather than naming the request's key.
+struct Thread {
+    target: ThreadTarget,
+    answers_a_message: bool,
+}
+
 /// The request a message answers: our own ids in `In-Reply-To`/`References` first, then ids of
 /// earlier incoming messages of the conversation, then a key in a reply address or in brackets in
 /// the subject. Never the subject's words.
-async fn thread(store: &Store, p: &Parsed) -> Result<Option<ThreadTarget>, StoreError> {
+async fn thread(store: &Store, p: &Parsed) -> Result<Option<Thread>, StoreError> {
+    let by_id = |target| Some(Thread { target, answers_a_message: true });
     for id in referenced_requests(p.thread_ids.iter().map(String::as_str)) {
         if let Some(t) = store.thread_target(Some(id), None).await? {
-            return Ok(Some(t));
+            return Ok(by_id(t));
         }
     }
     if let Some(id) = store.request_of_messages(&p.thread_ids).await? {
         if let Some(t) = store.thread_target(Some(id), None).await? {
-            return Ok(Some(t));
+            return Ok(by_id(t));
         }
     }
     let key = p.recipients.iter().find_map(|r| key_in_address(r)).or_else(|| key_in_subject(&p.subject));
-    match key {
-        Some(key) => store.thread_target(None, Some(&key)).await,
-        None => Ok(None),
-    }
+    let Some(key) = key else { return Ok(None) };
+    Ok(store.thread_target(None, Some(&key)).await?.map(|target| Thread { target, answers_a_message: false }))
 }
 
-async fn reply(state: &AppState, p: &Parsed, actor: &Actor, t: ThreadTarget) -> Result<Received, StoreError> {
+async fn reply(state: &AppState, p: &Parsed, actor: &Actor, thread: Thread) -> Result<Received, StoreError> {
     let store = &state.store;
+    let t = thread.target;
     let body = trim_reply(&p.body);
     let body = if body.is_empty() { String::from("(an empty reply by mail)") } else { body };
-    match store.add_comment(actor, &t.key, CommentKind::Reply, &body, state.config.reopen_window_ms()).await {
+    let window = state.config.reopen_window_ms();
+    let mut joined = false;
+    let mut added = store.add_comment(actor, &t.key, CommentKind::Reply, &body, window).await;
+    if matches!(added, Err(StoreError::NotFound(_) | StoreError::Forbidden(_)))
+        && thread.answers_a_message
+        && store.outsider_reply_policy().await? == OUTSIDERS_WATCH
+    {
+        // Someone a party copied in: they join as a watcher, then their answer is a reply.
+        store.add_watcher(&Actor::system(), &t.key, &p.sender).await?;
+        joined = true;
+        added = store.add_comment(actor, &t.key, CommentKind::Reply, &body, window).await;
+    }
+    match added {
         Ok(_) => {
             attach(store, actor, &t.key, &p.attachments).await;
-            Ok(Received::new("replied", format!("a reply on {}", t.key), Some(t.key)))
+            let detail = match joined {
+                true => format!("joined {} as a watcher and replied", t.key),
+                false => format!("a reply on {}", t.key),
+            };
+            Ok(Received::new("replied", detail, Some(t.key)))
         }
         // Past the reopen window (or closed): the answer starts a follow-up in the same service.
         Err(StoreError::IllegalTransition(_)) => create(state, p, actor, ServiceId(t.service_id), Some(&t.key)).await,

@@ -4,7 +4,7 @@
 
 use concentric_core::authz::Actor;
 use concentric_core::time::Millis;
-use concentric_core::{Invalid, PersonId, RequestId, ServiceId};
+use concentric_core::{FieldError, Invalid, PersonId, RequestId, ServiceId};
 use serde_json::json;
 
 use crate::db::args;
@@ -44,6 +44,11 @@ pub struct ThreadTarget {
     pub key: String,
     pub service_id: i64,
 }
+
+/// What may happen to a reply from someone in the directory who is not part of the request.
+pub const OUTSIDERS_REFUSE: &str = "refuse";
+/// They join as a watcher, when their mail answers one of the conversation's messages.
+pub const OUTSIDERS_WATCH: &str = "watch";
 
 /// What may happen to mail from an address that belongs to nobody in the directory.
 pub const UNKNOWN_REFUSE: &str = "refuse";
@@ -195,12 +200,40 @@ impl Store {
         Ok(v.filter(|v| v == UNKNOWN_CREATE).unwrap_or_else(|| UNKNOWN_REFUSE.to_owned()))
     }
 
-    pub async fn set_unknown_sender_policy(&self, actor: &Actor, policy: &str) -> Result<()> {
-        actor.require_admin("change how mail from strangers is handled")?;
-        if policy != UNKNOWN_REFUSE && policy != UNKNOWN_CREATE {
-            return Err(Invalid::one("unknown_senders", "choose refuse or create").into());
+    /// What happens to a reply from someone in the directory who is not part of its request:
+    /// `refuse` (a polite answer) or `watch` (they join as a watcher, when the mail answers one of
+    /// the conversation's messages; a key in the subject alone never lets anyone in).
+    pub async fn outsider_reply_policy(&self) -> Result<String> {
+        let v: Option<String> = self
+            .db
+            .read()
+            .scalar_opt("SELECT value FROM settings WHERE key = 'mail_outsider_replies'", args![])
+            .await?;
+        Ok(v.filter(|v| v == OUTSIDERS_WATCH).unwrap_or_else(|| OUTSIDERS_REFUSE.to_owned()))
+    }
+
+    /// Sets both policies for mail from people outside: every problem at once, nothing changed
+    /// unless both are valid.
+    pub async fn set_mail_intake(&self, actor: &Actor, unknown_senders: &str, outsider_replies: &str) -> Result<()> {
+        actor.require_admin("change how mail from people outside a request is handled")?;
+        let mut errors = Vec::new();
+        if unknown_senders != UNKNOWN_REFUSE && unknown_senders != UNKNOWN_CREATE {
+            errors.push(FieldError::new("unknown_senders", "choose refuse or create"));
         }
-        crate::ratings::put_setting(self.db.write(), "mail_unknown_senders", policy, Millis::now()).await
+        if outsider_replies != OUTSIDERS_REFUSE && outsider_replies != OUTSIDERS_WATCH {
+            errors.push(FieldError::new("outsider_replies", "choose refuse or watch"));
+        }
+        if !errors.is_empty() {
+            return Err(Invalid(errors).into());
+        }
+        let now = Millis::now();
+        let mut tx = self.db.begin().await?;
+        crate::ratings::put_setting(tx.exec(), "mail_unknown_senders", unknown_senders, now).await?;
+        crate::ratings::put_setting(tx.exec(), "mail_outsider_replies", outsider_replies, now).await?;
+        let detail = json!({ "unknown_senders": unknown_senders, "outsider_replies": outsider_replies });
+        record(&mut tx, actor, "settings", 0, "mail_intake", detail).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// The newest received messages, for the admin page.

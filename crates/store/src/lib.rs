@@ -43,7 +43,9 @@ pub use accounts::{NewSession, SessionView};
 pub use clocks::CheckOutcome;
 pub use commitments::OccurrenceFilter;
 pub use db::{redact_url, Backend, PoolOptions};
-pub use inbound::{InboundMessage, MailRoute, ThreadTarget, UNKNOWN_CREATE, UNKNOWN_REFUSE};
+pub use inbound::{
+    InboundMessage, MailRoute, ThreadTarget, OUTSIDERS_REFUSE, OUTSIDERS_WATCH, UNKNOWN_CREATE, UNKNOWN_REFUSE,
+};
 pub use jobs::{Effects, Job, JobCounts, DIGEST, MAIL, MAX_ATTEMPTS, WEBHOOK};
 pub use links::{IssuedLink, LinkView};
 pub use mail::MailQueue;

@@ -23,6 +23,45 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/me/mail-preferences", get(mail_preferences).put(set_mail_preferences))
         .route("/api/v1/mail-routes", get(list_routes).post(add_route))
         .route("/api/v1/mail-routes/{id}", delete(remove_route))
+        .route("/api/v1/settings/mail", get(mail_settings).put(set_mail_settings))
+}
+
+/// Who may write in by mail.
+#[derive(Debug, serde::Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MailSettings {
+    /// Mail from an address nobody in the directory has: `refuse` (a polite answer) or `create`
+    /// (the sender joins the directory as a requester).
+    #[schema(pattern = "^(refuse|create)$")]
+    pub unknown_senders: String,
+    /// A reply from someone in the directory who is not part of its request: `refuse`, or `watch`
+    /// (they join as a watcher when their mail answers one of the conversation's messages; a
+    /// key in the subject alone never lets anyone in).
+    #[schema(pattern = "^(refuse|watch)$")]
+    pub outsider_replies: String,
+}
+
+/// How mail from people outside a request is handled (admins).
+#[utoipa::path(get, path = "/api/v1/settings/mail", tag = "people",
+    responses((status = 200, body = MailSettings), (status = 403, body = Problem)))]
+pub async fn mail_settings(State(state): State<AppState>, user: ApiUser) -> Result<Json<MailSettings>, ApiError> {
+    user.actor.require_admin("see the mail settings").map_err(concentric_store::StoreError::from)?;
+    Ok(Json(MailSettings {
+        unknown_senders: state.store.unknown_sender_policy().await?,
+        outsider_replies: state.store.outsider_reply_policy().await?,
+    }))
+}
+
+/// Change how mail from people outside a request is handled (admins).
+#[utoipa::path(put, path = "/api/v1/settings/mail", tag = "people", request_body = MailSettings,
+    responses((status = 200, body = MailSettings), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn set_mail_settings(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiJson(body): ApiJson<MailSettings>,
+) -> Result<Json<MailSettings>, ApiError> {
+    state.store.set_mail_intake(&user.actor, &body.unknown_senders, &body.outsider_replies).await?;
+    mail_settings(State(state), user).await
 }
 
 /// An address whose new messages file requests with one service.

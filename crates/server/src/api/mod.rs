@@ -47,7 +47,7 @@ pub use extract::{ApiBytes, ApiJson, ApiList, ApiPath, ApiQuery, ApiText};
         teams::reactivate_team, teams::set_member, teams::remove_member, teams::team_events,
         tokens::list_tokens, tokens::create_token, tokens::revoke_token,
         mail::invite, mail::mail_preferences, mail::set_mail_preferences, mail::list_routes, mail::add_route,
-        mail::remove_route,
+        mail::remove_route, mail::mail_settings, mail::set_mail_settings,
         webhooks::list_webhooks, webhooks::create_webhook, webhooks::get_webhook, webhooks::update_webhook,
         webhooks::delete_webhook, webhooks::rotate_secret, webhooks::ping, webhooks::deliveries, webhooks::redeliver,
         services::list_services, services::create_service, services::get_service, services::update_service,

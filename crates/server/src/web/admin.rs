@@ -56,6 +56,7 @@ struct MailPage {
     routes: Vec<MailRoute>,
     services: Vec<Service>,
     unknown_senders: String,
+    outsider_replies: String,
     received: Vec<InboundMessage>,
     form: RouteForm,
     errors: FormErrors,
@@ -84,6 +85,8 @@ pub struct RemoveRouteForm {
 pub struct StrangersForm {
     #[serde(default)]
     unknown_senders: String,
+    #[serde(default)]
+    outsider_replies: String,
 }
 
 fn require_mail_admin(viewer: &Viewer) -> Result<(), WebError> {
@@ -143,7 +146,7 @@ pub async fn save_strangers(
     viewer: Viewer,
     CsrfForm(form): CsrfForm<StrangersForm>,
 ) -> Result<Response, WebError> {
-    match state.store.set_unknown_sender_policy(&viewer.actor, &form.unknown_senders).await {
+    match state.store.set_mail_intake(&viewer.actor, &form.unknown_senders, &form.outsider_replies).await {
         Ok(()) => Ok(Redirect::to("/admin/mail?notice=saved").into_response()),
         Err(e) => {
             let errors = form_errors(e)?;
@@ -201,6 +204,7 @@ async fn mail_view(
         routes: state.store.mail_routes().await?,
         services,
         unknown_senders: state.store.unknown_sender_policy().await?,
+        outsider_replies: state.store.outsider_reply_policy().await?,
         received: state.store.recent_inbound(30).await?,
         form,
         errors,

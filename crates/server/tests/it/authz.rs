@@ -190,6 +190,8 @@ fn api_table() -> Vec<(&'static str, &'static str, Option<Value>)> {
             Some(json!({"address": "it-help@example.com", "team_key": "IT", "service_slug": "laptop"})),
         ),
         ("DELETE /api/v1/mail-routes/{id}", "A", None),
+        ("GET /api/v1/settings/mail", "A", None),
+        ("PUT /api/v1/settings/mail", "A", Some(json!({"unknown_senders": "refuse", "outsider_replies": "refuse"}))),
         ("GET /api/v1/webhooks", "A", None),
         (
             "POST /api/v1/webhooks",

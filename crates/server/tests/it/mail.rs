@@ -770,7 +770,8 @@ both!(admins_route_addresses_to_services, |t| {
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.body.contains("choose the service") && page.body.contains("give a mail address"), "{}", page.body);
     assert!(page.body.contains("value=\"nope\""));
-    let saved = b.post("/admin/mail/strangers", &[("csrf", &csrf), ("unknown_senders", "create")]).await;
+    let intake = [("csrf", csrf.as_str()), ("unknown_senders", "create"), ("outsider_replies", "refuse")];
+    let saved = b.post("/admin/mail/strangers", &intake).await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER);
     assert_eq!(t.store.unknown_sender_policy().await.unwrap(), "create");
     let bad = b.post("/admin/mail/strangers", &[("csrf", &csrf), ("unknown_senders", "eat")]).await;
@@ -812,4 +813,39 @@ both!(admins_route_addresses_to_services, |t| {
     t.api(Method::DELETE, &format!("/api/v1/mail-routes/{id}"), Some(&w.admin), None)
         .await
         .assert_problem(StatusCode::NOT_FOUND, "not_found");
+});
+
+both!(someone_copied_in_joins_only_when_allowed_and_never_by_key_alone, |t| {
+    let w = world(&t).await;
+    help_route(&t, &w).await;
+    let first =
+        message("sam@example.com", "it-help@example.com", "Printer offline", "o1@mail.example.com", "", "Floor 2");
+    assert_eq!(receive(&t, &first).await.request_key.as_deref(), Some("IT-1"));
+    let answer = |from: &str, id: &str, subject: &str, headers: &str| {
+        message(from, "it-help@example.com", subject, id, headers, "Same here on floor 3")
+    };
+    let refs = "References: <o1@mail.example.com>\r\n";
+
+    // Refused by default, even answering the conversation.
+    let r = receive(&t, &answer("olga@example.com", "o2@mail.example.com", "Re: Printer offline", refs)).await;
+    assert_eq!(r.outcome, "refused", "{r:?}");
+
+    // Both settings are checked together; a wrong one changes nothing.
+    let bad = json!({ "unknown_senders": "maybe", "outsider_replies": "always" });
+    let r = t.api(Method::PUT, "/api/v1/settings/mail", Some(&w.admin), Some(bad)).await;
+    r.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(r.json["errors"].as_array().map(Vec::len), Some(2), "{}", r.text);
+    let watch = json!({ "unknown_senders": "refuse", "outsider_replies": "watch" });
+    let r = t.api(Method::PUT, "/api/v1/settings/mail", Some(&w.admin), Some(watch)).await;
+    assert_eq!((r.status, r.json["outsider_replies"].as_str()), (StatusCode::OK, Some("watch")), "{}", r.text);
+
+    // Now an answer to the conversation's message lets Olga in, as a watcher.
+    let r = receive(&t, &answer("olga@example.com", "o3@mail.example.com", "Re: Printer offline", refs)).await;
+    assert_eq!((r.outcome, r.detail.as_str()), ("replied", "joined IT-1 as a watcher and replied"), "{r:?}");
+    let seen = t.api(Method::GET, "/api/v1/requests/IT-1/comments", Some(&w.outsider), None).await;
+    assert_eq!(seen.status, StatusCode::OK, "a watcher reads the conversation");
+    // A key in the subject alone never does: Pia only knows the key.
+    t.person("pia@example.com", "Pia Payroll", false).await;
+    let r = receive(&t, &answer("pia@example.com", "o4@mail.example.com", "Re: [IT-1] Printer", "")).await;
+    assert_eq!(r.outcome, "refused", "{r:?}");
 });
