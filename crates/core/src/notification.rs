@@ -375,9 +375,9 @@ impl Notice {
         let mut out = vec![format!("{}.", self.summary().trim_end_matches('.'))];
         match self {
             Notice::Reply { text, .. } => out.push(text.clone()),
-            Notice::RateRequest { .. } => {
-                out.push(String::from("One click on the request page: good, okay or poor, and a comment if you like."))
-            }
+            Notice::RateRequest { .. } => out.push(String::from(
+                "Choose an answer below, then send it from the request page, with a comment if you like.",
+            )),
             Notice::SurveyOpen { .. } | Notice::SurveyReminder { .. } => out.push(String::from(
                 "It takes two minutes. Answers are shown only in aggregate and are never linked to you.",
             )),
@@ -386,10 +386,27 @@ impl Notice {
         out
     }
 
+    /// Answers the mail offers as links (a rating's good, okay, poor), each opening the page with
+    /// the answer marked, to send with one more click: a link never changes anything by itself,
+    /// since mail scanners open links too.
+    fn answers(&self) -> Vec<(&'static str, String)> {
+        match self {
+            Notice::RateRequest { request } => [("Good", "good"), ("Okay", "okay"), ("Poor", "poor")]
+                .into_iter()
+                .map(|(word, answer)| (word, format!("/requests/{}?rate={answer}#rating", request.key)))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// The plain-text body, with the link to the thing.
     pub fn mail_text(&self, base_url: &str) -> String {
+        let base = base_url.trim_end_matches('/');
         let mut body = self.paragraphs().join("\n\n");
-        let _ = write!(body, "\n\nOpen it: {}{}\n", base_url.trim_end_matches('/'), self.path());
+        for (word, path) in self.answers() {
+            let _ = write!(body, "\n\n{word}: {base}{path}");
+        }
+        let _ = write!(body, "\n\nOpen it: {base}{}\n", self.path());
         body
     }
 
@@ -400,6 +417,17 @@ impl Notice {
             html.push_str("<p>");
             html.push_str(&escape_html(&p).replace('\n', "<br>\n"));
             html.push_str("</p>\n");
+        }
+        let answers: Vec<String> = self
+            .answers()
+            .into_iter()
+            .map(|(word, path)| {
+                let url = format!("{}{path}", base_url.trim_end_matches('/'));
+                format!("<a href=\"{}\"><strong>{word}</strong></a>", escape_html(&url))
+            })
+            .collect();
+        if !answers.is_empty() {
+            let _ = writeln!(html, "<p>{}</p>", answers.join(" · "));
         }
         let url = format!("{}{}", base_url.trim_end_matches('/'), self.path());
         let _ = writeln!(html, "<p><a href=\"{}\">Open it in Concentric</a></p>", escape_html(&url));

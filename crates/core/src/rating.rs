@@ -63,6 +63,17 @@ impl Scale {
         }
     }
 
+    /// The score a one-word answer from a mail link stands for: `good` the top of the scale,
+    /// `okay` its middle, `poor` its bottom.
+    pub fn score_for(self, answer: &str) -> Option<i64> {
+        match answer {
+            "good" => Some(self.max()),
+            "okay" => Some(self.max().div_euclid(2) + 1),
+            "poor" => Some(1),
+            _ => None,
+        }
+    }
+
     /// The word for a score on this scale.
     pub fn word(self, score: i64) -> &'static str {
         self.choices().iter().find(|(s, _)| *s == score).map_or("", |(_, w)| w)
@@ -475,6 +486,19 @@ impl AsCustomer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mail_answers_land_in_their_bucket() {
+        for scale in [Scale::ThreePoint, Scale::FivePoint] {
+            let bucket = |a| scale.bucket(scale.score_for(a).unwrap());
+            assert_eq!(
+                (bucket("good"), bucket("okay"), bucket("poor")),
+                (Bucket::Satisfied, Bucket::Neutral, Bucket::Poor)
+            );
+        }
+        assert_eq!(Scale::FivePoint.score_for("okay"), Some(3));
+        assert_eq!(Scale::ThreePoint.score_for("meh"), None);
+    }
 
     #[test]
     fn scores_fall_in_buckets_on_either_scale() {

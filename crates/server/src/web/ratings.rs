@@ -29,6 +29,8 @@ pub struct RatingCard {
     pub score: i64,
     pub comment: String,
     pub flags: Vec<Flag>,
+    /// The requester's answer chosen in the rating mail, marked until they send it.
+    pub preselected: Option<i64>,
 }
 
 impl RatingCard {
@@ -41,7 +43,16 @@ impl RatingCard {
             score: 0,
             comment: String::new(),
             flags: Vec::new(),
+            preselected: None,
         })
+    }
+
+    /// Marks the answer a requester chose in the rating mail (`good`, `okay`, `poor`), when they
+    /// may rate and have not yet.
+    pub fn preselect(&mut self, answer: &str) {
+        if self.asks() {
+            self.preselected = self.ratings.scale.score_for(answer);
+        }
     }
 
     /// The requester has not rated yet and may: the ask goes to the top of the page.
@@ -64,8 +75,10 @@ impl RatingCard {
     pub fn checked(&self, direction: Direction, existing: &Option<Rating>, score: &i64) -> bool {
         if self.refused == Some(direction) {
             self.score == *score
+        } else if let Some(given) = existing {
+            given.score == *score
         } else {
-            existing.as_ref().is_some_and(|r| r.score == *score)
+            direction == Direction::Requester && self.preselected == Some(*score)
         }
     }
 

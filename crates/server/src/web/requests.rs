@@ -93,11 +93,21 @@ pub async fn request_page(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(key): Path<String>,
-    Query(notice): Query<NoticeQuery>,
+    Query(q): Query<RequestPageQuery>,
 ) -> Result<Response, WebError> {
     let mut page = request_view(&state, &viewer, &key).await?;
-    page.layout = page.layout.with_notice(&notice);
+    page.layout = page.layout.with_notice(&NoticeQuery { notice: q.notice });
+    if let Some(answer) = q.rate.as_deref() {
+        page.rating.preselect(answer);
+    }
     render(&page)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RequestPageQuery {
+    notice: Option<String>,
+    /// `good`, `okay` or `poor`: an answer chosen in the rating mail, marked on the form.
+    rate: Option<String>,
 }
 
 /// Why a change to a request was refused, in words; other failures stay errors.

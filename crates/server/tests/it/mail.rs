@@ -13,7 +13,7 @@ use concentric_core::mail::LinkPurpose;
 use concentric_core::time::Millis;
 use concentric_server::config::{ConfigLayer, SmtpSecurity};
 use concentric_store::Store;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::both;
 use crate::harness::{Db, TestApp, PASSWORD};
@@ -848,4 +848,25 @@ both!(someone_copied_in_joins_only_when_allowed_and_never_by_key_alone, |t| {
     t.person("pia@example.com", "Pia Payroll", false).await;
     let r = receive(&t, &answer("pia@example.com", "o4@mail.example.com", "Re: [IT-1] Printer", "")).await;
     assert_eq!(r.outcome, "refused", "{r:?}");
+});
+
+with_mail!(the_rating_mail_offers_answers_that_the_page_marks, |t, sink| {
+    let w = world(&t).await;
+    let key = file(&t, &w.requester, "Dock is dead").await["key"].as_str().unwrap().to_owned();
+    let resolved = json!({ "status": "resolved" });
+    let path = format!("/api/v1/requests/{key}/status");
+    assert_eq!(t.api(Method::POST, &path, Some(&w.agent), Some(resolved)).await.status, StatusCode::OK);
+    run_jobs(&t, Millis::now()).await;
+    let mail = sink.mails().into_iter().find(|m| m.to() == "sam@example.com").expect("the rating mail");
+    let good = format!("https://concentric.example.com/requests/{key}?rate=good#rating");
+    assert!(mail.body.contains(&good), "{}", mail.body);
+
+    // The link only marks the answer; nothing is rated until Sam sends it.
+    let mut b = t.browser();
+    b.login("sam@example.com", PASSWORD).await;
+    let page = b.get(&format!("/requests/{key}?rate=poor")).await;
+    assert!(page.body.contains(r#"value="1" checked"#), "poor is marked");
+    assert!(!page.body.contains(r#"value="3" checked"#));
+    let rating = t.api(Method::GET, &format!("/api/v1/requests/{key}/rating"), Some(&w.requester), None).await;
+    assert_eq!(rating.json["by_requester"], Value::Null, "{}", rating.text);
 });
