@@ -167,6 +167,14 @@ fn next_transition(zone: Tz, from: i64, to: i64, offset: i64) -> i64 {
     hi * 1000
 }
 
+/// The working time of one local date as UTC millisecond ranges, in order.
+pub fn working_ranges(cal: &Calendar, date: NaiveDate) -> Vec<(i64, i64)> {
+    let day = date.signed_duration_since(NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()).num_days();
+    let mut ranges = local_day_ranges(cal, day);
+    ranges.sort_unstable();
+    ranges
+}
+
 /// UTC ranges whose local time lies in the working intervals of local date `day` (days since the
 /// epoch), in the order local time passes, split wherever the zone's offset changes.
 fn local_day_ranges(cal: &Calendar, day: i64) -> Vec<(i64, i64)> {

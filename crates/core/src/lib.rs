@@ -13,6 +13,7 @@ pub mod commitment;
 pub mod demo;
 pub mod error;
 pub mod event;
+pub mod forecast;
 pub mod form;
 pub mod health;
 pub mod hierarchy;
