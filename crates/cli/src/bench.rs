@@ -77,6 +77,61 @@ pub fn clock(evaluations: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Times the forecast of a synthetic team (people part time and full time, some away, a mix of
+/// assigned and unassigned work of 0.5-16 hours) and the cost of one more request at each
+/// priority, which is four more forecasts and their comparison.
+pub fn forecast(items: usize, people: usize) -> anyhow::Result<()> {
+    use concentric_core::forecast::{forecast, slips, WorkItem, WorkKind, Worker};
+    use concentric_core::PersonId;
+    let mut rng = ChaCha8Rng::seed_from_u64(13);
+    let (_, cal) = calendars()?.into_iter().next().ok_or_else(|| anyhow::anyhow!("no calendar"))?;
+    let now = DateTime::<Utc>::from_timestamp(1_796_630_400, 0).unwrap_or_default(); // 2026-12-07
+    let today = now.date_naive();
+    let workers: Vec<Worker> = (0..people)
+        .map(|n| Worker {
+            person: PersonId(n as i64 + 1),
+            hours_per_week: [40.0, 40.0, 32.0, 20.0][n % 4],
+            away: (0..rng.random_range(0..6))
+                .map(|_| (today + TimeDelta::days(rng.random_range(0..60)), 1.0))
+                .collect(),
+        })
+        .collect();
+    let queue: Vec<WorkItem> = (0..items)
+        .map(|n| WorkItem {
+            kind: WorkKind::Request,
+            id: n as i64 + 1,
+            priority: rng.random_range(1..=4),
+            due: Some(now.timestamp_millis() + rng.random_range(0..90) * 86_400_000),
+            created: now.timestamp_millis() - rng.random_range(0..30 * 86_400_000),
+            effort_hours: [0.5, 1.0, 2.0, 4.0, 8.0, 16.0][rng.random_range(0..6)],
+            assignee: rng.random_bool(0.7).then(|| PersonId(rng.random_range(1..=people as i64))),
+        })
+        .collect();
+    let rounds = 20;
+    let started = Instant::now();
+    let mut base = None;
+    for _ in 0..rounds {
+        base = Some(black_box(forecast(&cal, &workers, &queue, now)));
+    }
+    let one = started.elapsed().as_secs_f64() * 1000.0 / f64::from(rounds);
+    let base = base.ok_or_else(|| anyhow::anyhow!("no forecast"))?;
+    let started = Instant::now();
+    let mut slipped = 0;
+    for _ in 0..rounds {
+        for priority in 1..=4u8 {
+            let mut more = queue.clone();
+            more.push(WorkItem { id: 0, priority, assignee: None, effort_hours: 8.0, ..queue[0].clone() });
+            slipped = black_box(slips(&base, &forecast(&cal, &workers, &more, now))).len();
+        }
+    }
+    let cost = started.elapsed().as_secs_f64() * 1000.0 / f64::from(rounds);
+    let unscheduled = base.items.iter().filter(|p| p.finish.is_none()).count();
+    println!("forecast: {items} open items, {people} people, Berlin weekdays with a lunch break");
+    println!("one forecast            {one:>8.2} ms  ({unscheduled} items beyond a year)");
+    println!("cost at four priorities {cost:>8.2} ms  ({slipped} items slip at P4)");
+    Ok(())
+}
+
 mod load {
     //! A small load generator: `connections` keep-alive HTTP/1.1 connections, each sending
     //! requests back to back for a fixed time, recording every latency.

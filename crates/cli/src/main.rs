@@ -142,6 +142,16 @@ enum BenchCommand {
         #[arg(long, default_value_t = 200_000)]
         evaluations: usize,
     },
+    /// A team's forecast (and a "what's the cost?" of one more request at each priority) for a
+    /// queue of open items, in memory: the time a page view spends on it.
+    Forecast {
+        /// Open items in the team's queue.
+        #[arg(long, default_value_t = 5_000)]
+        items: usize,
+        /// People in the team.
+        #[arg(long, default_value_t = 12)]
+        people: usize,
+    },
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -223,6 +233,7 @@ async fn main() -> anyhow::Result<()> {
             return Ok(());
         }
         Command::Bench(BenchCommand::Clock { evaluations }) => return bench::clock(evaluations),
+        Command::Bench(BenchCommand::Forecast { items, people }) => return bench::forecast(items, people),
         Command::Mail(MailCommand::Test { to }) => return mail_test(&config, &to).await,
         Command::Bench(BenchCommand::Requests { requests, connections, read_connections, seconds, keep_database }) => {
             // A scratch database is made next to the configured one; the configured one is untouched.

@@ -254,11 +254,13 @@ pub struct Slip {
 
 /// The items that finish later in `after` than in `before`, most delayed first.
 pub fn slips(before: &Forecast, after: &Forecast) -> Vec<Slip> {
+    let index: std::collections::HashMap<(WorkKind, i64), &Planned> =
+        after.items.iter().map(|p| ((p.kind, p.id), p)).collect();
     let mut out: Vec<Slip> = before
         .items
         .iter()
         .filter_map(|b| {
-            let a = after.get(b.kind, b.id)?;
+            let a = *index.get(&(b.kind, b.id))?;
             let delay = match (b.finish, a.finish) {
                 (Some(x), Some(y)) => (y - x).num_milliseconds(),
                 (Some(_), None) => i64::MAX,
@@ -276,6 +278,75 @@ pub fn slips(before: &Forecast, after: &Forecast) -> Vec<Slip> {
         .collect();
     out.sort_by(|x, y| y.delay_ms.cmp(&x.delay_ms).then(x.id.cmp(&y.id)));
     out
+}
+
+/// One open item of a team's forecast, as the API and pages show it.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct ForecastItem {
+    pub kind: WorkKind,
+    /// A request's key (`IT-42`).
+    pub key: String,
+    pub title: String,
+    pub priority: crate::request::Priority,
+    pub assignee_name: Option<String>,
+    /// Hours of work left.
+    pub effort_hours: f64,
+    pub due: Option<DateTime<Utc>>,
+    pub start: Option<DateTime<Utc>>,
+    /// `null`: not within a year at the team's capacity.
+    pub finish: Option<DateTime<Utc>>,
+    /// How late against its due time, in milliseconds; `null` when on time.
+    pub late_ms: Option<i64>,
+}
+
+/// A team's open work, planned.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct TeamForecast {
+    pub team_key: String,
+    pub generated_at: DateTime<Utc>,
+    /// Hours a week the team's people give it, time off aside.
+    pub weekly_capacity_hours: f64,
+    /// In the order the team works them.
+    pub items: Vec<ForecastItem>,
+}
+
+/// When a new request would be done at one priority.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct CostAtPriority {
+    pub priority: crate::request::Priority,
+    pub finish: Option<DateTime<Utc>>,
+    /// Its resolution target's due time, when the service has one at this priority.
+    pub due: Option<DateTime<Utc>>,
+    /// How many open items would finish later.
+    pub slipping: usize,
+}
+
+/// An open item that would finish later if the new request were filed.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct CostSlip {
+    pub key: String,
+    /// Shown to the providing team only.
+    pub title: Option<String>,
+    /// Whose it is: who asked, and for which team.
+    pub requester_name: String,
+    pub on_behalf_team_key: Option<String>,
+    pub before: Option<DateTime<Utc>>,
+    pub after: Option<DateTime<Utc>>,
+    pub delay_ms: i64,
+    /// On time before, late after.
+    pub newly_late: bool,
+}
+
+/// "What's the cost?" of a new request, changing nothing.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Cost {
+    pub effort_hours: f64,
+    /// At each priority, most urgent first.
+    pub at_priority: Vec<CostAtPriority>,
+    /// The priority the request would be filed at (the one given, or the service's default).
+    pub priority: crate::request::Priority,
+    /// What would slip at that priority, most delayed first.
+    pub slips: Vec<CostSlip>,
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub mod attachment;
 pub mod authz;
 pub mod business_time;
 pub mod calendar;
+pub mod capacity;
 pub mod commitment;
 pub mod demo;
 pub mod error;

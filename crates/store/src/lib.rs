@@ -8,6 +8,7 @@
 mod accounts;
 mod attachments;
 mod bench;
+mod capacity;
 mod clocks;
 mod commitments;
 mod db;

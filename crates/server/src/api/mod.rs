@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`: thin handlers over the store, documented with OpenAPI.
 //! Authentication is by personal API token; errors are `application/problem+json`.
 
+mod capacity;
 pub mod commitments;
 mod doc;
 use doc::Problems;
@@ -48,6 +49,8 @@ pub use extract::{ApiBytes, ApiJson, ApiList, ApiPath, ApiQuery, ApiText};
         tokens::list_tokens, tokens::create_token, tokens::revoke_token,
         mail::invite, mail::mail_preferences, mail::set_mail_preferences, mail::list_routes, mail::add_route,
         mail::remove_route, mail::mail_settings, mail::set_mail_settings,
+        capacity::list_time_off, capacity::add_time_off, capacity::remove_time_off, capacity::record_effort,
+        capacity::team_forecast, capacity::cost,
         webhooks::list_webhooks, webhooks::create_webhook, webhooks::get_webhook, webhooks::update_webhook,
         webhooks::delete_webhook, webhooks::rotate_secret, webhooks::ping, webhooks::deliveries, webhooks::redeliver,
         services::list_services, services::create_service, services::get_service, services::update_service,
@@ -91,6 +94,7 @@ pub use extract::{ApiBytes, ApiJson, ApiList, ApiPath, ApiQuery, ApiText};
         (name = "feedback", description = "Feedback both ways: ratings on requests by requesters and by providing teams, results, settings"),
         (name = "reviews", description = "Partnership reviews between two teams: agendas generated from the numbers, notes, decisions, action items"),
         (name = "surveys", description = "Relationship surveys both ways: questions, answers stored without the person, results only in aggregate"),
+        (name = "capacity", description = "Capacity and \"what's the cost?\": time off, effort, a team's forecast, and the dry run of a new request"),
         (name = "webhooks", description = "Outgoing webhooks: a team's or the organisation's events POSTed as signed JSON or chat messages, with the delivery log"),
         (name = "tokens", description = "Personal API tokens"),
         (name = "import", description = "CSV import of people and teams"),
@@ -130,6 +134,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(tokens::router())
         .merge(mail::router())
         .merge(webhooks::router())
+        .merge(capacity::router())
         .merge(services::router())
         .merge(targets::router())
         .merge(network::router())

@@ -157,6 +157,13 @@ async fn fixture(t: &TestApp, w: &crate::requests::World) -> Fixture {
     };
     let hook = t.store.create_webhook(&Actor::system(), Some(it.id), hook, "whsec_test").await.unwrap();
     ids.insert("webhook", hook.id.to_string());
+    let off = concentric_core::capacity::NewTimeOff {
+        starts_on: chrono::NaiveDate::from_ymd_opt(2026, 12, 21).unwrap(),
+        ends_on: None,
+        half_day: false,
+        note: String::new(),
+    };
+    ids.insert("time_off", t.store.add_time_off(&Actor::system(), pat.id, off).await.unwrap().id.to_string());
     let ping = t.store.ping_webhook(&Actor::system(), hook.id).await.unwrap();
     ids.insert("webhook_delivery", ping.id.to_string());
     let raw = b"From: sam@example.com\r\nSubject: Hi\r\nMessage-ID: <fixture@example.com>\r\n\r\nHello\r\n";
@@ -192,6 +199,12 @@ fn api_table() -> Vec<(&'static str, &'static str, Option<Value>)> {
         ("DELETE /api/v1/mail-routes/{id}", "A", None),
         ("GET /api/v1/settings/mail", "A", None),
         ("PUT /api/v1/settings/mail", "A", Some(json!({"unknown_senders": "refuse", "outsider_replies": "refuse"}))),
+        ("GET /api/v1/people/{id}/time-off", "AL", None),
+        ("POST /api/v1/people/{id}/time-off", "AL", Some(json!({"starts_on": "2026-12-28"}))),
+        ("DELETE /api/v1/time-off/{id}", "AL", None),
+        ("POST /api/v1/requests/{key}/effort", "ALM", Some(json!({"estimate_hours": 3.0}))),
+        ("GET /api/v1/teams/{key}/forecast", "ALM", None),
+        ("POST /api/v1/teams/{key}/services/{slug}/cost", all, Some(json!({"subject": "How long?"}))),
         ("GET /api/v1/webhooks", "A", None),
         (
             "POST /api/v1/webhooks",
@@ -392,6 +405,7 @@ fn api_path(f: &Fixture, op: &str) -> String {
         o if o.contains("/members/") => template.replace("{key}", "IT").replace("{person_id}", &f.ids["pat"]),
         o if o.contains("/tokens/{id}") => template.replace("{id}", &f.ids["token"]),
         o if o.contains("/mail-routes/{id}") => template.replace("{id}", &f.ids["mail_route"]),
+        o if o.contains("/time-off/{id}") => template.replace("{id}", &f.ids["time_off"]),
         o if o.contains("/webhooks/{id}") => {
             template.replace("{id}", &f.ids["webhook"]).replace("{delivery}", &f.ids["webhook_delivery"])
         }

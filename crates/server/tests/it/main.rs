@@ -8,6 +8,7 @@ mod api;
 mod auth;
 mod authz;
 mod backup;
+mod capacity;
 mod commitments;
 mod directory;
 mod hostile;

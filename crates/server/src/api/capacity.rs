@@ -1,0 +1,124 @@
+//! Capacity and "what's the cost?": time off, a request's effort, a team's forecast, and the dry
+//! run of a new request.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use concentric_core::capacity::{NewTimeOff, TimeOff};
+use concentric_core::forecast::{Cost, TeamForecast};
+use concentric_core::request::NewRequest;
+use concentric_core::PersonId;
+use serde::{Deserialize, Serialize};
+
+use super::{ApiJson, ApiPath};
+use crate::auth::ApiUser;
+use crate::error::{ApiError, Problem};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/people/{id}/time-off", get(list_time_off).post(add_time_off))
+        .route("/api/v1/time-off/{id}", delete(remove_time_off))
+        .route("/api/v1/requests/{key}/effort", post(record_effort))
+        .route("/api/v1/teams/{key}/forecast", get(team_forecast))
+        .route("/api/v1/teams/{key}/services/{slug}/cost", post(cost))
+}
+
+/// A person's time off from a year ago on (themselves, admins, their teams' leads).
+#[utoipa::path(get, path = "/api/v1/people/{id}/time-off", tag = "capacity", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<TimeOff>), (status = 403, body = Problem)))]
+pub async fn list_time_off(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Vec<TimeOff>>, ApiError> {
+    Ok(Json(state.store.time_off(&user.actor, PersonId(id)).await?))
+}
+
+/// Add time off: whole days or half days, taken out of the person's capacity in every forecast.
+#[utoipa::path(post, path = "/api/v1/people/{id}/time-off", tag = "capacity", params(("id" = i64, Path)),
+    request_body = NewTimeOff,
+    responses((status = 201, body = TimeOff), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn add_time_off(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<NewTimeOff>,
+) -> Result<(StatusCode, Json<TimeOff>), ApiError> {
+    Ok((StatusCode::CREATED, Json(state.store.add_time_off(&user.actor, PersonId(id), body).await?)))
+}
+
+#[utoipa::path(delete, path = "/api/v1/time-off/{id}", tag = "capacity", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = Problem)))]
+pub async fn remove_time_off(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<StatusCode, ApiError> {
+    state.store.remove_time_off(&user.actor, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// An estimate and time spent, from the providing team.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EffortInput {
+    /// Hours the request is expected to take in all; a negative number goes back to the
+    /// service's default effort. Left out: unchanged.
+    pub estimate_hours: Option<f64>,
+    /// Hours spent now, added to what was logged (0-1,000).
+    #[serde(default)]
+    pub log_hours: f64,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Effort {
+    pub estimate_hours: f64,
+    pub logged_hours: f64,
+}
+
+/// Set a request's estimate and log time spent on it (the providing team).
+#[utoipa::path(post, path = "/api/v1/requests/{key}/effort", tag = "capacity", params(("key" = String, Path)),
+    request_body = EffortInput,
+    responses((status = 200, body = Effort), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn record_effort(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(key): ApiPath<String>,
+    ApiJson(body): ApiJson<EffortInput>,
+) -> Result<Json<Effort>, ApiError> {
+    let (estimate_hours, logged_hours) =
+        state.store.set_effort(&user.actor, &key, body.estimate_hours, body.log_hours).await?;
+    Ok(Json(Effort { estimate_hours, logged_hours }))
+}
+
+/// When each open request of the team would start and finish at its capacity, and which would
+/// miss their targets (the team's members and admins).
+#[utoipa::path(get, path = "/api/v1/teams/{key}/forecast", tag = "capacity", params(("key" = String, Path)),
+    responses((status = 200, body = TeamForecast), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn team_forecast(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(key): ApiPath<String>,
+) -> Result<Json<TeamForecast>, ApiError> {
+    let team = state.store.team_by_key(&key).await?;
+    Ok(Json(state.store.team_forecast(&user.actor, team.id, state.time.now().to_utc()).await?))
+}
+
+/// "What's the cost?": the same body as filing a request, and nothing is filed. When the request
+/// would be done at each priority, and what would slip at the one given (or the service's
+/// default): by how much, and whose it is.
+#[utoipa::path(post, path = "/api/v1/teams/{key}/services/{slug}/cost", tag = "capacity",
+    params(("key" = String, Path), ("slug" = String, Path)), request_body = NewRequest,
+    responses((status = 200, body = Cost), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn cost(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath((key, slug)): ApiPath<(String, String)>,
+    ApiJson(body): ApiJson<NewRequest>,
+) -> Result<Json<Cost>, ApiError> {
+    let service = state.store.service_by_slug(&key, &slug).await?;
+    Ok(Json(state.store.cost_of(&user.actor, service.id, body.priority, state.time.now().to_utc()).await?))
+}

@@ -1,0 +1,110 @@
+//! Capacity and "what's the cost?" through the API: time off and who may plan it, effort on a
+//! request, a team's forecast, and the dry run of a new request that changes nothing.
+
+use axum::http::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::both;
+use crate::harness::TestApp;
+use crate::requests::{file, world};
+
+/// Every table's row count and checksum, to show a call changed nothing.
+async fn snapshot(t: &TestApp, name: &str) -> Vec<concentric_store::TableReport> {
+    let path = std::env::temp_dir().join(format!("concentric-cost-{}-{name}.db", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let reports = t.store.backup_to(&path).await.unwrap();
+    let _ = std::fs::remove_file(&path);
+    reports
+}
+
+both!(time_off_is_planned_by_the_person_and_their_leads, |t| {
+    let w = world(&t).await;
+    let max = t.store.person_by_email("max@example.com").await.unwrap().id.0;
+    let path = format!("/api/v1/people/{max}/time-off");
+    let week = json!({ "starts_on": "2026-12-21", "ends_on": "2026-12-24", "note": "Holiday" });
+    let r = t.api(Method::POST, &path, Some(&w.lead), Some(week)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let half = json!({ "starts_on": "2026-12-28", "half_day": true });
+    assert_eq!(t.api(Method::POST, &path, Some(&w.agent), Some(half.clone())).await.status, StatusCode::CREATED);
+    t.api(Method::POST, &path, Some(&w.requester), Some(half)).await.assert_problem(StatusCode::FORBIDDEN, "forbidden");
+    let bad = json!({ "starts_on": "2026-12-10", "ends_on": "2026-12-01", "note": "x".repeat(201) });
+    let r = t.api(Method::POST, &path, Some(&w.agent), Some(bad)).await;
+    r.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(r.json["errors"].as_array().map(Vec::len), Some(2), "{}", r.text);
+    let listed = t.api(Method::GET, &path, Some(&w.agent), None).await;
+    let days: Vec<(&str, &str, bool)> = listed
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| (o["starts_on"].as_str().unwrap(), o["ends_on"].as_str().unwrap(), o["half_day"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(days, [("2026-12-21", "2026-12-24", false), ("2026-12-28", "2026-12-28", true)]);
+    let id = listed.json[0]["id"].as_i64().unwrap();
+    let gone = t.api(Method::DELETE, &format!("/api/v1/time-off/{id}"), Some(&w.requester), None).await;
+    gone.assert_problem(StatusCode::NOT_FOUND, "not_found");
+    assert_eq!(
+        t.api(Method::DELETE, &format!("/api/v1/time-off/{id}"), Some(&w.agent), None).await.status,
+        StatusCode::NO_CONTENT
+    );
+});
+
+both!(the_cost_of_a_request_changes_nothing_and_says_whose_work_slips, |t| {
+    let w = world(&t).await;
+    for subject in ["Laptop for Ana", "Laptop for Ben", "Laptop for Cem"] {
+        file(&t, &w.requester, subject).await;
+    }
+    // The team's estimate replaces the service's default effort; logged time is taken off it.
+    let effort = json!({ "estimate_hours": 10.0, "log_hours": 1.5 });
+    let r = t.api(Method::POST, "/api/v1/requests/IT-1/effort", Some(&w.agent), Some(effort.clone())).await;
+    assert_eq!(
+        (r.status, r.json["estimate_hours"].as_f64(), r.json["logged_hours"].as_f64()),
+        (StatusCode::OK, Some(10.0), Some(1.5))
+    );
+    t.api(Method::POST, "/api/v1/requests/IT-1/effort", Some(&w.requester), Some(effort))
+        .await
+        .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+    let bad = json!({ "estimate_hours": 1e9, "log_hours": -2 });
+    let r = t.api(Method::POST, "/api/v1/requests/IT-1/effort", Some(&w.agent), Some(bad)).await;
+    assert_eq!(r.json["errors"].as_array().map(Vec::len), Some(2), "{}", r.text);
+
+    let forecast = t.api(Method::GET, "/api/v1/teams/IT/forecast", Some(&w.agent), None).await;
+    assert_eq!(forecast.status, StatusCode::OK, "{}", forecast.text);
+    let items = forecast.json["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3);
+    assert!(items.iter().all(|i| i["finish"].is_string()), "{}", forecast.text);
+    let first = items.iter().find(|i| i["key"] == "IT-1").unwrap();
+    assert_eq!(first["effort_hours"].as_f64(), Some(8.5));
+    t.api(Method::GET, "/api/v1/teams/IT/forecast", Some(&w.requester), None)
+        .await
+        .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+
+    // The dry run, as the requester: nothing is written anywhere.
+    let before = snapshot(&t, "before").await;
+    let body = json!({ "subject": "A fourth laptop", "priority": "P1", "fields": {} });
+    let path = "/api/v1/teams/IT/services/laptop/cost";
+    let cost = t.api(Method::POST, path, Some(&w.requester), Some(body.clone())).await;
+    assert_eq!(cost.status, StatusCode::OK, "{}", cost.text);
+    assert_eq!(snapshot(&t, "after").await, before, "the dry run changed nothing");
+    let at: Vec<(&str, bool)> = cost.json["at_priority"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["priority"].as_str().unwrap(), p["finish"].is_string()))
+        .collect();
+    assert_eq!(at, [("P1", true), ("P2", true), ("P3", true), ("P4", true)]);
+    // Filed first, a P1 on the whole team delays everything queued, and says whose it is.
+    let slips = cost.json["slips"].as_array().unwrap();
+    assert_eq!(slips.len(), 3, "{}", cost.text);
+    assert!(slips.iter().all(|s| s["requester_name"] == "Sam Sales" && s["delay_ms"].as_i64().unwrap() > 0));
+    assert!(slips.iter().all(|s| s["title"] == Value::Null), "other people's subjects stay with the team");
+    let as_agent = t.api(Method::POST, path, Some(&w.agent), Some(body)).await;
+    assert!(as_agent.json["slips"][0]["title"].as_str().unwrap().starts_with("Laptop for"), "{}", as_agent.text);
+    // At P4 it waits behind everything and moves nobody.
+    let p4 = cost.json["at_priority"].as_array().unwrap().iter().find(|p| p["priority"] == "P4").unwrap().clone();
+    assert_eq!(p4["slipping"], 0);
+    let outsider = t
+        .api(Method::POST, "/api/v1/teams/IT/services/nope/cost", Some(&w.requester), Some(json!({"subject": "x"})))
+        .await;
+    outsider.assert_problem(StatusCode::NOT_FOUND, "not_found");
+});
