@@ -285,7 +285,7 @@ async fn run(command: Command, store: &Store, config: Config) -> anyhow::Result<
     match command {
         Command::Serve { demo } => {
             if demo {
-                load_demo(store, config.reopen_window_ms()).await?;
+                concentric_server::demo::load(store, config.reopen_window_ms()).await?;
             }
             if !store.admin_exists().await? {
                 tracing::info!(
@@ -300,7 +300,7 @@ async fn run(command: Command, store: &Store, config: Config) -> anyhow::Result<
             tracing::info!(database = %redact_url(&config.database_url), "migrations applied");
             Ok(())
         }
-        Command::Demo => load_demo(store, config.reopen_window_ms()).await,
+        Command::Demo => concentric_server::demo::load(store, config.reopen_window_ms()).await,
         Command::Import { file, kind, invite } => {
             let state = AppState::new(store.clone(), config.clone()).with_mailer(Mailer::from_config(&config)?);
             import(&state, &file, kind, invite).await
@@ -361,66 +361,6 @@ fn print_reports(reports: &[concentric_store::TableReport]) {
     for r in reports.iter().filter(|r| r.rows > 0) {
         println!("{:<24} {:>9} rows  {}", r.table, r.rows, r.checksum);
     }
-}
-
-async fn load_demo(store: &Store, reopen_window_ms: i64) -> anyhow::Result<()> {
-    let org = concentric_core::demo::organisation();
-    let hash = hash_password(concentric_core::demo::DEMO_PASSWORD.to_owned()).await?;
-    let hashes: Vec<(String, String)> = org.accounts.iter().map(|a| (a.email.clone(), hash.clone())).collect();
-    if store.load_demo(&org, &hashes).await? {
-        tracing::info!(teams = org.teams.len(), people = org.people.len(), "demo organisation loaded");
-    } else {
-        tracing::info!("demo organisation already loaded");
-    }
-    let services = concentric_core::demo::services(&org);
-    if store.load_demo_catalog(&services).await? {
-        tracing::info!(services = services.len(), "demo catalog published");
-    }
-    let calendars = concentric_core::demo::calendars(&org);
-    let targets = concentric_core::demo::targets(&services, &org);
-    if store.load_demo_targets(&calendars, &targets).await? {
-        tracing::info!(calendars = calendars.len(), targets = targets.len(), "demo calendars and targets set");
-    }
-    // The past weeks first, so older requests carry the lower numbers.
-    let history = concentric_core::demo::history(&org, &services);
-    if store.load_demo_history(&history).await? {
-        tracing::info!(requests = history.len(), "demo history restored");
-    }
-    let relationships = concentric_core::demo::relationships();
-    if store
-        .load_demo_network(&relationships, &concentric_core::demo::business_goals(), &concentric_core::demo::goals())
-        .await?
-    {
-        tracing::info!(relationships = relationships.len(), "demo relationships and goals declared");
-    }
-    let commitments = concentric_core::demo::commitments(&org, chrono::Utc::now().date_naive());
-    if store.load_demo_commitments(&commitments).await? {
-        tracing::info!(commitments = commitments.len(), "demo commitments and their history added");
-    }
-    let requests = concentric_core::demo::requests(&org, &services);
-    if store.load_demo_requests(&requests, reopen_window_ms).await? {
-        tracing::info!(requests = requests.len(), "demo requests filed");
-    }
-    let rated = store.load_demo_ratings().await?;
-    if rated > 0 {
-        tracing::info!(requests = rated, "demo ratings given");
-    }
-    let accounts: Vec<String> = org.accounts.iter().map(|a| a.email.clone()).collect();
-    let surveyed = store.load_demo_surveys(&accounts).await?;
-    if surveyed > 0 {
-        tracing::info!(relationships = surveyed, "demo survey rounds answered");
-    }
-    let reviews = store.load_demo_reviews(&concentric_core::demo::reviews()).await?;
-    if reviews > 0 {
-        tracing::info!(reviews, "demo partnership reviews held and planned");
-    }
-    if store.load_demo_channels(&concentric_server::auth::secrets::webhook_secret()).await? {
-        tracing::info!(address = concentric_core::demo::IT_HELP_ADDRESS, "demo mail route and chat webhook added");
-    }
-    for a in &org.accounts {
-        tracing::info!("demo sign-in: {} / {} ({})", a.email, concentric_core::demo::DEMO_PASSWORD, a.role);
-    }
-    Ok(())
 }
 
 async fn import(state: &AppState, file: &std::path::Path, kind: Option<Kind>, invite: bool) -> anyhow::Result<()> {

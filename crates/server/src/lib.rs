@@ -7,6 +7,7 @@
 pub mod api;
 pub mod auth;
 pub mod config;
+pub mod demo;
 mod download;
 mod error;
 mod guard;

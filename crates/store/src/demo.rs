@@ -35,6 +35,7 @@ const RATINGS_KEY: &str = "demo_ratings_loaded_at";
 const REVIEWS_KEY: &str = "demo_reviews_loaded_at";
 const SURVEYS_KEY: &str = "demo_surveys_loaded_at";
 const CHANNELS_KEY: &str = "demo_channels_loaded_at";
+const CAPACITY_KEY: &str = "demo_capacity_loaded_at";
 
 impl Store {
     /// Writes the demo organisation unless it was loaded before; returns whether it was loaded now.
@@ -380,8 +381,8 @@ impl Store {
             .exec()
             .all(
                 "SELECT r.id, r.key, r.requester_id, r.assignee_id, r.resolved_at, \
-                 COALESCE((SELECT CASE WHEN c.elapsed_ms > c.target_ms THEN 1 ELSE 0 END FROM request_clocks c \
-                 WHERE c.request_id = r.id AND c.kind = 'resolution'), 0) AS breached \
+                 CAST(COALESCE((SELECT CASE WHEN c.elapsed_ms > c.target_ms THEN 1 ELSE 0 END FROM request_clocks c \
+                 WHERE c.request_id = r.id AND c.kind = 'resolution'), 0) AS BIGINT) AS breached \
                  FROM requests r WHERE r.resolved_at < $1 AND r.status IN ('resolved', 'closed') ORDER BY r.id",
                 // Requests resolved today are left for the demo's people to rate.
                 args![now - 86_400_000],
@@ -607,6 +608,62 @@ impl Store {
             active: false,
         };
         self.create_webhook(&system, Some(it.id), hook, webhook_secret).await?;
+        Ok(true)
+    }
+}
+
+impl Store {
+    /// Gives the demo's forecast something to say, once: half of IT off in the week before
+    /// Christmas, a few other days off, the team's estimates on some open requests, and time
+    /// logged on resolved ones (a little under or over their service's effort).
+    pub async fn load_demo_capacity(&self, today: chrono::NaiveDate) -> Result<bool> {
+        use chrono::Datelike;
+        let mut tx = self.db.begin().await?;
+        if !claim(&mut tx, CAPACITY_KEY).await? {
+            return Ok(false);
+        }
+        tx.commit().await?;
+        let system = Actor::system();
+        let it = self.team_by_key("IT").await?;
+        let members = self.team_members(it.id).await?;
+        // The coming week of 21 December (this year's, or next year's once it has passed).
+        let year = if today > chrono::NaiveDate::from_ymd_opt(today.year(), 12, 20).unwrap_or(today) {
+            today.year() + 1
+        } else {
+            today.year()
+        };
+        let start = chrono::NaiveDate::from_ymd_opt(year, 12, 21).unwrap_or(today);
+        let off = |starts_on, days: i64, half_day, note: &str| concentric_core::capacity::NewTimeOff {
+            starts_on,
+            ends_on: Some(starts_on + chrono::TimeDelta::days(days - 1)),
+            half_day,
+            note: note.to_owned(),
+        };
+        for (n, m) in members.iter().enumerate() {
+            let person = m.person_id;
+            let entry = match n % 4 {
+                0 | 2 => off(start, 4, false, "Holiday"),
+                1 => off(today + chrono::TimeDelta::days(3), 1, true, "Dentist"),
+                _ => off(today + chrono::TimeDelta::days(8), 2, false, "Training"),
+            };
+            self.add_time_off(&system, person, entry).await?;
+        }
+        let mut tx = self.db.begin().await?;
+        tx.exec()
+            .execute(
+                "UPDATE requests SET logged_hours = (SELECT s.default_effort_hours FROM services s WHERE s.id = requests.service_id) \
+                 * (0.6 + (id % 9) * 0.12) WHERE status IN ('resolved', 'closed')",
+                args![],
+            )
+            .await?;
+        tx.exec()
+            .execute(
+                "UPDATE requests SET estimate_hours = (SELECT s.default_effort_hours FROM services s WHERE s.id = requests.service_id) \
+                 * (1 + (id % 4)), logged_hours = 0.5 WHERE status IN ('open', 'in_progress') AND id % 2 = 0",
+                args![],
+            )
+            .await?;
+        tx.commit().await?;
         Ok(true)
     }
 }

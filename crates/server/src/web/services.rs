@@ -80,9 +80,23 @@ struct ServicePage {
     priority: String,
     on_behalf_of: String,
     errors: FormErrors,
+    /// "What's the cost?" of one more request, slips shown at P1; `None` when it cannot be asked.
+    cost: Option<concentric_core::forecast::Cost>,
 }
 
 impl ServicePage {
+    fn when(&self, at: &Option<chrono::DateTime<chrono::Utc>>) -> String {
+        at.as_ref().map_or_else(|| String::from("not within a year"), |t| self.layout.when(t))
+    }
+
+    fn delay(&self, ms: &i64) -> String {
+        if *ms == i64::MAX {
+            String::from("past a year")
+        } else {
+            concentric_core::target::format_duration(*ms)
+        }
+    }
+
     fn value(&self, name: &str) -> &str {
         self.values.get(name).and_then(|v| v.first()).map_or("", String::as_str)
     }
@@ -104,10 +118,19 @@ async fn service_view(state: &AppState, viewer: &Viewer, service: Service) -> Re
         .into_iter()
         .map(|m| (m.team_key, m.team_name))
         .collect::<Vec<_>>();
+    let may_request = service.may_request(&viewer.actor);
+    let cost = match may_request {
+        true => {
+            let now = state.time.now().to_utc();
+            Some(state.store.cost_of(&viewer.actor, service.id, Some(Priority::P1), now).await?)
+        }
+        false => None,
+    };
     Ok(ServicePage {
+        cost,
         layout: Layout::new(viewer, service.name.clone(), "services"),
         description_html: to_safe_html(&service.description),
-        may_request: service.may_request(&viewer.actor),
+        may_request,
         can_manage: viewer.actor.can_manage_team(service.team_id),
         on_behalf_of: my_teams.first().map(|t| t.0.clone()).unwrap_or_default(),
         my_teams,

@@ -103,6 +103,13 @@ both!(the_cost_of_a_request_changes_nothing_and_says_whose_work_slips, |t| {
     // At P4 it waits behind everything and moves nobody.
     let p4 = cost.json["at_priority"].as_array().unwrap().iter().find(|p| p["priority"] == "P4").unwrap().clone();
     assert_eq!(p4["slipping"], 0);
+    // The request form asks the same question before anything is filed.
+    let mut b = t.browser();
+    b.login("sam@example.com", crate::harness::PASSWORD).await;
+    let page = b.get("/teams/IT/services/laptop").await;
+    assert!(page.body.contains("What&#39;s the cost?") || page.body.contains("What's the cost?"), "{}", page.body);
+    assert!(page.body.contains("Filed at P1, whose work would wait") && page.body.contains("Sam Sales (SAL) waits"));
+    assert!(!page.body.contains("Laptop for Ana"), "titles stay with the team");
     let outsider = t
         .api(Method::POST, "/api/v1/teams/IT/services/nope/cost", Some(&w.requester), Some(json!({"subject": "x"})))
         .await;
