@@ -86,7 +86,7 @@ struct ServicePage {
 
 impl ServicePage {
     fn when(&self, at: &Option<chrono::DateTime<chrono::Utc>>) -> String {
-        at.as_ref().map_or_else(|| String::from("not within a year"), |t| self.layout.when(t))
+        at.as_ref().map_or_else(|| String::from("not within a year"), |t| self.layout.when_soon(t))
     }
 
     fn delay(&self, ms: &i64) -> String {

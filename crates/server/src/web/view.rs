@@ -68,8 +68,16 @@ impl Layout {
 
     /// A time in the viewer's own zone, e.g. "12 Nov 2026, 14:05 CET".
     pub fn when(&self, at: &DateTime<Utc>) -> String {
-        let zone: chrono_tz::Tz = self.viewer.as_ref().and_then(|v| v.time_zone.parse().ok()).unwrap_or(chrono_tz::UTC);
-        at.with_timezone(&zone).format("%-d %b %Y, %H:%M %Z").to_string()
+        at.with_timezone(&self.zone()).format("%-d %b %Y, %H:%M %Z").to_string()
+    }
+
+    /// A time in the coming weeks, in the viewer's zone: "Wed 2 Dec, 08:48".
+    pub fn when_soon(&self, at: &DateTime<Utc>) -> String {
+        at.with_timezone(&self.zone()).format("%a %-d %b, %H:%M").to_string()
+    }
+
+    fn zone(&self) -> chrono_tz::Tz {
+        self.viewer.as_ref().and_then(|v| v.time_zone.parse().ok()).unwrap_or(chrono_tz::UTC)
     }
 }
 
