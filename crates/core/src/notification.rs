@@ -24,6 +24,8 @@ pub enum NoticeKind {
     Status,
     TargetAtRisk,
     TargetBreached,
+    /// Your request will now miss its target: other work was put ahead of it.
+    Slipped,
     /// Your request is resolved: rate it.
     RateRequest,
     /// To the providing team's leads.
@@ -79,13 +81,14 @@ impl MailDelivery {
 }
 
 impl NoticeKind {
-    pub const ALL: [NoticeKind; 20] = [
+    pub const ALL: [NoticeKind; 21] = [
         NoticeKind::NewRequest,
         NoticeKind::Assigned,
         NoticeKind::Reply,
         NoticeKind::Status,
         NoticeKind::TargetAtRisk,
         NoticeKind::TargetBreached,
+        NoticeKind::Slipped,
         NoticeKind::RateRequest,
         NoticeKind::PoorRating,
         NoticeKind::CommitmentReminder,
@@ -110,6 +113,7 @@ impl NoticeKind {
             NoticeKind::Status => "status",
             NoticeKind::TargetAtRisk => "target_at_risk",
             NoticeKind::TargetBreached => "target_breached",
+            NoticeKind::Slipped => "slipped",
             NoticeKind::RateRequest => "rate_request",
             NoticeKind::PoorRating => "poor_rating",
             NoticeKind::CommitmentReminder => "commitment_reminder",
@@ -140,6 +144,7 @@ impl NoticeKind {
             NoticeKind::Status => "A status change on a request I am part of",
             NoticeKind::TargetAtRisk => "A target at risk",
             NoticeKind::TargetBreached => "A target breached",
+            NoticeKind::Slipped => "My request will miss its target because other work came first",
             NoticeKind::RateRequest => "My request is resolved: rate it",
             NoticeKind::PoorRating => "A poor rating for my team",
             NoticeKind::CommitmentReminder => "A reminder of something I owe",
@@ -161,7 +166,7 @@ impl NoticeKind {
     pub fn area(self) -> &'static str {
         match self {
             NoticeKind::NewRequest | NoticeKind::Assigned | NoticeKind::Reply | NoticeKind::Status => "Requests",
-            NoticeKind::TargetAtRisk | NoticeKind::TargetBreached => "Targets",
+            NoticeKind::TargetAtRisk | NoticeKind::TargetBreached | NoticeKind::Slipped => "Targets",
             NoticeKind::RateRequest | NoticeKind::PoorRating => "Ratings",
             NoticeKind::CommitmentReminder
             | NoticeKind::CommitmentOverdue
@@ -181,6 +186,7 @@ impl NoticeKind {
             NoticeKind::Assigned
             | NoticeKind::Reply
             | NoticeKind::TargetBreached
+            | NoticeKind::Slipped
             | NoticeKind::RateRequest
             | NoticeKind::CommitmentReminder
             | NoticeKind::CommitmentOverdue
@@ -207,26 +213,113 @@ pub struct RequestRef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Notice {
-    NewRequest { request: RequestRef },
-    Assigned { request: RequestRef, escalated: bool },
-    Reply { request: RequestRef, by: String, text: String },
-    Status { request: RequestRef, status: String },
-    TargetAtRisk { request: RequestRef, target: String, left: String },
-    TargetBreached { request: RequestRef, target: String, breach: String },
-    RateRequest { request: RequestRef },
-    PoorRating { request: RequestRef, requester: String },
-    CommitmentReminder { commitment: i64, title: String, receiver: String, when: String },
-    CommitmentOverdue { commitment: i64, title: String, receiver: String, due: String },
-    CommitmentLate { commitment: i64, title: String, provider: String, due: String },
-    CommitmentDelivered { commitment: i64, title: String, provider: String, due: String },
-    CommitmentAccepted { commitment: i64, title: String, receiver: String, due: String },
-    CommitmentSentBack { commitment: i64, title: String, receiver: String, due: String, reason: String },
-    ReviewPlanned { review: i64, title: String, supplier: String, customer: String, when: String },
-    ActionAssigned { review: i64, review_title: String, title: String, due: String },
-    ActionOverdue { review: i64, title: String, due: String, waiting: String },
-    SurveyOpen { supplier: String, customer: String },
-    SurveyReminder { supplier: String, customer: String },
-    SurveyClosed { supplier: String, customer: String },
+    NewRequest {
+        request: RequestRef,
+    },
+    Assigned {
+        request: RequestRef,
+        escalated: bool,
+    },
+    Reply {
+        request: RequestRef,
+        by: String,
+        text: String,
+    },
+    Status {
+        request: RequestRef,
+        status: String,
+    },
+    TargetAtRisk {
+        request: RequestRef,
+        target: String,
+        left: String,
+    },
+    TargetBreached {
+        request: RequestRef,
+        target: String,
+        breach: String,
+    },
+    /// `request` (the reader's) now misses its target by about `late` because `by` went first.
+    Slipped {
+        request: RequestRef,
+        by: String,
+        late: String,
+    },
+    RateRequest {
+        request: RequestRef,
+    },
+    PoorRating {
+        request: RequestRef,
+        requester: String,
+    },
+    CommitmentReminder {
+        commitment: i64,
+        title: String,
+        receiver: String,
+        when: String,
+    },
+    CommitmentOverdue {
+        commitment: i64,
+        title: String,
+        receiver: String,
+        due: String,
+    },
+    CommitmentLate {
+        commitment: i64,
+        title: String,
+        provider: String,
+        due: String,
+    },
+    CommitmentDelivered {
+        commitment: i64,
+        title: String,
+        provider: String,
+        due: String,
+    },
+    CommitmentAccepted {
+        commitment: i64,
+        title: String,
+        receiver: String,
+        due: String,
+    },
+    CommitmentSentBack {
+        commitment: i64,
+        title: String,
+        receiver: String,
+        due: String,
+        reason: String,
+    },
+    ReviewPlanned {
+        review: i64,
+        title: String,
+        supplier: String,
+        customer: String,
+        when: String,
+    },
+    ActionAssigned {
+        review: i64,
+        review_title: String,
+        title: String,
+        due: String,
+    },
+    ActionOverdue {
+        review: i64,
+        title: String,
+        due: String,
+        waiting: String,
+    },
+    SurveyOpen {
+        supplier: String,
+        customer: String,
+    },
+    SurveyReminder {
+        supplier: String,
+        customer: String,
+    },
+    SurveyClosed {
+        supplier: String,
+        customer: String,
+    },
 }
 
 impl Notice {
@@ -238,6 +331,7 @@ impl Notice {
             Notice::Status { .. } => NoticeKind::Status,
             Notice::TargetAtRisk { .. } => NoticeKind::TargetAtRisk,
             Notice::TargetBreached { .. } => NoticeKind::TargetBreached,
+            Notice::Slipped { .. } => NoticeKind::Slipped,
             Notice::RateRequest { .. } => NoticeKind::RateRequest,
             Notice::PoorRating { .. } => NoticeKind::PoorRating,
             Notice::CommitmentReminder { .. } => NoticeKind::CommitmentReminder,
@@ -264,6 +358,7 @@ impl Notice {
             | Notice::Status { request, .. }
             | Notice::TargetAtRisk { request, .. }
             | Notice::TargetBreached { request, .. }
+            | Notice::Slipped { request, .. }
             | Notice::RateRequest { request }
             | Notice::PoorRating { request, .. } => Some(request),
             _ => None,
@@ -320,6 +415,9 @@ impl Notice {
                 format!("{}: {target} target at risk, {left} of working time left", request.key)
             }
             Notice::TargetBreached { request, target, breach } => format!("{}: {target} target {breach}", request.key),
+            Notice::Slipped { request, by, late } => {
+                format!("{} will now miss its target by about {late}: {by} was put ahead of it", request.key)
+            }
             Notice::RateRequest { request } => format!("{} is resolved: how did it go? Rate it", request.key),
             Notice::PoorRating { request, requester } => format!("{} was rated poor by {requester}", request.key),
             Notice::CommitmentReminder { title, receiver, when, .. } => {
@@ -375,6 +473,9 @@ impl Notice {
         let mut out = vec![format!("{}.", self.summary().trim_end_matches('.'))];
         match self {
             Notice::Reply { text, .. } => out.push(text.clone()),
+            Notice::Slipped { .. } => out.push(String::from(
+                "The team works the most urgent requests first. If yours cannot wait, say so in a reply on the request.",
+            )),
             Notice::RateRequest { .. } => out.push(String::from(
                 "Choose an answer below, then send it from the request page, with a comment if you like.",
             )),

@@ -18,6 +18,7 @@ use serde_json::json;
 
 use crate::db::{args, Exec, Tx};
 use crate::events::record;
+use crate::notifications::{notify, Notice};
 use crate::{Result, Store, StoreError};
 
 #[derive(sqlx::FromRow)]
@@ -83,6 +84,7 @@ struct ItemRow {
     default_effort_hours: f64,
     logged_hours: f64,
     due_at: Option<i64>,
+    requester_id: i64,
     requester_name: String,
     on_behalf_key: Option<String>,
 }
@@ -160,7 +162,7 @@ async fn inputs(tx: &mut Tx, team: TeamId, now: DateTime<Utc>) -> Result<Inputs>
         .exec()
         .all(
             "SELECT r.id, r.key, r.subject, r.priority, r.created_at, r.assignee_id, a.name AS assignee_name, \
-             r.estimate_hours, s.default_effort_hours, r.logged_hours, c.due_at, rp.name AS requester_name, \
+             r.estimate_hours, s.default_effort_hours, r.logged_hours, c.due_at, r.requester_id, rp.name AS requester_name, \
              ob.key AS on_behalf_key FROM requests r JOIN services s ON s.id = r.service_id \
              JOIN people rp ON rp.id = r.requester_id LEFT JOIN people a ON a.id = r.assignee_id \
              LEFT JOIN teams ob ON ob.id = r.on_behalf_team_id \
@@ -379,5 +381,79 @@ impl Store {
             })
             .collect();
         Ok(Cost { effort_hours: service.default_effort_hours, at_priority, priority: chosen, slips })
+    }
+}
+
+/// What a `slip_check` job looks at: a request filed at high priority (`from_priority` none) or
+/// raised from `from_priority`, and the event that did it.
+#[derive(Debug, serde::Deserialize, serde::Serialize)]
+pub(crate) struct SlipPayload {
+    pub request_id: i64,
+    pub from_priority: Option<i64>,
+    pub event: i64,
+}
+
+/// Schedules the look at whose work a request pushed past its target, right after the change.
+pub(crate) async fn schedule_slip_check(tx: &mut Tx, payload: SlipPayload) -> Result<()> {
+    let key = format!("slip:{}", payload.event);
+    let at = Utc::now().timestamp_millis();
+    let payload = serde_json::to_value(&payload).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    crate::jobs::schedule(tx, crate::jobs::SLIP_CHECK, &key, payload, Some(at)).await
+}
+
+impl Store {
+    /// Tells the requesters whose open requests now miss their targets because `p.request_id` was
+    /// filed at or raised to a higher priority: the forecast without the change against the
+    /// forecast with it. Once per event and person, whichever node runs it.
+    pub(crate) async fn check_slips(&self, p: SlipPayload, now: DateTime<Utc>) -> Result<usize> {
+        let mut tx = self.db.begin_read().await?;
+        let row: Option<(i64, String, String, String)> = tx
+            .exec()
+            .optional("SELECT team_id, key, subject, status FROM requests WHERE id = $1", args![p.request_id])
+            .await?;
+        let Some((team, key, _subject, status)) = row else { return Ok(0) };
+        if !matches!(status.as_str(), "new" | "open" | "in_progress") {
+            return Ok(0);
+        }
+        let inputs = inputs(&mut tx, TeamId(team), now).await?;
+        drop(tx);
+        let with = inputs.items();
+        let without: Vec<WorkItem> = match p.from_priority {
+            None => with.iter().filter(|i| i.id != p.request_id).cloned().collect(),
+            Some(old) => with
+                .iter()
+                .map(|i| match i.id == p.request_id {
+                    true => WorkItem { priority: u8::try_from(old).unwrap_or(4), ..i.clone() },
+                    false => i.clone(),
+                })
+                .collect(),
+        };
+        let before = forecast(&inputs.calendar, &inputs.workers, &without, now);
+        let after = forecast(&inputs.calendar, &inputs.workers, &with, now);
+        let rows: HashMap<i64, &ItemRow> = inputs.rows.iter().map(|r| (r.id, r)).collect();
+        let notices: Vec<Notice> = slips(&before, &after)
+            .into_iter()
+            .filter(|s| s.newly_late && s.id != p.request_id)
+            .filter_map(|s| {
+                let r = rows.get(&s.id)?;
+                let late = after.get(s.kind, s.id).and_then(|x| x.late_ms).filter(|l| *l != i64::MAX);
+                let late =
+                    late.map_or_else(|| String::from("more than a year"), concentric_core::target::format_duration);
+                let request = concentric_core::notification::RequestRef {
+                    id: concentric_core::RequestId(r.id),
+                    key: r.key.clone(),
+                    title: r.subject.clone(),
+                };
+                let said = concentric_core::notification::Notice::Slipped { request, by: key.clone(), late };
+                Some(Notice::new(said, p.event).to(&[PersonId(r.requester_id)]))
+            })
+            .collect();
+        if notices.is_empty() {
+            return Ok(0);
+        }
+        let mut tx = self.db.begin().await?;
+        notify(&mut tx, &Actor::system(), &notices).await?;
+        tx.commit().await?;
+        Ok(notices.len())
     }
 }

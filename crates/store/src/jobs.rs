@@ -29,6 +29,8 @@ pub(crate) const SURVEYS_OPEN: &str = "surveys_open";
 pub(crate) const SURVEY_REMIND: &str = "survey_remind";
 /// Closes a survey round.
 pub(crate) const SURVEY_CLOSE: &str = "survey_close";
+/// Tells those whose requests now miss their targets because another was put ahead.
+pub(crate) const SLIP_CHECK: &str = "slip_check";
 /// Sends one mail (the server's mailer does the work).
 pub const MAIL: &str = "mail";
 /// Gathers a person's digest notices into one mail (the server's mailer sends it).
@@ -186,6 +188,12 @@ impl Store {
             }
             SURVEY_CLOSE => {
                 self.close_survey(crate::surveys::round_payload(&job.payload, &job.job_key)?, now, true).await?;
+                Ok(())
+            }
+            SLIP_CHECK => {
+                let p = serde_json::from_str(&job.payload)
+                    .map_err(|e| StoreError::Corrupt(format!("job {}: {e}", job.job_key)))?;
+                self.check_slips(p, now.to_utc()).await?;
                 Ok(())
             }
             COMMITMENTS_GENERATE => {

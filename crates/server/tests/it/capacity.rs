@@ -115,3 +115,64 @@ both!(the_cost_of_a_request_changes_nothing_and_says_whose_work_slips, |t| {
         .await;
     outsider.assert_problem(StatusCode::NOT_FOUND, "not_found");
 });
+
+both!(raising_a_request_tells_those_it_pushes_past_their_target_once, |t| {
+    let w = world(&t).await;
+    let day = json!(["00:00-24:00"]);
+    let always = json!({ "zone": "UTC", "week": { "mon": day, "tue": day, "wed": day, "thu": day, "fri": day, "sat": day, "sun": day } });
+    assert_eq!(
+        t.api(Method::PUT, "/api/v1/teams/IT/calendar", Some(&w.lead), Some(always)).await.status,
+        StatusCode::OK
+    );
+    let policy = json!({ "targets": { "P3": { "first_response": "1h", "resolution": "4h" } } });
+    let r = t.api(Method::PUT, "/api/v1/teams/IT/services/laptop/targets", Some(&w.lead), Some(policy)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // Max and Lena work around the clock too, so an hour of work is an hour.
+    for email in ["max@example.com", "lena@example.com"] {
+        let id = t.store.person_by_email(email).await.unwrap().id.0;
+        let r = t
+            .api(
+                Method::PATCH,
+                &format!("/api/v1/people/{id}"),
+                Some(&w.admin),
+                Some(json!({"weekly_capacity_hours": 168})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    }
+    // Round robin: IT-1 and IT-3 to Max, IT-2 to Lena. IT-1 takes 3 h of its 4.
+    for subject in ["Mine first", "Lena's", "Max's second"] {
+        file(&t, &w.requester, subject).await;
+    }
+    let effort = json!({ "estimate_hours": 3.0 });
+    assert_eq!(
+        t.api(Method::POST, "/api/v1/requests/IT-1/effort", Some(&w.agent), Some(effort)).await.status,
+        StatusCode::OK
+    );
+    let now = concentric_core::time::Millis::now();
+    t.store.run_due_jobs("node-a", now, &t.state).await.unwrap();
+    let bell = || {
+        let (t, token) = (&t, w.requester.clone());
+        async move {
+            let r = t.api(Method::GET, "/api/v1/notifications", Some(&token), None).await;
+            r.json["items"].as_array().unwrap().iter().filter(|n| n["kind"] == "slipped").cloned().collect::<Vec<_>>()
+        }
+    };
+    assert!(bell().await.is_empty());
+
+    // IT-3 (2.5 h) goes to P1 ahead of IT-1, which now finishes after 5.5 h: past its 4 h target.
+    let raise = json!({ "priority": "P1" });
+    assert_eq!(
+        t.api(Method::POST, "/api/v1/requests/IT-3/priority", Some(&w.agent), Some(raise)).await.status,
+        StatusCode::OK
+    );
+    t.store.run_due_jobs("node-a", now, &t.state).await.unwrap();
+    t.store.run_due_jobs("node-b", concentric_core::time::Millis(now.0 + 1000), &t.state).await.unwrap();
+    let told = bell().await;
+    assert_eq!(told.len(), 1, "exactly once: {told:?}");
+    let summary = told[0]["summary"].as_str().unwrap();
+    assert!(
+        summary.starts_with("IT-1 will now miss its target by about") && summary.ends_with("IT-3 was put ahead of it"),
+        "{summary}"
+    );
+});

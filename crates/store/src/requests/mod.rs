@@ -12,6 +12,7 @@ use concentric_core::time::Millis;
 use concentric_core::{CommentId, Invalid, PersonId, RequestId, ServiceId, TeamId};
 use serde_json::json;
 
+use crate::capacity::SlipPayload;
 use crate::db::{args, Exec, Tx};
 use crate::events::record;
 use crate::notifications::{notify, Notice};
@@ -342,6 +343,10 @@ impl Store {
             notices.push(Notice::new(Said::Assigned { request, escalated: false }, event).to(&[a]));
         }
         notify(&mut tx, actor, &notices).await?;
+        if priority <= Priority::P2 {
+            let check = SlipPayload { request_id: id, from_priority: None, event };
+            crate::capacity::schedule_slip_check(&mut tx, check).await?;
+        }
         emit_for_request(&mut tx, Hook::RequestCreated, RequestId(id), service.team_id, event, |r| {
             (format!("New request: {} (from {}, {})", r.subject, r.requester_name, r.service_name), json!({}))
         })
@@ -488,8 +493,19 @@ impl Store {
                     args![priority.as_i64(), Millis::now().0, req.id],
                 )
                 .await?;
-            record(&mut tx, actor, "request", req.id.0, "priority", json!({ "priority": [req.priority, priority] }))
-                .await?;
+            let event = record(
+                &mut tx,
+                actor,
+                "request",
+                req.id.0,
+                "priority",
+                json!({ "priority": [req.priority, priority] }),
+            )
+            .await?;
+            if priority < req.priority {
+                let check = SlipPayload { request_id: req.id.0, from_priority: Some(req.priority.as_i64()), event };
+                crate::capacity::schedule_slip_check(&mut tx, check).await?;
+            }
         }
         let updated = request_where(tx.exec(), "r.id = $1", req.id.into()).await?;
         // The new priority's targets apply to the running clocks.
