@@ -5,6 +5,7 @@ mod account;
 mod admin;
 mod auth;
 mod commitments;
+mod forecast;
 mod home;
 mod network;
 mod password;
@@ -89,6 +90,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin/calendar", get(targets::organisation_calendar_page).post(targets::save_organisation_calendar))
         .route("/reports/compliance", get(targets::compliance_page))
         .route("/teams/{key}/queue", get(requests::queue_page))
+        .route("/teams/{key}/forecast", get(forecast::forecast_page))
         .route("/teams/{key}/queue/bulk", post(requests::bulk_change))
         .route("/views", post(requests::save_view))
         .route("/views/delete", post(requests::delete_view))

@@ -583,6 +583,7 @@ fn web_table(f: &Fixture) -> Vec<(&'static str, &'static str, String)> {
         ("/admin/surveys", "A", "/admin/surveys".into()),
         ("/reports/compliance", all, "/reports/compliance".into()),
         ("/teams/{key}/queue", "ALM", "/teams/IT/queue".into()),
+        ("/teams/{key}/forecast", "ALM", "/teams/IT/forecast".into()),
         ("/requests", all, "/requests".into()),
         ("/requests/{key}", "ALMR", "/requests/IT-1".into()),
         ("/requests/{key}/attachments/{id}", "ALMR", at("/requests/IT-1/attachments/{attachment}")),

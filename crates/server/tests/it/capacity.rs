@@ -78,6 +78,12 @@ both!(the_cost_of_a_request_changes_nothing_and_says_whose_work_slips, |t| {
     t.api(Method::GET, "/api/v1/teams/IT/forecast", Some(&w.requester), None)
         .await
         .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+    let mut agent = t.browser();
+    agent.login("max@example.com", crate::harness::PASSWORD).await;
+    let page = agent.get("/teams/IT/forecast").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("IT Services forecast") && page.body.contains("Laptop for Ana"), "{}", page.body);
+    assert!(page.body.contains("8.5 h"), "the estimate less the logged time");
 
     // The dry run, as the requester: nothing is written anywhere.
     let before = snapshot(&t, "before").await;
