@@ -239,6 +239,18 @@ fn reserve(team: &mut Team, days: &mut Days, who: &[usize], effort: f64, horizon
     None
 }
 
+/// A delay in calendar time for people: "45 min", "5 h", "3 days"; past the horizon for
+/// `i64::MAX` (work that no longer fits within a year).
+pub fn format_delay(ms: i64) -> String {
+    const HOUR: i64 = 3_600_000;
+    match ms {
+        i64::MAX => String::from("more than a year"),
+        ms if ms < HOUR => format!("{} min", (ms / 60_000).max(1)),
+        ms if ms < 48 * HOUR => format!("{} h", (ms + HOUR / 2) / HOUR),
+        ms => format!("{} days", (ms + 12 * HOUR) / (24 * HOUR)),
+    }
+}
+
 /// How a new piece of work would move the rest.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Slip {
@@ -432,6 +444,15 @@ mod tests {
         assert_eq!(slips[0].after, Some(at("2026-12-30T10:00:00Z")));
         assert!(slips[0].newly_late);
         assert_eq!(slips[0].delay_ms, (slips[0].after.unwrap() - slips[0].before.unwrap()).num_milliseconds());
+    }
+
+    #[test]
+    fn delays_read_in_the_unit_people_use() {
+        let h = 3_600_000;
+        assert_eq!(format_delay(20 * 60_000), "20 min");
+        assert_eq!(format_delay(5 * h + 20 * 60_000), "5 h");
+        assert_eq!(format_delay(862 * h), "36 days");
+        assert_eq!(format_delay(i64::MAX), "more than a year");
     }
 
     #[test]

@@ -436,9 +436,8 @@ impl Store {
             .filter(|s| s.newly_late && s.id != p.request_id)
             .filter_map(|s| {
                 let r = rows.get(&s.id)?;
-                let late = after.get(s.kind, s.id).and_then(|x| x.late_ms).filter(|l| *l != i64::MAX);
-                let late =
-                    late.map_or_else(|| String::from("more than a year"), concentric_core::target::format_duration);
+                let late = after.get(s.kind, s.id).and_then(|x| x.late_ms).unwrap_or(i64::MAX);
+                let late = concentric_core::forecast::format_delay(late);
                 let request = concentric_core::notification::RequestRef {
                     id: concentric_core::RequestId(r.id),
                     key: r.key.clone(),

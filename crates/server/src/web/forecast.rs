@@ -27,10 +27,7 @@ impl ForecastPage {
     }
 
     fn late_by(&self, item: &ForecastItem) -> Option<String> {
-        item.late_ms.map(|ms| match ms {
-            i64::MAX => String::from("past a year"),
-            ms => concentric_core::target::format_duration(ms),
-        })
+        item.late_ms.map(concentric_core::forecast::format_delay)
     }
 }
 

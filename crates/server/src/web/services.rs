@@ -90,11 +90,7 @@ impl ServicePage {
     }
 
     fn delay(&self, ms: &i64) -> String {
-        if *ms == i64::MAX {
-            String::from("past a year")
-        } else {
-            concentric_core::target::format_duration(*ms)
-        }
+        concentric_core::forecast::format_delay(*ms)
     }
 
     fn value(&self, name: &str) -> &str {
