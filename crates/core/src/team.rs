@@ -178,6 +178,9 @@ pub struct Membership {
     pub person_email: String,
     pub person_title: String,
     pub role: MemberRole,
+    /// The share (0-1) of the person's weekly capacity this team gets in forecasts; `null`
+    /// splits it evenly between their teams.
+    pub capacity_share: Option<f64>,
 }
 
 #[cfg(test)]

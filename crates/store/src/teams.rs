@@ -66,6 +66,7 @@ struct MembershipRow {
     person_email: String,
     person_title: String,
     role: String,
+    capacity_share: Option<f64>,
 }
 
 impl From<MembershipRow> for Membership {
@@ -79,12 +80,13 @@ impl From<MembershipRow> for Membership {
             person_email: r.person_email,
             person_title: r.person_title,
             role: MemberRole::parse(&r.role).unwrap_or(MemberRole::Member),
+            capacity_share: r.capacity_share,
         }
     }
 }
 
 const MEMBERSHIP_SELECT: &str = "SELECT tm.team_id, t.key AS team_key, t.name AS team_name, tm.person_id, \
-     p.name AS person_name, p.email AS person_email, p.title AS person_title, tm.role \
+     p.name AS person_name, p.email AS person_email, p.title AS person_title, tm.role, tm.capacity_share \
      FROM team_members tm JOIN teams t ON t.id = tm.team_id JOIN people p ON p.id = tm.person_id";
 
 async fn team_where(exec: Exec<'_>, clause: &str, arg: crate::db::Arg) -> Result<Team> {
@@ -343,6 +345,35 @@ impl Store {
             )
             .await?;
         }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Sets the share (0-1) of a member's weekly capacity this team gets in forecasts; `None`
+    /// splits it evenly between their teams again. The team's leads and admins.
+    pub async fn set_capacity_share(
+        &self,
+        actor: &Actor,
+        team: TeamId,
+        person: PersonId,
+        share: Option<f64>,
+    ) -> Result<()> {
+        actor.require_team_manager(team, "change this team's members")?;
+        if share.is_some_and(|s| !(0.0..=1.0).contains(&s)) {
+            return Err(Invalid::one("capacity_share", "give a share from 0 to 1, or null for an even split").into());
+        }
+        let mut tx = self.db.begin().await?;
+        let n = tx
+            .exec()
+            .execute(
+                "UPDATE team_members SET capacity_share = $1 WHERE team_id = $2 AND person_id = $3",
+                args![share, team, person],
+            )
+            .await?;
+        if n == 0 {
+            return Err(StoreError::NotFound("membership"));
+        }
+        record(&mut tx, actor, "team", team.0, "capacity_share", json!({ "person": person.0, "share": share })).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -53,6 +53,10 @@ impl From<Team> for TeamRef {
 #[serde(deny_unknown_fields)]
 pub struct MemberBody {
     pub role: MemberRole,
+    /// The share (0-1) of the person's weekly capacity this team gets in forecasts; a negative
+    /// number goes back to an even split between their teams. Left out: unchanged.
+    #[serde(default)]
+    pub capacity_share: Option<f64>,
 }
 
 /// Search teams.
@@ -143,7 +147,15 @@ pub async fn set_member(
     ApiJson(body): ApiJson<MemberBody>,
 ) -> Result<StatusCode, ApiError> {
     let team = state.store.team_by_key(&key).await?;
+    if body.capacity_share.is_some_and(|s| s.is_nan() || s > 1.0) {
+        let e = "give a share from 0 to 1, or a negative number for an even split";
+        return Err(concentric_core::Invalid::one("capacity_share", e).into());
+    }
     state.store.set_membership(&user.actor, team.id, PersonId(person), body.role).await?;
+    if let Some(share) = body.capacity_share {
+        let share = (share >= 0.0).then_some(share);
+        state.store.set_capacity_share(&user.actor, team.id, PersonId(person), share).await?;
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 

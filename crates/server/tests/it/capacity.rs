@@ -182,3 +182,36 @@ both!(raising_a_request_tells_those_it_pushes_past_their_target_once, |t| {
         "{summary}"
     );
 });
+
+both!(a_share_of_a_persons_week_goes_to_each_team, |t| {
+    let w = world(&t).await;
+    let max = t.store.person_by_email("max@example.com").await.unwrap();
+    let capacity = || {
+        let (t, token) = (&t, w.lead.clone());
+        async move {
+            let r = t.api(Method::GET, "/api/v1/teams/IT/forecast", Some(&token), None).await;
+            r.json["weekly_capacity_hours"].as_f64().unwrap()
+        }
+    };
+    let before = capacity().await;
+    let path = format!("/api/v1/teams/IT/members/{}", max.id.0);
+    let half = json!({ "role": "member", "capacity_share": 0.5 });
+    assert_eq!(t.api(Method::PUT, &path, Some(&w.lead), Some(half)).await.status, StatusCode::NO_CONTENT);
+    assert!((capacity().await - (before - max.weekly_capacity_hours / 2.0)).abs() < 1e-9);
+    let team = t.api(Method::GET, "/api/v1/teams/IT", Some(&w.agent), None).await;
+    let mine = team.json["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["person_email"] == "max@example.com")
+        .unwrap()
+        .clone();
+    assert_eq!(mine["capacity_share"].as_f64(), Some(0.5));
+    let too_much = json!({ "role": "member", "capacity_share": 1.5 });
+    t.api(Method::PUT, &path, Some(&w.lead), Some(too_much))
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let even = json!({ "role": "member", "capacity_share": -1 });
+    assert_eq!(t.api(Method::PUT, &path, Some(&w.lead), Some(even)).await.status, StatusCode::NO_CONTENT);
+    assert!((capacity().await - before).abs() < 1e-9, "back to an even split (Max is in one team)");
+});
