@@ -16,7 +16,7 @@ use concentric_core::target::ClockKind;
 use concentric_core::{Invalid, PersonId, ServiceId, TeamId};
 use serde_json::json;
 
-use crate::db::{args, Exec, Tx};
+use crate::db::{args, Tx};
 use crate::events::record;
 use crate::notifications::{notify, Notice};
 use crate::{Result, Store, StoreError};
@@ -51,11 +51,14 @@ const TIME_OFF_SELECT: &str = "SELECT id, person_id, starts_on, ends_on, half_da
 
 /// Whether the actor plans this person's time off: themselves, admins, and the leads of a team
 /// the person is in.
-async fn require_planner(exec: Exec<'_>, actor: &Actor, person: PersonId) -> Result<()> {
+/// Someone nobody may plan for, or who does not exist, reads as not found.
+async fn require_planner(tx: &mut Tx, actor: &Actor, person: PersonId) -> Result<()> {
+    crate::people::person_by_id(tx.exec(), person).await?;
     if actor.is_admin || actor.is_person(person) {
         return Ok(());
     }
-    let teams: Vec<i64> = exec.scalars("SELECT team_id FROM team_members WHERE person_id = $1", args![person]).await?;
+    let teams: Vec<i64> =
+        tx.exec().scalars("SELECT team_id FROM team_members WHERE person_id = $1", args![person]).await?;
     if teams.into_iter().any(|t| actor.is_lead_of(TeamId(t))) {
         Ok(())
     } else {
@@ -178,7 +181,7 @@ impl Store {
     /// A person's time off from a year ago on, for them, admins and their teams' leads.
     pub async fn time_off(&self, actor: &Actor, person: PersonId) -> Result<Vec<TimeOff>> {
         let mut tx = self.db.begin_read().await?;
-        require_planner(tx.exec(), actor, person).await?;
+        require_planner(&mut tx, actor, person).await?;
         let since = (Utc::now().date_naive() - TimeDelta::days(366)).to_string();
         let rows: Vec<TimeOffRow> = tx
             .exec()
@@ -194,7 +197,7 @@ impl Store {
         let ends = new.check()?;
         let note = new.note.trim().to_owned();
         let mut tx = self.db.begin().await?;
-        require_planner(tx.exec(), actor, person).await?;
+        require_planner(&mut tx, actor, person).await?;
         let id: i64 = tx
             .exec()
             .scalar(
@@ -224,7 +227,7 @@ impl Store {
             .scalar_opt("SELECT person_id FROM time_off WHERE id = $1", args![id])
             .await?
             .ok_or(StoreError::NotFound("time off"))?;
-        if require_planner(tx.exec(), actor, PersonId(person)).await.is_err() {
+        if require_planner(&mut tx, actor, PersonId(person)).await.is_err() {
             return Err(StoreError::NotFound("time off"));
         }
         tx.exec().execute("DELETE FROM time_off WHERE id = $1", args![id]).await?;

@@ -31,6 +31,9 @@ both!(time_off_is_planned_by_the_person_and_their_leads, |t| {
     let r = t.api(Method::POST, &path, Some(&w.agent), Some(bad)).await;
     r.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
     assert_eq!(r.json["errors"].as_array().map(Vec::len), Some(2), "{}", r.text);
+    let nobody = json!({ "starts_on": "2026-12-28" });
+    let r = t.api(Method::POST, "/api/v1/people/9223372036854775806/time-off", Some(&w.admin), Some(nobody)).await;
+    r.assert_problem(StatusCode::NOT_FOUND, "not_found");
     let listed = t.api(Method::GET, &path, Some(&w.agent), None).await;
     let days: Vec<(&str, &str, bool)> = listed
         .json
