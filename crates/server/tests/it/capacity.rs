@@ -10,8 +10,7 @@ use crate::requests::{file, world};
 
 /// Every table's row count and checksum, to show a call changed nothing.
 async fn snapshot(t: &TestApp, name: &str) -> Vec<concentric_store::TableReport> {
-    let path = std::env::temp_dir().join(format!("concentric-cost-{}-{name}.db", std::process::id()));
-    let _ = std::fs::remove_file(&path);
+    let path = crate::harness::scratch_file(&format!("{name}.db"));
     let reports = t.store.backup_to(&path).await.unwrap();
     let _ = std::fs::remove_file(&path);
     reports

@@ -42,6 +42,14 @@ pub enum Db {
     Postgres,
 }
 
+/// A file name in the temp folder no other test (nor the other backend's run of the same test,
+/// in the same process) uses.
+pub fn scratch_file(name: &str) -> std::path::PathBuf {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    std::env::temp_dir().join(format!("concentric-test-{}-{n}-{name}", std::process::id()))
+}
+
 pub struct TestApp {
     pub app: Router,
     pub store: Store,

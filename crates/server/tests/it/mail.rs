@@ -231,7 +231,8 @@ with_mail!(request_mail_threads_and_follows_each_persons_choice, |t, sink| {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let reply_pref = r.json["preferences"].as_array().unwrap().iter().find(|p| p["kind"] == "reply").unwrap().clone();
     assert_eq!(reply_pref["delivery"], "off");
-    assert_eq!(r.json["preferences"].as_array().unwrap().len(), 20, "every kind listed");
+    let kinds = concentric_core::notification::NoticeKind::ALL.len();
+    assert_eq!(r.json["preferences"].as_array().unwrap().len(), kinds, "every kind listed");
     t.api(Method::POST, &path, Some(&w.agent), Some(json!({"kind": "reply", "body": "Tracking number follows."})))
         .await;
     run_jobs(&t, Millis::now()).await;

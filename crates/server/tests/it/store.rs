@@ -23,9 +23,8 @@ both!(demo_loads_once, |t| {
 both!(the_whole_demo_loads_once_on_either_backend, |t| {
     let window = 7 * 86_400_000;
     concentric_server::demo::load(&t.store, window).await.unwrap();
-    let path = |n: &str| std::env::temp_dir().join(format!("concentric-demo-{}-{n}.db", std::process::id()));
-    let _ = std::fs::remove_file(path("a"));
-    let first = t.store.backup_to(&path("a")).await.unwrap();
+    let (a, b) = (crate::harness::scratch_file("demo-a.db"), crate::harness::scratch_file("demo-b.db"));
+    let first = t.store.backup_to(&a).await.unwrap();
     let rows = |table: &str| first.iter().find(|r| r.table == table).map_or(0, |r| r.rows);
     assert!(rows("requests") > 100 && rows("ratings") > 0 && rows("survey_rounds") > 0, "{first:?}");
     assert_eq!((rows("mail_routes"), rows("webhooks")), (1, 1));
@@ -35,9 +34,8 @@ both!(the_whole_demo_loads_once_on_either_backend, |t| {
     let plan = t.store.team_forecast(&Actor::system(), it.id, now).await.unwrap();
     assert!(plan.items.iter().any(|i| i.finish.is_some()), "the forecast has something to say");
     concentric_server::demo::load(&t.store, window).await.unwrap();
-    let _ = std::fs::remove_file(path("b"));
-    let second = t.store.backup_to(&path("b")).await.unwrap();
-    let _ = (std::fs::remove_file(path("a")), std::fs::remove_file(path("b")));
+    let second = t.store.backup_to(&b).await.unwrap();
+    let _ = (std::fs::remove_file(a), std::fs::remove_file(b));
     assert_eq!(first, second, "a second load changes nothing");
 });
 
