@@ -255,16 +255,17 @@ type HmacSha256 = Hmac<Sha256>;
 /// The `Concentric-Signature` header for `body` sent at `timestamp` (Unix seconds):
 /// `t=<timestamp>,v1=<hex HMAC-SHA256 of "<timestamp>.<body>" under the secret>`.
 pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
-    format!("t={timestamp},v1={}", hex(&mac(secret, timestamp, body)))
+    format!("t={timestamp},v1={}", hex(&keyed(secret, timestamp, body).finalize().into_bytes()))
 }
 
-fn mac(secret: &str, timestamp: i64, body: &str) -> Vec<u8> {
+/// The MAC of `"<timestamp>.<body>"` under the secret, ready to finish or to verify against.
+fn keyed(secret: &str, timestamp: i64, body: &str) -> HmacSha256 {
     // HMAC takes a key of any length; `new_from_slice` cannot fail for it.
     let mut mac = HmacSha256::new_from_slice(secret.as_bytes()).unwrap_or_else(|_| unreachable!());
     mac.update(timestamp.to_string().as_bytes());
     mac.update(b".");
     mac.update(body.as_bytes());
-    mac.finalize().into_bytes().to_vec()
+    mac
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -303,11 +304,7 @@ pub fn verify(secret: &str, header: &str, body: &str, now_s: i64, tolerance_s: i
     }
     for candidate in candidates {
         let Some(bytes) = unhex(&candidate) else { continue };
-        let mut mac = HmacSha256::new_from_slice(secret.as_bytes()).unwrap_or_else(|_| unreachable!());
-        mac.update(t.to_string().as_bytes());
-        mac.update(b".");
-        mac.update(body.as_bytes());
-        if mac.verify_slice(&bytes).is_ok() {
+        if keyed(secret, t, body).verify_slice(&bytes).is_ok() {
             return Ok(());
         }
     }

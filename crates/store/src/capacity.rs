@@ -263,13 +263,15 @@ impl Store {
                 .execute("UPDATE requests SET logged_hours = logged_hours + $1 WHERE id = $2", args![log, req.id])
                 .await?;
         }
-        let (estimate_now, logged): (Option<f64>, f64) = tx
+        let (estimate_now, logged, default): (Option<f64>, f64, f64) = tx
             .exec()
-            .optional("SELECT estimate_hours, logged_hours FROM requests WHERE id = $1", args![req.id])
+            .optional(
+                "SELECT r.estimate_hours, r.logged_hours, s.default_effort_hours FROM requests r \
+                 JOIN services s ON s.id = r.service_id WHERE r.id = $1",
+                args![req.id],
+            )
             .await?
             .ok_or(StoreError::NotFound("request"))?;
-        let default: f64 =
-            tx.exec().scalar("SELECT default_effort_hours FROM services WHERE id = $1", args![req.service_id]).await?;
         record(
             &mut tx,
             actor,
@@ -410,11 +412,9 @@ impl Store {
     /// forecast with it. Once per event and person, whichever node runs it.
     pub(crate) async fn check_slips(&self, p: SlipPayload, now: DateTime<Utc>) -> Result<usize> {
         let mut tx = self.db.begin_read().await?;
-        let row: Option<(i64, String, String, String)> = tx
-            .exec()
-            .optional("SELECT team_id, key, subject, status FROM requests WHERE id = $1", args![p.request_id])
-            .await?;
-        let Some((team, key, _subject, status)) = row else { return Ok(0) };
+        let row: Option<(i64, String, String)> =
+            tx.exec().optional("SELECT team_id, key, status FROM requests WHERE id = $1", args![p.request_id]).await?;
+        let Some((team, key, status)) = row else { return Ok(0) };
         if !matches!(status.as_str(), "new" | "open" | "in_progress") {
             return Ok(0);
         }

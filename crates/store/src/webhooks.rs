@@ -296,8 +296,9 @@ impl Store {
         Ok(hook)
     }
 
-    /// Removes a webhook and its delivery log; deliveries still waiting are not sent.
-    pub async fn delete_webhook(&self, actor: &Actor, id: i64) -> Result<()> {
+    /// Removes a webhook and its delivery log; deliveries still waiting are not sent. Returns
+    /// what was removed.
+    pub async fn delete_webhook(&self, actor: &Actor, id: i64) -> Result<Webhook> {
         let hook = self.webhook(actor, id).await?;
         let mut tx = self.db.begin().await?;
         tx.exec()
@@ -311,7 +312,7 @@ impl Store {
         tx.exec().execute("DELETE FROM webhooks WHERE id = $1", args![id]).await?;
         record(&mut tx, actor, "webhook", id, "deleted", json!({ "name": hook.name, "url": hook.url })).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(hook)
     }
 
     /// Sends a `ping` event to one webhook now, paused or not.

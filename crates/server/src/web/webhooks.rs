@@ -306,8 +306,7 @@ pub async fn delete_webhook(
     Path(id): Path<i64>,
     CsrfForm(_): CsrfForm<EmptyForm>,
 ) -> Result<Response, WebError> {
-    let hook = state.store.webhook(&viewer.actor, id).await?;
-    state.store.delete_webhook(&viewer.actor, id).await?;
+    let hook = state.store.delete_webhook(&viewer.actor, id).await?;
     let back = match hook.team_key {
         Some(key) => format!("/teams/{key}/webhooks?notice=webhook_deleted"),
         None => String::from("/admin/webhooks?notice=webhook_deleted"),
