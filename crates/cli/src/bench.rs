@@ -79,7 +79,7 @@ pub fn clock(evaluations: usize) -> anyhow::Result<()> {
 
 /// Times the forecast of a synthetic team (people part time and full time, some away, a mix of
 /// assigned and unassigned work of 0.5-16 hours) and the cost of one more request at each
-/// priority, which is four more forecasts and their comparison.
+/// priority, which is four more forecasts and their comparison, and the six-week workload.
 pub fn forecast(items: usize, people: usize) -> anyhow::Result<()> {
     use concentric_core::forecast::{forecast, slips, WorkItem, WorkKind, Worker};
     use concentric_core::PersonId;
@@ -105,6 +105,8 @@ pub fn forecast(items: usize, people: usize) -> anyhow::Result<()> {
             created: now.timestamp_millis() - rng.random_range(0..30 * 86_400_000),
             effort_hours: [0.5, 1.0, 2.0, 4.0, 8.0, 16.0][rng.random_range(0..6)],
             assignee: rng.random_bool(0.7).then(|| PersonId(rng.random_range(1..=people as i64))),
+            // One in ten is a recurring delivery whose period starts in the coming weeks.
+            release: rng.random_bool(0.1).then(|| now.timestamp_millis() + rng.random_range(0..42) * 86_400_000),
         })
         .collect();
     let rounds = 20;
@@ -125,10 +127,17 @@ pub fn forecast(items: usize, people: usize) -> anyhow::Result<()> {
         }
     }
     let cost = started.elapsed().as_secs_f64() * 1000.0 / f64::from(rounds);
+    let started = Instant::now();
+    for _ in 0..rounds {
+        let weeks = concentric_core::workload::WEEKS;
+        black_box(concentric_core::workload::workload(&cal, &workers, &queue, &base, now, weeks));
+    }
+    let load = started.elapsed().as_secs_f64() * 1000.0 / f64::from(rounds);
     let unscheduled = base.items.iter().filter(|p| p.finish.is_none()).count();
     println!("forecast: {items} open items, {people} people, Berlin weekdays with a lunch break");
     println!("one forecast            {one:>8.2} ms  ({unscheduled} items beyond a year)");
     println!("cost at four priorities {cost:>8.2} ms  ({slipped} items slip at P4)");
+    println!("six weeks of workload   {load:>8.2} ms  (after the forecast it reads)");
     Ok(())
 }
 

@@ -274,6 +274,9 @@ pub struct NewCommitment {
     /// Hours before each due time to remind the owner; 0 for no reminder. Default 24.
     #[serde(default)]
     pub remind_hours: Option<i64>,
+    /// Hours of work each delivery takes the provider, for its forecast and workload. Default 0.
+    #[serde(default)]
+    pub effort_hours: Option<f64>,
 }
 
 /// A commitment whose fields have been checked.
@@ -288,6 +291,7 @@ pub struct CheckedCommitment {
     pub schedule: Schedule,
     pub grace_ms: i64,
     pub remind_ms: i64,
+    pub effort_hours: f64,
 }
 
 impl NewCommitment {
@@ -329,6 +333,10 @@ impl NewCommitment {
             errors
                 .push(FieldError::new("remind_hours", format!("remind between 0 and {MAX_REMIND_HOURS} hours before")));
         }
+        let effort_hours = self.effort_hours.unwrap_or(0.0);
+        if !effort_hours.is_finite() || !(0.0..=1_000.0).contains(&effort_hours) {
+            errors.push(FieldError::new("effort_hours", "give the hours each delivery takes, from 0 to 1,000"));
+        }
         match schedule {
             Some(schedule) if errors.is_empty() => Ok(CheckedCommitment {
                 provider: self.provider.trim().to_uppercase(),
@@ -340,6 +348,7 @@ impl NewCommitment {
                 schedule,
                 grace_ms,
                 remind_ms: remind_hours * 3_600_000,
+                effort_hours,
             }),
             _ => Err(Invalid(errors)),
         }
@@ -383,6 +392,8 @@ pub struct Commitment {
     pub zone: String,
     pub grace_ms: i64,
     pub remind_ms: i64,
+    /// Hours of work each delivery takes the provider.
+    pub effort_hours: f64,
     pub active: bool,
     pub created_at: DateTime<Utc>,
     /// Over every occurrence that has fallen due.
@@ -683,11 +694,12 @@ mod tests {
             first_due: "Friday".into(),
             grace: Some("soon".into()),
             remind_hours: Some(-1),
+            effort_hours: Some(-1.0),
             ..Default::default()
         };
         let errors = bad.check(Tz::UTC).err().map(|e| e.0).unwrap_or_default();
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["title", "receiver", "backup", "first_due", "grace", "remind_hours"]);
+        assert_eq!(fields, ["title", "receiver", "backup", "first_due", "grace", "remind_hours", "effort_hours"]);
         let good = NewCommitment {
             provider: "ops".into(),
             receiver: "PAY".into(),

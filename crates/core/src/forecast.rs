@@ -33,6 +33,24 @@ pub struct Worker {
     pub away: BTreeMap<NaiveDate, f64>,
 }
 
+impl Worker {
+    /// Hours of work done per working hour of the calendar, time off aside: 0.5 for someone
+    /// giving the team 20 hours of a 40-hour week.
+    pub fn pace(&self, cal: &Calendar) -> f64 {
+        let week_hours = f64::from(cal.weekly_minutes()) / 60.0;
+        if week_hours > 0.0 {
+            (self.hours_per_week / week_hours).max(0.0)
+        } else {
+            0.0
+        }
+    }
+
+    /// The share of `date` they are there for: 0 on a day off, 0.5 on a half day.
+    pub fn present(&self, date: NaiveDate) -> f64 {
+        1.0 - self.away.get(&date).copied().unwrap_or(0.0).clamp(0.0, 1.0)
+    }
+}
+
 /// What kind of work an item is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -40,6 +58,17 @@ pub enum WorkKind {
     Request,
     Occurrence,
     Action,
+}
+
+impl WorkKind {
+    /// What people call one, capitalised for a label.
+    pub fn label(self) -> &'static str {
+        match self {
+            WorkKind::Request => "Request",
+            WorkKind::Occurrence => "Delivery",
+            WorkKind::Action => "Action item",
+        }
+    }
 }
 
 /// One open piece of work.
@@ -56,12 +85,16 @@ pub struct WorkItem {
     pub effort_hours: f64,
     /// Its assignee, when they work for the team; otherwise the team's.
     pub assignee: Option<PersonId>,
+    /// It cannot be started before this (a recurring deliverable's period begins), UTC ms.
+    pub release: Option<i64>,
 }
 
 impl WorkItem {
-    /// The order the team works in.
-    fn order_key(&self) -> (u8, i64, i64, WorkKind, i64) {
-        (self.priority, self.due.unwrap_or(i64::MAX), self.created, self.kind, self.id)
+    /// The order the team works in: what can be started now by priority, due time and age;
+    /// then what becomes workable later, in the order it does.
+    fn order_key(&self, now: i64) -> (i64, u8, i64, i64, WorkKind, i64) {
+        let release = self.release.map_or(now, |r| r.max(now));
+        (release, self.priority, self.due.unwrap_or(i64::MAX), self.created, self.kind, self.id)
     }
 }
 
@@ -126,37 +159,31 @@ struct Team<'a> {
 
 impl Team<'_> {
     fn rate(&self, w: usize, date: NaiveDate) -> f64 {
-        let away = self.workers[w].away.get(&date).copied().unwrap_or(0.0).clamp(0.0, 1.0);
-        self.rates[w] * (1.0 - away)
+        self.rates[w] * self.workers[w].present(date)
     }
 }
 
 /// Plans `items` for a team working `cal` from `now`.
 pub fn forecast(cal: &Calendar, workers: &[Worker], items: &[WorkItem], now: DateTime<Utc>) -> Forecast {
-    let week_hours = f64::from(cal.weekly_minutes()) / 60.0;
     let first = now.with_timezone(&cal.zone()).date_naive() - TimeDelta::days(1);
     let mut days = Days { cal, first, ranges: Vec::new() };
     let start = Cursor { day: 0, at: now.timestamp_millis() };
-    let mut team = Team {
-        workers,
-        rates: workers
-            .iter()
-            .map(|w| if week_hours > 0.0 { (w.hours_per_week / week_hours).max(0.0) } else { 0.0 })
-            .collect(),
-        cursors: vec![start; workers.len()],
-    };
+    let mut team =
+        Team { workers, rates: workers.iter().map(|w| w.pace(cal)).collect(), cursors: vec![start; workers.len()] };
     let mut order: Vec<&WorkItem> = items.iter().collect();
-    order.sort_by_key(|i| i.order_key());
+    let now_ms = now.timestamp_millis();
+    order.sort_by_key(|i| i.order_key(now_ms));
     let horizon = (HORIZON_DAYS + 2) as usize;
     let planned = order
         .into_iter()
         .map(|item| {
             let effort = (item.effort_hours.max(0.0) * HOUR_MS).round();
             let own = item.assignee.and_then(|a| workers.iter().position(|w| w.person == a));
-            let span = match own {
-                Some(w) => reserve(&mut team, &mut days, &[w], effort, horizon),
-                None => reserve(&mut team, &mut days, &(0..workers.len()).collect::<Vec<_>>(), effort, horizon),
+            let who: Vec<usize> = match own {
+                Some(w) => vec![w],
+                None => (0..workers.len()).collect(),
             };
+            let span = reserve(&mut team, &mut days, &who, effort, item.release.unwrap_or(i64::MIN), horizon);
             let (start, finish) = span.unzip();
             Planned {
                 kind: item.kind,
@@ -174,10 +201,17 @@ pub fn forecast(cal: &Calendar, workers: &[Worker], items: &[WorkItem], now: Dat
     Forecast { items: planned }
 }
 
-/// Takes `effort` (in full-rate milliseconds) of the earliest free capacity of `who`, moving
-/// their cursors past it. Returns when the work starts and finishes, or `None` when it does not
-/// fit before the horizon (the cursors then stay, so later work is judged on its own).
-fn reserve(team: &mut Team, days: &mut Days, who: &[usize], effort: f64, horizon: usize) -> Option<(i64, i64)> {
+/// Takes `effort` (in full-rate milliseconds) of the earliest free capacity of `who` from
+/// `release` on, moving their cursors past it. Returns when the work starts and finishes, or
+/// `None` when it does not fit before the horizon.
+fn reserve(
+    team: &mut Team,
+    days: &mut Days,
+    who: &[usize],
+    effort: f64,
+    release: i64,
+    horizon: usize,
+) -> Option<(i64, i64)> {
     if who.is_empty() {
         return None;
     }
@@ -193,7 +227,7 @@ fn reserve(team: &mut Team, days: &mut Days, who: &[usize], effort: f64, horizon
             let mut joins: Vec<(i64, f64)> = who
                 .iter()
                 .filter_map(|&w| {
-                    let from = team.cursors[w].at.max(a);
+                    let from = team.cursors[w].at.max(a).max(release);
                     let rate = team.rate(w, date);
                     (from < b && rate > 0.0).then_some((from, rate))
                 })
@@ -296,9 +330,12 @@ pub fn slips(before: &Forecast, after: &Forecast) -> Vec<Slip> {
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ForecastItem {
     pub kind: WorkKind,
-    /// A request's key (`IT-42`).
-    pub key: String,
+    pub id: i64,
+    /// What people call it: a request's key (`IT-42`), "Delivery", "Action item".
+    pub label: String,
     pub title: String,
+    /// Its page.
+    pub link: String,
     pub priority: crate::request::Priority,
     pub assignee_name: Option<String>,
     /// Hours of work left.
@@ -336,12 +373,15 @@ pub struct CostAtPriority {
 /// An open item that would finish later if the new request were filed.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct CostSlip {
-    pub key: String,
+    pub kind: WorkKind,
+    /// A request's key; none for deliveries and action items.
+    pub key: Option<String>,
     /// Shown to the providing team only.
     pub title: Option<String>,
-    /// Whose it is: who asked, and for which team.
-    pub requester_name: String,
-    pub on_behalf_team_key: Option<String>,
+    /// Who waits for it: the requester, or the team a delivery or action item is owed to.
+    pub waiting_name: String,
+    /// The team that waits: the one a request was filed for, or the one owed the delivery.
+    pub waiting_team_key: Option<String>,
     pub before: Option<DateTime<Utc>>,
     pub after: Option<DateTime<Utc>>,
     pub delay_ms: i64,
@@ -396,6 +436,7 @@ mod tests {
             created: id,
             effort_hours: hours,
             assignee: assignee.map(PersonId),
+            release: None,
         }
     }
 
@@ -447,6 +488,23 @@ mod tests {
     }
 
     #[test]
+    fn work_released_later_waits_for_its_period_and_blocks_nothing_before() {
+        let now = at("2026-12-07T09:00:00Z"); // Monday 10:00 Berlin
+        let mut next_run = item(1, 3, 4.0, Some(1));
+        next_run.kind = WorkKind::Occurrence;
+        next_run.release = Some(at("2026-12-09T09:00:00Z").timestamp_millis());
+        next_run.due = Some(at("2026-12-09T16:00:00Z").timestamp_millis());
+        let someday = item(2, 4, 8.0, Some(1));
+        let f = forecast(&calendar(), &[worker(1, 40.0)], &[next_run, someday], now);
+        // The P4 can be worked now: 7 hours Monday, the last one Tuesday morning.
+        assert_eq!(finish(&f, 2), at("2026-12-08T09:00:00Z"));
+        let run = f.get(WorkKind::Occurrence, 1).unwrap();
+        assert_eq!(run.start, Some(at("2026-12-09T09:00:00Z")));
+        assert_eq!(run.finish, Some(at("2026-12-09T13:00:00Z")));
+        assert_eq!(run.late_ms, None);
+    }
+
+    #[test]
     fn delays_read_in_the_unit_people_use() {
         let h = 3_600_000;
         assert_eq!(format_delay(20 * 60_000), "20 min");
@@ -466,12 +524,20 @@ mod tests {
     }
 
     fn arb_items() -> impl Strategy<Value = Vec<WorkItem>> {
-        prop::collection::vec((1u8..=4, 0.0f64..20.0, prop::option::of(1i64..=3), 0i64..100), 0..25).prop_map(|v| {
-            v.into_iter()
-                .enumerate()
-                .map(|(n, (p, h, a, c))| WorkItem { created: c, ..item(n as i64 + 1, p, h, a) })
-                .collect()
-        })
+        let release = prop::option::of(0i64..(20 * 86_400_000));
+        prop::collection::vec((1u8..=4, 0.0f64..20.0, prop::option::of(1i64..=3), 0i64..100, release), 0..25).prop_map(
+            |v| {
+                let now = at("2026-12-07T09:00:00Z").timestamp_millis();
+                v.into_iter()
+                    .enumerate()
+                    .map(|(n, (p, h, a, c, r))| WorkItem {
+                        created: c,
+                        release: r.map(|r| now + r),
+                        ..item(n as i64 + 1, p, h, a)
+                    })
+                    .collect()
+            },
+        )
     }
 
     fn arb_team() -> impl Strategy<Value = Vec<Worker>> {

@@ -46,6 +46,7 @@ pub mod time;
 pub mod token;
 pub mod view;
 pub mod webhook;
+pub mod workload;
 
 pub use error::{FieldError, Invalid};
 pub use ids::{ActionId, CommentId, PersonId, RequestId, ReviewId, RoundId, ServiceId, TeamId, TokenId};

@@ -51,6 +51,7 @@ struct CommitmentRow {
     zone: String,
     grace_ms: i64,
     remind_ms: i64,
+    effort_hours: f64,
     active: bool,
     generated_until: i64,
     created_at: i64,
@@ -74,7 +75,7 @@ fn commitment_query(filter: &str) -> String {
         "SELECT c.id, c.provider_id, pt.key AS provider_key, pt.name AS provider_name, c.receiver_id, \
          rt.key AS receiver_key, rt.name AS receiver_name, c.title, c.description, c.owner_id, op.name AS owner_name, \
          op.email AS owner_email, c.backup_id, bp.name AS backup_name, bp.email AS backup_email, c.rule, c.first_due, \
-         c.zone, c.grace_ms, c.remind_ms, c.active, c.generated_until, c.created_at, \
+         c.zone, c.grace_ms, c.remind_ms, c.effort_hours, c.active, c.generated_until, c.created_at, \
          COALESCE(r.on_time, 0) AS on_time, COALESCE(r.late, 0) AS late \
          FROM commitments c JOIN teams pt ON pt.id = c.provider_id JOIN teams rt ON rt.id = c.receiver_id \
          JOIN people op ON op.id = c.owner_id LEFT JOIN people bp ON bp.id = c.backup_id \
@@ -106,6 +107,7 @@ impl From<CommitmentRow> for Commitment {
             zone: r.zone,
             grace_ms: r.grace_ms,
             remind_ms: r.remind_ms,
+            effort_hours: r.effort_hours,
             active: r.active,
             created_at: Millis(r.created_at).to_utc(),
             record: OnTimeRecord { on_time: r.on_time, late: r.late },
@@ -564,11 +566,11 @@ impl Store {
             .exec()
             .scalar(
                 "INSERT INTO commitments (provider_id, receiver_id, title, description, owner_id, backup_id, rule, first_due, \
-                 zone, grace_ms, remind_ms, active, generated_until, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, TRUE, $12, $12, $12) RETURNING id",
+                 zone, grace_ms, remind_ms, effort_hours, active, generated_until, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, TRUE, $13, $13, $13) RETURNING id",
                 args![provider, receiver, &checked.title, &checked.description, owner, backup, &checked.schedule.rule,
                     checked.schedule.first_due_text(), checked.schedule.zone.name(),
-                    checked.grace_ms, checked.remind_ms, now.0],
+                    checked.grace_ms, checked.remind_ms, checked.effort_hours, now.0],
             )
             .await?;
         schedule_generation(&mut tx, now.0).await?;
@@ -590,10 +592,10 @@ impl Store {
         tx.exec()
             .execute(
                 "UPDATE commitments SET title = $1, description = $2, owner_id = $3, backup_id = $4, rule = $5, first_due = $6, \
-                 zone = $7, grace_ms = $8, remind_ms = $9, updated_at = $10 WHERE id = $11",
+                 zone = $7, grace_ms = $8, remind_ms = $9, effort_hours = $10, updated_at = $11 WHERE id = $12",
                 args![&checked.title, &checked.description, owner, backup, &checked.schedule.rule,
                     checked.schedule.first_due_text(), checked.schedule.zone.name(),
-                    checked.grace_ms, checked.remind_ms, now.0, id],
+                    checked.grace_ms, checked.remind_ms, checked.effort_hours, now.0, id],
             )
             .await?;
         drop_future(&mut tx, id, now.0).await?;

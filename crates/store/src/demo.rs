@@ -664,7 +664,40 @@ impl Store {
             )
             .await?;
         tx.commit().await?;
+        self.load_demo_crunch().await?;
         Ok(true)
+    }
+
+    /// Files IT's crunch (`core::demo::crunch`) through the paths people use, assigns it as
+    /// IT's lead would, and records the team's estimates.
+    async fn load_demo_crunch(&self) -> Result<()> {
+        let it = self.team_by_key("IT").await?;
+        let lead =
+            self.team_members(it.id).await?.into_iter().find(|m| m.role == concentric_core::team::MemberRole::Lead);
+        let lead = self.actor_for(lead.ok_or(StoreError::NotFound("demo IT lead"))?.person_id).await?;
+        for c in concentric_core::demo::crunch() {
+            let team = self.team_by_key(c.requester_team).await?;
+            let asker =
+                self.team_members(team.id).await?.into_iter().next().ok_or(StoreError::NotFound("demo requester"))?;
+            let asker = self.actor_for(asker.person_id).await?;
+            let service = self.service_by_slug("IT", c.slug).await?;
+            let new = concentric_core::request::NewRequest {
+                subject: c.subject.to_owned(),
+                priority: concentric_core::request::Priority::from_i64(c.priority),
+                fields: c.fields.iter().map(|(k, v)| ((*k).to_owned(), serde_json::Value::from(*v))).collect(),
+                ..Default::default()
+            };
+            let req = self.create_request(&asker, service.id, new).await?;
+            let assignee = match c.assignee_email {
+                Some(email) => Some(self.person_by_email(email).await?.id),
+                None => None,
+            };
+            if req.assignee_id != assignee {
+                self.assign(&lead, &req.key, assignee).await?;
+            }
+            self.set_effort(&lead, &req.key, Some(c.estimate_hours), 0.0).await?;
+        }
+        Ok(())
     }
 }
 

@@ -14,6 +14,7 @@ mod commitments;
 mod db;
 mod demo;
 mod events;
+mod forecast;
 mod health;
 mod import;
 mod inbound;

@@ -91,6 +91,12 @@ pub fn commitments(org: &DemoOrg, today: NaiveDate) -> Vec<DemoCommitment> {
                 zone: None,
                 grace: Some(grace.into()).filter(|g: &String| !g.is_empty()),
                 remind_hours: Some(24),
+                // The hours each delivery takes, so the providers' workload shows them.
+                effort_hours: Some(match title {
+                    "Month-end sales figures" => 4.0,
+                    "Weekly productivity report" => 2.0,
+                    _ => 3.0,
+                }),
             }
         };
     vec![

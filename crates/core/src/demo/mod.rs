@@ -4,6 +4,7 @@
 
 mod catalog;
 mod commitments;
+mod crunch;
 mod feedback;
 mod requests;
 mod reviews;
@@ -12,6 +13,7 @@ mod targets;
 
 pub use catalog::{services, DemoService, IT_HELP_ADDRESS};
 pub use commitments::{commitments, DemoCommitment, PastDelivery};
+pub use crunch::{crunch, CrunchItem};
 pub use feedback::{rating, DemoRating};
 pub use requests::{requests, DemoRequest, DemoStep};
 pub use reviews::{reviews, DemoAction, DemoReview};

@@ -8,6 +8,7 @@ use axum::{Json, Router};
 use concentric_core::capacity::{NewTimeOff, TimeOff};
 use concentric_core::forecast::{Cost, TeamForecast};
 use concentric_core::request::NewRequest;
+use concentric_core::workload::{CustomerLoad, PersonLoad, TeamWorkload};
 use concentric_core::PersonId;
 use serde::{Deserialize, Serialize};
 
@@ -22,6 +23,9 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/time-off/{id}", delete(remove_time_off))
         .route("/api/v1/requests/{key}/effort", post(record_effort))
         .route("/api/v1/teams/{key}/forecast", get(team_forecast))
+        .route("/api/v1/teams/{key}/workload", get(team_workload))
+        .route("/api/v1/workload", get(managed_workload))
+        .route("/api/v1/teams/{supplier}/customers/{customer}/load", get(customer_load))
         .route("/api/v1/teams/{key}/services/{slug}/cost", post(cost))
 }
 
@@ -121,4 +125,49 @@ pub async fn cost(
 ) -> Result<Json<Cost>, ApiError> {
     let service = state.store.service_by_slug(&key, &slug).await?;
     Ok(Json(state.store.cost_of(&user.actor, service.id, body.priority, state.time.now().to_utc()).await?))
+}
+
+/// Load against capacity for each of the coming six weeks, for the team and each person, with
+/// the items behind each week (the team's members and admins). Each item's remaining hours are
+/// spread over the working time until it is due; work without a due time falls where the
+/// forecast plans it; overdue work falls in the current week.
+#[utoipa::path(get, path = "/api/v1/teams/{key}/workload", tag = "capacity", params(("key" = String, Path)),
+    responses((status = 200, body = TeamWorkload), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn team_workload(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(key): ApiPath<String>,
+) -> Result<Json<TeamWorkload>, ApiError> {
+    let team = state.store.team_by_key(&key).await?;
+    Ok(Json(state.store.team_workload(&user.actor, team.id, state.time.now().to_utc()).await?))
+}
+
+/// A manager's view of workload.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ManagedWorkload {
+    /// The teams you lead.
+    pub teams: Vec<TeamWorkload>,
+    /// The people who report to you, across all their teams (items only from teams you work in).
+    pub people: Vec<PersonLoad>,
+}
+
+/// The workload of the teams you lead and of the people who report to you.
+#[utoipa::path(get, path = "/api/v1/workload", tag = "capacity", responses((status = 200, body = ManagedWorkload)))]
+pub async fn managed_workload(State(state): State<AppState>, user: ApiUser) -> Result<Json<ManagedWorkload>, ApiError> {
+    let (teams, people) = state.store.managed_workload(&user.actor, state.time.now().to_utc()).await?;
+    Ok(Json(ManagedWorkload { teams, people }))
+}
+
+/// How much of a supplier's capacity over the coming six weeks one customer team's open work
+/// takes: requests filed for it, deliveries and action items owed to it. Figures only.
+#[utoipa::path(get, path = "/api/v1/teams/{supplier}/customers/{customer}/load", tag = "capacity",
+    params(("supplier" = String, Path), ("customer" = String, Path)),
+    responses((status = 200, body = CustomerLoad), (status = 404, body = Problem)))]
+pub async fn customer_load(
+    State(state): State<AppState>,
+    _user: ApiUser,
+    ApiPath((supplier, customer)): ApiPath<(String, String)>,
+) -> Result<Json<CustomerLoad>, ApiError> {
+    let (s, c) = (state.store.team_by_key(&supplier).await?, state.store.team_by_key(&customer).await?);
+    Ok(Json(state.store.customer_load(s.id, c.id, state.time.now().to_utc()).await?))
 }

@@ -36,6 +36,7 @@ pub struct CommitmentForm {
     zone: String,
     grace: String,
     remind_hours: String,
+    effort_hours: String,
 }
 
 impl CommitmentForm {
@@ -45,6 +46,10 @@ impl CommitmentForm {
         let remind_hours = match self.remind_hours.trim() {
             "" => Ok(None),
             h => h.parse().map(Some),
+        };
+        let effort_hours = match self.effort_hours.trim() {
+            "" => Ok(None),
+            h => h.parse::<f64>().map(Some),
         };
         let some = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
         let new = NewCommitment {
@@ -59,10 +64,17 @@ impl CommitmentForm {
             zone: some(&self.zone),
             grace: some(&self.grace),
             remind_hours: remind_hours.clone().ok().flatten(),
+            effort_hours: effort_hours.clone().ok().flatten(),
         };
-        if remind_hours.is_err() {
+        if remind_hours.is_err() || effort_hours.is_err() {
             let mut errors = new.check(chrono_tz::UTC).err().map(|e| e.0).unwrap_or_default();
-            errors.push(concentric_core::FieldError::new("remind_hours", "give a whole number of hours"));
+            if remind_hours.is_err() {
+                errors.push(concentric_core::FieldError::new("remind_hours", "give a whole number of hours"));
+            }
+            if effort_hours.is_err() {
+                errors
+                    .push(concentric_core::FieldError::new("effort_hours", "give the hours as a number, such as 1.5"));
+            }
             return Err(Invalid(errors));
         }
         Ok(new)
@@ -81,6 +93,7 @@ impl CommitmentForm {
             zone: c.zone.clone(),
             grace: if c.grace_ms > 0 { duration_input(c.grace_ms / 60_000) } else { String::new() },
             remind_hours: (c.remind_ms / 3_600_000).to_string(),
+            effort_hours: if c.effort_hours > 0.0 { c.effort_hours.to_string() } else { String::new() },
         }
     }
 }

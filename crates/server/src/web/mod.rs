@@ -18,6 +18,7 @@ mod services;
 mod surveys;
 mod targets;
 mod teams;
+mod time_off;
 mod upload;
 mod view;
 mod webhooks;
@@ -51,6 +52,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/people/{id}/edit", get(people::edit_person_page).post(people::update_person))
         .route("/people/{id}/active", post(people::set_person_active))
         .route("/people/{id}/sign-in-link", post(people::sign_in_link))
+        .route("/people/{id}/time-off", post(time_off::add_time_off))
+        .route("/time-off/{id}/remove", post(time_off::remove_time_off))
         .route("/teams", get(teams::teams_page))
         .route("/teams/new", get(teams::new_team_page).post(teams::create_team))
         .route("/teams/{key}", get(teams::team_page))
@@ -91,6 +94,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/reports/compliance", get(targets::compliance_page))
         .route("/teams/{key}/queue", get(requests::queue_page))
         .route("/teams/{key}/forecast", get(forecast::forecast_page))
+        .route("/teams/{key}/workload", get(forecast::workload_page))
+        .route("/workload", get(forecast::managed_workload_page))
         .route("/teams/{key}/queue/bulk", post(requests::bulk_change))
         .route("/views", post(requests::save_view))
         .route("/views/delete", post(requests::delete_view))

@@ -286,6 +286,8 @@ pub(super) struct EdgePage {
     /// The role form as typed, when it was refused, and its messages.
     pub(super) role_form: super::responsibilities::RoleForm,
     pub(super) role_errors: FormErrors,
+    /// How much of the supplier's coming weeks the customer's open work takes.
+    load: concentric_core::workload::CustomerLoad,
 }
 
 impl EdgePage {
@@ -321,6 +323,7 @@ pub(super) async fn edge_page(
         }
         _ => None,
     };
+    let load = state.store.customer_load(s.id, c.id, state.time.now().to_utc()).await?;
     let form = match &detail.relationship {
         Some(r) => ProposeForm::of(r),
         None => ProposeForm { supplier: s.key.clone(), customer: c.key.clone(), ..ProposeForm::default() },
@@ -341,6 +344,7 @@ pub(super) async fn edge_page(
         role_form: super::responsibilities::RoleForm::default(),
         role_errors: FormErrors::default(),
         speaks_for,
+        load,
         admin: viewer.actor.is_admin,
     })
 }

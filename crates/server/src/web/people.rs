@@ -77,7 +77,7 @@ pub async fn people_page(
 
 #[derive(Template)]
 #[template(path = "person.html")]
-struct PersonPage {
+pub(super) struct PersonPage {
     layout: Layout,
     person: Person,
     teams: Vec<Membership>,
@@ -91,6 +91,10 @@ struct PersonPage {
     mail_on: bool,
     /// A link just made, to copy and hand over.
     link: Option<PasswordLink>,
+    /// Their time off, for those who plan it (themselves, admins, their teams' leads).
+    pub(super) time_off: Option<Vec<concentric_core::capacity::TimeOff>>,
+    pub(super) off_form: super::time_off::TimeOffForm,
+    pub(super) off_errors: FormErrors,
 }
 
 fn parse_id(raw: &str) -> Result<PersonId, WebError> {
@@ -108,7 +112,7 @@ pub async fn person_page(
     render(&person_view(&state, &viewer, person, layout, None).await?)
 }
 
-async fn person_view(
+pub(super) async fn person_view(
     state: &AppState,
     viewer: &Viewer,
     person: Person,
@@ -117,7 +121,15 @@ async fn person_view(
 ) -> Result<PersonPage, WebError> {
     let store = &state.store;
     let has_password = viewer.actor.is_admin && store.has_password(person.id).await?;
+    let time_off = match store.time_off(&viewer.actor, person.id).await {
+        Ok(list) => Some(list),
+        Err(concentric_store::StoreError::Forbidden(_)) => None,
+        Err(e) => return Err(e.into()),
+    };
     Ok(PersonPage {
+        time_off,
+        off_form: super::time_off::TimeOffForm::default(),
+        off_errors: FormErrors::default(),
         layout,
         teams: store.memberships_of(person.id).await?,
         chain: store.manager_chain(person.id).await?,

@@ -9,7 +9,7 @@ use concentric_core::review::{
     ActionItem, ActionPatch, ActionStatus, NewAction, NewReview, Review, ReviewDetail, ReviewRecord, ReviewStatus,
 };
 use concentric_core::team::{Membership, Team};
-use concentric_core::{ActionId, ReviewId};
+use concentric_core::{ActionId, Invalid, ReviewId};
 use concentric_store::{ActionFilter, StoreError};
 use serde::Deserialize;
 
@@ -188,6 +188,7 @@ pub struct ActionForm {
     title: String,
     owner: String,
     due_on: String,
+    effort_hours: String,
 }
 
 #[derive(Template)]
@@ -308,13 +309,26 @@ pub async fn add_action(
     CsrfForm(form): CsrfForm<ActionForm>,
 ) -> Result<Response, WebError> {
     let id = review_id(&id)?;
+    let effort = match form.effort_hours.trim() {
+        "" => Ok(None),
+        h => h.parse::<f64>().map(Some),
+    };
     let new = NewAction {
         title: form.title.clone(),
         owner: form.owner.clone(),
         due_on: form.due_on.clone(),
-        effort_hours: None,
+        effort_hours: effort.clone().ok().flatten(),
     };
-    match state.store.add_action(&viewer.actor, id, new, state.time.now()).await {
+    let saved = match effort {
+        // A number that is not one is reported with whatever else the form gets wrong.
+        Err(_) => {
+            let mut errors = new.check().err().map(|e| e.0).unwrap_or_default();
+            errors.push(concentric_core::FieldError::new("effort_hours", "give the hours as a number, such as 1.5"));
+            Err(StoreError::Invalid(Invalid(errors)))
+        }
+        Ok(_) => state.store.add_action(&viewer.actor, id, new, state.time.now()).await,
+    };
+    match saved {
         Ok(_) => Ok(Redirect::to(&format!("/reviews/{id}?notice=created#actions")).into_response()),
         Err(e) => {
             let errors = form_errors(e)?;

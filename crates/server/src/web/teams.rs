@@ -261,6 +261,26 @@ pub async fn update_team(
 pub struct MemberForm {
     email: String,
     role: String,
+    /// Percent of the person's week this team gets; empty leaves it as it is, "even" splits it.
+    #[serde(default)]
+    share: String,
+}
+
+impl MemberForm {
+    /// `None`: leave the share; `Some(None)`: split evenly; `Some(Some(x))`: a share of 0-1.
+    fn share(&self) -> Result<Option<Option<f64>>, concentric_core::Invalid> {
+        match self.share.trim().trim_end_matches('%').trim() {
+            "" => Ok(None),
+            s if s.eq_ignore_ascii_case("even") => Ok(Some(None)),
+            s => match s.parse::<f64>() {
+                Ok(p) if (0.0..=100.0).contains(&p) => Ok(Some(Some(p / 100.0))),
+                _ => Err(concentric_core::Invalid::one(
+                    "share",
+                    "give the share of their week as a percent from 0 to 100, or \"even\"",
+                )),
+            },
+        }
+    }
 }
 
 pub async fn set_member(
@@ -271,14 +291,21 @@ pub async fn set_member(
 ) -> Result<Response, WebError> {
     let team = state.store.team_by_key(&key).await?;
     let role = MemberRole::parse(&form.role).unwrap_or(MemberRole::Member);
-    let result = match state.store.person_by_email(&form.email).await {
-        Ok(person) => state.store.set_membership(&viewer.actor, team.id, person.id, role).await,
-        Err(concentric_store::StoreError::NotFound(_)) => Err(concentric_core::Invalid::one(
+    let result = match (state.store.person_by_email(&form.email).await, form.share()) {
+        (_, Err(e)) => Err(e.into()),
+        (Ok(person), Ok(share)) => match state.store.set_membership(&viewer.actor, team.id, person.id, role).await {
+            Ok(()) => match share {
+                Some(share) => state.store.set_capacity_share(&viewer.actor, team.id, person.id, share).await,
+                None => Ok(()),
+            },
+            Err(e) => Err(e),
+        },
+        (Err(concentric_store::StoreError::NotFound(_)), _) => Err(concentric_core::Invalid::one(
             "email",
             format!("nobody in the directory has the email {}", form.email.trim()),
         )
         .into()),
-        Err(e) => Err(e),
+        (Err(e), _) => Err(e),
     };
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/teams/{}?notice=member_set", team.key)).into_response()),

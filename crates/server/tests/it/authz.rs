@@ -204,6 +204,9 @@ fn api_table() -> Vec<(&'static str, &'static str, Option<Value>)> {
         ("DELETE /api/v1/time-off/{id}", "AL", None),
         ("POST /api/v1/requests/{key}/effort", "ALM", Some(json!({"estimate_hours": 3.0}))),
         ("GET /api/v1/teams/{key}/forecast", "ALM", None),
+        ("GET /api/v1/teams/{key}/workload", "ALM", None),
+        ("GET /api/v1/workload", all, None),
+        ("GET /api/v1/teams/{supplier}/customers/{customer}/load", all, None),
         ("POST /api/v1/teams/{key}/services/{slug}/cost", all, Some(json!({"subject": "How long?"}))),
         ("GET /api/v1/webhooks", "A", None),
         (
@@ -584,6 +587,8 @@ fn web_table(f: &Fixture) -> Vec<(&'static str, &'static str, String)> {
         ("/reports/compliance", all, "/reports/compliance".into()),
         ("/teams/{key}/queue", "ALM", "/teams/IT/queue".into()),
         ("/teams/{key}/forecast", "ALM", "/teams/IT/forecast".into()),
+        ("/teams/{key}/workload", "ALM", "/teams/IT/workload".into()),
+        ("/workload", all, "/workload".into()),
         ("/requests", all, "/requests".into()),
         ("/requests/{key}", "ALMR", "/requests/IT-1".into()),
         ("/requests/{key}/attachments/{id}", "ALMR", at("/requests/IT-1/attachments/{attachment}")),

@@ -75,7 +75,7 @@ both!(the_cost_of_a_request_changes_nothing_and_says_whose_work_slips, |t| {
     let items = forecast.json["items"].as_array().unwrap();
     assert_eq!(items.len(), 3);
     assert!(items.iter().all(|i| i["finish"].is_string()), "{}", forecast.text);
-    let first = items.iter().find(|i| i["key"] == "IT-1").unwrap();
+    let first = items.iter().find(|i| i["label"] == "IT-1").unwrap();
     assert_eq!(first["effort_hours"].as_f64(), Some(8.5));
     t.api(Method::GET, "/api/v1/teams/IT/forecast", Some(&w.requester), None)
         .await
@@ -104,7 +104,7 @@ both!(the_cost_of_a_request_changes_nothing_and_says_whose_work_slips, |t| {
     // Filed first, a P1 on the whole team delays everything queued, and says whose it is.
     let slips = cost.json["slips"].as_array().unwrap();
     assert_eq!(slips.len(), 3, "{}", cost.text);
-    assert!(slips.iter().all(|s| s["requester_name"] == "Sam Sales" && s["delay_ms"].as_i64().unwrap() > 0));
+    assert!(slips.iter().all(|s| s["waiting_name"] == "Sam Sales" && s["delay_ms"].as_i64().unwrap() > 0));
     assert!(slips.iter().all(|s| s["title"] == Value::Null), "other people's subjects stay with the team");
     let as_agent = t.api(Method::POST, path, Some(&w.agent), Some(body)).await;
     assert!(as_agent.json["slips"][0]["title"].as_str().unwrap().starts_with("Laptop for"), "{}", as_agent.text);
@@ -216,4 +216,127 @@ both!(a_share_of_a_persons_week_goes_to_each_team, |t| {
     let even = json!({ "role": "member", "capacity_share": -1 });
     assert_eq!(t.api(Method::PUT, &path, Some(&w.lead), Some(even)).await.status, StatusCode::NO_CONTENT);
     assert!((capacity().await - before).abs() < 1e-9, "back to an even split (Max is in one team)");
+});
+
+both!(the_workload_weighs_every_kind_of_work_against_each_persons_weeks, |t| {
+    let w = world(&t).await;
+    // Round robin: IT-1 to Max, IT-2 to Lena; both filed for Sales.
+    for subject in ["Laptop for Ana", "Laptop for Ben"] {
+        file(&t, &w.requester, subject).await;
+    }
+    // A delivery Max owes Sales in three days, far bigger than his week.
+    let due = (chrono::Utc::now() + chrono::TimeDelta::days(3)).format("%Y-%m-%dT17:00").to_string();
+    let weekly = json!({
+        "provider": "IT", "receiver": "SAL", "title": "Stock count", "owner": "max@example.com",
+        "rule": "FREQ=WEEKLY", "first_due": due, "zone": "UTC", "effort_hours": 100
+    });
+    let r = t.api(Method::POST, "/api/v1/commitments", Some(&w.lead), Some(weekly.clone())).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.json["effort_hours"].as_f64(), Some(100.0));
+    let mut too_big = weekly.clone();
+    too_big["effort_hours"] = json!(5000);
+    t.api(Method::POST, "/api/v1/commitments", Some(&w.lead), Some(too_big))
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+
+    let forecast = t.api(Method::GET, "/api/v1/teams/IT/forecast", Some(&w.agent), None).await;
+    let kinds: Vec<&str> =
+        forecast.json["items"].as_array().unwrap().iter().map(|i| i["kind"].as_str().unwrap()).collect();
+    assert!(kinds.contains(&"request") && kinds.contains(&"occurrence"), "{}", forecast.text);
+    let first = forecast.json["items"].as_array().unwrap().iter().find(|i| i["kind"] == "occurrence").unwrap().clone();
+    assert_eq!(first["label"], "Delivery");
+    assert!(first["title"].as_str().unwrap().starts_with("Stock count for Sales"));
+
+    let load = t.api(Method::GET, "/api/v1/teams/IT/workload", Some(&w.agent), None).await;
+    assert_eq!(load.status, StatusCode::OK, "{}", load.text);
+    assert_eq!(load.json["team"].as_array().map(Vec::len), Some(6));
+    let max = load.json["people"].as_array().unwrap().iter().find(|p| p["name"] == "Max Agent").unwrap().clone();
+    let weeks = max["weeks"].as_array().unwrap();
+    let over: Vec<usize> = (0..6).filter(|&k| weeks[k]["over"] == true).collect();
+    assert!(!over.is_empty(), "100 hours in three days is more than Max has: {}", load.text);
+    let behind = max["items"][over[0]].as_array().unwrap();
+    assert_eq!(behind[0]["label"], "Delivery", "the largest item first: {behind:?}");
+    assert!(behind[0]["link"].as_str().unwrap().starts_with("/occurrences/"));
+    let total: f64 = load.json["people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["weeks"].as_array().unwrap().iter().map(|w| w["load_hours"].as_f64().unwrap()))
+        .sum();
+    // Two laptops (2.5 h each) and a delivery of 100 h each week: at most seven fall in six weeks.
+    assert!(total > 500.0 && total <= 2.0 * 2.5 + 7.0 * 100.0 + 1e-6, "{total}");
+    t.api(Method::GET, "/api/v1/teams/IT/workload", Some(&w.requester), None)
+        .await
+        .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+
+    // Sales' work takes a share of IT's coming weeks; Facilities' takes none.
+    let sal = t.api(Method::GET, "/api/v1/teams/IT/customers/SAL/load", Some(&w.requester), None).await;
+    assert_eq!(sal.status, StatusCode::OK, "{}", sal.text);
+    assert!(sal.json["open_items"].as_u64().unwrap() >= 3 && sal.json["percent"].as_i64().unwrap() > 0, "{}", sal.text);
+    let fac = t.api(Method::GET, "/api/v1/teams/IT/customers/FAC/load", Some(&w.requester), None).await;
+    assert_eq!((fac.json["open_items"].as_u64(), fac.json["percent"].as_i64()), (Some(0), Some(0)));
+
+    // The lead's view across teams; someone who leads nothing and manages nobody sees none.
+    let mine = t.api(Method::GET, "/api/v1/workload", Some(&w.lead), None).await;
+    assert_eq!(mine.json["teams"][0]["team_key"], "IT", "{}", mine.text);
+    let theirs = t.api(Method::GET, "/api/v1/workload", Some(&w.requester), None).await;
+    assert_eq!(theirs.json["teams"].as_array().map(Vec::len), Some(0));
+
+    // The pages: the chart, the cells, the items behind a cell, the manager's view, the edge.
+    let mut lead = t.browser();
+    lead.login("lena@example.com", crate::harness::PASSWORD).await;
+    let page = lead.get("/teams/IT/workload").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("<svg") && page.body.contains("Max Agent") && page.body.contains("over"),
+        "{}",
+        page.body
+    );
+    let max_id = t.store.person_by_email("max@example.com").await.unwrap().id.0;
+    let cell = lead.get(&format!("/teams/IT/workload?week={}&person={max_id}", over[0])).await;
+    assert!(cell.body.contains("Max Agent in the week of") && cell.body.contains("Stock count for Sales"));
+    let view = lead.get("/workload").await;
+    assert!(view.status == StatusCode::OK && view.body.contains("IT Services"), "{}", view.body);
+    let edge = lead.get("/network/IT/SAL").await;
+    assert!(
+        edge.body.contains("Capacity taken") && edge.body.contains("of the hours IT Services has"),
+        "{}",
+        edge.body
+    );
+});
+
+both!(time_off_is_kept_from_the_persons_page, |t| {
+    let _w = world(&t).await;
+    let max = t.store.person_by_email("max@example.com").await.unwrap().id.0;
+    let mut b = t.browser();
+    b.login("max@example.com", crate::harness::PASSWORD).await;
+    let page = b.get(&format!("/people/{max}")).await;
+    assert!(page.body.contains("Add time off"), "the person plans their own");
+    let csrf = page.csrf();
+    let path = format!("/people/{max}/time-off");
+    let bad =
+        b.post(&path, &[("csrf", &csrf), ("starts_on", "21/12"), ("ends_on", "2026-12-01"), ("note", "Holiday")]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.body.contains("give a date such as 2026-12-21") && bad.body.contains("value=\"Holiday\""),
+        "{}",
+        bad.body
+    );
+    let backwards = b.post(&path, &[("csrf", &csrf), ("starts_on", "2026-12-21"), ("ends_on", "2026-12-01")]).await;
+    assert!(backwards.body.contains("cannot come before the first"), "{}", backwards.body);
+    let ok = b
+        .post(&path, &[("csrf", &csrf), ("starts_on", "2026-12-21"), ("ends_on", "2026-12-24"), ("half_day", "on")])
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let page = b.get(&format!("/people/{max}")).await;
+    assert!(page.body.contains("Mon 21 Dec 2026") && page.body.contains("half days"), "{}", page.body);
+    let id = t.store.time_off(&concentric_core::authz::Actor::system(), concentric_core::PersonId(max)).await;
+    let id = id.map(|l| l[0].id).unwrap_or_else(|_| panic!("listed"));
+    let gone = b.post(&format!("/time-off/{id}/remove"), &[("csrf", &csrf)]).await;
+    assert_eq!(gone.status, StatusCode::SEE_OTHER);
+    assert!(b.get(&format!("/people/{max}")).await.body.contains("None planned."));
+    // Someone who does not plan Max's time sees none of it.
+    let mut sam = t.browser();
+    sam.login("sam@example.com", crate::harness::PASSWORD).await;
+    assert!(!sam.get(&format!("/people/{max}")).await.body.contains("Time off"));
 });

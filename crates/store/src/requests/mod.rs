@@ -12,9 +12,9 @@ use concentric_core::time::Millis;
 use concentric_core::{CommentId, Invalid, PersonId, RequestId, ServiceId, TeamId};
 use serde_json::json;
 
-use crate::capacity::SlipPayload;
 use crate::db::{args, Exec, Tx};
 use crate::events::record;
+use crate::forecast::SlipPayload;
 use crate::notifications::{notify, Notice};
 use crate::people::id_by_email;
 use crate::services::service_in;
@@ -345,7 +345,7 @@ impl Store {
         notify(&mut tx, actor, &notices).await?;
         if priority <= Priority::P2 {
             let check = SlipPayload { request_id: id, from_priority: None, event };
-            crate::capacity::schedule_slip_check(&mut tx, check).await?;
+            crate::forecast::schedule_slip_check(&mut tx, check).await?;
         }
         emit_for_request(&mut tx, Hook::RequestCreated, RequestId(id), service.team_id, event, |r| {
             (format!("New request: {} (from {}, {})", r.subject, r.requester_name, r.service_name), json!({}))
@@ -504,7 +504,7 @@ impl Store {
             .await?;
             if priority < req.priority {
                 let check = SlipPayload { request_id: req.id.0, from_priority: Some(req.priority.as_i64()), event };
-                crate::capacity::schedule_slip_check(&mut tx, check).await?;
+                crate::forecast::schedule_slip_check(&mut tx, check).await?;
             }
         }
         let updated = request_where(tx.exec(), "r.id = $1", req.id.into()).await?;
