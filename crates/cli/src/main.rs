@@ -46,7 +46,7 @@ enum Command {
     Migrate,
     /// Load the demo organisation (once; later runs change nothing).
     Demo,
-    /// Import people or teams from a CSV file (see README for the columns).
+    /// Import people, teams or time off from a CSV file (see README for the columns).
     Import {
         /// The CSV file.
         file: PathBuf,
@@ -158,6 +158,7 @@ enum BenchCommand {
 enum Kind {
     People,
     Teams,
+    TimeOff,
 }
 
 #[derive(Debug, Subcommand)]
@@ -368,6 +369,7 @@ async fn import(state: &AppState, file: &std::path::Path, kind: Option<Kind>, in
     let kind = match kind {
         Some(Kind::People) => ImportKind::People,
         Some(Kind::Teams) => ImportKind::Teams,
+        Some(Kind::TimeOff) => ImportKind::TimeOff,
         None => ImportKind::detect(&data).map_err(|e| anyhow::anyhow!("line {}: {}", e.line, e.message))?,
     };
     match concentric_server::import::run(state, &Actor::system(), kind, &data, invite).await {

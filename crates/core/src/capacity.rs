@@ -75,6 +75,90 @@ pub fn away_by_date(time_off: &[TimeOff]) -> BTreeMap<NaiveDate, f64> {
     away
 }
 
+/// The most events one calendar file may bring.
+pub const MAX_ICS_EVENTS: usize = 500;
+/// An event within one day of at most this long is a half day off.
+const HALF_DAY_MS: i64 = 5 * 3_600_000;
+
+/// A moment of an event in the person's own zone: a date, or a date and time.
+enum Point {
+    Day(NaiveDate),
+    At(chrono::NaiveDateTime),
+}
+
+fn point(value: icalendar::DatePerhapsTime, zone: chrono_tz::Tz) -> Point {
+    use chrono::TimeZone;
+    use icalendar::{CalendarDateTime, DatePerhapsTime};
+    match value {
+        DatePerhapsTime::Date(d) => Point::Day(d),
+        DatePerhapsTime::DateTime(CalendarDateTime::Utc(t)) => Point::At(t.with_timezone(&zone).naive_local()),
+        DatePerhapsTime::DateTime(CalendarDateTime::Floating(t)) => Point::At(t),
+        // A zone this machine does not know (a Windows name) is read as the person's own.
+        DatePerhapsTime::DateTime(CalendarDateTime::WithTimezone { date_time, tzid }) => Point::At(
+            tzid.parse::<chrono_tz::Tz>()
+                .ok()
+                .and_then(|tz| tz.from_local_datetime(&date_time).earliest())
+                .map_or(date_time, |t| t.with_timezone(&zone).naive_local()),
+        ),
+    }
+}
+
+/// Reads time off from an iCalendar file, such as an out-of-office calendar exported from a mail
+/// client, in the person's `zone`. Each busy event that is not cancelled becomes days off: an
+/// all-day event its days, a timed event the days it touches, or a half day when it lies within
+/// one day and lasts at most five hours. Recurring events count once (their first instance).
+/// Every problem at once, naming the event.
+pub fn time_off_from_ics(text: &str, zone: chrono_tz::Tz) -> Result<Vec<NewTimeOff>, Invalid> {
+    use icalendar::{Component, EventStatus};
+    let calendar: icalendar::Calendar =
+        text.parse().map_err(|_| Invalid(vec![FieldError::new("file", "this is not an iCalendar (.ics) file")]))?;
+    let events: Vec<_> = calendar.events().collect();
+    if events.len() > MAX_ICS_EVENTS {
+        return Err(Invalid(vec![FieldError::new("file", format!("at most {MAX_ICS_EVENTS} events at a time"))]));
+    }
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for event in events {
+        if event.get_status() == Some(EventStatus::Cancelled)
+            || event.property_value("TRANSP").is_some_and(|t| t.eq_ignore_ascii_case("TRANSPARENT"))
+        {
+            continue;
+        }
+        let summary = event.get_summary().unwrap_or("").trim();
+        let name = if summary.is_empty() { String::from("an event") } else { format!("“{summary}”") };
+        let Some(start) = event.get_start().map(|s| point(s, zone)) else {
+            errors.push(FieldError::new("file", format!("{name} has no start")));
+            continue;
+        };
+        let end = event.get_end().map(|e| point(e, zone));
+        let (starts_on, ends_on, half_day) = match (start, end) {
+            (Point::Day(a), Some(Point::Day(b))) => (a, (b - TimeDelta::days(1)).max(a), false),
+            (Point::Day(a), _) => (a, a, false),
+            (Point::At(a), Some(Point::At(b))) => {
+                // An end at midnight closes the day before.
+                let last =
+                    if b.time() == chrono::NaiveTime::MIN && b > a { b.date() - TimeDelta::days(1) } else { b.date() };
+                let short = (b - a).num_milliseconds() <= HALF_DAY_MS;
+                (a.date(), last.max(a.date()), last <= a.date() && short)
+            }
+            (Point::At(a), Some(Point::Day(b))) => (a.date(), (b - TimeDelta::days(1)).max(a.date()), false),
+            (Point::At(a), None) => (a.date(), a.date(), true),
+        };
+        let new = NewTimeOff { starts_on, ends_on: Some(ends_on), half_day, note: summary.chars().take(200).collect() };
+        match new.check() {
+            Ok(_) => out.push(new),
+            Err(e) => errors.extend(e.0.into_iter().map(|f| FieldError::new("file", format!("{name}: {}", f.message)))),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Invalid(errors));
+    }
+    if out.is_empty() {
+        return Err(Invalid(vec![FieldError::new("file", "the file holds no busy events to take as time off")]));
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,5 +199,43 @@ mod tests {
         assert_eq!(bad.check().unwrap_err().0.len(), 2);
         let one = NewTimeOff { starts_on: day("2026-12-10"), ends_on: None, half_day: true, note: String::new() };
         assert_eq!(one.check(), Ok(day("2026-12-10")));
+    }
+
+    const ICS: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//EN\r\n\
+BEGIN:VEVENT\r\nUID:1\r\nDTSTAMP:20261201T000000Z\r\nSUMMARY:Christmas holiday\r\n\
+DTSTART;VALUE=DATE:20261221\r\nDTEND;VALUE=DATE:20261225\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nUID:2\r\nDTSTAMP:20261201T000000Z\r\nSUMMARY:Dentist\r\n\
+DTSTART:20261208T130000Z\r\nDTEND:20261208T150000Z\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nUID:3\r\nDTSTAMP:20261201T000000Z\r\nSUMMARY:Offsite\r\n\
+DTSTART;TZID=Europe/Berlin:20261210T090000\r\nDTEND;TZID=Europe/Berlin:20261212T000000\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nUID:4\r\nDTSTAMP:20261201T000000Z\r\nSUMMARY:Cancelled trip\r\nSTATUS:CANCELLED\r\n\
+DTSTART;VALUE=DATE:20261214\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nUID:5\r\nDTSTAMP:20261201T000000Z\r\nSUMMARY:Lunch\r\nTRANSP:TRANSPARENT\r\n\
+DTSTART:20261215T110000Z\r\nDTEND:20261215T120000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+
+    #[test]
+    fn an_out_of_office_calendar_becomes_time_off() {
+        let got = time_off_from_ics(ICS, chrono_tz::Europe::Berlin).unwrap();
+        let rows: Vec<(String, String, bool, &str)> = got
+            .iter()
+            .map(|t| (t.starts_on.to_string(), t.ends_on.unwrap().to_string(), t.half_day, t.note.as_str()))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("2026-12-21".into(), "2026-12-24".into(), false, "Christmas holiday"),
+                ("2026-12-08".into(), "2026-12-08".into(), true, "Dentist"),
+                ("2026-12-10".into(), "2026-12-11".into(), false, "Offsite"),
+            ],
+            "the all-day end is exclusive, a midnight end closes the day before, cancelled and free events are skipped"
+        );
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_calendar_or_holds_nothing_is_refused() {
+        assert!(time_off_from_ics("name,date\nx,y", chrono_tz::UTC).is_err());
+        let empty = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//T//EN\r\nEND:VCALENDAR\r\n";
+        let e = time_off_from_ics(empty, chrono_tz::UTC).unwrap_err();
+        assert!(e.0[0].message.contains("no busy events"), "{e:?}");
     }
 }

@@ -16,6 +16,8 @@ pub const PEOPLE_COLUMNS: &[&str] =
     &["email", "name", "title", "manager_email", "time_zone", "weekly_capacity_hours", "teams", "admin"];
 /// Columns of a teams file; `key` and `name` are required.
 pub const TEAM_COLUMNS: &[&str] = &["key", "name", "parent_key", "mission", "contact_email", "contact_info"];
+/// Columns of a time-off file; `email` and `starts_on` are required.
+pub const TIME_OFF_COLUMNS: &[&str] = &["email", "starts_on", "ends_on", "half_day", "note"];
 
 /// A problem with one line of an import file. Line 1 is the header.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -54,13 +56,17 @@ pub struct ImportReport {
 pub enum ImportKind {
     People,
     Teams,
+    TimeOff,
 }
 
 impl ImportKind {
-    /// Guesses the kind from the header: a people file has `email`, a teams file has `key`.
+    /// Guesses the kind from the header: a time-off file has `starts_on`, a people file has
+    /// `email`, a teams file has `key`.
     pub fn detect(data: &[u8]) -> Result<Self, RowError> {
         let header = read_header(data)?;
-        if header.iter().any(|h| h == "email") {
+        if header.iter().any(|h| h == "starts_on") {
+            Ok(Self::TimeOff)
+        } else if header.iter().any(|h| h == "email") {
             Ok(Self::People)
         } else if header.iter().any(|h| h == "key") {
             Ok(Self::Teams)
@@ -284,6 +290,60 @@ pub fn parse_teams(data: &[u8]) -> Parsed<TeamRow> {
     Parsed { rows: out, errors }
 }
 
+/// One valid row of a time-off file: whose, and the days.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimeOffRow {
+    pub line: u64,
+    pub email: String,
+    pub time_off: crate::capacity::NewTimeOff,
+}
+
+/// Parses and validates a time-off file (`email,starts_on,ends_on,half_day,note`).
+pub fn parse_time_off(data: &[u8]) -> Parsed<TimeOffRow> {
+    let (rows, mut errors) = read_rows(data, TIME_OFF_COLUMNS, &["email", "starts_on"]);
+    let mut out = Vec::new();
+    for (line, row) in rows {
+        let mut row_errors = Vec::new();
+        let mut date = |column: &str| match get(&row, column) {
+            "" => None,
+            v => v.parse::<chrono::NaiveDate>().map_or_else(
+                |_| {
+                    row_errors.push(RowError::new(line, format!("{column}: `{v}` is not a date such as 2026-12-21")));
+                    None
+                },
+                Some,
+            ),
+        };
+        let (starts, ends) = (date("starts_on"), date("ends_on"));
+        let half_day = match get(&row, "half_day").to_ascii_lowercase().as_str() {
+            "" | "false" | "no" | "0" => false,
+            "true" | "yes" | "1" => true,
+            other => {
+                row_errors.push(RowError::new(line, format!("half_day: `{other}` is not true or false")));
+                false
+            }
+        };
+        let email = get(&row, "email").to_lowercase();
+        if email.is_empty() {
+            row_errors.push(RowError::new(line, "email: whose time off is it?"));
+        }
+        if let Some(starts_on) = starts {
+            let time_off =
+                crate::capacity::NewTimeOff { starts_on, ends_on: ends, half_day, note: get(&row, "note").into() };
+            match time_off.check() {
+                Ok(_) if row_errors.is_empty() => out.push(TimeOffRow { line, email, time_off }),
+                Ok(_) => {}
+                Err(invalid) => row_errors.extend(RowError::from_invalid(line, invalid)),
+            }
+        } else if get(&row, "starts_on").is_empty() {
+            row_errors.push(RowError::new(line, "starts_on: give the first day off"));
+        }
+        errors.extend(row_errors);
+    }
+    errors.sort_by_key(|e| e.line);
+    Parsed { rows: out, errors }
+}
+
 /// Orders team rows so every parent from the file comes before its children; reports loops.
 pub fn order_teams(rows: Vec<TeamRow>) -> Result<Vec<TeamRow>, Vec<RowError>> {
     let in_file: HashSet<String> = rows.iter().map(|r| r.team.key.clone()).collect();
@@ -390,5 +450,17 @@ mod tests {
         let looped = "key,name,parent_key\nAA,A,BB\nBB,B,AA\n";
         let errors = order_teams(parse_teams(looped.as_bytes()).rows).unwrap_err();
         assert_eq!(errors.len(), 2);
+    }
+
+    #[test]
+    fn a_time_off_file_is_told_by_its_header_and_checked_row_by_row() {
+        let file = b"email,starts_on,ends_on,half_day,note\nAna@example.com,2026-12-21,2026-12-24,,Holiday\n\
+bo@example.com,2026-12-28,,yes,\n,21/12/2026,2026-12-01,maybe,\ncy@example.com,2026-12-10,2026-12-01,,\n";
+        assert_eq!(ImportKind::detect(file), Ok(ImportKind::TimeOff));
+        let parsed = parse_time_off(file);
+        let rows: Vec<(&str, bool)> = parsed.rows.iter().map(|r| (r.email.as_str(), r.time_off.half_day)).collect();
+        assert_eq!(rows, [("ana@example.com", false), ("bo@example.com", true)]);
+        let lines: Vec<u64> = parsed.errors.iter().map(|e| e.line).collect();
+        assert_eq!(lines, [4, 4, 4, 5], "{:?}", parsed.errors);
     }
 }

@@ -1,7 +1,7 @@
 //! Runs a CSV import for the API, the upload form and the CLI alike.
 
 use concentric_core::authz::Actor;
-use concentric_core::import::{parse_people, parse_teams, ImportKind, ImportReport};
+use concentric_core::import::{parse_people, parse_teams, parse_time_off, ImportKind, ImportReport};
 use concentric_core::mail::LinkPurpose;
 use concentric_core::Invalid;
 use concentric_store::StoreError;
@@ -18,7 +18,7 @@ pub async fn run(
     invite: bool,
 ) -> Result<ImportReport, StoreError> {
     // Permission first, so a non-admin learns nothing about the file's problems.
-    actor.require_admin("import people or teams")?;
+    actor.require_admin("import people, teams or time off")?;
     if invite && !state.mailer.is_configured() {
         return Err(Invalid::one(
             "invite",
@@ -30,6 +30,7 @@ pub async fn run(
     let mut report = match kind {
         ImportKind::People => state.store.import_people(actor, parse_people(data)).await?,
         ImportKind::Teams => state.store.import_teams(actor, parse_teams(data)).await?,
+        ImportKind::TimeOff => state.store.import_time_off_rows(actor, parse_time_off(data)).await?,
     };
     report.kind = Some(kind);
     if invite {

@@ -4,6 +4,7 @@
 use chrono::{NaiveDate, TimeDelta, Utc};
 use concentric_core::authz::{Actor, Forbidden};
 use concentric_core::capacity::{NewTimeOff, TimeOff};
+use concentric_core::import::{ImportKind, ImportReport, Parsed, RowError, TimeOffRow as TimeOffLine};
 use concentric_core::{Invalid, PersonId, TeamId};
 use serde_json::json;
 
@@ -38,6 +39,47 @@ impl TryFrom<TimeOffRow> for TimeOff {
 }
 
 pub(crate) const TIME_OFF_SELECT: &str = "SELECT id, person_id, starts_on, ends_on, half_day, note FROM time_off";
+
+/// Writes one stretch of time off (checked, its last day `ends`) and its event.
+async fn insert_time_off(
+    tx: &mut Tx,
+    actor: &Actor,
+    person: PersonId,
+    new: &NewTimeOff,
+    ends: NaiveDate,
+) -> Result<i64> {
+    let id: i64 = tx
+        .exec()
+        .scalar(
+            "INSERT INTO time_off (person_id, starts_on, ends_on, half_day, note, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            args![
+                person,
+                new.starts_on.to_string(),
+                ends.to_string(),
+                new.half_day,
+                new.note.trim(),
+                actor.person_id,
+                Utc::now().timestamp_millis()
+            ],
+        )
+        .await?;
+    let detail = json!({ "from": new.starts_on, "to": ends, "half_day": new.half_day });
+    record(tx, actor, "person", person.0, "time_off", detail).await?;
+    Ok(id)
+}
+
+/// Whether the same days are already recorded off the same way.
+async fn recorded(tx: &mut Tx, person: PersonId, new: &NewTimeOff, ends: NaiveDate) -> Result<bool> {
+    let n: i64 = tx
+        .exec()
+        .scalar(
+            "SELECT COUNT(*) FROM time_off WHERE person_id = $1 AND starts_on = $2 AND ends_on = $3 AND half_day = $4",
+            args![person, new.starts_on.to_string(), ends.to_string(), new.half_day],
+        )
+        .await?;
+    Ok(n > 0)
+}
 
 /// Whether the actor plans this person's time off: themselves, admins, and the leads of a team
 /// the person is in.
@@ -74,29 +116,70 @@ impl Store {
 
     pub async fn add_time_off(&self, actor: &Actor, person: PersonId, new: NewTimeOff) -> Result<TimeOff> {
         let ends = new.check()?;
-        let note = new.note.trim().to_owned();
         let mut tx = self.db.begin().await?;
         require_planner(&mut tx, actor, person).await?;
-        let id: i64 = tx
-            .exec()
-            .scalar(
-                "INSERT INTO time_off (person_id, starts_on, ends_on, half_day, note, created_by, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-                args![
-                    person,
-                    new.starts_on.to_string(),
-                    ends.to_string(),
-                    new.half_day,
-                    &note,
-                    actor.person_id,
-                    Utc::now().timestamp_millis()
-                ],
-            )
-            .await?;
-        let detail = json!({ "from": new.starts_on, "to": ends, "half_day": new.half_day });
-        record(&mut tx, actor, "person", person.0, "time_off", detail).await?;
+        let id = insert_time_off(&mut tx, actor, person, &new, ends).await?;
         tx.commit().await?;
+        let note = new.note.trim().to_owned();
         Ok(TimeOff { id, person_id: person, starts_on: new.starts_on, ends_on: ends, half_day: new.half_day, note })
+    }
+
+    /// Adds one person's time off from an iCalendar file (their out-of-office calendar), read in
+    /// their time zone, all or nothing. Days already recorded the same way are left alone, so
+    /// importing a file twice adds nothing.
+    pub async fn import_time_off(&self, actor: &Actor, person: PersonId, ics: &str) -> Result<ImportReport> {
+        let mut tx = self.db.begin().await?;
+        require_planner(&mut tx, actor, person).await?;
+        let zone = crate::people::person_by_id(tx.exec(), person).await?.time_zone;
+        let zone = zone.parse::<chrono_tz::Tz>().unwrap_or(chrono_tz::UTC);
+        let entries = concentric_core::capacity::time_off_from_ics(ics, zone)?;
+        let mut report = ImportReport { kind: Some(ImportKind::TimeOff), ..ImportReport::default() };
+        for new in &entries {
+            let ends = new.check()?;
+            match recorded(&mut tx, person, new, ends).await? {
+                true => report.unchanged += 1,
+                false => {
+                    insert_time_off(&mut tx, actor, person, new, ends).await?;
+                    report.created += 1;
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(report)
+    }
+
+    /// Imports a time-off file for many people (admins), all or nothing: an unknown email on
+    /// any row means nothing is written.
+    pub async fn import_time_off_rows(&self, actor: &Actor, file: Parsed<TimeOffLine>) -> Result<ImportReport> {
+        actor.require_admin("import time off")?;
+        let mut errors = file.errors;
+        let mut tx = self.db.begin().await?;
+        let mut people = Vec::with_capacity(file.rows.len());
+        for row in &file.rows {
+            match crate::people::id_by_email(tx.exec(), &row.email).await? {
+                Some(id) => people.push(id),
+                None => {
+                    errors.push(RowError::new(row.line, format!("email: nobody in the directory has {}", row.email)))
+                }
+            }
+        }
+        if !errors.is_empty() {
+            errors.sort_by_key(|e| e.line);
+            return Err(StoreError::Import(errors));
+        }
+        let mut report = ImportReport { kind: Some(ImportKind::TimeOff), ..ImportReport::default() };
+        for (row, person) in file.rows.iter().zip(people) {
+            let ends = row.time_off.check()?;
+            if recorded(&mut tx, person, &row.time_off, ends).await? {
+                report.unchanged += 1;
+            } else {
+                insert_time_off(&mut tx, actor, person, &row.time_off, ends).await?;
+                report.created += 1;
+            }
+        }
+        record(&mut tx, actor, "import", 0, "time_off", serde_json::to_value(&report).unwrap_or_default()).await?;
+        tx.commit().await?;
+        Ok(report)
     }
 
     /// Removes time off; returns whose it was.

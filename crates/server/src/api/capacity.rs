@@ -7,12 +7,13 @@ use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use concentric_core::capacity::{NewTimeOff, TimeOff};
 use concentric_core::forecast::{Cost, TeamForecast};
+use concentric_core::import::ImportReport;
 use concentric_core::request::NewRequest;
 use concentric_core::workload::{CustomerLoad, PersonLoad, TeamWorkload};
 use concentric_core::PersonId;
 use serde::{Deserialize, Serialize};
 
-use super::{ApiJson, ApiPath};
+use super::{ApiJson, ApiPath, ApiText};
 use crate::auth::ApiUser;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
@@ -20,6 +21,7 @@ use crate::state::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/people/{id}/time-off", get(list_time_off).post(add_time_off))
+        .route("/api/v1/people/{id}/time-off/import", post(import_time_off))
         .route("/api/v1/time-off/{id}", delete(remove_time_off))
         .route("/api/v1/requests/{key}/effort", post(record_effort))
         .route("/api/v1/teams/{key}/forecast", get(team_forecast))
@@ -51,6 +53,23 @@ pub async fn add_time_off(
     ApiJson(body): ApiJson<NewTimeOff>,
 ) -> Result<(StatusCode, Json<TimeOff>), ApiError> {
     Ok((StatusCode::CREATED, Json(state.store.add_time_off(&user.actor, PersonId(id), body).await?)))
+}
+
+/// Import a person's time off from an iCalendar file (their out-of-office calendar, as a mail
+/// client exports it), read in their time zone: each busy event that is not cancelled becomes
+/// days off, and an event of at most five hours within one day a half day. All or nothing; days
+/// already recorded are left as they are.
+#[utoipa::path(post, path = "/api/v1/people/{id}/time-off/import", tag = "capacity", params(("id" = i64, Path)),
+    request_body(content = String, content_type = "text/calendar"),
+    responses((status = 200, body = ImportReport), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn import_time_off(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiText(text): ApiText,
+) -> Result<Json<ImportReport>, ApiError> {
+    Ok(Json(state.store.import_time_off(&user.actor, PersonId(id), &text).await?))
 }
 
 #[utoipa::path(delete, path = "/api/v1/time-off/{id}", tag = "capacity", params(("id" = i64, Path)),

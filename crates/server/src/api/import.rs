@@ -1,4 +1,4 @@
-//! `/api/v1/import`: a CSV file of people or teams as the request body.
+//! `/api/v1/import`: a CSV file of people, teams or time off as the request body.
 
 use axum::extract::State;
 use axum::routing::post;
@@ -19,14 +19,14 @@ pub fn router() -> Router<AppState> {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ImportParams {
-    /// `people` or `teams`; told from the header when absent.
+    /// `people`, `teams` or `time_off`; told from the header when absent.
     #[param(inline)]
     kind: Option<ImportKind>,
     /// Mail each person the file creates an invitation to set a password (needs mail set up).
     invite: Option<bool>,
 }
 
-/// Import people or teams from CSV (admins). Every row is checked first; any bad row means
+/// Import people, teams or time off from CSV (admins). Every row is checked first; any bad row means
 /// nothing is imported and the response lists each bad row with its line number.
 #[utoipa::path(post, path = "/api/v1/import", tag = "import", params(ImportParams),
     request_body(content = String, content_type = "text/csv"),

@@ -49,7 +49,7 @@ pub use extract::{ApiBytes, ApiJson, ApiList, ApiPath, ApiQuery, ApiText};
         tokens::list_tokens, tokens::create_token, tokens::revoke_token,
         mail::invite, mail::mail_preferences, mail::set_mail_preferences, mail::list_routes, mail::add_route,
         mail::remove_route, mail::mail_settings, mail::set_mail_settings,
-        capacity::list_time_off, capacity::add_time_off, capacity::remove_time_off, capacity::record_effort,
+        capacity::list_time_off, capacity::add_time_off, capacity::import_time_off, capacity::remove_time_off, capacity::record_effort,
         capacity::team_forecast, capacity::cost, capacity::team_workload, capacity::managed_workload,
         capacity::customer_load,
         webhooks::list_webhooks, webhooks::create_webhook, webhooks::get_webhook, webhooks::update_webhook,

@@ -4,7 +4,7 @@ use askama::Template;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use concentric_core::import::{ImportKind, ImportReport, RowError, PEOPLE_COLUMNS, TEAM_COLUMNS};
+use concentric_core::import::{ImportKind, ImportReport, RowError, PEOPLE_COLUMNS, TEAM_COLUMNS, TIME_OFF_COLUMNS};
 use concentric_core::page::PageRequest;
 use concentric_core::service::Service;
 use concentric_store::{InboundMessage, MailQueue, MailRoute, StoreError};
@@ -26,6 +26,7 @@ struct ImportPage {
     error: Option<String>,
     people_columns: String,
     team_columns: String,
+    time_off_columns: String,
     /// Mail is set up, so new people can be invited.
     mail: bool,
 }
@@ -38,6 +39,7 @@ fn page(viewer: &Viewer) -> ImportPage {
         error: None,
         people_columns: PEOPLE_COLUMNS.join(","),
         team_columns: TEAM_COLUMNS.join(","),
+        time_off_columns: TIME_OFF_COLUMNS.join(","),
         mail: false,
     }
 }
@@ -212,7 +214,7 @@ async fn mail_view(
 }
 
 fn require_admin(viewer: &Viewer) -> Result<(), WebError> {
-    viewer.actor.require_admin("import people or teams").map_err(|f| WebError::Forbidden(f.0.to_owned()))
+    viewer.actor.require_admin("import people, teams or time off").map_err(|f| WebError::Forbidden(f.0.to_owned()))
 }
 
 pub async fn import_page(State(state): State<AppState>, viewer: Viewer) -> Result<Response, WebError> {
@@ -222,7 +224,7 @@ pub async fn import_page(State(state): State<AppState>, viewer: Viewer) -> Resul
     render(&view)
 }
 
-/// A multipart upload: `csrf`, `kind` (auto, people, teams) and `file`.
+/// A multipart upload: `csrf`, `kind` (auto, people, teams, time_off) and `file`.
 pub async fn import_upload(State(state): State<AppState>, viewer: Viewer, req: Request) -> Result<Response, WebError> {
     require_admin(&viewer)?;
     let mut view = page(&viewer);
@@ -244,6 +246,7 @@ pub async fn import_upload(State(state): State<AppState>, viewer: Viewer, req: R
     let kind = match kind.as_str() {
         "people" => Ok(ImportKind::People),
         "teams" => Ok(ImportKind::Teams),
+        "time_off" => Ok(ImportKind::TimeOff),
         _ => ImportKind::detect(&data),
     };
     let result = match kind {

@@ -53,6 +53,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/people/{id}/active", post(people::set_person_active))
         .route("/people/{id}/sign-in-link", post(people::sign_in_link))
         .route("/people/{id}/time-off", post(time_off::add_time_off))
+        .route("/people/{id}/time-off/import", post(time_off::import_time_off))
         .route("/time-off/{id}/remove", post(time_off::remove_time_off))
         .route("/teams", get(teams::teams_page))
         .route("/teams/new", get(teams::new_team_page).post(teams::create_team))

@@ -1,7 +1,7 @@
 //! Time off from a person's page: whole or half days, added by the person, an admin or a lead
 //! of one of their teams, and taken out of every forecast and workload.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
@@ -10,7 +10,7 @@ use concentric_core::{FieldError, Invalid, PersonId};
 use serde::Deserialize;
 
 use super::people::person_view;
-use super::view::{form_errors, render_status, Layout};
+use super::view::{form_errors, render_status, FormErrors, Layout};
 use crate::auth::{CsrfForm, Viewer};
 use crate::error::WebError;
 use crate::state::AppState;
@@ -83,6 +83,54 @@ pub async fn add_time_off(
             page.off_errors = errors;
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
+    }
+}
+
+/// Shows the person's page again with the time-off card's messages.
+async fn refused(
+    state: &AppState,
+    viewer: &Viewer,
+    id: PersonId,
+    status: StatusCode,
+    errors: FormErrors,
+) -> Result<Response, WebError> {
+    let person = state.store.person(id).await?;
+    let layout = Layout::new(viewer, person.name.clone(), "people");
+    let mut page = person_view(state, viewer, person, layout, None).await?;
+    page.off_errors = errors;
+    render_status(status, &page)
+}
+
+/// An .ics upload (`csrf`, `file`): the person's out-of-office calendar.
+pub async fn import_time_off(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    req: Request,
+) -> Result<Response, WebError> {
+    let id = person_id(&id)?;
+    let parts = match super::upload::read(req, &state).await {
+        Ok(Ok(parts)) => parts,
+        Ok(Err((status, message))) => {
+            return refused(&state, &viewer, id, status, FormErrors::one("file", message)).await
+        }
+        Err(refused) => return Ok(refused),
+    };
+    let data = parts.get("file").map(|p| p.data.to_vec()).unwrap_or_default();
+    if data.is_empty() {
+        let errors = FormErrors::one("file", "choose a calendar file (.ics)");
+        return refused(&state, &viewer, id, StatusCode::UNPROCESSABLE_ENTITY, errors).await;
+    }
+    let text = String::from_utf8_lossy(&data);
+    match state.store.import_time_off(&viewer.actor, id, &text).await {
+        Ok(_) => Ok(Redirect::to(&format!("/people/{id}?notice=saved#time-off")).into_response()),
+        Err(concentric_store::StoreError::Invalid(inv)) => {
+            // Every event's problem in one message, since they all belong to the file.
+            let all: Vec<String> = inv.0.into_iter().map(|e| e.message).collect();
+            let errors = FormErrors::one("file", format!("Nothing was imported: {}.", all.join("; ")));
+            refused(&state, &viewer, id, StatusCode::UNPROCESSABLE_ENTITY, errors).await
+        }
+        Err(e) => Err(e.into()),
     }
 }
 

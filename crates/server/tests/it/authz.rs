@@ -201,6 +201,7 @@ fn api_table() -> Vec<(&'static str, &'static str, Option<Value>)> {
         ("PUT /api/v1/settings/mail", "A", Some(json!({"unknown_senders": "refuse", "outsider_replies": "refuse"}))),
         ("GET /api/v1/people/{id}/time-off", "AL", None),
         ("POST /api/v1/people/{id}/time-off", "AL", Some(json!({"starts_on": "2026-12-28"}))),
+        ("POST /api/v1/people/{id}/time-off/import", "AL", None),
         ("DELETE /api/v1/time-off/{id}", "AL", None),
         ("POST /api/v1/requests/{key}/effort", "ALM", Some(json!({"estimate_hours": 3.0}))),
         ("GET /api/v1/teams/{key}/forecast", "ALM", None),
@@ -477,7 +478,7 @@ both!(every_api_operation_allows_exactly_its_roles, |t| {
                 (None, "POST /api/v1/import") => {
                     req.header(header::CONTENT_TYPE, "text/csv").body(Body::from("key,name\nCSV,From a file\n"))
                 }
-                (None, "POST /api/v1/teams/{key}/calendar/holidays") => req
+                (None, "POST /api/v1/teams/{key}/calendar/holidays" | "POST /api/v1/people/{id}/time-off/import") => req
                     .header(header::CONTENT_TYPE, "text/calendar")
                     .body(Body::from("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:1\r\nDTSTART;VALUE=DATE:20261225\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")),
                 (None, "POST /api/v1/requests/{key}/attachments") => {

@@ -335,6 +335,40 @@ both!(time_off_is_kept_from_the_persons_page, |t| {
     let gone = b.post(&format!("/time-off/{id}/remove"), &[("csrf", &csrf)]).await;
     assert_eq!(gone.status, StatusCode::SEE_OTHER);
     assert!(b.get(&format!("/people/{max}")).await.body.contains("None planned."));
+    // An out-of-office calendar, from the page and through the API: twice adds nothing.
+    let ics =
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//T//EN\r\nBEGIN:VEVENT\r\nUID:a\r\nDTSTAMP:20261201T000000Z\r\n\
+SUMMARY:Ski trip\r\nDTSTART;VALUE=DATE:20270104\r\nDTEND;VALUE=DATE:20270109\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    let upload = b.post_multipart(&format!("/people/{max}/time-off/import"), &[("csrf", &csrf)], ics.as_bytes()).await;
+    assert_eq!(upload.status, StatusCode::SEE_OTHER, "{}", upload.body);
+    assert!(b.get(&format!("/people/{max}")).await.body.contains("Mon 4 Jan 2027 – Fri 8 Jan 2027"));
+    let junk = b.post_multipart(&format!("/people/{max}/time-off/import"), &[("csrf", &csrf)], b"name,date").await;
+    assert_eq!(junk.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(junk.body.contains("Nothing was imported: this is not an iCalendar (.ics) file."), "{}", junk.body);
+    let token = t.token(&t.store.person_by_email("max@example.com").await.unwrap()).await;
+    let again = t
+        .api_text(Method::POST, &format!("/api/v1/people/{max}/time-off/import"), Some(&token), "text/calendar", ics)
+        .await;
+    assert_eq!(
+        (again.status, again.json["created"].as_u64(), again.json["unchanged"].as_u64()),
+        (StatusCode::OK, Some(0), Some(1)),
+        "{}",
+        again.text
+    );
+    // A file for many people, for admins: an unknown email imports nothing.
+    let admin = t.token(&t.store.person_by_email("admin@example.com").await.unwrap()).await;
+    let csv = "email,starts_on,ends_on,half_day,note\nmax@example.com,2027-02-01,2027-02-02,,Course\nnobody@example.com,2027-02-01,,,\n";
+    let r = t.api_text(Method::POST, "/api/v1/import", Some(&admin), "text/csv", csv).await;
+    r.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "import_rejected");
+    assert!(r.text.contains("nobody in the directory has nobody@example.com"), "{}", r.text);
+    let csv = "email,starts_on,ends_on,half_day,note\nmax@example.com,2027-02-01,2027-02-02,,Course\nlena@example.com,2027-02-03,,yes,\n";
+    let r = t.api_text(Method::POST, "/api/v1/import", Some(&admin), "text/csv", csv).await;
+    assert_eq!(
+        (r.status, r.json["kind"].as_str(), r.json["created"].as_u64()),
+        (StatusCode::OK, Some("time_off"), Some(2)),
+        "{}",
+        r.text
+    );
     // Someone who does not plan Max's time sees none of it.
     let mut sam = t.browser();
     sam.login("sam@example.com", crate::harness::PASSWORD).await;

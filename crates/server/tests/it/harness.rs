@@ -133,6 +133,22 @@ impl TestApp {
         self.send_api(req).await
     }
 
+    /// Sends a text body of a given type (a CSV or .ics file).
+    pub async fn api_text(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: &str,
+    ) -> ApiResponse {
+        let mut req = Request::builder().method(method).uri(path).header(header::CONTENT_TYPE, content_type);
+        if let Some(t) = token {
+            req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        self.send_api(req.body(Body::from(body.to_owned())).expect("request")).await
+    }
+
     /// Sends a raw request (for malformed bodies and odd content types).
     pub async fn send_api(&self, req: Request<Body>) -> ApiResponse {
         let resp = self.app.clone().oneshot(req).await.expect("response");
