@@ -81,7 +81,25 @@ try {
   const answered = await payroll.content();
   check(answered.includes('Sent back by Eva Andersen: Week 46 overtime is missing'), 'the send-back and its reason show');
   console.log('browser: commitment delivered and sent back ok');
-  console.log('browser: 2 passed, 0 failed');
+
+  // The workload: Hugo's over-full week is marked, one click shows what is behind it, and time
+  // off he adds is listed on his page. At phone width nothing scrolls sideways.
+  await worker.goto(`${base}/teams/IT/workload`);
+  const mine = worker.locator('tr', { hasText: 'Hugo Becker' }).locator('td.over a').first();
+  await Promise.all([worker.waitForURL(/person=\d+/), mine.click()]);
+  const behind = await worker.textContent('#items');
+  check(behind.includes('Hugo Becker in the week of') && behind.includes('Network and desks for the third-floor move'), 'the items behind a cell show');
+  await worker.setViewportSize({ width: 375, height: 800 });
+  const wide = await worker.evaluate(() => document.documentElement.scrollWidth);
+  check(wide <= 375, `the workload page fits a phone (${wide} px wide)`);
+  await worker.goto(`${base}/people/${worker.url().match(/person=(\d+)/)[1]}`);
+  await worker.fill('#off-starts', '2027-03-01');
+  await worker.fill('#off-ends', '2027-03-05');
+  await worker.fill('#off-note', 'Spring holiday');
+  await Promise.all([worker.waitForURL(/notice=saved/), worker.click('text=Add time off')]);
+  check((await worker.textContent('#time-off')).includes('Spring holiday'), 'the time off is listed');
+  console.log('browser: workload and time off ok');
+  console.log('browser: 3 passed, 0 failed');
 } catch (e) {
   console.error(`browser: ${e.message}`);
   console.log('browser: some failed');

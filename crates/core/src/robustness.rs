@@ -7,7 +7,8 @@ use chrono_tz::Tz;
 use proptest::prelude::*;
 
 use crate::calendar::{holidays_from_ics, Calendar, CalendarSpec, Interval};
-use crate::import::{parse_people, parse_teams, ImportKind};
+use crate::capacity::time_off_from_ics;
+use crate::import::{parse_people, parse_teams, parse_time_off, ImportKind};
 use crate::schedule::Schedule;
 use crate::search::SearchQuery;
 use crate::target::parse_duration;
@@ -66,6 +67,11 @@ const ICS: &[&str] = &[
     "RRULE:FREQ=DAILY;COUNT=",
     "RRULE:",
     "DTSTART:20261224T120000Z",
+    "DTEND:20261224T000000Z",
+    "DTSTART;TZID=Europe/Berlin:20261210T090000",
+    "DTEND;TZID=Nowhere/City:20261212T000000",
+    "STATUS:CANCELLED\r\n",
+    "TRANSP:TRANSPARENT\r\n",
     "UID:x",
     ";",
     ":",
@@ -73,6 +79,8 @@ const ICS: &[&str] = &[
 ];
 const CSV: &[&str] = &[
     "email,name,time_zone,weekly_capacity_hours,teams,manager_email,admin\n",
+    "email,starts_on,ends_on,half_day,note\n",
+    "2026-12-21",
     "key,name,parent_key\n",
     ",",
     "\n",
@@ -134,6 +142,7 @@ proptest! {
             let _ = ImportKind::detect(data);
             let _ = parse_people(data);
             let _ = parse_teams(data);
+            let _ = parse_time_off(data);
         }
     }
 
@@ -173,7 +182,8 @@ proptest! {
     }
 
     #[test]
-    fn ics_files(text in pieces(ICS), today in any_local()) {
+    fn ics_files(text in pieces(ICS), today in any_local(), zone in any_zone()) {
         let _ = holidays_from_ics(&text, today.date());
+        let _ = time_off_from_ics(&text, zone);
     }
 }

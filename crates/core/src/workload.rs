@@ -150,10 +150,12 @@ pub fn workload(
         .collect();
 
     let week_of = |t: i64| (0..weeks).find(|&k| t < bounds[k + 1]);
+    let planned: std::collections::HashMap<(WorkKind, i64), &crate::forecast::Planned> =
+        plan.items.iter().map(|p| ((p.kind, p.id), p)).collect();
     let mut shares = Vec::new();
     for item in items.iter().filter(|i| i.effort_hours > 0.0) {
         let person = item.assignee.filter(|a| workers.iter().any(|w| w.person == *a));
-        let planned = plan.get(item.kind, item.id);
+        let planned = planned.get(&(item.kind, item.id)).copied();
         let from = item.release.unwrap_or(now_ms).max(now_ms);
         let until = match item.due {
             Some(due) if due > from => Some(due),

@@ -639,12 +639,20 @@ impl Store {
             half_day,
             note: note.to_owned(),
         };
+        // The first working day (Monday to Friday) from `days` ahead.
+        let workday = |days: i64| {
+            let mut d = today + chrono::TimeDelta::days(days);
+            while d.weekday().number_from_monday() > 5 {
+                d += chrono::TimeDelta::days(1);
+            }
+            d
+        };
         for (n, m) in members.iter().enumerate() {
             let person = m.person_id;
             let entry = match n % 4 {
                 0 | 2 => off(start, 4, false, "Holiday"),
-                1 => off(today + chrono::TimeDelta::days(3), 1, true, "Dentist"),
-                _ => off(today + chrono::TimeDelta::days(8), 2, false, "Training"),
+                1 => off(workday(3), 1, true, "Dentist"),
+                _ => off(workday(8), 2, false, "Training"),
             };
             self.add_time_off(&system, person, entry).await?;
         }

@@ -27,6 +27,13 @@ struct HomePage {
     teams_total: u64,
 }
 
+impl HomePage {
+    /// Leads a team or has people reporting: their workload is worth a look before asking more.
+    fn manages(&self) -> bool {
+        self.teams.iter().any(|t| t.role == concentric_core::team::MemberRole::Lead) || !self.reports.is_empty()
+    }
+}
+
 pub async fn home_page(
     State(state): State<AppState>,
     viewer: Viewer,
