@@ -59,6 +59,23 @@ impl NewTimeOff {
     }
 }
 
+/// The work a request is expected to take and the time spent on it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Effort {
+    /// The team's estimate, or the service's typical effort until the team gives one.
+    pub estimate_hours: f64,
+    /// The team gave the estimate (rather than the service's default).
+    pub estimated: bool,
+    pub logged_hours: f64,
+}
+
+impl Effort {
+    /// Hours still to go, as the forecast counts them.
+    pub fn left_hours(&self) -> f64 {
+        (self.estimate_hours - self.logged_hours).max(0.0)
+    }
+}
+
 /// The share of each date a person is away, from their time off: 1.0 a whole day, 0.5 a half day
 /// (two half days on one date make a whole one).
 pub fn away_by_date(time_off: &[TimeOff]) -> BTreeMap<NaiveDate, f64> {

@@ -3,7 +3,7 @@
 
 use chrono::{NaiveDate, TimeDelta, Utc};
 use concentric_core::authz::{Actor, Forbidden};
-use concentric_core::capacity::{NewTimeOff, TimeOff};
+use concentric_core::capacity::{Effort, NewTimeOff, TimeOff};
 use concentric_core::import::{ImportKind, ImportReport, Parsed, RowError, TimeOffRow as TimeOffLine};
 use concentric_core::{Invalid, PersonId, TeamId};
 use serde_json::json;
@@ -67,6 +67,20 @@ async fn insert_time_off(
     let detail = json!({ "from": new.starts_on, "to": ends, "half_day": new.half_day });
     record(tx, actor, "person", person.0, "time_off", detail).await?;
     Ok(id)
+}
+
+/// A request's estimate (or its service's default) and logged time.
+async fn effort_of(tx: &mut Tx, request: i64) -> Result<Effort> {
+    let (estimate, logged, default): (Option<f64>, f64, f64) = tx
+        .exec()
+        .optional(
+            "SELECT r.estimate_hours, r.logged_hours, s.default_effort_hours FROM requests r \
+             JOIN services s ON s.id = r.service_id WHERE r.id = $1",
+            args![request],
+        )
+        .await?
+        .ok_or(StoreError::NotFound("request"))?;
+    Ok(Effort { estimate_hours: estimate.unwrap_or(default), estimated: estimate.is_some(), logged_hours: logged })
 }
 
 /// Whether the same days are already recorded off the same way.
@@ -201,7 +215,7 @@ impl Store {
 
     /// Sets a request's estimate (`None` keeps it; a negative value clears it back to the
     /// service's default) and adds logged time, for the providing team. Returns both.
-    pub async fn set_effort(&self, actor: &Actor, key: &str, estimate: Option<f64>, log: f64) -> Result<(f64, f64)> {
+    pub async fn set_effort(&self, actor: &Actor, key: &str, estimate: Option<f64>, log: f64) -> Result<Effort> {
         let mut errors = Vec::new();
         if estimate.is_some_and(|e| !e.is_finite() || e > 10_000.0) {
             errors.push(concentric_core::FieldError::new("estimate_hours", "give hours from 0 to 10,000"));
@@ -226,25 +240,27 @@ impl Store {
                 .execute("UPDATE requests SET logged_hours = logged_hours + $1 WHERE id = $2", args![log, req.id])
                 .await?;
         }
-        let (estimate_now, logged, default): (Option<f64>, f64, f64) = tx
-            .exec()
-            .optional(
-                "SELECT r.estimate_hours, r.logged_hours, s.default_effort_hours FROM requests r \
-                 JOIN services s ON s.id = r.service_id WHERE r.id = $1",
-                args![req.id],
-            )
-            .await?
-            .ok_or(StoreError::NotFound("request"))?;
+        let effort = effort_of(&mut tx, req.id.0).await?;
         record(
             &mut tx,
             actor,
             "request",
             req.id.0,
             "effort",
-            json!({ "estimate_hours": estimate_now, "logged_hours": logged }),
+            json!({ "estimate_hours": effort.estimated.then_some(effort.estimate_hours), "logged_hours": effort.logged_hours }),
         )
         .await?;
         tx.commit().await?;
-        Ok((estimate_now.unwrap_or(default), logged))
+        Ok(effort)
+    }
+
+    /// A request's estimate and logged time, for the team that works it.
+    pub async fn effort(&self, actor: &Actor, key: &str) -> Result<Effort> {
+        let mut tx = self.db.begin_read().await?;
+        let (req, access) = crate::requests::visible(&mut tx, actor, key).await?;
+        if !access.agent {
+            return Err(Forbidden("see the effort on this request").into());
+        }
+        effort_of(&mut tx, req.id.0).await
     }
 }

@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
-use concentric_core::capacity::{NewTimeOff, TimeOff};
+use concentric_core::capacity::{Effort, NewTimeOff, TimeOff};
 use concentric_core::forecast::{Cost, TeamForecast};
 use concentric_core::import::ImportReport;
 use concentric_core::request::NewRequest;
@@ -95,12 +95,6 @@ pub struct EffortInput {
     pub log_hours: f64,
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct Effort {
-    pub estimate_hours: f64,
-    pub logged_hours: f64,
-}
-
 /// Set a request's estimate and log time spent on it (the providing team).
 #[utoipa::path(post, path = "/api/v1/requests/{key}/effort", tag = "capacity", params(("key" = String, Path)),
     request_body = EffortInput,
@@ -112,9 +106,7 @@ pub async fn record_effort(
     ApiPath(key): ApiPath<String>,
     ApiJson(body): ApiJson<EffortInput>,
 ) -> Result<Json<Effort>, ApiError> {
-    let (estimate_hours, logged_hours) =
-        state.store.set_effort(&user.actor, &key, body.estimate_hours, body.log_hours).await?;
-    Ok(Json(Effort { estimate_hours, logged_hours }))
+    Ok(Json(state.store.set_effort(&user.actor, &key, body.estimate_hours, body.log_hours).await?))
 }
 
 /// When each open request of the team would start and finish at its capacity, and which would

@@ -94,6 +94,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin/calendar", get(targets::organisation_calendar_page).post(targets::save_organisation_calendar))
         .route("/reports/compliance", get(targets::compliance_page))
         .route("/teams/{key}/queue", get(requests::queue_page))
+        .route("/requests/{key}/effort", post(requests::set_effort))
         .route("/teams/{key}/forecast", get(forecast::forecast_page))
         .route("/teams/{key}/workload", get(forecast::workload_page))
         .route("/workload", get(forecast::managed_workload_page))

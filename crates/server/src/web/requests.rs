@@ -43,6 +43,8 @@ pub(super) struct RequestPage {
     comment_error: Option<String>,
     body: String,
     rating: RatingCard,
+    /// The estimate and logged time, for the team.
+    effort: Option<concentric_core::capacity::Effort>,
 }
 
 impl RequestPage {
@@ -81,6 +83,7 @@ pub(super) async fn request_view_with(
         agent: access.agent,
         next_statuses: req.status.next().to_vec(),
         members: if access.agent { store.team_members(req.team_id).await? } else { Vec::new() },
+        effort: if access.agent { Some(store.effort(&viewer.actor, key).await?) } else { None },
         priorities: Priority::ALL,
         comment_error: None,
         body: String::new(),
@@ -211,6 +214,43 @@ pub async fn set_priority(
     let priority = Priority::parse(&form.priority).ok_or(WebError::NotFound)?;
     state.store.set_priority(&viewer.actor, &key, priority).await?;
     Ok(back(&key, "saved"))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct EffortForm {
+    estimate_hours: String,
+    log_hours: String,
+}
+
+/// The team's estimate (empty: unchanged; `default`: the service's) and time spent now.
+pub async fn set_effort(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+    CsrfForm(form): CsrfForm<EffortForm>,
+) -> Result<Response, WebError> {
+    let estimate = match form.estimate_hours.trim() {
+        "" => Ok(None),
+        d if d.eq_ignore_ascii_case("default") => Ok(Some(-1.0)),
+        h => h.parse::<f64>().map(Some).map_err(|_| format!("The estimate `{h}` is not a number of hours.")),
+    };
+    let log = match form.log_hours.trim() {
+        "" => Ok(0.0),
+        h => h.parse::<f64>().map_err(|_| format!("The time spent `{h}` is not a number of hours.")),
+    };
+    let (estimate, log) = match (estimate, log) {
+        (Ok(e), Ok(l)) => (e, l),
+        (e, l) => {
+            let message = [e.err(), l.err()].into_iter().flatten().collect::<Vec<_>>().join(" ");
+            return show_message(&state, &viewer, &key, message).await;
+        }
+    };
+    match state.store.set_effort(&viewer.actor, &key, estimate, log).await {
+        Ok(_) => Ok(back(&key, "saved")),
+        Err(e @ StoreError::Invalid(_)) => show_refusal(&state, &viewer, &key, e).await,
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// A multipart upload of one file (`file`, optional `internal`) to a request.

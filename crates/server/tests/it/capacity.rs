@@ -374,3 +374,28 @@ SUMMARY:Ski trip\r\nDTSTART;VALUE=DATE:20270104\r\nDTEND;VALUE=DATE:20270109\r\n
     sam.login("sam@example.com", crate::harness::PASSWORD).await;
     assert!(!sam.get(&format!("/people/{max}")).await.body.contains("Time off"));
 });
+
+both!(effort_is_recorded_from_the_request_page, |t| {
+    let w = world(&t).await;
+    file(&t, &w.requester, "Laptop for Ana").await;
+    let mut b = t.browser();
+    b.login("max@example.com", crate::harness::PASSWORD).await;
+    let page = b.get("/requests/IT-1").await;
+    assert!(page.body.contains("2.5 h (the service's typical effort)"), "{}", page.body);
+    let csrf = page.csrf();
+    let bad = b.post("/requests/IT-1/effort", &[("csrf", &csrf), ("estimate_hours", "lots"), ("log_hours", "x")]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.body.contains("The estimate `lots` is not a number of hours. The time spent `x` is not"),
+        "{}",
+        bad.body
+    );
+    let ok = b.post("/requests/IT-1/effort", &[("csrf", &csrf), ("estimate_hours", "6"), ("log_hours", "1.5")]).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER);
+    let page = b.get("/requests/IT-1").await;
+    assert!(page.body.contains("6 h estimated by the team, 1.5 h spent, 4.5 h to go"), "{}", page.body);
+    // The requester sees none of it.
+    let mut sam = t.browser();
+    sam.login("sam@example.com", crate::harness::PASSWORD).await;
+    assert!(!sam.get("/requests/IT-1").await.body.contains("Effort:"));
+});
