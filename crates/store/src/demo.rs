@@ -691,6 +691,7 @@ impl Store {
             let service = self.service_by_slug("IT", c.slug).await?;
             let new = concentric_core::request::NewRequest {
                 subject: c.subject.to_owned(),
+                description: c.description.to_owned(),
                 priority: concentric_core::request::Priority::from_i64(c.priority),
                 fields: c.fields.iter().map(|(k, v)| ((*k).to_owned(), serde_json::Value::from(*v))).collect(),
                 ..Default::default()

@@ -9,6 +9,7 @@ pub struct CrunchItem {
     pub requester_team: &'static str,
     pub slug: &'static str,
     pub subject: &'static str,
+    pub description: &'static str,
     pub priority: i64,
     pub estimate_hours: f64,
     pub assignee_email: Option<&'static str>,
@@ -21,11 +22,36 @@ const WANDA: Option<&str> = Some("wanda.jensen@northwind.example.com");
 const JONAS: Option<&str> = Some("jonas.becker@northwind.example.com");
 const VPN: &[(&str, &str)] = &[("what", "VPN drops every few minutes"), ("impact", "Several teams")];
 
+/// What the requester wrote, by subject.
+fn description(subject: &str) -> &'static str {
+    match subject {
+        s if s.starts_with("Network and desks") => {
+            "Twenty-four desks move up on 14 December: network points, docks and phones need to work on Monday morning."
+        }
+        s if s.starts_with("ERP upgrade") => {
+            "The vendor's new version goes live in January. We need IT in the test runs with us."
+        }
+        s if s.starts_with("VPN drops") => {
+            "Everyone in the warehouse office loses the VPN every few minutes since Tuesday."
+        }
+        s if s.starts_with("Year-end laptop") => "Eight reps are due new machines before the January kick-off.",
+        s if s.starts_with("Move Finance mailboxes") => "Our mailboxes should move before the year-end close starts.",
+        s if s.starts_with("Accounts and laptops") => {
+            "Five people start on 4 January: accounts, laptops and building badges."
+        }
+        s if s.starts_with("Replace the printers") => {
+            "The old printers on floor 2 are out of support at the end of the year."
+        }
+        _ => "",
+    }
+}
+
 pub fn crunch() -> Vec<CrunchItem> {
     let item = |requester_team, slug, subject, priority, estimate_hours, assignee_email, fields| CrunchItem {
         requester_team,
         slug,
         subject,
+        description: description(subject),
         priority,
         estimate_hours,
         assignee_email,
