@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the browser tests: installs Debian's Chromium and playwright-core when missing, starts the
+# Runs the browser tests: installs Debian's Chromium, playwright-core and axe-core when missing, starts the
 # server on a fresh demo database, runs each flow, stops the server.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -8,7 +8,7 @@ root=$(cd ../.. && pwd)
 if ! command -v chromium >/dev/null; then
   apt-get update -qq && apt-get install -y -qq chromium >/dev/null
 fi
-if [ ! -d node_modules/playwright-core ]; then
+if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/axe-core ]; then
   npm install --no-audit --no-fund --silent
 fi
 
@@ -24,3 +24,4 @@ for _ in $(seq 1 150); do
   sleep 0.2
 done
 node request_flow.mjs "http://127.0.0.1:$port"
+node accessibility.mjs "http://127.0.0.1:$port"

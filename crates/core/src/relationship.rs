@@ -660,7 +660,7 @@ pub fn circles_svg(centre: &str, centre_name: &str, nodes: &[RingNode], edges: &
     let mut svg = String::new();
     let _ = write!(
         svg,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size:.0} {size:.0}" class="circles" role="img" aria-labelledby="nw-title"><title id="nw-title">{} and the teams around it: customers, suppliers and their partners</title>"#,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size:.0} {size:.0}" class="circles" role="group" aria-labelledby="nw-title"><title id="nw-title">{} and the teams around it: customers, suppliers and their partners</title>"#,
         esc(centre_name)
     );
     for r in &radii {
@@ -858,7 +858,7 @@ pub fn organisation_svg(teams: &[(String, String)], edges: &[Edge]) -> String {
     let mut svg = String::new();
     let _ = write!(
         svg,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {s:.0} {s:.0}" class="circles" role="img" aria-label="Every team and who serves whom">"#,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {s:.0} {s:.0}" class="circles" role="group" aria-label="Every team and who serves whom">"#,
         s = 2.0 * half
     );
     for e in edges {

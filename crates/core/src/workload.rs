@@ -310,7 +310,7 @@ pub fn workload_svg(title: &str, weeks: &[WeekLoad], href: &dyn Fn(usize) -> Str
     let mut svg = String::new();
     let _ = writeln!(
         svg,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" aria-label="{title}" class="chart"><title>{title}</title><desc>{}</desc>"#,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="group" aria-label="{title}" class="chart"><title>{title}</title><desc>{}</desc>"#,
         desc.join("; ")
     );
     let plot_h = height - bottom - top;
