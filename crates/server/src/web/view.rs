@@ -81,25 +81,6 @@ impl Layout {
     }
 }
 
-impl Layout {
-    /// An event's detail in words: `title: Engineer → Lead; role: member`.
-    pub fn describe(&self, detail: &serde_json::Value) -> String {
-        let Some(map) = detail.as_object() else { return String::new() };
-        let text = |v: &serde_json::Value| match v {
-            serde_json::Value::String(s) => s.clone(),
-            serde_json::Value::Null => "(none)".to_owned(),
-            other => other.to_string(),
-        };
-        map.iter()
-            .map(|(k, v)| match v.as_array().map(Vec::as_slice) {
-                Some([old, new]) => format!("{}: {} → {}", k.replace('_', " "), text(old), text(new)),
-                _ => format!("{}: {}", k.replace('_', " "), text(v)),
-            })
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-}
-
 /// `?notice=...` after a redirect; only known codes show, so the query cannot inject text.
 #[derive(Debug, Default, Deserialize)]
 pub struct NoticeQuery {
