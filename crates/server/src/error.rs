@@ -229,3 +229,19 @@ impl IntoResponse for WebError {
         crate::web::error_page(status, title, &message)
     }
 }
+
+/// Path parameters of a web page: an address that does not parse (`/commitments/abc`) is the
+/// normal "Not found" page, never the extractor's own text.
+#[derive(Debug)]
+pub struct PagePath<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned + Send, S: Send + Sync> axum::extract::FromRequestParts<S> for PagePath<T> {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(v)| PagePath(v))
+            .map_err(|_| WebError::NotFound)
+    }
+}

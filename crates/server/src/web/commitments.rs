@@ -17,7 +17,7 @@ use serde::Deserialize;
 
 use super::view::{form_errors, render, render_status, FormErrors, Layout, NoticeQuery};
 use crate::auth::{CsrfForm, Viewer};
-use crate::error::WebError;
+use crate::error::{PagePath, WebError};
 use crate::queries::{commitment_detail, make_feed};
 use crate::state::AppState;
 
@@ -312,7 +312,7 @@ async fn commitment_page_of(state: &AppState, viewer: &Viewer, id: i64) -> Resul
 pub async fn commitment_page(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     Query(notice): Query<NoticeQuery>,
 ) -> Result<Response, WebError> {
     let mut page = commitment_page_of(&state, &viewer, id).await?;
@@ -323,7 +323,7 @@ pub async fn commitment_page(
 pub async fn edit_commitment(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     CsrfForm(form): CsrfForm<CommitmentForm>,
 ) -> Result<Response, WebError> {
     match save(&state, &viewer, Some(id), &form).await? {
@@ -345,7 +345,7 @@ pub struct ActiveForm {
 pub async fn set_active(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     CsrfForm(form): CsrfForm<ActiveForm>,
 ) -> Result<Response, WebError> {
     state.store.set_commitment_active(&viewer.actor, id, form.active == "true", state.time.now()).await?;
@@ -379,7 +379,7 @@ async fn occurrence_failed(
 pub async fn deliver(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     req: axum::extract::Request,
 ) -> Result<Response, WebError> {
     let parts = match super::upload::read(req, &state).await {
@@ -415,7 +415,7 @@ pub async fn deliver(
 pub async fn answer(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     CsrfForm(form): CsrfForm<AnswerForm>,
 ) -> Result<Response, WebError> {
     let accept = form.answer == "accept";
@@ -433,7 +433,7 @@ pub async fn answer(
 pub async fn delivery_file(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
 ) -> Result<Response, WebError> {
     let (name, kind, data) = state.store.delivery_file(&viewer.actor, id, state.time.now()).await?;
     Ok(crate::download::file_response(&name, &kind, data))

@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use super::view::{form_errors, render, render_status, FormErrors, Layout, NoticeQuery};
 use crate::auth::{CsrfForm, Viewer};
-use crate::error::WebError;
+use crate::error::{PagePath, WebError};
 use crate::queries::{edge_detail, team_network_of, window_start, EdgeDetail, WINDOW_DAYS};
 use crate::state::AppState;
 
@@ -234,7 +234,7 @@ pub struct AnswerForm {
 pub async fn answer_relationship(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     CsrfForm(form): CsrfForm<AnswerForm>,
 ) -> Result<Response, WebError> {
     state.store.answer_relationship(&viewer.actor, id, form.answer == "confirm").await?;

@@ -14,7 +14,7 @@ use super::account::EmptyForm;
 use super::view::{form_errors, render, render_status, FormErrors, Layout, NoticeQuery, Pager};
 use crate::auth::secrets::webhook_secret;
 use crate::auth::{CsrfForm, Viewer};
-use crate::error::WebError;
+use crate::error::{PagePath, WebError};
 use crate::state::AppState;
 
 /// The add and edit form, as typed.
@@ -253,7 +253,7 @@ async fn detail(
 pub async fn webhook_page(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     Query(q): Query<WebhookQuery>,
 ) -> Result<Response, WebError> {
     let mut page = detail(&state, &viewer, id, q.offset, None, FormErrors::default()).await?;
@@ -264,7 +264,7 @@ pub async fn webhook_page(
 pub async fn update_webhook(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
     let form = WebhookForm::from_pairs(&pairs);
@@ -283,7 +283,7 @@ pub async fn update_webhook(
 pub async fn ping(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     CsrfForm(_): CsrfForm<EmptyForm>,
 ) -> Result<Response, WebError> {
     state.store.ping_webhook(&viewer.actor, id).await?;
@@ -293,7 +293,7 @@ pub async fn ping(
 pub async fn rotate_secret(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     CsrfForm(_): CsrfForm<EmptyForm>,
 ) -> Result<Response, WebError> {
     state.store.set_webhook_secret(&viewer.actor, id, &webhook_secret()).await?;
@@ -303,7 +303,7 @@ pub async fn rotate_secret(
 pub async fn delete_webhook(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     CsrfForm(_): CsrfForm<EmptyForm>,
 ) -> Result<Response, WebError> {
     let hook = state.store.delete_webhook(&viewer.actor, id).await?;
@@ -317,7 +317,7 @@ pub async fn delete_webhook(
 pub async fn redeliver(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path((id, delivery)): Path<(i64, i64)>,
+    PagePath((id, delivery)): PagePath<(i64, i64)>,
     CsrfForm(_): CsrfForm<EmptyForm>,
 ) -> Result<Response, WebError> {
     state.store.redeliver(&viewer.actor, id, delivery).await?;

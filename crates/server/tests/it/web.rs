@@ -101,3 +101,26 @@ both!(main_pages_render_on_the_demo, |t| {
     assert_eq!(b.get("/static/app.css").await.status, StatusCode::OK);
     assert_eq!(b.get("/no/such/page").await.status, StatusCode::NOT_FOUND);
 });
+
+both!(an_address_that_does_not_parse_is_the_normal_not_found_page, |t| {
+    let admin = t.admin().await;
+    let mut b = t.browser();
+    b.login(&admin.email, PASSWORD).await;
+    for path in [
+        "/commitments/abc",
+        "/relationships/x1/answer",
+        "/webhooks/9z",
+        "/webhooks/1/deliveries/x/redeliver",
+        "/occurrences/%FF",
+    ] {
+        let page = if path.ends_with("answer") || path.ends_with("redeliver") {
+            let csrf = b.get("/").await.csrf();
+            b.post(path, &[("csrf", &csrf)]).await
+        } else {
+            b.get(path).await
+        };
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{path}: {}", page.body);
+        assert!(page.body.contains("There is nothing at this address"), "{path}: {}", page.body);
+        assert!(!page.body.contains("Cannot parse"), "{path}");
+    }
+});
