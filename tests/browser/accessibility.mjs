@@ -51,5 +51,5 @@ try {
 } finally {
   await browser.close();
 }
-console.log(`accessibility: ${pages.length} pages at 1366 and 375 px, ${failed} problem(s)`);
+console.log(`accessibility: ${pages.length} pages at 1366 and 375 px, ${failed} ${failed === 1 ? "problem" : "problems"}`);
 process.exitCode = failed > 0 ? 1 : 0;

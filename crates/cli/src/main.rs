@@ -384,7 +384,11 @@ async fn import(state: &AppState, file: &std::path::Path, kind: Option<Kind>, in
             for r in &rows {
                 eprintln!("{}:{}: {}", file.display(), r.line, r.message);
             }
-            bail!("{} problem(s) in {}; nothing was imported", rows.len(), file.display())
+            bail!(
+                "{} in {}; nothing was imported",
+                concentric_core::text::count(rows.len(), "problem", "problems"),
+                file.display()
+            )
         }
         Err(e) => Err(e.into()),
     }

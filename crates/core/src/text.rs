@@ -1,8 +1,14 @@
-//! The one rule for text anyone sends us: no control characters but tab and line breaks.
+//! Text: the one rule for text anyone sends us (no control characters but tab and line breaks),
+//! and counts written with their nouns.
 //!
 //! PostgreSQL refuses U+0000 in text and SQLite's full-text search chokes on it, while other
 //! control characters are invisible on a page and can forge log lines; refusing them at the edge
 //! keeps both backends alike and every stored text printable.
+
+/// A count with its noun: "1 problem", "3 problems".
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
 
 /// Whether a character may not appear in text: a control character other than tab, LF or CR.
 pub fn is_forbidden(c: char) -> bool {

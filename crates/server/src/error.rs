@@ -104,7 +104,10 @@ impl From<StoreError> for ApiError {
                 ..Self::new(StatusCode::CONFLICT, "conflict", "")
             },
             StoreError::Import(rows) => Self {
-                detail: format!("{} problem(s) in the file; nothing was imported", rows.len()),
+                detail: format!(
+                    "{} in the file; nothing was imported",
+                    concentric_core::text::count(rows.len(), "problem", "problems")
+                ),
                 rows,
                 ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "import_rejected", "")
             },

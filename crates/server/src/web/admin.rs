@@ -263,8 +263,8 @@ pub async fn import_upload(State(state): State<AppState>, viewer: Viewer, req: R
         }
         Err(StoreError::Import(rows)) => {
             view.error = Some(format!(
-                "{} problem(s) found. Nothing was imported; fix the file and upload it again.",
-                rows.len()
+                "{} found. Nothing was imported; fix the file and upload it again.",
+                concentric_core::text::count(rows.len(), "problem", "problems")
             ));
             view.rows = rows;
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &view)
