@@ -11,6 +11,7 @@ use concentric_core::form::{FieldDef, FieldKind, FIELD_KINDS};
 use concentric_core::page::PageRequest;
 use concentric_core::request::{NewRequest, Priority};
 use concentric_core::service::{Audience, NewService, Service};
+use concentric_core::target::ClockKind;
 use concentric_core::team::Team;
 use serde::Deserialize;
 use serde_json::Value;
@@ -82,6 +83,8 @@ struct ServicePage {
     errors: FormErrors,
     /// "What's the cost?" of one more request, slips shown at P1; `None` when it cannot be asked.
     cost: Option<concentric_core::forecast::Cost>,
+    /// The targets a request would get, by priority: first response and resolution, in words.
+    targets: Vec<(Priority, String, String)>,
 }
 
 impl ServicePage {
@@ -122,8 +125,25 @@ async fn service_view(state: &AppState, viewer: &Viewer, service: Service) -> Re
         }
         false => None,
     };
+    let policy = state.store.target_policy(service.id).await?;
+    let targets = policy
+        .map(|p| {
+            let said = |pr, kind| p.target_ms(pr, kind).map(concentric_core::target::format_duration);
+            Priority::ALL
+                .into_iter()
+                .filter_map(|pr| match (said(pr, ClockKind::FirstResponse), said(pr, ClockKind::Resolution)) {
+                    (None, None) => None,
+                    (first, resolved) => {
+                        let none = || String::from("none");
+                        Some((pr, first.unwrap_or_else(none), resolved.unwrap_or_else(none)))
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     Ok(ServicePage {
         cost,
+        targets,
         layout: Layout::new(viewer, service.name.clone(), "services"),
         description_html: to_safe_html(&service.description),
         may_request,

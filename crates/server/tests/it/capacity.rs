@@ -148,6 +148,15 @@ both!(raising_a_request_tells_those_it_pushes_past_their_target_once, |t| {
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     }
+    // Requesters see the targets before they file.
+    let mut sam = t.browser();
+    sam.login("sam@example.com", crate::harness::PASSWORD).await;
+    let page = sam.get("/teams/IT/services/laptop").await;
+    assert!(
+        page.body.contains("What IT Services aims for") && page.body.contains("<td>1 h</td><td>4 h</td>"),
+        "{}",
+        page.body
+    );
     // Round robin: IT-1 and IT-3 to Max, IT-2 to Lena. IT-1 takes 3 h of its 4.
     for subject in ["Mine first", "Lena's", "Max's second"] {
         file(&t, &w.requester, subject).await;
