@@ -48,7 +48,7 @@ try {
   await worker.check('input[name=kind][value=note]');
   await Promise.all([worker.waitForURL(/notice=noted/), worker.click('text=Send')]);
   await worker.selectOption('select[name=status]', 'resolved');
-  await Promise.all([worker.waitForURL(/notice=saved/), worker.click('text=Move')]);
+  await Promise.all([worker.waitForURL(/notice=saved/), worker.click('button:has-text("Move")')]);
   check((await worker.content()).includes(note), 'the agent sees the note');
 
   // The requester sees the reply and the resolution, never the note.
