@@ -221,9 +221,17 @@ fn form_page(viewer: &Viewer, id: Option<i64>, form: PersonForm, errors: FormErr
     }
 }
 
-pub async fn new_person_page(viewer: Viewer) -> Result<Response, WebError> {
+/// `?email=` fills the email in, when a team's member form met someone not in the directory.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct NewPersonQuery {
+    email: String,
+}
+
+pub async fn new_person_page(viewer: Viewer, Query(q): Query<NewPersonQuery>) -> Result<Response, WebError> {
     viewer.actor.require_admin("add people").map_err(|f| WebError::Forbidden(f.0.to_owned()))?;
     let form = PersonForm {
+        email: q.email.trim().to_owned(),
         time_zone: viewer.person.time_zone.clone(),
         invite: Some("on".into()),
         weekly_capacity_hours: "40".into(),

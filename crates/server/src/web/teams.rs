@@ -66,6 +66,8 @@ struct TeamPage {
     can_admin: bool,
     is_member: bool,
     error: Option<String>,
+    /// An email added as a member that nobody in the directory has, and where to add them.
+    unknown: Option<(String, String)>,
     /// On-time records of the commitments it delivers and receives, with the delivered trend.
     delivered: concentric_core::commitment::OnTimeRecord,
     received: concentric_core::commitment::OnTimeRecord,
@@ -113,6 +115,7 @@ async fn team_view(state: &AppState, viewer: &Viewer, team: Team, error: Option<
         can_manage: viewer.actor.can_manage_team(team.id),
         can_admin: viewer.actor.is_admin,
         error,
+        unknown: None,
         team,
     })
 }
@@ -291,6 +294,7 @@ pub async fn set_member(
 ) -> Result<Response, WebError> {
     let team = state.store.team_by_key(&key).await?;
     let role = MemberRole::parse(&form.role).unwrap_or(MemberRole::Member);
+    let mut unknown = false;
     let result = match (state.store.person_by_email(&form.email).await, form.share()) {
         (_, Err(e)) => Err(e.into()),
         (Ok(person), Ok(share)) => match state.store.set_membership(&viewer.actor, team.id, person.id, role).await {
@@ -300,18 +304,26 @@ pub async fn set_member(
             },
             Err(e) => Err(e),
         },
-        (Err(concentric_store::StoreError::NotFound(_)), _) => Err(concentric_core::Invalid::one(
-            "email",
-            format!("nobody in the directory has the email {}", form.email.trim()),
-        )
-        .into()),
+        (Err(concentric_store::StoreError::NotFound(_)), _) => {
+            unknown = form.email.contains('@');
+            Err(concentric_core::Invalid::one(
+                "email",
+                format!("nobody in the directory has the email {}", form.email.trim()),
+            )
+            .into())
+        }
         (Err(e), _) => Err(e),
     };
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/teams/{}?notice=member_set", team.key)).into_response()),
         Err(e) => {
             let message = form_errors(e)?.0.into_values().next().unwrap_or_default();
-            let page = team_view(&state, &viewer, team, Some(message)).await?;
+            let mut page = team_view(&state, &viewer, team, Some(message)).await?;
+            if unknown {
+                let email = form.email.trim().to_lowercase();
+                let href = format!("/people/new?{}", super::view::query_string(&[("email", &email)]));
+                page.unknown = Some((email, href));
+            }
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
     }

@@ -124,3 +124,31 @@ both!(an_address_that_does_not_parse_is_the_normal_not_found_page, |t| {
         assert!(!page.body.contains("Cannot parse"), "{path}");
     }
 });
+
+both!(adding_someone_not_in_the_directory_to_a_team_offers_to_add_them, |t| {
+    let admin = t.admin().await;
+    let team = concentric_core::team::NewTeam {
+        key: "IT".into(),
+        name: "IT Services".into(),
+        parent_key: None,
+        mission: String::new(),
+        contact_email: None,
+        contact_info: String::new(),
+    };
+    t.store.create_team(&concentric_core::authz::Actor::system(), team).await.unwrap();
+    let mut b = t.browser();
+    b.login(&admin.email, PASSWORD).await;
+    let csrf = b.get("/teams/IT").await.csrf();
+    let page =
+        b.post("/teams/IT/members", &[("csrf", &csrf), ("email", "New.Hire@example.com"), ("role", "member")]).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.body.contains(
+            r#"<a href="/people/new?email=new.hire%40example.com">Add new.hire@example.com to the directory</a>"#
+        ),
+        "{}",
+        page.body
+    );
+    let form = b.get("/people/new?email=new.hire%40example.com").await;
+    assert!(form.body.contains(r#"value="new.hire@example.com""#), "{}", form.body);
+});
