@@ -57,9 +57,17 @@ impl FieldKind {
     }
 }
 
-/// All kinds, for builders and docs.
-pub const FIELD_KINDS: &[&str] =
-    &["short_text", "long_text", "number", "date", "single_select", "multi_select", "person", "checkbox"];
+/// All kinds, for builders and docs: the name in the API, and what the form builder calls it.
+pub const FIELD_KINDS: &[(&str, &str)] = &[
+    ("short_text", "Short text"),
+    ("long_text", "Long text"),
+    ("number", "Number"),
+    ("date", "Date"),
+    ("single_select", "Single choice"),
+    ("multi_select", "Multiple choice"),
+    ("person", "Person (an email)"),
+    ("checkbox", "Yes or no"),
+];
 
 /// One field of a form.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]

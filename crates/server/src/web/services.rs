@@ -235,7 +235,7 @@ struct ServiceFormPage {
     editing: Option<String>,
     form: ServiceForm,
     rows: Vec<FieldRow>,
-    kinds: &'static [&'static str],
+    kinds: &'static [(&'static str, &'static str)],
     errors: FormErrors,
 }
 

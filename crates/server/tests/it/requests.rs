@@ -413,6 +413,8 @@ both!(service_editor_in_the_browser, |t| {
     let mut lena = t.browser();
     lena.login("lena@example.com", PASSWORD).await;
     let csrf = lena.csrf("/teams/IT/services/new").await;
+    let builder = lena.get("/teams/IT/services/new").await;
+    assert!(builder.body.contains(r#"<option value="single_select" >Single choice</option>"#), "kinds in words");
     let bad = lena
         .post(
             "/teams/IT/services/new",
