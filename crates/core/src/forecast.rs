@@ -402,13 +402,13 @@ pub struct Cost {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::calendar::CalendarSpec;
     use proptest::prelude::*;
 
-    /// Berlin, Monday to Friday 09:00-17:00, Christmas off.
-    fn calendar() -> Calendar {
+    /// Berlin, Monday to Friday 09:00-17:00, Christmas off (the workload's tests use it too).
+    pub(crate) fn calendar() -> Calendar {
         let spec: CalendarSpec = serde_json::from_value(serde_json::json!({
             "zone": "Europe/Berlin",
             "week": { "mon": ["09:00-17:00"], "tue": ["09:00-17:00"], "wed": ["09:00-17:00"],
@@ -419,7 +419,7 @@ mod tests {
         Calendar::from_spec(&spec).unwrap()
     }
 
-    fn at(s: &str) -> DateTime<Utc> {
+    pub(crate) fn at(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
     }
 

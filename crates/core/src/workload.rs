@@ -382,23 +382,8 @@ pub fn workload_svg(title: &str, weeks: &[WeekLoad], href: &dyn Fn(usize) -> Str
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::calendar::CalendarSpec;
     use crate::forecast::forecast;
-
-    fn calendar() -> Calendar {
-        let spec: CalendarSpec = serde_json::from_value(serde_json::json!({
-            "zone": "Europe/Berlin",
-            "week": { "mon": ["09:00-17:00"], "tue": ["09:00-17:00"], "wed": ["09:00-17:00"],
-                      "thu": ["09:00-17:00"], "fri": ["09:00-17:00"] },
-            "holidays": ["2026-12-25"]
-        }))
-        .unwrap();
-        Calendar::from_spec(&spec).unwrap()
-    }
-
-    fn at(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
-    }
+    use crate::forecast::tests::{at, calendar};
 
     fn ann() -> Worker {
         Worker { person: PersonId(1), hours_per_week: 40.0, away: BTreeMap::new() }
