@@ -10,7 +10,7 @@ use concentric_core::business_time::add_business_ms;
 use concentric_core::calendar::Calendar;
 use concentric_core::capacity::{away_by_date, TimeOff};
 use concentric_core::forecast::{
-    forecast, slips, Cost, CostAtPriority, CostSlip, Forecast, ForecastItem, TeamForecast, WorkItem, WorkKind, Worker,
+    forecast, slips, Cost, CostAtPriority, CostSlip, ForecastItem, TeamForecast, WorkItem, WorkKind, Worker,
     HORIZON_DAYS,
 };
 use concentric_core::request::Priority;
@@ -337,10 +337,11 @@ fn person_load(
     PersonLoad { person_id: person.map(|p| p.0), name, weeks, items }
 }
 
-/// A team's workload from its inputs and forecast.
-fn team_workload_of(key: String, name: String, inputs: &Inputs, plan: &Forecast, now: DateTime<Utc>) -> TeamWorkload {
+/// A team's workload from its inputs, planned once: the forecast places work without a due time.
+fn team_workload_of(key: String, name: String, inputs: &Inputs, now: DateTime<Utc>) -> TeamWorkload {
     let items = inputs.items();
-    let w = workload(&inputs.calendar, &inputs.workers, &items, plan, now, WEEKS);
+    let plan = forecast(&inputs.calendar, &inputs.workers, &items, now);
+    let w = workload(&inputs.calendar, &inputs.workers, &items, &plan, now, WEEKS);
     let index = inputs.index();
     let mut people: Vec<PersonLoad> = inputs
         .workers
@@ -400,8 +401,7 @@ impl Store {
         let mut tx = self.db.begin_read().await?;
         let (key, name, inputs) = team_inputs(&mut tx, team, now).await?;
         drop(tx);
-        let plan = forecast(&inputs.calendar, &inputs.workers, &inputs.items(), now);
-        Ok(team_workload_of(key, name, &inputs, &plan, now))
+        Ok(team_workload_of(key, name, &inputs, now))
     }
 
     /// A manager's view: the workload of every team they lead, and of each person who reports
@@ -440,8 +440,7 @@ impl Store {
         all.dedup();
         for team in all {
             let (key, name, inputs) = team_inputs(&mut tx, TeamId(team), now).await?;
-            let plan = forecast(&inputs.calendar, &inputs.workers, &inputs.items(), now);
-            let mut load = team_workload_of(key, name, &inputs, &plan, now);
+            let mut load = team_workload_of(key, name, &inputs, now);
             let sees_items = actor.works_in(TeamId(team));
             for p in &load.people {
                 let Some(id) = p.person_id.filter(|id| reports.iter().any(|r| r.0 == *id)) else { continue };
