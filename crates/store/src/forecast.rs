@@ -440,7 +440,7 @@ impl Store {
         all.dedup();
         for team in all {
             let (key, name, inputs) = team_inputs(&mut tx, TeamId(team), now).await?;
-            let mut load = team_workload_of(key, name, &inputs, now);
+            let load = team_workload_of(key, name, &inputs, now);
             let sees_items = actor.works_in(TeamId(team));
             for p in &load.people {
                 let Some(id) = p.person_id.filter(|id| reports.iter().any(|r| r.0 == *id)) else { continue };
@@ -462,10 +462,8 @@ impl Store {
                     }
                 }
             }
+            // A lead is a member, so the teams shown whole are ones the actor works in.
             if led.contains(&team) {
-                if !sees_items {
-                    load.people.iter_mut().for_each(|p| p.items.iter_mut().for_each(Vec::clear));
-                }
                 teams.push(load);
             }
         }

@@ -138,7 +138,7 @@ pub async fn remove_time_off(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<String>,
-    CsrfForm(_): CsrfForm<TimeOffForm>,
+    CsrfForm(_): CsrfForm<super::account::EmptyForm>,
 ) -> Result<Response, WebError> {
     let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
     let person = state.store.remove_time_off(&viewer.actor, id).await?;
