@@ -16,22 +16,24 @@ const ROUND: usize = 2000;
 /// Parameters per statement, under SQLite's 32,766 and PostgreSQL's 65,535.
 const MAX_PARAMS: usize = 30_000;
 
-#[derive(sqlx::FromRow)]
-struct ServiceRef {
-    id: i64,
-    team_id: i64,
-    key: String,
-    form_version: i64,
+crate::db::row! {
+    struct ServiceRef {
+        id: i64,
+        team_id: i64,
+        key: String,
+        form_version: i64,
+    }
 }
 
-#[derive(sqlx::FromRow)]
-struct Inserted {
-    id: i64,
-    key: String,
+crate::db::row! {
+    struct Inserted {
+        id: i64,
+        key: String,
+    }
 }
 
 /// `head` is `INSERT INTO t (a, b, c)`; `args` holds rows of `width` values each.
-async fn insert_rows(tx: &mut Tx, head: &str, args: Vec<Arg>, width: usize, returning: &str) -> Result<Vec<Inserted>> {
+fn insert_rows(tx: &mut Tx, head: &str, args: Vec<Arg>, width: usize, returning: &str) -> Result<Vec<Inserted>> {
     let mut out = Vec::new();
     for chunk in args.chunks((MAX_PARAMS / width) * width) {
         let rows = chunk.len() / width;
@@ -40,9 +42,9 @@ async fn insert_rows(tx: &mut Tx, head: &str, args: Vec<Arg>, width: usize, retu
             .collect();
         let sql = format!("{head} VALUES {}{returning}", values.join(", "));
         if returning.is_empty() {
-            tx.exec().execute(&sql, chunk.to_vec()).await?;
+            tx.exec().execute(&sql, chunk.to_vec())?;
         } else {
-            out.extend(tx.exec().all::<Inserted>(&sql, chunk.to_vec()).await?);
+            out.extend(tx.exec().all::<Inserted>(&sql, chunk.to_vec())?);
         }
     }
     Ok(out)
@@ -53,105 +55,97 @@ impl Store {
     /// and people, deterministically from `seed`.
     #[tracing::instrument(skip_all, fields(count))]
     pub async fn generate_requests(&self, count: usize, seed: u64) -> Result<usize> {
-        let services: Vec<ServiceRef> = self
-            .db
-            .read()
-            .all("SELECT s.id, s.team_id, t.key, s.form_version FROM services s JOIN teams t ON t.id = s.team_id ORDER BY s.id", args![])
-            .await?;
-        let people: Vec<i64> =
-            self.db.read().scalars("SELECT id FROM people WHERE active ORDER BY id", args![]).await?;
-        if services.is_empty() || people.is_empty() {
-            return Err(StoreError::NotFound("services and people to generate requests for"));
-        }
-        let mut synth = Synth::new(seed, services.len(), people.len());
-        let mut numbers: HashMap<i64, i64> = HashMap::new();
-        for s in &services {
-            let last: Option<i64> = self
-                .db
-                .read()
-                .scalar_opt("SELECT last_number FROM request_counters WHERE team_id = $1", args![s.team_id])
-                .await?;
-            numbers.insert(s.team_id, last.unwrap_or(0));
-        }
-        let now = Millis::now().0;
-        let mut written = 0;
-        while written < count {
-            let generated: Vec<_> = (0..ROUND.min(count - written)).map(|_| synth.next_request()).collect();
-            let mut rows = Vec::with_capacity(generated.len() * 14);
-            let mut by_key = HashMap::with_capacity(generated.len());
-            for r in &generated {
-                let s = &services[r.service];
-                let number = numbers.entry(s.team_id).or_insert(0);
-                *number += 1;
-                let key = format!("{}-{}", s.key, number);
-                let created = now - r.age_ms;
-                let resolved = matches!(r.status, Status::Resolved | Status::Closed).then_some(created + 3_600_000);
-                let closed = (r.status == Status::Closed).then_some(created + 7_200_000);
-                rows.extend(args![
-                    &key,
-                    TeamId(s.team_id),
-                    *number,
-                    ServiceId(s.id),
-                    PersonId(people[r.requester]),
-                    &r.subject,
-                    &r.description,
-                    r.priority.as_i64(),
-                    r.status.as_str(),
-                    created,
-                    resolved,
-                    closed,
-                    created,
-                    s.form_version
-                ]);
-                by_key.insert(key, (r, s.team_id));
+        self.db.write(move |mut tx| {
+            let services: Vec<ServiceRef> = tx.exec()
+                .all("SELECT s.id, s.team_id, t.key, s.form_version FROM services s JOIN teams t ON t.id = s.team_id ORDER BY s.id", args![])?;
+            let people: Vec<i64> =
+                tx.exec().scalars("SELECT id FROM people WHERE active ORDER BY id", args![])?;
+            if services.is_empty() || people.is_empty() {
+                return Err(StoreError::NotFound("services and people to generate requests for"));
             }
-            let mut tx = self.db.begin().await?;
-            let inserted = insert_rows(
-                &mut tx,
-                "INSERT INTO requests (key, team_id, number, service_id, requester_id, subject, description, priority, \
-                 status, created_at, resolved_at, closed_at, updated_at, form_version)",
-                rows,
-                14,
-                " RETURNING id, key",
-            )
-            .await?;
-            // RETURNING order is not guaranteed, so rows are matched back by key.
-            let (mut search, mut comments) = (Vec::new(), Vec::new());
-            for Inserted { id, key } in inserted {
-                let Some((r, team)) = by_key.get(&key) else { continue };
-                search.extend(args![format!("{key} {}\n{}", r.subject, r.description), id, *team, "request"]);
-                for (kind, body) in &r.comments {
-                    search.extend(args![body, id, *team, kind.as_str()]);
-                    comments.extend(args![
-                        id,
+            let mut synth = Synth::new(seed, services.len(), people.len());
+            let mut numbers: HashMap<i64, i64> = HashMap::new();
+            for s in &services {
+                let last: Option<i64> = tx.exec()
+                    .scalar_opt("SELECT last_number FROM request_counters WHERE team_id = $1", args![s.team_id])?;
+                numbers.insert(s.team_id, last.unwrap_or(0));
+            }
+            let now = Millis::now().0;
+            let mut written = 0;
+            while written < count {
+                let generated: Vec<_> = (0..ROUND.min(count - written)).map(|_| synth.next_request()).collect();
+                let mut rows = Vec::with_capacity(generated.len() * 14);
+                let mut by_key = HashMap::with_capacity(generated.len());
+                for r in &generated {
+                    let s = &services[r.service];
+                    let number = numbers.entry(s.team_id).or_insert(0);
+                    *number += 1;
+                    let key = format!("{}-{}", s.key, number);
+                    let created = now - r.age_ms;
+                    let resolved = matches!(r.status, Status::Resolved | Status::Closed).then_some(created + 3_600_000);
+                    let closed = (r.status == Status::Closed).then_some(created + 7_200_000);
+                    rows.extend(args![
+                        &key,
+                        TeamId(s.team_id),
+                        *number,
+                        ServiceId(s.id),
                         PersonId(people[r.requester]),
-                        kind.as_str(),
-                        body,
-                        now - r.age_ms + 60_000
+                        &r.subject,
+                        &r.description,
+                        r.priority.as_i64(),
+                        r.status.as_str(),
+                        created,
+                        resolved,
+                        closed,
+                        created,
+                        s.form_version
                     ]);
+                    by_key.insert(key, (r, s.team_id));
                 }
+                let inserted = insert_rows(
+                    &mut tx,
+                    "INSERT INTO requests (key, team_id, number, service_id, requester_id, subject, description, priority, \
+                     status, created_at, resolved_at, closed_at, updated_at, form_version)",
+                    rows,
+                    14,
+                    " RETURNING id, key",
+                )?;
+                // RETURNING order is not guaranteed, so rows are matched back by key.
+                let (mut search, mut comments) = (Vec::new(), Vec::new());
+                for Inserted { id, key } in inserted {
+                    let Some((r, team)) = by_key.get(&key) else { continue };
+                    search.extend(args![format!("{key} {}\n{}", r.subject, r.description), id, *team, "request"]);
+                    for (kind, body) in &r.comments {
+                        search.extend(args![body, id, *team, kind.as_str()]);
+                        comments.extend(args![
+                            id,
+                            PersonId(people[r.requester]),
+                            kind.as_str(),
+                            body,
+                            now - r.age_ms + 60_000
+                        ]);
+                    }
+                }
+                insert_rows(&mut tx, "INSERT INTO request_search (body, request_id, team_id, kind)", search, 4, "")?;
+                insert_rows(
+                    &mut tx,
+                    "INSERT INTO comments (request_id, author_id, kind, body, created_at)",
+                    comments,
+                    5,
+                    "",
+                )?;
+                for (team, last) in &numbers {
+                    tx.exec()
+                        .execute(
+                            "INSERT INTO request_counters (team_id, last_number) VALUES ($1, $2) \
+                             ON CONFLICT (team_id) DO UPDATE SET last_number = excluded.last_number",
+                            args![TeamId(*team), *last],
+                        )?;
+                }
+                written += generated.len();
             }
-            insert_rows(&mut tx, "INSERT INTO request_search (body, request_id, team_id, kind)", search, 4, "").await?;
-            insert_rows(
-                &mut tx,
-                "INSERT INTO comments (request_id, author_id, kind, body, created_at)",
-                comments,
-                5,
-                "",
-            )
-            .await?;
-            for (team, last) in &numbers {
-                tx.exec()
-                    .execute(
-                        "INSERT INTO request_counters (team_id, last_number) VALUES ($1, $2) \
-                         ON CONFLICT (team_id) DO UPDATE SET last_number = excluded.last_number",
-                        args![TeamId(*team), *last],
-                    )
-                    .await?;
-            }
-            tx.commit().await?;
-            written += generated.len();
-        }
-        Ok(written)
+            Ok(written)
+        })
+        .await
     }
 }

@@ -42,67 +42,77 @@ impl Store {
     /// `password_hashes` gives the sign-in accounts their (already hashed) password.
     #[tracing::instrument(skip_all)]
     pub async fn load_demo(&self, org: &DemoOrg, password_hashes: &[(String, String)]) -> Result<bool> {
-        let mut tx = self.db.begin().await?;
-        // Claiming the marker first makes a second node wait here, then see it taken.
-        if !claim(&mut tx, DEMO_KEY).await? {
-            return Ok(false);
-        }
-        let actor = Actor::system();
-        let teams =
-            org.teams.iter().enumerate().map(|(i, t)| TeamRow { line: i as u64 + 1, team: t.clone() }).collect();
-        import_teams_in(&mut tx, &actor, Parsed { rows: teams, errors: Vec::new() }).await?;
-        let people = org
-            .people
-            .iter()
-            .enumerate()
-            .map(|(i, p)| PersonRow {
-                line: i as u64 + 1,
-                person: p.person.clone(),
-                teams: vec![(p.team_key.to_owned(), p.role)],
+        let org = org.to_owned();
+        let password_hashes = password_hashes.to_owned();
+        self.db
+            .write(move |mut tx| {
+                let org: &DemoOrg = &org;
+                let password_hashes: &[(String, String)] = &password_hashes;
+                // Claiming the marker first makes a second node wait here, then see it taken.
+                if !claim(&mut tx, DEMO_KEY)? {
+                    return Ok(false);
+                }
+                let actor = Actor::system();
+                let teams = org
+                    .teams
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| TeamRow { line: i as u64 + 1, team: t.clone() })
+                    .collect();
+                import_teams_in(&mut tx, &actor, Parsed { rows: teams, errors: Vec::new() })?;
+                let people = org
+                    .people
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| PersonRow {
+                        line: i as u64 + 1,
+                        person: p.person.clone(),
+                        teams: vec![(p.team_key.to_owned(), p.role)],
+                    })
+                    .collect();
+                import_people_in(&mut tx, &actor, Parsed { rows: people, errors: Vec::new() })?;
+                let now = Millis::now().0;
+                for (email, hash) in password_hashes {
+                    let id = id_by_email(tx.exec(), email)?.ok_or(StoreError::NotFound("demo account"))?;
+                    tx.exec().execute(
+                        "INSERT INTO credentials (person_id, password_hash, updated_at) VALUES ($1, $2, $3) \
+                         ON CONFLICT (person_id) DO NOTHING",
+                        args![id, hash, now],
+                    )?;
+                }
+                Ok(true)
             })
-            .collect();
-        import_people_in(&mut tx, &actor, Parsed { rows: people, errors: Vec::new() }).await?;
-        let now = Millis::now().0;
-        for (email, hash) in password_hashes {
-            let id = id_by_email(tx.exec(), email).await?.ok_or(StoreError::NotFound("demo account"))?;
-            tx.exec()
-                .execute(
-                    "INSERT INTO credentials (person_id, password_hash, updated_at) VALUES ($1, $2, $3) \
-                     ON CONFLICT (person_id) DO NOTHING",
-                    args![id, hash, now],
-                )
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(true)
+            .await
     }
 
     /// Publishes the demo catalog once (its own marker, so older demo databases get it too).
     #[tracing::instrument(skip_all)]
     pub async fn load_demo_catalog(&self, services: &[DemoService]) -> Result<bool> {
-        let mut tx = self.db.begin().await?;
-        if !claim(&mut tx, CATALOG_KEY).await? {
-            return Ok(false);
-        }
-        let actor = Actor::system();
-        for s in services {
-            let team =
-                crate::teams::team_id_by_key(tx.exec(), s.team_key).await?.ok_or(StoreError::NotFound("demo team"))?;
-            let new = s.service.clone().validate()?;
-            crate::services::insert_service(&mut tx, &actor, team, &new).await?;
-        }
-        tx.commit().await?;
-        Ok(true)
+        let services = services.to_owned();
+        self.db
+            .write(move |mut tx| {
+                let services: &[DemoService] = &services;
+                if !claim(&mut tx, CATALOG_KEY)? {
+                    return Ok(false);
+                }
+                let actor = Actor::system();
+                for s in services {
+                    let team = crate::teams::team_id_by_key(tx.exec(), s.team_key)?
+                        .ok_or(StoreError::NotFound("demo team"))?;
+                    let new = s.service.clone().validate()?;
+                    crate::services::insert_service(&mut tx, &actor, team, &new)?;
+                }
+                Ok(true)
+            })
+            .await
     }
 
     /// Files the demo requests once, through the same paths people use, and works them.
     #[tracing::instrument(skip_all)]
     pub async fn load_demo_requests(&self, requests: &[DemoRequest], reopen_window_ms: i64) -> Result<bool> {
-        let mut tx = self.db.begin().await?;
-        if !claim(&mut tx, REQUESTS_KEY).await? {
+        if !self.claim(REQUESTS_KEY).await? {
             return Ok(false);
         }
-        tx.commit().await?;
         for r in requests {
             let requester = self.person_by_email(&r.requester_email).await?;
             let asker = self.actor_for(requester.id).await?;
@@ -156,11 +166,9 @@ impl Store {
         calendars: &[(String, CalendarSpec)],
         targets: &[(&'static str, String, NewTargetPolicy)],
     ) -> Result<bool> {
-        let mut tx = self.db.begin().await?;
-        if !claim(&mut tx, TARGETS_KEY).await? {
+        if !self.claim(TARGETS_KEY).await? {
             return Ok(false);
         }
-        tx.commit().await?;
         let system = Actor::system();
         for (team, spec) in calendars {
             let team = self.team_by_key(team).await?;
@@ -181,11 +189,9 @@ impl Store {
         business_goals: &[concentric_core::relationship::NewGoal],
         goals: &[(&'static str, concentric_core::relationship::NewGoal)],
     ) -> Result<bool> {
-        let mut tx = self.db.begin().await?;
-        if !claim(&mut tx, NETWORK_KEY).await? {
+        if !self.claim(NETWORK_KEY).await? {
             return Ok(false);
         }
-        tx.commit().await?;
         let system = Actor::system();
         for (rel, agreed) in relationships {
             let r = self.propose_relationship(&system, rel.clone()).await?;
@@ -210,18 +216,26 @@ impl Store {
     /// times the history gives, with their clocks and breaches as they would have been recorded.
     #[tracing::instrument(skip_all)]
     pub async fn load_demo_history(&self, history: &[DemoHistory]) -> Result<bool> {
-        let mut tx = self.db.begin().await?;
-        if !claim(&mut tx, HISTORY_KEY).await? {
+        if !self.claim(HISTORY_KEY).await? {
             return Ok(false);
         }
-        tx.commit().await?;
         let now = Millis::now().0;
         for h in history {
             let service = self.service_by_slug(h.team_key, &h.slug).await?;
-            let Some(policy) = crate::clocks::current_policy(self.db.read(), service.id).await? else { continue };
+            let (service_id, team_id) = (service.id, service.team_id);
+            let (policy, cal) = self
+                .db
+                .read(move |mut tx| {
+                    Ok((
+                        crate::clocks::current_policy(tx.exec(), service_id)?,
+                        crate::clocks::calendar_of(tx.exec(), team_id)?,
+                    ))
+                })
+                .await?;
+            let Some(policy) = policy else { continue };
             let requester = self.person_by_email(&h.requester_email).await?;
             let worker = self.team_members(service.team_id).await?.last().map(|m| m.person_id);
-            let cal = crate::clocks::calendar_of(self.db.read(), service.team_id).await?;
+            let h = h.clone();
             // Filed at a working moment, so the shares below are working time from the start.
             let created = add_business_ms(now - h.age_minutes * 60_000, 1, &cal);
             let target = |kind| policy.target_ms(h.priority, kind).unwrap_or(3_600_000);
@@ -236,54 +250,55 @@ impl Store {
                 Some(_) => Status::Resolved,
                 None => Status::InProgress,
             };
-            let mut tx = self.db.begin().await?;
-            let number = crate::requests::next_number(&mut tx, service.team_id).await?;
-            let key = format!("{}-{number}", service.team_key);
-            let closed = (status == Status::Closed).then(|| resolved.unwrap_or(now) + 7 * 86_400_000);
-            let id: i64 = tx
-                .exec()
-                .scalar(
-                    "INSERT INTO requests (key, team_id, number, service_id, form_version, requester_id, on_behalf_team_id, \
-                     subject, description, fields, priority, status, assignee_id, created_at, updated_at, first_response_at, \
-                     resolved_at, closed_at, policy_id) \
-                     VALUES ($1, $2, $3, $4, $5, $6, (SELECT team_id FROM team_members WHERE person_id = $6 ORDER BY team_id LIMIT 1), \
-                     $7, $17, '{}', $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
-                    args![&key, service.team_id, number, service.id, service.form.version, requester.id, &h.subject,
-                        h.priority.as_i64(), status.as_str(), worker, created, resolved.or(Some(replied)).unwrap_or(created),
-                        replied, resolved, closed, policy.id, &h.description],
-                )
+            self.db
+                .write(move |mut tx| {
+                    let target = |kind| policy.target_ms(h.priority, kind).unwrap_or(3_600_000);
+                let number = crate::requests::next_number(&mut tx, service.team_id)?;
+                let key = format!("{}-{number}", service.team_key);
+                let closed = (status == Status::Closed).then(|| resolved.unwrap_or(now) + 7 * 86_400_000);
+                let id: i64 = tx
+                    .exec()
+                    .scalar(
+                        "INSERT INTO requests (key, team_id, number, service_id, form_version, requester_id, on_behalf_team_id, \
+                         subject, description, fields, priority, status, assignee_id, created_at, updated_at, first_response_at, \
+                         resolved_at, closed_at, policy_id) \
+                         VALUES ($1, $2, $3, $4, $5, $6, (SELECT team_id FROM team_members WHERE person_id = $6 ORDER BY team_id LIMIT 1), \
+                         $7, $17, '{}', $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
+                        args![&key, service.team_id, number, service.id, service.form.version, requester.id, &h.subject,
+                            h.priority.as_i64(), status.as_str(), worker, created, resolved.or(Some(replied)).unwrap_or(created),
+                            replied, resolved, closed, policy.id, &h.description],
+                    )?;
+                let text = format!("{key} {}\n{}", h.subject, h.description);
+                crate::search::index(&mut tx, RequestId(id), service.team_id, "request", &text)?;
+                let detail = serde_json::json!({ "key": key });
+                crate::events::record_at(&mut tx, Some(requester.id), Millis(created), "request", id, "created", detail)?;
+                if let Some(w) = worker {
+                    tx.exec()
+                        .execute(
+                            "INSERT INTO comments (request_id, author_id, kind, body, created_at) VALUES ($1, $2, 'reply', $3, $4)",
+                            args![id, w, "Thanks, we are on it.", replied],
+                        )?;
+                }
+                for kind in ClockKind::ALL {
+                    let stopped = match kind {
+                        ClockKind::FirstResponse => Some(replied),
+                        ClockKind::Resolution => resolved,
+                    };
+                    let clock = Clock {
+                        request_id: RequestId(id),
+                        kind,
+                        target_ms: target(kind),
+                        elapsed_ms: business_ms_between(created, stopped.unwrap_or(created), &cal),
+                        running_since: if stopped.is_some() { None } else { Some(created) },
+                        stopped_at: stopped,
+                        at_risk_percent: policy.at_risk_percent,
+                        breach_recorded: false,
+                    };
+                    crate::clocks::insert_past_clock(&mut tx, &clock, now, &cal)?;
+                }
+                    Ok(())
+                })
                 .await?;
-            let text = format!("{key} {}\n{}", h.subject, h.description);
-            crate::search::index(&mut tx, RequestId(id), service.team_id, "request", &text).await?;
-            let detail = serde_json::json!({ "key": key });
-            crate::events::record_at(&mut tx, Some(requester.id), Millis(created), "request", id, "created", detail)
-                .await?;
-            if let Some(w) = worker {
-                tx.exec()
-                    .execute(
-                        "INSERT INTO comments (request_id, author_id, kind, body, created_at) VALUES ($1, $2, 'reply', $3, $4)",
-                        args![id, w, "Thanks, we are on it.", replied],
-                    )
-                    .await?;
-            }
-            for kind in ClockKind::ALL {
-                let stopped = match kind {
-                    ClockKind::FirstResponse => Some(replied),
-                    ClockKind::Resolution => resolved,
-                };
-                let clock = Clock {
-                    request_id: RequestId(id),
-                    kind,
-                    target_ms: target(kind),
-                    elapsed_ms: business_ms_between(created, stopped.unwrap_or(created), &cal),
-                    running_since: if stopped.is_some() { None } else { Some(created) },
-                    stopped_at: stopped,
-                    at_risk_percent: policy.at_risk_percent,
-                    breach_recorded: false,
-                };
-                crate::clocks::insert_past_clock(&mut tx, &clock, now, &cal).await?;
-            }
-            tx.commit().await?;
         }
         Ok(true)
     }
@@ -294,22 +309,28 @@ impl Store {
     /// story says: mostly on time, some late, one sent back now and then, one still missing.
     #[tracing::instrument(skip_all)]
     pub async fn load_demo_commitments(&self, demo: &[DemoCommitment]) -> Result<bool> {
-        let mut tx = self.db.begin().await?;
-        if !claim(&mut tx, COMMITMENTS_KEY).await? {
+        if !self.claim(COMMITMENTS_KEY).await? {
             return Ok(false);
         }
-        tx.commit().await?;
         let now = Millis::now();
         let hour = 3_600_000;
         for d in demo {
             let c = self.create_commitment(&Actor::system(), d.commitment.clone(), now).await?;
             let Some(schedule) = c.schedule() else { continue };
-            let provider = crate::clocks::calendar_of(self.db.read(), c.provider_id).await?;
-            let receiver = crate::clocks::calendar_of(self.db.read(), c.receiver_id).await?;
-            let answerer = crate::commitments::team_leads(self.db.read(), c.receiver_id).await?.first().copied();
+            let (provider_id, receiver_id) = (c.provider_id, c.receiver_id);
+            let (provider, receiver, answerer) = self
+                .db
+                .read(move |mut tx| {
+                    Ok((
+                        crate::clocks::calendar_of(tx.exec(), provider_id)?,
+                        crate::clocks::calendar_of(tx.exec(), receiver_id)?,
+                        crate::commitments::team_leads(tx.exec(), receiver_id)?.first().copied(),
+                    ))
+                })
+                .await?;
             let dues = schedule.dues_between(now.0 - 400 * 86_400_000, now.0, 200);
             let owner = PersonId(c.owner.id);
-            let mut tx = self.db.begin().await?;
+            let mut restored = Vec::new();
             for (due, outcome) in dues.iter().zip(d.history(dues.len())) {
                 let deadline = concentric_core::commitment::deadline(*due, c.grace_ms, &provider);
                 let answer = |at: i64, ok: bool, reason: &str| {
@@ -348,23 +369,30 @@ impl Store {
                 };
                 // A delivery the story places after now has not happened yet.
                 deliveries.retain(|x| x.at < now.0);
-                crate::commitments::restore_occurrence(&mut tx, &c, *due, deadline, &deliveries, now.0).await?;
+                restored.push((*due, deadline, deliveries));
             }
-            tx.commit().await?;
+            self.db
+                .write(move |mut tx| {
+                    for (due, deadline, deliveries) in restored {
+                        crate::commitments::restore_occurrence(&mut tx, &c, due, deadline, &deliveries, now.0)?;
+                    }
+                    Ok(())
+                })
+                .await?;
         }
         Ok(true)
     }
 }
 
-/// Claims a one-time marker; false when another run (or node) already has.
-#[derive(sqlx::FromRow)]
-struct ResolvedRow {
-    id: i64,
-    key: String,
-    requester_id: i64,
-    assignee_id: Option<i64>,
-    resolved_at: i64,
-    breached: i64,
+crate::db::row! {
+    struct ResolvedRow {
+        id: i64,
+        key: String,
+        requester_id: i64,
+        assignee_id: Option<i64>,
+        resolved_at: i64,
+        breached: i64,
+    }
 }
 
 impl Store {
@@ -372,54 +400,52 @@ impl Store {
     /// have: most rated, late ones more often poorly (see `concentric_core::demo::rating`).
     #[tracing::instrument(skip_all)]
     pub async fn load_demo_ratings(&self) -> Result<usize> {
-        let mut tx = self.db.begin().await?;
-        if !claim(&mut tx, RATINGS_KEY).await? {
-            return Ok(0);
-        }
-        let now = Millis::now().0;
-        let resolved: Vec<ResolvedRow> = tx
-            .exec()
-            .all(
-                "SELECT r.id, r.key, r.requester_id, r.assignee_id, r.resolved_at, \
-                 CAST(COALESCE((SELECT CASE WHEN c.elapsed_ms > c.target_ms THEN 1 ELSE 0 END FROM request_clocks c \
-                 WHERE c.request_id = r.id AND c.kind = 'resolution'), 0) AS BIGINT) AS breached \
-                 FROM requests r WHERE r.resolved_at < $1 AND r.status IN ('resolved', 'closed') ORDER BY r.id",
-                // Requests resolved today are left for the demo's people to rate.
-                args![now - 86_400_000],
-            )
-            .await?;
-        let mut rated = 0;
-        for r in resolved {
-            let Some(demo) = concentric_core::demo::rating(&r.key, r.breached > 0) else { continue };
-            let at = (r.resolved_at + demo.after_hours * 3_600_000).min(now - 60_000);
-            let mut given = vec![("requester", demo.score, demo.comment.to_owned(), String::new(), r.requester_id)];
-            if let (Some((score, flags)), Some(agent)) = (&demo.provider, r.assignee_id) {
-                given.push(("provider", *score, String::new(), Flag::join(flags), agent));
+        self.db.write(move |mut tx| {
+            if !claim(&mut tx, RATINGS_KEY)? {
+                return Ok(0);
             }
-            for (direction, score, comment, flags, by) in given {
-                tx.exec()
-                    .execute(
-                        "INSERT INTO ratings (request_id, direction, scale_max, score, comment, flags, rated_by, created_at, updated_at) \
-                         VALUES ($1, $2, 3, $3, $4, $5, $6, $7, $7) ON CONFLICT (request_id, direction) DO NOTHING",
-                        args![r.id, direction, score, comment, flags, by, at],
-                    )
-                    .await?;
+            let now = Millis::now().0;
+            let resolved: Vec<ResolvedRow> = tx
+                .exec()
+                .all(
+                    "SELECT r.id, r.key, r.requester_id, r.assignee_id, r.resolved_at, \
+                     CAST(COALESCE((SELECT CASE WHEN c.elapsed_ms > c.target_ms THEN 1 ELSE 0 END FROM request_clocks c \
+                     WHERE c.request_id = r.id AND c.kind = 'resolution'), 0) AS BIGINT) AS breached \
+                     FROM requests r WHERE r.resolved_at < $1 AND r.status IN ('resolved', 'closed') ORDER BY r.id",
+                    // Requests resolved today are left for the demo's people to rate.
+                    args![now - 86_400_000],
+                )?;
+            let mut rated = 0;
+            for r in resolved {
+                let Some(demo) = concentric_core::demo::rating(&r.key, r.breached > 0) else { continue };
+                let at = (r.resolved_at + demo.after_hours * 3_600_000).min(now - 60_000);
+                let mut given = vec![("requester", demo.score, demo.comment.to_owned(), String::new(), r.requester_id)];
+                if let (Some((score, flags)), Some(agent)) = (&demo.provider, r.assignee_id) {
+                    given.push(("provider", *score, String::new(), Flag::join(flags), agent));
+                }
+                for (direction, score, comment, flags, by) in given {
+                    tx.exec()
+                        .execute(
+                            "INSERT INTO ratings (request_id, direction, scale_max, score, comment, flags, rated_by, created_at, updated_at) \
+                             VALUES ($1, $2, 3, $3, $4, $5, $6, $7, $7) ON CONFLICT (request_id, direction) DO NOTHING",
+                            args![r.id, direction, score, comment, flags, by, at],
+                        )?;
+                }
+                let detail = serde_json::json!({ "rating": Scale::ThreePoint.word(demo.score) });
+                crate::events::record_at(
+                    &mut tx,
+                    Some(PersonId(r.requester_id)),
+                    Millis(at),
+                    "request",
+                    r.id,
+                    "rated",
+                    detail,
+                )?;
+                rated += 1;
             }
-            let detail = serde_json::json!({ "rating": Scale::ThreePoint.word(demo.score) });
-            crate::events::record_at(
-                &mut tx,
-                Some(PersonId(r.requester_id)),
-                Millis(at),
-                "request",
-                r.id,
-                "rated",
-                detail,
-            )
-            .await?;
-            rated += 1;
-        }
-        tx.commit().await?;
-        Ok(rated)
+            Ok(rated)
+        })
+        .await
     }
 }
 
@@ -429,18 +455,17 @@ impl Store {
     /// done since and one overdue, and the coming reviews are planned.
     #[tracing::instrument(skip_all)]
     pub async fn load_demo_reviews(&self, demo: &[DemoReview]) -> Result<usize> {
-        let mut tx = self.db.begin().await?;
-        if !claim(&mut tx, REVIEWS_KEY).await? {
+        if !self.claim(REVIEWS_KEY).await? {
             return Ok(0);
         }
-        tx.commit().await?;
         let system = Actor::system();
         let now = Millis::now().0;
         const DAY: i64 = 86_400_000;
         for d in demo {
             let supplier = self.team_by_key(d.supplier).await?;
             let customer = self.team_by_key(d.customer).await?;
-            let zone = crate::clocks::calendar_of(self.db.read(), supplier.id).await?.zone();
+            let supplier_id = supplier.id;
+            let zone = self.db.read(move |mut tx| crate::clocks::calendar_of(tx.exec(), supplier_id)).await?.zone();
             let mut attendees = Vec::new();
             let mut leads = Vec::new();
             for team in [supplier.id, customer.id] {
@@ -498,36 +523,39 @@ impl Store {
     /// other relationships' next rounds are spread over the coming weeks.
     #[tracing::instrument(skip_all)]
     pub async fn load_demo_surveys(&self, skip: &[String]) -> Result<usize> {
-        let mut tx = self.db.begin().await?;
-        if !claim(&mut tx, SURVEYS_KEY).await? {
+        if !self.claim(SURVEYS_KEY).await? {
             return Ok(0);
         }
-        tx.commit().await?;
         const DAY: i64 = 86_400_000;
         let now = Millis::now().0;
         let relationships: Vec<(i64, String, String, String)> = self
             .db
-            .read()
-            .all(
+            .read(move |mut tx| {
+                Ok(tx.exec().all(
                 "SELECT r.id, s.key, c.key, r.survey_rule FROM relationships r JOIN teams s ON s.id = r.supplier_id \
                  JOIN teams c ON c.id = r.customer_id WHERE r.status = 'active' ORDER BY r.id",
                 args![],
-            )
+            )?)
+            })
             .await?;
         for (n, (id, supplier, customer, rule)) in relationships.iter().enumerate() {
+            let id = *id;
             for (round_no, opened) in [(0, now - 110 * DAY), (1, now - 20 * DAY)] {
-                let round = self.open_round(*id, rule, Millis(opened), false).await?;
+                let round = self.open_round(id, rule, Millis(opened), false).await?;
                 self.answer_demo_round(round, supplier, customer, round_no, Millis(opened + 2 * DAY), &[]).await?;
                 self.close_survey(round, Millis(opened + concentric_core::survey::OPEN_MS), false).await?;
             }
             if (supplier.as_str(), customer.as_str()) == ("IT", "SAL") {
-                let round = self.open_round(*id, rule, Millis(now - 3 * DAY), false).await?;
+                let round = self.open_round(id, rule, Millis(now - 3 * DAY), false).await?;
                 self.answer_demo_round(round, supplier, customer, 1, Millis(now - 2 * DAY), skip).await?;
             } else {
                 let next = now + (5 + (n as i64 * 7) % 60) * DAY;
                 self.db
-                    .write()
-                    .execute("UPDATE relationships SET survey_next_at = $1 WHERE id = $2", args![next, *id])
+                    .write(move |mut tx| {
+                        Ok(tx
+                            .exec()
+                            .execute("UPDATE relationships SET survey_next_at = $1 WHERE id = $2", args![next, id])?)
+                    })
                     .await?;
             }
         }
@@ -544,7 +572,8 @@ impl Store {
         skip: &[String],
     ) -> Result<()> {
         let questions = self.demo_round_questions(round).await?;
-        for (person, email, audience) in crate::surveys::invited(self.db.read(), round).await? {
+        let invited = self.db.read(move |mut tx| crate::surveys::invited(tx.exec(), round)).await?;
+        for (person, email, audience) in invited {
             let about_supplier = audience == Audience::AboutSupplier.as_str();
             let asked: Vec<i64> = questions.iter().filter(|(_, a)| *a == audience).map(|(q, _)| *q).collect();
             if skip.contains(&email) {
@@ -573,14 +602,14 @@ impl Store {
     }
 
     async fn demo_round_questions(&self, round: i64) -> Result<Vec<(i64, String)>> {
-        Ok(self
-            .db
-            .read()
-            .all(
-                "SELECT question_id, audience FROM survey_round_questions WHERE round_id = $1 ORDER BY position",
-                args![round],
-            )
-            .await?)
+        self.db
+            .read(move |mut tx| {
+                Ok(tx.exec().all(
+                    "SELECT question_id, audience FROM survey_round_questions WHERE round_id = $1 ORDER BY position",
+                    args![round],
+                )?)
+            })
+            .await
     }
 }
 
@@ -588,11 +617,9 @@ impl Store {
     /// Connects the demo to the outside, once: mail to it-help@ files "Ask IT" requests, and IT
     /// has a chat-room webhook, paused because the demo's chat server does not exist.
     pub async fn load_demo_channels(&self, webhook_secret: &str) -> Result<bool> {
-        let mut tx = self.db.begin().await?;
-        if !claim(&mut tx, CHANNELS_KEY).await? {
+        if !self.claim(CHANNELS_KEY).await? {
             return Ok(false);
         }
-        tx.commit().await?;
         let system = Actor::system();
         let help = self.service_by_slug("IT", "help").await?;
         self.add_mail_route(&system, concentric_core::demo::IT_HELP_ADDRESS, help.id).await?;
@@ -618,11 +645,9 @@ impl Store {
     /// logged on resolved ones (a little under or over their service's effort).
     pub async fn load_demo_capacity(&self, today: chrono::NaiveDate) -> Result<bool> {
         use chrono::Datelike;
-        let mut tx = self.db.begin().await?;
-        if !claim(&mut tx, CAPACITY_KEY).await? {
+        if !self.claim(CAPACITY_KEY).await? {
             return Ok(false);
         }
-        tx.commit().await?;
         let system = Actor::system();
         let it = self.team_by_key("IT").await?;
         let members = self.team_members(it.id).await?;
@@ -656,22 +681,22 @@ impl Store {
             };
             self.add_time_off(&system, person, entry).await?;
         }
-        let mut tx = self.db.begin().await?;
-        tx.exec()
-            .execute(
-                "UPDATE requests SET logged_hours = (SELECT s.default_effort_hours FROM services s WHERE s.id = requests.service_id) \
-                 * (0.6 + (id % 9) * 0.12) WHERE status IN ('resolved', 'closed')",
-                args![],
-            )
-            .await?;
-        tx.exec()
-            .execute(
-                "UPDATE requests SET estimate_hours = (SELECT s.default_effort_hours FROM services s WHERE s.id = requests.service_id) \
-                 * (1 + (id % 4)), logged_hours = 0.5 WHERE status IN ('open', 'in_progress') AND id % 2 = 0",
-                args![],
-            )
-            .await?;
-        tx.commit().await?;
+        self.db.write(move |mut tx| {
+            tx.exec()
+                .execute(
+                    "UPDATE requests SET logged_hours = (SELECT s.default_effort_hours FROM services s WHERE s.id = requests.service_id) \
+                     * (0.6 + (id % 9) * 0.12) WHERE status IN ('resolved', 'closed')",
+                    args![],
+                )?;
+            tx.exec()
+                .execute(
+                    "UPDATE requests SET estimate_hours = (SELECT s.default_effort_hours FROM services s WHERE s.id = requests.service_id) \
+                     * (1 + (id % 4)), logged_hours = 0.5 WHERE status IN ('open', 'in_progress') AND id % 2 = 0",
+                    args![],
+                )?;
+            Ok(())
+        })
+        .await?;
         self.load_demo_crunch().await?;
         Ok(true)
     }
@@ -710,13 +735,18 @@ impl Store {
     }
 }
 
-async fn claim(tx: &mut crate::db::Tx, key: &str) -> Result<bool> {
-    let claimed = tx
-        .exec()
-        .execute(
-            "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
-            args![key, Millis::now().0.to_string()],
-        )
-        .await?;
+/// Claims a one-time marker; false when another run (or node) already has.
+fn claim(tx: &mut crate::db::Tx<'_>, key: &str) -> Result<bool> {
+    let claimed = tx.exec().execute(
+        "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+        args![key, Millis::now().0.to_string()],
+    )?;
     Ok(claimed > 0)
+}
+
+impl Store {
+    /// Takes a demo part's marker; false when it was taken before (by this node or another).
+    async fn claim(&self, key: &'static str) -> Result<bool> {
+        self.db.write(move |mut tx| claim(&mut tx, key)).await
+    }
 }

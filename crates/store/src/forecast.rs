@@ -29,63 +29,67 @@ use crate::{Result, Store, StoreError};
 /// work, by their due time.
 const NORMAL: i64 = 3;
 
-#[derive(sqlx::FromRow)]
-struct WorkerRow {
-    id: i64,
-    name: String,
-    weekly_capacity_hours: f64,
-    capacity_share: Option<f64>,
-    teams: i64,
+crate::db::row! {
+    struct WorkerRow {
+        id: i64,
+        name: String,
+        weekly_capacity_hours: f64,
+        capacity_share: Option<f64>,
+        teams: i64,
+    }
 }
 
-#[derive(sqlx::FromRow)]
-struct RequestRow {
-    id: i64,
-    key: String,
-    subject: String,
-    priority: i64,
-    created_at: i64,
-    assignee_id: Option<i64>,
-    assignee_name: Option<String>,
-    estimate_hours: Option<f64>,
-    default_effort_hours: f64,
-    logged_hours: f64,
-    due_at: Option<i64>,
-    requester_id: i64,
-    requester_name: String,
-    on_behalf_team_id: Option<i64>,
-    on_behalf_key: Option<String>,
+crate::db::row! {
+    struct RequestRow {
+        id: i64,
+        key: String,
+        subject: String,
+        priority: i64,
+        created_at: i64,
+        assignee_id: Option<i64>,
+        assignee_name: Option<String>,
+        estimate_hours: Option<f64>,
+        default_effort_hours: f64,
+        logged_hours: f64,
+        due_at: Option<i64>,
+        requester_id: i64,
+        requester_name: String,
+        on_behalf_team_id: Option<i64>,
+        on_behalf_key: Option<String>,
+    }
 }
 
-#[derive(sqlx::FromRow)]
-struct OccurrenceRow {
-    id: i64,
-    deadline_at: i64,
-    title: String,
-    effort_hours: f64,
-    owner_id: i64,
-    owner_name: String,
-    created_at: i64,
-    receiver_id: i64,
-    receiver_key: String,
-    receiver_name: String,
-    /// The previous occurrence's due time: this one's period starts there.
-    previous_due: Option<i64>,
+crate::db::row! {
+    struct OccurrenceRow {
+        id: i64,
+        deadline_at: i64,
+        title: String,
+        effort_hours: f64,
+        owner_id: i64,
+        owner_name: String,
+        created_at: i64,
+        receiver_id: i64,
+        receiver_key: String,
+        receiver_name: String,
+        /// The previous occurrence's due time: this one's period starts there.
+        previous_due: Option<i64>,
+    }
 }
 
-#[derive(sqlx::FromRow)]
-struct ActionRow {
-    id: i64,
-    title: String,
-    owner_id: i64,
-    owner_name: String,
-    due_at: i64,
-    effort_hours: Option<f64>,
-    created_at: i64,
-    review_id: i64,
-    waiting_team_id: i64,
-    waiting_key: String,
-    waiting_name: String,
+crate::db::row! {
+    struct ActionRow {
+        id: i64,
+        title: String,
+        owner_id: i64,
+        owner_name: String,
+        due_at: i64,
+        effort_hours: Option<f64>,
+        created_at: i64,
+        review_id: i64,
+        waiting_team_id: i64,
+        waiting_key: String,
+        waiting_name: String,
+    }
 }
 
 /// One open piece of a team's work, whatever its kind.
@@ -210,8 +214,8 @@ impl Inputs {
 /// coming year) and open work, in one snapshot: requests (less those waiting on someone else,
 /// which the team cannot work until they come back), the deliveries it owes within the
 /// commitments' horizon, and its open action items.
-async fn inputs(tx: &mut Tx, team: TeamId, now: DateTime<Utc>) -> Result<Inputs> {
-    let calendar = crate::clocks::calendar_of(tx.exec(), team).await?;
+fn inputs(tx: &mut Tx, team: TeamId, now: DateTime<Utc>) -> Result<Inputs> {
+    let calendar = crate::clocks::calendar_of(tx.exec(), team)?;
     let people: Vec<WorkerRow> = tx
         .exec()
         .all(
@@ -219,20 +223,16 @@ async fn inputs(tx: &mut Tx, team: TeamId, now: DateTime<Utc>) -> Result<Inputs>
              (SELECT COUNT(*) FROM team_members t2 WHERE t2.person_id = p.id) AS teams \
              FROM team_members tm JOIN people p ON p.id = tm.person_id WHERE tm.team_id = $1 AND p.active ORDER BY p.name, p.id",
             args![team],
-        )
-        .await?;
+        )?;
     let today = now.date_naive();
     let (from, to) = (today - TimeDelta::days(2), today + TimeDelta::days(HORIZON_DAYS + 2));
-    let off: Vec<TimeOffRow> = tx
-        .exec()
-        .all(
-            &format!(
-                "{TIME_OFF_SELECT} WHERE person_id IN (SELECT person_id FROM team_members WHERE team_id = $1) \
+    let off: Vec<TimeOffRow> = tx.exec().all(
+        &format!(
+            "{TIME_OFF_SELECT} WHERE person_id IN (SELECT person_id FROM team_members WHERE team_id = $1) \
                  AND ends_on >= $2 AND starts_on <= $3"
-            ),
-            args![team, from.to_string(), to.to_string()],
-        )
-        .await?;
+        ),
+        args![team, from.to_string(), to.to_string()],
+    )?;
     let off: Vec<TimeOff> = off.into_iter().map(TimeOff::try_from).collect::<Result<_>>()?;
     let names = people.iter().map(|p| (PersonId(p.id), p.name.clone())).collect();
     let workers = people
@@ -258,30 +258,23 @@ async fn inputs(tx: &mut Tx, team: TeamId, now: DateTime<Utc>) -> Result<Inputs>
              LEFT JOIN request_clocks c ON c.request_id = r.id AND c.kind = 'resolution' \
              WHERE r.team_id = $1 AND r.status IN ('new', 'open', 'in_progress')",
             args![team],
-        )
-        .await?;
-    let occurrences: Vec<OccurrenceRow> = tx
-        .exec()
-        .all(
-            "SELECT o.id, o.deadline_at, c.title, c.effort_hours, c.owner_id, op.name AS owner_name, c.created_at, \
+        )?;
+    let occurrences: Vec<OccurrenceRow> = tx.exec().all(
+        "SELECT o.id, o.deadline_at, c.title, c.effort_hours, c.owner_id, op.name AS owner_name, c.created_at, \
              c.receiver_id, rt.key AS receiver_key, rt.name AS receiver_name, \
              (SELECT MAX(p.due_at) FROM occurrences p WHERE p.commitment_id = o.commitment_id AND p.due_at < o.due_at) \
              AS previous_due FROM occurrences o JOIN commitments c ON c.id = o.commitment_id \
              JOIN people op ON op.id = c.owner_id JOIN teams rt ON rt.id = c.receiver_id \
              WHERE c.provider_id = $1 AND c.active AND o.status = 'open'",
-            args![team],
-        )
-        .await?;
-    let actions: Vec<ActionRow> = tx
-        .exec()
-        .all(
-            "SELECT a.id, a.title, a.owner_id, p.name AS owner_name, a.due_at, a.effort_hours, a.created_at, a.review_id, \
+        args![team],
+    )?;
+    let actions: Vec<ActionRow> = tx.exec().all(
+        "SELECT a.id, a.title, a.owner_id, p.name AS owner_name, a.due_at, a.effort_hours, a.created_at, a.review_id, \
              a.waiting_team_id, wt.key AS waiting_key, wt.name AS waiting_name FROM actions a \
              JOIN people p ON p.id = a.owner_id JOIN teams wt ON wt.id = a.waiting_team_id \
              WHERE a.owner_team_id = $1 AND a.status = 'open'",
-            args![team],
-        )
-        .await?;
+        args![team],
+    )?;
     let work = requests
         .into_iter()
         .map(Work::from)
@@ -292,13 +285,12 @@ async fn inputs(tx: &mut Tx, team: TeamId, now: DateTime<Utc>) -> Result<Inputs>
 }
 
 /// Reads a team's key, name and planning inputs.
-async fn team_inputs(tx: &mut Tx, team: TeamId, now: DateTime<Utc>) -> Result<(String, String, Inputs)> {
+fn team_inputs(tx: &mut Tx, team: TeamId, now: DateTime<Utc>) -> Result<(String, String, Inputs)> {
     let (key, name): (String, String) = tx
         .exec()
-        .optional("SELECT key, name FROM teams WHERE id = $1", args![team])
-        .await?
+        .optional("SELECT key, name FROM teams WHERE id = $1", args![team])?
         .ok_or(StoreError::NotFound("team"))?;
-    Ok((key, name, inputs(tx, team, now).await?))
+    Ok((key, name, inputs(tx, team, now)?))
 }
 
 /// The weeks of one person (or the unassigned work), with the items behind each.
@@ -364,44 +356,52 @@ fn team_workload_of(key: String, name: String, inputs: &Inputs, now: DateTime<Ut
 impl Store {
     /// A team's open work planned on its capacity, for those who work it.
     pub async fn team_forecast(&self, actor: &Actor, team: TeamId, now: DateTime<Utc>) -> Result<TeamForecast> {
-        actor.require_works_in(team, "see this team's forecast")?;
-        let mut tx = self.db.begin_read().await?;
-        let (team_key, _, inputs) = team_inputs(&mut tx, team, now).await?;
-        drop(tx);
-        let plan = forecast(&inputs.calendar, &inputs.workers, &inputs.items(), now);
-        let index = inputs.index();
-        let items = plan
-            .items
-            .iter()
-            .filter_map(|p| {
-                let w = index.get(&(p.kind, p.id))?;
-                Some(ForecastItem {
-                    kind: p.kind,
-                    id: p.id,
-                    label: w.label.clone(),
-                    title: w.title.clone(),
-                    link: w.link.clone(),
-                    priority: Priority::from_i64(w.priority).unwrap_or(Priority::P4),
-                    assignee_name: w.assignee_name.clone(),
-                    effort_hours: w.effort,
-                    due: w.due.and_then(DateTime::from_timestamp_millis),
-                    start: p.start,
-                    finish: p.finish,
-                    late_ms: p.late_ms,
-                })
+        let actor = actor.to_owned();
+        self.db
+            .read(move |mut tx| {
+                let actor: &Actor = &actor;
+                actor.require_works_in(team, "see this team's forecast")?;
+                let (team_key, _, inputs) = team_inputs(&mut tx, team, now)?;
+                let plan = forecast(&inputs.calendar, &inputs.workers, &inputs.items(), now);
+                let index = inputs.index();
+                let items = plan
+                    .items
+                    .iter()
+                    .filter_map(|p| {
+                        let w = index.get(&(p.kind, p.id))?;
+                        Some(ForecastItem {
+                            kind: p.kind,
+                            id: p.id,
+                            label: w.label.clone(),
+                            title: w.title.clone(),
+                            link: w.link.clone(),
+                            priority: Priority::from_i64(w.priority).unwrap_or(Priority::P4),
+                            assignee_name: w.assignee_name.clone(),
+                            effort_hours: w.effort,
+                            due: w.due.and_then(DateTime::from_timestamp_millis),
+                            start: p.start,
+                            finish: p.finish,
+                            late_ms: p.late_ms,
+                        })
+                    })
+                    .collect();
+                let weekly_capacity_hours = inputs.workers.iter().map(|w| w.hours_per_week).sum();
+                Ok(TeamForecast { team_key, generated_at: now, weekly_capacity_hours, items })
             })
-            .collect();
-        let weekly_capacity_hours = inputs.workers.iter().map(|w| w.hours_per_week).sum();
-        Ok(TeamForecast { team_key, generated_at: now, weekly_capacity_hours, items })
+            .await
     }
 
     /// A team's load against its capacity for the coming weeks, per person, for those who work it.
     pub async fn team_workload(&self, actor: &Actor, team: TeamId, now: DateTime<Utc>) -> Result<TeamWorkload> {
-        actor.require_works_in(team, "see this team's workload")?;
-        let mut tx = self.db.begin_read().await?;
-        let (key, name, inputs) = team_inputs(&mut tx, team, now).await?;
-        drop(tx);
-        Ok(team_workload_of(key, name, &inputs, now))
+        let actor = actor.to_owned();
+        self.db
+            .read(move |mut tx| {
+                let actor: &Actor = &actor;
+                actor.require_works_in(team, "see this team's workload")?;
+                let (key, name, inputs) = team_inputs(&mut tx, team, now)?;
+                Ok(team_workload_of(key, name, &inputs, now))
+            })
+            .await
     }
 
     /// A manager's view: the workload of every team they lead, and of each person who reports
@@ -412,105 +412,105 @@ impl Store {
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<(Vec<TeamWorkload>, Vec<PersonLoad>)> {
-        let Some(me) = actor.person_id else { return Ok((Vec::new(), Vec::new())) };
-        let mut tx = self.db.begin_read().await?;
-        let led: Vec<i64> = tx
-            .exec()
-            .scalars(
-                "SELECT team_id FROM team_members WHERE person_id = $1 AND role = 'lead' ORDER BY team_id",
-                args![me],
-            )
-            .await?;
-        let reports: Vec<(i64, String)> = tx
-            .exec()
-            .all("SELECT id, name FROM people WHERE manager_id = $1 AND active ORDER BY name, id", args![me])
-            .await?;
-        let report_teams: Vec<i64> = tx
-            .exec()
-            .scalars(
-                "SELECT DISTINCT tm.team_id FROM team_members tm JOIN people p ON p.id = tm.person_id \
-                 WHERE p.manager_id = $1 AND p.active ORDER BY tm.team_id",
-                args![me],
-            )
-            .await?;
-        let mut teams: Vec<TeamWorkload> = Vec::new();
-        let mut people: BTreeMap<i64, PersonLoad> = BTreeMap::new();
-        let mut all: Vec<i64> = led.iter().chain(&report_teams).copied().collect();
-        all.sort_unstable();
-        all.dedup();
-        for team in all {
-            let (key, name, inputs) = team_inputs(&mut tx, TeamId(team), now).await?;
-            let load = team_workload_of(key, name, &inputs, now);
-            let sees_items = actor.works_in(TeamId(team));
-            for p in &load.people {
-                let Some(id) = p.person_id.filter(|id| reports.iter().any(|r| r.0 == *id)) else { continue };
-                let entry = people.entry(id).or_insert_with(|| PersonLoad {
-                    person_id: Some(id),
-                    name: p.name.clone(),
-                    weeks: p.weeks.iter().map(|w| WeekLoad::new(w.starts_on, 0.0, 0.0)).collect(),
-                    items: vec![Vec::new(); p.weeks.len()],
-                });
-                for (k, w) in p.weeks.iter().enumerate() {
-                    let sum = &entry.weeks[k];
-                    entry.weeks[k] = WeekLoad::new(
-                        w.starts_on,
-                        sum.capacity_hours + w.capacity_hours,
-                        sum.load_hours + w.load_hours,
-                    );
-                    if sees_items {
-                        entry.items[k].extend(p.items[k].iter().cloned());
+        let actor = actor.to_owned();
+        self.db
+            .read(move |mut tx| {
+                let actor: &Actor = &actor;
+                let Some(me) = actor.person_id else { return Ok((Vec::new(), Vec::new())) };
+                let led: Vec<i64> = tx.exec().scalars(
+                    "SELECT team_id FROM team_members WHERE person_id = $1 AND role = 'lead' ORDER BY team_id",
+                    args![me],
+                )?;
+                let reports: Vec<(i64, String)> = tx
+                    .exec()
+                    .all("SELECT id, name FROM people WHERE manager_id = $1 AND active ORDER BY name, id", args![me])?;
+                let report_teams: Vec<i64> = tx.exec().scalars(
+                    "SELECT DISTINCT tm.team_id FROM team_members tm JOIN people p ON p.id = tm.person_id \
+                     WHERE p.manager_id = $1 AND p.active ORDER BY tm.team_id",
+                    args![me],
+                )?;
+                let mut teams: Vec<TeamWorkload> = Vec::new();
+                let mut people: BTreeMap<i64, PersonLoad> = BTreeMap::new();
+                let mut all: Vec<i64> = led.iter().chain(&report_teams).copied().collect();
+                all.sort_unstable();
+                all.dedup();
+                for team in all {
+                    let (key, name, inputs) = team_inputs(&mut tx, TeamId(team), now)?;
+                    let load = team_workload_of(key, name, &inputs, now);
+                    let sees_items = actor.works_in(TeamId(team));
+                    for p in &load.people {
+                        let Some(id) = p.person_id.filter(|id| reports.iter().any(|r| r.0 == *id)) else { continue };
+                        let entry = people.entry(id).or_insert_with(|| PersonLoad {
+                            person_id: Some(id),
+                            name: p.name.clone(),
+                            weeks: p.weeks.iter().map(|w| WeekLoad::new(w.starts_on, 0.0, 0.0)).collect(),
+                            items: vec![Vec::new(); p.weeks.len()],
+                        });
+                        for (k, w) in p.weeks.iter().enumerate() {
+                            let sum = &entry.weeks[k];
+                            entry.weeks[k] = WeekLoad::new(
+                                w.starts_on,
+                                sum.capacity_hours + w.capacity_hours,
+                                sum.load_hours + w.load_hours,
+                            );
+                            if sees_items {
+                                entry.items[k].extend(p.items[k].iter().cloned());
+                            }
+                        }
+                    }
+                    // A lead is a member, so the teams shown whole are ones the actor works in.
+                    if led.contains(&team) {
+                        teams.push(load);
                     }
                 }
-            }
-            // A lead is a member, so the teams shown whole are ones the actor works in.
-            if led.contains(&team) {
-                teams.push(load);
-            }
-        }
-        drop(tx);
-        // Everyone who reports, even with no team, so nobody is missing from the view.
-        let people = reports
-            .into_iter()
-            .map(|(id, name)| {
-                people.remove(&id).unwrap_or_else(|| PersonLoad {
-                    person_id: Some(id),
-                    name,
-                    weeks: Vec::new(),
-                    items: Vec::new(),
-                })
+                // Everyone who reports, even with no team, so nobody is missing from the view.
+                let people = reports
+                    .into_iter()
+                    .map(|(id, name)| {
+                        people.remove(&id).unwrap_or_else(|| PersonLoad {
+                            person_id: Some(id),
+                            name,
+                            weeks: Vec::new(),
+                            items: Vec::new(),
+                        })
+                    })
+                    .collect();
+                Ok((teams, people))
             })
-            .collect();
-        Ok((teams, people))
+            .await
     }
 
     /// How much of `supplier`'s capacity `customer`'s work takes: figures only, for anyone who
     /// sees the relationship.
     pub async fn customer_load(&self, supplier: TeamId, customer: TeamId, now: DateTime<Utc>) -> Result<CustomerLoad> {
-        let mut tx = self.db.begin_read().await?;
-        let inputs = inputs(&mut tx, supplier, now).await?;
-        drop(tx);
-        let items = inputs.items();
-        let plan = forecast(&inputs.calendar, &inputs.workers, &items, now);
-        let w = workload(&inputs.calendar, &inputs.workers, &items, &plan, now, WEEKS);
-        let theirs = |work: &Work| work.waiting_team.as_ref().is_some_and(|t| t.0 == customer.0);
-        let index = inputs.index();
-        let open: Vec<&Work> = inputs.work.iter().filter(|w| theirs(w)).collect();
-        let load_hours: f64 = w
-            .shares
-            .iter()
-            .filter(|s| index.get(&(s.kind, s.id)).is_some_and(|work| theirs(work)))
-            .map(|s| s.hours)
-            .sum();
-        let capacity_hours: f64 = w.team_totals().0.iter().sum();
-        let percent = if capacity_hours > 0.0 { (load_hours / capacity_hours * 100.0).round() as i64 } else { 0 };
-        Ok(CustomerLoad {
-            open_items: open.len(),
-            open_hours: open.iter().map(|w| w.effort).sum(),
-            load_hours,
-            capacity_hours,
-            percent,
-            weeks: WEEKS,
-        })
+        self.db
+            .read(move |mut tx| {
+                let inputs = inputs(&mut tx, supplier, now)?;
+                let items = inputs.items();
+                let plan = forecast(&inputs.calendar, &inputs.workers, &items, now);
+                let w = workload(&inputs.calendar, &inputs.workers, &items, &plan, now, WEEKS);
+                let theirs = |work: &Work| work.waiting_team.as_ref().is_some_and(|t| t.0 == customer.0);
+                let index = inputs.index();
+                let open: Vec<&Work> = inputs.work.iter().filter(|w| theirs(w)).collect();
+                let load_hours: f64 = w
+                    .shares
+                    .iter()
+                    .filter(|s| index.get(&(s.kind, s.id)).is_some_and(|work| theirs(work)))
+                    .map(|s| s.hours)
+                    .sum();
+                let capacity_hours: f64 = w.team_totals().0.iter().sum();
+                let percent =
+                    if capacity_hours > 0.0 { (load_hours / capacity_hours * 100.0).round() as i64 } else { 0 };
+                Ok(CustomerLoad {
+                    open_items: open.len(),
+                    open_hours: open.iter().map(|w| w.effort).sum(),
+                    load_hours,
+                    capacity_hours,
+                    percent,
+                    weeks: WEEKS,
+                })
+            })
+            .await
     }
 
     /// What filing one more request with a service would cost its team, at each priority, and
@@ -522,68 +522,72 @@ impl Store {
         priority: Option<Priority>,
         now: DateTime<Utc>,
     ) -> Result<Cost> {
-        let mut tx = self.db.begin_read().await?;
-        let service = crate::services::service_in(&mut tx, service).await?;
-        if !service.may_request(actor) {
-            return Err(Forbidden("request this service").into());
-        }
-        let inputs = inputs(&mut tx, service.team_id, now).await?;
-        let policy = crate::clocks::current_policy(tx.exec(), service.id).await?;
-        drop(tx);
-        let items = inputs.items();
-        let base = forecast(&inputs.calendar, &inputs.workers, &items, now);
-        let chosen = priority.unwrap_or(service.default_priority);
-        let mut at_priority = Vec::new();
-        let mut chosen_slips = Vec::new();
-        for p in Priority::ALL {
-            let due = policy
-                .as_ref()
-                .and_then(|pol| pol.target_ms(p, ClockKind::Resolution))
-                .map(|ms| add_business_ms(now.timestamp_millis(), ms, &inputs.calendar));
-            let new = WorkItem {
-                kind: WorkKind::Request,
-                id: 0,
-                priority: u8::try_from(p.as_i64()).unwrap_or(4),
-                due,
-                created: now.timestamp_millis(),
-                effort_hours: service.default_effort_hours,
-                assignee: None,
-                release: None,
-            };
-            let mut with = items.clone();
-            with.push(new);
-            let after = forecast(&inputs.calendar, &inputs.workers, &with, now);
-            let moved = slips(&base, &after);
-            at_priority.push(CostAtPriority {
-                priority: p,
-                finish: after.get(WorkKind::Request, 0).and_then(|x| x.finish),
-                due: due.and_then(DateTime::from_timestamp_millis),
-                slipping: moved.len(),
-            });
-            if p == chosen {
-                chosen_slips = moved;
-            }
-        }
-        let index = inputs.index();
-        let sees_titles = actor.works_in(service.team_id);
-        let slips = chosen_slips
-            .into_iter()
-            .filter_map(|s| {
-                let w = index.get(&(s.kind, s.id))?;
-                Some(CostSlip {
-                    kind: s.kind,
-                    key: (s.kind == WorkKind::Request).then(|| w.label.clone()),
-                    title: sees_titles.then(|| w.title.clone()),
-                    waiting_name: w.waiting_name.clone(),
-                    waiting_team_key: w.waiting_team.as_ref().map(|t| t.1.clone()),
-                    before: s.before,
-                    after: s.after,
-                    delay_ms: s.delay_ms,
-                    newly_late: s.newly_late,
-                })
+        let actor = actor.to_owned();
+        self.db
+            .read(move |mut tx| {
+                let actor: &Actor = &actor;
+                let service = crate::services::service_in(&mut tx, service)?;
+                if !service.may_request(actor) {
+                    return Err(Forbidden("request this service").into());
+                }
+                let inputs = inputs(&mut tx, service.team_id, now)?;
+                let policy = crate::clocks::current_policy(tx.exec(), service.id)?;
+                let items = inputs.items();
+                let base = forecast(&inputs.calendar, &inputs.workers, &items, now);
+                let chosen = priority.unwrap_or(service.default_priority);
+                let mut at_priority = Vec::new();
+                let mut chosen_slips = Vec::new();
+                for p in Priority::ALL {
+                    let due = policy
+                        .as_ref()
+                        .and_then(|pol| pol.target_ms(p, ClockKind::Resolution))
+                        .map(|ms| add_business_ms(now.timestamp_millis(), ms, &inputs.calendar));
+                    let new = WorkItem {
+                        kind: WorkKind::Request,
+                        id: 0,
+                        priority: u8::try_from(p.as_i64()).unwrap_or(4),
+                        due,
+                        created: now.timestamp_millis(),
+                        effort_hours: service.default_effort_hours,
+                        assignee: None,
+                        release: None,
+                    };
+                    let mut with = items.clone();
+                    with.push(new);
+                    let after = forecast(&inputs.calendar, &inputs.workers, &with, now);
+                    let moved = slips(&base, &after);
+                    at_priority.push(CostAtPriority {
+                        priority: p,
+                        finish: after.get(WorkKind::Request, 0).and_then(|x| x.finish),
+                        due: due.and_then(DateTime::from_timestamp_millis),
+                        slipping: moved.len(),
+                    });
+                    if p == chosen {
+                        chosen_slips = moved;
+                    }
+                }
+                let index = inputs.index();
+                let sees_titles = actor.works_in(service.team_id);
+                let slips = chosen_slips
+                    .into_iter()
+                    .filter_map(|s| {
+                        let w = index.get(&(s.kind, s.id))?;
+                        Some(CostSlip {
+                            kind: s.kind,
+                            key: (s.kind == WorkKind::Request).then(|| w.label.clone()),
+                            title: sees_titles.then(|| w.title.clone()),
+                            waiting_name: w.waiting_name.clone(),
+                            waiting_team_key: w.waiting_team.as_ref().map(|t| t.1.clone()),
+                            before: s.before,
+                            after: s.after,
+                            delay_ms: s.delay_ms,
+                            newly_late: s.newly_late,
+                        })
+                    })
+                    .collect();
+                Ok(Cost { effort_hours: service.default_effort_hours, at_priority, priority: chosen, slips })
             })
-            .collect();
-        Ok(Cost { effort_hours: service.default_effort_hours, at_priority, priority: chosen, slips })
+            .await
     }
 }
 
@@ -597,11 +601,11 @@ pub(crate) struct SlipPayload {
 }
 
 /// Schedules the look at whose work a request pushed past its target, right after the change.
-pub(crate) async fn schedule_slip_check(tx: &mut Tx, payload: SlipPayload) -> Result<()> {
+pub(crate) fn schedule_slip_check(tx: &mut Tx, payload: SlipPayload) -> Result<()> {
     let key = format!("slip:{}", payload.event);
     let at = Utc::now().timestamp_millis();
     let payload = serde_json::to_value(&payload).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    crate::jobs::schedule(tx, crate::jobs::SLIP_CHECK, &key, payload, Some(at)).await
+    crate::jobs::schedule(tx, crate::jobs::SLIP_CHECK, &key, payload, Some(at))
 }
 
 impl Store {
@@ -609,52 +613,53 @@ impl Store {
     /// filed at or raised to a higher priority: the forecast without the change against the
     /// forecast with it. Once per event and person, whichever node runs it.
     pub(crate) async fn check_slips(&self, p: SlipPayload, now: DateTime<Utc>) -> Result<usize> {
-        let mut tx = self.db.begin_read().await?;
-        let row: Option<(i64, String, String)> =
-            tx.exec().optional("SELECT team_id, key, status FROM requests WHERE id = $1", args![p.request_id]).await?;
-        let Some((team, key, status)) = row else { return Ok(0) };
-        if !matches!(status.as_str(), "new" | "open" | "in_progress") {
-            return Ok(0);
-        }
-        let inputs = inputs(&mut tx, TeamId(team), now).await?;
-        drop(tx);
-        let with = inputs.items();
-        let pushed = |i: &WorkItem| i.kind == WorkKind::Request && i.id == p.request_id;
-        let without: Vec<WorkItem> = match p.from_priority {
-            None => with.iter().filter(|i| !pushed(i)).cloned().collect(),
-            Some(old) => with
-                .iter()
-                .map(|i| match pushed(i) {
-                    true => WorkItem { priority: u8::try_from(old).unwrap_or(4), ..i.clone() },
-                    false => i.clone(),
-                })
-                .collect(),
-        };
-        let before = forecast(&inputs.calendar, &inputs.workers, &without, now);
-        let after = forecast(&inputs.calendar, &inputs.workers, &with, now);
-        let index = inputs.index();
-        let notices: Vec<Notice> = slips(&before, &after)
-            .into_iter()
-            .filter(|s| s.newly_late && s.kind == WorkKind::Request && s.id != p.request_id)
-            .filter_map(|s| {
-                let w = index.get(&(s.kind, s.id))?;
-                let late = after.get(s.kind, s.id).and_then(|x| x.late_ms).unwrap_or(i64::MAX);
-                let late = concentric_core::forecast::format_delay(late);
-                let request = concentric_core::notification::RequestRef {
-                    id: concentric_core::RequestId(w.id),
-                    key: w.label.clone(),
-                    title: w.title.clone(),
+        self.db
+            .write(move |mut tx| {
+                let row: Option<(i64, String, String)> = tx
+                    .exec()
+                    .optional("SELECT team_id, key, status FROM requests WHERE id = $1", args![p.request_id])?;
+                let Some((team, key, status)) = row else { return Ok(0) };
+                if !matches!(status.as_str(), "new" | "open" | "in_progress") {
+                    return Ok(0);
+                }
+                let inputs = inputs(&mut tx, TeamId(team), now)?;
+                let with = inputs.items();
+                let pushed = |i: &WorkItem| i.kind == WorkKind::Request && i.id == p.request_id;
+                let without: Vec<WorkItem> = match p.from_priority {
+                    None => with.iter().filter(|i| !pushed(i)).cloned().collect(),
+                    Some(old) => with
+                        .iter()
+                        .map(|i| match pushed(i) {
+                            true => WorkItem { priority: u8::try_from(old).unwrap_or(4), ..i.clone() },
+                            false => i.clone(),
+                        })
+                        .collect(),
                 };
-                let said = concentric_core::notification::Notice::Slipped { request, by: key.clone(), late };
-                Some(Notice::new(said, p.event).to(&[PersonId(w.requester?)]))
+                let before = forecast(&inputs.calendar, &inputs.workers, &without, now);
+                let after = forecast(&inputs.calendar, &inputs.workers, &with, now);
+                let index = inputs.index();
+                let notices: Vec<Notice> = slips(&before, &after)
+                    .into_iter()
+                    .filter(|s| s.newly_late && s.kind == WorkKind::Request && s.id != p.request_id)
+                    .filter_map(|s| {
+                        let w = index.get(&(s.kind, s.id))?;
+                        let late = after.get(s.kind, s.id).and_then(|x| x.late_ms).unwrap_or(i64::MAX);
+                        let late = concentric_core::forecast::format_delay(late);
+                        let request = concentric_core::notification::RequestRef {
+                            id: concentric_core::RequestId(w.id),
+                            key: w.label.clone(),
+                            title: w.title.clone(),
+                        };
+                        let said = concentric_core::notification::Notice::Slipped { request, by: key.clone(), late };
+                        Some(Notice::new(said, p.event).to(&[PersonId(w.requester?)]))
+                    })
+                    .collect();
+                if notices.is_empty() {
+                    return Ok(0);
+                }
+                notify(&mut tx, &Actor::system(), &notices)?;
+                Ok(notices.len())
             })
-            .collect();
-        if notices.is_empty() {
-            return Ok(0);
-        }
-        let mut tx = self.db.begin().await?;
-        notify(&mut tx, &Actor::system(), &notices).await?;
-        tx.commit().await?;
-        Ok(notices.len())
+            .await
     }
 }

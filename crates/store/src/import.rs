@@ -35,7 +35,7 @@ fn fail_if_any(errors: Vec<RowError>) -> Result<()> {
     }
 }
 
-pub(crate) async fn import_teams_in(tx: &mut Tx, actor: &Actor, file: Parsed<TeamRow>) -> Result<ImportReport> {
+pub(crate) fn import_teams_in(tx: &mut Tx, actor: &Actor, file: Parsed<TeamRow>) -> Result<ImportReport> {
     let mut errors = file.errors;
     let rows = match order_teams(file.rows) {
         Ok(rows) => rows,
@@ -47,7 +47,7 @@ pub(crate) async fn import_teams_in(tx: &mut Tx, actor: &Actor, file: Parsed<Tea
     let in_file: HashSet<&str> = rows.iter().map(|r| r.team.key.as_str()).collect();
     for r in &rows {
         if let Some(parent) = &r.team.parent_key {
-            if !in_file.contains(parent.as_str()) && team_id_by_key(tx.exec(), parent).await?.is_none() {
+            if !in_file.contains(parent.as_str()) && team_id_by_key(tx.exec(), parent)?.is_none() {
                 errors.push(RowError::new(r.line, format!("parent_key: there is no team with the key {parent}")));
             }
         }
@@ -56,26 +56,25 @@ pub(crate) async fn import_teams_in(tx: &mut Tx, actor: &Actor, file: Parsed<Tea
     let mut report = ImportReport::default();
     let mut errors = Vec::new();
     for r in &rows {
-        let result = match team_id_by_key(tx.exec(), &r.team.key).await? {
+        let result = match team_id_by_key(tx.exec(), &r.team.key)? {
             Some(id) => {
-                let current = crate::Store::team_in(tx, id).await?;
+                let current = crate::Store::team_in(tx, id)?;
                 let changes = team_diff(&current, &r.team);
                 if changes.as_object().is_some_and(|c| c.is_empty()) {
                     report.unchanged += 1;
                     Ok(())
                 } else {
                     report.updated += 1;
-                    match update_team_row(tx, id, &r.team).await {
-                        Ok(()) => record(tx, actor, "team", id.0, "updated", changes).await.map(drop),
+                    match update_team_row(tx, id, &r.team) {
+                        Ok(()) => record(tx, actor, "team", id.0, "updated", changes).map(drop),
                         Err(e) => Err(e),
                     }
                 }
             }
             None => {
                 report.created += 1;
-                match insert_team(tx, &r.team).await {
+                match insert_team(tx, &r.team) {
                     Ok(id) => record(tx, actor, "team", id.0, "created", json!({ "key": r.team.key, "import": true }))
-                        .await
                         .map(drop),
                     Err(e) => Err(e),
                 }
@@ -89,7 +88,7 @@ pub(crate) async fn import_teams_in(tx: &mut Tx, actor: &Actor, file: Parsed<Tea
     Ok(report)
 }
 
-pub(crate) async fn import_people_in(tx: &mut Tx, actor: &Actor, file: Parsed<PersonRow>) -> Result<ImportReport> {
+pub(crate) fn import_people_in(tx: &mut Tx, actor: &Actor, file: Parsed<PersonRow>) -> Result<ImportReport> {
     // First every reference is checked, so the report lists all bad rows at once, with the
     // problems the file itself had.
     let (rows, mut errors) = (file.rows, file.errors);
@@ -97,7 +96,7 @@ pub(crate) async fn import_people_in(tx: &mut Tx, actor: &Actor, file: Parsed<Pe
     let mut team_ids = HashMap::new();
     for r in &rows {
         if let Some(m) = &r.person.manager_email {
-            if !in_file.contains(m.as_str()) && id_by_email(tx.exec(), m).await?.is_none() {
+            if !in_file.contains(m.as_str()) && id_by_email(tx.exec(), m)?.is_none() {
                 errors.push(RowError::new(
                     r.line,
                     format!("manager_email: nobody in the file or the directory has the email {m}"),
@@ -106,7 +105,7 @@ pub(crate) async fn import_people_in(tx: &mut Tx, actor: &Actor, file: Parsed<Pe
         }
         for (key, _) in &r.teams {
             if !team_ids.contains_key(key) {
-                match team_id_by_key(tx.exec(), key).await? {
+                match team_id_by_key(tx.exec(), key)? {
                     Some(id) => {
                         team_ids.insert(key.clone(), id);
                     }
@@ -121,9 +120,9 @@ pub(crate) async fn import_people_in(tx: &mut Tx, actor: &Actor, file: Parsed<Pe
     let mut report = ImportReport::default();
     let mut ids: HashMap<&str, PersonId> = HashMap::new();
     for r in &rows {
-        let id = match id_by_email(tx.exec(), &r.person.email).await? {
+        let id = match id_by_email(tx.exec(), &r.person.email)? {
             Some(id) => {
-                let current = person_by_id(tx.exec(), id).await?;
+                let current = person_by_id(tx.exec(), id)?;
                 // Import grants admin but never takes it away: that stays a deliberate act in the UI.
                 let next = concentric_core::person::NewPerson {
                     is_admin: current.is_admin || r.person.is_admin,
@@ -134,17 +133,16 @@ pub(crate) async fn import_people_in(tx: &mut Tx, actor: &Actor, file: Parsed<Pe
                     report.unchanged += 1;
                 } else {
                     report.updated += 1;
-                    update_person_row(tx, id, &next, current.manager_id).await?;
-                    record(tx, actor, "person", id.0, "updated", changes).await?;
+                    update_person_row(tx, id, &next, current.manager_id)?;
+                    record(tx, actor, "person", id.0, "updated", changes)?;
                 }
                 id
             }
             None => {
                 report.created += 1;
-                let id = insert_person(tx, &r.person, None).await?;
+                let id = insert_person(tx, &r.person, None)?;
                 report.created_people.push(id);
-                record(tx, actor, "person", id.0, "created", json!({ "email": r.person.email, "import": true }))
-                    .await?;
+                record(tx, actor, "person", id.0, "created", json!({ "email": r.person.email, "import": true }))?;
                 id
             }
         };
@@ -158,26 +156,24 @@ pub(crate) async fn import_people_in(tx: &mut Tx, actor: &Actor, file: Parsed<Pe
         let manager = match &r.person.manager_email {
             Some(m) => match ids.get(m.as_str()) {
                 Some(&id) => Some(id),
-                None => id_by_email(tx.exec(), m).await?,
+                None => id_by_email(tx.exec(), m)?,
             },
             None => None,
         };
-        if let Err(e) = check_manager_loop(tx, id, manager).await {
+        if let Err(e) = check_manager_loop(tx, id, manager) {
             errors.extend(row_error(r.line, e)?);
             continue;
         }
-        tx.exec().execute("UPDATE people SET manager_id = $1 WHERE id = $2", args![manager, id]).await?;
+        tx.exec().execute("UPDATE people SET manager_id = $1 WHERE id = $2", args![manager, id])?;
         if !r.teams.is_empty() {
             let keep: Vec<i64> = r.teams.iter().map(|(k, _)| team_ids[k].0).collect();
             let current: Vec<i64> =
-                tx.exec().scalars("SELECT team_id FROM team_members WHERE person_id = $1", args![id]).await?;
+                tx.exec().scalars("SELECT team_id FROM team_members WHERE person_id = $1", args![id])?;
             for team in current.into_iter().filter(|t| !keep.contains(t)) {
-                tx.exec()
-                    .execute("DELETE FROM team_members WHERE team_id = $1 AND person_id = $2", args![team, id])
-                    .await?;
+                tx.exec().execute("DELETE FROM team_members WHERE team_id = $1 AND person_id = $2", args![team, id])?;
             }
             for (key, role) in &r.teams {
-                upsert_membership(tx, team_ids[key], id, *role).await?;
+                upsert_membership(tx, team_ids[key], id, *role)?;
             }
         }
     }
@@ -189,22 +185,30 @@ impl Store {
     /// Imports teams (creating or updating by key). Admins only; all or nothing.
     #[tracing::instrument(skip_all, fields(rows = file.rows.len()))]
     pub async fn import_teams(&self, actor: &Actor, file: Parsed<TeamRow>) -> Result<ImportReport> {
-        actor.require_admin("import teams")?;
-        let mut tx = self.db.begin().await?;
-        let report = import_teams_in(&mut tx, actor, file).await?;
-        record(&mut tx, actor, "import", 0, "teams", serde_json::to_value(&report).unwrap_or_default()).await?;
-        tx.commit().await?;
-        Ok(report)
+        let actor = actor.to_owned();
+        self.db
+            .write(move |mut tx| {
+                let actor: &Actor = &actor;
+                actor.require_admin("import teams")?;
+                let report = import_teams_in(&mut tx, actor, file)?;
+                record(&mut tx, actor, "import", 0, "teams", serde_json::to_value(&report).unwrap_or_default())?;
+                Ok(report)
+            })
+            .await
     }
 
     /// Imports people (creating or updating by email). Admins only; all or nothing.
     #[tracing::instrument(skip_all, fields(rows = file.rows.len()))]
     pub async fn import_people(&self, actor: &Actor, file: Parsed<PersonRow>) -> Result<ImportReport> {
-        actor.require_admin("import people")?;
-        let mut tx = self.db.begin().await?;
-        let report = import_people_in(&mut tx, actor, file).await?;
-        record(&mut tx, actor, "import", 0, "people", serde_json::to_value(&report).unwrap_or_default()).await?;
-        tx.commit().await?;
-        Ok(report)
+        let actor = actor.to_owned();
+        self.db
+            .write(move |mut tx| {
+                let actor: &Actor = &actor;
+                actor.require_admin("import people")?;
+                let report = import_people_in(&mut tx, actor, file)?;
+                record(&mut tx, actor, "import", 0, "people", serde_json::to_value(&report).unwrap_or_default())?;
+                Ok(report)
+            })
+            .await
     }
 }

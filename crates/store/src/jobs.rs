@@ -42,7 +42,7 @@ pub const MAX_ATTEMPTS: i64 = 8;
 
 /// Schedules the job `key` for `run_at`, or with `None` retires it. A job already scheduled
 /// under the key is moved, and runs again even if it had finished.
-pub(crate) async fn schedule(
+pub(crate) fn schedule(
     tx: &mut Tx,
     kind: &str,
     key: &str,
@@ -58,16 +58,13 @@ pub(crate) async fn schedule(
                      ON CONFLICT (job_key) DO UPDATE SET payload = excluded.payload, run_at = excluded.run_at, \
                      attempts = 0, locked_by = NULL, locked_until = NULL, last_error = NULL, done_at = NULL, failed_at = NULL",
                     args![kind, key, payload.to_string(), at, now],
-                )
-                .await?;
+                )?;
         }
         None => {
-            tx.exec()
-                .execute(
-                    "UPDATE jobs SET done_at = $1 WHERE job_key = $2 AND done_at IS NULL AND failed_at IS NULL",
-                    args![now, key],
-                )
-                .await?;
+            tx.exec().execute(
+                "UPDATE jobs SET done_at = $1 WHERE job_key = $2 AND done_at IS NULL AND failed_at IS NULL",
+                args![now, key],
+            )?;
         }
     }
     Ok(())
@@ -75,35 +72,35 @@ pub(crate) async fn schedule(
 
 /// Schedules the job `key` for `run_at` unless it is already waiting to run: a digest already
 /// planned keeps its time.
-pub(crate) async fn schedule_unless_pending(
+pub(crate) fn schedule_unless_pending(
     tx: &mut Tx,
     kind: &str,
     key: &str,
     payload: serde_json::Value,
     run_at: i64,
 ) -> Result<()> {
-    tx.exec()
-        .execute(
-            "INSERT INTO jobs (kind, job_key, payload, run_at, created_at) VALUES ($1, $2, $3, $4, $5) \
+    tx.exec().execute(
+        "INSERT INTO jobs (kind, job_key, payload, run_at, created_at) VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (job_key) DO UPDATE SET payload = excluded.payload, run_at = excluded.run_at, \
              attempts = 0, locked_by = NULL, locked_until = NULL, last_error = NULL, done_at = NULL, failed_at = NULL \
              WHERE jobs.done_at IS NOT NULL OR jobs.failed_at IS NOT NULL",
-            args![kind, key, payload.to_string(), run_at, Millis::now().0],
-        )
-        .await?;
+        args![kind, key, payload.to_string(), run_at, Millis::now().0],
+    )?;
     Ok(())
 }
 
-/// A claimed job.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct Job {
-    pub id: i64,
-    pub kind: String,
-    pub job_key: String,
-    pub payload: String,
-    /// The schedule it was claimed under: if it is moved meanwhile, finishing leaves it pending.
-    pub run_at: i64,
-    pub attempts: i64,
+crate::db::row! {
+    /// A claimed job.
+    #[derive(Debug, Clone)]
+    pub struct Job {
+        pub id: i64,
+        pub kind: String,
+        pub job_key: String,
+        pub payload: String,
+        /// The schedule it was claimed under: if it is moved meanwhile, finishing leaves it pending.
+        pub run_at: i64,
+        pub attempts: i64,
+    }
 }
 
 /// What does the jobs whose work lies outside the database: the server's mailer and webhook sender.
@@ -123,38 +120,42 @@ struct ClockPayload {
     kind: ClockKind,
 }
 
-/// Counts of the queue, for `/metrics` and the admin page.
-#[derive(Debug, Default, Clone, Copy, sqlx::FromRow)]
-pub struct JobCounts {
-    pub pending: i64,
-    pub due: i64,
-    pub failed: i64,
+crate::db::row! {
+    /// Counts of the queue, for `/metrics` and the admin page.
+    #[derive(Debug, Default, Clone, Copy)]
+    pub struct JobCounts {
+        pub pending: i64,
+        pub due: i64,
+        pub failed: i64,
+    }
 }
 
 impl Store {
     /// Claims up to `limit` due jobs for `node`, leased for `lease_ms`.
     pub async fn claim_jobs(&self, node: &str, now: Millis, lease_ms: i64, limit: i64) -> Result<Vec<Job>> {
-        let lock = match self.backend() {
-            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-            Backend::Sqlite => "",
-        };
-        let jobs = self
-            .db
-            .write()
-            .all(
-                &format!(
-                    "UPDATE jobs SET locked_by = $1, locked_until = $2, attempts = attempts + 1 WHERE id IN \
-                     (SELECT id FROM jobs WHERE done_at IS NULL AND failed_at IS NULL AND run_at <= $3 \
-                     AND (locked_until IS NULL OR locked_until < $3) ORDER BY run_at LIMIT $4{lock}) \
-                     RETURNING id, kind, job_key, payload, run_at, attempts"
-                ),
-                args![node, now.0 + lease_ms, now.0, limit],
-            )
-            .await?;
-        // RETURNING keeps no order: run them as they fell due, so a receiver hears events in turn.
-        let mut jobs: Vec<Job> = jobs;
-        jobs.sort_by_key(|j| (j.run_at, j.id));
-        Ok(jobs)
+        let node = node.to_owned();
+        self.db
+            .write(move |mut tx| {
+                let node: &str = &node;
+                let lock = match tx.backend() {
+                    Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+                    Backend::Sqlite => "",
+                };
+                let jobs = tx.exec().all(
+                    &format!(
+                        "UPDATE jobs SET locked_by = $1, locked_until = $2, attempts = attempts + 1 WHERE id IN \
+                         (SELECT id FROM jobs WHERE done_at IS NULL AND failed_at IS NULL AND run_at <= $3 \
+                         AND (locked_until IS NULL OR locked_until < $3) ORDER BY run_at LIMIT $4{lock}) \
+                         RETURNING id, kind, job_key, payload, run_at, attempts"
+                    ),
+                    args![node, now.0 + lease_ms, now.0, limit],
+                )?;
+                // RETURNING keeps no order: run them as they fell due, so a receiver hears events in turn.
+                let mut jobs: Vec<Job> = jobs;
+                jobs.sort_by_key(|j| (j.run_at, j.id));
+                Ok(jobs)
+            })
+            .await
     }
 
     /// Runs one claimed job's work at `now`: the store's own jobs here, the others (mail) by `effects`.
@@ -207,32 +208,40 @@ impl Store {
 
     /// Marks a job done, unless it was rescheduled while it ran (then it stays pending).
     pub async fn finish_job(&self, job: &Job, now: Millis) -> Result<()> {
+        let job = job.to_owned();
         self.db
-            .write()
-            .execute(
-                "UPDATE jobs SET done_at = $1, locked_by = NULL, locked_until = NULL, \
-                 payload = CASE WHEN kind = 'mail' THEN '{}' ELSE payload END WHERE id = $2 AND run_at = $3 \
-                 AND done_at IS NULL",
-                args![now.0, job.id, job.run_at],
-            )
-            .await?;
-        Ok(())
+            .write(move |mut tx| {
+                let job: &Job = &job;
+                tx.exec().execute(
+                    "UPDATE jobs SET done_at = $1, locked_by = NULL, locked_until = NULL, \
+                     payload = CASE WHEN kind = 'mail' THEN '{}' ELSE payload END WHERE id = $2 AND run_at = $3 \
+                     AND done_at IS NULL",
+                    args![now.0, job.id, job.run_at],
+                )?;
+                Ok(())
+            })
+            .await
     }
 
     /// Records a failure: retried with exponential backoff (30 s, 1 min, 2 min, ...), given up
     /// after a few attempts.
     pub async fn fail_job(&self, job: &Job, error: &str, now: Millis) -> Result<()> {
-        let backoff = 30_000i64 << job.attempts.clamp(0, 12);
-        let failed = (job.attempts >= MAX_ATTEMPTS).then_some(now.0);
-        self.db
-            .write()
-            .execute(
-                "UPDATE jobs SET last_error = $1, run_at = $2, failed_at = $3, locked_by = NULL, locked_until = NULL \
-                 WHERE id = $4 AND run_at = $5",
-                args![error, now.0 + backoff, failed, job.id, job.run_at],
-            )
-            .await?;
-        Ok(())
+        let job = job.to_owned();
+        let error = error.to_owned();
+        self.db.write(move |mut tx| {
+            let job: &Job = &job;
+            let error: &str = &error;
+            let backoff = 30_000i64 << job.attempts.clamp(0, 12);
+            let failed = (job.attempts >= MAX_ATTEMPTS).then_some(now.0);
+            tx.exec()
+                .execute(
+                    "UPDATE jobs SET last_error = $1, run_at = $2, failed_at = $3, locked_by = NULL, locked_until = NULL \
+                     WHERE id = $4 AND run_at = $5",
+                    args![error, now.0 + backoff, failed, job.id, job.run_at],
+                )?;
+            Ok(())
+        })
+        .await
     }
 
     /// Claims and runs every due job, one batch after another, until none is due at `now`.
@@ -258,16 +267,16 @@ impl Store {
     }
 
     pub async fn job_counts(&self, now: Millis) -> Result<JobCounts> {
-        Ok(self
-            .db
-            .read()
-            .optional(
-                "SELECT COALESCE(SUM(CASE WHEN done_at IS NULL AND failed_at IS NULL THEN 1 ELSE 0 END), 0) AS pending, \
-                 COALESCE(SUM(CASE WHEN done_at IS NULL AND failed_at IS NULL AND run_at <= $1 THEN 1 ELSE 0 END), 0) AS due, \
-                 COALESCE(SUM(CASE WHEN failed_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS failed FROM jobs",
-                args![now.0],
-            )
-            .await?
-            .unwrap_or_default())
+        self.db.read(move |mut tx| {
+            Ok(tx.exec()
+                .optional(
+                    "SELECT COALESCE(SUM(CASE WHEN done_at IS NULL AND failed_at IS NULL THEN 1 ELSE 0 END), 0) AS pending, \
+                     COALESCE(SUM(CASE WHEN done_at IS NULL AND failed_at IS NULL AND run_at <= $1 THEN 1 ELSE 0 END), 0) AS due, \
+                     COALESCE(SUM(CASE WHEN failed_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS failed FROM jobs",
+                    args![now.0],
+                )?
+                .unwrap_or_default())
+        })
+        .await
     }
 }

@@ -44,7 +44,7 @@ use concentric_core::{FieldError, Invalid};
 pub use accounts::{NewSession, SessionView};
 pub use clocks::CheckOutcome;
 pub use commitments::OccurrenceFilter;
-pub use db::{redact_url, Backend, PoolOptions};
+pub use db::{redact_url, Backend, PoolOptions, Synchronous};
 pub use inbound::{
     InboundMessage, MailRoute, ThreadTarget, OUTSIDERS_REFUSE, OUTSIDERS_WATCH, UNKNOWN_CREATE, UNKNOWN_REFUSE,
 };
@@ -57,6 +57,7 @@ pub use transfer::TableReport;
 pub use views::{BulkChange, BulkOutcome};
 pub use webhooks::{Attempt, Outbound};
 
+pub use db::DbError;
 use db::{args, Db};
 
 /// Everything that can go wrong in the store, split by what the caller should tell the user.
@@ -78,15 +79,13 @@ pub enum StoreError {
     #[error("{} bad rows", .0.len())]
     Import(Vec<RowError>),
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(#[from] DbError),
     /// Stored data that cannot be read back (a bug or a hand-edited database).
     #[error("corrupt data: {0}")]
     Corrupt(String),
     /// A job's work outside the database (sending mail) failed; it is retried.
     #[error("{0}")]
     Effect(String),
-    #[error("migration failed: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -104,12 +103,9 @@ impl From<concentric_core::commitment::IllegalStep> for StoreError {
 }
 
 /// True when a database error is a unique-constraint violation (same test on both backends).
-fn is_unique_violation(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
+fn is_unique_violation(e: &DbError) -> bool {
+    e.is_unique_violation()
 }
-
-static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
-static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// The database of one organisation, shared by every request handler and job.
 #[derive(Debug, Clone)]
@@ -129,19 +125,15 @@ impl Store {
     }
 
     /// Applies pending migrations. Safe to run from several nodes at once on PostgreSQL
-    /// (sqlx takes an advisory lock); released migrations are never edited.
+    /// (an advisory lock); released migrations are never edited.
     #[tracing::instrument(skip_all)]
     pub async fn migrate(&self) -> Result<()> {
-        match &self.db {
-            Db::Sqlite { write, .. } => SQLITE_MIGRATIONS.run(write).await?,
-            Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
-        }
-        Ok(())
+        self.db.alone(|mut tx| Ok(db::migrate::run(&mut tx)?)).await
     }
 
     /// Checks that the database answers, for the readiness probe.
     pub async fn ping(&self) -> Result<()> {
-        let one: i64 = self.db.read().scalar("SELECT CAST(1 AS BIGINT)", args![]).await?;
+        let one: i64 = self.db.read(|mut tx| Ok(tx.exec().scalar("SELECT CAST(1 AS BIGINT)", args![])?)).await?;
         debug_assert_eq!(one, 1);
         Ok(())
     }
@@ -152,7 +144,7 @@ impl Store {
 
     /// The permissions of a signed-in person: admin flag and team roles.
     pub async fn actor_for(&self, person: concentric_core::PersonId) -> Result<Actor> {
-        accounts::load_actor(self.db.read(), person).await
+        self.db.read(move |mut tx| accounts::load_actor(tx.exec(), person)).await
     }
 }
 
@@ -161,8 +153,8 @@ pub type MigrationList = Vec<(i64, String)>;
 
 /// The migrations of each backend (SQLite, PostgreSQL), to check the two trees stay in step.
 pub fn migration_versions() -> (MigrationList, MigrationList) {
-    let list = |m: &sqlx::migrate::Migrator| m.iter().map(|m| (m.version, m.description.to_string())).collect();
-    (list(&SQLITE_MIGRATIONS), list(&POSTGRES_MIGRATIONS))
+    let list = |m: &[db::migrate::Migration]| m.iter().map(|m| (m.version, m.description())).collect();
+    (list(db::migrate::SQLITE), list(db::migrate::POSTGRES))
 }
 
 #[cfg(test)]

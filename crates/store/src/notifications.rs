@@ -44,26 +44,28 @@ impl Notice {
     }
 }
 
-#[derive(sqlx::FromRow)]
-struct Inserted {
-    id: i64,
-    dedupe_key: String,
+crate::db::row! {
+    struct Inserted {
+        id: i64,
+        dedupe_key: String,
+    }
 }
 
-#[derive(sqlx::FromRow)]
-struct Addressee {
-    id: i64,
-    name: String,
-    email: String,
-    time_zone: String,
-    kind: Option<String>,
-    delivery: Option<String>,
+crate::db::row! {
+    struct Addressee {
+        id: i64,
+        name: String,
+        email: String,
+        time_zone: String,
+        kind: Option<String>,
+        delivery: Option<String>,
+    }
 }
 
 /// Notifies each recipient but the actor, at most once per notice: the bell in one statement,
 /// then, when mail is on, each person's mail as they chose it (a mail job now, or a place in
 /// their next daily digest).
-pub(crate) async fn notify(tx: &mut Tx, actor: &Actor, notices: &[Notice]) -> Result<()> {
+pub(crate) fn notify(tx: &mut Tx, actor: &Actor, notices: &[Notice]) -> Result<()> {
     let now = Millis::now().0;
     let mut rows = Vec::new();
     let mut values = Vec::new();
@@ -102,16 +104,15 @@ pub(crate) async fn notify(tx: &mut Tx, actor: &Actor, notices: &[Notice]) -> Re
                 rows.join(", ")
             ),
             values,
-        )
-        .await?;
+        )?;
     if inserted.is_empty() {
         return Ok(());
     }
-    send_by_mail(tx, &inserted, &keyed, now).await
+    send_by_mail(tx, &inserted, &keyed, now)
 }
 
 /// Queues the mail for notices just written, by each recipient's choice. Nothing when mail is off.
-async fn send_by_mail(
+fn send_by_mail(
     tx: &mut Tx,
     inserted: &[Inserted],
     keyed: &HashMap<String, (&Notice, PersonId)>,
@@ -131,8 +132,7 @@ async fn send_by_mail(
                  WHERE p.id IN ({list}) AND p.active AND EXISTS (SELECT 1 FROM settings WHERE key = 'mail_enabled' AND value = 'true')"
             ),
             args![],
-        )
-        .await?;
+        )?;
     if addressees.is_empty() {
         return Ok(());
     }
@@ -157,87 +157,96 @@ async fn send_by_mail(
                     letter: Letter::Notice { notification: row.id, notice: notice.said.clone() },
                 };
                 let payload = serde_json::to_value(&out).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                schedule(tx, MAIL, &format!("mail:notice:{}", row.id), payload, Some(now)).await?;
-                tx.exec().execute("UPDATE notifications SET channel = 'mail' WHERE id = $1", args![row.id]).await?;
+                schedule(tx, MAIL, &format!("mail:notice:{}", row.id), payload, Some(now))?;
+                tx.exec().execute("UPDATE notifications SET channel = 'mail' WHERE id = $1", args![row.id])?;
             }
             MailDelivery::Digest => {
                 let zone = to.time_zone.parse().unwrap_or(chrono_tz::UTC);
                 let at = next_digest_at(Millis(now).to_utc(), zone).timestamp_millis();
                 let key = format!("mail:digest:{}", person.0);
-                schedule_unless_pending(tx, DIGEST, &key, json!({ "person_id": person.0 }), at).await?;
-                tx.exec().execute("UPDATE notifications SET channel = 'digest' WHERE id = $1", args![row.id]).await?;
+                schedule_unless_pending(tx, DIGEST, &key, json!({ "person_id": person.0 }), at)?;
+                tx.exec().execute("UPDATE notifications SET channel = 'digest' WHERE id = $1", args![row.id])?;
             }
         }
     }
     Ok(())
 }
 
-#[derive(sqlx::FromRow)]
-struct NotificationRow {
-    id: i64,
-    kind: String,
-    request_key: Option<String>,
-    commitment_id: Option<i64>,
-    review_id: Option<i64>,
-    summary: String,
-    created_at: i64,
-    read_at: Option<i64>,
+crate::db::row! {
+    struct NotificationRow {
+        id: i64,
+        kind: String,
+        request_key: Option<String>,
+        commitment_id: Option<i64>,
+        review_id: Option<i64>,
+        summary: String,
+        created_at: i64,
+        read_at: Option<i64>,
+    }
 }
 
 impl Store {
     /// The actor's notifications, newest first.
     pub async fn notifications(&self, actor: &Actor, page: PageRequest) -> Result<Page<Notification>> {
-        let me = actor.person_id.map_or(-1, |p| p.0);
-        let total: i64 =
-            self.db.read().scalar("SELECT COUNT(*) FROM notifications WHERE person_id = $1", args![me]).await?;
-        let rows: Vec<NotificationRow> = self
-            .db
-            .read()
-            .all(
-                "SELECT n.id, n.kind, r.key AS request_key, n.commitment_id, n.review_id, n.summary, n.created_at, n.read_at FROM notifications n \
-                 LEFT JOIN requests r ON r.id = n.request_id WHERE n.person_id = $1 \
-                 ORDER BY n.created_at DESC, n.id DESC LIMIT $2 OFFSET $3",
-                args![me, page.limit(), page.offset()],
-            )
-            .await?;
-        let items = rows
-            .into_iter()
-            .map(|r| {
-                Ok(Notification {
-                    id: r.id,
-                    kind: NoticeKind::parse(&r.kind)
-                        .ok_or_else(|| StoreError::Corrupt(format!("notice kind {}", r.kind)))?,
-                    request_key: r.request_key,
-                    commitment_id: r.commitment_id,
-                    review_id: r.review_id,
-                    summary: r.summary,
-                    created_at: Millis(r.created_at).to_utc(),
-                    read: r.read_at.is_some(),
+        let actor = actor.to_owned();
+        self.db.read(move |mut tx| {
+            let actor: &Actor = &actor;
+            let me = actor.person_id.map_or(-1, |p| p.0);
+            let total: i64 =
+                tx.exec().scalar("SELECT COUNT(*) FROM notifications WHERE person_id = $1", args![me])?;
+            let rows: Vec<NotificationRow> = tx.exec()
+                .all(
+                    "SELECT n.id, n.kind, r.key AS request_key, n.commitment_id, n.review_id, n.summary, n.created_at, n.read_at FROM notifications n \
+                     LEFT JOIN requests r ON r.id = n.request_id WHERE n.person_id = $1 \
+                     ORDER BY n.created_at DESC, n.id DESC LIMIT $2 OFFSET $3",
+                    args![me, page.limit(), page.offset()],
+                )?;
+            let items = rows
+                .into_iter()
+                .map(|r| {
+                    Ok(Notification {
+                        id: r.id,
+                        kind: NoticeKind::parse(&r.kind)
+                            .ok_or_else(|| StoreError::Corrupt(format!("notice kind {}", r.kind)))?,
+                        request_key: r.request_key,
+                        commitment_id: r.commitment_id,
+                        review_id: r.review_id,
+                        summary: r.summary,
+                        created_at: Millis(r.created_at).to_utc(),
+                        read: r.read_at.is_some(),
+                    })
                 })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        Ok(Page::new(items, u64::try_from(total).unwrap_or(0), page))
+                .collect::<Result<Vec<_>>>()?;
+            Ok(Page::new(items, u64::try_from(total).unwrap_or(0), page))
+        })
+        .await
     }
 
     pub async fn unread_notifications(&self, actor: &Actor) -> Result<i64> {
-        let me = actor.person_id.map_or(-1, |p| p.0);
-        Ok(self
-            .db
-            .read()
-            .scalar("SELECT COUNT(*) FROM notifications WHERE person_id = $1 AND read_at IS NULL", args![me])
-            .await?)
+        let actor = actor.to_owned();
+        self.db
+            .read(move |mut tx| {
+                let actor: &Actor = &actor;
+                let me = actor.person_id.map_or(-1, |p| p.0);
+                Ok(tx
+                    .exec()
+                    .scalar("SELECT COUNT(*) FROM notifications WHERE person_id = $1 AND read_at IS NULL", args![me])?)
+            })
+            .await
     }
 
     /// Marks one notification (or, with `None`, all of them) read. Only the actor's own.
     pub async fn mark_notifications_read(&self, actor: &Actor, id: Option<i64>) -> Result<u64> {
-        let me = actor.person_id.map_or(-1, |p| p.0);
-        Ok(self
-            .db
-            .write()
-            .execute(
-                "UPDATE notifications SET read_at = $1 WHERE person_id = $2 AND read_at IS NULL AND ($3 IS NULL OR id = $3)",
-                args![Millis::now().0, me, id],
-            )
-            .await?)
+        let actor = actor.to_owned();
+        self.db.write(move |mut tx| {
+            let actor: &Actor = &actor;
+            let me = actor.person_id.map_or(-1, |p| p.0);
+            Ok(tx.exec()
+                .execute(
+                    "UPDATE notifications SET read_at = $1 WHERE person_id = $2 AND read_at IS NULL AND ($3 IS NULL OR id = $3)",
+                    args![Millis::now().0, me, id],
+                )?)
+        })
+        .await
     }
 }

@@ -27,18 +27,19 @@ use concentric_core::webhook::WebhookEventKind as Hook;
 const SCALE: &str = "rating_scale";
 const MIN_GROUP: &str = "min_group";
 
-#[derive(sqlx::FromRow)]
-struct RatingRow {
-    id: i64,
-    request_key: String,
-    subject: String,
-    direction: String,
-    score: i64,
-    scale_max: i64,
-    comment: String,
-    flags: String,
-    created_at: i64,
-    updated_at: i64,
+crate::db::row! {
+    struct RatingRow {
+        id: i64,
+        request_key: String,
+        subject: String,
+        direction: String,
+        score: i64,
+        scale_max: i64,
+        comment: String,
+        flags: String,
+        created_at: i64,
+        updated_at: i64,
+    }
 }
 
 const RATING_SELECT: &str = "SELECT ra.id, r.key AS request_key, r.subject, ra.direction, ra.score, ra.scale_max, \
@@ -63,18 +64,19 @@ impl From<RatingRow> for Rating {
     }
 }
 
-#[derive(sqlx::FromRow)]
-struct RatedRow {
-    score: i64,
-    scale_max: i64,
-    flags: String,
-    created_at: i64,
-    service_slug: String,
-    service_name: String,
-    agent_email: Option<String>,
-    agent_name: Option<String>,
-    partner_key: Option<String>,
-    partner_name: Option<String>,
+crate::db::row! {
+    struct RatedRow {
+        score: i64,
+        scale_max: i64,
+        flags: String,
+        created_at: i64,
+        service_slug: String,
+        service_name: String,
+        agent_email: Option<String>,
+        agent_name: Option<String>,
+        partner_key: Option<String>,
+        partner_name: Option<String>,
+    }
 }
 
 impl From<RatedRow> for Rated {
@@ -134,29 +136,26 @@ fn sees(actor: &Actor, req: &Request, access: Access, direction: Direction) -> b
     }
 }
 
-pub(crate) async fn rating_of(exec: Exec<'_>, request: i64, direction: Direction) -> Result<Option<Rating>> {
-    let row: Option<RatingRow> = exec
-        .optional(
-            &format!("{RATING_SELECT} WHERE ra.request_id = $1 AND ra.direction = $2"),
-            args![request, direction.as_str()],
-        )
-        .await?;
+pub(crate) fn rating_of(exec: Exec<'_>, request: i64, direction: Direction) -> Result<Option<Rating>> {
+    let row: Option<RatingRow> = exec.optional(
+        &format!("{RATING_SELECT} WHERE ra.request_id = $1 AND ra.direction = $2"),
+        args![request, direction.as_str()],
+    )?;
     Ok(row.map(Rating::from))
 }
 
 /// Sets one organisation setting.
-pub(crate) async fn put_setting(exec: Exec<'_>, key: &str, value: &str, now: Millis) -> Result<()> {
+pub(crate) fn put_setting(exec: Exec<'_>, key: &str, value: &str, now: Millis) -> Result<()> {
     exec.execute(
         "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) \
          ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
         args![key, value, now.0],
-    )
-    .await?;
+    )?;
     Ok(())
 }
 
-pub(crate) async fn settings_in(exec: Exec<'_>) -> Result<FeedbackSettings> {
-    let rows: Vec<(String, String)> = exec.all("SELECT key, value FROM settings", args![]).await?;
+pub(crate) fn settings_in(exec: Exec<'_>) -> Result<FeedbackSettings> {
+    let rows: Vec<(String, String)> = exec.all("SELECT key, value FROM settings", args![])?;
     let mut s = FeedbackSettings::default();
     for (key, value) in rows {
         match key.as_str() {
@@ -169,7 +168,7 @@ pub(crate) async fn settings_in(exec: Exec<'_>) -> Result<FeedbackSettings> {
 }
 
 /// Writes a rating (or changes it), with its event and notices, in the caller's transaction.
-pub(crate) async fn write_rating(
+pub(crate) fn write_rating(
     tx: &mut Tx,
     actor: &Actor,
     req: &Request,
@@ -177,10 +176,10 @@ pub(crate) async fn write_rating(
     new: NewRating,
     now: Millis,
 ) -> Result<Rating> {
-    let existing = rating_of(tx.exec(), req.id.0, direction).await?;
+    let existing = rating_of(tx.exec(), req.id.0, direction)?;
     let scale = match &existing {
         Some(r) => Scale::of_max(r.scale_max),
-        None => settings_in(tx.exec()).await?.scale,
+        None => settings_in(tx.exec())?.scale,
     };
     let new = new.check(scale, direction)?;
     may_rate(req.status, existing.as_ref().map(|r| r.created_at.timestamp_millis()), now.0)
@@ -193,9 +192,8 @@ pub(crate) async fn write_rating(
              score = excluded.score, comment = excluded.comment, flags = excluded.flags, rated_by = excluded.rated_by, \
              updated_at = excluded.updated_at",
             args![req.id, direction.as_str(), scale.max(), new.score, &new.comment, Flag::join(&new.flags), rater, now.0],
-        )
-        .await?;
-    let rating = rating_of(tx.exec(), req.id.0, direction).await?.ok_or(StoreError::NotFound("rating"))?;
+        )?;
+    let rating = rating_of(tx.exec(), req.id.0, direction)?.ok_or(StoreError::NotFound("rating"))?;
     let detail = json!({ "rating": rating.word });
     // The requester's rating is part of the request's history; the provider's stays out of
     // what the requester can read.
@@ -211,8 +209,7 @@ pub(crate) async fn write_rating(
         entity_id,
         if existing.is_some() { "rating_changed" } else { "rated" },
         detail,
-    )
-    .await?;
+    )?;
     if direction == Direction::Requester {
         // Only the requester's rating: the provider's rating of its customer is never sent out.
         crate::webhooks::emit_for_request(tx, Hook::RatingReceived, req.id, req.team_id, event, |r| {
@@ -220,21 +217,20 @@ pub(crate) async fn write_rating(
             let data = json!({ "score": rating.score, "scale_max": rating.scale_max, "word": rating.word,
                 "comment": rating.comment, "changed": existing.is_some() });
             (summary, json!({ "rating": data }))
-        })
-        .await?;
+        })?;
     }
     if direction == Direction::Requester && rating.bucket() == Bucket::Poor {
         // Keyed on the request, so a rating changed back and forth notifies the leads once.
-        let leads = team_leads(tx.exec(), req.team_id).await?;
+        let leads = team_leads(tx.exec(), req.team_id)?;
         let said = Said::PoorRating { request: req.reference(), requester: req.requester_name.clone() };
-        notify(tx, actor, &[Notice::new(said, req.id.0).to(&leads)]).await?;
+        notify(tx, actor, &[Notice::new(said, req.id.0).to(&leads)])?;
     }
     Ok(rating)
 }
 
 impl Store {
     pub async fn feedback_settings(&self) -> Result<FeedbackSettings> {
-        settings_in(self.db.read()).await
+        self.db.read(move |mut tx| settings_in(tx.exec())).await
     }
 
     /// Changes the rating scale and the smallest group shown in aggregate (admins only).
@@ -244,49 +240,69 @@ impl Store {
         settings: FeedbackSettings,
         now: Millis,
     ) -> Result<FeedbackSettings> {
-        actor.require_admin("change the feedback settings")?;
-        let settings = settings.check()?;
-        let mut tx = self.db.begin().await?;
-        for (key, value) in [(SCALE, settings.scale.as_str().to_owned()), (MIN_GROUP, settings.min_group.to_string())] {
-            put_setting(tx.exec(), key, &value, now).await?;
-        }
-        let detail = json!({ "scale": settings.scale.as_str(), "min_group": settings.min_group });
-        record_at(&mut tx, actor.person_id, now, "settings", 0, "feedback", detail).await?;
-        tx.commit().await?;
-        Ok(settings)
+        let actor = actor.to_owned();
+        self.db
+            .write(move |mut tx| {
+                let actor: &Actor = &actor;
+                actor.require_admin("change the feedback settings")?;
+                let settings = settings.check()?;
+                for (key, value) in
+                    [(SCALE, settings.scale.as_str().to_owned()), (MIN_GROUP, settings.min_group.to_string())]
+                {
+                    put_setting(tx.exec(), key, &value, now)?;
+                }
+                let detail = json!({ "scale": settings.scale.as_str(), "min_group": settings.min_group });
+                record_at(&mut tx, actor.person_id, now, "settings", 0, "feedback", detail)?;
+                Ok(settings)
+            })
+            .await
     }
 
     /// A request's rating in one direction, if given and if the actor may see it.
     pub async fn rating(&self, actor: &Actor, key: &str, direction: Direction) -> Result<Option<Rating>> {
-        let mut tx = self.db.begin_read().await?;
-        let (req, access) = visible(&mut tx, actor, key).await?;
-        if !sees(actor, &req, access, direction) {
-            return Err(Forbidden("see this rating").into());
-        }
-        rating_of(tx.exec(), req.id.0, direction).await
+        let actor = actor.to_owned();
+        let key = key.to_owned();
+        self.db
+            .read(move |mut tx| {
+                let actor: &Actor = &actor;
+                let key: &str = &key;
+                let (req, access) = visible(&mut tx, actor, key)?;
+                if !sees(actor, &req, access, direction) {
+                    return Err(Forbidden("see this rating").into());
+                }
+                rating_of(tx.exec(), req.id.0, direction)
+            })
+            .await
     }
 
     /// The ratings of one request the actor may see, for its page.
     pub async fn request_ratings(&self, actor: &Actor, key: &str, now: Millis) -> Result<RequestRatings> {
-        let mut tx = self.db.begin_read().await?;
-        let (req, access) = visible(&mut tx, actor, key).await?;
-        let mut out = RequestRatings {
-            scale: settings_in(tx.exec()).await?.scale,
-            by_requester: None,
-            by_provider: None,
-            requester_may_rate: false,
-            provider_may_rate: false,
-        };
-        if sees(actor, &req, access, Direction::Requester) {
-            out.by_requester = rating_of(tx.exec(), req.id.0, Direction::Requester).await?;
-            out.requester_may_rate =
-                actor.is_person(req.requester_id) && open_for(req.status, out.by_requester.as_ref(), now.0);
-        }
-        if sees(actor, &req, access, Direction::Provider) {
-            out.by_provider = rating_of(tx.exec(), req.id.0, Direction::Provider).await?;
-            out.provider_may_rate = open_for(req.status, out.by_provider.as_ref(), now.0);
-        }
-        Ok(out)
+        let actor = actor.to_owned();
+        let key = key.to_owned();
+        self.db
+            .read(move |mut tx| {
+                let actor: &Actor = &actor;
+                let key: &str = &key;
+                let (req, access) = visible(&mut tx, actor, key)?;
+                let mut out = RequestRatings {
+                    scale: settings_in(tx.exec())?.scale,
+                    by_requester: None,
+                    by_provider: None,
+                    requester_may_rate: false,
+                    provider_may_rate: false,
+                };
+                if sees(actor, &req, access, Direction::Requester) {
+                    out.by_requester = rating_of(tx.exec(), req.id.0, Direction::Requester)?;
+                    out.requester_may_rate =
+                        actor.is_person(req.requester_id) && open_for(req.status, out.by_requester.as_ref(), now.0);
+                }
+                if sees(actor, &req, access, Direction::Provider) {
+                    out.by_provider = rating_of(tx.exec(), req.id.0, Direction::Provider)?;
+                    out.provider_may_rate = open_for(req.status, out.by_provider.as_ref(), now.0);
+                }
+                Ok(out)
+            })
+            .await
     }
 
     /// Rates a request, or changes the rating within its window: the requester rates the
@@ -300,12 +316,18 @@ impl Store {
         new: NewRating,
         now: Millis,
     ) -> Result<Rating> {
-        let mut tx = self.db.begin().await?;
-        let (req, access) = visible(&mut tx, actor, key).await?;
-        require_rater(actor, &req, access, direction)?;
-        let rating = write_rating(&mut tx, actor, &req, direction, new, now).await?;
-        tx.commit().await?;
-        Ok(rating)
+        let actor = actor.to_owned();
+        let key = key.to_owned();
+        self.db
+            .write(move |mut tx| {
+                let actor: &Actor = &actor;
+                let key: &str = &key;
+                let (req, access) = visible(&mut tx, actor, key)?;
+                require_rater(actor, &req, access, direction)?;
+                let rating = write_rating(&mut tx, actor, &req, direction, new, now)?;
+                Ok(rating)
+            })
+            .await
     }
 
     /// Ratings of a team's requests, newest first, per request: the providing team (and admins)
@@ -317,57 +339,65 @@ impl Store {
         direction: Direction,
         page: PageRequest,
     ) -> Result<Page<Rating>> {
-        let (filter, arg) = match team {
-            Some(t) => {
-                actor.require_works_in(t, "see the ratings of this team's requests")?;
-                ("r.team_id = $1", t.0)
-            }
-            None if direction == Direction::Requester => {
-                ("r.requester_id = $1", actor.person_id.ok_or(Forbidden("see ratings"))?.0)
-            }
-            None => {
-                return Err(Forbidden("see the providing teams' ratings of requests without naming the team").into())
-            }
-        };
-        let filter = format!("{filter} AND ra.direction = $2");
-        let total: i64 = self
-            .db
-            .read()
-            .scalar(
-                &format!("SELECT COUNT(*) FROM ratings ra JOIN requests r ON r.id = ra.request_id WHERE {filter}"),
-                args![arg, direction.as_str()],
-            )
-            .await?;
-        let rows: Vec<RatingRow> = self
-            .db
-            .read()
-            .all(
-                &format!("{RATING_SELECT} WHERE {filter} ORDER BY ra.updated_at DESC, ra.id DESC LIMIT $3 OFFSET $4"),
-                args![arg, direction.as_str(), page.limit(), page.offset()],
-            )
-            .await?;
-        Ok(Page::new(rows.into_iter().map(Rating::from).collect(), total as u64, page))
+        let actor = actor.to_owned();
+        self.db
+            .read(move |mut tx| {
+                let actor: &Actor = &actor;
+                let (filter, arg) = match team {
+                    Some(t) => {
+                        actor.require_works_in(t, "see the ratings of this team's requests")?;
+                        ("r.team_id = $1", t.0)
+                    }
+                    None if direction == Direction::Requester => {
+                        ("r.requester_id = $1", actor.person_id.ok_or(Forbidden("see ratings"))?.0)
+                    }
+                    None => {
+                        return Err(
+                            Forbidden("see the providing teams' ratings of requests without naming the team").into()
+                        )
+                    }
+                };
+                let filter = format!("{filter} AND ra.direction = $2");
+                let total: i64 = tx.exec().scalar(
+                    &format!("SELECT COUNT(*) FROM ratings ra JOIN requests r ON r.id = ra.request_id WHERE {filter}"),
+                    args![arg, direction.as_str()],
+                )?;
+                let rows: Vec<RatingRow> = tx.exec().all(
+                    &format!(
+                        "{RATING_SELECT} WHERE {filter} ORDER BY ra.updated_at DESC, ra.id DESC LIMIT $3 OFFSET $4"
+                    ),
+                    args![arg, direction.as_str(), page.limit(), page.offset()],
+                )?;
+                Ok(Page::new(rows.into_iter().map(Rating::from).collect(), total as u64, page))
+            })
+            .await
     }
 
     /// A team's ratings since `since`, as the actor may see them.
     pub async fn team_ratings(&self, actor: &Actor, team: TeamId, since: Millis) -> Result<TeamRatings> {
-        let mut tx = self.db.begin_read().await?;
-        let rated: Vec<RatedRow> =
-            tx.exec().all(&rated_query(Direction::Requester, "r.team_id"), args![team, since.0]).await?;
-        let rated: Vec<Rated> = rated.into_iter().map(Rated::from).collect();
-        let mut as_provider = Results::of(&rated, actor.can_manage_team(team));
-        if !actor.works_in(team) {
-            as_provider.by_partner.clear();
-        }
-        let as_customer = if actor.can_manage_team(team) {
-            let min_group = settings_in(tx.exec()).await?.min_group;
-            let rows: Vec<RatedRow> =
-                tx.exec().all(&rated_query(Direction::Provider, "r.on_behalf_team_id"), args![team, since.0]).await?;
-            let rows: Vec<Rated> = rows.into_iter().map(Rated::from).collect();
-            Some(AsCustomer::of(&rows, min_group))
-        } else {
-            None
-        };
-        Ok(TeamRatings { as_provider, as_customer })
+        let actor = actor.to_owned();
+        self.db
+            .read(move |mut tx| {
+                let actor: &Actor = &actor;
+                let rated: Vec<RatedRow> =
+                    tx.exec().all(&rated_query(Direction::Requester, "r.team_id"), args![team, since.0])?;
+                let rated: Vec<Rated> = rated.into_iter().map(Rated::from).collect();
+                let mut as_provider = Results::of(&rated, actor.can_manage_team(team));
+                if !actor.works_in(team) {
+                    as_provider.by_partner.clear();
+                }
+                let as_customer = if actor.can_manage_team(team) {
+                    let min_group = settings_in(tx.exec())?.min_group;
+                    let rows: Vec<RatedRow> = tx
+                        .exec()
+                        .all(&rated_query(Direction::Provider, "r.on_behalf_team_id"), args![team, since.0])?;
+                    let rows: Vec<Rated> = rows.into_iter().map(Rated::from).collect();
+                    Some(AsCustomer::of(&rows, min_group))
+                } else {
+                    None
+                };
+                Ok(TeamRatings { as_provider, as_customer })
+            })
+            .await
     }
 }

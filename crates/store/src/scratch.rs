@@ -2,7 +2,6 @@
 //! fresh database next to a given PostgreSQL one. Dropped with [`Scratch::remove`].
 
 use concentric_core::time::Millis;
-use sqlx::Connection;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::Result;
@@ -21,13 +20,12 @@ impl Scratch {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let tag = format!("concentric_scratch_{}_{}_{n}", std::process::id(), Millis::now().0);
         if like.starts_with("postgres") {
-            let mut c = sqlx::PgConnection::connect(like).await?;
-            sqlx::query(&format!("CREATE DATABASE {tag}")).execute(&mut c).await?;
+            admin(like, format!("CREATE DATABASE {tag}")).await?;
             let base = like.rsplit_once('/').map_or(like, |(b, _)| b);
             Ok(Self::Postgres { admin_url: like.to_owned(), url: format!("{base}/{tag}"), name: tag })
         } else {
             let dir = std::env::temp_dir().join(&tag);
-            std::fs::create_dir_all(&dir).map_err(sqlx::Error::Io)?;
+            std::fs::create_dir_all(&dir).map_err(|e| crate::DbError::Engine(format!("{}: {e}", dir.display())))?;
             Ok(Self::Sqlite { url: format!("sqlite://{}", dir.join("bench.db").display()), dir })
         }
     }
@@ -45,10 +43,22 @@ impl Scratch {
                 let _ = std::fs::remove_dir_all(dir);
             }
             Self::Postgres { admin_url, name, .. } => {
-                let mut c = sqlx::PgConnection::connect(&admin_url).await?;
-                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut c).await?;
+                admin(&admin_url, format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await?;
             }
         }
         Ok(())
     }
+}
+
+/// Runs one statement on a connection of its own, on a thread outside the async runtime (the
+/// synchronous client may not run inside it).
+async fn admin(url: &str, sql: String) -> Result<()> {
+    let url = url.to_owned();
+    let (done, finished) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let ran = crate::db::connect_url(&url).and_then(|mut c| Ok(c.batch_execute(&sql)?));
+        let _ = done.send(ran);
+    });
+    finished.await.map_err(|_| crate::DbError::Engine("the admin connection stopped".into()))??;
+    Ok(())
 }

@@ -19,44 +19,46 @@ const SERVICE_SELECT: &str =
      s.description, s.audience, s.default_priority, s.default_effort_hours, s.round_robin, s.active, s.form_version, \
      s.created_at, s.updated_at FROM services s JOIN teams t ON t.id = s.team_id";
 
-#[derive(sqlx::FromRow)]
-struct ServiceRow {
-    id: i64,
-    team_id: i64,
-    team_key: String,
-    team_name: String,
-    slug: String,
-    name: String,
-    summary: String,
-    description: String,
-    audience: String,
-    default_priority: i64,
-    default_effort_hours: f64,
-    round_robin: bool,
-    active: bool,
-    form_version: i64,
-    created_at: i64,
-    updated_at: i64,
+crate::db::row! {
+    struct ServiceRow {
+        id: i64,
+        team_id: i64,
+        team_key: String,
+        team_name: String,
+        slug: String,
+        name: String,
+        summary: String,
+        description: String,
+        audience: String,
+        default_priority: i64,
+        default_effort_hours: f64,
+        round_robin: bool,
+        active: bool,
+        form_version: i64,
+        created_at: i64,
+        updated_at: i64,
+    }
 }
 
-#[derive(sqlx::FromRow)]
-struct ResponderRow {
-    id: i64,
-    name: String,
-    email: String,
+crate::db::row! {
+    struct ResponderRow {
+        id: i64,
+        name: String,
+        email: String,
+    }
 }
 
-#[derive(sqlx::FromRow)]
-struct AudienceRow {
-    id: i64,
-    key: String,
+crate::db::row! {
+    struct AudienceRow {
+        id: i64,
+        key: String,
+    }
 }
 
 /// Reads one version of a service's form.
-pub(crate) async fn form(exec: Exec<'_>, service: ServiceId, version: i64) -> Result<Form> {
+pub(crate) fn form(exec: Exec<'_>, service: ServiceId, version: i64) -> Result<Form> {
     let text: String = exec
-        .scalar_opt("SELECT fields FROM service_forms WHERE service_id = $1 AND version = $2", args![service, version])
-        .await?
+        .scalar_opt("SELECT fields FROM service_forms WHERE service_id = $1 AND version = $2", args![service, version])?
         .ok_or(StoreError::NotFound("form"))?;
     let fields: Vec<FieldDef> =
         serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("form {service}/{version}: {e}")))?;
@@ -64,24 +66,20 @@ pub(crate) async fn form(exec: Exec<'_>, service: ServiceId, version: i64) -> Re
 }
 
 /// Completes a service row with its audience, responders and current form.
-async fn hydrate(tx: &mut Tx, row: ServiceRow) -> Result<Service> {
+fn hydrate(tx: &mut Tx, row: ServiceRow) -> Result<Service> {
     let id = ServiceId(row.id);
     let audience: Vec<AudienceRow> = tx
         .exec()
         .all(
             "SELECT t.id, t.key FROM service_audience a JOIN teams t ON t.id = a.team_id WHERE a.service_id = $1 ORDER BY t.key",
             args![id],
-        )
-        .await?;
-    let responders: Vec<ResponderRow> = tx
-        .exec()
-        .all(
-            "SELECT p.id, p.name, p.email FROM service_responders r JOIN people p ON p.id = r.person_id \
+        )?;
+    let responders: Vec<ResponderRow> = tx.exec().all(
+        "SELECT p.id, p.name, p.email FROM service_responders r JOIN people p ON p.id = r.person_id \
              WHERE r.service_id = $1 ORDER BY r.position",
-            args![id],
-        )
-        .await?;
-    let form = form(tx.exec(), id, row.form_version).await?;
+        args![id],
+    )?;
+    let form = form(tx.exec(), id, row.form_version)?;
     Ok(Service {
         id,
         team_id: TeamId(row.team_id),
@@ -108,49 +106,42 @@ async fn hydrate(tx: &mut Tx, row: ServiceRow) -> Result<Service> {
     })
 }
 
-pub(crate) async fn service_in(tx: &mut Tx, id: ServiceId) -> Result<Service> {
+pub(crate) fn service_in(tx: &mut Tx, id: ServiceId) -> Result<Service> {
     let row: ServiceRow = tx
         .exec()
-        .optional(&format!("{SERVICE_SELECT} WHERE s.id = $1"), args![id])
-        .await?
+        .optional(&format!("{SERVICE_SELECT} WHERE s.id = $1"), args![id])?
         .ok_or(StoreError::NotFound("service"))?;
-    hydrate(tx, row).await
+    hydrate(tx, row)
 }
 
 /// Writes audience and responders, checking teams exist and responders belong to the team.
-async fn write_links(tx: &mut Tx, id: ServiceId, team: TeamId, s: &NewService) -> Result<()> {
-    tx.exec().execute("DELETE FROM service_audience WHERE service_id = $1", args![id]).await?;
-    tx.exec().execute("DELETE FROM service_responders WHERE service_id = $1", args![id]).await?;
+fn write_links(tx: &mut Tx, id: ServiceId, team: TeamId, s: &NewService) -> Result<()> {
+    tx.exec().execute("DELETE FROM service_audience WHERE service_id = $1", args![id])?;
+    tx.exec().execute("DELETE FROM service_responders WHERE service_id = $1", args![id])?;
     let mut errors = Vec::new();
     if s.audience == Audience::Teams {
         for key in &s.audience_teams {
-            match team_id_by_key(tx.exec(), key).await? {
+            match team_id_by_key(tx.exec(), key)? {
                 Some(t) => {
                     tx.exec()
-                        .execute("INSERT INTO service_audience (service_id, team_id) VALUES ($1, $2)", args![id, t])
-                        .await?;
+                        .execute("INSERT INTO service_audience (service_id, team_id) VALUES ($1, $2)", args![id, t])?;
                 }
                 None => errors.push(FieldError::new("audience_teams", format!("there is no team with the key {key}"))),
             }
         }
     }
     for (position, email) in s.responder_emails.iter().enumerate() {
-        let member: Option<i64> = tx
-            .exec()
-            .scalar_opt(
-                "SELECT p.id FROM people p JOIN team_members tm ON tm.person_id = p.id \
+        let member: Option<i64> = tx.exec().scalar_opt(
+            "SELECT p.id FROM people p JOIN team_members tm ON tm.person_id = p.id \
                  WHERE p.email = $1 AND tm.team_id = $2 AND p.active",
-                args![email, team],
-            )
-            .await?;
+            args![email, team],
+        )?;
         match member {
             Some(p) => {
-                tx.exec()
-                    .execute(
-                        "INSERT INTO service_responders (service_id, person_id, position) VALUES ($1, $2, $3)",
-                        args![id, p, position as i64],
-                    )
-                    .await?;
+                tx.exec().execute(
+                    "INSERT INTO service_responders (service_id, person_id, position) VALUES ($1, $2, $3)",
+                    args![id, p, position as i64],
+                )?;
             }
             None => {
                 errors.push(FieldError::new("responder_emails", format!("{email} is not an active member of the team")))
@@ -169,7 +160,7 @@ fn slug_taken(slug: &str) -> StoreError {
 }
 
 /// Inserts a validated service with version 1 of its form; callers check permission.
-pub(crate) async fn insert_service(tx: &mut Tx, actor: &Actor, team: TeamId, new: &NewService) -> Result<ServiceId> {
+pub(crate) fn insert_service(tx: &mut Tx, actor: &Actor, team: TeamId, new: &NewService) -> Result<ServiceId> {
     let now = Millis::now().0;
     let id: i64 = tx
         .exec()
@@ -190,17 +181,14 @@ pub(crate) async fn insert_service(tx: &mut Tx, actor: &Actor, team: TeamId, new
                 now
             ],
         )
-        .await
         .map_err(|e| if is_unique_violation(&e) { slug_taken(&new.slug) } else { e.into() })?;
     let id = ServiceId(id);
-    write_links(tx, id, team, new).await?;
-    tx.exec()
-        .execute(
-            "INSERT INTO service_forms (service_id, version, fields, created_at) VALUES ($1, 1, $2, $3)",
-            args![id, serde_json::to_string(&new.fields).unwrap_or_default(), now],
-        )
-        .await?;
-    record(tx, actor, "service", id.0, "created", json!({ "name": new.name })).await?;
+    write_links(tx, id, team, new)?;
+    tx.exec().execute(
+        "INSERT INTO service_forms (service_id, version, fields, created_at) VALUES ($1, 1, $2, $3)",
+        args![id, serde_json::to_string(&new.fields).unwrap_or_default(), now],
+    )?;
+    record(tx, actor, "service", id.0, "created", json!({ "name": new.name }))?;
     Ok(id)
 }
 
@@ -216,96 +204,104 @@ impl Store {
     /// Publishes a service of a team (its leads and admins).
     #[tracing::instrument(skip_all, fields(team = %team))]
     pub async fn create_service(&self, actor: &Actor, team: TeamId, new: NewService) -> Result<Service> {
-        actor.require_team_manager(team, "publish services for this team")?;
-        let new = new.validate()?;
-        let mut tx = self.db.begin().await?;
-        let id = insert_service(&mut tx, actor, team, &new).await?;
-        let service = service_in(&mut tx, id).await?;
-        tx.commit().await?;
-        Ok(service)
+        let actor = actor.to_owned();
+        self.db
+            .write(move |mut tx| {
+                let actor: &Actor = &actor;
+                actor.require_team_manager(team, "publish services for this team")?;
+                let new = new.validate()?;
+                let id = insert_service(&mut tx, actor, team, &new)?;
+                let service = service_in(&mut tx, id)?;
+                Ok(service)
+            })
+            .await
     }
 
     /// Replaces a service's definition. A changed form becomes a new version; requests already
     /// filed keep theirs.
     #[tracing::instrument(skip_all, fields(service = %id))]
     pub async fn update_service(&self, actor: &Actor, id: ServiceId, new: NewService) -> Result<Service> {
-        let mut tx = self.db.begin().await?;
-        let current = service_in(&mut tx, id).await?;
-        actor.require_team_manager(current.team_id, "change this team's services")?;
-        let new = new.validate()?;
-        let now = Millis::now().0;
-        let mut version = current.form.version;
-        if new.fields != current.form.fields {
-            version += 1;
+        let actor = actor.to_owned();
+        self.db.write(move |mut tx| {
+            let actor: &Actor = &actor;
+            let current = service_in(&mut tx, id)?;
+            actor.require_team_manager(current.team_id, "change this team's services")?;
+            let new = new.validate()?;
+            let now = Millis::now().0;
+            let mut version = current.form.version;
+            if new.fields != current.form.fields {
+                version += 1;
+                tx.exec()
+                    .execute(
+                        "INSERT INTO service_forms (service_id, version, fields, created_at) VALUES ($1, $2, $3, $4)",
+                        args![id, version, serde_json::to_string(&new.fields).unwrap_or_default(), now],
+                    )?;
+            }
             tx.exec()
                 .execute(
-                    "INSERT INTO service_forms (service_id, version, fields, created_at) VALUES ($1, $2, $3, $4)",
-                    args![id, version, serde_json::to_string(&new.fields).unwrap_or_default(), now],
+                    "UPDATE services SET slug = $1, name = $2, summary = $3, description = $4, audience = $5, \
+                     default_priority = $6, default_effort_hours = $7, round_robin = $8, form_version = $9, updated_at = $10 \
+                     WHERE id = $11",
+                    args![&new.slug, &new.name, &new.summary, &new.description, new.audience.as_str(),
+                        new.default_priority.as_i64(), new.default_effort_hours, new.round_robin, version, now, id],
                 )
-                .await?;
-        }
-        tx.exec()
-            .execute(
-                "UPDATE services SET slug = $1, name = $2, summary = $3, description = $4, audience = $5, \
-                 default_priority = $6, default_effort_hours = $7, round_robin = $8, form_version = $9, updated_at = $10 \
-                 WHERE id = $11",
-                args![&new.slug, &new.name, &new.summary, &new.description, new.audience.as_str(),
-                    new.default_priority.as_i64(), new.default_effort_hours, new.round_robin, version, now, id],
-            )
-            .await
-            .map_err(|e| if is_unique_violation(&e) { slug_taken(&new.slug) } else { e.into() })?;
-        write_links(&mut tx, id, current.team_id, &new).await?;
-        let responders: Vec<&str> = current.responders.iter().map(|r| r.email.as_str()).collect();
-        let changes = diff(&[
-            ("name", json!(current.name), json!(new.name)),
-            ("slug", json!(current.slug), json!(new.slug)),
-            ("summary", json!(current.summary), json!(new.summary)),
-            ("audience", json!(current.audience), json!(new.audience)),
-            ("audience_teams", json!(current.audience_teams), json!(new.audience_teams)),
-            ("default_priority", json!(current.default_priority), json!(new.default_priority)),
-            ("default_effort_hours", json!(current.default_effort_hours), json!(new.default_effort_hours)),
-            ("responders", json!(responders), json!(new.responder_emails)),
-            ("round_robin", json!(current.round_robin), json!(new.round_robin)),
-            ("form_version", json!(current.form.version), json!(version)),
-        ]);
-        if changes.as_object().is_some_and(|c| !c.is_empty()) {
-            record(&mut tx, actor, "service", id.0, "updated", changes).await?;
-        }
-        let service = service_in(&mut tx, id).await?;
-        tx.commit().await?;
-        Ok(service)
+                .map_err(|e| if is_unique_violation(&e) { slug_taken(&new.slug) } else { e.into() })?;
+            write_links(&mut tx, id, current.team_id, &new)?;
+            let responders: Vec<&str> = current.responders.iter().map(|r| r.email.as_str()).collect();
+            let changes = diff(&[
+                ("name", json!(current.name), json!(new.name)),
+                ("slug", json!(current.slug), json!(new.slug)),
+                ("summary", json!(current.summary), json!(new.summary)),
+                ("audience", json!(current.audience), json!(new.audience)),
+                ("audience_teams", json!(current.audience_teams), json!(new.audience_teams)),
+                ("default_priority", json!(current.default_priority), json!(new.default_priority)),
+                ("default_effort_hours", json!(current.default_effort_hours), json!(new.default_effort_hours)),
+                ("responders", json!(responders), json!(new.responder_emails)),
+                ("round_robin", json!(current.round_robin), json!(new.round_robin)),
+                ("form_version", json!(current.form.version), json!(version)),
+            ]);
+            if changes.as_object().is_some_and(|c| !c.is_empty()) {
+                record(&mut tx, actor, "service", id.0, "updated", changes)?;
+            }
+            let service = service_in(&mut tx, id)?;
+            Ok(service)
+        })
+        .await
     }
 
     /// Withdraws a service from the catalog (or brings it back). Its requests stay.
     pub async fn set_service_active(&self, actor: &Actor, id: ServiceId, active: bool) -> Result<Service> {
-        let mut tx = self.db.begin().await?;
-        let current = service_in(&mut tx, id).await?;
-        actor.require_team_manager(current.team_id, "change this team's services")?;
-        tx.exec()
-            .execute(
-                "UPDATE services SET active = $1, updated_at = $2 WHERE id = $3",
-                args![active, Millis::now().0, id],
-            )
-            .await?;
-        record(&mut tx, actor, "service", id.0, if active { "reactivated" } else { "withdrawn" }, json!({})).await?;
-        let service = service_in(&mut tx, id).await?;
-        tx.commit().await?;
-        Ok(service)
+        let actor = actor.to_owned();
+        self.db
+            .write(move |mut tx| {
+                let actor: &Actor = &actor;
+                let current = service_in(&mut tx, id)?;
+                actor.require_team_manager(current.team_id, "change this team's services")?;
+                tx.exec().execute(
+                    "UPDATE services SET active = $1, updated_at = $2 WHERE id = $3",
+                    args![active, Millis::now().0, id],
+                )?;
+                record(&mut tx, actor, "service", id.0, if active { "reactivated" } else { "withdrawn" }, json!({}))?;
+                let service = service_in(&mut tx, id)?;
+                Ok(service)
+            })
+            .await
     }
 
     pub async fn service(&self, id: ServiceId) -> Result<Service> {
-        let mut tx = self.db.begin_read().await?;
-        service_in(&mut tx, id).await
+        self.db.read(move |mut tx| service_in(&mut tx, id)).await
     }
 
     pub async fn service_by_slug(&self, team_key: &str, slug: &str) -> Result<Service> {
+        let (team_key, slug) = (team_key.trim().to_uppercase(), slug.trim().to_lowercase());
         let id: i64 = self
             .db
-            .read()
-            .scalar_opt(
-                "SELECT s.id FROM services s JOIN teams t ON t.id = s.team_id WHERE t.key = $1 AND s.slug = $2",
-                args![team_key.trim().to_uppercase(), slug.trim().to_lowercase()],
-            )
+            .read(move |mut tx| {
+                Ok(tx.exec().scalar_opt(
+                    "SELECT s.id FROM services s JOIN teams t ON t.id = s.team_id WHERE t.key = $1 AND s.slug = $2",
+                    args![team_key, slug],
+                )?)
+            })
             .await?
             .ok_or(StoreError::NotFound("service"))?;
         self.service(ServiceId(id)).await
@@ -313,31 +309,28 @@ impl Store {
 
     /// The catalog, grouped by team name then service name.
     pub async fn list_services(&self, query: &ServiceQuery, page: PageRequest) -> Result<Page<Service>> {
-        let pattern = like_pattern(query.text.as_deref().unwrap_or(""));
-        let filter = "($1 OR (s.active AND t.active)) AND ($2 IS NULL OR s.team_id = $2) \
-             AND (lower(s.name) LIKE $3 ESCAPE '\\' OR lower(s.summary) LIKE $3 ESCAPE '\\' \
-             OR lower(t.name) LIKE $3 ESCAPE '\\' OR lower(t.key) LIKE $3 ESCAPE '\\')";
-        let total: i64 = self
-            .db
-            .read()
-            .scalar(
-                &format!("SELECT COUNT(*) FROM services s JOIN teams t ON t.id = s.team_id WHERE {filter}"),
-                args![query.include_inactive, query.team, &pattern],
-            )
-            .await?;
-        let rows: Vec<ServiceRow> = self
-            .db
-            .read()
-            .all(
-                &format!("{SERVICE_SELECT} WHERE {filter} ORDER BY t.name, s.name LIMIT $4 OFFSET $5"),
-                args![query.include_inactive, query.team, &pattern, page.limit(), page.offset()],
-            )
-            .await?;
-        let mut tx = self.db.begin_read().await?;
-        let mut items = Vec::with_capacity(rows.len());
-        for row in rows {
-            items.push(hydrate(&mut tx, row).await?);
-        }
-        Ok(Page::new(items, u64::try_from(total).unwrap_or(0), page))
+        let query = query.to_owned();
+        self.db
+            .read(move |mut tx| {
+                let query: &ServiceQuery = &query;
+                let pattern = like_pattern(query.text.as_deref().unwrap_or(""));
+                let filter = "($1 OR (s.active AND t.active)) AND ($2 IS NULL OR s.team_id = $2) \
+                 AND (lower(s.name) LIKE $3 ESCAPE '\\' OR lower(s.summary) LIKE $3 ESCAPE '\\' \
+                 OR lower(t.name) LIKE $3 ESCAPE '\\' OR lower(t.key) LIKE $3 ESCAPE '\\')";
+                let total: i64 = tx.exec().scalar(
+                    &format!("SELECT COUNT(*) FROM services s JOIN teams t ON t.id = s.team_id WHERE {filter}"),
+                    args![query.include_inactive, query.team, &pattern],
+                )?;
+                let rows: Vec<ServiceRow> = tx.exec().all(
+                    &format!("{SERVICE_SELECT} WHERE {filter} ORDER BY t.name, s.name LIMIT $4 OFFSET $5"),
+                    args![query.include_inactive, query.team, &pattern, page.limit(), page.offset()],
+                )?;
+                let mut items = Vec::with_capacity(rows.len());
+                for row in rows {
+                    items.push(hydrate(&mut tx, row)?);
+                }
+                Ok(Page::new(items, u64::try_from(total).unwrap_or(0), page))
+            })
+            .await
     }
 }

@@ -19,21 +19,22 @@ const TEAM_COLUMNS: &str =
       WHERE tm.team_id = t.id AND mp.active) AS member_count";
 const TEAM_FROM: &str = "teams t LEFT JOIN teams pt ON pt.id = t.parent_id";
 
-#[derive(sqlx::FromRow)]
-struct TeamRow {
-    id: i64,
-    key: String,
-    name: String,
-    parent_id: Option<i64>,
-    parent_key: Option<String>,
-    parent_name: Option<String>,
-    mission: String,
-    contact_email: Option<String>,
-    contact_info: String,
-    active: bool,
-    created_at: i64,
-    updated_at: i64,
-    member_count: i64,
+crate::db::row! {
+    struct TeamRow {
+        id: i64,
+        key: String,
+        name: String,
+        parent_id: Option<i64>,
+        parent_key: Option<String>,
+        parent_name: Option<String>,
+        mission: String,
+        contact_email: Option<String>,
+        contact_info: String,
+        active: bool,
+        created_at: i64,
+        updated_at: i64,
+        member_count: i64,
+    }
 }
 
 impl From<TeamRow> for Team {
@@ -56,17 +57,18 @@ impl From<TeamRow> for Team {
     }
 }
 
-#[derive(sqlx::FromRow)]
-struct MembershipRow {
-    team_id: i64,
-    team_key: String,
-    team_name: String,
-    person_id: i64,
-    person_name: String,
-    person_email: String,
-    person_title: String,
-    role: String,
-    capacity_share: Option<f64>,
+crate::db::row! {
+    struct MembershipRow {
+        team_id: i64,
+        team_key: String,
+        team_name: String,
+        person_id: i64,
+        person_name: String,
+        person_email: String,
+        person_title: String,
+        role: String,
+        capacity_share: Option<f64>,
+    }
 }
 
 impl From<MembershipRow> for Membership {
@@ -89,43 +91,41 @@ const MEMBERSHIP_SELECT: &str = "SELECT tm.team_id, t.key AS team_key, t.name AS
      p.name AS person_name, p.email AS person_email, p.title AS person_title, tm.role, tm.capacity_share \
      FROM team_members tm JOIN teams t ON t.id = tm.team_id JOIN people p ON p.id = tm.person_id";
 
-async fn team_where(exec: Exec<'_>, clause: &str, arg: crate::db::Arg) -> Result<Team> {
+fn team_where(exec: Exec<'_>, clause: &str, arg: crate::db::Arg) -> Result<Team> {
     let row: Option<TeamRow> =
-        exec.optional(&format!("SELECT {TEAM_COLUMNS} FROM {TEAM_FROM} WHERE {clause}"), vec![arg]).await?;
+        exec.optional(&format!("SELECT {TEAM_COLUMNS} FROM {TEAM_FROM} WHERE {clause}"), vec![arg])?;
     row.map(Team::from).ok_or(StoreError::NotFound("team"))
 }
 
-pub(crate) async fn team_id_by_key(exec: Exec<'_>, key: &str) -> Result<Option<TeamId>> {
-    Ok(exec.scalar_opt::<i64>("SELECT id FROM teams WHERE key = $1", args![key]).await?.map(TeamId))
+pub(crate) fn team_id_by_key(exec: Exec<'_>, key: &str) -> Result<Option<TeamId>> {
+    Ok(exec.scalar_opt::<i64>("SELECT id FROM teams WHERE key = $1", args![key])?.map(TeamId))
 }
 
-async fn parent_id(tx: &mut Tx, key: Option<&str>) -> Result<Option<TeamId>> {
+fn parent_id(tx: &mut Tx, key: Option<&str>) -> Result<Option<TeamId>> {
     let Some(key) = key else { return Ok(None) };
-    match team_id_by_key(tx.exec(), key).await? {
+    match team_id_by_key(tx.exec(), key)? {
         Some(id) => Ok(Some(id)),
         None => Err(Invalid::one("parent_key", format!("there is no team with the key {key}")).into()),
     }
 }
 
 /// The chain of parents above `id`, nearest first, starting with `id` itself.
-async fn parent_chain_ids(exec: Exec<'_>, id: TeamId) -> Result<Vec<TeamId>> {
-    let ids: Vec<i64> = exec
-        .scalars(
-            "WITH RECURSIVE chain (id, parent_id, depth) AS ( \
+fn parent_chain_ids(exec: Exec<'_>, id: TeamId) -> Result<Vec<TeamId>> {
+    let ids: Vec<i64> = exec.scalars(
+        "WITH RECURSIVE chain (id, parent_id, depth) AS ( \
                  SELECT id, parent_id, 0 FROM teams WHERE id = $1 \
                  UNION ALL \
                  SELECT t.id, t.parent_id, c.depth + 1 FROM teams t JOIN chain c ON t.id = c.parent_id \
                  WHERE c.depth < $2) \
              SELECT id FROM chain ORDER BY depth",
-            args![id, MAX_DEPTH as i64],
-        )
-        .await?;
+        args![id, MAX_DEPTH as i64],
+    )?;
     Ok(ids.into_iter().map(TeamId).collect())
 }
 
 /// Inserts a validated team; callers check permission and record the event.
-pub(crate) async fn insert_team(tx: &mut Tx, t: &NewTeam) -> Result<TeamId> {
-    let parent = parent_id(tx, t.parent_key.as_deref()).await?;
+pub(crate) fn insert_team(tx: &mut Tx, t: &NewTeam) -> Result<TeamId> {
+    let parent = parent_id(tx, t.parent_key.as_deref())?;
     let now = Millis::now().0;
     let id: i64 = tx
         .exec()
@@ -134,7 +134,6 @@ pub(crate) async fn insert_team(tx: &mut Tx, t: &NewTeam) -> Result<TeamId> {
              VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $7) RETURNING id",
             args![&t.key, &t.name, parent, &t.mission, t.contact_email.clone(), &t.contact_info, now],
         )
-        .await
         .map_err(|e| {
             if is_unique_violation(&e) {
                 StoreError::Conflict(FieldError::new("key", format!("the key {} is taken by another team", t.key)))
@@ -146,10 +145,10 @@ pub(crate) async fn insert_team(tx: &mut Tx, t: &NewTeam) -> Result<TeamId> {
 }
 
 /// Writes a validated team's fields over an existing one, refusing parent loops.
-pub(crate) async fn update_team_row(tx: &mut Tx, id: TeamId, t: &NewTeam) -> Result<()> {
-    let parent = parent_id(tx, t.parent_key.as_deref()).await?;
+pub(crate) fn update_team_row(tx: &mut Tx, id: TeamId, t: &NewTeam) -> Result<()> {
+    let parent = parent_id(tx, t.parent_key.as_deref())?;
     if let Some(parent) = parent {
-        if creates_cycle(&id, &parent_chain_ids(tx.exec(), parent).await?) {
+        if creates_cycle(&id, &parent_chain_ids(tx.exec(), parent)?) {
             return Err(
                 Invalid::one("parent_key", "that team sits below this one; a team cannot be its own ancestor").into()
             );
@@ -160,8 +159,7 @@ pub(crate) async fn update_team_row(tx: &mut Tx, id: TeamId, t: &NewTeam) -> Res
             "UPDATE teams SET name = $1, parent_id = $2, mission = $3, contact_email = $4, contact_info = $5, updated_at = $6 \
              WHERE id = $7",
             args![&t.name, parent, &t.mission, t.contact_email.clone(), &t.contact_info, Millis::now().0, id],
-        )
-        .await?;
+        )?;
     Ok(())
 }
 
@@ -176,127 +174,149 @@ pub(crate) fn team_diff(old: &Team, new: &NewTeam) -> serde_json::Value {
 }
 
 /// Adds a person to a team or changes their role; returns whether anything changed.
-pub(crate) async fn upsert_membership(tx: &mut Tx, team: TeamId, person: PersonId, role: MemberRole) -> Result<bool> {
+pub(crate) fn upsert_membership(tx: &mut Tx, team: TeamId, person: PersonId, role: MemberRole) -> Result<bool> {
     let changed = tx
         .exec()
         .execute(
             "INSERT INTO team_members (team_id, person_id, role, created_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (team_id, person_id) DO UPDATE SET role = excluded.role WHERE team_members.role <> excluded.role",
             args![team, person, role.as_str(), Millis::now().0],
-        )
-        .await?;
+        )?;
     Ok(changed > 0)
 }
 
 impl Store {
     /// A team read inside an open transaction.
-    pub(crate) async fn team_in(tx: &mut Tx, id: TeamId) -> Result<Team> {
-        team_where(tx.exec(), "t.id = $1", id.into()).await
+    pub(crate) fn team_in(tx: &mut Tx, id: TeamId) -> Result<Team> {
+        team_where(tx.exec(), "t.id = $1", id.into())
     }
 
     #[tracing::instrument(skip_all, fields(key = %new.key))]
     pub async fn create_team(&self, actor: &Actor, new: NewTeam) -> Result<Team> {
-        actor.require_admin("create teams")?;
-        let new = new.validate()?;
-        let mut tx = self.db.begin().await?;
-        let id = insert_team(&mut tx, &new).await?;
-        record(&mut tx, actor, "team", id.0, "created", json!({ "key": new.key, "name": new.name })).await?;
-        let team = team_where(tx.exec(), "t.id = $1", id.into()).await?;
-        tx.commit().await?;
-        Ok(team)
+        let actor = actor.to_owned();
+        self.db
+            .write(move |mut tx| {
+                let actor: &Actor = &actor;
+                actor.require_admin("create teams")?;
+                let new = new.validate()?;
+                let id = insert_team(&mut tx, &new)?;
+                record(&mut tx, actor, "team", id.0, "created", json!({ "key": new.key, "name": new.name }))?;
+                let team = team_where(tx.exec(), "t.id = $1", id.into())?;
+                Ok(team)
+            })
+            .await
     }
 
     #[tracing::instrument(skip_all, fields(team = %id))]
     pub async fn update_team(&self, actor: &Actor, id: TeamId, patch: TeamPatch) -> Result<Team> {
-        actor.require_team_manager(id, "change this team")?;
-        if patch.touches_admin_fields() {
-            actor.require_admin("move a team in the hierarchy")?;
-        }
-        let mut tx = self.db.begin().await?;
-        let current = team_where(tx.exec(), "t.id = $1", id.into()).await?;
-        let next = patch.apply(&current).validate()?;
-        update_team_row(&mut tx, id, &next).await?;
-        let changes = team_diff(&current, &next);
-        if changes.as_object().is_some_and(|c| !c.is_empty()) {
-            record(&mut tx, actor, "team", id.0, "updated", changes).await?;
-        }
-        let team = team_where(tx.exec(), "t.id = $1", id.into()).await?;
-        tx.commit().await?;
-        Ok(team)
+        let actor = actor.to_owned();
+        self.db
+            .write(move |mut tx| {
+                let actor: &Actor = &actor;
+                actor.require_team_manager(id, "change this team")?;
+                if patch.touches_admin_fields() {
+                    actor.require_admin("move a team in the hierarchy")?;
+                }
+                let current = team_where(tx.exec(), "t.id = $1", id.into())?;
+                let next = patch.apply(&current).validate()?;
+                update_team_row(&mut tx, id, &next)?;
+                let changes = team_diff(&current, &next);
+                if changes.as_object().is_some_and(|c| !c.is_empty()) {
+                    record(&mut tx, actor, "team", id.0, "updated", changes)?;
+                }
+                let team = team_where(tx.exec(), "t.id = $1", id.into())?;
+                Ok(team)
+            })
+            .await
     }
 
     /// Deactivates or reactivates a team. A team with active sub-teams cannot be deactivated.
     #[tracing::instrument(skip_all, fields(team = %id, active))]
     pub async fn set_team_active(&self, actor: &Actor, id: TeamId, active: bool) -> Result<Team> {
-        actor.require_admin("deactivate or reactivate teams")?;
-        let mut tx = self.db.begin().await?;
-        let current = team_where(tx.exec(), "t.id = $1", id.into()).await?;
-        if current.active == active {
-            return Ok(current);
-        }
-        if !active {
-            let children: i64 =
-                tx.exec().scalar("SELECT COUNT(*) FROM teams WHERE parent_id = $1 AND active", args![id]).await?;
-            if children > 0 {
-                return Err(Invalid::one("active", "deactivate or move this team's sub-teams first").into());
-            }
-        }
-        tx.exec()
-            .execute("UPDATE teams SET active = $1, updated_at = $2 WHERE id = $3", args![active, Millis::now().0, id])
-            .await?;
-        record(&mut tx, actor, "team", id.0, if active { "reactivated" } else { "deactivated" }, json!({})).await?;
-        let team = team_where(tx.exec(), "t.id = $1", id.into()).await?;
-        tx.commit().await?;
-        Ok(team)
+        let actor = actor.to_owned();
+        self.db
+            .write(move |mut tx| {
+                let actor: &Actor = &actor;
+                actor.require_admin("deactivate or reactivate teams")?;
+                let current = team_where(tx.exec(), "t.id = $1", id.into())?;
+                if current.active == active {
+                    return Ok(current);
+                }
+                if !active {
+                    let children: i64 =
+                        tx.exec().scalar("SELECT COUNT(*) FROM teams WHERE parent_id = $1 AND active", args![id])?;
+                    if children > 0 {
+                        return Err(Invalid::one("active", "deactivate or move this team's sub-teams first").into());
+                    }
+                }
+                tx.exec().execute(
+                    "UPDATE teams SET active = $1, updated_at = $2 WHERE id = $3",
+                    args![active, Millis::now().0, id],
+                )?;
+                record(&mut tx, actor, "team", id.0, if active { "reactivated" } else { "deactivated" }, json!({}))?;
+                let team = team_where(tx.exec(), "t.id = $1", id.into())?;
+                Ok(team)
+            })
+            .await
     }
 
     pub async fn team(&self, id: TeamId) -> Result<Team> {
-        team_where(self.db.read(), "t.id = $1", id.into()).await
+        self.db.read(move |mut tx| team_where(tx.exec(), "t.id = $1", id.into())).await
     }
 
     pub async fn team_by_key(&self, key: &str) -> Result<Team> {
-        team_where(self.db.read(), "t.key = $1", key.trim().to_uppercase().into()).await
+        let key = key.to_owned();
+        self.db
+            .read(move |mut tx| {
+                let key: &str = &key;
+                team_where(tx.exec(), "t.key = $1", key.trim().to_uppercase().into())
+            })
+            .await
     }
 
     /// Searches teams, ordered by name.
     pub async fn list_teams(&self, query: &TeamQuery, page: PageRequest) -> Result<Page<Team>> {
-        let pattern = like_pattern(query.q.as_deref().unwrap_or(""));
-        let filter = "($1 OR t.active) AND (lower(t.key) LIKE $2 ESCAPE '\\' OR lower(t.name) LIKE $2 ESCAPE '\\' \
-             OR lower(t.mission) LIKE $2 ESCAPE '\\')";
-        let total: i64 = self
-            .db
-            .read()
-            .scalar(&format!("SELECT COUNT(*) FROM teams t WHERE {filter}"), args![query.include_inactive, &pattern])
-            .await?;
-        let rows: Vec<TeamRow> = self
-            .db
-            .read()
-            .all(
-                &format!(
-                    "SELECT {TEAM_COLUMNS} FROM {TEAM_FROM} WHERE {filter} ORDER BY t.name, t.id LIMIT $3 OFFSET $4"
-                ),
-                args![query.include_inactive, &pattern, page.limit(), page.offset()],
-            )
-            .await?;
-        Ok(Page::new(rows.into_iter().map(Team::from).collect(), u64::try_from(total).unwrap_or(0), page))
+        let query = query.to_owned();
+        self.db
+            .read(move |mut tx| {
+                let query: &TeamQuery = &query;
+                let pattern = like_pattern(query.q.as_deref().unwrap_or(""));
+                let filter =
+                    "($1 OR t.active) AND (lower(t.key) LIKE $2 ESCAPE '\\' OR lower(t.name) LIKE $2 ESCAPE '\\' \
+                 OR lower(t.mission) LIKE $2 ESCAPE '\\')";
+                let total: i64 = tx.exec().scalar(
+                    &format!("SELECT COUNT(*) FROM teams t WHERE {filter}"),
+                    args![query.include_inactive, &pattern],
+                )?;
+                let rows: Vec<TeamRow> = tx.exec().all(
+                    &format!(
+                        "SELECT {TEAM_COLUMNS} FROM {TEAM_FROM} WHERE {filter} ORDER BY t.name, t.id LIMIT $3 OFFSET $4"
+                    ),
+                    args![query.include_inactive, &pattern, page.limit(), page.offset()],
+                )?;
+                Ok(Page::new(rows.into_iter().map(Team::from).collect(), u64::try_from(total).unwrap_or(0), page))
+            })
+            .await
     }
 
     /// Active sub-teams of a team.
     pub async fn sub_teams(&self, id: TeamId) -> Result<Vec<Team>> {
-        let rows: Vec<TeamRow> = self
-            .db
-            .read()
-            .all(
-                &format!("SELECT {TEAM_COLUMNS} FROM {TEAM_FROM} WHERE t.parent_id = $1 AND t.active ORDER BY t.name"),
-                args![id],
-            )
-            .await?;
-        Ok(rows.into_iter().map(Team::from).collect())
+        self.db
+            .read(move |mut tx| {
+                let rows: Vec<TeamRow> = tx.exec().all(
+                    &format!(
+                        "SELECT {TEAM_COLUMNS} FROM {TEAM_FROM} WHERE t.parent_id = $1 AND t.active ORDER BY t.name"
+                    ),
+                    args![id],
+                )?;
+                Ok(rows.into_iter().map(Team::from).collect())
+            })
+            .await
     }
 
     /// Parent teams above a team, nearest first.
     pub async fn team_ancestors(&self, id: TeamId) -> Result<Vec<Team>> {
-        let ids = parent_chain_ids(self.db.read(), id).await?;
+        let ids = self.db.read(move |mut tx| parent_chain_ids(tx.exec(), id)).await?;
         let mut out = Vec::with_capacity(ids.len());
         for parent in ids.into_iter().skip(1) {
             out.push(self.team(parent).await?);
@@ -306,47 +326,56 @@ impl Store {
 
     /// Active members of a team, leads first.
     pub async fn team_members(&self, id: TeamId) -> Result<Vec<Membership>> {
-        let rows: Vec<MembershipRow> = self
-            .db
-            .read()
-            .all(&format!("{MEMBERSHIP_SELECT} WHERE tm.team_id = $1 AND p.active ORDER BY tm.role, p.name"), args![id])
-            .await?;
-        Ok(rows.into_iter().map(Membership::from).collect())
+        self.db
+            .read(move |mut tx| {
+                let rows: Vec<MembershipRow> = tx.exec().all(
+                    &format!("{MEMBERSHIP_SELECT} WHERE tm.team_id = $1 AND p.active ORDER BY tm.role, p.name"),
+                    args![id],
+                )?;
+                Ok(rows.into_iter().map(Membership::from).collect())
+            })
+            .await
     }
 
     /// The teams a person belongs to.
     pub async fn memberships_of(&self, person: PersonId) -> Result<Vec<Membership>> {
-        let rows: Vec<MembershipRow> = self
-            .db
-            .read()
-            .all(&format!("{MEMBERSHIP_SELECT} WHERE tm.person_id = $1 ORDER BY tm.role, t.name"), args![person])
-            .await?;
-        Ok(rows.into_iter().map(Membership::from).collect())
+        self.db
+            .read(move |mut tx| {
+                let rows: Vec<MembershipRow> = tx.exec().all(
+                    &format!("{MEMBERSHIP_SELECT} WHERE tm.person_id = $1 ORDER BY tm.role, t.name"),
+                    args![person],
+                )?;
+                Ok(rows.into_iter().map(Membership::from).collect())
+            })
+            .await
     }
 
     /// Adds a person to a team or changes their role. Leads manage their own team.
     #[tracing::instrument(skip_all, fields(team = %team, person = %person))]
     pub async fn set_membership(&self, actor: &Actor, team: TeamId, person: PersonId, role: MemberRole) -> Result<()> {
-        actor.require_team_manager(team, "change this team's members")?;
-        let mut tx = self.db.begin().await?;
-        let member = crate::people::person_by_id(tx.exec(), person).await?;
-        if !member.active {
-            return Err(Invalid::one("person", format!("{} is deactivated", member.name)).into());
-        }
-        team_where(tx.exec(), "t.id = $1", team.into()).await?;
-        if upsert_membership(&mut tx, team, person, role).await? {
-            record(
-                &mut tx,
-                actor,
-                "team",
-                team.0,
-                "member_set",
-                json!({ "person": member.email, "role": role.as_str() }),
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(())
+        let actor = actor.to_owned();
+        self.db
+            .write(move |mut tx| {
+                let actor: &Actor = &actor;
+                actor.require_team_manager(team, "change this team's members")?;
+                let member = crate::people::person_by_id(tx.exec(), person)?;
+                if !member.active {
+                    return Err(Invalid::one("person", format!("{} is deactivated", member.name)).into());
+                }
+                team_where(tx.exec(), "t.id = $1", team.into())?;
+                if upsert_membership(&mut tx, team, person, role)? {
+                    record(
+                        &mut tx,
+                        actor,
+                        "team",
+                        team.0,
+                        "member_set",
+                        json!({ "person": member.email, "role": role.as_str() }),
+                    )?;
+                }
+                Ok(())
+            })
+            .await
     }
 
     /// Sets the share (0-1) of a member's weekly capacity this team gets in forecasts; `None`
@@ -358,41 +387,54 @@ impl Store {
         person: PersonId,
         share: Option<f64>,
     ) -> Result<()> {
-        actor.require_team_manager(team, "change this team's members")?;
-        if share.is_some_and(|s| !(0.0..=1.0).contains(&s)) {
-            return Err(Invalid::one("capacity_share", "give a share from 0 to 1, or null for an even split").into());
-        }
-        let mut tx = self.db.begin().await?;
-        let n = tx
-            .exec()
-            .execute(
-                "UPDATE team_members SET capacity_share = $1 WHERE team_id = $2 AND person_id = $3",
-                args![share, team, person],
-            )
-            .await?;
-        if n == 0 {
-            return Err(StoreError::NotFound("membership"));
-        }
-        record(&mut tx, actor, "team", team.0, "capacity_share", json!({ "person": person.0, "share": share })).await?;
-        tx.commit().await?;
-        Ok(())
+        let actor = actor.to_owned();
+        self.db
+            .write(move |mut tx| {
+                let actor: &Actor = &actor;
+                actor.require_team_manager(team, "change this team's members")?;
+                if share.is_some_and(|s| !(0.0..=1.0).contains(&s)) {
+                    return Err(
+                        Invalid::one("capacity_share", "give a share from 0 to 1, or null for an even split").into()
+                    );
+                }
+                let n = tx.exec().execute(
+                    "UPDATE team_members SET capacity_share = $1 WHERE team_id = $2 AND person_id = $3",
+                    args![share, team, person],
+                )?;
+                if n == 0 {
+                    return Err(StoreError::NotFound("membership"));
+                }
+                record(
+                    &mut tx,
+                    actor,
+                    "team",
+                    team.0,
+                    "capacity_share",
+                    json!({ "person": person.0, "share": share }),
+                )?;
+                Ok(())
+            })
+            .await
     }
 
     /// Removes a person from a team.
     #[tracing::instrument(skip_all, fields(team = %team, person = %person))]
     pub async fn remove_membership(&self, actor: &Actor, team: TeamId, person: PersonId) -> Result<()> {
-        actor.require_team_manager(team, "change this team's members")?;
-        let mut tx = self.db.begin().await?;
-        let removed = tx
-            .exec()
-            .execute("DELETE FROM team_members WHERE team_id = $1 AND person_id = $2", args![team, person])
-            .await?;
-        if removed == 0 {
-            return Err(StoreError::NotFound("membership"));
-        }
-        let member = crate::people::person_by_id(tx.exec(), person).await?;
-        record(&mut tx, actor, "team", team.0, "member_removed", json!({ "person": member.email })).await?;
-        tx.commit().await?;
-        Ok(())
+        let actor = actor.to_owned();
+        self.db
+            .write(move |mut tx| {
+                let actor: &Actor = &actor;
+                actor.require_team_manager(team, "change this team's members")?;
+                let removed = tx
+                    .exec()
+                    .execute("DELETE FROM team_members WHERE team_id = $1 AND person_id = $2", args![team, person])?;
+                if removed == 0 {
+                    return Err(StoreError::NotFound("membership"));
+                }
+                let member = crate::people::person_by_id(tx.exec(), person)?;
+                record(&mut tx, actor, "team", team.0, "member_removed", json!({ "person": member.email }))?;
+                Ok(())
+            })
+            .await
     }
 }

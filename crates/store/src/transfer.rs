@@ -8,11 +8,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use futures_util::TryStreamExt;
-use sha2::{Digest, Sha256};
-use sqlx::{Column, Row, TypeInfo, ValueRef};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
-use crate::db::{Arg, Backend, Db, Tx};
+use sha2::{Digest, Sha256};
+
+use crate::db::{Arg, Backend, DbError, RowRef, Tx};
 use crate::{Result, Store, StoreError};
 
 /// What was carried for one table, with a checksum of its rows that does not depend on order.
@@ -65,24 +65,7 @@ struct Table {
 impl Store {
     /// The organisation's tables in an order that loads referenced rows first.
     async fn tables(&self) -> Result<Vec<Table>> {
-        let mut tables = match &self.db {
-            Db::Sqlite { read, .. } => sqlite_tables(read).await?,
-            Db::Postgres(pool) => postgres_tables(pool).await?,
-        };
-        let mut ordered: Vec<Table> = Vec::with_capacity(tables.len());
-        while !tables.is_empty() {
-            let placed: BTreeSet<String> = ordered.iter().map(|t| t.name.clone()).collect();
-            let known: BTreeSet<String> = tables.iter().map(|t| t.name.clone()).chain(placed.iter().cloned()).collect();
-            let (ready, rest): (Vec<Table>, Vec<Table>) =
-                tables.into_iter().partition(|t| t.refers_to.iter().all(|r| placed.contains(r) || !known.contains(r)));
-            if ready.is_empty() {
-                let names: Vec<String> = rest.iter().map(|t| t.name.clone()).collect();
-                return Err(StoreError::Corrupt(format!("tables refer to each other in a cycle: {names:?}")));
-            }
-            ordered.extend(ready);
-            tables = rest;
-        }
-        Ok(ordered)
+        self.db.read(|mut tx| tables_in(&mut tx)).await
     }
 
     /// Whether the database holds an organisation: any person or team. (Migrations seed a few
@@ -90,8 +73,11 @@ impl Store {
     pub async fn is_empty(&self) -> Result<bool> {
         let n: i64 = self
             .db
-            .read()
-            .scalar("SELECT (SELECT COUNT(*) FROM people) + (SELECT COUNT(*) FROM teams)", Vec::new())
+            .read(|mut tx| {
+                Ok(tx
+                    .exec()
+                    .scalar("SELECT (SELECT COUNT(*) FROM people) + (SELECT COUNT(*) FROM teams)", Vec::new())?)
+            })
             .await?;
         Ok(n == 0)
     }
@@ -119,51 +105,58 @@ impl Store {
         let source_tables: BTreeMap<String, Table> =
             self.tables().await?.into_iter().map(|t| (t.name.clone(), t)).collect();
         let tables = to.tables().await?;
-        let mut tx = to.db.begin().await?;
-        for table in tables.iter().rev() {
-            tx.exec().execute(&format!("DELETE FROM {}", table.name), Vec::new()).await?;
-        }
-        let mut snapshot = self.db.begin_read().await?;
-        if self.backend() == Backend::Postgres {
-            snapshot.exec().execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", Vec::new()).await?;
-        }
         // Only what both sides have: a full-text table's row id or generated vector stays put.
-        let shared = |table: &Table| -> Vec<(String, Kind)> {
-            let theirs: BTreeSet<&str> = source_tables
-                .get(&table.name)
-                .map(|t| t.columns.iter().map(|(c, _)| c.as_str()).collect())
-                .unwrap_or_default();
-            table.columns.iter().filter(|(c, _)| theirs.contains(c.as_str())).cloned().collect()
+        let plan: Vec<(Table, Vec<(String, Kind)>)> = tables
+            .into_iter()
+            .map(|table| {
+                let theirs: BTreeSet<&str> = source_tables
+                    .get(&table.name)
+                    .map(|t| t.columns.iter().map(|(c, _)| c.as_str()).collect())
+                    .unwrap_or_default();
+                let columns = table.columns.iter().filter(|(c, _)| theirs.contains(c.as_str())).cloned().collect();
+                (table, columns)
+            })
+            .collect();
+        // The source's reader streams rows to the receiver's writer through a bounded channel:
+        // one snapshot read, one transaction written, neither side holding the whole database.
+        let (send, receive) = sync_channel::<Carried>(8);
+        let read_plan = plan.clone();
+        let reading = self.db.read(move |mut tx| {
+            if tx.backend() == Backend::Postgres {
+                tx.batch("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")?;
+            }
+            send_tables(&mut tx, &read_plan, &send)
+        });
+        let write_plan = plan.clone();
+        let writing = to.db.write(move |mut tx| receive_tables(&mut tx, &write_plan, &receive));
+        let (read, written) = tokio::join!(reading, writing);
+        let sent = match (read, written) {
+            (Ok(()), Ok(sent)) => sent,
+            // The side that failed first says why; the other only saw its partner stop.
+            (Err(e), _) | (Ok(()), Err(e)) => return Err(e),
         };
-        let mut sent = Vec::new();
-        for table in &tables {
-            let columns = shared(table);
-            let report = copy_table(&mut snapshot, &mut tx, table, &columns).await?;
-            sent.push((table, columns, report));
-        }
-        drop(snapshot);
-        tx.commit().await?;
         // Read back what arrived and compare, table by table.
-        for (table, columns, report) in &sent {
-            let mut read = to.db.begin_read().await?;
-            let arrived = checksum_table(&mut read, table, columns).await?;
-            if &arrived != report {
+        let arrived = to.db.read(move |mut tx| checksums(&mut tx, &plan)).await?;
+        for (report, arrived) in sent.iter().zip(&arrived) {
+            if arrived != report {
                 return Err(StoreError::Corrupt(format!(
                     "{} does not match after copying: {} rows ({}) sent, {} rows ({}) arrived",
                     report.table, report.rows, report.checksum, arrived.rows, arrived.checksum
                 )));
             }
         }
-        Ok(sent.into_iter().map(|(_, _, report)| report).collect())
+        Ok(sent)
     }
 
     /// The versions of the migrations applied to this database.
     async fn applied_migrations(&self) -> Result<Vec<i64>> {
-        Ok(self
-            .db
-            .read()
-            .scalars("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version", Vec::new())
-            .await?)
+        self.db
+            .read(|mut tx| {
+                Ok(tx
+                    .exec()
+                    .scalars("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version", Vec::new())?)
+            })
+            .await
     }
 
     /// Writes a backup to a new SQLite file at `path`, consistent while the server keeps serving:
@@ -177,15 +170,17 @@ impl Store {
             )));
         }
         let url = format!("sqlite://{}", path.display());
-        match &self.db {
-            Db::Sqlite { write, .. } => {
-                sqlx::query("VACUUM INTO $1").bind(path.display().to_string()).execute(write).await?;
+        match self.backend() {
+            Backend::Sqlite => {
+                let target = path.display().to_string().replace('\'', "''");
+                // VACUUM cannot run inside a transaction: the writer runs it on its own.
+                self.db.alone(move |mut tx| Ok(tx.batch(&format!("VACUUM INTO '{target}'"))?)).await?;
                 let file = Store::connect(&url, crate::PoolOptions::default()).await?;
                 let reports = file.reports().await;
                 file.close().await;
                 reports
             }
-            Db::Postgres(_) => {
+            Backend::Postgres => {
                 let file = Store::connect(&url, crate::PoolOptions::default()).await?;
                 file.migrate().await?;
                 let reports = self.copy_into(&file, false).await;
@@ -210,12 +205,13 @@ impl Store {
         }
         let scratch = crate::scratch::Scratch::create("sqlite:").await?;
         let copied = scratch.url().trim_start_matches("sqlite://").to_owned();
-        std::fs::copy(path, &copied).map_err(sqlx::Error::Io)?;
+        std::fs::copy(path, &copied).map_err(|e| DbError::Engine(format!("{}: {e}", path.display())))?;
         // A file copied while its database was open may still have rows in its write-ahead log.
         let mut log = path.as_os_str().to_owned();
         log.push("-wal");
         if Path::new(&log).is_file() {
-            std::fs::copy(&log, format!("{copied}-wal")).map_err(sqlx::Error::Io)?;
+            std::fs::copy(&log, format!("{copied}-wal"))
+                .map_err(|e| DbError::Engine(format!("write-ahead log: {e}")))?;
         }
         let file = Store::connect(scratch.url(), crate::PoolOptions::default()).await?;
         let result = match file.migrate().await {
@@ -229,13 +225,118 @@ impl Store {
 
     /// Counts and checksums of every table, as [`Store::copy_into`] reports them.
     pub async fn reports(&self) -> Result<Vec<TableReport>> {
-        let mut out = Vec::new();
-        for table in self.tables().await? {
-            let mut read = self.db.begin_read().await?;
-            out.push(checksum_table(&mut read, &table, &table.columns).await?);
-        }
-        Ok(out)
+        self.db
+            .read(|mut tx| {
+                let plan: Vec<(Table, Vec<(String, Kind)>)> =
+                    tables_in(&mut tx)?.into_iter().map(|t| (t.clone(), t.columns)).collect();
+                checksums(&mut tx, &plan)
+            })
+            .await
     }
+}
+
+/// What the source's reader hands the receiving writer.
+enum Carried {
+    Rows(Vec<Vec<Arg>>),
+    /// The table is complete; its report as sent.
+    Done(TableReport),
+}
+
+/// Reads every planned table in turn and sends its rows in batches (source side).
+fn send_tables(tx: &mut Tx<'_>, plan: &[(Table, Vec<(String, Kind)>)], send: &SyncSender<Carried>) -> Result<()> {
+    let stopped = || StoreError::Database(DbError::Engine("the receiving database stopped the copy".into()));
+    for (table, columns) in plan {
+        let (mut sum, mut rows) = (0u128, 0u64);
+        let mut batch = Vec::new();
+        let size = batch_rows(columns.len());
+        read_rows(tx, table, columns, |values| {
+            sum = sum.wrapping_add(row_hash(&values));
+            rows += 1;
+            batch.push(values);
+            if batch.len() >= size {
+                send.send(Carried::Rows(std::mem::take(&mut batch))).map_err(|_| stopped())?;
+            }
+            Ok(())
+        })?;
+        if !batch.is_empty() {
+            send.send(Carried::Rows(batch)).map_err(|_| stopped())?;
+        }
+        let report = TableReport { table: table.name.clone(), rows, checksum: format!("{sum:032x}") };
+        send.send(Carried::Done(report)).map_err(|_| stopped())?;
+    }
+    Ok(())
+}
+
+/// Empties the receiving database and loads every planned table from the channel (receiving side).
+fn receive_tables(
+    tx: &mut Tx<'_>,
+    plan: &[(Table, Vec<(String, Kind)>)],
+    receive: &Receiver<Carried>,
+) -> Result<Vec<TableReport>> {
+    let stopped = || StoreError::Database(DbError::Engine("the source database stopped the copy".into()));
+    for (table, _) in plan.iter().rev() {
+        tx.exec().execute(&format!("DELETE FROM {}", table.name), Vec::new())?;
+    }
+    let mut reports = Vec::with_capacity(plan.len());
+    for (table, columns) in plan {
+        let names: Vec<&str> = columns.iter().map(|(c, _)| c.as_str()).collect();
+        let self_ref_at: Vec<usize> =
+            table.self_refs.iter().filter_map(|c| names.iter().position(|n| n == c)).collect();
+        let key_at = names.iter().position(|n| *n == "id");
+        let mut deferred: Vec<Vec<Arg>> = Vec::new();
+        loop {
+            match receive.recv().map_err(|_| stopped())? {
+                Carried::Rows(mut rows) => {
+                    for values in &mut rows {
+                        // A reference to a row of the same table may point ahead: set it once all are in.
+                        if let Some(key) = key_at.filter(|_| self_ref_at.iter().any(|&i| !is_null(&values[i]))) {
+                            let mut later = vec![values[key].clone()];
+                            for &i in &self_ref_at {
+                                let blank = null_like(&values[i]);
+                                later.push(std::mem::replace(&mut values[i], blank));
+                            }
+                            deferred.push(later);
+                        }
+                    }
+                    insert(tx, table, &names, rows)?;
+                }
+                Carried::Done(report) => {
+                    reports.push(report);
+                    break;
+                }
+            }
+        }
+        for later in deferred {
+            let sets: Vec<String> =
+                self_ref_at.iter().enumerate().map(|(n, &i)| format!("{} = ${}", names[i], n + 2)).collect();
+            // The key is the first argument; the references follow in order.
+            let sql = format!("UPDATE {} SET {} WHERE id = $1", table.name, sets.join(", "));
+            tx.exec().execute(&sql, later)?;
+        }
+        if let Some(identity) = &table.identity {
+            let sql = format!(
+                "SELECT setval(pg_get_serial_sequence('{0}', '{1}'), COALESCE((SELECT MAX({1}) FROM {0}), 0) + 1, false)",
+                table.name, identity
+            );
+            tx.exec().execute(&sql, Vec::new())?;
+        }
+    }
+    Ok(reports)
+}
+
+/// Counts and checksums of the planned tables, in one snapshot.
+fn checksums(tx: &mut Tx<'_>, plan: &[(Table, Vec<(String, Kind)>)]) -> Result<Vec<TableReport>> {
+    let mut out = Vec::with_capacity(plan.len());
+    for (table, columns) in plan {
+        let (mut sum, mut rows) = (0u128, 0u64);
+        read_rows(tx, table, columns, |values| {
+            sum = sum.wrapping_add(row_hash(&values));
+            rows += 1;
+            Ok(())
+        })?;
+        out.push(TableReport { table: table.name.clone(), rows, checksum: format!("{sum:032x}") });
+    }
+    Ok(out)
 }
 
 /// Rows per insert statement: well under both backends' limits on bound parameters.
@@ -243,83 +344,17 @@ fn batch_rows(columns: usize) -> usize {
     (30_000 / columns.max(1)).clamp(1, 500)
 }
 
-async fn copy_table(snapshot: &mut Tx, tx: &mut Tx, table: &Table, columns: &[(String, Kind)]) -> Result<TableReport> {
-    let names: Vec<&str> = columns.iter().map(|(c, _)| c.as_str()).collect();
-    let mut sum: u128 = 0;
-    let mut rows: u64 = 0;
-    let mut batch: Vec<Vec<Arg>> = Vec::new();
-    let mut deferred: Vec<Vec<Arg>> = Vec::new();
-    let select = format!("SELECT {} FROM {}", names.join(", "), table.name);
-    if names.is_empty() {
-        return Ok(TableReport { table: table.name.clone(), rows: 0, checksum: format!("{sum:032x}") });
+fn insert(tx: &mut Tx<'_>, table: &Table, names: &[&str], rows: Vec<Vec<Arg>>) -> Result<()> {
+    if rows.is_empty() || names.is_empty() {
+        return Ok(());
     }
-    let self_ref_at: Vec<usize> = table.self_refs.iter().filter_map(|c| names.iter().position(|n| n == c)).collect();
-    let key_at = names.iter().position(|n| *n == "id");
-    {
-        let mut stream = read_rows(snapshot, &select, columns);
-        while let Some(values) = stream.try_next().await? {
-            sum = sum.wrapping_add(row_hash(&values));
-            rows += 1;
-            let mut values = values;
-            // A reference to a row of the same table may point ahead: set it once all are in.
-            if let Some(key) = key_at.filter(|_| self_ref_at.iter().any(|&i| !is_null(&values[i]))) {
-                let mut later = vec![values[key].clone()];
-                for &i in &self_ref_at {
-                    let blank = null_like(&values[i]);
-                    later.push(std::mem::replace(&mut values[i], blank));
-                }
-                deferred.push(later);
-            }
-            batch.push(values);
-            if batch.len() >= batch_rows(names.len()) {
-                insert(tx, table, &names, std::mem::take(&mut batch)).await?;
-            }
-        }
-    }
-    if !batch.is_empty() {
-        insert(tx, table, &names, batch).await?;
-    }
-    for later in deferred {
-        let sets: Vec<String> =
-            self_ref_at.iter().enumerate().map(|(n, &i)| format!("{} = ${}", names[i], n + 2)).collect();
-        let mut args = vec![later[0].clone()];
-        args.extend(later.into_iter().skip(1));
-        // The key is the first argument; the references follow in order.
-        let sql = format!("UPDATE {} SET {} WHERE id = $1", table.name, sets.join(", "));
-        tx.exec().execute(&sql, args).await?;
-    }
-    if let Some(identity) = &table.identity {
-        let sql = format!(
-            "SELECT setval(pg_get_serial_sequence('{0}', '{1}'), COALESCE((SELECT MAX({1}) FROM {0}), 0) + 1, false)",
-            table.name, identity
-        );
-        tx.exec().execute(&sql, Vec::new()).await?;
-    }
-    Ok(TableReport { table: table.name.clone(), rows, checksum: format!("{sum:032x}") })
-}
-
-async fn checksum_table(read: &mut Tx, table: &Table, columns: &[(String, Kind)]) -> Result<TableReport> {
-    let names: Vec<&str> = columns.iter().map(|(c, _)| c.as_str()).collect();
-    let (mut sum, mut rows) = (0u128, 0u64);
-    if !names.is_empty() {
-        let select = format!("SELECT {} FROM {}", names.join(", "), table.name);
-        let mut stream = read_rows(read, &select, columns);
-        while let Some(values) = stream.try_next().await? {
-            sum = sum.wrapping_add(row_hash(&values));
-            rows += 1;
-        }
-    }
-    Ok(TableReport { table: table.name.clone(), rows, checksum: format!("{sum:032x}") })
-}
-
-async fn insert(tx: &mut Tx, table: &Table, names: &[&str], rows: Vec<Vec<Arg>>) -> Result<()> {
     let width = names.len();
     let tuples: Vec<String> = (0..rows.len())
         .map(|r| format!("({})", (1..=width).map(|c| format!("${}", r * width + c)).collect::<Vec<_>>().join(", ")))
         .collect();
     let overriding = if table.identity.is_some() { " OVERRIDING SYSTEM VALUE" } else { "" };
     let sql = format!("INSERT INTO {} ({}){overriding} VALUES {}", table.name, names.join(", "), tuples.join(", "));
-    tx.exec().execute(&sql, rows.into_iter().flatten().collect()).await?;
+    tx.exec().execute(&sql, rows.into_iter().flatten().collect())?;
     Ok(())
 }
 
@@ -362,63 +397,69 @@ fn row_hash(values: &[Arg]) -> u128 {
     u128::from_be_bytes(first)
 }
 
-/// Streams a table's rows from either backend as values of the receiving side's kinds.
-fn read_rows<'a>(
-    tx: &'a mut Tx,
-    select: &'a str,
-    columns: &'a [(String, Kind)],
-) -> futures_util::stream::BoxStream<'a, Result<Vec<Arg>>> {
-    match tx {
-        Tx::Sqlite(tx) => Box::pin(
-            sqlx::query(select)
-                .fetch(&mut **tx)
-                .map_err(StoreError::from)
-                .and_then(move |row| async move { sqlite_values(&row, columns) }),
-        ),
-        Tx::Postgres(tx) => Box::pin(
-            sqlx::query(select)
-                .fetch(&mut **tx)
-                .map_err(StoreError::from)
-                .and_then(move |row| async move { postgres_values(&row, columns) }),
-        ),
+/// Reads a table's columns row by row, as values of the receiving side's kinds.
+fn read_rows(
+    tx: &mut Tx<'_>,
+    table: &Table,
+    columns: &[(String, Kind)],
+    mut each: impl FnMut(Vec<Arg>) -> Result<()>,
+) -> Result<()> {
+    if columns.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<&str> = columns.iter().map(|(c, _)| c.as_str()).collect();
+    let select = format!("SELECT {} FROM {}", names.join(", "), table.name);
+    // A failure of `each` stops the read; it is kept here, as the reader speaks only DbError.
+    let mut failed = None;
+    let read = tx.exec().for_each(&select, Vec::new(), |row| {
+        let values = match row {
+            RowRef::Sqlite(r) => sqlite_values(r, columns)?,
+            RowRef::Postgres(r) => postgres_values(r, columns)?,
+        };
+        each(values).map_err(|e| {
+            failed = Some(e);
+            DbError::Engine("stopped".into())
+        })
+    });
+    match (read, failed) {
+        (_, Some(e)) => Err(e),
+        (Err(e), None) => Err(e.into()),
+        (Ok(()), None) => Ok(()),
     }
 }
 
-fn sqlite_values(row: &sqlx::sqlite::SqliteRow, columns: &[(String, Kind)]) -> Result<Vec<Arg>> {
+fn sqlite_values(row: &rusqlite::Row<'_>, columns: &[(String, Kind)]) -> Result<Vec<Arg>, DbError> {
+    use rusqlite::types::ValueRef;
     let mut out = Vec::with_capacity(columns.len());
     for (i, (_, kind)) in columns.iter().enumerate() {
-        let raw = row.try_get_raw(i)?;
-        let stored = if raw.is_null() { "NULL".to_owned() } else { raw.type_info().name().to_owned() };
-        let value = match stored.as_str() {
-            "NULL" => Value::Null,
-            "REAL" => Value::Real(row.try_get(i)?),
-            "TEXT" => Value::Text(row.try_get(i)?),
-            "BLOB" => Value::Bytes(row.try_get(i)?),
-            _ => Value::Int(row.try_get(i)?),
+        let value = match row.get_ref(i)? {
+            ValueRef::Null => Value::Null,
+            ValueRef::Integer(v) => Value::Int(v),
+            ValueRef::Real(v) => Value::Real(v),
+            ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+            ValueRef::Blob(b) => Value::Bytes(b.to_vec()),
         };
         out.push(value.into_arg(*kind));
     }
     Ok(out)
 }
 
-fn postgres_values(row: &sqlx::postgres::PgRow, columns: &[(String, Kind)]) -> Result<Vec<Arg>> {
+fn postgres_values(row: &postgres::Row, columns: &[(String, Kind)]) -> Result<Vec<Arg>, DbError> {
+    use postgres::types::Type;
     let mut out = Vec::with_capacity(columns.len());
     for (i, (_, kind)) in columns.iter().enumerate() {
-        let raw = row.try_get_raw(i)?;
-        let value = if raw.is_null() {
-            Value::Null
-        } else {
-            match row.columns()[i].type_info().name() {
-                "BOOL" => Value::Int(i64::from(row.try_get::<bool, _>(i)?)),
-                "INT2" => Value::Int(row.try_get::<i16, _>(i)?.into()),
-                "INT4" => Value::Int(row.try_get::<i32, _>(i)?.into()),
-                "INT8" => Value::Int(row.try_get(i)?),
-                "FLOAT4" => Value::Real(row.try_get::<f32, _>(i)?.into()),
-                "FLOAT8" => Value::Real(row.try_get(i)?),
-                "BYTEA" => Value::Bytes(row.try_get(i)?),
-                _ => Value::Text(row.try_get(i)?),
-            }
-        };
+        let ty = row.columns()[i].type_().clone();
+        let value = match ty {
+            Type::BOOL => row.try_get::<_, Option<bool>>(i)?.map(|b| Value::Int(i64::from(b))),
+            Type::INT2 => row.try_get::<_, Option<i16>>(i)?.map(|v| Value::Int(v.into())),
+            Type::INT4 => row.try_get::<_, Option<i32>>(i)?.map(|v| Value::Int(v.into())),
+            Type::INT8 => row.try_get::<_, Option<i64>>(i)?.map(Value::Int),
+            Type::FLOAT4 => row.try_get::<_, Option<f32>>(i)?.map(|v| Value::Real(v.into())),
+            Type::FLOAT8 => row.try_get::<_, Option<f64>>(i)?.map(Value::Real),
+            Type::BYTEA => row.try_get::<_, Option<Vec<u8>>>(i)?.map(Value::Bytes),
+            _ => row.try_get::<_, Option<String>>(i)?.map(Value::Text),
+        }
+        .unwrap_or(Value::Null);
         out.push(value.into_arg(*kind));
     }
     Ok(out)
@@ -456,11 +497,10 @@ impl Value {
 }
 
 /// Tables, columns and references of a SQLite database, from its catalog.
-async fn sqlite_tables(pool: &sqlx::SqlitePool) -> Result<Vec<Table>> {
-    let all: Vec<(String, String)> =
-        sqlx::query_as("SELECT name, COALESCE(sql, '') FROM sqlite_master WHERE type = 'table' ORDER BY name")
-            .fetch_all(pool)
-            .await?;
+fn sqlite_tables(tx: &mut Tx<'_>) -> Result<Vec<Table>> {
+    let all: Vec<(String, String)> = tx
+        .exec()
+        .all("SELECT name, COALESCE(sql, '') FROM sqlite_master WHERE type = 'table' ORDER BY name", Vec::new())?;
     let virtual_tables: Vec<&str> =
         all.iter().filter(|(_, sql)| sql.starts_with("CREATE VIRTUAL")).map(|(n, _)| n.as_str()).collect();
     let mut out = Vec::new();
@@ -471,13 +511,9 @@ async fn sqlite_tables(pool: &sqlx::SqlitePool) -> Result<Vec<Table>> {
         }
         // table_xinfo marks generated columns as hidden (2 or 3); FTS5 columns come as 0.
         let columns: Vec<(String, String, i64)> =
-            sqlx::query_as(&format!("SELECT name, type, hidden FROM pragma_table_xinfo('{name}')"))
-                .fetch_all(pool)
-                .await?;
+            tx.exec().all(&format!("SELECT name, type, hidden FROM pragma_table_xinfo('{name}')"), Vec::new())?;
         let references: Vec<(String, String)> =
-            sqlx::query_as(&format!("SELECT \"table\", \"from\" FROM pragma_foreign_key_list('{name}')"))
-                .fetch_all(pool)
-                .await?;
+            tx.exec().all(&format!("SELECT \"table\", \"from\" FROM pragma_foreign_key_list('{name}')"), Vec::new())?;
         out.push(Table {
             name: name.clone(),
             columns: columns.into_iter().filter(|(_, _, h)| *h == 0).map(|(c, t, _)| (c, Kind::of(&t))).collect(),
@@ -490,21 +526,19 @@ async fn sqlite_tables(pool: &sqlx::SqlitePool) -> Result<Vec<Table>> {
 }
 
 /// Tables, columns and references of a PostgreSQL database, from its catalog.
-async fn postgres_tables(pool: &sqlx::PgPool) -> Result<Vec<Table>> {
-    let columns: Vec<(String, String, String, String, String)> = sqlx::query_as(
+fn postgres_tables(tx: &mut Tx<'_>) -> Result<Vec<Table>> {
+    let columns: Vec<(String, String, String, String, String)> = tx.exec().all(
         "SELECT table_name::text, column_name::text, data_type::text, is_generated::text, is_identity::text \
          FROM information_schema.columns WHERE table_schema = current_schema() \
          AND table_name NOT LIKE '\\_sqlx%' ORDER BY table_name, ordinal_position",
-    )
-    .fetch_all(pool)
-    .await?;
-    let references: Vec<(String, String, String)> = sqlx::query_as(
+        Vec::new(),
+    )?;
+    let references: Vec<(String, String, String)> = tx.exec().all(
         "SELECT c.conrelid::regclass::text, c.confrelid::regclass::text, a.attname::text \
          FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey) \
          WHERE c.contype = 'f' AND c.connamespace = current_schema()::regnamespace",
-    )
-    .fetch_all(pool)
-    .await?;
+        Vec::new(),
+    )?;
     let mut tables: BTreeMap<String, Table> = BTreeMap::new();
     for (table, column, data_type, generated, identity) in columns {
         let t = tables.entry(table.clone()).or_insert_with(|| Table {
@@ -532,4 +566,26 @@ async fn postgres_tables(pool: &sqlx::PgPool) -> Result<Vec<Table>> {
         }
     }
     Ok(tables.into_values().collect())
+}
+/// The organisation's tables in an order that loads referenced rows first.
+fn tables_in(tx: &mut Tx<'_>) -> Result<Vec<Table>> {
+    let mut tables = match tx.backend() {
+        Backend::Sqlite => sqlite_tables(tx)?,
+        Backend::Postgres => postgres_tables(tx)?,
+    };
+
+    let mut ordered: Vec<Table> = Vec::with_capacity(tables.len());
+    while !tables.is_empty() {
+        let placed: BTreeSet<String> = ordered.iter().map(|t| t.name.clone()).collect();
+        let known: BTreeSet<String> = tables.iter().map(|t| t.name.clone()).chain(placed.iter().cloned()).collect();
+        let (ready, rest): (Vec<Table>, Vec<Table>) =
+            tables.into_iter().partition(|t| t.refers_to.iter().all(|r| placed.contains(r) || !known.contains(r)));
+        if ready.is_empty() {
+            let names: Vec<String> = rest.iter().map(|t| t.name.clone()).collect();
+            return Err(StoreError::Corrupt(format!("tables refer to each other in a cycle: {names:?}")));
+        }
+        ordered.extend(ready);
+        tables = rest;
+    }
+    Ok(ordered)
 }

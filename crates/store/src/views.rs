@@ -9,12 +9,13 @@ use concentric_core::{FieldError, PersonId};
 use crate::db::args;
 use crate::{is_unique_violation, Result, Store, StoreError};
 
-#[derive(sqlx::FromRow)]
-struct ViewRow {
-    id: i64,
-    name: String,
-    query: String,
-    created_at: i64,
+crate::db::row! {
+    struct ViewRow {
+        id: i64,
+        name: String,
+        query: String,
+        created_at: i64,
+    }
 }
 
 /// One change applied to many requests.
@@ -34,56 +35,70 @@ pub struct BulkOutcome {
 
 impl Store {
     pub async fn saved_views(&self, actor: &Actor) -> Result<Vec<SavedView>> {
-        let rows: Vec<ViewRow> = self
-            .db
-            .read()
-            .all(
-                "SELECT id, name, query, created_at FROM saved_views WHERE person_id = $1 ORDER BY name",
-                args![actor.person_id],
-            )
-            .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| SavedView { id: r.id, name: r.name, path: r.query, created_at: Millis(r.created_at).to_utc() })
-            .collect())
+        let actor = actor.to_owned();
+        self.db
+            .read(move |mut tx| {
+                let actor: &Actor = &actor;
+                let rows: Vec<ViewRow> = tx.exec().all(
+                    "SELECT id, name, query, created_at FROM saved_views WHERE person_id = $1 ORDER BY name",
+                    args![actor.person_id],
+                )?;
+                Ok(rows
+                    .into_iter()
+                    .map(|r| SavedView {
+                        id: r.id,
+                        name: r.name,
+                        path: r.query,
+                        created_at: Millis(r.created_at).to_utc(),
+                    })
+                    .collect())
+            })
+            .await
     }
 
     pub async fn save_view(&self, actor: &Actor, new: NewSavedView) -> Result<SavedView> {
-        let Some(me) = actor.person_id else { return Err(Forbidden("save views without a person").into()) };
-        let new = new.validate()?;
-        let now = Millis::now().0;
-        let id: i64 = self
-            .db
-            .write()
-            .scalar(
-                "INSERT INTO saved_views (person_id, name, query, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
-                args![me, &new.name, &new.path, now],
-            )
+        let actor = actor.to_owned();
+        self.db
+            .write(move |mut tx| {
+                let actor: &Actor = &actor;
+                let Some(me) = actor.person_id else { return Err(Forbidden("save views without a person").into()) };
+                let new = new.validate()?;
+                let now = Millis::now().0;
+                let id: i64 = tx.exec()
+                .scalar(
+                    "INSERT INTO saved_views (person_id, name, query, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+                    args![me, &new.name, &new.path, now],
+                )
+                .map_err(|e| {
+                    if is_unique_violation(&e) {
+                        StoreError::Conflict(FieldError::new(
+                            "name",
+                            format!("you already have a view called {}", new.name),
+                        ))
+                    } else {
+                        e.into()
+                    }
+                })?;
+                Ok(SavedView { id, name: new.name, path: new.path, created_at: Millis(now).to_utc() })
+            })
             .await
-            .map_err(|e| {
-                if is_unique_violation(&e) {
-                    StoreError::Conflict(FieldError::new(
-                        "name",
-                        format!("you already have a view called {}", new.name),
-                    ))
-                } else {
-                    e.into()
-                }
-            })?;
-        Ok(SavedView { id, name: new.name, path: new.path, created_at: Millis(now).to_utc() })
     }
 
     /// Deletes one of the actor's own views.
     pub async fn delete_view(&self, actor: &Actor, id: i64) -> Result<()> {
-        let n = self
-            .db
-            .write()
-            .execute("DELETE FROM saved_views WHERE id = $1 AND person_id = $2", args![id, actor.person_id])
-            .await?;
-        if n == 0 {
-            return Err(StoreError::NotFound("view"));
-        }
-        Ok(())
+        let actor = actor.to_owned();
+        self.db
+            .write(move |mut tx| {
+                let actor: &Actor = &actor;
+                let n = tx
+                    .exec()
+                    .execute("DELETE FROM saved_views WHERE id = $1 AND person_id = $2", args![id, actor.person_id])?;
+                if n == 0 {
+                    return Err(StoreError::NotFound("view"));
+                }
+                Ok(())
+            })
+            .await
     }
 
     /// Applies one change to each request, each on its own: a refusal for one (not allowed, an

@@ -24,22 +24,23 @@ const WEBHOOK_SELECT: &str = "SELECT w.id, w.team_id, t.key AS team_key, t.name 
      (SELECT MAX(d.created_at) FROM webhook_deliveries d WHERE d.webhook_id = w.id) AS last_delivery_at \
      FROM webhooks w LEFT JOIN teams t ON t.id = w.team_id";
 
-#[derive(sqlx::FromRow)]
-struct WebhookRow {
-    id: i64,
-    team_id: Option<i64>,
-    team_key: Option<String>,
-    team_name: Option<String>,
-    name: String,
-    url: String,
-    format: String,
-    events: String,
-    active: bool,
-    secret: String,
-    created_at: i64,
-    updated_at: i64,
-    last_status: Option<String>,
-    last_delivery_at: Option<i64>,
+crate::db::row! {
+    struct WebhookRow {
+        id: i64,
+        team_id: Option<i64>,
+        team_key: Option<String>,
+        team_name: Option<String>,
+        name: String,
+        url: String,
+        format: String,
+        events: String,
+        active: bool,
+        secret: String,
+        created_at: i64,
+        updated_at: i64,
+        last_status: Option<String>,
+        last_delivery_at: Option<i64>,
+    }
 }
 
 impl TryFrom<WebhookRow> for Webhook {
@@ -66,21 +67,22 @@ impl TryFrom<WebhookRow> for Webhook {
     }
 }
 
-#[derive(sqlx::FromRow)]
-struct DeliveryRow {
-    id: i64,
-    webhook_id: i64,
-    event_id: String,
-    kind: String,
-    payload: String,
-    created_at: i64,
-    status: String,
-    attempts: i64,
-    last_attempt_at: Option<i64>,
-    response_status: Option<i64>,
-    response: String,
-    duration_ms: Option<i64>,
-    redelivery_of: Option<i64>,
+crate::db::row! {
+    struct DeliveryRow {
+        id: i64,
+        webhook_id: i64,
+        event_id: String,
+        kind: String,
+        payload: String,
+        created_at: i64,
+        status: String,
+        attempts: i64,
+        last_attempt_at: Option<i64>,
+        response_status: Option<i64>,
+        response: String,
+        duration_ms: Option<i64>,
+        redelivery_of: Option<i64>,
+    }
 }
 
 const DELIVERY_SELECT: &str = "SELECT id, webhook_id, event_id, kind, payload, created_at, status, attempts, \
@@ -139,7 +141,7 @@ fn events_column(events: &[WebhookEventKind]) -> String {
 }
 
 /// The active webhooks hearing `kind` for any of `teams`, the organisation's among them.
-async fn subscribers(tx: &mut Tx, kind: WebhookEventKind, teams: &[TeamId]) -> Result<Vec<i64>> {
+fn subscribers(tx: &mut Tx, kind: WebhookEventKind, teams: &[TeamId]) -> Result<Vec<i64>> {
     let mut values = args![format!("%,{},%", kind.as_str())];
     let mut scope = vec![String::from("w.team_id IS NULL")];
     for t in teams {
@@ -147,40 +149,37 @@ async fn subscribers(tx: &mut Tx, kind: WebhookEventKind, teams: &[TeamId]) -> R
         scope.push(format!("w.team_id = ${}", values.len()));
     }
     let sql = format!("SELECT w.id FROM webhooks w WHERE w.active AND w.events LIKE $1 AND ({})", scope.join(" OR "));
-    Ok(tx.exec().scalars(&sql, values).await?)
+    Ok(tx.exec().scalars(&sql, values)?)
 }
 
 /// Writes one delivery per webhook and schedules each to be sent now.
-async fn enqueue(tx: &mut Tx, hooks: &[i64], event: &WebhookEvent, event_id: &str, again: Option<i64>) -> Result<()> {
+fn enqueue(tx: &mut Tx, hooks: &[i64], event: &WebhookEvent, event_id: &str, again: Option<i64>) -> Result<()> {
     let payload = serde_json::to_string(event).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let now = Millis::now().0;
     for hook in hooks {
-        let id: i64 = tx
-            .exec()
-            .scalar(
-                "INSERT INTO webhook_deliveries (webhook_id, event_id, kind, payload, created_at, redelivery_of) \
+        let id: i64 = tx.exec().scalar(
+            "INSERT INTO webhook_deliveries (webhook_id, event_id, kind, payload, created_at, redelivery_of) \
                  VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                args![*hook, event_id, event.kind.as_str(), &payload, now, again],
-            )
-            .await?;
-        schedule(tx, WEBHOOK, &format!("webhook:{id}"), json!({ "delivery_id": id }), Some(now)).await?;
+            args![*hook, event_id, event.kind.as_str(), &payload, now, again],
+        )?;
+        schedule(tx, WEBHOOK, &format!("webhook:{id}"), json!({ "delivery_id": id }), Some(now))?;
     }
     Ok(())
 }
 
 /// Captures `event` for every webhook that hears it. `source` (the event row or comment behind
 /// it) makes the event's id.
-pub(crate) async fn emit(tx: &mut Tx, event: WebhookEvent, source: i64) -> Result<()> {
-    let hooks = subscribers(tx, event.kind, &event.teams).await?;
+pub(crate) fn emit(tx: &mut Tx, event: WebhookEvent, source: i64) -> Result<()> {
+    let hooks = subscribers(tx, event.kind, &event.teams)?;
     if hooks.is_empty() {
         return Ok(());
     }
-    enqueue(tx, &hooks, &event, &format!("{}.{source}", event.kind.as_str()), None).await
+    enqueue(tx, &hooks, &event, &format!("{}.{source}", event.kind.as_str()), None)
 }
 
 /// Captures an event about a request, built from the request as it stands in `tx` only when a
 /// webhook hears it: a change nobody subscribed to costs one indexed read.
-pub(crate) async fn emit_for_request(
+pub(crate) fn emit_for_request(
     tx: &mut Tx,
     kind: WebhookEventKind,
     request: RequestId,
@@ -188,20 +187,19 @@ pub(crate) async fn emit_for_request(
     source: i64,
     describe: impl FnOnce(&Request) -> (String, Value),
 ) -> Result<()> {
-    let hooks = subscribers(tx, kind, &[team]).await?;
+    let hooks = subscribers(tx, kind, &[team])?;
     if hooks.is_empty() {
         return Ok(());
     }
-    let req = crate::requests::request_where(tx.exec(), "r.id = $1", request.into()).await?;
+    let req = crate::requests::request_where(tx.exec(), "r.id = $1", request.into())?;
     let (summary, extra) = describe(&req);
     let event = WebhookEvent::request(kind, &req, Millis::now().to_utc(), summary, extra);
-    enqueue(tx, &hooks, &event, &format!("{}.{source}", kind.as_str()), None).await
+    enqueue(tx, &hooks, &event, &format!("{}.{source}", kind.as_str()), None)
 }
 
-async fn webhook_where(exec: Exec<'_>, id: i64) -> Result<Webhook> {
+fn webhook_where(exec: Exec<'_>, id: i64) -> Result<Webhook> {
     let row: WebhookRow = exec
-        .optional(&format!("{WEBHOOK_SELECT} WHERE w.id = $1"), args![id])
-        .await?
+        .optional(&format!("{WEBHOOK_SELECT} WHERE w.id = $1"), args![id])?
         .ok_or(StoreError::NotFound("webhook"))?;
     row.try_into()
 }
@@ -209,23 +207,35 @@ async fn webhook_where(exec: Exec<'_>, id: i64) -> Result<Webhook> {
 impl Store {
     /// The webhooks of a team, or with `None` the organisation's, for those who manage them.
     pub async fn webhooks(&self, actor: &Actor, team: Option<TeamId>) -> Result<Vec<Webhook>> {
-        actor.require_webhook_manager(team)?;
-        let (clause, values) = match team {
-            Some(t) => ("w.team_id = $1", args![t]),
-            None => ("w.team_id IS NULL", args![]),
-        };
-        let rows: Vec<WebhookRow> =
-            self.db.read().all(&format!("{WEBHOOK_SELECT} WHERE {clause} ORDER BY w.name, w.id"), values).await?;
-        rows.into_iter().map(Webhook::try_from).collect()
+        let actor = actor.to_owned();
+        self.db
+            .read(move |mut tx| {
+                let actor: &Actor = &actor;
+                actor.require_webhook_manager(team)?;
+                let (clause, values) = match team {
+                    Some(t) => ("w.team_id = $1", args![t]),
+                    None => ("w.team_id IS NULL", args![]),
+                };
+                let rows: Vec<WebhookRow> =
+                    tx.exec().all(&format!("{WEBHOOK_SELECT} WHERE {clause} ORDER BY w.name, w.id"), values)?;
+                rows.into_iter().map(Webhook::try_from).collect()
+            })
+            .await
     }
 
     /// One webhook, for those who manage it; others are told it does not exist.
     pub async fn webhook(&self, actor: &Actor, id: i64) -> Result<Webhook> {
-        let hook = webhook_where(self.db.read(), id).await?;
-        if actor.require_webhook_manager(hook.team_id).is_err() {
-            return Err(StoreError::NotFound("webhook"));
-        }
-        Ok(hook)
+        let actor = actor.to_owned();
+        self.db
+            .read(move |mut tx| {
+                let actor: &Actor = &actor;
+                let hook = webhook_where(tx.exec(), id)?;
+                if actor.require_webhook_manager(hook.team_id).is_err() {
+                    return Err(StoreError::NotFound("webhook"));
+                }
+                Ok(hook)
+            })
+            .await
     }
 
     /// Adds a webhook for a team (its leads, admins) or the organisation (admins), signing
@@ -237,62 +247,75 @@ impl Store {
         mut input: WebhookInput,
         secret: &str,
     ) -> Result<Webhook> {
-        actor.require_webhook_manager(team)?;
-        input.validate()?;
-        let now = Millis::now().0;
-        let mut tx = self.db.begin().await?;
-        let id: i64 = tx
-            .exec()
-            .scalar(
-                "INSERT INTO webhooks (team_id, name, url, format, events, secret, active, created_by, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
-                args![team, &input.name, &input.url, input.format.as_str(), events_column(&input.events), secret,
-                    input.active, actor.person_id, now],
-            )
-            .await?;
-        let detail = json!({ "name": input.name, "url": input.url, "team_id": team.map(|t| t.0) });
-        record(&mut tx, actor, "webhook", id, "created", detail).await?;
-        let hook = webhook_where(tx.exec(), id).await?;
-        tx.commit().await?;
-        Ok(hook)
+        let actor = actor.to_owned();
+        let secret = secret.to_owned();
+        self.db.write(move |mut tx| {
+            let actor: &Actor = &actor;
+            let secret: &str = &secret;
+            actor.require_webhook_manager(team)?;
+            input.validate()?;
+            let now = Millis::now().0;
+            let id: i64 = tx
+                .exec()
+                .scalar(
+                    "INSERT INTO webhooks (team_id, name, url, format, events, secret, active, created_by, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+                    args![team, &input.name, &input.url, input.format.as_str(), events_column(&input.events), secret,
+                        input.active, actor.person_id, now],
+                )?;
+            let detail = json!({ "name": input.name, "url": input.url, "team_id": team.map(|t| t.0) });
+            record(&mut tx, actor, "webhook", id, "created", detail)?;
+            let hook = webhook_where(tx.exec(), id)?;
+            Ok(hook)
+        })
+        .await
     }
 
     /// Changes what a webhook hears and where it sends it.
     pub async fn update_webhook(&self, actor: &Actor, id: i64, mut input: WebhookInput) -> Result<Webhook> {
         let before = self.webhook(actor, id).await?;
         input.validate()?;
-        let mut tx = self.db.begin().await?;
-        tx.exec()
-            .execute(
-                "UPDATE webhooks SET name = $1, url = $2, format = $3, events = $4, active = $5, updated_at = $6 WHERE id = $7",
-                args![&input.name, &input.url, input.format.as_str(), events_column(&input.events), input.active,
-                    Millis::now().0, id],
-            )
-            .await?;
-        let detail = crate::events::diff(&[
-            ("name", json!(before.name), json!(input.name)),
-            ("url", json!(before.url), json!(input.url)),
-            ("active", json!(before.active), json!(input.active)),
-        ]);
-        record(&mut tx, actor, "webhook", id, "updated", detail).await?;
-        let hook = webhook_where(tx.exec(), id).await?;
-        tx.commit().await?;
+        let actor_owned = actor.to_owned();
+        let hook = self.db.write(move |mut tx| {
+            let actor: &Actor = &actor_owned;
+            tx.exec()
+                .execute(
+                    "UPDATE webhooks SET name = $1, url = $2, format = $3, events = $4, active = $5, updated_at = $6 WHERE id = $7",
+                    args![&input.name, &input.url, input.format.as_str(), events_column(&input.events), input.active,
+                        Millis::now().0, id],
+                )?;
+            let detail = crate::events::diff(&[
+                ("name", json!(before.name), json!(input.name)),
+                ("url", json!(before.url), json!(input.url)),
+                ("active", json!(before.active), json!(input.active)),
+            ]);
+            record(&mut tx, actor, "webhook", id, "updated", detail)?;
+            let hook = webhook_where(tx.exec(), id)?;
+            Ok(hook)
+        })
+        .await?;
         Ok(hook)
     }
 
     /// Replaces a webhook's signing secret.
     pub async fn set_webhook_secret(&self, actor: &Actor, id: i64, secret: &str) -> Result<Webhook> {
         self.webhook(actor, id).await?;
-        let mut tx = self.db.begin().await?;
-        tx.exec()
-            .execute(
-                "UPDATE webhooks SET secret = $1, updated_at = $2 WHERE id = $3",
-                args![secret, Millis::now().0, id],
-            )
+        let actor_owned = actor.to_owned();
+        let secret_owned = secret.to_owned();
+        let hook = self
+            .db
+            .write(move |mut tx| {
+                let actor: &Actor = &actor_owned;
+                let secret: &str = &secret_owned;
+                tx.exec().execute(
+                    "UPDATE webhooks SET secret = $1, updated_at = $2 WHERE id = $3",
+                    args![secret, Millis::now().0, id],
+                )?;
+                record(&mut tx, actor, "webhook", id, "secret_rotated", json!({}))?;
+                let hook = webhook_where(tx.exec(), id)?;
+                Ok(hook)
+            })
             .await?;
-        record(&mut tx, actor, "webhook", id, "secret_rotated", json!({})).await?;
-        let hook = webhook_where(tx.exec(), id).await?;
-        tx.commit().await?;
         Ok(hook)
     }
 
@@ -300,29 +323,38 @@ impl Store {
     /// what was removed.
     pub async fn delete_webhook(&self, actor: &Actor, id: i64) -> Result<Webhook> {
         let hook = self.webhook(actor, id).await?;
-        let mut tx = self.db.begin().await?;
-        tx.exec()
-            .execute(
-                "UPDATE jobs SET done_at = $1 WHERE kind = $2 AND done_at IS NULL AND job_key IN \
-                 (SELECT 'webhook:' || CAST(id AS TEXT) FROM webhook_deliveries WHERE webhook_id = $3)",
-                args![Millis::now().0, WEBHOOK, id],
-            )
+        let detail = json!({ "name": hook.name, "url": hook.url });
+        let actor_owned = actor.to_owned();
+        self.db
+            .write(move |mut tx| {
+                let actor: &Actor = &actor_owned;
+                tx.exec().execute(
+                    "UPDATE jobs SET done_at = $1 WHERE kind = $2 AND done_at IS NULL AND job_key IN \
+                     (SELECT 'webhook:' || CAST(id AS TEXT) FROM webhook_deliveries WHERE webhook_id = $3)",
+                    args![Millis::now().0, WEBHOOK, id],
+                )?;
+                tx.exec().execute("DELETE FROM webhook_deliveries WHERE webhook_id = $1", args![id])?;
+                tx.exec().execute("DELETE FROM webhooks WHERE id = $1", args![id])?;
+                record(&mut tx, actor, "webhook", id, "deleted", detail)?;
+                Ok(())
+            })
             .await?;
-        tx.exec().execute("DELETE FROM webhook_deliveries WHERE webhook_id = $1", args![id]).await?;
-        tx.exec().execute("DELETE FROM webhooks WHERE id = $1", args![id]).await?;
-        record(&mut tx, actor, "webhook", id, "deleted", json!({ "name": hook.name, "url": hook.url })).await?;
-        tx.commit().await?;
         Ok(hook)
     }
 
     /// Sends a `ping` event to one webhook now, paused or not.
     pub async fn ping_webhook(&self, actor: &Actor, id: i64) -> Result<WebhookDelivery> {
         let hook = self.webhook(actor, id).await?;
-        let mut tx = self.db.begin().await?;
-        let event = WebhookEvent::ping(Millis::now().to_utc(), &hook.name);
-        let source = record(&mut tx, actor, "webhook", id, "pinged", json!({})).await?;
-        enqueue(&mut tx, &[id], &event, &format!("ping.{source}"), None).await?;
-        tx.commit().await?;
+        let actor_owned = actor.to_owned();
+        self.db
+            .write(move |mut tx| {
+                let actor: &Actor = &actor_owned;
+                let event = WebhookEvent::ping(Millis::now().to_utc(), &hook.name);
+                let source = record(&mut tx, actor, "webhook", id, "pinged", json!({}))?;
+                enqueue(&mut tx, &[id], &event, &format!("ping.{source}"), None)?;
+                Ok(())
+            })
+            .await?;
         self.latest_delivery(id).await
     }
 
@@ -331,41 +363,59 @@ impl Store {
         self.webhook(actor, id).await?;
         let row: DeliveryRow = self
             .db
-            .read()
-            .optional(&format!("{DELIVERY_SELECT} WHERE id = $1 AND webhook_id = $2"), args![delivery, id])
+            .read(move |mut tx| {
+                Ok(tx
+                    .exec()
+                    .optional(&format!("{DELIVERY_SELECT} WHERE id = $1 AND webhook_id = $2"), args![delivery, id])?)
+            })
             .await?
             .ok_or(StoreError::NotFound("webhook delivery"))?;
         let event: WebhookEvent =
             serde_json::from_str(&row.payload).map_err(|e| StoreError::Corrupt(format!("delivery {delivery}: {e}")))?;
-        let mut tx = self.db.begin().await?;
-        enqueue(&mut tx, &[id], &event, &row.event_id, Some(delivery)).await?;
-        record(&mut tx, actor, "webhook", id, "redelivered", json!({ "delivery": delivery })).await?;
-        tx.commit().await?;
+        let actor_owned = actor.to_owned();
+        self.db
+            .write(move |mut tx| {
+                let actor: &Actor = &actor_owned;
+                enqueue(&mut tx, &[id], &event, &row.event_id, Some(delivery))?;
+                record(&mut tx, actor, "webhook", id, "redelivered", json!({ "delivery": delivery }))?;
+                Ok(())
+            })
+            .await?;
         self.latest_delivery(id).await
     }
 
     async fn latest_delivery(&self, webhook: i64) -> Result<WebhookDelivery> {
-        let row: DeliveryRow = self
-            .db
-            .write()
-            .optional(&format!("{DELIVERY_SELECT} WHERE webhook_id = $1 ORDER BY id DESC LIMIT 1"), args![webhook])
-            .await?
-            .ok_or(StoreError::NotFound("webhook delivery"))?;
-        row.try_into()
+        self.db
+            .write(move |mut tx| {
+                let row: DeliveryRow = tx
+                    .exec()
+                    .optional(
+                        &format!("{DELIVERY_SELECT} WHERE webhook_id = $1 ORDER BY id DESC LIMIT 1"),
+                        args![webhook],
+                    )?
+                    .ok_or(StoreError::NotFound("webhook delivery"))?;
+                row.try_into()
+            })
+            .await
     }
 
     /// A webhook's deliveries, newest first.
     pub async fn webhook_deliveries(&self, actor: &Actor, id: i64, page: PageRequest) -> Result<Page<WebhookDelivery>> {
         self.webhook(actor, id).await?;
-        let total: i64 =
-            self.db.read().scalar("SELECT COUNT(*) FROM webhook_deliveries WHERE webhook_id = $1", args![id]).await?;
+        let total: i64 = self
+            .db
+            .read(move |mut tx| {
+                Ok(tx.exec().scalar("SELECT COUNT(*) FROM webhook_deliveries WHERE webhook_id = $1", args![id])?)
+            })
+            .await?;
         let rows: Vec<DeliveryRow> = self
             .db
-            .read()
-            .all(
-                &format!("{DELIVERY_SELECT} WHERE webhook_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3"),
-                args![id, page.limit(), page.offset()],
-            )
+            .read(move |mut tx| {
+                Ok(tx.exec().all(
+                    &format!("{DELIVERY_SELECT} WHERE webhook_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3"),
+                    args![id, page.limit(), page.offset()],
+                )?)
+            })
             .await?;
         let items = rows.into_iter().map(WebhookDelivery::try_from).collect::<Result<Vec<_>>>()?;
         Ok(Page::new(items, u64::try_from(total).unwrap_or(0), page))
@@ -373,56 +423,70 @@ impl Store {
 
     /// What the `webhook` job with this payload sends; `None` when its webhook was deleted.
     pub async fn outbound(&self, job_payload: &str) -> Result<Option<Outbound>> {
-        #[derive(serde::Deserialize)]
-        struct Payload {
-            delivery_id: i64,
-        }
-        #[derive(sqlx::FromRow)]
-        struct Row {
-            event_id: String,
-            url: String,
-            format: String,
-            secret: String,
-            active: bool,
-            payload: String,
-        }
-        let p: Payload =
-            serde_json::from_str(job_payload).map_err(|e| StoreError::Corrupt(format!("webhook job: {e}")))?;
-        let row: Option<Row> = self
-            .db
-            .read()
-            .optional(
-                "SELECT d.event_id, w.url, w.format, w.secret, w.active, d.payload FROM webhook_deliveries d \
-                 JOIN webhooks w ON w.id = d.webhook_id WHERE d.id = $1",
-                args![p.delivery_id],
-            )
-            .await?;
-        let Some(r) = row else { return Ok(None) };
-        let corrupt = |what: &str| StoreError::Corrupt(format!("webhook delivery {}: {what}", p.delivery_id));
-        Ok(Some(Outbound {
-            delivery_id: p.delivery_id,
-            event_id: r.event_id,
-            url: r.url,
-            format: WebhookFormat::parse(&r.format).ok_or_else(|| corrupt("format"))?,
-            secret: r.secret,
-            active: r.active,
-            payload: serde_json::from_str(&r.payload).map_err(|_| corrupt("payload"))?,
-        }))
+        let job_payload = job_payload.to_owned();
+        self.db
+            .read(move |mut tx| {
+                let job_payload: &str = &job_payload;
+                #[derive(serde::Deserialize)]
+                struct Payload {
+                    delivery_id: i64,
+                }
+
+                crate::db::row! {
+                    struct Row {
+                        event_id: String,
+                        url: String,
+                        format: String,
+                        secret: String,
+                        active: bool,
+                        payload: String,
+                    }
+                }
+                let p: Payload =
+                    serde_json::from_str(job_payload).map_err(|e| StoreError::Corrupt(format!("webhook job: {e}")))?;
+                let row: Option<Row> = tx.exec().optional(
+                    "SELECT d.event_id, w.url, w.format, w.secret, w.active, d.payload FROM webhook_deliveries d \
+                     JOIN webhooks w ON w.id = d.webhook_id WHERE d.id = $1",
+                    args![p.delivery_id],
+                )?;
+                let Some(r) = row else { return Ok(None) };
+                let corrupt = |what: &str| StoreError::Corrupt(format!("webhook delivery {}: {what}", p.delivery_id));
+                Ok(Some(Outbound {
+                    delivery_id: p.delivery_id,
+                    event_id: r.event_id,
+                    url: r.url,
+                    format: WebhookFormat::parse(&r.format).ok_or_else(|| corrupt("format"))?,
+                    secret: r.secret,
+                    active: r.active,
+                    payload: serde_json::from_str(&r.payload).map_err(|_| corrupt("payload"))?,
+                }))
+            })
+            .await
     }
 
     /// Records how an attempt went.
     pub async fn record_attempt(&self, delivery: i64, attempt: &Attempt, now: Millis) -> Result<()> {
-        // The receiver's words are shown on a page: kept short and printable.
-        let response: String =
-            attempt.response.chars().filter(|c| !concentric_core::text::is_forbidden(*c)).take(1000).collect();
+        let attempt = attempt.to_owned();
         self.db
-            .write()
-            .execute(
-                "UPDATE webhook_deliveries SET status = $1, attempts = attempts + 1, last_attempt_at = $2, \
-                 response_status = $3, response = $4, duration_ms = $5 WHERE id = $6",
-                args![attempt.status.as_str(), now.0, attempt.response_status, response, attempt.duration_ms, delivery],
-            )
-            .await?;
-        Ok(())
+            .write(move |mut tx| {
+                let attempt: &Attempt = &attempt;
+                // The receiver's words are shown on a page: kept short and printable.
+                let response: String =
+                    attempt.response.chars().filter(|c| !concentric_core::text::is_forbidden(*c)).take(1000).collect();
+                tx.exec().execute(
+                    "UPDATE webhook_deliveries SET status = $1, attempts = attempts + 1, last_attempt_at = $2, \
+                     response_status = $3, response = $4, duration_ms = $5 WHERE id = $6",
+                    args![
+                        attempt.status.as_str(),
+                        now.0,
+                        attempt.response_status,
+                        response,
+                        attempt.duration_ms,
+                        delivery
+                    ],
+                )?;
+                Ok(())
+            })
+            .await
     }
 }

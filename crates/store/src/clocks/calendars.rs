@@ -4,13 +4,11 @@
 use super::*;
 
 /// The calendar of a team: its own, or else the organisation's.
-pub(crate) async fn calendar_of(exec: Exec<'_>, team: TeamId) -> Result<Calendar> {
-    let spec: Option<String> = exec
-        .scalar_opt(
-            "SELECT spec FROM calendars WHERE team_id = $1 OR team_id IS NULL ORDER BY team_id IS NULL LIMIT 1",
-            args![team],
-        )
-        .await?;
+pub(crate) fn calendar_of(exec: Exec<'_>, team: TeamId) -> Result<Calendar> {
+    let spec: Option<String> = exec.scalar_opt(
+        "SELECT spec FROM calendars WHERE team_id = $1 OR team_id IS NULL ORDER BY team_id IS NULL LIMIT 1",
+        args![team],
+    )?;
     parse_calendar(spec.as_deref())
 }
 
@@ -21,8 +19,8 @@ fn parse_calendar(spec: Option<&str>) -> Result<Calendar> {
 }
 
 /// Every team's calendar, for reading the clocks of a list in one go.
-pub(crate) async fn calendars(exec: Exec<'_>) -> Result<(Calendar, HashMap<i64, Calendar>)> {
-    let rows: Vec<(Option<i64>, String)> = exec.all("SELECT team_id, spec FROM calendars", args![]).await?;
+pub(crate) fn calendars(exec: Exec<'_>) -> Result<(Calendar, HashMap<i64, Calendar>)> {
+    let rows: Vec<(Option<i64>, String)> = exec.all("SELECT team_id, spec FROM calendars", args![])?;
     let mut default = Calendar::always();
     let mut teams = HashMap::new();
     for (team, spec) in rows {
@@ -40,61 +38,67 @@ pub(crate) async fn calendars(exec: Exec<'_>) -> Result<(Calendar, HashMap<i64, 
 impl Store {
     /// The calendar a team works by, and whether it is the organisation's default.
     pub async fn team_calendar(&self, team: TeamId) -> Result<(CalendarSpec, bool)> {
-        let row: Option<(Option<i64>, String)> = self
-            .db
-            .read()
-            .optional(
-                "SELECT team_id, spec FROM calendars WHERE team_id = $1 OR team_id IS NULL ORDER BY team_id IS NULL LIMIT 1",
-                args![team],
-            )
-            .await?;
-        let inherited = row.as_ref().is_none_or(|(t, _)| t.is_none());
-        Ok((parse_calendar(row.as_ref().map(|(_, spec)| spec.as_str()))?.to_spec(), inherited))
+        self.db.read(move |mut tx| {
+            let row: Option<(Option<i64>, String)> = tx.exec()
+                .optional(
+                    "SELECT team_id, spec FROM calendars WHERE team_id = $1 OR team_id IS NULL ORDER BY team_id IS NULL LIMIT 1",
+                    args![team],
+                )?;
+            let inherited = row.as_ref().is_none_or(|(t, _)| t.is_none());
+            Ok((parse_calendar(row.as_ref().map(|(_, spec)| spec.as_str()))?.to_spec(), inherited))
+        })
+        .await
     }
 
     pub async fn organisation_calendar(&self) -> Result<CalendarSpec> {
-        let spec: Option<String> =
-            self.db.read().scalar_opt("SELECT spec FROM calendars WHERE team_id IS NULL", args![]).await?;
-        Ok(parse_calendar(spec.as_deref())?.to_spec())
+        self.db
+            .read(move |mut tx| {
+                let spec: Option<String> =
+                    tx.exec().scalar_opt("SELECT spec FROM calendars WHERE team_id IS NULL", args![])?;
+                Ok(parse_calendar(spec.as_deref())?.to_spec())
+            })
+            .await
     }
 
     /// Sets a team's calendar (leads and admins) or, with `team` `None`, the organisation's
     /// (admins). Running clocks are re-planned in the new calendar.
     pub async fn set_calendar(&self, actor: &Actor, team: Option<TeamId>, spec: &CalendarSpec) -> Result<CalendarSpec> {
-        match team {
-            Some(t) => actor.require_team_manager(t, "change this team's calendar")?,
-            None => actor.require_admin("change the organisation's calendar")?,
-        }
-        let cal = Calendar::from_spec(spec)?;
-        let spec = cal.to_spec();
-        let text = serde_json::to_string(&spec).unwrap_or_default();
-        let now = Millis::now().0;
-        let mut tx = self.db.begin().await?;
-        let changed = match team {
-            Some(t) => {
-                tx.exec()
-                    .execute(
-                        "INSERT INTO calendars (team_id, spec, updated_at) VALUES ($1, $2, $3) \
-                         ON CONFLICT (team_id) DO UPDATE SET spec = excluded.spec, updated_at = excluded.updated_at",
-                        args![t, &text, now],
-                    )
-                    .await?
+        let actor = actor.to_owned();
+        let spec = spec.to_owned();
+        self.db.write(move |mut tx| {
+            let actor: &Actor = &actor;
+            let spec: &CalendarSpec = &spec;
+            match team {
+                Some(t) => actor.require_team_manager(t, "change this team's calendar")?,
+                None => actor.require_admin("change the organisation's calendar")?,
             }
-            None => {
+            let cal = Calendar::from_spec(spec)?;
+            let spec = cal.to_spec();
+            let text = serde_json::to_string(&spec).unwrap_or_default();
+            let now = Millis::now().0;
+            let changed = match team {
+                Some(t) => {
+                    tx.exec()
+                        .execute(
+                            "INSERT INTO calendars (team_id, spec, updated_at) VALUES ($1, $2, $3) \
+                             ON CONFLICT (team_id) DO UPDATE SET spec = excluded.spec, updated_at = excluded.updated_at",
+                            args![t, &text, now],
+                        )?
+                }
+                None => {
+                    tx.exec()
+                        .execute("UPDATE calendars SET spec = $1, updated_at = $2 WHERE team_id IS NULL", args![&text, now])?
+                }
+            };
+            if changed == 0 {
                 tx.exec()
-                    .execute("UPDATE calendars SET spec = $1, updated_at = $2 WHERE team_id IS NULL", args![&text, now])
-                    .await?
+                    .execute("INSERT INTO calendars (team_id, spec, updated_at) VALUES (NULL, $1, $2)", args![&text, now])?;
             }
-        };
-        if changed == 0 {
-            tx.exec()
-                .execute("INSERT INTO calendars (team_id, spec, updated_at) VALUES (NULL, $1, $2)", args![&text, now])
-                .await?;
-        }
-        record(&mut tx, actor, "calendar", team.map_or(0, |t| t.0), "updated", json!({ "zone": spec.zone })).await?;
-        self.replan_running_clocks(&mut tx, team, now).await?;
-        tx.commit().await?;
-        Ok(spec)
+            record(&mut tx, actor, "calendar", team.map_or(0, |t| t.0), "updated", json!({ "zone": spec.zone }))?;
+            replan_running_clocks(&mut tx, team, now)?;
+            Ok(spec)
+        })
+        .await
     }
 
     /// Adds the all-day events of an iCalendar file to a team's holidays (the team gets its own
@@ -122,44 +126,42 @@ impl Store {
 
     /// Makes a team follow the organisation's calendar again.
     pub async fn clear_team_calendar(&self, actor: &Actor, team: TeamId) -> Result<()> {
-        actor.require_team_manager(team, "change this team's calendar")?;
-        let mut tx = self.db.begin().await?;
-        tx.exec().execute("DELETE FROM calendars WHERE team_id = $1", args![team]).await?;
-        record(&mut tx, actor, "calendar", team.0, "reset", json!({})).await?;
-        self.replan_running_clocks(&mut tx, Some(team), Millis::now().0).await?;
-        tx.commit().await?;
-        Ok(())
+        let actor = actor.to_owned();
+        self.db
+            .write(move |mut tx| {
+                let actor: &Actor = &actor;
+                actor.require_team_manager(team, "change this team's calendar")?;
+                tx.exec().execute("DELETE FROM calendars WHERE team_id = $1", args![team])?;
+                record(&mut tx, actor, "calendar", team.0, "reset", json!({}))?;
+                replan_running_clocks(&mut tx, Some(team), Millis::now().0)?;
+                Ok(())
+            })
+            .await
     }
+}
 
-    /// Recomputes due times and checks of the running clocks a calendar change touches.
-    async fn replan_running_clocks(&self, tx: &mut Tx, team: Option<TeamId>, now: i64) -> Result<()> {
-        let clocks: Vec<ClockRow> = match team {
-            Some(t) => {
-                tx.exec()
-                    .all(&format!("{CLOCK_SELECT} WHERE c.running_since IS NOT NULL AND r.team_id = $1"), args![t])
-                    .await?
-            }
-            None => {
-                tx.exec()
-                    .all(
-                        &format!(
-                            "{CLOCK_SELECT} WHERE c.running_since IS NOT NULL \
-                             AND r.team_id NOT IN (SELECT team_id FROM calendars WHERE team_id IS NOT NULL)"
-                        ),
-                        args![],
-                    )
-                    .await?
-            }
-        };
-        let mut cals: HashMap<i64, Calendar> = HashMap::new();
-        for row in clocks {
-            let team = row.team_id;
-            let cal = match cals.entry(team) {
-                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                std::collections::hash_map::Entry::Vacant(e) => e.insert(calendar_of(tx.exec(), TeamId(team)).await?),
-            };
-            save_clock(tx, &Clock::from(row), now, cal).await?;
+/// Recomputes due times and checks of the running clocks a calendar change touches.
+fn replan_running_clocks(tx: &mut Tx<'_>, team: Option<TeamId>, now: i64) -> Result<()> {
+    let clocks: Vec<ClockRow> = match team {
+        Some(t) => {
+            tx.exec().all(&format!("{CLOCK_SELECT} WHERE c.running_since IS NOT NULL AND r.team_id = $1"), args![t])?
         }
-        Ok(())
+        None => tx.exec().all(
+            &format!(
+                "{CLOCK_SELECT} WHERE c.running_since IS NOT NULL \
+                         AND r.team_id NOT IN (SELECT team_id FROM calendars WHERE team_id IS NOT NULL)"
+            ),
+            args![],
+        )?,
+    };
+    let mut cals: HashMap<i64, Calendar> = HashMap::new();
+    for row in clocks {
+        let team = row.team_id;
+        let cal = match cals.entry(team) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => e.insert(calendar_of(tx.exec(), TeamId(team))?),
+        };
+        save_clock(tx, &Clock::from(row), now, cal)?;
     }
+    Ok(())
 }

@@ -36,17 +36,18 @@ pub(crate) use calendars::{calendar_of, calendars};
 pub(crate) use targets::current_policy;
 use targets::policy_where;
 
-#[derive(sqlx::FromRow)]
-struct ClockRow {
-    request_id: i64,
-    kind: String,
-    target_ms: i64,
-    elapsed_ms: i64,
-    running_since: Option<i64>,
-    stopped_at: Option<i64>,
-    at_risk_percent: i64,
-    breach_recorded: bool,
-    team_id: i64,
+crate::db::row! {
+    struct ClockRow {
+        request_id: i64,
+        kind: String,
+        target_ms: i64,
+        elapsed_ms: i64,
+        running_since: Option<i64>,
+        stopped_at: Option<i64>,
+        at_risk_percent: i64,
+        breach_recorded: bool,
+        team_id: i64,
+    }
 }
 
 impl From<ClockRow> for Clock {
@@ -70,28 +71,33 @@ const CLOCK_SELECT: &str = "SELECT c.request_id, c.kind, c.target_ms, c.elapsed_
      JOIN target_policies p ON p.id = r.policy_id";
 
 /// Writes a clock back with its cached due time, and schedules its next check.
-async fn save_clock(tx: &mut Tx, clock: &Clock, now: i64, cal: &Calendar) -> Result<()> {
+fn save_clock(tx: &mut Tx, clock: &Clock, now: i64, cal: &Calendar) -> Result<()> {
     let due = clock.read(now, cal).due_at;
-    tx.exec()
-        .execute(
-            "UPDATE request_clocks SET target_ms = $1, elapsed_ms = $2, running_since = $3, stopped_at = $4, due_at = $5 \
+    tx.exec().execute(
+        "UPDATE request_clocks SET target_ms = $1, elapsed_ms = $2, running_since = $3, stopped_at = $4, due_at = $5 \
              WHERE request_id = $6 AND kind = $7",
-            args![clock.target_ms, clock.elapsed_ms, clock.running_since, clock.stopped_at, due, clock.request_id,
-                clock.kind.as_str()],
-        )
-        .await?;
-    schedule_check(tx, clock, now, cal).await
+        args![
+            clock.target_ms,
+            clock.elapsed_ms,
+            clock.running_since,
+            clock.stopped_at,
+            due,
+            clock.request_id,
+            clock.kind.as_str()
+        ],
+    )?;
+    schedule_check(tx, clock, now, cal)
 }
 
-async fn schedule_check(tx: &mut Tx, clock: &Clock, now: i64, cal: &Calendar) -> Result<()> {
+fn schedule_check(tx: &mut Tx, clock: &Clock, now: i64, cal: &Calendar) -> Result<()> {
     let key = format!("clock:{}:{}", clock.request_id, clock.kind.as_str());
     let payload = json!({ "request_id": clock.request_id, "kind": clock.kind });
-    schedule(tx, CLOCK_CHECK, &key, payload, clock.next_check(now, cal)).await
+    schedule(tx, CLOCK_CHECK, &key, payload, clock.next_check(now, cal))
 }
 
 /// Starts the clocks of a new request, if its service promises targets for its priority.
 /// Returns the policy it was opened under.
-pub(crate) async fn start_clocks(
+pub(crate) fn start_clocks(
     tx: &mut Tx,
     request: RequestId,
     service: ServiceId,
@@ -99,20 +105,19 @@ pub(crate) async fn start_clocks(
     priority: Priority,
     now: i64,
 ) -> Result<()> {
-    let Some(policy) = current_policy(tx.exec(), service).await? else { return Ok(()) };
-    tx.exec().execute("UPDATE requests SET policy_id = $1 WHERE id = $2", args![policy.id, request]).await?;
+    let Some(policy) = current_policy(tx.exec(), service)? else { return Ok(()) };
+    tx.exec().execute("UPDATE requests SET policy_id = $1 WHERE id = $2", args![policy.id, request])?;
     if !policy.targets.contains_key(&priority) {
         return Ok(());
     }
-    let cal = calendar_of(tx.exec(), team).await?;
+    let cal = calendar_of(tx.exec(), team)?;
     for kind in ClockKind::ALL {
         let target_ms = policy.target_ms(priority, kind).unwrap_or_default();
         tx.exec()
             .execute(
                 "INSERT INTO request_clocks (request_id, kind, target_ms, elapsed_ms, running_since) VALUES ($1, $2, $3, 0, $4)",
                 args![request, kind.as_str(), target_ms, now],
-            )
-            .await?;
+            )?;
         let clock = Clock {
             request_id: request,
             kind,
@@ -123,54 +128,44 @@ pub(crate) async fn start_clocks(
             at_risk_percent: policy.at_risk_percent,
             breach_recorded: false,
         };
-        save_clock(tx, &clock, now, &cal).await?;
+        save_clock(tx, &clock, now, &cal)?;
     }
     Ok(())
 }
 
 /// A clock of a request restored from the past (the demo's history): its working time is
 /// already known; a breach is recorded as it would have been.
-pub(crate) async fn insert_past_clock(tx: &mut Tx, clock: &Clock, now: i64, cal: &Calendar) -> Result<()> {
-    tx.exec()
-        .execute(
-            "INSERT INTO request_clocks (request_id, kind, target_ms, elapsed_ms, running_since, stopped_at) \
+pub(crate) fn insert_past_clock(tx: &mut Tx, clock: &Clock, now: i64, cal: &Calendar) -> Result<()> {
+    tx.exec().execute(
+        "INSERT INTO request_clocks (request_id, kind, target_ms, elapsed_ms, running_since, stopped_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
-            args![
-                clock.request_id,
-                clock.kind.as_str(),
-                clock.target_ms,
-                clock.elapsed_ms,
-                clock.running_since,
-                clock.stopped_at
-            ],
-        )
-        .await?;
+        args![
+            clock.request_id,
+            clock.kind.as_str(),
+            clock.target_ms,
+            clock.elapsed_ms,
+            clock.running_since,
+            clock.stopped_at
+        ],
+    )?;
     let reading = clock.read(now, cal);
     if reading.left_ms < 0 {
         let at = clock.instant_of(clock.target_ms + 1, cal).or(clock.stopped_at).unwrap_or(now);
-        mark(tx, clock.request_id, clock.kind, "breached", at).await?;
+        mark(tx, clock.request_id, clock.kind, "breached", at)?;
     }
-    save_clock(tx, clock, now, cal).await
+    save_clock(tx, clock, now, cal)
 }
 
 /// Brings a request's clocks in line with a change: its new status, a first public reply from
 /// the providing team, or a new priority (whose targets then apply).
-pub(crate) async fn sync_clocks(
-    tx: &mut Tx,
-    req: &Request,
-    status: Status,
-    first_response: bool,
-    now: i64,
-) -> Result<()> {
-    let clocks: Vec<ClockRow> =
-        tx.exec().all(&format!("{CLOCK_SELECT} WHERE c.request_id = $1"), args![req.id]).await?;
+pub(crate) fn sync_clocks(tx: &mut Tx, req: &Request, status: Status, first_response: bool, now: i64) -> Result<()> {
+    let clocks: Vec<ClockRow> = tx.exec().all(&format!("{CLOCK_SELECT} WHERE c.request_id = $1"), args![req.id])?;
     if clocks.is_empty() {
         return Ok(());
     }
-    let policy = policy_where(tx.exec(), "id = (SELECT policy_id FROM requests WHERE id = $1)", req.id.into())
-        .await?
+    let policy = policy_where(tx.exec(), "id = (SELECT policy_id FROM requests WHERE id = $1)", req.id.into())?
         .ok_or(StoreError::NotFound("target policy"))?;
-    let cal = calendar_of(tx.exec(), req.team_id).await?;
+    let cal = calendar_of(tx.exec(), req.team_id)?;
     for row in clocks {
         let mut clock = Clock::from(row);
         let before = clock.clone();
@@ -182,28 +177,26 @@ pub(crate) async fn sync_clocks(
             clock.target_ms = target;
         }
         if clock != before {
-            save_clock(tx, &clock, now, &cal).await?;
+            save_clock(tx, &clock, now, &cal)?;
         }
     }
     Ok(())
 }
 
 /// Reads the clocks of the given requests at `now`, in their teams' calendars.
-pub(crate) async fn attach_clocks(store: &Store, requests: &mut [Request], now: i64) -> Result<()> {
+pub(crate) fn attach_clocks(tx: &mut Tx<'_>, requests: &mut [Request], now: i64) -> Result<()> {
     if requests.is_empty() {
         return Ok(());
     }
     let ids: Vec<String> = requests.iter().map(|r| r.id.0.to_string()).collect();
     // Ids are integers from our own rows, so listing them inline is safe.
-    let rows: Vec<ClockRow> = store
-        .db
-        .read()
-        .all(&format!("{CLOCK_SELECT} WHERE c.request_id IN ({}) ORDER BY c.kind", ids.join(", ")), args![])
-        .await?;
+    let rows: Vec<ClockRow> = tx
+        .exec()
+        .all(&format!("{CLOCK_SELECT} WHERE c.request_id IN ({}) ORDER BY c.kind", ids.join(", ")), args![])?;
     if rows.is_empty() {
         return Ok(());
     }
-    let (default, teams) = calendars(store.db.read()).await?;
+    let (default, teams) = calendars(tx.exec())?;
     let mut by_request: HashMap<i64, Vec<Clock>> = HashMap::new();
     for row in rows {
         by_request.entry(row.request_id).or_default().push(row.into());
@@ -218,31 +211,32 @@ pub(crate) async fn attach_clocks(store: &Store, requests: &mut [Request], now: 
 }
 
 /// The person an optional email names; an unknown email becomes an error on `field`.
-async fn person_field(
+fn person_field(
     exec: Exec<'_>,
     field: &str,
     email: Option<&str>,
     errors: &mut Vec<FieldError>,
 ) -> Result<Option<PersonId>> {
     let Some(email) = email.map(str::trim).filter(|e| !e.is_empty()).map(str::to_lowercase) else { return Ok(None) };
-    let found = id_by_email(exec, &email).await?;
+    let found = id_by_email(exec, &email)?;
     if found.is_none() {
         errors.push(FieldError::new(field, format!("nobody in the directory has the email {email}")));
     }
     Ok(found)
 }
 
-#[derive(sqlx::FromRow)]
-struct ComplianceDbRow {
-    month: String,
-    team_key: String,
-    team_name: String,
-    service_slug: String,
-    service_name: String,
-    kind: String,
-    met: i64,
-    breached: i64,
-    total: i64,
+crate::db::row! {
+    struct ComplianceDbRow {
+        month: String,
+        team_key: String,
+        team_name: String,
+        service_slug: String,
+        service_name: String,
+        kind: String,
+        met: i64,
+        breached: i64,
+        total: i64,
+    }
 }
 
 /// What a clock check did, for the runner's log and tests.
@@ -252,14 +246,15 @@ pub struct CheckOutcome {
     pub breached: bool,
 }
 
-#[derive(sqlx::FromRow)]
-struct CheckedRequest {
-    key: String,
-    subject: String,
-    team_id: i64,
-    priority: i64,
-    assignee_id: Option<i64>,
-    policy_id: i64,
+crate::db::row! {
+    struct CheckedRequest {
+        key: String,
+        subject: String,
+        team_id: i64,
+        priority: i64,
+        assignee_id: Option<i64>,
+        policy_id: i64,
+    }
 }
 
 impl CheckedRequest {
@@ -269,25 +264,20 @@ impl CheckedRequest {
 }
 
 /// Records a mark once; whether this call was the one that recorded it.
-async fn mark(tx: &mut Tx, request: RequestId, kind: ClockKind, mark: &str, now: i64) -> Result<bool> {
-    let inserted = tx
-        .exec()
-        .execute(
-            "INSERT INTO clock_marks (request_id, kind, mark, at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-            args![request, kind.as_str(), mark, now],
-        )
-        .await?;
+fn mark(tx: &mut Tx, request: RequestId, kind: ClockKind, mark: &str, now: i64) -> Result<bool> {
+    let inserted = tx.exec().execute(
+        "INSERT INTO clock_marks (request_id, kind, mark, at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        args![request, kind.as_str(), mark, now],
+    )?;
     Ok(inserted > 0)
 }
 
-async fn team_people(exec: Exec<'_>, team: i64, leads_only: bool) -> Result<Vec<PersonId>> {
-    let ids: Vec<i64> = exec
-        .scalars(
-            "SELECT tm.person_id FROM team_members tm JOIN people p ON p.id = tm.person_id \
+fn team_people(exec: Exec<'_>, team: i64, leads_only: bool) -> Result<Vec<PersonId>> {
+    let ids: Vec<i64> = exec.scalars(
+        "SELECT tm.person_id FROM team_members tm JOIN people p ON p.id = tm.person_id \
              WHERE tm.team_id = $1 AND p.active AND (NOT $2 OR tm.role = 'lead')",
-            args![team, leads_only],
-        )
-        .await?;
+        args![team, leads_only],
+    )?;
     Ok(ids.into_iter().map(PersonId).collect())
 }
 
@@ -297,86 +287,88 @@ impl Store {
     #[tracing::instrument(skip(self))]
     pub async fn check_clock(&self, request: RequestId, kind: ClockKind, now: Millis) -> Result<CheckOutcome> {
         let now = now.0;
-        let mut tx = self.db.begin().await?;
-        let row: Option<ClockRow> = tx
-            .exec()
-            .optional(&format!("{CLOCK_SELECT} WHERE c.request_id = $1 AND c.kind = $2"), args![request, kind.as_str()])
-            .await?;
-        let Some(row) = row else { return Ok(CheckOutcome::default()) };
-        let clock = Clock::from(row);
-        let req: CheckedRequest = tx
-            .exec()
-            .optional(
-                "SELECT key, subject, team_id, priority, assignee_id, policy_id FROM requests WHERE id = $1",
-                args![request],
-            )
-            .await?
-            .ok_or(StoreError::NotFound("request"))?;
-        let cal = calendar_of(tx.exec(), TeamId(req.team_id)).await?;
-        let reading = clock.read(now, &cal);
-        let mut outcome = CheckOutcome::default();
-        let system = Actor::system();
-        let running = clock.running_since.is_some();
-        if running && reading.elapsed_ms >= clock.at_risk_ms() && mark(&mut tx, request, kind, "at_risk", now).await? {
-            outcome.at_risk = true;
-            let left = format_duration(reading.left_ms.max(0));
-            let event = record(
-                &mut tx,
-                &system,
-                "request",
-                request.0,
-                "target_at_risk",
-                json!({ "target": kind.label(), "left": format!("{left} of working time") }),
-            )
-            .await?;
-            let recipients = match req.assignee_id {
-                Some(a) => vec![PersonId(a)],
-                None => team_people(tx.exec(), req.team_id, false).await?,
-            };
-            let target = kind.label().to_lowercase();
-            let said =
-                Said::TargetAtRisk { request: req.reference(request), target: target.clone(), left: left.clone() };
-            notify(&mut tx, &system, &[Notice::new(said, event).to(&recipients)]).await?;
-            emit_for_request(&mut tx, Hook::RequestAtRisk, request, TeamId(req.team_id), event, |r| {
-                let summary = format!("The {target} target is at risk on {}: {left} of working time left", r.subject);
-                (summary, json!({ "target": kind.as_str(), "left_ms": reading.left_ms.max(0) }))
+        let outcome = self
+            .db
+            .write(move |mut tx| {
+                let row: Option<ClockRow> = tx.exec().optional(
+                    &format!("{CLOCK_SELECT} WHERE c.request_id = $1 AND c.kind = $2"),
+                    args![request, kind.as_str()],
+                )?;
+                let Some(row) = row else { return Ok(CheckOutcome::default()) };
+                let clock = Clock::from(row);
+                let req: CheckedRequest = tx
+                    .exec()
+                    .optional(
+                        "SELECT key, subject, team_id, priority, assignee_id, policy_id FROM requests WHERE id = $1",
+                        args![request],
+                    )?
+                    .ok_or(StoreError::NotFound("request"))?;
+                let cal = calendar_of(tx.exec(), TeamId(req.team_id))?;
+                let reading = clock.read(now, &cal);
+                let mut outcome = CheckOutcome::default();
+                let system = Actor::system();
+                let running = clock.running_since.is_some();
+                if running && reading.elapsed_ms >= clock.at_risk_ms() && mark(&mut tx, request, kind, "at_risk", now)?
+                {
+                    outcome.at_risk = true;
+                    let left = format_duration(reading.left_ms.max(0));
+                    let event = record(
+                        &mut tx,
+                        &system,
+                        "request",
+                        request.0,
+                        "target_at_risk",
+                        json!({ "target": kind.label(), "left": format!("{left} of working time") }),
+                    )?;
+                    let recipients = match req.assignee_id {
+                        Some(a) => vec![PersonId(a)],
+                        None => team_people(tx.exec(), req.team_id, false)?,
+                    };
+                    let target = kind.label().to_lowercase();
+                    let said = Said::TargetAtRisk {
+                        request: req.reference(request),
+                        target: target.clone(),
+                        left: left.clone(),
+                    };
+                    notify(&mut tx, &system, &[Notice::new(said, event).to(&recipients)])?;
+                    emit_for_request(&mut tx, Hook::RequestAtRisk, request, TeamId(req.team_id), event, |r| {
+                        let summary =
+                            format!("The {target} target is at risk on {}: {left} of working time left", r.subject);
+                        (summary, json!({ "target": kind.as_str(), "left_ms": reading.left_ms.max(0) }))
+                    })?;
+                }
+                if running && reading.left_ms < 0 && mark(&mut tx, request, kind, "breached", now)? {
+                    outcome.breached = true;
+                    Self::escalate(&mut tx, &req, request, kind, &breach_text(&reading).unwrap_or_default())?;
+                }
+                schedule_check(&mut tx, &clock, now, &cal)?;
+                Ok(outcome)
             })
             .await?;
-        }
-        if running && reading.left_ms < 0 && mark(&mut tx, request, kind, "breached", now).await? {
-            outcome.breached = true;
-            self.escalate(&mut tx, &req, request, kind, &breach_text(&reading).unwrap_or_default()).await?;
-        }
-        schedule_check(&mut tx, &clock, now, &cal).await?;
-        tx.commit().await?;
         Ok(outcome)
     }
 
     /// A breach: recorded as an escalation, told to the team lead, and the service's rules applied.
-    async fn escalate(
-        &self,
-        tx: &mut Tx,
+    fn escalate(
+        tx: &mut Tx<'_>,
         req: &CheckedRequest,
         request: RequestId,
         kind: ClockKind,
         breach: &str,
     ) -> Result<()> {
         let system = Actor::system();
-        let policy = policy_where(tx.exec(), "id = $1", req.policy_id.into())
-            .await?
-            .ok_or(StoreError::NotFound("target policy"))?;
+        let policy =
+            policy_where(tx.exec(), "id = $1", req.policy_id.into())?.ok_or(StoreError::NotFound("target policy"))?;
         let rules = &policy.escalation;
         let mut actions = Vec::new();
         if let Some(to) = rules.reassign_to.filter(|to| Some(to.0) != req.assignee_id) {
-            tx.exec().execute("UPDATE requests SET assignee_id = $1 WHERE id = $2", args![to, request]).await?;
+            tx.exec().execute("UPDATE requests SET assignee_id = $1 WHERE id = $2", args![to, request])?;
             actions.push("reassigned");
         }
         let priority = Priority::from_i64(req.priority).unwrap_or(Priority::P3);
         if rules.raise_priority && priority != Priority::P1 {
             let raised = Priority::from_i64(req.priority - 1).unwrap_or(Priority::P1);
-            tx.exec()
-                .execute("UPDATE requests SET priority = $1 WHERE id = $2", args![raised.as_i64(), request])
-                .await?;
+            tx.exec().execute("UPDATE requests SET priority = $1 WHERE id = $2", args![raised.as_i64(), request])?;
             actions.push("priority raised");
         }
         let event = record(
@@ -386,9 +378,8 @@ impl Store {
             request.0,
             "escalated",
             json!({ "target": kind.label(), "breach": breach, "actions": actions.join(", ") }),
-        )
-        .await?;
-        let mut recipients = team_people(tx.exec(), req.team_id, true).await?;
+        )?;
+        let mut recipients = team_people(tx.exec(), req.team_id, true)?;
         recipients.extend(rules.notify);
         let said = Said::TargetBreached {
             request: req.reference(request),
@@ -400,13 +391,12 @@ impl Store {
             let said = Said::Assigned { request: req.reference(request), escalated: true };
             notices.push(Notice::new(said, event).to(&[to]));
         }
-        notify(tx, &system, &notices).await?;
+        notify(tx, &system, &notices)?;
         emit_for_request(tx, Hook::RequestBreached, request, TeamId(req.team_id), event, |r| {
             let target = kind.label().to_lowercase();
             let summary = format!("The {target} target was missed on {}: {breach}", r.subject);
             (summary, json!({ "target": kind.as_str(), "breach": breach, "actions": actions }))
         })
-        .await
     }
 
     /// Target compliance per month, team, service and target for requests filed since `since`,
@@ -417,43 +407,43 @@ impl Store {
         team: Option<TeamId>,
         service: Option<ServiceId>,
     ) -> Result<Vec<ComplianceRow>> {
-        let month = match self.backend() {
-            Backend::Sqlite => "strftime('%Y-%m', r.created_at / 1000, 'unixepoch')",
-            Backend::Postgres => "to_char(to_timestamp(r.created_at / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM')",
-        };
-        let rows: Vec<ComplianceDbRow> = self
-            .db
-            .read()
-            .all(
-                &format!(
-                    "SELECT {month} AS month, t.key AS team_key, t.name AS team_name, s.slug AS service_slug, \
-                     s.name AS service_name, c.kind, \
-                     SUM(CASE WHEN m.request_id IS NULL AND c.stopped_at IS NOT NULL AND c.elapsed_ms <= c.target_ms THEN 1 ELSE 0 END) AS met, \
-                     SUM(CASE WHEN m.request_id IS NOT NULL OR (c.stopped_at IS NOT NULL AND c.elapsed_ms > c.target_ms) THEN 1 ELSE 0 END) AS breached, \
-                     COUNT(*) AS total \
-                     FROM request_clocks c JOIN requests r ON r.id = c.request_id JOIN teams t ON t.id = r.team_id \
-                     JOIN services s ON s.id = r.service_id \
-                     LEFT JOIN clock_marks m ON m.request_id = c.request_id AND m.kind = c.kind AND m.mark = 'breached' \
-                     WHERE r.created_at >= $1 AND ($2 = 0 OR r.team_id = $2) AND ($3 = 0 OR r.service_id = $3) \
-                     GROUP BY {month}, t.key, t.name, s.slug, s.name, c.kind \
-                     ORDER BY month DESC, t.key, s.name, c.kind"
-                ),
-                args![since.0, team.map_or(0, |t| t.0), service.map_or(0, |s| s.0)],
-            )
-            .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| ComplianceRow {
-                month: r.month,
-                team_key: r.team_key,
-                team_name: r.team_name,
-                service_slug: r.service_slug,
-                service_name: r.service_name,
-                target: ClockKind::parse(&r.kind).unwrap_or(ClockKind::Resolution),
-                met: r.met,
-                breached: r.breached,
-                running: r.total - r.met - r.breached,
-            })
-            .collect())
+        self.db.read(move |mut tx| {
+            let month = match tx.backend() {
+                Backend::Sqlite => "strftime('%Y-%m', r.created_at / 1000, 'unixepoch')",
+                Backend::Postgres => "to_char(to_timestamp(r.created_at / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM')",
+            };
+            let rows: Vec<ComplianceDbRow> = tx.exec()
+                .all(
+                    &format!(
+                        "SELECT {month} AS month, t.key AS team_key, t.name AS team_name, s.slug AS service_slug, \
+                         s.name AS service_name, c.kind, \
+                         SUM(CASE WHEN m.request_id IS NULL AND c.stopped_at IS NOT NULL AND c.elapsed_ms <= c.target_ms THEN 1 ELSE 0 END) AS met, \
+                         SUM(CASE WHEN m.request_id IS NOT NULL OR (c.stopped_at IS NOT NULL AND c.elapsed_ms > c.target_ms) THEN 1 ELSE 0 END) AS breached, \
+                         COUNT(*) AS total \
+                         FROM request_clocks c JOIN requests r ON r.id = c.request_id JOIN teams t ON t.id = r.team_id \
+                         JOIN services s ON s.id = r.service_id \
+                         LEFT JOIN clock_marks m ON m.request_id = c.request_id AND m.kind = c.kind AND m.mark = 'breached' \
+                         WHERE r.created_at >= $1 AND ($2 = 0 OR r.team_id = $2) AND ($3 = 0 OR r.service_id = $3) \
+                         GROUP BY {month}, t.key, t.name, s.slug, s.name, c.kind \
+                         ORDER BY month DESC, t.key, s.name, c.kind"
+                    ),
+                    args![since.0, team.map_or(0, |t| t.0), service.map_or(0, |s| s.0)],
+                )?;
+            Ok(rows
+                .into_iter()
+                .map(|r| ComplianceRow {
+                    month: r.month,
+                    team_key: r.team_key,
+                    team_name: r.team_name,
+                    service_slug: r.service_slug,
+                    service_name: r.service_name,
+                    target: ClockKind::parse(&r.kind).unwrap_or(ClockKind::Resolution),
+                    met: r.met,
+                    breached: r.breached,
+                    running: r.total - r.met - r.breached,
+                })
+                .collect())
+        })
+        .await
     }
 }

@@ -3,18 +3,19 @@
 
 use super::*;
 
-#[derive(sqlx::FromRow)]
-struct PolicyRow {
-    id: i64,
-    service_id: i64,
-    version: i64,
-    targets: String,
-    pause_on_others: bool,
-    at_risk_percent: i64,
-    reassign_to: Option<i64>,
-    raise_priority: bool,
-    notify_person: Option<i64>,
-    created_at: i64,
+crate::db::row! {
+    struct PolicyRow {
+        id: i64,
+        service_id: i64,
+        version: i64,
+        targets: String,
+        pause_on_others: bool,
+        at_risk_percent: i64,
+        reassign_to: Option<i64>,
+        raise_priority: bool,
+        notify_person: Option<i64>,
+        created_at: i64,
+    }
 }
 
 impl TryFrom<PolicyRow> for TargetPolicy {
@@ -43,20 +44,20 @@ impl TryFrom<PolicyRow> for TargetPolicy {
 const POLICY_SELECT: &str = "SELECT id, service_id, version, targets, pause_on_others, at_risk_percent, reassign_to, \
      raise_priority, notify_person, created_at FROM target_policies";
 
-pub(super) async fn policy_where(exec: Exec<'_>, clause: &str, arg: crate::db::Arg) -> Result<Option<TargetPolicy>> {
-    let row: Option<PolicyRow> = exec.optional(&format!("{POLICY_SELECT} WHERE {clause}"), vec![arg]).await?;
+pub(super) fn policy_where(exec: Exec<'_>, clause: &str, arg: crate::db::Arg) -> Result<Option<TargetPolicy>> {
+    let row: Option<PolicyRow> = exec.optional(&format!("{POLICY_SELECT} WHERE {clause}"), vec![arg])?;
     row.map(TargetPolicy::try_from).transpose()
 }
 
 /// The policy new requests of a service are opened under.
-pub(crate) async fn current_policy(exec: Exec<'_>, service: ServiceId) -> Result<Option<TargetPolicy>> {
-    policy_where(exec, "id = (SELECT MAX(id) FROM target_policies WHERE service_id = $1)", service.into()).await
+pub(crate) fn current_policy(exec: Exec<'_>, service: ServiceId) -> Result<Option<TargetPolicy>> {
+    policy_where(exec, "id = (SELECT MAX(id) FROM target_policies WHERE service_id = $1)", service.into())
 }
 
 impl Store {
     /// The targets new requests of a service are opened under, if it has any.
     pub async fn target_policy(&self, service: ServiceId) -> Result<Option<TargetPolicy>> {
-        current_policy(self.db.read(), service).await
+        self.db.read(move |mut tx| current_policy(tx.exec(), service)).await
     }
 
     /// Saves new targets for a service as a new policy version (its team's leads and admins).
@@ -67,51 +68,52 @@ impl Store {
         service: ServiceId,
         new: &NewTargetPolicy,
     ) -> Result<TargetPolicy> {
-        let mut tx = self.db.begin().await?;
-        let team: i64 = tx
-            .exec()
-            .scalar_opt("SELECT team_id FROM services WHERE id = $1", args![service])
-            .await?
-            .ok_or(StoreError::NotFound("service"))?;
-        actor.require_team_manager(TeamId(team), "change this service's targets")?;
-        // Every problem at once: durations and shares from `check`, people from the directory.
-        let checked = new.check();
-        let mut errors = checked.as_ref().err().map(|e| e.0.clone()).unwrap_or_default();
-        let reassign = person_field(self.db.read(), "reassign_to", new.reassign_to.as_deref(), &mut errors).await?;
-        let notify_person = person_field(self.db.read(), "notify", new.notify.as_deref(), &mut errors).await?;
-        if let Some(r) = reassign {
-            let member: i64 = tx
+        let actor = actor.to_owned();
+        let new = new.to_owned();
+        self.db.write(move |mut tx| {
+            let actor: &Actor = &actor;
+            let new: &NewTargetPolicy = &new;
+            let team: i64 = tx
                 .exec()
-                .scalar("SELECT COUNT(*) FROM team_members WHERE team_id = $1 AND person_id = $2", args![team, r])
-                .await?;
-            if member == 0 {
-                errors.push(FieldError::new("reassign_to", "escalations can only reassign to a member of the team"));
+                .scalar_opt("SELECT team_id FROM services WHERE id = $1", args![service])?
+                .ok_or(StoreError::NotFound("service"))?;
+            actor.require_team_manager(TeamId(team), "change this service's targets")?;
+            // Every problem at once: durations and shares from `check`, people from the directory.
+            let checked = new.check();
+            let mut errors = checked.as_ref().err().map(|e| e.0.clone()).unwrap_or_default();
+            let reassign = person_field(tx.exec(), "reassign_to", new.reassign_to.as_deref(), &mut errors)?;
+            let notify_person = person_field(tx.exec(), "notify", new.notify.as_deref(), &mut errors)?;
+            if let Some(r) = reassign {
+                let member: i64 = tx
+                    .exec()
+                    .scalar("SELECT COUNT(*) FROM team_members WHERE team_id = $1 AND person_id = $2", args![team, r])?;
+                if member == 0 {
+                    errors.push(FieldError::new("reassign_to", "escalations can only reassign to a member of the team"));
+                }
             }
-        }
-        let checked = match checked {
-            Ok(c) if errors.is_empty() => c,
-            _ => return Err(Invalid(errors).into()),
-        };
-        let targets: BTreeMap<String, PriorityTargets> =
-            checked.targets.iter().map(|(p, t)| (p.to_string(), *t)).collect();
-        let version: i64 = tx
-            .exec()
-            .scalar("SELECT COALESCE(MAX(version), 0) + 1 FROM target_policies WHERE service_id = $1", args![service])
-            .await?;
-        let id: i64 = tx
-            .exec()
-            .scalar(
-                "INSERT INTO target_policies (service_id, version, targets, pause_on_others, at_risk_percent, reassign_to, \
-                 raise_priority, notify_person, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-                args![service, version, serde_json::to_string(&targets).unwrap_or_default(), checked.pause_on_others,
-                    i64::from(checked.at_risk_percent), reassign, checked.raise_priority, notify_person, actor.person_id,
-                    Millis::now().0],
-            )
-            .await?;
-        record(&mut tx, actor, "service", service.0, "targets_changed", json!({ "version": version })).await?;
-        let policy =
-            policy_where(tx.exec(), "id = $1", id.into()).await?.ok_or(StoreError::NotFound("target policy"))?;
-        tx.commit().await?;
-        Ok(policy)
+            let checked = match checked {
+                Ok(c) if errors.is_empty() => c,
+                _ => return Err(Invalid(errors).into()),
+            };
+            let targets: BTreeMap<String, PriorityTargets> =
+                checked.targets.iter().map(|(p, t)| (p.to_string(), *t)).collect();
+            let version: i64 = tx
+                .exec()
+                .scalar("SELECT COALESCE(MAX(version), 0) + 1 FROM target_policies WHERE service_id = $1", args![service])?;
+            let id: i64 = tx
+                .exec()
+                .scalar(
+                    "INSERT INTO target_policies (service_id, version, targets, pause_on_others, at_risk_percent, reassign_to, \
+                     raise_priority, notify_person, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                    args![service, version, serde_json::to_string(&targets).unwrap_or_default(), checked.pause_on_others,
+                        i64::from(checked.at_risk_percent), reassign, checked.raise_priority, notify_person, actor.person_id,
+                        Millis::now().0],
+                )?;
+            record(&mut tx, actor, "service", service.0, "targets_changed", json!({ "version": version }))?;
+            let policy =
+                policy_where(tx.exec(), "id = $1", id.into())?.ok_or(StoreError::NotFound("target policy"))?;
+            Ok(policy)
+        })
+        .await
     }
 }

@@ -3,15 +3,16 @@
 
 use super::*;
 
-#[derive(sqlx::FromRow)]
-struct FeedRow {
-    id: i64,
-    person_id: i64,
-    team_id: Option<i64>,
-    team_key: Option<String>,
-    team_name: Option<String>,
-    created_at: i64,
-    revoked_at: Option<i64>,
+crate::db::row! {
+    struct FeedRow {
+        id: i64,
+        person_id: i64,
+        team_id: Option<i64>,
+        team_key: Option<String>,
+        team_name: Option<String>,
+        created_at: i64,
+        revoked_at: Option<i64>,
+    }
 }
 
 impl From<&FeedRow> for CalendarFeed {
@@ -33,58 +34,67 @@ impl Store {
     /// Makes a calendar feed for the actor, of their own occurrences or of a team's (members and
     /// admins). Only the token's hash is kept.
     pub async fn create_feed(&self, actor: &Actor, team: Option<TeamId>, token_hash: &str) -> Result<CalendarFeed> {
-        let Some(me) = actor.person_id else { return Err(Forbidden("make a feed without a person").into()) };
-        if let Some(t) = team {
-            if !actor.works_in(t) {
-                return Err(Forbidden("subscribe to the calendar of a team you are not in").into());
+        let actor = actor.to_owned();
+        let token_hash = token_hash.to_owned();
+        self.db.write(move |mut tx| {
+            let actor: &Actor = &actor;
+            let token_hash: &str = &token_hash;
+            let Some(me) = actor.person_id else { return Err(Forbidden("make a feed without a person").into()) };
+            if let Some(t) = team {
+                if !actor.works_in(t) {
+                    return Err(Forbidden("subscribe to the calendar of a team you are not in").into());
+                }
             }
-        }
-        let mut tx = self.db.begin().await?;
-        let id: i64 = tx
-            .exec()
-            .scalar(
-                "INSERT INTO calendar_feeds (token_hash, person_id, team_id, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
-                args![token_hash, me, team, Millis::now().0],
-            )
-            .await?;
-        let row: FeedRow = tx
-            .exec()
-            .optional(&format!("{FEED_SELECT} WHERE f.id = $1"), args![id])
-            .await?
-            .ok_or(StoreError::NotFound("feed"))?;
-        tx.commit().await?;
-        Ok((&row).into())
+            let id: i64 = tx
+                .exec()
+                .scalar(
+                    "INSERT INTO calendar_feeds (token_hash, person_id, team_id, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+                    args![token_hash, me, team, Millis::now().0],
+                )?;
+            let row: FeedRow = tx
+                .exec()
+                .optional(&format!("{FEED_SELECT} WHERE f.id = $1"), args![id])?
+                .ok_or(StoreError::NotFound("feed"))?;
+            Ok((&row).into())
+        })
+        .await
     }
 
     /// The actor's feeds, live ones first.
     pub async fn feeds(&self, actor: &Actor) -> Result<Vec<CalendarFeed>> {
-        let me = actor.person_id.map_or(-1, |p| p.0);
-        let rows: Vec<FeedRow> = self
-            .db
-            .read()
-            .all(
-                &format!("{FEED_SELECT} WHERE f.person_id = $1 ORDER BY f.revoked_at IS NOT NULL, f.created_at DESC"),
-                args![me],
-            )
-            .await?;
-        Ok(rows.iter().map(CalendarFeed::from).collect())
+        let actor = actor.to_owned();
+        self.db
+            .read(move |mut tx| {
+                let actor: &Actor = &actor;
+                let me = actor.person_id.map_or(-1, |p| p.0);
+                let rows: Vec<FeedRow> = tx.exec().all(
+                    &format!(
+                        "{FEED_SELECT} WHERE f.person_id = $1 ORDER BY f.revoked_at IS NOT NULL, f.created_at DESC"
+                    ),
+                    args![me],
+                )?;
+                Ok(rows.iter().map(CalendarFeed::from).collect())
+            })
+            .await
     }
 
     /// Revokes one of the actor's feeds: its address stops working at once.
     pub async fn revoke_feed(&self, actor: &Actor, id: i64) -> Result<()> {
-        let me = actor.person_id.map_or(-1, |p| p.0);
-        let n = self
-            .db
-            .write()
-            .execute(
-                "UPDATE calendar_feeds SET revoked_at = $1 WHERE id = $2 AND person_id = $3 AND revoked_at IS NULL",
-                args![Millis::now().0, id, me],
-            )
-            .await?;
-        if n == 0 {
-            return Err(StoreError::NotFound("feed"));
-        }
-        Ok(())
+        let actor = actor.to_owned();
+        self.db
+            .write(move |mut tx| {
+                let actor: &Actor = &actor;
+                let me = actor.person_id.map_or(-1, |p| p.0);
+                let n = tx.exec().execute(
+                    "UPDATE calendar_feeds SET revoked_at = $1 WHERE id = $2 AND person_id = $3 AND revoked_at IS NULL",
+                    args![Millis::now().0, id, me],
+                )?;
+                if n == 0 {
+                    return Err(StoreError::NotFound("feed"));
+                }
+                Ok(())
+            })
+            .await
     }
 
     /// The feed a token opens, with its name and occurrences from a week back to the horizon.
@@ -96,10 +106,15 @@ impl Store {
         token_hash: &str,
         now: Millis,
     ) -> Result<Option<(String, Vec<Occurrence>, Vec<concentric_core::review::ActionItem>)>> {
+        let token = token_hash.to_owned();
         let row: Option<FeedRow> = self
             .db
-            .read()
-            .optional(&format!("{FEED_SELECT} WHERE f.token_hash = $1 AND f.revoked_at IS NULL"), args![token_hash])
+            .read(move |mut tx| {
+                Ok(tx.exec().optional(
+                    &format!("{FEED_SELECT} WHERE f.token_hash = $1 AND f.revoked_at IS NULL"),
+                    args![&token],
+                )?)
+            })
             .await?;
         let Some(row) = row else { return Ok(None) };
         let actor = match self.actor_for(PersonId(row.person_id)).await {
@@ -128,7 +143,7 @@ impl Store {
                 "My commitments and action items".to_owned()
             }
         };
-        let actions = crate::reviews::actions_in(self.db.read(), actions, now.0).await?;
+        let actions = self.db.read(move |mut tx| crate::reviews::actions_in(tx.exec(), actions, now.0)).await?;
         Ok(Some((name, self.occurrences(filter, now, false, 1000).await?, actions)))
     }
 }

@@ -36,34 +36,35 @@ pub use occurrences::OccurrenceFilter;
 
 const DAY_MS: i64 = 86_400_000;
 
-#[derive(sqlx::FromRow)]
-struct CommitmentRow {
-    id: i64,
-    provider_id: i64,
-    provider_key: String,
-    provider_name: String,
-    receiver_id: i64,
-    receiver_key: String,
-    receiver_name: String,
-    title: String,
-    description: String,
-    owner_id: i64,
-    owner_name: String,
-    owner_email: String,
-    backup_id: Option<i64>,
-    backup_name: Option<String>,
-    backup_email: Option<String>,
-    rule: String,
-    first_due: String,
-    zone: String,
-    grace_ms: i64,
-    remind_ms: i64,
-    effort_hours: f64,
-    active: bool,
-    generated_until: i64,
-    created_at: i64,
-    on_time: i64,
-    late: i64,
+crate::db::row! {
+    struct CommitmentRow {
+        id: i64,
+        provider_id: i64,
+        provider_key: String,
+        provider_name: String,
+        receiver_id: i64,
+        receiver_key: String,
+        receiver_name: String,
+        title: String,
+        description: String,
+        owner_id: i64,
+        owner_name: String,
+        owner_email: String,
+        backup_id: Option<i64>,
+        backup_name: Option<String>,
+        backup_email: Option<String>,
+        rule: String,
+        first_due: String,
+        zone: String,
+        grace_ms: i64,
+        remind_ms: i64,
+        effort_hours: f64,
+        active: bool,
+        generated_until: i64,
+        created_at: i64,
+        on_time: i64,
+        late: i64,
+    }
 }
 
 /// Counts an occurrence kept or missed by `now` (a bound parameter): delivered by its deadline,
@@ -122,18 +123,16 @@ impl From<CommitmentRow> for Commitment {
     }
 }
 
-async fn commitment_in(exec: Exec<'_>, id: i64, now: i64) -> Result<(Commitment, i64)> {
-    let row: CommitmentRow = exec
-        .optional(&commitment_query("c.id = $2"), args![now, id])
-        .await?
-        .ok_or(StoreError::NotFound("commitment"))?;
+fn commitment_in(exec: Exec<'_>, id: i64, now: i64) -> Result<(Commitment, i64)> {
+    let row: CommitmentRow =
+        exec.optional(&commitment_query("c.id = $2"), args![now, id])?.ok_or(StoreError::NotFound("commitment"))?;
     let until = row.generated_until;
     Ok((row.into(), until))
 }
 
 /// Creates the occurrences of a commitment due up to `now` plus the horizon, with their reminder
 /// and overdue jobs. Returns how many were added.
-async fn generate(tx: &mut Tx, c: &Commitment, generated_until: i64, now: i64) -> Result<usize> {
+fn generate(tx: &mut Tx, c: &Commitment, generated_until: i64, now: i64) -> Result<usize> {
     let Some(schedule) = c.schedule() else {
         return Err(StoreError::Corrupt(format!("commitment {}: schedule", c.id)));
     };
@@ -142,36 +141,26 @@ async fn generate(tx: &mut Tx, c: &Commitment, generated_until: i64, now: i64) -
         return Ok(0);
     }
     let from = generated_until.max(now);
-    let provider = calendar_of(tx.exec(), c.provider_id).await?;
+    let provider = calendar_of(tx.exec(), c.provider_id)?;
     let dues = schedule.dues_between(from, until, MAX_AHEAD);
     for &due in &dues {
         let deadline_at = deadline(due, c.grace_ms, &provider);
-        let id: Option<i64> = tx
-            .exec()
-            .scalar_opt(
-                "INSERT INTO occurrences (commitment_id, due_at, deadline_at, status) VALUES ($1, $2, $3, 'open') \
+        let id: Option<i64> = tx.exec().scalar_opt(
+            "INSERT INTO occurrences (commitment_id, due_at, deadline_at, status) VALUES ($1, $2, $3, 'open') \
                  ON CONFLICT (commitment_id, due_at) DO NOTHING RETURNING id",
-                args![c.id, due, deadline_at],
-            )
-            .await?;
+            args![c.id, due, deadline_at],
+        )?;
         if let Some(id) = id {
-            schedule_occurrence_jobs(tx, id, due, deadline_at, c.remind_ms, now).await?;
+            schedule_occurrence_jobs(tx, id, due, deadline_at, c.remind_ms, now)?;
         }
     }
     // With the cap reached, generation resumes after the last due time made.
     let reached = if dues.len() >= usize::from(MAX_AHEAD) { dues.last().copied().unwrap_or(until) } else { until };
-    tx.exec().execute("UPDATE commitments SET generated_until = $1 WHERE id = $2", args![reached, c.id]).await?;
+    tx.exec().execute("UPDATE commitments SET generated_until = $1 WHERE id = $2", args![reached, c.id])?;
     Ok(dues.len())
 }
 
-async fn schedule_occurrence_jobs(
-    tx: &mut Tx,
-    id: i64,
-    due: i64,
-    deadline: i64,
-    remind_ms: i64,
-    now: i64,
-) -> Result<()> {
+fn schedule_occurrence_jobs(tx: &mut Tx, id: i64, due: i64, deadline: i64, remind_ms: i64, now: i64) -> Result<()> {
     let payload = json!({ "occurrence_id": id });
     let remind_at = (remind_ms > 0).then(|| due - remind_ms).filter(|at| *at < due);
     schedule(
@@ -180,9 +169,8 @@ async fn schedule_occurrence_jobs(
         &format!("occurrence:{id}:reminder"),
         payload.clone(),
         remind_at.map(|at| at.max(now)),
-    )
-    .await?;
-    schedule(tx, OCCURRENCE_OVERDUE, &format!("occurrence:{id}:overdue"), payload, Some(deadline.max(now))).await
+    )?;
+    schedule(tx, OCCURRENCE_OVERDUE, &format!("occurrence:{id}:overdue"), payload, Some(deadline.max(now)))
 }
 
 /// One past delivery to restore: when, by whom, with what note, and the receiver's answer
@@ -196,7 +184,7 @@ pub(crate) struct PastDelivery {
 
 /// Restores a past occurrence with its deliveries (demo history). One still open or awaiting
 /// an answer gets its overdue job; reminders for the past are marked as already sent.
-pub(crate) async fn restore_occurrence(
+pub(crate) fn restore_occurrence(
     tx: &mut Tx,
     c: &Commitment,
     due: i64,
@@ -211,14 +199,11 @@ pub(crate) async fn restore_occurrence(
         _ => ("open", None, None),
     };
     let sent_back = deliveries.iter().filter(|d| matches!(d.answer, Some((_, _, false, _)))).count() as i64;
-    let id: i64 = tx
-        .exec()
-        .scalar(
-            "INSERT INTO occurrences (commitment_id, due_at, deadline_at, status, delivered_at, accepted_at, sent_back) \
+    let id: i64 = tx.exec().scalar(
+        "INSERT INTO occurrences (commitment_id, due_at, deadline_at, status, delivered_at, accepted_at, sent_back) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-            args![c.id, due, deadline_at, status, delivered, accepted, sent_back],
-        )
-        .await?;
+        args![c.id, due, deadline_at, status, delivered, accepted, sent_back],
+    )?;
     for d in deliveries {
         let (answered_at, answered_by, outcome, reason) = match &d.answer {
             Some((at, by, ok, reason)) => {
@@ -231,10 +216,9 @@ pub(crate) async fn restore_occurrence(
                 "INSERT INTO deliveries (occurrence_id, delivered_by, delivered_at, note, outcome, answered_by, answered_at, reason) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 args![id, d.by, d.at, &d.note, outcome, answered_by, answered_at, reason],
-            )
-            .await?;
+            )?;
     }
-    mark(tx, id, "reminded", due).await?;
+    mark(tx, id, "reminded", due)?;
     if status == "open" {
         schedule(
             tx,
@@ -242,106 +226,93 @@ pub(crate) async fn restore_occurrence(
             &format!("occurrence:{id}:overdue"),
             json!({ "occurrence_id": id }),
             Some(deadline_at.max(now)),
-        )
-        .await?;
+        )?;
     } else if delivered.is_some_and(|at| at > deadline_at) {
-        mark(tx, id, "overdue", deadline_at).await?;
+        mark(tx, id, "overdue", deadline_at)?;
     }
     Ok(())
 }
 
 /// Removes the occurrences ahead of `now` that nobody has delivered yet, with their jobs, so a
 /// changed or ended schedule generates afresh.
-async fn drop_future(tx: &mut Tx, commitment: i64, now: i64) -> Result<()> {
-    let ids: Vec<i64> = tx
-        .exec()
-        .scalars(
-            "SELECT o.id FROM occurrences o WHERE o.commitment_id = $1 AND o.due_at > $2 AND o.status = 'open' \
+fn drop_future(tx: &mut Tx, commitment: i64, now: i64) -> Result<()> {
+    let ids: Vec<i64> = tx.exec().scalars(
+        "SELECT o.id FROM occurrences o WHERE o.commitment_id = $1 AND o.due_at > $2 AND o.status = 'open' \
              AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.occurrence_id = o.id)",
-            args![commitment, now],
-        )
-        .await?;
+        args![commitment, now],
+    )?;
     for id in ids {
         for job in ["reminder", "overdue"] {
-            schedule(tx, "", &format!("occurrence:{id}:{job}"), json!({}), None).await?;
+            schedule(tx, "", &format!("occurrence:{id}:{job}"), json!({}), None)?;
         }
-        tx.exec().execute("DELETE FROM occurrence_marks WHERE occurrence_id = $1", args![id]).await?;
-        tx.exec().execute("DELETE FROM occurrences WHERE id = $1", args![id]).await?;
+        tx.exec().execute("DELETE FROM occurrence_marks WHERE occurrence_id = $1", args![id])?;
+        tx.exec().execute("DELETE FROM occurrences WHERE id = $1", args![id])?;
     }
-    tx.exec().execute("UPDATE commitments SET generated_until = $1 WHERE id = $2", args![now, commitment]).await?;
+    tx.exec().execute("UPDATE commitments SET generated_until = $1 WHERE id = $2", args![now, commitment])?;
     Ok(())
 }
 
 /// Ends every change to a commitment: records it, generates occurrences from its schedule as it
 /// now stands, commits, and returns it as read inside the transaction.
-async fn finish_change(
-    mut tx: Tx,
+fn finish_change(
+    tx: &mut Tx<'_>,
     actor: &Actor,
     id: i64,
     action: &str,
     detail: serde_json::Value,
     now: Millis,
 ) -> Result<Commitment> {
-    record_at(&mut tx, actor.person_id, now, "commitment", id, action, detail).await?;
-    let (c, until) = commitment_in(tx.exec(), id, now.0).await?;
-    generate(&mut tx, &c, until, now.0).await?;
-    tx.commit().await?;
+    record_at(tx, actor.person_id, now, "commitment", id, action, detail)?;
+    let (c, until) = commitment_in(tx.exec(), id, now.0)?;
+    generate(tx, &c, until, now.0)?;
     Ok(c)
 }
 
 /// Moves the daily generation job to a day from `now` (it reschedules itself when it runs).
-async fn schedule_generation(tx: &mut Tx, now: i64) -> Result<()> {
-    schedule(tx, COMMITMENTS_GENERATE, "commitments:generate", json!({}), Some(now + DAY_MS)).await
+fn schedule_generation(tx: &mut Tx, now: i64) -> Result<()> {
+    schedule(tx, COMMITMENTS_GENERATE, "commitments:generate", json!({}), Some(now + DAY_MS))
 }
 
 /// Resolves an email to an active member of `team`, or says why not.
-async fn member(exec: Exec<'_>, email: &str, team: TeamId, field: &'static str, team_name: &str) -> Result<PersonId> {
-    let id: Option<i64> = exec
-        .scalar_opt(
-            "SELECT p.id FROM people p JOIN team_members tm ON tm.person_id = p.id \
+fn member(exec: Exec<'_>, email: &str, team: TeamId, field: &'static str, team_name: &str) -> Result<PersonId> {
+    let id: Option<i64> = exec.scalar_opt(
+        "SELECT p.id FROM people p JOIN team_members tm ON tm.person_id = p.id \
              WHERE p.email = $1 AND tm.team_id = $2 AND p.active",
-            args![email, team],
-        )
-        .await?;
+        args![email, team],
+    )?;
     id.map(PersonId)
         .ok_or_else(|| Invalid::one(field, format!("{email} is not an active member of {team_name}")).into())
 }
 
 /// A team named in a form field, or the field's error.
-async fn team_field(exec: Exec<'_>, key: &str, field: &'static str) -> Result<std::result::Result<TeamId, FieldError>> {
+fn team_field(exec: Exec<'_>, key: &str, field: &'static str) -> Result<std::result::Result<TeamId, FieldError>> {
     let key = key.trim().to_uppercase();
     if key.is_empty() {
         return Ok(Err(FieldError::new(field, "choose a team")));
     }
-    Ok(team_id_by_key(exec, &key)
-        .await?
+    Ok(team_id_by_key(exec, &key)?
         .ok_or_else(|| FieldError::new(field, format!("there is no team with the key {key}"))))
 }
 
 /// Who hears for the receiving team: its contacts on the relationship with the provider, or else its leads.
-async fn receiver_contacts(mut exec: Exec<'_>, provider: TeamId, receiver: TeamId) -> Result<Vec<PersonId>> {
-    let contacts: Vec<i64> = exec
-        .reborrow()
-        .scalars(
-            "SELECT rc.person_id FROM relationship_contacts rc JOIN relationships r ON r.id = rc.relationship_id \
+fn receiver_contacts(mut exec: Exec<'_>, provider: TeamId, receiver: TeamId) -> Result<Vec<PersonId>> {
+    let contacts: Vec<i64> = exec.reborrow().scalars(
+        "SELECT rc.person_id FROM relationship_contacts rc JOIN relationships r ON r.id = rc.relationship_id \
              WHERE r.supplier_id = $1 AND r.customer_id = $2 AND rc.side = 'customer'",
-            args![provider, receiver],
-        )
-        .await?;
+        args![provider, receiver],
+    )?;
     if !contacts.is_empty() {
         return Ok(contacts.into_iter().map(PersonId).collect());
     }
-    team_leads(exec, receiver).await
+    team_leads(exec, receiver)
 }
 
-pub(crate) async fn team_leads(exec: Exec<'_>, team: TeamId) -> Result<Vec<PersonId>> {
-    let ids: Vec<i64> = exec
-        .scalars(
-            "SELECT tm.person_id FROM team_members tm JOIN people p ON p.id = tm.person_id \
+pub(crate) fn team_leads(exec: Exec<'_>, team: TeamId) -> Result<Vec<PersonId>> {
+    let ids: Vec<i64> = exec.scalars(
+        "SELECT tm.person_id FROM team_members tm JOIN people p ON p.id = tm.person_id \
              WHERE tm.team_id = $1 AND tm.role = 'lead' AND p.active",
-            args![team],
-        )
-        .await?;
+        args![team],
+    )?;
     Ok(ids.into_iter().map(PersonId).collect())
 }
 
@@ -370,42 +341,96 @@ pub(crate) fn occurrence_payload(payload: &str, key: &str) -> Result<i64> {
         .map_err(|e| StoreError::Corrupt(format!("job {key}: {e}")))
 }
 
+/// Adds a commitment inside a unit of work; see [`Store::create_commitment`].
+pub(crate) fn create_commitment_in(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    new: &NewCommitment,
+    now: Millis,
+) -> Result<Commitment> {
+    let (provider, receiver, checked) = checked_commitment(tx, new)?;
+    if !actor.can_manage_either(provider, receiver) {
+        return Err(Forbidden("add a commitment between teams you do not lead").into());
+    }
+    let (owner, backup) = people_of(tx, &checked, provider)?;
+
+    let id: i64 = tx.exec().scalar(
+        "INSERT INTO commitments (provider_id, receiver_id, title, description, owner_id, backup_id, rule, first_due, \
+             zone, grace_ms, remind_ms, effort_hours, active, generated_until, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, TRUE, $13, $13, $13) RETURNING id",
+        args![
+            provider,
+            receiver,
+            &checked.title,
+            &checked.description,
+            owner,
+            backup,
+            &checked.schedule.rule,
+            checked.schedule.first_due_text(),
+            checked.schedule.zone.name(),
+            checked.grace_ms,
+            checked.remind_ms,
+            checked.effort_hours,
+            now.0
+        ],
+    )?;
+    schedule_generation(tx, now.0)?;
+    let detail = json!({ "title": checked.title, "rule": checked.schedule.rule });
+    finish_change(tx, actor, id, "created", detail, now)
+}
+
+/// A commitment's teams and fields, checked: every problem at once.
+fn checked_commitment(tx: &mut Tx<'_>, new: &NewCommitment) -> Result<(TeamId, TeamId, CheckedCommitment)> {
+    let mut errors = Vec::new();
+    let provider = team_field(tx.exec(), &new.provider, "provider")?.map_err(|e| errors.push(e)).ok();
+    let receiver = team_field(tx.exec(), &new.receiver, "receiver")?.map_err(|e| errors.push(e)).ok();
+    let zone = match provider {
+        Some(p) => calendar_of(tx.exec(), p)?.zone(),
+        None => Calendar::always().zone(),
+    };
+    let checked = new.check(zone).map_err(|e| errors.extend(e.0)).ok();
+    match (provider, receiver, checked) {
+        (Some(p), Some(r), Some(c)) if errors.is_empty() => Ok((p, r, c)),
+        _ => Err(Invalid(errors).into()),
+    }
+}
+
+/// The owner and backup a commitment names, both members of the providing team.
+fn people_of(tx: &mut Tx<'_>, c: &CheckedCommitment, provider: TeamId) -> Result<(PersonId, Option<PersonId>)> {
+    let name: String = tx.exec().scalar("SELECT name FROM teams WHERE id = $1", args![provider])?;
+    let owner = member(tx.exec(), &c.owner, provider, "owner", &name);
+    let backup = c.backup.as_ref().map(|b| member(tx.exec(), b, provider, "backup", &name));
+    match (owner, backup) {
+        (Ok(o), None) => Ok((o, None)),
+        (Ok(o), Some(Ok(b))) => Ok((o, Some(b))),
+        (Err(StoreError::Invalid(mut a)), Some(Err(StoreError::Invalid(b)))) => {
+            a.0.extend(b.0);
+            Err(a.into())
+        }
+        (Err(e), _) | (_, Some(Err(e))) => Err(e),
+    }
+}
+
 impl Store {
     /// Adds a commitment as a lead of either team (or an admin) and generates its occurrences.
     pub async fn create_commitment(&self, actor: &Actor, new: NewCommitment, now: Millis) -> Result<Commitment> {
-        let (provider, receiver, checked) = self.checked_commitment(&new).await?;
-        if !actor.can_manage_either(provider, receiver) {
-            return Err(Forbidden("add a commitment between teams you do not lead").into());
-        }
-        let mut tx = self.db.begin().await?;
-        let (owner, backup) = self.people_of(&mut tx, &checked, provider).await?;
-        let id: i64 = tx
-            .exec()
-            .scalar(
-                "INSERT INTO commitments (provider_id, receiver_id, title, description, owner_id, backup_id, rule, first_due, \
-                 zone, grace_ms, remind_ms, effort_hours, active, generated_until, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, TRUE, $13, $13, $13) RETURNING id",
-                args![provider, receiver, &checked.title, &checked.description, owner, backup, &checked.schedule.rule,
-                    checked.schedule.first_due_text(), checked.schedule.zone.name(),
-                    checked.grace_ms, checked.remind_ms, checked.effort_hours, now.0],
-            )
-            .await?;
-        schedule_generation(&mut tx, now.0).await?;
-        let detail = json!({ "title": checked.title, "rule": checked.schedule.rule });
-        finish_change(tx, actor, id, "created", detail, now).await
+        let actor = actor.clone();
+        self.db.write(move |mut tx| create_commitment_in(&mut tx, &actor, &new, now)).await
     }
 
     /// Changes a commitment (leads of either team, admins). Occurrences ahead that nobody
     /// delivered yet are generated again from the new schedule.
     pub async fn edit_commitment(&self, actor: &Actor, id: i64, new: NewCommitment, now: Millis) -> Result<Commitment> {
-        let (old, _) = commitment_in(self.db.read(), id, now.0).await?;
+        let actor = actor.clone();
+        self.db.write(move |mut tx| {
+        let actor = &actor;
+        let (old, _) = commitment_in(tx.exec(), id, now.0)?;
         if !old.editable_by(actor) {
             return Err(Forbidden("change a commitment between teams you do not lead").into());
         }
         let new = NewCommitment { provider: old.provider_key.clone(), receiver: old.receiver_key.clone(), ..new };
-        let (provider, _, checked) = self.checked_commitment(&new).await?;
-        let mut tx = self.db.begin().await?;
-        let (owner, backup) = self.people_of(&mut tx, &checked, provider).await?;
+        let (provider, _, checked) = checked_commitment(&mut tx, &new)?;
+        let (owner, backup) = people_of(&mut tx, &checked, provider)?;
         tx.exec()
             .execute(
                 "UPDATE commitments SET title = $1, description = $2, owner_id = $3, backup_id = $4, rule = $5, first_due = $6, \
@@ -413,99 +438,68 @@ impl Store {
                 args![&checked.title, &checked.description, owner, backup, &checked.schedule.rule,
                     checked.schedule.first_due_text(), checked.schedule.zone.name(),
                     checked.grace_ms, checked.remind_ms, checked.effort_hours, now.0, id],
-            )
-            .await?;
-        drop_future(&mut tx, id, now.0).await?;
+            )?;
+        drop_future(&mut tx, id, now.0)?;
         let detail = json!({ "title": checked.title, "rule": checked.schedule.rule });
-        finish_change(tx, actor, id, "edited", detail, now).await
+        finish_change(&mut tx, actor, id, "edited", detail, now)
+        })
+        .await
     }
 
     /// Ends a commitment (no more occurrences) or resumes it.
     pub async fn set_commitment_active(&self, actor: &Actor, id: i64, active: bool, now: Millis) -> Result<Commitment> {
-        let (old, _) = commitment_in(self.db.read(), id, now.0).await?;
-        if !old.editable_by(actor) {
-            return Err(Forbidden("end or resume a commitment between teams you do not lead").into());
-        }
-        let mut tx = self.db.begin().await?;
-        tx.exec()
-            .execute("UPDATE commitments SET active = $1, updated_at = $2 WHERE id = $3", args![active, now.0, id])
-            .await?;
-        drop_future(&mut tx, id, now.0).await?;
-        finish_change(tx, actor, id, if active { "resumed" } else { "ended" }, json!({}), now).await
-    }
-
-    async fn checked_commitment(&self, new: &NewCommitment) -> Result<(TeamId, TeamId, CheckedCommitment)> {
-        let mut errors = Vec::new();
-        let provider = team_field(self.db.read(), &new.provider, "provider").await?.map_err(|e| errors.push(e)).ok();
-        let receiver = team_field(self.db.read(), &new.receiver, "receiver").await?.map_err(|e| errors.push(e)).ok();
-        let zone = match provider {
-            Some(p) => calendar_of(self.db.read(), p).await?.zone(),
-            None => Calendar::always().zone(),
-        };
-        let checked = new.check(zone).map_err(|e| errors.extend(e.0)).ok();
-        match (provider, receiver, checked) {
-            (Some(p), Some(r), Some(c)) if errors.is_empty() => Ok((p, r, c)),
-            _ => Err(Invalid(errors).into()),
-        }
-    }
-
-    async fn people_of(
-        &self,
-        tx: &mut Tx,
-        c: &CheckedCommitment,
-        provider: TeamId,
-    ) -> Result<(PersonId, Option<PersonId>)> {
-        let name: String = tx.exec().scalar("SELECT name FROM teams WHERE id = $1", args![provider]).await?;
-        let owner = member(tx.exec(), &c.owner, provider, "owner", &name).await;
-        let backup = match &c.backup {
-            Some(b) => Some(member(tx.exec(), b, provider, "backup", &name).await),
-            None => None,
-        };
-        match (owner, backup) {
-            (Ok(o), None) => Ok((o, None)),
-            (Ok(o), Some(Ok(b))) => Ok((o, Some(b))),
-            (Err(StoreError::Invalid(mut a)), Some(Err(StoreError::Invalid(b)))) => {
-                a.0.extend(b.0);
-                Err(a.into())
-            }
-            (Err(e), _) | (_, Some(Err(e))) => Err(e),
-        }
+        let actor = actor.to_owned();
+        self.db
+            .write(move |mut tx| {
+                let actor: &Actor = &actor;
+                let (old, _) = commitment_in(tx.exec(), id, now.0)?;
+                if !old.editable_by(actor) {
+                    return Err(Forbidden("end or resume a commitment between teams you do not lead").into());
+                }
+                tx.exec().execute(
+                    "UPDATE commitments SET active = $1, updated_at = $2 WHERE id = $3",
+                    args![active, now.0, id],
+                )?;
+                drop_future(&mut tx, id, now.0)?;
+                finish_change(&mut tx, actor, id, if active { "resumed" } else { "ended" }, json!({}), now)
+            })
+            .await
     }
 
     pub async fn commitment(&self, id: i64, now: Millis) -> Result<Commitment> {
-        Ok(commitment_in(self.db.read(), id, now.0).await?.0)
+        self.db.read(move |mut tx| Ok(commitment_in(tx.exec(), id, now.0)?.0)).await
     }
 
     /// Commitments a team delivers or receives (all with `None`), active ones first.
     pub async fn commitments(&self, team: Option<TeamId>, now: Millis) -> Result<Vec<Commitment>> {
-        let rows: Vec<CommitmentRow> = self
-            .db
-            .read()
-            .all(
-                &format!(
-                    "{} ORDER BY c.active DESC, pt.key, rt.key, c.title",
-                    commitment_query("($2 = 0 OR c.provider_id = $2 OR c.receiver_id = $2)")
-                ),
-                args![now.0, team.map_or(0, |t| t.0)],
-            )
-            .await?;
-        Ok(rows.into_iter().map(Commitment::from).collect())
+        self.db
+            .read(move |mut tx| {
+                let rows: Vec<CommitmentRow> = tx.exec().all(
+                    &format!(
+                        "{} ORDER BY c.active DESC, pt.key, rt.key, c.title",
+                        commitment_query("($2 = 0 OR c.provider_id = $2 OR c.receiver_id = $2)")
+                    ),
+                    args![now.0, team.map_or(0, |t| t.0)],
+                )?;
+                Ok(rows.into_iter().map(Commitment::from).collect())
+            })
+            .await
     }
 
     /// Generates occurrences ahead for every active commitment; the daily job.
     pub async fn generate_occurrences(&self, now: Millis) -> Result<usize> {
-        let mut made = 0;
-        let active: Vec<i64> = self.db.read().scalars("SELECT id FROM commitments WHERE active", args![]).await?;
-        for id in active {
-            let mut tx = self.db.begin().await?;
-            let (c, until) = commitment_in(tx.exec(), id, now.0).await?;
-            made += generate(&mut tx, &c, until, now.0).await?;
-            tx.commit().await?;
-        }
-        let mut tx = self.db.begin().await?;
-        schedule_generation(&mut tx, now.0).await?;
-        tx.commit().await?;
-        Ok(made)
+        self.db
+            .write(move |mut tx| {
+                let mut made = 0;
+                let active: Vec<i64> = tx.exec().scalars("SELECT id FROM commitments WHERE active", args![])?;
+                for id in active {
+                    let (c, until) = commitment_in(tx.exec(), id, now.0)?;
+                    made += generate(&mut tx, &c, until, now.0)?;
+                }
+                schedule_generation(&mut tx, now.0)?;
+                Ok(made)
+            })
+            .await
     }
 
     /// On-time record by month of due date, since `since`: of a commitment, or of what a team
@@ -518,72 +512,70 @@ impl Store {
         provider: Option<TeamId>,
         receiver: Option<TeamId>,
     ) -> Result<Vec<OnTimeMonth>> {
-        let month = match self.backend() {
-            Backend::Sqlite => "strftime('%Y-%m', o.due_at / 1000, 'unixepoch')",
-            Backend::Postgres => "to_char(to_timestamp(o.due_at / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM')",
-        };
-        let rows: Vec<(String, i64, i64)> = self
-            .db
-            .read()
-            .all(
-                &format!(
-                    "SELECT {month} AS month, {} FROM occurrences o JOIN commitments c ON c.id = o.commitment_id \
-                     WHERE o.due_at >= $2 AND o.due_at <= $1 AND ($3 = 0 OR c.id = $3) AND ($4 = 0 OR c.provider_id = $4) \
-                     AND ($5 = 0 OR c.receiver_id = $5) GROUP BY {month} ORDER BY month",
-                    record_sums("o", "$1")
-                ),
-                args![now.0, since.0, commitment.unwrap_or(0), provider.map_or(0, |t| t.0), receiver.map_or(0, |t| t.0)],
-            )
-            .await?;
-        Ok(rows.into_iter().map(|(month, on_time, late)| OnTimeMonth { month, on_time, late }).collect())
+        self.db.read(move |mut tx| {
+            let month = match tx.backend() {
+                Backend::Sqlite => "strftime('%Y-%m', o.due_at / 1000, 'unixepoch')",
+                Backend::Postgres => "to_char(to_timestamp(o.due_at / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM')",
+            };
+            let rows: Vec<(String, i64, i64)> = tx.exec()
+                .all(
+                    &format!(
+                        "SELECT {month} AS month, {} FROM occurrences o JOIN commitments c ON c.id = o.commitment_id \
+                         WHERE o.due_at >= $2 AND o.due_at <= $1 AND ($3 = 0 OR c.id = $3) AND ($4 = 0 OR c.provider_id = $4) \
+                         AND ($5 = 0 OR c.receiver_id = $5) GROUP BY {month} ORDER BY month",
+                        record_sums("o", "$1")
+                    ),
+                    args![now.0, since.0, commitment.unwrap_or(0), provider.map_or(0, |t| t.0), receiver.map_or(0, |t| t.0)],
+                )?;
+            Ok(rows.into_iter().map(|(month, on_time, late)| OnTimeMonth { month, on_time, late }).collect())
+        })
+        .await
     }
 
     /// On-time records of every provider → receiver pair since `since`, for the network's edges.
     pub async fn commitment_traffic(&self, since: Millis, now: Millis) -> Result<Vec<PairRecord>> {
-        #[derive(sqlx::FromRow)]
-        struct Row {
-            provider_key: String,
-            provider_name: String,
-            receiver_key: String,
-            receiver_name: String,
-            commitments: i64,
-            on_time: i64,
-            late: i64,
-        }
-        let rows: Vec<Row> = self
-            .db
-            .read()
-            .all(
-                &format!(
-                    "SELECT pt.key AS provider_key, pt.name AS provider_name, rt.key AS receiver_key, \
-                     rt.name AS receiver_name, COUNT(DISTINCT c.id) AS commitments, {} FROM commitments c \
-                     JOIN teams pt ON pt.id = c.provider_id JOIN teams rt ON rt.id = c.receiver_id \
-                     LEFT JOIN occurrences o ON o.commitment_id = c.id AND o.due_at >= $2 AND o.due_at <= $1 \
-                     GROUP BY pt.key, pt.name, rt.key, rt.name",
-                    record_sums("o", "$1")
-                ),
-                args![now.0, since.0],
-            )
-            .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| PairRecord {
-                provider: (r.provider_key, r.provider_name),
-                receiver: (r.receiver_key, r.receiver_name),
-                commitments: r.commitments,
-                record: OnTimeRecord { on_time: r.on_time, late: r.late },
+        self.db
+            .read(move |mut tx| {
+                crate::db::row! {
+                    struct Row {
+                        provider_key: String,
+                        provider_name: String,
+                        receiver_key: String,
+                        receiver_name: String,
+                        commitments: i64,
+                        on_time: i64,
+                        late: i64,
+                    }
+                }
+                let rows: Vec<Row> = tx.exec().all(
+                    &format!(
+                        "SELECT pt.key AS provider_key, pt.name AS provider_name, rt.key AS receiver_key, \
+                         rt.name AS receiver_name, COUNT(DISTINCT c.id) AS commitments, {} FROM commitments c \
+                         JOIN teams pt ON pt.id = c.provider_id JOIN teams rt ON rt.id = c.receiver_id \
+                         LEFT JOIN occurrences o ON o.commitment_id = c.id AND o.due_at >= $2 AND o.due_at <= $1 \
+                         GROUP BY pt.key, pt.name, rt.key, rt.name",
+                        record_sums("o", "$1")
+                    ),
+                    args![now.0, since.0],
+                )?;
+                Ok(rows
+                    .into_iter()
+                    .map(|r| PairRecord {
+                        provider: (r.provider_key, r.provider_name),
+                        receiver: (r.receiver_key, r.receiver_name),
+                        commitments: r.commitments,
+                        record: OnTimeRecord { on_time: r.on_time, late: r.late },
+                    })
+                    .collect())
             })
-            .collect())
+            .await
     }
 }
 
-async fn mark(tx: &mut Tx, occurrence: i64, mark: &str, now: i64) -> Result<bool> {
-    let inserted = tx
-        .exec()
-        .execute(
-            "INSERT INTO occurrence_marks (occurrence_id, mark, at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-            args![occurrence, mark, now],
-        )
-        .await?;
+fn mark(tx: &mut Tx, occurrence: i64, mark: &str, now: i64) -> Result<bool> {
+    let inserted = tx.exec().execute(
+        "INSERT INTO occurrence_marks (occurrence_id, mark, at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        args![occurrence, mark, now],
+    )?;
     Ok(inserted > 0)
 }

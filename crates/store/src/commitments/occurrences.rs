@@ -2,24 +2,25 @@
 
 use super::*;
 
-#[derive(sqlx::FromRow)]
-struct OccurrenceRow {
-    id: i64,
-    commitment_id: i64,
-    title: String,
-    provider_id: i64,
-    provider_key: String,
-    provider_name: String,
-    receiver_id: i64,
-    receiver_key: String,
-    receiver_name: String,
-    owner_name: String,
-    due_at: i64,
-    deadline_at: i64,
-    status: String,
-    delivered_at: Option<i64>,
-    accepted_at: Option<i64>,
-    sent_back: i64,
+crate::db::row! {
+    struct OccurrenceRow {
+        id: i64,
+        commitment_id: i64,
+        title: String,
+        provider_id: i64,
+        provider_key: String,
+        provider_name: String,
+        receiver_id: i64,
+        receiver_key: String,
+        receiver_name: String,
+        owner_name: String,
+        due_at: i64,
+        deadline_at: i64,
+        status: String,
+        delivered_at: Option<i64>,
+        accepted_at: Option<i64>,
+        sent_back: i64,
+    }
 }
 
 const OCCURRENCE_SELECT: &str = "SELECT o.id, o.commitment_id, c.title, c.provider_id, pt.key AS provider_key, \
@@ -28,44 +29,43 @@ const OCCURRENCE_SELECT: &str = "SELECT o.id, o.commitment_id, c.title, c.provid
      FROM occurrences o JOIN commitments c ON c.id = o.commitment_id JOIN teams pt ON pt.id = c.provider_id \
      JOIN teams rt ON rt.id = c.receiver_id JOIN people op ON op.id = c.owner_id";
 
-#[derive(sqlx::FromRow)]
-struct DeliveryRow {
-    id: i64,
-    occurrence_id: i64,
-    delivered_by: String,
-    delivered_at: i64,
-    note: String,
-    link: Option<String>,
-    file_name: Option<String>,
-    outcome: Option<String>,
-    answered_by: Option<String>,
-    answered_at: Option<i64>,
-    reason: String,
+crate::db::row! {
+    struct DeliveryRow {
+        id: i64,
+        occurrence_id: i64,
+        delivered_by: String,
+        delivered_at: i64,
+        note: String,
+        link: Option<String>,
+        file_name: Option<String>,
+        outcome: Option<String>,
+        answered_by: Option<String>,
+        answered_at: Option<i64>,
+        reason: String,
+    }
 }
 
 /// Reads occurrences with their timing (in each side's calendar) and, if asked, their deliveries.
-async fn hydrate(mut exec: Exec<'_>, rows: Vec<OccurrenceRow>, now: i64, deliveries: bool) -> Result<Vec<Occurrence>> {
+fn hydrate(mut exec: Exec<'_>, rows: Vec<OccurrenceRow>, now: i64, deliveries: bool) -> Result<Vec<Occurrence>> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let (default, teams) = calendars(exec.reborrow()).await?;
+    let (default, teams) = calendars(exec.reborrow())?;
     let cal = |team: i64| -> &Calendar { teams.get(&team).unwrap_or(&default) };
     let mut by_occurrence: HashMap<i64, Vec<Delivery>> = HashMap::new();
     if deliveries {
         // Ids are integers from our own rows, so listing them inline is safe.
         let ids: Vec<String> = rows.iter().map(|r| r.id.to_string()).collect();
-        let found: Vec<DeliveryRow> = exec
-            .all(
-                &format!(
-                    "SELECT d.id, d.occurrence_id, p.name AS delivered_by, d.delivered_at, d.note, d.link, d.file_name, \
+        let found: Vec<DeliveryRow> = exec.all(
+            &format!(
+                "SELECT d.id, d.occurrence_id, p.name AS delivered_by, d.delivered_at, d.note, d.link, d.file_name, \
                      d.outcome, a.name AS answered_by, d.answered_at, d.reason FROM deliveries d \
                      JOIN people p ON p.id = d.delivered_by LEFT JOIN people a ON a.id = d.answered_by \
                      WHERE d.occurrence_id IN ({}) ORDER BY d.delivered_at, d.id",
-                    ids.join(", ")
-                ),
-                args![],
-            )
-            .await?;
+                ids.join(", ")
+            ),
+            args![],
+        )?;
         for d in found {
             by_occurrence.entry(d.occurrence_id).or_default().push(Delivery {
                 id: d.id,
@@ -188,13 +188,14 @@ impl Store {
         let (clause, values) = filter.sql();
         let total: i64 = self
             .db
-            .read()
-            .scalar(
-                &format!(
+            .read(move |mut tx| {
+                Ok(tx.exec().scalar(
+                    &format!(
                     "SELECT COUNT(*) FROM occurrences o JOIN commitments c ON c.id = o.commitment_id WHERE {clause}"
                 ),
-                values,
-            )
+                    values,
+                )?)
+            })
             .await?;
         let offset = i64::try_from(page.offset()).unwrap_or(i64::MAX);
         let items = self.occurrence_slice(&filter, now, false, page.limit().into(), offset).await?;
@@ -209,36 +210,41 @@ impl Store {
         limit: i64,
         offset: i64,
     ) -> Result<Vec<Occurrence>> {
-        let (clause, mut values) = filter.sql();
-        let n = values.len();
-        values.extend(args![limit, offset]);
-        let order = if newest_first { "DESC" } else { "ASC" };
-        let rows: Vec<OccurrenceRow> = self
-            .db
-            .read()
-            .all(
-                &format!(
-                    "{OCCURRENCE_SELECT} WHERE {clause} ORDER BY o.due_at {order}, o.id LIMIT ${} OFFSET ${}",
-                    n + 1,
-                    n + 2
-                ),
-                values,
-            )
-            .await?;
-        hydrate(self.db.read(), rows, now.0, filter.with_deliveries).await
+        let filter = filter.to_owned();
+        self.db
+            .read(move |mut tx| {
+                let filter: &OccurrenceFilter = &filter;
+                let (clause, mut values) = filter.sql();
+                let n = values.len();
+                values.extend(args![limit, offset]);
+                let order = if newest_first { "DESC" } else { "ASC" };
+                let rows: Vec<OccurrenceRow> = tx.exec().all(
+                    &format!(
+                        "{OCCURRENCE_SELECT} WHERE {clause} ORDER BY o.due_at {order}, o.id LIMIT ${} OFFSET ${}",
+                        n + 1,
+                        n + 2
+                    ),
+                    values,
+                )?;
+                hydrate(tx.exec(), rows, now.0, filter.with_deliveries)
+            })
+            .await
     }
 
     /// One occurrence with its deliveries, and its commitment.
     pub async fn occurrence(&self, id: i64, now: Millis) -> Result<(Occurrence, Commitment)> {
         let row: OccurrenceRow = self
             .db
-            .read()
-            .optional(&format!("{OCCURRENCE_SELECT} WHERE o.id = $1"), args![id])
+            .read(move |mut tx| Ok(tx.exec().optional(&format!("{OCCURRENCE_SELECT} WHERE o.id = $1"), args![id])?))
             .await?
             .ok_or(StoreError::NotFound("occurrence"))?;
         let commitment = self.commitment(row.commitment_id, now).await?;
-        let occurrence =
-            hydrate(self.db.read(), vec![row], now.0, true).await?.pop().ok_or(StoreError::NotFound("occurrence"))?;
+        let occurrence = self
+            .db
+            .read(move |mut tx| hydrate(tx.exec(), vec![row], now.0, true))
+            .await?
+            .pop()
+            .ok_or(StoreError::NotFound("occurrence"))?;
         Ok((occurrence, commitment))
     }
 
@@ -258,21 +264,17 @@ impl Store {
         Ok(list)
     }
 
-    pub(super) async fn occurrence_state(
-        &self,
-        tx: &mut Tx,
+    pub(super) fn occurrence_state(
+        tx: &mut Tx<'_>,
         occurrence: i64,
         now: Millis,
     ) -> Result<Option<(Commitment, i64, i64, String)>> {
-        let row: Option<(i64, i64, i64, String)> = tx
-            .exec()
-            .optional(
-                "SELECT commitment_id, due_at, deadline_at, status FROM occurrences WHERE id = $1",
-                args![occurrence],
-            )
-            .await?;
+        let row: Option<(i64, i64, i64, String)> = tx.exec().optional(
+            "SELECT commitment_id, due_at, deadline_at, status FROM occurrences WHERE id = $1",
+            args![occurrence],
+        )?;
         let Some((commitment, due, deadline_at, status)) = row else { return Ok(None) };
-        let (c, _) = commitment_in(tx.exec(), commitment, now.0).await?;
+        let (c, _) = commitment_in(tx.exec(), commitment, now.0)?;
         Ok(Some((c, due, deadline_at, status)))
     }
 }

@@ -26,6 +26,8 @@ use concentric_core::webhook::WebhookEventKind as Hook;
 
 mod lists;
 
+pub(crate) use lists::{list_requests_in, request_filter};
+
 macro_rules! request_columns {
     () => {
         "r.id, r.key, r.team_id, t.key AS team_key, t.name AS team_name, r.service_id, \
@@ -46,35 +48,36 @@ pub(crate) const REQUEST_COLUMNS: &str = request_columns!();
 pub(crate) const REQUEST_JOINS: &str = request_joins!();
 const REQUEST_SELECT: &str = concat!("SELECT ", request_columns!(), " FROM requests r ", request_joins!());
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct RequestRow {
-    id: i64,
-    key: String,
-    team_id: i64,
-    team_key: String,
-    team_name: String,
-    service_id: i64,
-    service_slug: String,
-    service_name: String,
-    form_version: i64,
-    requester_id: i64,
-    requester_name: String,
-    requester_email: String,
-    on_behalf_team_id: Option<i64>,
-    on_behalf_team_key: Option<String>,
-    on_behalf_team_name: Option<String>,
-    subject: String,
-    description: String,
-    fields: String,
-    priority: i64,
-    status: String,
-    assignee_id: Option<i64>,
-    assignee_name: Option<String>,
-    created_at: i64,
-    updated_at: i64,
-    first_response_at: Option<i64>,
-    resolved_at: Option<i64>,
-    closed_at: Option<i64>,
+crate::db::row! {
+    pub(crate) struct RequestRow {
+        id: i64,
+        key: String,
+        team_id: i64,
+        team_key: String,
+        team_name: String,
+        service_id: i64,
+        service_slug: String,
+        service_name: String,
+        form_version: i64,
+        requester_id: i64,
+        requester_name: String,
+        requester_email: String,
+        on_behalf_team_id: Option<i64>,
+        on_behalf_team_key: Option<String>,
+        on_behalf_team_name: Option<String>,
+        subject: String,
+        description: String,
+        fields: String,
+        priority: i64,
+        status: String,
+        assignee_id: Option<i64>,
+        assignee_name: Option<String>,
+        created_at: i64,
+        updated_at: i64,
+        first_response_at: Option<i64>,
+        resolved_at: Option<i64>,
+        closed_at: Option<i64>,
+    }
 }
 
 impl TryFrom<RequestRow> for Request {
@@ -115,15 +118,16 @@ impl TryFrom<RequestRow> for Request {
     }
 }
 
-#[derive(sqlx::FromRow)]
-struct CommentRow {
-    id: i64,
-    request_id: i64,
-    author_id: i64,
-    author_name: String,
-    kind: String,
-    body: String,
-    created_at: i64,
+crate::db::row! {
+    struct CommentRow {
+        id: i64,
+        request_id: i64,
+        author_id: i64,
+        author_name: String,
+        kind: String,
+        body: String,
+        created_at: i64,
+    }
 }
 
 const COMMENT_SELECT: &str =
@@ -144,30 +148,27 @@ impl From<CommentRow> for Comment {
     }
 }
 
-pub(crate) async fn request_where(exec: Exec<'_>, clause: &str, arg: crate::db::Arg) -> Result<Request> {
+pub(crate) fn request_where(exec: Exec<'_>, clause: &str, arg: crate::db::Arg) -> Result<Request> {
     let row: RequestRow = exec
-        .optional(&format!("{REQUEST_SELECT} WHERE {clause}"), vec![arg])
-        .await?
+        .optional(&format!("{REQUEST_SELECT} WHERE {clause}"), vec![arg])?
         .ok_or(StoreError::NotFound("request"))?;
     row.try_into()
 }
 
-async fn is_watcher(exec: Exec<'_>, request: RequestId, person: Option<PersonId>) -> Result<bool> {
+fn is_watcher(exec: Exec<'_>, request: RequestId, person: Option<PersonId>) -> Result<bool> {
     let Some(person) = person else { return Ok(false) };
-    let n: i64 = exec
-        .scalar(
-            "SELECT COUNT(*) FROM request_watchers WHERE request_id = $1 AND person_id = $2",
-            args![request, person],
-        )
-        .await?;
+    let n: i64 = exec.scalar(
+        "SELECT COUNT(*) FROM request_watchers WHERE request_id = $1 AND person_id = $2",
+        args![request, person],
+    )?;
     Ok(n > 0)
 }
 
 /// A request the actor may see, with their access; invisible requests read as not found, so
 /// nobody learns that a key exists.
-pub(crate) async fn visible(tx: &mut Tx, actor: &Actor, key: &str) -> Result<(Request, Access)> {
-    let req = request_where(tx.exec(), "r.key = $1", key.trim().to_uppercase().into()).await?;
-    let watcher = is_watcher(tx.exec(), req.id, actor.person_id).await?;
+pub(crate) fn visible(tx: &mut Tx, actor: &Actor, key: &str) -> Result<(Request, Access)> {
+    let req = request_where(tx.exec(), "r.key = $1", key.trim().to_uppercase().into())?;
+    let watcher = is_watcher(tx.exec(), req.id, actor.person_id)?;
     let access = Access::of(actor, &req, watcher).ok_or(StoreError::NotFound("request"))?;
     Ok((req, access))
 }
@@ -181,21 +182,19 @@ fn require_agent(access: Access, action: &'static str) -> Result<()> {
 }
 
 /// Active members of a team.
-async fn team_member_ids(exec: Exec<'_>, team: TeamId) -> Result<Vec<PersonId>> {
+fn team_member_ids(exec: Exec<'_>, team: TeamId) -> Result<Vec<PersonId>> {
     let ids: Vec<i64> = exec
         .scalars(
             "SELECT tm.person_id FROM team_members tm JOIN people p ON p.id = tm.person_id WHERE tm.team_id = $1 AND p.active",
             args![team],
-        )
-        .await?;
+        )?;
     Ok(ids.into_iter().map(PersonId).collect())
 }
 
 /// The requester and watchers: the people a request's news is for.
-async fn parties(exec: Exec<'_>, req: &Request) -> Result<Vec<PersonId>> {
+fn parties(exec: Exec<'_>, req: &Request) -> Result<Vec<PersonId>> {
     let mut ids: Vec<PersonId> = exec
-        .scalars::<i64>("SELECT person_id FROM request_watchers WHERE request_id = $1", args![req.id])
-        .await?
+        .scalars::<i64>("SELECT person_id FROM request_watchers WHERE request_id = $1", args![req.id])?
         .into_iter()
         .map(PersonId)
         .collect();
@@ -206,312 +205,330 @@ async fn parties(exec: Exec<'_>, req: &Request) -> Result<Vec<PersonId>> {
 }
 
 /// The next request number of a team (`IT-42` is IT's 42nd).
-pub(crate) async fn next_number(tx: &mut Tx, team: TeamId) -> Result<i64> {
-    Ok(tx
-        .exec()
-        .scalar(
-            "INSERT INTO request_counters (team_id, last_number) VALUES ($1, 1) \
+pub(crate) fn next_number(tx: &mut Tx, team: TeamId) -> Result<i64> {
+    Ok(tx.exec().scalar(
+        "INSERT INTO request_counters (team_id, last_number) VALUES ($1, 1) \
              ON CONFLICT (team_id) DO UPDATE SET last_number = request_counters.last_number + 1 RETURNING last_number",
-            args![team],
-        )
-        .await?)
+        args![team],
+    )?)
 }
 
 /// The next round-robin responder of a service, advancing the turn.
-async fn next_responder(tx: &mut Tx, service: ServiceId) -> Result<Option<(PersonId, String)>> {
-    let mut responders: Vec<(i64, String)> = tx
-        .exec()
-        .all(
-            "SELECT r.person_id, p.name FROM service_responders r JOIN people p ON p.id = r.person_id \
+fn next_responder(tx: &mut Tx, service: ServiceId) -> Result<Option<(PersonId, String)>> {
+    let mut responders: Vec<(i64, String)> = tx.exec().all(
+        "SELECT r.person_id, p.name FROM service_responders r JOIN people p ON p.id = r.person_id \
              WHERE r.service_id = $1 AND p.active ORDER BY r.position",
-            args![service],
-        )
-        .await?;
+        args![service],
+    )?;
     if responders.is_empty() {
         return Ok(None);
     }
-    let turn: i64 = tx.exec().scalar("SELECT next_responder FROM services WHERE id = $1", args![service]).await?;
+    let turn: i64 = tx.exec().scalar("SELECT next_responder FROM services WHERE id = $1", args![service])?;
     let index = usize::try_from(turn).unwrap_or(0) % responders.len();
-    tx.exec()
-        .execute("UPDATE services SET next_responder = $1 WHERE id = $2", args![(index + 1) as i64, service])
-        .await?;
+    tx.exec().execute("UPDATE services SET next_responder = $1 WHERE id = $2", args![(index + 1) as i64, service])?;
     let (id, name) = responders.swap_remove(index);
     Ok(Some((PersonId(id), name)))
 }
 
 /// The comments of a request that `access` may read, oldest first.
-async fn comments_in(tx: &mut Tx, req: &Request, access: Access) -> Result<Vec<Comment>> {
-    let rows: Vec<CommentRow> = tx
-        .exec()
-        .all(
-            &format!(
-                "{COMMENT_SELECT} WHERE c.request_id = $1 AND ($2 OR c.kind = 'reply') ORDER BY c.created_at, c.id"
-            ),
-            args![req.id, access.sees_notes()],
-        )
-        .await?;
+fn comments_in(tx: &mut Tx, req: &Request, access: Access) -> Result<Vec<Comment>> {
+    let rows: Vec<CommentRow> = tx.exec().all(
+        &format!("{COMMENT_SELECT} WHERE c.request_id = $1 AND ($2 OR c.kind = 'reply') ORDER BY c.created_at, c.id"),
+        args![req.id, access.sees_notes()],
+    )?;
     Ok(rows.into_iter().map(Comment::from).collect())
 }
 
 /// Tells the team's webhooks that a request moved from its status to `to`.
-async fn status_changed(tx: &mut Tx, req: &Request, to: Status, event: i64) -> Result<()> {
+fn status_changed(tx: &mut Tx, req: &Request, to: Status, event: i64) -> Result<()> {
     let from = req.status;
     emit_for_request(tx, Hook::RequestStatusChanged, req.id, req.team_id, event, |r| {
         let summary = format!("{} is now {}", r.subject, to.label().to_lowercase());
         (summary, json!({ "from": from.as_str(), "to": to.as_str() }))
     })
-    .await
+}
+
+/// Files a request against a service, as the actor, inside a unit of work.
+pub(crate) fn create_request_in(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    service: ServiceId,
+    mut new: NewRequest,
+) -> Result<Request> {
+    let Some(me) = actor.person_id else { return Err(Forbidden("file requests without a person").into()) };
+    let service = service_in(tx, service)?;
+    if !service.may_request(actor) {
+        return Err(Forbidden("request this service").into());
+    }
+    // Every problem at once: text fields and form answers together.
+    let mut errors = new.validate_text().err().map(|e| e.0).unwrap_or_default();
+    let fields = match service.form.validate(&new.fields) {
+        Ok(f) => f,
+        Err(inv) => {
+            errors.extend(inv.0);
+            BTreeMap::new()
+        }
+    };
+    for (name, email) in service.form.person_values(&fields) {
+        if id_by_email(tx.exec(), email)?.is_none() {
+            errors.push(concentric_core::FieldError::new(
+                format!("fields.{name}"),
+                format!("nobody in the directory has the email {email}"),
+            ));
+        }
+    }
+    let on_behalf = match new.on_behalf_of.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
+        Some(key) => match team_id_by_key(tx.exec(), &key.to_uppercase())? {
+            Some(t) if actor.works_in(t) => Some(t),
+            _ => {
+                errors.push(concentric_core::FieldError::new(
+                    "on_behalf_of",
+                    format!("you can file for your own teams only, not {key}"),
+                ));
+                None
+            }
+        },
+        None => actor.teams.first().map(|(t, _)| *t),
+    };
+    if !errors.is_empty() {
+        return Err(Invalid(errors).into());
+    }
+    let team = team_member_ids(tx.exec(), service.team_id)?;
+    let number = next_number(tx, service.team_id)?;
+    let key = format!("{}-{number}", service.team_key);
+    let (assignee, assignee_name) = match service.round_robin {
+        true => next_responder(tx, service.id)?.unzip(),
+        false => (None, None),
+    };
+    let priority = new.priority.unwrap_or(service.default_priority);
+    let now = Millis::now().0;
+    let id: i64 = tx.exec().scalar(
+        "INSERT INTO requests (key, team_id, number, service_id, form_version, requester_id, on_behalf_team_id, \
+             subject, description, fields, priority, status, assignee_id, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'new', $12, $13, $13) RETURNING id",
+        args![
+            &key,
+            service.team_id,
+            number,
+            service.id,
+            service.form.version,
+            me,
+            on_behalf,
+            &new.subject,
+            &new.description,
+            serde_json::to_string(&fields).unwrap_or_default(),
+            priority.as_i64(),
+            assignee,
+            now
+        ],
+    )?;
+    let answers: Vec<String> = service.form.describe(&fields).into_iter().map(|(l, v)| format!("{l}: {v}")).collect();
+    let text = format!("{key} {}\n{}\n{}", new.subject, new.description, answers.join("\n"));
+    crate::search::index(tx, RequestId(id), service.team_id, "request", &text)?;
+    crate::clocks::start_clocks(tx, RequestId(id), service.id, service.team_id, priority, now)?;
+    let change = json!({ "key": key, "assignee": assignee_name });
+    let event = record(tx, actor, "request", id, "created", change)?;
+    let queue: Vec<PersonId> = team.into_iter().filter(|p| Some(*p) != assignee).collect();
+    let request = RequestRef { id: RequestId(id), key: key.clone(), title: new.subject.clone() };
+    let mut notices = vec![Notice::new(Said::NewRequest { request: request.clone() }, event).to(&queue)];
+    if let Some(a) = assignee {
+        notices.push(Notice::new(Said::Assigned { request, escalated: false }, event).to(&[a]));
+    }
+    notify(tx, actor, &notices)?;
+    if priority <= Priority::P2 {
+        let check = SlipPayload { request_id: id, from_priority: None, event };
+        crate::forecast::schedule_slip_check(tx, check)?;
+    }
+    emit_for_request(tx, Hook::RequestCreated, RequestId(id), service.team_id, event, |r| {
+        (format!("New request: {} (from {}, {})", r.subject, r.requester_name, r.service_name), json!({}))
+    })?;
+    let created = request_where(tx.exec(), "r.id = $1", RequestId(id).into())?;
+    with_clocks(tx, created)
+}
+
+/// A request with its clocks read now.
+fn with_clocks(tx: &mut Tx<'_>, req: Request) -> Result<Request> {
+    let mut one = [req];
+    crate::clocks::attach_clocks(tx, &mut one, Millis::now().0)?;
+    let [req] = one;
+    Ok(req)
 }
 
 impl Store {
     /// Files a request against a service, as the actor.
     #[tracing::instrument(skip_all, fields(service = %service))]
-    pub async fn create_request(&self, actor: &Actor, service: ServiceId, mut new: NewRequest) -> Result<Request> {
-        let Some(me) = actor.person_id else { return Err(Forbidden("file requests without a person").into()) };
-        // Everything that only reads happens before the write transaction, on the read pool, so
-        // SQLite's single writer holds its lock for the inserts alone.
-        let mut tx = self.db.begin_read().await?;
-        let service = service_in(&mut tx, service).await?;
-        if !service.may_request(actor) {
-            return Err(Forbidden("request this service").into());
-        }
-        // Every problem at once: text fields and form answers together.
-        let mut errors = new.validate_text().err().map(|e| e.0).unwrap_or_default();
-        let fields = match service.form.validate(&new.fields) {
-            Ok(f) => f,
-            Err(inv) => {
-                errors.extend(inv.0);
-                BTreeMap::new()
-            }
-        };
-        for (name, email) in service.form.person_values(&fields) {
-            if id_by_email(tx.exec(), email).await?.is_none() {
-                errors.push(concentric_core::FieldError::new(
-                    format!("fields.{name}"),
-                    format!("nobody in the directory has the email {email}"),
-                ));
-            }
-        }
-        let on_behalf = match new.on_behalf_of.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
-            Some(key) => match team_id_by_key(tx.exec(), &key.to_uppercase()).await? {
-                Some(t) if actor.works_in(t) => Some(t),
-                _ => {
-                    errors.push(concentric_core::FieldError::new(
-                        "on_behalf_of",
-                        format!("you can file for your own teams only, not {key}"),
-                    ));
-                    None
-                }
-            },
-            None => actor.teams.first().map(|(t, _)| *t),
-        };
-        if !errors.is_empty() {
-            return Err(Invalid(errors).into());
-        }
-        let team = team_member_ids(tx.exec(), service.team_id).await?;
-        drop(tx);
-        let mut tx = self.db.begin().await?;
-        let number = next_number(&mut tx, service.team_id).await?;
-        let key = format!("{}-{number}", service.team_key);
-        let (assignee, assignee_name) = match service.round_robin {
-            true => next_responder(&mut tx, service.id).await?.unzip(),
-            false => (None, None),
-        };
-        let priority = new.priority.unwrap_or(service.default_priority);
-        let now = Millis::now().0;
-        let id: i64 = tx
-            .exec()
-            .scalar(
-                "INSERT INTO requests (key, team_id, number, service_id, form_version, requester_id, on_behalf_team_id, \
-                 subject, description, fields, priority, status, assignee_id, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'new', $12, $13, $13) RETURNING id",
-                args![&key, service.team_id, number, service.id, service.form.version, me, on_behalf, &new.subject,
-                    &new.description, serde_json::to_string(&fields).unwrap_or_default(), priority.as_i64(), assignee, now],
-            )
-            .await?;
-        let answers: Vec<String> =
-            service.form.describe(&fields).into_iter().map(|(l, v)| format!("{l}: {v}")).collect();
-        let text = format!("{key} {}\n{}\n{}", new.subject, new.description, answers.join("\n"));
-        crate::search::index(&mut tx, RequestId(id), service.team_id, "request", &text).await?;
-        crate::clocks::start_clocks(&mut tx, RequestId(id), service.id, service.team_id, priority, now).await?;
-        let change = json!({ "key": key, "assignee": assignee_name });
-        let event = record(&mut tx, actor, "request", id, "created", change).await?;
-        let queue: Vec<PersonId> = team.into_iter().filter(|p| Some(*p) != assignee).collect();
-        let request = RequestRef { id: RequestId(id), key: key.clone(), title: new.subject.clone() };
-        let mut notices = vec![Notice::new(Said::NewRequest { request: request.clone() }, event).to(&queue)];
-        if let Some(a) = assignee {
-            notices.push(Notice::new(Said::Assigned { request, escalated: false }, event).to(&[a]));
-        }
-        notify(&mut tx, actor, &notices).await?;
-        if priority <= Priority::P2 {
-            let check = SlipPayload { request_id: id, from_priority: None, event };
-            crate::forecast::schedule_slip_check(&mut tx, check).await?;
-        }
-        emit_for_request(&mut tx, Hook::RequestCreated, RequestId(id), service.team_id, event, |r| {
-            (format!("New request: {} (from {}, {})", r.subject, r.requester_name, r.service_name), json!({}))
-        })
-        .await?;
-        tx.commit().await?;
-        self.with_clocks(request_where(self.db.read(), "r.id = $1", RequestId(id).into()).await?).await
+    pub async fn create_request(&self, actor: &Actor, service: ServiceId, new: NewRequest) -> Result<Request> {
+        let actor = actor.clone();
+        self.db.write(move |mut tx| create_request_in(&mut tx, &actor, service, new)).await
     }
 
     /// A request the actor may see, and how they relate to it.
     pub async fn request(&self, actor: &Actor, key: &str) -> Result<(Request, Access)> {
-        let mut tx = self.db.begin_read().await?;
-        let (req, access) = visible(&mut tx, actor, key).await?;
-        drop(tx);
-        Ok((self.with_clocks(req).await?, access))
-    }
-
-    /// A request with its clocks read now.
-    async fn with_clocks(&self, req: Request) -> Result<Request> {
-        let mut one = [req];
-        crate::clocks::attach_clocks(self, &mut one, Millis::now().0).await?;
-        let [req] = one;
-        Ok(req)
+        let (actor, key) = (actor.clone(), key.to_owned());
+        self.db
+            .read(move |mut tx| {
+                let (req, access) = visible(&mut tx, &actor, &key)?;
+                Ok((with_clocks(&mut tx, req)?, access))
+            })
+            .await
     }
 
     /// A request with its conversation, files, watchers and form, checked once and read in one
     /// snapshot: what a request page needs.
     pub async fn request_detail(&self, actor: &Actor, key: &str) -> Result<concentric_core::request::RequestDetail> {
-        let mut tx = self.db.begin_read().await?;
-        let (request, access) = visible(&mut tx, actor, key).await?;
-        let watchers = tx
-            .exec()
-            .scalars(
-                "SELECT p.name FROM request_watchers w JOIN people p ON p.id = w.person_id WHERE w.request_id = $1 ORDER BY p.name",
-                args![request.id],
-            )
-            .await?;
-        let comments = comments_in(&mut tx, &request, access).await?;
-        let attachments = crate::attachments::attachments_in(&mut tx, &request, access).await?;
-        let form = crate::services::form(tx.exec(), request.service_id, request.form_version).await?;
-        drop(tx);
-        let request = self.with_clocks(request).await?;
-        Ok(concentric_core::request::RequestDetail { comments, attachments, form, watchers, access, request })
+        let (actor, key) = (actor.clone(), key.to_owned());
+        self.db
+            .read(move |mut tx| {
+                let (request, access) = visible(&mut tx, &actor, &key)?;
+                let watchers = tx.exec().scalars(
+                    "SELECT p.name FROM request_watchers w JOIN people p ON p.id = w.person_id WHERE w.request_id = $1 ORDER BY p.name",
+                    args![request.id],
+                )?;
+                let comments = comments_in(&mut tx, &request, access)?;
+                let attachments = crate::attachments::attachments_in(&mut tx, &request, access)?;
+                let form = crate::services::form(tx.exec(), request.service_id, request.form_version)?;
+                let request = with_clocks(&mut tx, request)?;
+                Ok(concentric_core::request::RequestDetail { comments, attachments, form, watchers, access, request })
+            })
+            .await
     }
 
     /// The conversation the actor may see: internal notes only for agents.
     pub async fn comments(&self, actor: &Actor, key: &str) -> Result<Vec<Comment>> {
-        let mut tx = self.db.begin_read().await?;
-        let (req, access) = visible(&mut tx, actor, key).await?;
-        comments_in(&mut tx, &req, access).await
+        let actor = actor.to_owned();
+        let key = key.to_owned();
+        self.db
+            .read(move |mut tx| {
+                let actor: &Actor = &actor;
+                let key: &str = &key;
+                let (req, access) = visible(&mut tx, actor, key)?;
+                comments_in(&mut tx, &req, access)
+            })
+            .await
     }
 
     /// Moves a request along its lifecycle (agents only).
     #[tracing::instrument(skip_all, fields(request = key, to = to.as_str()))]
     pub async fn change_status(&self, actor: &Actor, key: &str, to: Status) -> Result<Request> {
-        let mut tx = self.db.begin().await?;
-        let (req, access) = visible(&mut tx, actor, key).await?;
-        require_agent(access, "change the status of this request")?;
-        let to = req.status.transition(to)?;
-        let now = Millis::now().0;
-        tx.exec()
-            .execute(
-                "UPDATE requests SET status = $1, updated_at = $2, \
-                 resolved_at = CASE WHEN $1 = 'resolved' THEN $2 WHEN $1 = 'closed' THEN resolved_at ELSE NULL END, \
-                 closed_at = CASE WHEN $1 = 'closed' THEN $2 ELSE NULL END WHERE id = $3",
-                args![to.as_str(), now, req.id],
-            )
-            .await?;
-        let event = record(
-            &mut tx,
-            actor,
-            "request",
-            req.id.0,
-            "status",
-            json!({ "status": [req.status.as_str(), to.as_str()] }),
-        )
-        .await?;
-        let updated = request_where(tx.exec(), "r.id = $1", req.id.into()).await?;
-        crate::clocks::sync_clocks(&mut tx, &updated, to, false, now).await?;
-        let mut recipients = parties(tx.exec(), &req).await?;
-        let mut notices = Vec::new();
-        // A resolved request asks its requester for a rating instead of only telling them.
-        if to == Status::Resolved
-            && crate::ratings::rating_of(tx.exec(), req.id.0, Direction::Requester).await?.is_none()
-        {
-            recipients.retain(|p| *p != req.requester_id);
-            notices.push(Notice::new(Said::RateRequest { request: req.reference() }, event).to(&[req.requester_id]));
-        }
-        let status = Said::Status { request: req.reference(), status: to.label().to_lowercase() };
-        notices.push(Notice::new(status, event).to(&recipients));
-        notify(&mut tx, actor, &notices).await?;
-        status_changed(&mut tx, &req, to, event).await?;
-        tx.commit().await?;
-        self.with_clocks(updated).await
-    }
-
-    /// Assigns a request to a member of the providing team, or unassigns it (agents only).
-    #[tracing::instrument(skip_all, fields(request = key))]
-    pub async fn assign(&self, actor: &Actor, key: &str, assignee: Option<PersonId>) -> Result<Request> {
-        let mut tx = self.db.begin().await?;
-        let (req, access) = visible(&mut tx, actor, key).await?;
-        require_agent(access, "assign this request")?;
-        if req.status == Status::Closed {
-            return Err(Invalid::one("assignee", "a closed request cannot be reassigned").into());
-        }
-        if let Some(a) = assignee {
-            if !team_member_ids(tx.exec(), req.team_id).await?.contains(&a) {
-                return Err(Invalid::one(
-                    "assignee",
-                    format!("only active members of {} can be assigned", req.team_name),
-                )
-                .into());
-            }
-        }
-        if req.assignee_id == assignee {
-            return Ok(req);
-        }
-        tx.exec()
-            .execute(
-                "UPDATE requests SET assignee_id = $1, updated_at = $2 WHERE id = $3",
-                args![assignee, Millis::now().0, req.id],
-            )
-            .await?;
-        let updated = request_where(tx.exec(), "r.id = $1", req.id.into()).await?;
-        // Names, not ids: the history is read by people.
-        let change = json!({ "assignee": [req.assignee_name, updated.assignee_name] });
-        let event = record(&mut tx, actor, "request", req.id.0, "assigned", change).await?;
-        if let Some(a) = assignee {
-            let notice = Notice::new(Said::Assigned { request: req.reference(), escalated: false }, event);
-            notify(&mut tx, actor, &[notice.to(&[a])]).await?;
-        }
-        tx.commit().await?;
-        Ok(updated)
-    }
-
-    /// Changes a request's priority (agents only).
-    pub async fn set_priority(&self, actor: &Actor, key: &str, priority: Priority) -> Result<Request> {
-        let mut tx = self.db.begin().await?;
-        let (req, access) = visible(&mut tx, actor, key).await?;
-        require_agent(access, "change the priority of this request")?;
-        if req.priority != priority {
+        let (actor, key) = (actor.clone(), key.to_owned());
+        self.db
+            .write(move |mut tx| {
+                let (actor, key): (&Actor, &str) = (&actor, &key);
+            let (req, access) = visible(&mut tx, actor, key)?;
+            require_agent(access, "change the status of this request")?;
+            let to = req.status.transition(to)?;
+            let now = Millis::now().0;
             tx.exec()
                 .execute(
-                    "UPDATE requests SET priority = $1, updated_at = $2 WHERE id = $3",
-                    args![priority.as_i64(), Millis::now().0, req.id],
-                )
-                .await?;
+                    "UPDATE requests SET status = $1, updated_at = $2, \
+                     resolved_at = CASE WHEN $1 = 'resolved' THEN $2 WHEN $1 = 'closed' THEN resolved_at ELSE NULL END, \
+                     closed_at = CASE WHEN $1 = 'closed' THEN $2 ELSE NULL END WHERE id = $3",
+                    args![to.as_str(), now, req.id],
+                )?;
             let event = record(
                 &mut tx,
                 actor,
                 "request",
                 req.id.0,
-                "priority",
-                json!({ "priority": [req.priority, priority] }),
-            )
-            .await?;
-            if priority < req.priority {
-                let check = SlipPayload { request_id: req.id.0, from_priority: Some(req.priority.as_i64()), event };
-                crate::forecast::schedule_slip_check(&mut tx, check).await?;
+                "status",
+                json!({ "status": [req.status.as_str(), to.as_str()] }),
+            )?;
+            let updated = request_where(tx.exec(), "r.id = $1", req.id.into())?;
+            crate::clocks::sync_clocks(&mut tx, &updated, to, false, now)?;
+            let mut recipients = parties(tx.exec(), &req)?;
+            let mut notices = Vec::new();
+            // A resolved request asks its requester for a rating instead of only telling them.
+            if to == Status::Resolved
+                && crate::ratings::rating_of(tx.exec(), req.id.0, Direction::Requester)?.is_none()
+            {
+                recipients.retain(|p| *p != req.requester_id);
+                notices.push(Notice::new(Said::RateRequest { request: req.reference() }, event).to(&[req.requester_id]));
             }
-        }
-        let updated = request_where(tx.exec(), "r.id = $1", req.id.into()).await?;
-        // The new priority's targets apply to the running clocks.
-        crate::clocks::sync_clocks(&mut tx, &updated, updated.status, false, Millis::now().0).await?;
-        tx.commit().await?;
-        self.with_clocks(updated).await
+            let status = Said::Status { request: req.reference(), status: to.label().to_lowercase() };
+            notices.push(Notice::new(status, event).to(&recipients));
+            notify(&mut tx, actor, &notices)?;
+            status_changed(&mut tx, &req, to, event)?;
+                with_clocks(&mut tx, updated)
+            })
+            .await
+    }
+
+    /// Assigns a request to a member of the providing team, or unassigns it (agents only).
+    #[tracing::instrument(skip_all, fields(request = key))]
+    pub async fn assign(&self, actor: &Actor, key: &str, assignee: Option<PersonId>) -> Result<Request> {
+        let actor = actor.to_owned();
+        let key = key.to_owned();
+        self.db
+            .write(move |mut tx| {
+                let actor: &Actor = &actor;
+                let key: &str = &key;
+                let (req, access) = visible(&mut tx, actor, key)?;
+                require_agent(access, "assign this request")?;
+                if req.status == Status::Closed {
+                    return Err(Invalid::one("assignee", "a closed request cannot be reassigned").into());
+                }
+                if let Some(a) = assignee {
+                    if !team_member_ids(tx.exec(), req.team_id)?.contains(&a) {
+                        return Err(Invalid::one(
+                            "assignee",
+                            format!("only active members of {} can be assigned", req.team_name),
+                        )
+                        .into());
+                    }
+                }
+                if req.assignee_id == assignee {
+                    return Ok(req);
+                }
+                tx.exec().execute(
+                    "UPDATE requests SET assignee_id = $1, updated_at = $2 WHERE id = $3",
+                    args![assignee, Millis::now().0, req.id],
+                )?;
+                let updated = request_where(tx.exec(), "r.id = $1", req.id.into())?;
+                // Names, not ids: the history is read by people.
+                let change = json!({ "assignee": [req.assignee_name, updated.assignee_name] });
+                let event = record(&mut tx, actor, "request", req.id.0, "assigned", change)?;
+                if let Some(a) = assignee {
+                    let notice = Notice::new(Said::Assigned { request: req.reference(), escalated: false }, event);
+                    notify(&mut tx, actor, &[notice.to(&[a])])?;
+                }
+                Ok(updated)
+            })
+            .await
+    }
+
+    /// Changes a request's priority (agents only).
+    pub async fn set_priority(&self, actor: &Actor, key: &str, priority: Priority) -> Result<Request> {
+        let (actor, key) = (actor.clone(), key.to_owned());
+        self.db
+            .write(move |mut tx| {
+                let (actor, key): (&Actor, &str) = (&actor, &key);
+                let (req, access) = visible(&mut tx, actor, key)?;
+                require_agent(access, "change the priority of this request")?;
+                if req.priority != priority {
+                    tx.exec().execute(
+                        "UPDATE requests SET priority = $1, updated_at = $2 WHERE id = $3",
+                        args![priority.as_i64(), Millis::now().0, req.id],
+                    )?;
+                    let event = record(
+                        &mut tx,
+                        actor,
+                        "request",
+                        req.id.0,
+                        "priority",
+                        json!({ "priority": [req.priority, priority] }),
+                    )?;
+                    if priority < req.priority {
+                        let check =
+                            SlipPayload { request_id: req.id.0, from_priority: Some(req.priority.as_i64()), event };
+                        crate::forecast::schedule_slip_check(&mut tx, check)?;
+                    }
+                }
+                let updated = request_where(tx.exec(), "r.id = $1", req.id.into())?;
+                // The new priority's targets apply to the running clocks.
+                crate::clocks::sync_clocks(&mut tx, &updated, updated.status, false, Millis::now().0)?;
+                with_clocks(&mut tx, updated)
+            })
+            .await
     }
 
     /// Adds a reply or an internal note. A requester's reply resumes a request waiting on them
@@ -525,105 +542,111 @@ impl Store {
         body: &str,
         reopen_window_ms: i64,
     ) -> Result<Comment> {
-        let Some(me) = actor.person_id else { return Err(Forbidden("comment without a person").into()) };
-        let body = body.trim();
-        if body.is_empty() || body.len() > 50_000 {
-            return Err(Invalid::one("body", "write a message of up to 50,000 characters").into());
-        }
-        let mut tx = self.db.begin().await?;
-        let (req, access) = visible(&mut tx, actor, key).await?;
-        if kind == CommentKind::Note {
-            require_agent(access, "add internal notes to this request")?;
-        }
-        if req.status == Status::Closed {
-            return Err(IllegalTransition { from: Status::Closed, to: Status::InProgress }.into());
-        }
-        let now = Millis::now().0;
-        let from_requester_side = !access.agent;
-        let mut status = req.status;
-        if kind == CommentKind::Reply && from_requester_side {
-            let within = req.resolved_at.is_some_and(|r| now - r.timestamp_millis() <= reopen_window_ms);
-            status = req.status.after_requester_reply(within)?;
-        }
-        let id: i64 = tx
-            .exec()
-            .scalar(
-                "INSERT INTO comments (request_id, author_id, kind, body, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-                args![req.id, me, kind.as_str(), body, now],
-            )
-            .await?;
-        crate::search::index(&mut tx, req.id, req.team_id, kind.as_str(), body).await?;
-        let first_response =
-            kind == CommentKind::Reply && access.agent && me != req.requester_id && req.first_response_at.is_none();
-        tx.exec()
-            .execute(
-                "UPDATE requests SET status = $1, updated_at = $2, \
-                 first_response_at = CASE WHEN $3 THEN $2 ELSE first_response_at END, \
-                 resolved_at = CASE WHEN $1 = 'resolved' THEN resolved_at ELSE NULL END WHERE id = $4",
-                args![status.as_str(), now, first_response, req.id],
-            )
-            .await?;
-        if status != req.status || first_response {
-            crate::clocks::sync_clocks(&mut tx, &req, status, first_response, now).await?;
-        }
-        if status != req.status {
-            let action = if req.status == Status::Resolved { "reopened" } else { "status" };
-            let event = record(
-                &mut tx,
-                actor,
-                "request",
-                req.id.0,
-                action,
-                json!({ "status": [req.status.as_str(), status.as_str()] }),
-            )
-            .await?;
-            status_changed(&mut tx, &req, status, event).await?;
-        }
-        if kind == CommentKind::Reply {
-            let recipients =
-                if access.agent { parties(tx.exec(), &req).await? } else { req.assignee_id.into_iter().collect() };
-            let by = actor_name(tx.exec(), me).await?;
-            let said = Said::Reply { request: req.reference(), by: by.clone(), text: body.to_owned() };
-            notify(&mut tx, actor, &[Notice::new(said, id).to(&recipients)]).await?;
-            emit_for_request(&mut tx, Hook::RequestReplied, req.id, req.team_id, id, |r| {
-                let side = if access.agent { "the team" } else { "the requester's side" };
-                let reply = json!({ "author": by, "from_team": access.agent, "body": body });
-                (format!("{by} replied on {} ({side})", r.subject), json!({ "reply": reply }))
-            })
-            .await?;
-        }
-        let comment: CommentRow = tx
-            .exec()
-            .optional(&format!("{COMMENT_SELECT} WHERE c.id = $1"), args![id])
-            .await?
-            .ok_or(StoreError::NotFound("comment"))?;
-        tx.commit().await?;
-        Ok(comment.into())
+        let actor = actor.to_owned();
+        let key = key.to_owned();
+        let body = body.to_owned();
+        self.db.write(move |mut tx| {
+            let actor: &Actor = &actor;
+            let key: &str = &key;
+            let body: &str = &body;
+            let Some(me) = actor.person_id else { return Err(Forbidden("comment without a person").into()) };
+            let body = body.trim();
+            if body.is_empty() || body.len() > 50_000 {
+                return Err(Invalid::one("body", "write a message of up to 50,000 characters").into());
+            }
+            let (req, access) = visible(&mut tx, actor, key)?;
+            if kind == CommentKind::Note {
+                require_agent(access, "add internal notes to this request")?;
+            }
+            if req.status == Status::Closed {
+                return Err(IllegalTransition { from: Status::Closed, to: Status::InProgress }.into());
+            }
+            let now = Millis::now().0;
+            let from_requester_side = !access.agent;
+            let mut status = req.status;
+            if kind == CommentKind::Reply && from_requester_side {
+                let within = req.resolved_at.is_some_and(|r| now - r.timestamp_millis() <= reopen_window_ms);
+                status = req.status.after_requester_reply(within)?;
+            }
+            let id: i64 = tx
+                .exec()
+                .scalar(
+                    "INSERT INTO comments (request_id, author_id, kind, body, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                    args![req.id, me, kind.as_str(), body, now],
+                )?;
+            crate::search::index(&mut tx, req.id, req.team_id, kind.as_str(), body)?;
+            let first_response =
+                kind == CommentKind::Reply && access.agent && me != req.requester_id && req.first_response_at.is_none();
+            tx.exec()
+                .execute(
+                    "UPDATE requests SET status = $1, updated_at = $2, \
+                     first_response_at = CASE WHEN $3 THEN $2 ELSE first_response_at END, \
+                     resolved_at = CASE WHEN $1 = 'resolved' THEN resolved_at ELSE NULL END WHERE id = $4",
+                    args![status.as_str(), now, first_response, req.id],
+                )?;
+            if status != req.status || first_response {
+                crate::clocks::sync_clocks(&mut tx, &req, status, first_response, now)?;
+            }
+            if status != req.status {
+                let action = if req.status == Status::Resolved { "reopened" } else { "status" };
+                let event = record(
+                    &mut tx,
+                    actor,
+                    "request",
+                    req.id.0,
+                    action,
+                    json!({ "status": [req.status.as_str(), status.as_str()] }),
+                )?;
+                status_changed(&mut tx, &req, status, event)?;
+            }
+            if kind == CommentKind::Reply {
+                let recipients =
+                    if access.agent { parties(tx.exec(), &req)? } else { req.assignee_id.into_iter().collect() };
+                let by = actor_name(tx.exec(), me)?;
+                let said = Said::Reply { request: req.reference(), by: by.clone(), text: body.to_owned() };
+                notify(&mut tx, actor, &[Notice::new(said, id).to(&recipients)])?;
+                emit_for_request(&mut tx, Hook::RequestReplied, req.id, req.team_id, id, |r| {
+                    let side = if access.agent { "the team" } else { "the requester's side" };
+                    let reply = json!({ "author": by, "from_team": access.agent, "body": body });
+                    (format!("{by} replied on {} ({side})", r.subject), json!({ "reply": reply }))
+                })?;
+            }
+            let comment: CommentRow = tx
+                .exec()
+                .optional(&format!("{COMMENT_SELECT} WHERE c.id = $1"), args![id])?
+                .ok_or(StoreError::NotFound("comment"))?;
+            Ok(comment.into())
+        })
+        .await
     }
 
     /// Adds a watcher: someone who sees the request and hears of its replies and status changes.
     pub async fn add_watcher(&self, actor: &Actor, key: &str, email: &str) -> Result<()> {
-        let mut tx = self.db.begin().await?;
-        let (req, _access) = visible(&mut tx, actor, key).await?;
-        let email = email.trim().to_lowercase();
-        let person = id_by_email(tx.exec(), &email)
-            .await?
-            .ok_or_else(|| Invalid::one("email", format!("nobody in the directory has the email {email}")))?;
-        let added = tx
-            .exec()
-            .execute(
-                "INSERT INTO request_watchers (request_id, person_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                args![req.id, person],
-            )
-            .await?;
-        if added > 0 {
-            record(&mut tx, actor, "request", req.id.0, "watcher_added", json!({ "watcher": email })).await?;
-        }
-        tx.commit().await?;
-        Ok(())
+        let actor = actor.to_owned();
+        let key = key.to_owned();
+        let email = email.to_owned();
+        self.db
+            .write(move |mut tx| {
+                let actor: &Actor = &actor;
+                let key: &str = &key;
+                let email: &str = &email;
+                let (req, _access) = visible(&mut tx, actor, key)?;
+                let email = email.trim().to_lowercase();
+                let person = id_by_email(tx.exec(), &email)?
+                    .ok_or_else(|| Invalid::one("email", format!("nobody in the directory has the email {email}")))?;
+                let added = tx.exec().execute(
+                    "INSERT INTO request_watchers (request_id, person_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                    args![req.id, person],
+                )?;
+                if added > 0 {
+                    record(&mut tx, actor, "request", req.id.0, "watcher_added", json!({ "watcher": email }))?;
+                }
+                Ok(())
+            })
+            .await
     }
 }
 
-async fn actor_name(exec: Exec<'_>, person: PersonId) -> Result<String> {
-    Ok(exec.scalar("SELECT name FROM people WHERE id = $1", args![person]).await?)
+fn actor_name(exec: Exec<'_>, person: PersonId) -> Result<String> {
+    Ok(exec.scalar("SELECT name FROM people WHERE id = $1", args![person])?)
 }

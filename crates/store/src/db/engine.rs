@@ -1,0 +1,400 @@
+//! The threads that own the connections, and the queues that bring them units of work.
+//!
+//! SQLite has one writer thread (SQLite takes one writer at a time anyway) and a few reader
+//! threads, which WAL lets run beside it. PostgreSQL has a few writer threads and reader
+//! threads, each with its own connection. A caller sends a unit and awaits its answer on a
+//! oneshot channel: one thread hop there and one back, whatever the unit runs.
+//!
+//! Writers commit in groups: a writer takes the unit it waited for and every unit already
+//! queued behind it (up to [`MAX_GROUP`]), runs each inside its own `SAVEPOINT` in one
+//! transaction, commits once, and only then answers. A unit that fails is rolled back to its
+//! savepoint and answers its error; the others still commit. A group of one needs no savepoint.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crossbeam_channel::{Receiver, Sender};
+use tokio::sync::oneshot;
+
+use super::{postgres, sqlite, Backend, Conn, DbError, PoolOptions, Tx};
+use crate::{Result, StoreError};
+
+/// The most units one group commit takes.
+pub(crate) const MAX_GROUP: usize = 64;
+
+/// Answers a unit's caller once its group's fate is known (`Some` when the commit failed).
+type Reply = Box<dyn FnOnce(Option<&DbError>) + Send>;
+/// A unit of work, ready to run on a connection: says whether it succeeded and how to answer.
+type Work = Box<dyn FnOnce(&mut Conn) -> (bool, Reply) + Send>;
+
+enum Msg {
+    /// Runs inside a transaction (grouped with others on a writer).
+    Unit(Work),
+    /// Runs on a writer outside any transaction: `VACUUM INTO`, migrations that manage their own.
+    Alone(Work),
+    /// Closes the thread's connection, then acknowledges.
+    Close(oneshot::Sender<()>),
+}
+
+/// The database: queues to the threads that own its connections. Cheap to clone.
+#[derive(Debug, Clone)]
+pub(crate) struct Db(Arc<Engine>);
+
+#[derive(Debug)]
+struct Engine {
+    backend: Backend,
+    writes: Sender<Msg>,
+    reads: Sender<Msg>,
+    writers: usize,
+    readers: usize,
+}
+
+impl std::fmt::Debug for Msg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Msg::Unit(_) => "Unit",
+            Msg::Alone(_) => "Alone",
+            Msg::Close(_) => "Close",
+        })
+    }
+}
+
+impl Db {
+    pub(crate) async fn connect(url: &str, opts: PoolOptions) -> Result<Self, DbError> {
+        let (writes, write_queue) = crossbeam_channel::unbounded();
+        let (reads, read_queue) = crossbeam_channel::unbounded();
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let total = opts.max_connections.max(3) as usize;
+            let writers = (total / 3).max(1);
+            let readers = total - writers;
+            let mut ready = Vec::new();
+            for n in 0..writers {
+                let url = url.to_owned();
+                ready.push(spawn(
+                    format!("db-writer-{n}"),
+                    move || postgres::Conn::open(&url).map(|c| Conn::Postgres(Box::new(c))),
+                    writer_loop,
+                    write_queue.clone(),
+                ));
+            }
+            for n in 0..readers {
+                let url = url.to_owned();
+                ready.push(spawn(
+                    format!("db-reader-{n}"),
+                    move || postgres::Conn::open(&url).map(|c| Conn::Postgres(Box::new(c))),
+                    reader_loop,
+                    read_queue.clone(),
+                ));
+            }
+            let db = Self(Arc::new(Engine { backend: Backend::Postgres, writes, reads, writers, readers }));
+            db.started(ready).await?;
+            Ok(db)
+        } else if url.starts_with("sqlite:") {
+            let path = PathBuf::from(sqlite::path_of(url)?);
+            let readers = (opts.max_connections as usize).clamp(2, 8);
+            let (busy, sync) = (opts.acquire_timeout, opts.synchronous);
+            let writer_path = path.clone();
+            let writer = spawn(
+                "db-writer".into(),
+                move || sqlite::Conn::open(&writer_path, true, busy, sync).map(Conn::Sqlite),
+                writer_loop,
+                write_queue,
+            );
+            // The writer creates the file and turns on WAL before anyone reads it.
+            let db = Self(Arc::new(Engine { backend: Backend::Sqlite, writes, reads, writers: 1, readers }));
+            db.started(vec![writer]).await?;
+            let ready = (0..readers)
+                .map(|n| {
+                    let path = path.clone();
+                    spawn(
+                        format!("db-reader-{n}"),
+                        move || sqlite::Conn::open(&path, false, busy, sync).map(Conn::Sqlite),
+                        reader_loop,
+                        read_queue.clone(),
+                    )
+                })
+                .collect();
+            db.started(ready).await?;
+            Ok(db)
+        } else {
+            Err(DbError::Engine(format!(
+                "unsupported database URL `{}`: use sqlite://PATH or postgres://...",
+                super::redact_url(url)
+            )))
+        }
+    }
+
+    /// Waits for threads to open their connections; on a failure closes the others.
+    async fn started(&self, ready: Vec<oneshot::Receiver<Result<(), DbError>>>) -> Result<(), DbError> {
+        let mut failed = None;
+        for r in ready {
+            match r.await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => failed = failed.or(Some(e)),
+                Err(_) => {
+                    failed = failed.or(Some(DbError::Engine("a database thread stopped while connecting".into())))
+                }
+            }
+        }
+        match failed {
+            None => Ok(()),
+            Some(e) => {
+                self.close().await;
+                Err(e)
+            }
+        }
+    }
+
+    pub(crate) fn backend(&self) -> Backend {
+        self.0.backend
+    }
+
+    /// Runs `f` as one unit of work in a write transaction, answered after its group commits.
+    pub(crate) async fn write<T, F>(&self, f: F) -> Result<T>
+    where
+        F: FnOnce(Tx<'_>) -> Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.send(&self.0.writes, f, Msg::Unit).await
+    }
+
+    /// Runs `f` as one unit of work on a reader, in a transaction: one consistent snapshot.
+    pub(crate) async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        F: FnOnce(Tx<'_>) -> Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.send(&self.0.reads, f, Msg::Unit).await
+    }
+
+    /// Runs `f` on a writer outside any transaction; `f` manages its own.
+    pub(crate) async fn alone<T, F>(&self, f: F) -> Result<T>
+    where
+        F: FnOnce(Tx<'_>) -> Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.send(&self.0.writes, f, Msg::Alone).await
+    }
+
+    async fn send<T, F>(&self, queue: &Sender<Msg>, f: F, wrap: fn(Work) -> Msg) -> Result<T>
+    where
+        F: FnOnce(Tx<'_>) -> Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let (answer, answered) = oneshot::channel();
+        let span = tracing::Span::current();
+        let work: Work = Box::new(move |conn: &mut Conn| {
+            let outcome = span.in_scope(|| f(Tx(conn)));
+            let ok = outcome.is_ok();
+            let reply: Reply = Box::new(move |group_failed: Option<&DbError>| {
+                let outcome = match (outcome, group_failed) {
+                    (Ok(_), Some(e)) => Err(StoreError::Database(DbError::Engine(format!("the commit failed: {e}")))),
+                    (outcome, _) => outcome,
+                };
+                let _ = answer.send(outcome);
+            });
+            (ok, reply)
+        });
+        queue.send(wrap(work)).map_err(|_| StoreError::Database(DbError::Engine("the database is closed".into())))?;
+        answered.await.unwrap_or_else(|_| {
+            Err(StoreError::Database(DbError::Engine(
+                "the database dropped the work (it failed or panicked; see the log)".into(),
+            )))
+        })
+    }
+
+    /// Finishes every thread: readers first, then writers (SQLite's folds its log into the file).
+    pub(crate) async fn close(&self) {
+        for (queue, n) in [(&self.0.reads, self.0.readers), (&self.0.writes, self.0.writers)] {
+            let mut acks = Vec::new();
+            for _ in 0..n {
+                let (ack, acked) = oneshot::channel();
+                if queue.send(Msg::Close(ack)).is_ok() {
+                    acks.push(acked);
+                }
+            }
+            for acked in acks {
+                let _ = acked.await;
+            }
+        }
+    }
+}
+
+/// Starts a thread that opens its connection, reports, and then serves `queue`.
+fn spawn(
+    name: String,
+    open: impl FnOnce() -> Result<Conn, DbError> + Send + 'static,
+    serve: fn(Conn, Receiver<Msg>),
+    queue: Receiver<Msg>,
+) -> oneshot::Receiver<Result<(), DbError>> {
+    let (ready, started) = oneshot::channel();
+    let spawned = std::thread::Builder::new().name(name).spawn(move || match open() {
+        Ok(conn) => {
+            let _ = ready.send(Ok(()));
+            serve(conn, queue);
+        }
+        Err(e) => {
+            let _ = ready.send(Err(e));
+        }
+    });
+    if let Err(e) = spawned {
+        let (ready, started) = oneshot::channel();
+        let _ = ready.send(Err(DbError::Engine(format!("cannot start a database thread: {e}"))));
+        return started;
+    }
+    started
+}
+
+/// Runs one unit, turning a panic into a failure (its caller hears the work was dropped).
+fn run(work: Work, conn: &mut Conn) -> (bool, Reply) {
+    catch_unwind(AssertUnwindSafe(|| work(conn))).unwrap_or_else(|_| {
+        tracing::error!("a unit of work panicked; rolled back");
+        (false, Box::new(|_| {}))
+    })
+}
+
+impl Conn {
+    fn begin(&mut self, write: bool) -> Result<(), DbError> {
+        if let Conn::Postgres(c) = self {
+            c.revive()?;
+        }
+        self.batch(match (self.backend(), write) {
+            // IMMEDIATE takes the write lock up front rather than failing at the first write
+            // when another process (the CLI) wrote meanwhile.
+            (Backend::Sqlite, true) => "BEGIN IMMEDIATE",
+            (Backend::Sqlite, false) => "BEGIN",
+            (Backend::Postgres, true) => "BEGIN",
+            (Backend::Postgres, false) => "BEGIN READ ONLY",
+        })
+    }
+
+    /// False when SQLite rolled the whole transaction back by itself (a full disk, an I/O
+    /// error): the group is lost and must not be reported as committed.
+    fn in_transaction(&self) -> bool {
+        match self {
+            Conn::Sqlite(c) => c.in_transaction(),
+            Conn::Postgres(_) => true,
+        }
+    }
+
+    fn rollback(&mut self) {
+        if let Err(e) = self.batch("ROLLBACK") {
+            tracing::warn!(error = %e, "rollback failed");
+        }
+    }
+}
+
+fn writer_loop(mut conn: Conn, queue: Receiver<Msg>) {
+    let mut group: Vec<Work> = Vec::with_capacity(MAX_GROUP);
+    let mut carried = None;
+    loop {
+        let Some(msg) = carried.take().or_else(|| queue.recv().ok()) else { return };
+        match msg {
+            Msg::Close(ack) => {
+                if let Conn::Sqlite(c) = &mut conn {
+                    // Fold the write-ahead log into the main file, so the file alone is the
+                    // whole database (a backup is copied as one file).
+                    let _ = c.batch("PRAGMA wal_checkpoint(TRUNCATE)");
+                }
+                drop(conn);
+                let _ = ack.send(());
+                return;
+            }
+            Msg::Alone(work) => {
+                if let Conn::Postgres(c) = &mut conn {
+                    let _ = c.revive();
+                }
+                let (_, reply) = run(work, &mut conn);
+                reply(None);
+            }
+            Msg::Unit(work) => {
+                group.push(work);
+                while group.len() < MAX_GROUP {
+                    match queue.try_recv() {
+                        Ok(Msg::Unit(work)) => group.push(work),
+                        Ok(other) => {
+                            carried = Some(other);
+                            break;
+                        }
+                        Err(_) => break,
+                    }
+                }
+                commit_group(&mut conn, &mut group);
+            }
+        }
+    }
+}
+
+/// Runs a group of units in one transaction and answers each after the commit.
+fn commit_group(conn: &mut Conn, group: &mut Vec<Work>) {
+    if let Err(e) = conn.begin(true) {
+        tracing::error!(error = %e, units = group.len(), "cannot begin a write transaction");
+        group.clear();
+        return;
+    }
+    let single = group.len() == 1;
+    let mut replies: Vec<Reply> = Vec::with_capacity(group.len());
+    let mut lost: Option<DbError> = None;
+    for work in group.drain(..) {
+        if lost.is_some() {
+            continue; // dropped unrun: its caller hears the work was dropped
+        }
+        if !single {
+            if let Err(e) = conn.batch("SAVEPOINT unit") {
+                lost = Some(e);
+                continue;
+            }
+        }
+        let (ok, reply) = run(work, conn);
+        if !conn.in_transaction() {
+            lost = Some(DbError::Engine("the database rolled the transaction back".into()));
+        } else if single && !ok {
+            conn.rollback();
+            reply(None);
+            return;
+        } else if !single {
+            let end = if ok { "RELEASE unit" } else { "ROLLBACK TO unit; RELEASE unit" };
+            if let Err(e) = conn.batch(end) {
+                lost = Some(e);
+            }
+        }
+        replies.push(reply);
+    }
+    let committed = match lost {
+        Some(e) => Err(e),
+        None => conn.batch("COMMIT"),
+    };
+    if let Err(e) = &committed {
+        tracing::error!(error = %e, units = replies.len(), "group commit failed");
+        if conn.in_transaction() {
+            conn.rollback();
+        }
+    }
+    for reply in replies {
+        reply(committed.as_ref().err());
+    }
+}
+
+fn reader_loop(mut conn: Conn, queue: Receiver<Msg>) {
+    while let Ok(msg) = queue.recv() {
+        match msg {
+            Msg::Close(ack) => {
+                drop(conn);
+                let _ = ack.send(());
+                return;
+            }
+            Msg::Unit(work) | Msg::Alone(work) => {
+                if let Err(e) = conn.begin(false) {
+                    tracing::error!(error = %e, "cannot begin a read transaction");
+                    continue;
+                }
+                let (_, reply) = run(work, &mut conn);
+                if conn.in_transaction() {
+                    conn.rollback(); // nothing to keep: a read unit only reads
+                }
+                reply(None);
+            }
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! Schema migrations: numbered SQL files per backend, applied in order, each in its own
+//! transaction. The record is kept in `_sqlx_migrations`, in the shape sqlx used before the
+//! store ran its own engine, so databases made by earlier releases carry on where they were.
+
+use std::time::Instant;
+
+use sha2::{Digest, Sha384};
+
+use super::{args, Backend, DbError, Tx};
+
+/// One migration file.
+#[derive(Debug)]
+pub(crate) struct Migration {
+    pub version: i64,
+    pub file: &'static str,
+    pub sql: &'static str,
+}
+
+impl Migration {
+    /// The name after the number, in words (`0007_network.sql` is "network").
+    pub(crate) fn description(&self) -> String {
+        let stem = self.file.trim_end_matches(".sql");
+        stem.split_once('_').map_or(stem, |(_, rest)| rest).replace('_', " ")
+    }
+}
+
+macro_rules! migrations {
+    ($dir:literal: $($version:literal $file:literal),* $(,)?) => {
+        &[$(Migration {
+            version: $version,
+            file: $file,
+            sql: include_str!(concat!("../../migrations/", $dir, "/", $file)),
+        }),*]
+    };
+}
+
+/// Every migration, oldest first. A new file is listed here too (a test checks the folders).
+pub(crate) const SQLITE: &[Migration] = migrations!("sqlite":
+    1 "0001_directory.sql", 2 "0002_catalog_requests.sql", 3 "0003_request_search.sql",
+    4 "0004_attachments.sql", 5 "0005_open_queue.sql", 6 "0006_targets.sql", 7 "0007_network.sql",
+    8 "0008_commitments.sql", 9 "0009_trusted_devices.sql", 10 "0010_ratings.sql", 11 "0011_reviews.sql",
+    12 "0012_surveys.sql", 13 "0013_responsibilities.sql", 14 "0014_mail.sql", 15 "0015_mail_in.sql",
+    16 "0016_webhooks.sql", 17 "0017_capacity.sql", 18 "0018_commitment_effort.sql",
+);
+pub(crate) const POSTGRES: &[Migration] = migrations!("postgres":
+    1 "0001_directory.sql", 2 "0002_catalog_requests.sql", 3 "0003_request_search.sql",
+    4 "0004_attachments.sql", 5 "0005_open_queue.sql", 6 "0006_targets.sql", 7 "0007_network.sql",
+    8 "0008_commitments.sql", 9 "0009_trusted_devices.sql", 10 "0010_ratings.sql", 11 "0011_reviews.sql",
+    12 "0012_surveys.sql", 13 "0013_responsibilities.sql", 14 "0014_mail.sql", 15 "0015_mail_in.sql",
+    16 "0016_webhooks.sql", 17 "0017_capacity.sql", 18 "0018_commitment_effort.sql",
+);
+
+/// Serialises migrations between app nodes starting together on one PostgreSQL.
+const LOCK: i64 = 0x636f_6e63_656e_7472; // "concentr"
+
+/// Applies the pending migrations; runs on a writer outside any transaction.
+pub(crate) fn run(tx: &mut Tx<'_>) -> Result<(), DbError> {
+    let postgres = tx.backend() == Backend::Postgres;
+    if postgres {
+        tx.exec().execute("SELECT pg_advisory_lock($1)", args![LOCK])?;
+    }
+    let result = apply(tx);
+    if postgres {
+        tx.exec().execute("SELECT pg_advisory_unlock($1)", args![LOCK])?;
+    }
+    result
+}
+
+fn apply(tx: &mut Tx<'_>) -> Result<(), DbError> {
+    let (list, created) = match tx.backend() {
+        Backend::Sqlite => (SQLITE, "TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP"),
+        Backend::Postgres => (POSTGRES, "TIMESTAMPTZ NOT NULL DEFAULT now()"),
+    };
+    let blob = if tx.backend() == Backend::Postgres { "BYTEA" } else { "BLOB" };
+    tx.batch(&format!(
+        "CREATE TABLE IF NOT EXISTS _sqlx_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL, \
+         installed_on {created}, success BOOLEAN NOT NULL, checksum {blob} NOT NULL, execution_time BIGINT NOT NULL)"
+    ))?;
+    let applied: Vec<(i64, bool, Vec<u8>)> =
+        tx.exec().all("SELECT version, success, checksum FROM _sqlx_migrations ORDER BY version", Vec::new())?;
+    for (version, success, checksum) in &applied {
+        if !success {
+            return Err(DbError::Engine(format!("migration {version} failed part-way earlier; repair the database")));
+        }
+        if let Some(m) = list.iter().find(|m| m.version == *version) {
+            if Sha384::digest(m.sql.as_bytes()).as_slice() != checksum.as_slice() {
+                return Err(DbError::Engine(format!("migration {} was edited after it was applied", m.file)));
+            }
+        }
+    }
+    for m in list.iter().filter(|m| !applied.iter().any(|(v, _, _)| *v == m.version)) {
+        let started = Instant::now();
+        tx.batch("BEGIN")?;
+        let step = tx.batch(m.sql).and_then(|()| {
+            tx.exec().execute(
+                "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+                 VALUES ($1, $2, TRUE, $3, $4)",
+                args![
+                    m.version,
+                    m.description(),
+                    Sha384::digest(m.sql.as_bytes()).to_vec(),
+                    i64::try_from(started.elapsed().as_nanos()).unwrap_or(i64::MAX)
+                ],
+            )
+        });
+        match step {
+            Ok(_) => tx.batch("COMMIT")?,
+            Err(e) => {
+                let _ = tx.batch("ROLLBACK");
+                return Err(DbError::Engine(format!("migration {} failed: {e}", m.file)));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_file_in_the_folders_is_listed() {
+        for (dir, list) in [("sqlite", SQLITE), ("postgres", POSTGRES)] {
+            let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(dir);
+            let mut files: Vec<String> = std::fs::read_dir(folder)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|f| f.ends_with(".sql"))
+                .collect();
+            files.sort();
+            let listed: Vec<String> = list.iter().map(|m| m.file.to_owned()).collect();
+            assert_eq!(files, listed, "migrations/{dir} and the list in db/migrate.rs differ");
+            for m in list {
+                assert_eq!(format!("{:04}", m.version), m.file[..4], "{} is listed with the wrong version", m.file);
+            }
+        }
+    }
+
+    #[test]
+    fn descriptions_are_words() {
+        assert_eq!(SQLITE[1].description(), "catalog requests");
+    }
+}

@@ -1,0 +1,339 @@
+//! The one place that knows there are two databases, and how work reaches them.
+//!
+//! A store operation runs as one *unit of work*: a closure handed to [`Db::write`] or [`Db::read`]
+//! that runs, whole, on a thread owning a connection (see [`engine`]). Inside a unit, statements
+//! are plain synchronous calls on [`Tx`], prepared once per connection and cached, so an operation
+//! costs one thread hop however many statements it runs. Writes are grouped: the writer commits
+//! every unit waiting in its queue in one transaction, each inside its own savepoint.
+//!
+//! Statements are written once with `$1` placeholders (SQLite reads them as named parameters) and
+//! bind an owned [`Arg`] list for whichever backend is live. SQL that truly differs between
+//! dialects is selected with [`Backend`] next to the statement that needs it.
+
+mod engine;
+pub(crate) mod migrate;
+mod postgres;
+mod rows;
+mod sqlite;
+
+pub(crate) use engine::Db;
+pub(crate) use postgres::connect_url;
+pub(crate) use rows::{row, FromRow, RowRef, Scalar};
+
+use std::time::Duration;
+
+/// Which database a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// What SQLite promises about an acknowledged write (its `synchronous` setting). Every write is
+/// answered only after its group's commit; this says whether that commit survives a power cut.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Synchronous {
+    /// Committed writes survive the process being killed, and the machine losing power.
+    /// One `fsync` per group commit.
+    #[default]
+    Full,
+    /// Committed writes survive the process being killed; a power cut may lose the last
+    /// commits (never corrupt the file). No `fsync` on commit in WAL mode.
+    Normal,
+}
+
+impl Synchronous {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "full" => Some(Self::Full),
+            "normal" => Some(Self::Normal),
+            _ => None,
+        }
+    }
+
+    fn pragma(self) -> &'static str {
+        match self {
+            Self::Full => "FULL",
+            Self::Normal => "NORMAL",
+        }
+    }
+}
+
+/// Connection counts and time-outs.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolOptions {
+    /// Connections in all: on SQLite the reader threads besides the one writer (at most 8, as
+    /// SQLite reads are CPU-bound); on PostgreSQL readers and writers together.
+    pub max_connections: u32,
+    /// How long a statement waits for a lock another process holds (SQLite's busy timeout).
+    pub acquire_timeout: Duration,
+    pub synchronous: Synchronous,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        Self { max_connections: 10, acquire_timeout: Duration::from_secs(10), synchronous: Synchronous::default() }
+    }
+}
+
+/// A database failure, from either backend or from the engine around them.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+    #[error(transparent)]
+    Postgres(#[from] ::postgres::Error),
+    /// A statement that must return a row returned none.
+    #[error("no rows returned")]
+    NoRow,
+    #[error("{0}")]
+    Engine(String),
+}
+
+impl DbError {
+    /// True when a statement broke a unique constraint (the same test on both backends).
+    pub fn is_unique_violation(&self) -> bool {
+        match self {
+            Self::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => {
+                e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                    || e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+            }
+            Self::Postgres(e) => e.code() == Some(&::postgres::error::SqlState::UNIQUE_VIOLATION),
+            _ => false,
+        }
+    }
+}
+
+/// A connection owned by one engine thread.
+#[derive(Debug)]
+pub(crate) enum Conn {
+    Sqlite(sqlite::Conn),
+    Postgres(Box<postgres::Conn>),
+}
+
+impl Conn {
+    fn backend(&self) -> Backend {
+        match self {
+            Self::Sqlite(_) => Backend::Sqlite,
+            Self::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Runs statements without parameters or results: transaction control, migrations.
+    fn batch(&mut self, sql: &str) -> Result<(), DbError> {
+        match self {
+            Self::Sqlite(c) => c.batch(sql),
+            Self::Postgres(c) => c.batch(sql),
+        }
+    }
+
+    fn execute(&mut self, sql: &str, args: &[Arg]) -> Result<u64, DbError> {
+        match self {
+            Self::Sqlite(c) => c.execute(sql, args),
+            Self::Postgres(c) => c.execute(sql, args),
+        }
+    }
+
+    fn query(
+        &mut self,
+        sql: &str,
+        args: &[Arg],
+        each: &mut dyn FnMut(&RowRef<'_>) -> Result<bool, DbError>,
+    ) -> Result<(), DbError> {
+        match self {
+            Self::Sqlite(c) => c.query(sql, args, each),
+            Self::Postgres(c) => c.query(sql, args, each),
+        }
+    }
+}
+
+/// The open transaction a unit of work runs in. It commits with the unit's group when the unit
+/// returns `Ok`; an `Err` rolls back this unit's changes alone.
+#[derive(Debug)]
+pub(crate) struct Tx<'c>(&'c mut Conn);
+
+impl Tx<'_> {
+    /// Something to run one statement on.
+    pub(crate) fn exec(&mut self) -> Exec<'_> {
+        Exec(&mut *self.0)
+    }
+
+    pub(crate) fn backend(&self) -> Backend {
+        self.0.backend()
+    }
+
+    /// Runs a script of statements without parameters (a migration, a `VACUUM INTO`).
+    pub(crate) fn batch(&mut self, sql: &str) -> Result<(), DbError> {
+        self.0.batch(sql)
+    }
+}
+
+/// One bind parameter, owned so a statement can be bound for either backend.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Arg {
+    Int(Option<i64>),
+    Real(Option<f64>),
+    Text(Option<String>),
+    Bool(Option<bool>),
+    Bytes(Option<Vec<u8>>),
+}
+
+macro_rules! arg_from {
+    ($variant:ident: $($t:ty => $conv:expr),* $(,)?) => {$(
+        impl From<$t> for Arg {
+            fn from(v: $t) -> Self {
+                #[allow(clippy::redundant_closure_call)]
+                Arg::$variant(($conv)(v))
+            }
+        }
+    )*};
+}
+arg_from!(Int: i64 => Some, Option<i64> => |v| v, u32 => |v: u32| Some(i64::from(v)));
+
+/// Typed ids bind as their integer.
+macro_rules! id_args {
+    ($($id:ident),*) => {$(
+        impl From<concentric_core::ids::$id> for Arg {
+            fn from(v: concentric_core::ids::$id) -> Self {
+                Arg::Int(Some(v.0))
+            }
+        }
+        impl From<Option<concentric_core::ids::$id>> for Arg {
+            fn from(v: Option<concentric_core::ids::$id>) -> Self {
+                Arg::Int(v.map(|id| id.0))
+            }
+        }
+    )*};
+}
+id_args!(PersonId, TeamId, TokenId, ServiceId, RequestId, CommentId, ReviewId, ActionId, RoundId);
+arg_from!(Real: f64 => Some, Option<f64> => |v| v);
+arg_from!(Text: String => Some, Option<String> => |v| v, &str => |v: &str| Some(v.to_owned()),
+    &String => |v: &String| Some(v.clone()), Option<&str> => |v: Option<&str>| v.map(str::to_owned));
+arg_from!(Bool: bool => Some);
+arg_from!(Bytes: Vec<u8> => Some, Option<Vec<u8>> => |v| v);
+
+impl From<u64> for Arg {
+    fn from(v: u64) -> Self {
+        Arg::Int(Some(i64::try_from(v).unwrap_or(i64::MAX)))
+    }
+}
+
+/// Builds a `Vec<Arg>` from values of mixed types.
+macro_rules! args {
+    ($($e:expr),* $(,)?) => { vec![$($crate::db::Arg::from($e)),*] };
+}
+pub(crate) use args;
+
+/// Runs statements inside a unit of work: on its transaction, synchronously.
+#[derive(Debug)]
+pub(crate) struct Exec<'e>(&'e mut Conn);
+
+impl Exec<'_> {
+    /// A shorter-lived handle on the same transaction, to run several statements in turn.
+    pub(crate) fn reborrow(&mut self) -> Exec<'_> {
+        Exec(&mut *self.0)
+    }
+
+    /// Runs a statement, returning the number of rows it touched.
+    pub(crate) fn execute(self, sql: &str, args: Vec<Arg>) -> Result<u64, DbError> {
+        self.0.execute(sql, &args)
+    }
+
+    pub(crate) fn all<R: FromRow>(self, sql: &str, args: Vec<Arg>) -> Result<Vec<R>, DbError> {
+        let mut out = Vec::new();
+        self.0.query(sql, &args, &mut |row| {
+            out.push(R::from_row(row)?);
+            Ok(true)
+        })?;
+        Ok(out)
+    }
+
+    pub(crate) fn optional<R: FromRow>(self, sql: &str, args: Vec<Arg>) -> Result<Option<R>, DbError> {
+        let mut out = None;
+        self.0.query(sql, &args, &mut |row| {
+            out = Some(R::from_row(row)?);
+            Ok(false)
+        })?;
+        Ok(out)
+    }
+
+    pub(crate) fn scalar<T: Scalar>(self, sql: &str, args: Vec<Arg>) -> Result<T, DbError> {
+        self.scalar_opt(sql, args)?.ok_or(DbError::NoRow)
+    }
+
+    pub(crate) fn scalar_opt<T: Scalar>(self, sql: &str, args: Vec<Arg>) -> Result<Option<T>, DbError> {
+        let mut out = None;
+        self.0.query(sql, &args, &mut |row| {
+            out = Some(row.at(0)?);
+            Ok(false)
+        })?;
+        Ok(out)
+    }
+
+    pub(crate) fn scalars<T: Scalar>(self, sql: &str, args: Vec<Arg>) -> Result<Vec<T>, DbError> {
+        let mut out = Vec::new();
+        self.0.query(sql, &args, &mut |row| {
+            out.push(row.at(0)?);
+            Ok(true)
+        })?;
+        Ok(out)
+    }
+
+    /// Calls `each` for every row as it is read, without collecting them (exports, copies).
+    pub(crate) fn for_each(
+        self,
+        sql: &str,
+        args: Vec<Arg>,
+        mut each: impl FnMut(&RowRef<'_>) -> Result<(), DbError>,
+    ) -> Result<(), DbError> {
+        self.0.query(sql, &args, &mut |row| {
+            each(row)?;
+            Ok(true)
+        })
+    }
+}
+
+/// A database URL with any password replaced, for logs and errors.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}://{user}:***@{}", &url[..scheme_end], &url[at + 1..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Escapes `%`, `_` and `\` so user text matches literally in `LIKE ... ESCAPE '\'`.
+pub(crate) fn like_pattern(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('%');
+    for c in text.trim().to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact_url("postgres://app:s3cret@db:5432/c"), "postgres://app:***@db:5432/c");
+        assert_eq!(redact_url("postgres://app@db/c"), "postgres://app@db/c");
+        assert_eq!(redact_url("sqlite://data/c.db"), "sqlite://data/c.db");
+    }
+
+    #[test]
+    fn like_patterns_escape_wildcards() {
+        assert_eq!(like_pattern(" 100%_Ok\\ "), "%100\\%\\_ok\\\\%");
+    }
+}

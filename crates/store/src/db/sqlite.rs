@@ -1,0 +1,109 @@
+//! SQLite connections for the engine's threads.
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{OpenFlags, ToSql};
+
+use super::{Arg, DbError, RowRef, Synchronous};
+
+/// Statements kept prepared per connection: every fixed statement of the store fits.
+const STATEMENT_CACHE: usize = 512;
+
+#[derive(Debug)]
+pub(crate) struct Conn(rusqlite::Connection);
+
+/// The file a `sqlite:` URL names (`sqlite://data/c.db`, `sqlite:///abs/c.db`, `sqlite:c.db`).
+pub(crate) fn path_of(url: &str) -> Result<&str, DbError> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+    let path = rest.split_once('?').map_or(rest, |(p, _)| p);
+    if path.is_empty() {
+        return Err(DbError::Engine("the sqlite: URL names no file".into()));
+    }
+    Ok(path)
+}
+
+impl Conn {
+    /// Opens the writer's connection (creating the file) or a read-only one.
+    pub(crate) fn open(path: &Path, writer: bool, busy: Duration, sync: Synchronous) -> Result<Self, DbError> {
+        let flags = if writer {
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE
+        } else {
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+        } | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI;
+        let c = rusqlite::Connection::open_with_flags(path, flags)?;
+        c.busy_timeout(busy)?;
+        c.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        if writer {
+            c.execute_batch(&format!("PRAGMA journal_mode = WAL; PRAGMA synchronous = {};", sync.pragma()))?;
+        }
+        c.execute_batch("PRAGMA foreign_keys = ON;")?;
+        Ok(Self(c))
+    }
+
+    pub(crate) fn batch(&mut self, sql: &str) -> Result<(), DbError> {
+        Ok(self.0.execute_batch(sql)?)
+    }
+
+    /// A cached statement with `args` bound: `$N` is a named parameter to SQLite, so each is
+    /// looked up by its number rather than its position (a statement may use `$2` before `$1`).
+    fn prepare(&self, sql: &str, args: &[Arg]) -> Result<rusqlite::CachedStatement<'_>, DbError> {
+        let mut st = self.0.prepare_cached(sql)?;
+        for i in 1..=st.parameter_count() {
+            let n = st
+                .parameter_name(i)
+                .and_then(|name| name.strip_prefix('$'))
+                .and_then(|n| n.parse::<usize>().ok())
+                .ok_or_else(|| DbError::Engine(format!("parameter {i} is not $N in: {sql}")))?;
+            let arg = args
+                .get(n.wrapping_sub(1))
+                .ok_or_else(|| DbError::Engine(format!("no argument for ${n} in: {sql}")))?;
+            st.raw_bind_parameter(i, arg)?;
+        }
+        Ok(st)
+    }
+
+    pub(crate) fn execute(&mut self, sql: &str, args: &[Arg]) -> Result<u64, DbError> {
+        let mut st = self.prepare(sql, args)?;
+        // Stepped to the end, so statements with RETURNING or PRAGMAs with output run too.
+        let mut rows = st.raw_query();
+        while rows.next()?.is_some() {}
+        drop(rows);
+        Ok(self.0.changes())
+    }
+
+    pub(crate) fn query(
+        &mut self,
+        sql: &str,
+        args: &[Arg],
+        each: &mut dyn FnMut(&RowRef<'_>) -> Result<bool, DbError>,
+    ) -> Result<(), DbError> {
+        let mut st = self.prepare(sql, args)?;
+        let mut rows = st.raw_query();
+        while let Some(row) = rows.next()? {
+            if !each(&RowRef::Sqlite(row))? {
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl ToSql for Arg {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        match self {
+            Arg::Int(v) => v.to_sql(),
+            Arg::Real(v) => v.to_sql(),
+            Arg::Text(v) => v.to_sql(),
+            Arg::Bool(v) => v.to_sql(),
+            Arg::Bytes(v) => v.to_sql(),
+        }
+    }
+}
+
+impl Conn {
+    pub(crate) fn in_transaction(&self) -> bool {
+        !self.0.is_autocommit()
+    }
+}
