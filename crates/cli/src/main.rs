@@ -274,7 +274,11 @@ async fn open_store(config: &Config) -> anyhow::Result<Store> {
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("cannot create the data folder {}", config.data_dir.display()))?;
     }
-    let opts = PoolOptions { max_connections: config.database_max_connections, ..PoolOptions::default() };
+    let opts = PoolOptions {
+        max_connections: config.database_max_connections,
+        synchronous: config.database_synchronous.into(),
+        ..PoolOptions::default()
+    };
     let store = Store::connect(&config.database_url, opts)
         .await
         .with_context(|| format!("cannot open the database {}", redact_url(&config.database_url)))?;

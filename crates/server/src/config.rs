@@ -24,6 +24,11 @@ pub struct ConfigLayer {
     /// Most connections each node keeps to the database.
     #[arg(long, global = true, env = "CONCENTRIC_DATABASE_MAX_CONNECTIONS", value_name = "N")]
     pub database_max_connections: Option<u32>,
+    /// What an acknowledged write survives on SQLite: full (a power cut too; one fsync per group
+    /// commit) or normal (the process being killed, not a power cut). PostgreSQL follows its own
+    /// synchronous_commit.
+    #[arg(long, global = true, env = "CONCENTRIC_DATABASE_SYNCHRONOUS", value_name = "LEVEL")]
+    pub database_synchronous: Option<Synchronous>,
     /// URL people use to reach Concentric; an https:// URL makes cookies Secure.
     #[arg(long, global = true, env = "CONCENTRIC_PUBLIC_URL", value_name = "URL")]
     pub public_url: Option<String>,
@@ -109,6 +114,23 @@ pub enum SmtpSecurity {
     None,
 }
 
+/// SQLite's `synchronous` setting, as the store's [`concentric_store::Synchronous`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Synchronous {
+    Full,
+    Normal,
+}
+
+impl From<Synchronous> for concentric_store::Synchronous {
+    fn from(s: Synchronous) -> Self {
+        match s {
+            Synchronous::Full => Self::Full,
+            Synchronous::Normal => Self::Normal,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
@@ -123,6 +145,7 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub database_url: String,
     pub database_max_connections: u32,
+    pub database_synchronous: Synchronous,
     pub public_url: String,
     pub log_format: LogFormat,
     pub log_level: String,
@@ -155,6 +178,7 @@ impl Default for Config {
             data_dir: PathBuf::from("./concentric-data"),
             database_url: String::new(),
             database_max_connections: 10,
+            database_synchronous: Synchronous::Full,
             public_url: format!("http://{listen}"),
             log_format: LogFormat::Text,
             log_level: "info".into(),
@@ -189,6 +213,7 @@ impl std::fmt::Debug for Config {
             .field("data_dir", &self.data_dir)
             .field("database_url", &concentric_store::redact_url(&self.database_url))
             .field("database_max_connections", &self.database_max_connections)
+            .field("database_synchronous", &self.database_synchronous)
             .field("public_url", &self.public_url)
             .field("log_format", &self.log_format)
             .field("log_level", &self.log_level)
@@ -254,6 +279,7 @@ impl Config {
             data_dir,
             database_url,
             database_max_connections,
+            database_synchronous,
             public_url,
             log_format,
             log_level,

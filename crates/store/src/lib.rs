@@ -138,6 +138,11 @@ impl Store {
         Ok(())
     }
 
+    /// Group commits so far and the write units they carried (for `concentric bench`).
+    pub fn commit_stats(&self) -> (u64, u64) {
+        (self.db.groups(), self.db.units())
+    }
+
     pub async fn close(&self) {
         self.db.close().await;
     }

@@ -12,6 +12,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use crossbeam_channel::{Receiver, Sender};
@@ -48,6 +49,14 @@ struct Engine {
     reads: Sender<Msg>,
     writers: usize,
     readers: usize,
+    stats: Arc<Stats>,
+}
+
+/// Group commits so far and the units they carried, for the bench and the tests.
+#[derive(Debug, Default)]
+struct Stats {
+    groups: AtomicU64,
+    units: AtomicU64,
 }
 
 impl std::fmt::Debug for Msg {
@@ -64,6 +73,7 @@ impl Db {
     pub(crate) async fn connect(url: &str, opts: PoolOptions) -> Result<Self, DbError> {
         let (writes, write_queue) = crossbeam_channel::unbounded();
         let (reads, read_queue) = crossbeam_channel::unbounded();
+        let stats = Arc::new(Stats::default());
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let total = opts.max_connections.max(3) as usize;
             let writers = (total / 3).max(1);
@@ -74,8 +84,10 @@ impl Db {
                 ready.push(spawn(
                     format!("db-writer-{n}"),
                     move || postgres::Conn::open(&url).map(|c| Conn::Postgres(Box::new(c))),
-                    writer_loop,
-                    write_queue.clone(),
+                    {
+                        let (queue, stats) = (write_queue.clone(), stats.clone());
+                        move |conn| writer_loop(conn, &queue, &stats)
+                    },
                 ));
             }
             for n in 0..readers {
@@ -83,11 +95,13 @@ impl Db {
                 ready.push(spawn(
                     format!("db-reader-{n}"),
                     move || postgres::Conn::open(&url).map(|c| Conn::Postgres(Box::new(c))),
-                    reader_loop,
-                    read_queue.clone(),
+                    {
+                        let queue = read_queue.clone();
+                        move |conn| reader_loop(conn, &queue)
+                    },
                 ));
             }
-            let db = Self(Arc::new(Engine { backend: Backend::Postgres, writes, reads, writers, readers }));
+            let db = Self(Arc::new(Engine { backend: Backend::Postgres, writes, reads, writers, readers, stats }));
             db.started(ready).await?;
             Ok(db)
         } else if url.starts_with("sqlite:") {
@@ -98,11 +112,20 @@ impl Db {
             let writer = spawn(
                 "db-writer".into(),
                 move || sqlite::Conn::open(&writer_path, true, busy, sync).map(Conn::Sqlite),
-                writer_loop,
-                write_queue,
+                {
+                    let stats = stats.clone();
+                    move |conn| writer_loop(conn, &write_queue, &stats)
+                },
             );
             // The writer creates the file and turns on WAL before anyone reads it.
-            let db = Self(Arc::new(Engine { backend: Backend::Sqlite, writes, reads, writers: 1, readers }));
+            let db = Self(Arc::new(Engine {
+                backend: Backend::Sqlite,
+                writes,
+                reads,
+                writers: 1,
+                readers,
+                stats: stats.clone(),
+            }));
             db.started(vec![writer]).await?;
             let ready = (0..readers)
                 .map(|n| {
@@ -110,8 +133,10 @@ impl Db {
                     spawn(
                         format!("db-reader-{n}"),
                         move || sqlite::Conn::open(&path, false, busy, sync).map(Conn::Sqlite),
-                        reader_loop,
-                        read_queue.clone(),
+                        {
+                            let queue = read_queue.clone();
+                            move |conn| reader_loop(conn, &queue)
+                        },
                     )
                 })
                 .collect();
@@ -148,6 +173,16 @@ impl Db {
 
     pub(crate) fn backend(&self) -> Backend {
         self.0.backend
+    }
+
+    /// Group commits so far.
+    pub(crate) fn groups(&self) -> u64 {
+        self.0.stats.groups.load(Ordering::Relaxed)
+    }
+
+    /// Write units committed (or rolled back) in those groups.
+    pub(crate) fn units(&self) -> u64 {
+        self.0.stats.units.load(Ordering::Relaxed)
     }
 
     /// Runs `f` as one unit of work in a write transaction, answered after its group commits.
@@ -225,14 +260,13 @@ impl Db {
 fn spawn(
     name: String,
     open: impl FnOnce() -> Result<Conn, DbError> + Send + 'static,
-    serve: fn(Conn, Receiver<Msg>),
-    queue: Receiver<Msg>,
+    serve: impl FnOnce(Conn) + Send + 'static,
 ) -> oneshot::Receiver<Result<(), DbError>> {
     let (ready, started) = oneshot::channel();
     let spawned = std::thread::Builder::new().name(name).spawn(move || match open() {
         Ok(conn) => {
             let _ = ready.send(Ok(()));
-            serve(conn, queue);
+            serve(conn);
         }
         Err(e) => {
             let _ = ready.send(Err(e));
@@ -285,7 +319,7 @@ impl Conn {
     }
 }
 
-fn writer_loop(mut conn: Conn, queue: Receiver<Msg>) {
+fn writer_loop(mut conn: Conn, queue: &Receiver<Msg>, stats: &Stats) {
     let mut group: Vec<Work> = Vec::with_capacity(MAX_GROUP);
     let mut carried = None;
     loop {
@@ -320,6 +354,8 @@ fn writer_loop(mut conn: Conn, queue: Receiver<Msg>) {
                         Err(_) => break,
                     }
                 }
+                stats.groups.fetch_add(1, Ordering::Relaxed);
+                stats.units.fetch_add(group.len() as u64, Ordering::Relaxed);
                 commit_group(&mut conn, &mut group);
             }
         }
@@ -376,7 +412,7 @@ fn commit_group(conn: &mut Conn, group: &mut Vec<Work>) {
     }
 }
 
-fn reader_loop(mut conn: Conn, queue: Receiver<Msg>) {
+fn reader_loop(mut conn: Conn, queue: &Receiver<Msg>) {
     while let Ok(msg) = queue.recv() {
         match msg {
             Msg::Close(ack) => {
@@ -395,6 +431,114 @@ fn reader_loop(mut conn: Conn, queue: Receiver<Msg>) {
                 }
                 reply(None);
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use super::*;
+    use crate::db::args;
+    use crate::scratch::Scratch;
+
+    async fn scratch_db(like: &str) -> (Scratch, Db) {
+        let scratch = Scratch::create(like).await.expect("scratch database");
+        // Three connections on PostgreSQL leave one writer, so the units queue for the same one.
+        let opts = PoolOptions { max_connections: 3, ..PoolOptions::default() };
+        let db = Db::connect(scratch.url(), opts).await.expect("connect");
+        db.write(|mut tx| Ok(tx.batch("CREATE TABLE units (name TEXT NOT NULL)")?)).await.expect("table");
+        (scratch, db)
+    }
+
+    fn insert(db: &Db, name: &'static str, fail: bool) -> impl std::future::Future<Output = Result<()>> {
+        let db = db.clone();
+        async move {
+            db.write(move |mut tx| {
+                tx.exec().execute("INSERT INTO units (name) VALUES ($1)", args![name])?;
+                if fail {
+                    return Err(StoreError::Corrupt("this unit fails after writing".into()));
+                }
+                Ok(())
+            })
+            .await
+        }
+    }
+
+    /// Two units committed in one group, the second failing after it wrote: the first is
+    /// committed, the second leaves nothing, and the first is answered only once the whole
+    /// group (including a slow third unit behind it) has committed.
+    async fn one_failing_unit_leaves_the_group_committed(like: &str) {
+        let (scratch, db) = scratch_db(like).await;
+        let (started, hold) = (std::sync::mpsc::channel::<()>(), std::sync::mpsc::channel::<()>());
+        let (started_tx, started_rx) = started;
+        let (release, held) = hold;
+        // A unit that holds the writer until the others are queued behind it.
+        let blocker = tokio::spawn({
+            let db = db.clone();
+            async move {
+                db.write(move |_tx| {
+                    let _ = started_tx.send(());
+                    let _ = held.recv_timeout(Duration::from_secs(10));
+                    Ok(())
+                })
+                .await
+            }
+        });
+        tokio::task::spawn_blocking(move || started_rx.recv_timeout(Duration::from_secs(10)))
+            .await
+            .expect("join")
+            .expect("the blocker started");
+        let groups_before = db.groups();
+        let finished: Arc<Mutex<Option<std::time::Instant>>> = Arc::default();
+        let slow_done = finished.clone();
+        let ok = tokio::spawn(insert(&db, "kept", false));
+        let failing = tokio::spawn(insert(&db, "rolled back", true));
+        let slow = tokio::spawn({
+            let db = db.clone();
+            async move {
+                db.write(move |mut tx| {
+                    tx.exec().execute("INSERT INTO units (name) VALUES ($1)", args!["slow"])?;
+                    std::thread::sleep(Duration::from_millis(200));
+                    *slow_done.lock().map_err(|_| StoreError::Corrupt("poisoned".into()))? =
+                        Some(std::time::Instant::now());
+                    Ok(())
+                })
+                .await
+            }
+        });
+        // Let the three reach the writer's queue, then let the writer go.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        release.send(()).expect("release");
+        blocker.await.expect("join").expect("blocker");
+        ok.await.expect("join").expect("the first unit commits");
+        let answered = std::time::Instant::now();
+        let slow_finished = finished.lock().expect("lock").expect("the slow unit ran before the first was answered");
+        assert!(slow_finished <= answered, "the first unit was answered before its group committed");
+        assert!(matches!(failing.await.expect("join"), Err(StoreError::Corrupt(_))));
+        slow.await.expect("join").expect("the slow unit commits");
+        assert_eq!(db.groups() - groups_before, 1, "the three queued units committed as one group");
+        let names: Vec<String> = db
+            .read(|mut tx| Ok(tx.exec().scalars("SELECT name FROM units ORDER BY name", Vec::new())?))
+            .await
+            .expect("read");
+        assert_eq!(names, ["kept", "slow"]);
+        db.close().await;
+        scratch.remove().await.expect("remove");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn group_commit_on_sqlite() {
+        one_failing_unit_leaves_the_group_committed("sqlite:").await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn group_commit_on_postgres() {
+        match std::env::var("CONCENTRIC_TEST_POSTGRES_URL") {
+            Ok(url) => one_failing_unit_leaves_the_group_committed(&url).await,
+            Err(_) => eprintln!("CONCENTRIC_TEST_POSTGRES_URL is not set: PostgreSQL skipped"),
         }
     }
 }

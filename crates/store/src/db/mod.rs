@@ -43,14 +43,6 @@ pub enum Synchronous {
 }
 
 impl Synchronous {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "full" => Some(Self::Full),
-            "normal" => Some(Self::Normal),
-            _ => None,
-        }
-    }
-
     fn pragma(self) -> &'static str {
         match self {
             Self::Full => "FULL",
