@@ -141,6 +141,48 @@ pub fn forecast(items: usize, people: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Thread name prefix of the runtime serving the bench's HTTP API.
+const SERVER_THREADS: &str = "srv";
+
+mod cpu {
+    //! CPU time of the server's threads (its runtime's and the store's), from /proc.
+
+    /// Clock ticks per second of /proc's times (USER_HZ, 100 on Linux).
+    const TICKS_PER_SECOND: f64 = 100.0;
+
+    /// User plus system ticks of this process's threads whose name starts with one of `prefixes`.
+    fn ticks(prefixes: &[&str]) -> u64 {
+        let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return 0 };
+        tasks
+            .flatten()
+            .filter_map(|t| std::fs::read_to_string(t.path().join("stat")).ok())
+            .filter_map(|stat| {
+                // pid (comm) state ... utime stime: comm may hold spaces, so split after ')'.
+                let (head, rest) = stat.rsplit_once(')')?;
+                let name = head.split_once('(')?.1;
+                prefixes.iter().any(|p| name.starts_with(p)).then_some(())?;
+                let fields: Vec<&str> = rest.split_whitespace().collect();
+                Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+            })
+            .sum()
+    }
+
+    /// The server's CPU time from its start.
+    pub struct Meter(u64);
+
+    impl Meter {
+        pub fn start() -> Self {
+            Self(ticks(&[super::SERVER_THREADS, "db-"]))
+        }
+
+        /// Milliseconds of server CPU per operation since the start.
+        pub fn per_op(&self, ops: usize) -> f64 {
+            let used = ticks(&[super::SERVER_THREADS, "db-"]).saturating_sub(self.0);
+            used as f64 / TICKS_PER_SECOND * 1000.0 / ops.max(1) as f64
+        }
+    }
+}
+
 mod load {
     //! A small load generator: `connections` keep-alive HTTP/1.1 connections, each sending
     //! requests back to back for a fixed time, recording every latency.
@@ -311,16 +353,29 @@ pub async fn requests(opts: RequestBench) -> anyhow::Result<()> {
         let requester = token_for(member("SAL")).await?;
         let agent = token_for(member("IT")).await?;
 
+        // The server runs on a runtime of its own, with named threads, so its CPU time is told
+        // apart from the load generator's in this same process.
+        let server_rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name(SERVER_THREADS)
+            .enable_all()
+            .build()?;
         let config = concentric_server::Config::default();
         let state = concentric_server::AppState::new(store.clone(), config);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
-        let server = tokio::spawn(async move { axum::serve(listener, concentric_server::app(state)).await });
+        let server = server_rt.spawn(async move {
+            let listener = tokio::net::TcpListener::from_std(listener)?;
+            axum::serve(listener, concentric_server::app(state)).await
+        });
 
         let secs = Duration::from_secs(opts.seconds);
         let c = opts.connections;
         // The form's person field needs a real person: the requester files for themselves.
         let me = member("SAL");
+        let cpu = cpu::Meter::start();
+        let commits = store.commit_stats();
         let create = load::run(addr, &requester, c, secs, move |w, n| {
             let body = format!(
                 r#"{{"subject":"bench {w}-{n} laptop broken","fields":{{"model":"14-inch standard","for_whom":"{me}"}}}}"#
@@ -328,41 +383,65 @@ pub async fn requests(opts: RequestBench) -> anyhow::Result<()> {
             ("POST", "/api/v1/teams/IT/services/laptop/requests".to_owned(), Some(body), 201)
         })
         .await?;
+        let create_cpu = cpu.per_op(create.latencies.len());
+        let (groups, units) = store.commit_stats();
+        let per_group = (units - commits.1) as f64 / (groups - commits.0).max(1) as f64;
         let it_total = store
             .list_requests(&concentric_core::authz::Actor::system(), &concentric_core::request::RequestQuery { team: Some("IT".into()), ..Default::default() }, concentric_core::page::PageRequest::first(1))
             .await?
             .total
             .max(1);
         let rc = opts.read_connections;
+        let cpu = cpu::Meter::start();
         let read = load::run(addr, &agent, rc, secs, move |w, n| {
             let number = (n.wrapping_mul(2_654_435_761).wrapping_add(w as u64 * 97)) % it_total + 1;
             ("GET", format!("/api/v1/requests/IT-{number}"), None, 200)
         })
         .await?;
+        let read_cpu = cpu.per_op(read.latencies.len());
+        let cpu = cpu::Meter::start();
         let queue = load::run(addr, &agent, rc, secs, |_, _| {
             ("GET", "/api/v1/requests?team=IT&status=open&sort=priority&limit=50".to_owned(), None, 200)
         })
         .await?;
+        let queue_cpu = cpu.per_op(queue.latencies.len());
         let words: Vec<&'static str> = {
             let mut s = concentric_core::synthetic::Synth::new(9, 1, 1);
             (0..64).map(|_| s.search_word()).collect()
         };
+        let cpu = cpu::Meter::start();
         let search = load::run(addr, &agent, rc, secs, move |w, n| {
             let a = words[(n as usize + w) % words.len()];
             let b = words[(n as usize * 7 + w * 3 + 1) % words.len()];
             ("GET", format!("/api/v1/search?q={a}+{b}+team%3AIT&limit=20"), None, 200)
         })
         .await?;
+        let search_cpu = cpu.per_op(search.latencies.len());
         server.abort();
+        server_rt.shutdown_background();
 
         println!(
             "{} s per measurement through the HTTP API on 127.0.0.1: creation on {c} connections, the rest on {rc}",
             opts.seconds
         );
-        println!("{:<28} {:>12} {:>10} {:>10}", "measurement", "per second", "p50 ms", "p99 ms");
-        for (name, run) in [("create request (POST)", &create), ("read one request", &read), ("team queue, first page", &queue), ("full-text search", &search)] {
-            println!("{name:<28} {:>12.0} {:>10.2} {:>10.2}", run.rate(), run.percentile(0.50), run.percentile(0.99));
+        println!(
+            "{:<28} {:>12} {:>10} {:>10} {:>16}",
+            "measurement", "per second", "p50 ms", "p99 ms", "server CPU ms/op"
+        );
+        for (name, run, cpu) in [
+            ("create request (POST)", &create, create_cpu),
+            ("read one request", &read, read_cpu),
+            ("team queue, first page", &queue, queue_cpu),
+            ("full-text search", &search, search_cpu),
+        ] {
+            println!(
+                "{name:<28} {:>12.0} {:>10.2} {:>10.2} {cpu:>16.3}",
+                run.rate(),
+                run.percentile(0.50),
+                run.percentile(0.99),
+            );
         }
+        println!("group commit while creating: {per_group:.1} units per commit on average");
         if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
             if let Some(line) = status.lines().find(|l| l.starts_with("VmHWM")) {
                 println!("peak memory of the process: {}", line.trim_start_matches("VmHWM:").trim());

@@ -55,97 +55,110 @@ impl Store {
     /// and people, deterministically from `seed`.
     #[tracing::instrument(skip_all, fields(count))]
     pub async fn generate_requests(&self, count: usize, seed: u64) -> Result<usize> {
-        self.db.write(move |mut tx| {
-            let services: Vec<ServiceRef> = tx.exec()
-                .all("SELECT s.id, s.team_id, t.key, s.form_version FROM services s JOIN teams t ON t.id = s.team_id ORDER BY s.id", args![])?;
-            let people: Vec<i64> =
-                tx.exec().scalars("SELECT id FROM people WHERE active ORDER BY id", args![])?;
-            if services.is_empty() || people.is_empty() {
-                return Err(StoreError::NotFound("services and people to generate requests for"));
-            }
-            let mut synth = Synth::new(seed, services.len(), people.len());
-            let mut numbers: HashMap<i64, i64> = HashMap::new();
-            for s in &services {
-                let last: Option<i64> = tx.exec()
-                    .scalar_opt("SELECT last_number FROM request_counters WHERE team_id = $1", args![s.team_id])?;
-                numbers.insert(s.team_id, last.unwrap_or(0));
-            }
-            let now = Millis::now().0;
-            let mut written = 0;
-            while written < count {
-                let generated: Vec<_> = (0..ROUND.min(count - written)).map(|_| synth.next_request()).collect();
-                let mut rows = Vec::with_capacity(generated.len() * 14);
-                let mut by_key = HashMap::with_capacity(generated.len());
-                for r in &generated {
-                    let s = &services[r.service];
-                    let number = numbers.entry(s.team_id).or_insert(0);
-                    *number += 1;
-                    let key = format!("{}-{}", s.key, number);
-                    let created = now - r.age_ms;
-                    let resolved = matches!(r.status, Status::Resolved | Status::Closed).then_some(created + 3_600_000);
-                    let closed = (r.status == Status::Closed).then_some(created + 7_200_000);
-                    rows.extend(args![
-                        &key,
-                        TeamId(s.team_id),
-                        *number,
-                        ServiceId(s.id),
-                        PersonId(people[r.requester]),
-                        &r.subject,
-                        &r.description,
-                        r.priority.as_i64(),
-                        r.status.as_str(),
-                        created,
-                        resolved,
-                        closed,
-                        created,
-                        s.form_version
-                    ]);
-                    by_key.insert(key, (r, s.team_id));
-                }
-                let inserted = insert_rows(
-                    &mut tx,
-                    "INSERT INTO requests (key, team_id, number, service_id, requester_id, subject, description, priority, \
-                     status, created_at, resolved_at, closed_at, updated_at, form_version)",
-                    rows,
-                    14,
-                    " RETURNING id, key",
+        let (services, people, numbers) = self
+            .db
+            .read(|mut tx| {
+                let services: Vec<ServiceRef> = tx.exec().all(
+                    "SELECT s.id, s.team_id, t.key, s.form_version FROM services s JOIN teams t ON t.id = s.team_id \
+                     ORDER BY s.id",
+                    args![],
                 )?;
-                // RETURNING order is not guaranteed, so rows are matched back by key.
-                let (mut search, mut comments) = (Vec::new(), Vec::new());
-                for Inserted { id, key } in inserted {
-                    let Some((r, team)) = by_key.get(&key) else { continue };
-                    search.extend(args![format!("{key} {}\n{}", r.subject, r.description), id, *team, "request"]);
-                    for (kind, body) in &r.comments {
-                        search.extend(args![body, id, *team, kind.as_str()]);
-                        comments.extend(args![
-                            id,
-                            PersonId(people[r.requester]),
-                            kind.as_str(),
-                            body,
-                            now - r.age_ms + 60_000
-                        ]);
-                    }
-                }
-                insert_rows(&mut tx, "INSERT INTO request_search (body, request_id, team_id, kind)", search, 4, "")?;
-                insert_rows(
-                    &mut tx,
-                    "INSERT INTO comments (request_id, author_id, kind, body, created_at)",
-                    comments,
-                    5,
-                    "",
-                )?;
-                for (team, last) in &numbers {
-                    tx.exec()
-                        .execute(
-                            "INSERT INTO request_counters (team_id, last_number) VALUES ($1, $2) \
-                             ON CONFLICT (team_id) DO UPDATE SET last_number = excluded.last_number",
-                            args![TeamId(*team), *last],
-                        )?;
-                }
-                written += generated.len();
+                let people: Vec<i64> = tx.exec().scalars("SELECT id FROM people WHERE active ORDER BY id", args![])?;
+                let counters: Vec<(i64, i64)> =
+                    tx.exec().all("SELECT team_id, last_number FROM request_counters", args![])?;
+                Ok((services, people, counters.into_iter().collect::<HashMap<i64, i64>>()))
+            })
+            .await?;
+        if services.is_empty() || people.is_empty() {
+            return Err(StoreError::NotFound("services and people to generate requests for"));
+        }
+        let mut round = Round {
+            synth: Synth::new(seed, services.len(), people.len()),
+            services: std::sync::Arc::new(services),
+            people: std::sync::Arc::new(people),
+            numbers,
+            now: Millis::now().0,
+        };
+        let mut written = 0;
+        // One unit of work per round: the write-ahead log is checkpointed as it goes.
+        while written < count {
+            let n = ROUND.min(count - written);
+            round = self.db.write(move |mut tx| round.write(&mut tx, n).map(|()| round)).await?;
+            written += n;
+        }
+        Ok(written)
+    }
+}
+
+/// What generation carries from one round to the next.
+struct Round {
+    synth: Synth,
+    services: std::sync::Arc<Vec<ServiceRef>>,
+    people: std::sync::Arc<Vec<i64>>,
+    numbers: HashMap<i64, i64>,
+    now: i64,
+}
+
+impl Round {
+    /// Writes `n` requests with their comments and search rows.
+    fn write(&mut self, tx: &mut Tx<'_>, n: usize) -> Result<()> {
+        let (services, people, now) = (self.services.clone(), self.people.clone(), self.now);
+        let generated: Vec<_> = (0..n).map(|_| self.synth.next_request()).collect();
+        let mut rows = Vec::with_capacity(generated.len() * 14);
+        let mut by_key = HashMap::with_capacity(generated.len());
+        for r in &generated {
+            let s = &services[r.service];
+            let number = self.numbers.entry(s.team_id).or_insert(0);
+            *number += 1;
+            let key = format!("{}-{}", s.key, number);
+            let created = now - r.age_ms;
+            let resolved = matches!(r.status, Status::Resolved | Status::Closed).then_some(created + 3_600_000);
+            let closed = (r.status == Status::Closed).then_some(created + 7_200_000);
+            rows.extend(args![
+                &key,
+                TeamId(s.team_id),
+                *number,
+                ServiceId(s.id),
+                PersonId(people[r.requester]),
+                &r.subject,
+                &r.description,
+                r.priority.as_i64(),
+                r.status.as_str(),
+                created,
+                resolved,
+                closed,
+                created,
+                s.form_version
+            ]);
+            by_key.insert(key, (r, s.team_id));
+        }
+        let inserted = insert_rows(
+            tx,
+            "INSERT INTO requests (key, team_id, number, service_id, requester_id, subject, description, priority, \
+             status, created_at, resolved_at, closed_at, updated_at, form_version)",
+            rows,
+            14,
+            " RETURNING id, key",
+        )?;
+        // RETURNING order is not guaranteed, so rows are matched back by key.
+        let (mut search, mut comments) = (Vec::new(), Vec::new());
+        for Inserted { id, key } in inserted {
+            let Some((r, team)) = by_key.get(&key) else { continue };
+            search.extend(args![format!("{key} {}\n{}", r.subject, r.description), id, *team, "request"]);
+            for (kind, body) in &r.comments {
+                search.extend(args![body, id, *team, kind.as_str()]);
+                comments.extend(args![id, PersonId(people[r.requester]), kind.as_str(), body, now - r.age_ms + 60_000]);
             }
-            Ok(written)
-        })
-        .await
+        }
+        insert_rows(tx, "INSERT INTO request_search (body, request_id, team_id, kind)", search, 4, "")?;
+        insert_rows(tx, "INSERT INTO comments (request_id, author_id, kind, body, created_at)", comments, 5, "")?;
+        for (team, last) in &self.numbers {
+            tx.exec().execute(
+                "INSERT INTO request_counters (team_id, last_number) VALUES ($1, $2) \
+                 ON CONFLICT (team_id) DO UPDATE SET last_number = excluded.last_number",
+                args![TeamId(*team), *last],
+            )?;
+        }
+        Ok(())
     }
 }

@@ -153,10 +153,10 @@ impl Store {
                 if ids.is_empty() {
                     return Ok(());
                 }
-                let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+                let within = crate::db::in_ids(tx.backend(), "id", "$2");
                 tx.exec().execute(
-                    &format!("UPDATE notifications SET digested_at = $1 WHERE id IN ({list})"),
-                    args![now.0],
+                    &format!("UPDATE notifications SET digested_at = $1 WHERE {within}"),
+                    vec![now.0.into(), crate::db::id_list(ids.iter().copied())],
                 )?;
                 Ok(())
             })

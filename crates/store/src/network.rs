@@ -48,15 +48,13 @@ fn hydrate(exec: Exec<'_>, rows: Vec<RelationshipRow>) -> Result<Vec<Relationshi
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    // Ids are integers from our own rows, so listing them inline is safe.
-    let ids: Vec<String> = rows.iter().map(|r| r.id.to_string()).collect();
+    let within = crate::db::in_ids(exec.backend(), "rc.relationship_id", "$1");
     let contacts: Vec<(i64, i64, String, String, String)> = exec.all(
         &format!(
             "SELECT rc.relationship_id, p.id, p.name, p.email, rc.side FROM relationship_contacts rc \
-                 JOIN people p ON p.id = rc.person_id WHERE rc.relationship_id IN ({}) ORDER BY rc.side, p.name",
-            ids.join(", ")
+                 JOIN people p ON p.id = rc.person_id WHERE {within} ORDER BY rc.side, p.name"
         ),
-        args![],
+        vec![crate::db::id_list(rows.iter().map(|r| r.id))],
     )?;
     rows.into_iter()
         .map(|row| {

@@ -121,17 +121,16 @@ fn send_by_mail(
     let mut people: Vec<i64> = keyed.values().map(|(_, p)| p.0).collect();
     people.sort_unstable();
     people.dedup();
-    let list = people.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
-    // Ids are integers from the store, so listing them inline is safe; it keeps this one statement.
+    let within = crate::db::in_ids(tx.backend(), "p.id", "$1");
     let addressees: Vec<Addressee> = tx
         .exec()
         .all(
             &format!(
                 "SELECT p.id, p.name, p.email, p.time_zone, mp.kind, mp.delivery FROM people p \
                  LEFT JOIN mail_preferences mp ON mp.person_id = p.id \
-                 WHERE p.id IN ({list}) AND p.active AND EXISTS (SELECT 1 FROM settings WHERE key = 'mail_enabled' AND value = 'true')"
+                 WHERE {within} AND p.active AND EXISTS (SELECT 1 FROM settings WHERE key = 'mail_enabled' AND value = 'true')"
             ),
-            args![],
+            vec![crate::db::id_list(people)],
         )?;
     if addressees.is_empty() {
         return Ok(());

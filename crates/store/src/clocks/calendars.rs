@@ -21,6 +21,18 @@ fn parse_calendar(spec: Option<&str>) -> Result<Calendar> {
 /// Every team's calendar, for reading the clocks of a list in one go.
 pub(crate) fn calendars(exec: Exec<'_>) -> Result<(Calendar, HashMap<i64, Calendar>)> {
     let rows: Vec<(Option<i64>, String)> = exec.all("SELECT team_id, spec FROM calendars", args![])?;
+    parsed_calendars(rows)
+}
+
+/// The organisation's calendar and those of the teams in `teams` (an [`crate::db::id_list`]).
+pub(crate) fn calendars_of_teams(exec: Exec<'_>, teams: crate::db::Arg) -> Result<(Calendar, HashMap<i64, Calendar>)> {
+    let within = crate::db::in_ids(exec.backend(), "team_id", "$1");
+    let rows: Vec<(Option<i64>, String)> =
+        exec.all(&format!("SELECT team_id, spec FROM calendars WHERE team_id IS NULL OR {within}"), vec![teams])?;
+    parsed_calendars(rows)
+}
+
+fn parsed_calendars(rows: Vec<(Option<i64>, String)>) -> Result<(Calendar, HashMap<i64, Calendar>)> {
     let mut default = Calendar::always();
     let mut teams = HashMap::new();
     for (team, spec) in rows {

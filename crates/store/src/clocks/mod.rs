@@ -32,7 +32,7 @@ use concentric_core::webhook::WebhookEventKind as Hook;
 mod calendars;
 mod targets;
 
-pub(crate) use calendars::{calendar_of, calendars};
+pub(crate) use calendars::{calendar_of, calendars, calendars_of_teams};
 pub(crate) use targets::current_policy;
 use targets::policy_where;
 
@@ -188,15 +188,15 @@ pub(crate) fn attach_clocks(tx: &mut Tx<'_>, requests: &mut [Request], now: i64)
     if requests.is_empty() {
         return Ok(());
     }
-    let ids: Vec<String> = requests.iter().map(|r| r.id.0.to_string()).collect();
-    // Ids are integers from our own rows, so listing them inline is safe.
-    let rows: Vec<ClockRow> = tx
-        .exec()
-        .all(&format!("{CLOCK_SELECT} WHERE c.request_id IN ({}) ORDER BY c.kind", ids.join(", ")), args![])?;
+    let ids = crate::db::id_list(requests.iter().map(|r| r.id.0));
+    let within = crate::db::in_ids(tx.backend(), "c.request_id", "$1");
+    let rows: Vec<ClockRow> = tx.exec().all(&format!("{CLOCK_SELECT} WHERE {within} ORDER BY c.kind"), vec![ids])?;
     if rows.is_empty() {
         return Ok(());
     }
-    let (default, teams) = calendars(tx.exec())?;
+    // Only the calendars of the requests' teams (and the organisation's) are read and parsed.
+    let teams = crate::db::id_list(requests.iter().map(|r| r.team_id.0));
+    let (default, teams) = calendars_of_teams(tx.exec(), teams)?;
     let mut by_request: HashMap<i64, Vec<Clock>> = HashMap::new();
     for row in rows {
         by_request.entry(row.request_id).or_default().push(row.into());

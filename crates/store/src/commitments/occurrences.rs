@@ -54,17 +54,15 @@ fn hydrate(mut exec: Exec<'_>, rows: Vec<OccurrenceRow>, now: i64, deliveries: b
     let cal = |team: i64| -> &Calendar { teams.get(&team).unwrap_or(&default) };
     let mut by_occurrence: HashMap<i64, Vec<Delivery>> = HashMap::new();
     if deliveries {
-        // Ids are integers from our own rows, so listing them inline is safe.
-        let ids: Vec<String> = rows.iter().map(|r| r.id.to_string()).collect();
-        let found: Vec<DeliveryRow> = exec.all(
+        let within = crate::db::in_ids(exec.backend(), "d.occurrence_id", "$1");
+        let found: Vec<DeliveryRow> = exec.reborrow().all(
             &format!(
                 "SELECT d.id, d.occurrence_id, p.name AS delivered_by, d.delivered_at, d.note, d.link, d.file_name, \
                      d.outcome, a.name AS answered_by, d.answered_at, d.reason FROM deliveries d \
                      JOIN people p ON p.id = d.delivered_by LEFT JOIN people a ON a.id = d.answered_by \
-                     WHERE d.occurrence_id IN ({}) ORDER BY d.delivered_at, d.id",
-                ids.join(", ")
+                     WHERE {within} ORDER BY d.delivered_at, d.id"
             ),
-            args![],
+            vec![crate::db::id_list(rows.iter().map(|r| r.id))],
         )?;
         for d in found {
             by_occurrence.entry(d.occurrence_id).or_default().push(Delivery {

@@ -106,7 +106,9 @@ impl Db {
             Ok(db)
         } else if url.starts_with("sqlite:") {
             let path = PathBuf::from(sqlite::path_of(url)?);
-            let readers = (opts.max_connections as usize).clamp(2, 8);
+            // SQLite reads are CPU-bound: more readers than cores only adds thread switches.
+            let cores = std::thread::available_parallelism().map_or(2, usize::from);
+            let readers = (opts.max_connections as usize).clamp(2, cores.max(2));
             let (busy, sync) = (opts.acquire_timeout, opts.synchronous);
             let writer_path = path.clone();
             let writer = spawn(
@@ -427,7 +429,7 @@ fn reader_loop(mut conn: Conn, queue: &Receiver<Msg>) {
                 }
                 let (_, reply) = run(work, &mut conn);
                 if conn.in_transaction() {
-                    conn.rollback(); // nothing to keep: a read unit only reads
+                    let _ = conn.batch("COMMIT"); // a read unit only reads: nothing to keep or undo
                 }
                 reply(None);
             }

@@ -54,8 +54,8 @@ impl Synchronous {
 /// Connection counts and time-outs.
 #[derive(Debug, Clone, Copy)]
 pub struct PoolOptions {
-    /// Connections in all: on SQLite the reader threads besides the one writer (at most 8, as
-    /// SQLite reads are CPU-bound); on PostgreSQL readers and writers together.
+    /// Connections in all: on SQLite the reader threads besides the one writer (at most one per
+    /// core, as SQLite reads are CPU-bound); on PostgreSQL readers and writers together.
     pub max_connections: u32,
     /// How long a statement waits for a lock another process holds (SQLite's busy timeout).
     pub acquire_timeout: Duration,
@@ -221,6 +221,10 @@ pub(crate) use args;
 pub(crate) struct Exec<'e>(&'e mut Conn);
 
 impl Exec<'_> {
+    pub(crate) fn backend(&self) -> Backend {
+        self.0.backend()
+    }
+
     /// A shorter-lived handle on the same transaction, to run several statements in turn.
     pub(crate) fn reborrow(&mut self) -> Exec<'_> {
         Exec(&mut *self.0)
@@ -283,6 +287,23 @@ impl Exec<'_> {
             Ok(true)
         })
     }
+}
+
+/// `column IN (...)` over the integers of a JSON array bound at `param` (see [`id_list`]): one
+/// statement text, so one cached plan, however many values there are.
+pub(crate) fn in_ids(backend: Backend, column: &str, param: &str) -> String {
+    match backend {
+        Backend::Sqlite => format!("{column} IN (SELECT value FROM json_each({param}))"),
+        Backend::Postgres => {
+            format!("{column} IN (SELECT CAST(value AS BIGINT) FROM json_array_elements_text(CAST({param} AS json)))")
+        }
+    }
+}
+
+/// The argument [`in_ids`] reads: the ids as a JSON array.
+pub(crate) fn id_list(ids: impl IntoIterator<Item = i64>) -> Arg {
+    let list: Vec<String> = ids.into_iter().map(|i| i.to_string()).collect();
+    Arg::Text(Some(format!("[{}]", list.join(","))))
 }
 
 /// A database URL with any password replaced, for logs and errors.

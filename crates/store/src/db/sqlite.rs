@@ -35,6 +35,10 @@ impl Conn {
         let c = rusqlite::Connection::open_with_flags(path, flags)?;
         c.busy_timeout(busy)?;
         c.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        // Plans must not depend on bound values: otherwise SQLite marks a statement whose
+        // parameter it once looked at as expired on every new binding, and prepares it again
+        // on each run, which undoes the statement cache.
+        c.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
         if writer {
             c.execute_batch(&format!("PRAGMA journal_mode = WAL; PRAGMA synchronous = {};", sync.pragma()))?;
         }
@@ -46,20 +50,17 @@ impl Conn {
         Ok(self.0.execute_batch(sql)?)
     }
 
-    /// A cached statement with `args` bound: `$N` is a named parameter to SQLite, so each is
-    /// looked up by its number rather than its position (a statement may use `$2` before `$1`).
+    /// A cached statement with `args` bound. `$N` becomes `?N`, which SQLite numbers as
+    /// written, so argument N binds to index N without looking names up (a name lookup walks
+    /// every parameter: quadratic in a multi-row insert).
     fn prepare(&self, sql: &str, args: &[Arg]) -> Result<rusqlite::CachedStatement<'_>, DbError> {
-        let mut st = self.0.prepare_cached(sql)?;
-        for i in 1..=st.parameter_count() {
-            let n = st
-                .parameter_name(i)
-                .and_then(|name| name.strip_prefix('$'))
-                .and_then(|n| n.parse::<usize>().ok())
-                .ok_or_else(|| DbError::Engine(format!("parameter {i} is not $N in: {sql}")))?;
-            let arg = args
-                .get(n.wrapping_sub(1))
-                .ok_or_else(|| DbError::Engine(format!("no argument for ${n} in: {sql}")))?;
-            st.raw_bind_parameter(i, arg)?;
+        let mut st = self.0.prepare_cached(&numbered(sql))?;
+        let count = st.parameter_count();
+        if count > args.len() {
+            return Err(DbError::Engine(format!("{count} parameters but {} arguments in: {sql}", args.len())));
+        }
+        for (i, arg) in args.iter().enumerate().take(count) {
+            st.raw_bind_parameter(i + 1, arg)?;
         }
         Ok(st)
     }
@@ -70,6 +71,7 @@ impl Conn {
         let mut rows = st.raw_query();
         while rows.next()?.is_some() {}
         drop(rows);
+        drop(st);
         Ok(self.0.changes())
     }
 
@@ -90,6 +92,30 @@ impl Conn {
     }
 }
 
+/// `sql` with every `$N` outside quoted text written `?N`.
+fn numbered(sql: &str) -> std::borrow::Cow<'_, str> {
+    if !sql.contains('$') {
+        return sql.into();
+    }
+    let mut out = String::with_capacity(sql.len());
+    let mut quote: Option<char> = None;
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '\'' || c == '"' => quote = Some(c),
+            None if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) => {
+                out.push('?');
+                continue;
+            }
+            None => {}
+        }
+        out.push(c);
+    }
+    out.into()
+}
+
 impl ToSql for Arg {
     fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
         match self {
@@ -105,5 +131,16 @@ impl ToSql for Arg {
 impl Conn {
     pub(crate) fn in_transaction(&self) -> bool {
         !self.0.is_autocommit()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::numbered;
+
+    #[test]
+    fn dollar_parameters_become_numbered_ones_outside_quotes() {
+        assert_eq!(numbered("SELECT $1, '$2', \"$3\", $13 WHERE a = $2"), "SELECT ?1, '$2', \"$3\", ?13 WHERE a = ?2");
+        assert_eq!(numbered("SELECT 1"), "SELECT 1");
     }
 }
