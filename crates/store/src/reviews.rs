@@ -383,10 +383,8 @@ impl Store {
     async fn agenda_facts(&self, row: &ReviewRow, until: i64) -> Result<(AgendaFacts, i64)> {
         let (s, c) = row.teams();
         let row_owned = row.to_owned();
-        let until_owned = until;
         let (since, mut facts, relationship) = self.db.read(move |mut tx| {
             let row: &ReviewRow = &row_owned;
-            let until = until_owned;
             // MAX over no rows is one NULL row: read it as an optional value.
             let previous: Option<i64> = tx
                 .exec()

@@ -9,6 +9,8 @@ use super::{Arg, DbError, RowRef, Synchronous};
 
 /// Statements kept prepared per connection: every fixed statement of the store fits.
 const STATEMENT_CACHE: usize = 512;
+/// The writer's page cache, in KiB.
+const WRITER_CACHE_KIB: u32 = 32 * 1024;
 
 #[derive(Debug)]
 pub(crate) struct Conn(rusqlite::Connection);
@@ -40,7 +42,12 @@ impl Conn {
         // on each run, which undoes the statement cache.
         c.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
         if writer {
-            c.execute_batch(&format!("PRAGMA journal_mode = WAL; PRAGMA synchronous = {};", sync.pragma()))?;
+            // The writer keeps more pages than SQLite's 2 MiB default: every insert walks the
+            // indexes of its table, and a page not cached is a read system call and a copy.
+            c.execute_batch(&format!(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = {}; PRAGMA cache_size = -{WRITER_CACHE_KIB};",
+                sync.pragma()
+            ))?;
         }
         c.execute_batch("PRAGMA foreign_keys = ON;")?;
         Ok(Self(c))
