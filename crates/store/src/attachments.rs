@@ -115,40 +115,25 @@ impl Store {
 
     /// The attachments of a request the actor may see.
     pub async fn attachments(&self, actor: &Actor, key: &str) -> Result<Vec<Attachment>> {
-        let actor = actor.to_owned();
-        let key = key.to_owned();
-        self.db
-            .read(move |mut tx| {
-                let actor: &Actor = &actor;
-                let key: &str = &key;
-                let (req, access) = visible(&mut tx, actor, key)?;
-                attachments_in(&mut tx, &req, access)
-            })
-            .await
+        self.read_visible(actor, key, move |tx, _, req, access| attachments_in(tx, &req, access)).await
     }
 
     /// One attachment with its content, if the actor may see it (otherwise not found).
     pub async fn attachment_content(&self, actor: &Actor, key: &str, id: i64) -> Result<(Attachment, Vec<u8>)> {
-        let actor = actor.to_owned();
-        let key = key.to_owned();
-        self.db
-            .read(move |mut tx| {
-                let actor: &Actor = &actor;
-                let key: &str = &key;
-                let (req, access) = visible(&mut tx, actor, key)?;
-                let row: AttachmentRow = tx
-                    .exec()
-                    .optional(
-                        &format!(
-                            "SELECT {ATTACHMENT_COLUMNS} FROM attachments a JOIN people p ON p.id = a.uploader_id \
-                         WHERE a.id = $1 AND a.request_id = $2 AND ($3 OR NOT a.internal)"
-                        ),
-                        args![id, req.id, access.agent],
-                    )?
-                    .ok_or(StoreError::NotFound("attachment"))?;
-                let data: Vec<u8> = tx.exec().scalar("SELECT data FROM attachments WHERE id = $1", args![id])?;
-                Ok((row.into(), data))
-            })
-            .await
+        self.read_visible(actor, key, move |tx, _, req, access| {
+            let row: AttachmentRow = tx
+                .exec()
+                .optional(
+                    &format!(
+                        "SELECT {ATTACHMENT_COLUMNS} FROM attachments a JOIN people p ON p.id = a.uploader_id \
+                     WHERE a.id = $1 AND a.request_id = $2 AND ($3 OR NOT a.internal)"
+                    ),
+                    args![id, req.id, access.agent],
+                )?
+                .ok_or(StoreError::NotFound("attachment"))?;
+            let data: Vec<u8> = tx.exec().scalar("SELECT data FROM attachments WHERE id = $1", args![id])?;
+            Ok((row.into(), data))
+        })
+        .await
     }
 }

@@ -260,49 +260,37 @@ impl Store {
 
     /// A request's rating in one direction, if given and if the actor may see it.
     pub async fn rating(&self, actor: &Actor, key: &str, direction: Direction) -> Result<Option<Rating>> {
-        let actor = actor.to_owned();
-        let key = key.to_owned();
-        self.db
-            .read(move |mut tx| {
-                let actor: &Actor = &actor;
-                let key: &str = &key;
-                let (req, access) = visible(&mut tx, actor, key)?;
-                if !sees(actor, &req, access, direction) {
-                    return Err(Forbidden("see this rating").into());
-                }
-                rating_of(tx.exec(), req.id.0, direction)
-            })
-            .await
+        self.read_visible(actor, key, move |tx, actor, req, access| {
+            if !sees(actor, &req, access, direction) {
+                return Err(Forbidden("see this rating").into());
+            }
+            rating_of(tx.exec(), req.id.0, direction)
+        })
+        .await
     }
 
     /// The ratings of one request the actor may see, for its page.
     pub async fn request_ratings(&self, actor: &Actor, key: &str, now: Millis) -> Result<RequestRatings> {
-        let actor = actor.to_owned();
-        let key = key.to_owned();
-        self.db
-            .read(move |mut tx| {
-                let actor: &Actor = &actor;
-                let key: &str = &key;
-                let (req, access) = visible(&mut tx, actor, key)?;
-                let mut out = RequestRatings {
-                    scale: settings_in(tx.exec())?.scale,
-                    by_requester: None,
-                    by_provider: None,
-                    requester_may_rate: false,
-                    provider_may_rate: false,
-                };
-                if sees(actor, &req, access, Direction::Requester) {
-                    out.by_requester = rating_of(tx.exec(), req.id.0, Direction::Requester)?;
-                    out.requester_may_rate =
-                        actor.is_person(req.requester_id) && open_for(req.status, out.by_requester.as_ref(), now.0);
-                }
-                if sees(actor, &req, access, Direction::Provider) {
-                    out.by_provider = rating_of(tx.exec(), req.id.0, Direction::Provider)?;
-                    out.provider_may_rate = open_for(req.status, out.by_provider.as_ref(), now.0);
-                }
-                Ok(out)
-            })
-            .await
+        self.read_visible(actor, key, move |tx, actor, req, access| {
+            let mut out = RequestRatings {
+                scale: settings_in(tx.exec())?.scale,
+                by_requester: None,
+                by_provider: None,
+                requester_may_rate: false,
+                provider_may_rate: false,
+            };
+            if sees(actor, &req, access, Direction::Requester) {
+                out.by_requester = rating_of(tx.exec(), req.id.0, Direction::Requester)?;
+                out.requester_may_rate =
+                    actor.is_person(req.requester_id) && open_for(req.status, out.by_requester.as_ref(), now.0);
+            }
+            if sees(actor, &req, access, Direction::Provider) {
+                out.by_provider = rating_of(tx.exec(), req.id.0, Direction::Provider)?;
+                out.provider_may_rate = open_for(req.status, out.by_provider.as_ref(), now.0);
+            }
+            Ok(out)
+        })
+        .await
     }
 
     /// Rates a request, or changes the rating within its window: the requester rates the

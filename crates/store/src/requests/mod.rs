@@ -346,6 +346,24 @@ pub(crate) fn create_request_in(
     with_clocks(tx, created)
 }
 
+impl Store {
+    /// Runs `read` in one read unit on the request `key` as the actor may see it, with their
+    /// access; an invisible request reads as not found.
+    pub(crate) async fn read_visible<T, F>(&self, actor: &Actor, key: &str, read: F) -> Result<T>
+    where
+        F: FnOnce(&mut Tx<'_>, &Actor, Request, Access) -> Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let (actor, key) = (actor.clone(), key.to_owned());
+        self.db
+            .read(move |mut tx| {
+                let (req, access) = visible(&mut tx, &actor, &key)?;
+                read(&mut tx, &actor, req, access)
+            })
+            .await
+    }
+}
+
 /// A request with its clocks read now.
 fn with_clocks(tx: &mut Tx<'_>, req: Request) -> Result<Request> {
     let mut one = [req];
@@ -395,16 +413,7 @@ impl Store {
 
     /// The conversation the actor may see: internal notes only for agents.
     pub async fn comments(&self, actor: &Actor, key: &str) -> Result<Vec<Comment>> {
-        let actor = actor.to_owned();
-        let key = key.to_owned();
-        self.db
-            .read(move |mut tx| {
-                let actor: &Actor = &actor;
-                let key: &str = &key;
-                let (req, access) = visible(&mut tx, actor, key)?;
-                comments_in(&mut tx, &req, access)
-            })
-            .await
+        self.read_visible(actor, key, move |tx, _, req, access| comments_in(tx, &req, access)).await
     }
 
     /// Moves a request along its lifecycle (agents only).
