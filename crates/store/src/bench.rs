@@ -130,7 +130,7 @@ impl Round {
                 created,
                 s.form_version
             ]);
-            by_key.insert(key, (r, s.team_id));
+            by_key.insert(key, r);
         }
         let inserted = insert_rows(
             tx,
@@ -143,14 +143,14 @@ impl Round {
         // RETURNING order is not guaranteed, so rows are matched back by key.
         let (mut search, mut comments) = (Vec::new(), Vec::new());
         for Inserted { id, key } in inserted {
-            let Some((r, team)) = by_key.get(&key) else { continue };
-            search.extend(args![format!("{key} {}\n{}", r.subject, r.description), id, *team, "request"]);
+            let Some(r) = by_key.get(&key) else { continue };
+            search.push((format!("{key} {}\n{}", r.subject, r.description), id, "request"));
             for (kind, body) in &r.comments {
-                search.extend(args![body, id, *team, kind.as_str()]);
+                search.push((body.clone(), id, kind.as_str()));
                 comments.extend(args![id, PersonId(people[r.requester]), kind.as_str(), body, now - r.age_ms + 60_000]);
             }
         }
-        insert_rows(tx, "INSERT INTO request_search (body, request_id, team_id, kind)", search, 4, "")?;
+        crate::search::index_many(tx, &search)?;
         insert_rows(tx, "INSERT INTO comments (request_id, author_id, kind, body, created_at)", comments, 5, "")?;
         for (team, last) in &self.numbers {
             tx.exec().execute(

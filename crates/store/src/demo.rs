@@ -269,7 +269,7 @@ impl Store {
                             replied, resolved, closed, policy.id, &h.description],
                     )?;
                 let text = format!("{key} {}\n{}", h.subject, h.description);
-                crate::search::index(&mut tx, RequestId(id), service.team_id, "request", &text)?;
+                crate::search::index(&mut tx, RequestId(id), "request", &text)?;
                 let detail = serde_json::json!({ "key": key });
                 crate::events::record_at(&mut tx, Some(requester.id), Millis(created), "request", id, "created", detail)?;
                 if let Some(w) = worker {

@@ -7,40 +7,157 @@ use concentric_core::authz::Actor;
 use concentric_core::page::{Page, PageRequest};
 use concentric_core::request::Request;
 use concentric_core::search::{highlight_html, SearchHit, SearchQuery, MATCH_END, MATCH_START};
-use concentric_core::{RequestId, TeamId};
+use concentric_core::RequestId;
 
 use crate::db::{args, Backend, DbError, FromRow, RowRef, Tx};
 use crate::requests::{RequestRow, REQUEST_COLUMNS, REQUEST_JOINS};
 use crate::{Result, Store};
 
+/// The scope tokens of a search row, from `r` (its request) and `kind`; migration 0019 writes
+/// the same. `t` the providing team, `p` the requester, `o` the team asked on behalf of, `r` the
+/// request (for its watchers), `k` the kind of text.
+fn scope_sql(kind: &str) -> String {
+    format!("'t' || r.team_id || ' p' || r.requester_id || COALESCE(' o' || r.on_behalf_team_id, '') || ' r' || r.id || ' k' || {kind}")
+}
+
 /// Adds a searchable text of a request: its own text (`request`) or a `reply` or `note`.
-pub(crate) fn index(tx: &mut Tx, request: RequestId, team: TeamId, kind: &str, body: &str) -> Result<()> {
+pub(crate) fn index(tx: &mut Tx, request: RequestId, kind: &str, body: &str) -> Result<()> {
     tx.exec().execute(
-        "INSERT INTO request_search (body, request_id, team_id, kind) VALUES ($1, $2, $3, $4)",
-        args![body, request, team, kind],
+        &format!(
+            "INSERT INTO request_search (body, scope, request_id, team_id, kind) \
+             SELECT $1, {}, r.id, r.team_id, $3 FROM requests r WHERE r.id = $2",
+            scope_sql("$3")
+        ),
+        args![body, request, kind],
     )?;
     Ok(())
 }
 
+/// Adds many search rows at once: `rows` holds `(body, request id, kind)` triples.
+pub(crate) fn index_many(tx: &mut Tx, rows: &[(String, i64, &'static str)]) -> Result<()> {
+    // Parameters per statement stay well under SQLite's 32,766.
+    for chunk in rows.chunks(10_000) {
+        let values: Vec<String> =
+            (0..chunk.len()).map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3)).collect();
+        let mut params = Vec::with_capacity(chunk.len() * 3);
+        for (body, request, kind) in chunk {
+            params.extend(args![body, *request, *kind]);
+        }
+        // Both dialects name the columns of a VALUES list column1, column2, ...
+        tx.exec().execute(
+            &format!(
+                "INSERT INTO request_search (body, scope, request_id, team_id, kind) \
+                 SELECT v.column1, {}, r.id, r.team_id, v.column3 FROM (VALUES {}) AS v JOIN requests r ON r.id = v.column2",
+                scope_sql("v.column3"),
+                values.join(", ")
+            ),
+            params,
+        )?;
+    }
+    Ok(())
+}
+
+/// Matches are ranked among the newest this many search rows, so a query of common words costs
+/// the same at a million requests as at a thousand; the page then says its count is a lower bound.
+const WINDOW: usize = 1000;
+
 /// Rows the searcher may match on: notes only for members of the providing team (and admins).
-/// `$2` is whether the searcher is an admin, `$3` their person id.
+/// `$2` is whether the searcher is an admin, `$3` their person id. The scope expression already
+/// leaves these rows out; this is the check the answer relies on.
 const NOTE_RULE: &str = "(kind <> 'note' OR $2 OR team_id IN (SELECT team_id FROM team_members WHERE person_id = $3))";
 
-/// Per matching request: its best score (higher is better) and the id of its best-matching
-/// row, as `(request_id, best, score)`. `$1` is the query.
-/// `narrow` is an extra condition on the search rows (the team filter), applied before ranking.
-fn hits_sql(backend: Backend, narrow: &str) -> String {
+/// Which search rows a searcher may match, as conditions on scope tokens: every group must
+/// match one of its tokens, and notes must carry one of `note_teams` unless that is `None`.
+/// Visibility is checked again on the requests found; this narrows the index walk to them.
+#[derive(Debug, Default)]
+struct Scope {
+    all_of: Vec<Vec<String>>,
+    note_teams: Option<Vec<String>>,
+}
+
+impl Scope {
+    fn of(actor: &Actor, filter: &crate::requests::RequestFilter, watched: &[i64]) -> Self {
+        let mut scope = Scope::default();
+        let mine: Vec<String> = actor.teams.iter().map(|(t, _)| format!("t{}", t.0)).collect();
+        if let Some(team) = filter.team {
+            scope.all_of.push(vec![format!("t{}", team.0)]);
+        }
+        if let Some(person) = filter.requester {
+            scope.all_of.push(vec![format!("p{}", person.0)]);
+        }
+        if let Some(team) = filter.on_behalf {
+            scope.all_of.push(vec![format!("o{}", team.0)]);
+        }
+        // Members see all of a team's requests, as in lists.
+        let whole_team = filter.team.is_some_and(|t| actor.is_member_of(t));
+        if !actor.is_admin && !whole_team {
+            let mut visible = mine.clone();
+            visible.extend(actor.person_id.map(|p| format!("p{}", p.0)));
+            visible.extend(actor.teams.iter().map(|(t, _)| format!("o{}", t.0)));
+            visible.extend(watched.iter().map(|r| format!("r{r}")));
+            scope.all_of.push(visible);
+        }
+        if !actor.is_admin && !whole_team {
+            scope.note_teams = Some(mine);
+        }
+        scope
+    }
+
+    /// Whether no row can match (a searcher who may see nothing).
+    fn is_empty(&self) -> bool {
+        self.all_of.iter().any(Vec::is_empty)
+    }
+
+    /// The FTS5 query: the terms in the text column, the scope in the scope column.
+    fn fts5(&self, terms: &str) -> String {
+        let mut out = format!("body : ({terms})");
+        for group in &self.all_of {
+            out.push_str(&format!(" AND scope : ({})", group.join(" OR ")));
+        }
+        match &self.note_teams {
+            None => {}
+            Some(teams) if teams.is_empty() => out.push_str(" NOT scope : knote"),
+            Some(teams) => out.push_str(&format!(" NOT (scope : knote NOT scope : ({}))", teams.join(" OR "))),
+        }
+        out
+    }
+
+    /// The tsquery on the scope column (PostgreSQL), or `None` when anything goes.
+    fn tsquery(&self) -> Option<String> {
+        let mut parts: Vec<String> = self.all_of.iter().map(|g| format!("({})", g.join(" | "))).collect();
+        match &self.note_teams {
+            None => {}
+            Some(teams) if teams.is_empty() => parts.push("!knote".into()),
+            Some(teams) => parts.push(format!("!(knote & !({}))", teams.join(" | "))),
+        }
+        (!parts.is_empty()).then(|| parts.join(" & "))
+    }
+}
+
+/// The newest matching rows (at most [`WINDOW`]) as `w (id, request_id, team_id, kind, score)`,
+/// then per matching request its best score (higher is better) and the id of its best row as
+/// `h (request_id, best, score)`. `$1` is the text query, `${scope}` the scope query.
+fn hits_sql(backend: Backend, scope: Option<&str>) -> String {
     match backend {
-        // FTS5's rank is bm25, lower is better; with MIN, SQLite takes the bare `rowid` from that row.
+        // FTS5 walks rowids newest first and stops at the window; bm25 (`rank`, lower is better) is
+        // computed for those rows only. With MIN, SQLite takes the bare `id` from that row.
         Backend::Sqlite => format!(
-            "SELECT request_id, rowid AS best, -MIN(rank) AS score FROM request_search \
-             WHERE request_search MATCH $1 AND {NOTE_RULE}{narrow} GROUP BY request_id"
+            "w AS MATERIALIZED (SELECT rowid AS id, request_id, team_id, kind, rank FROM request_search \
+             WHERE request_search MATCH $1 ORDER BY rowid DESC LIMIT {WINDOW}), \
+             h AS MATERIALIZED (SELECT request_id, id AS best, -MIN(rank) AS score FROM w WHERE {NOTE_RULE} GROUP BY request_id)"
         ),
-        Backend::Postgres => format!(
-            "SELECT DISTINCT ON (request_id) request_id, id AS best, ts_rank(tsv, websearch_to_tsquery('simple', $1)) AS score \
-             FROM request_search WHERE tsv @@ websearch_to_tsquery('simple', $1) AND {NOTE_RULE}{narrow} \
-             ORDER BY request_id, score DESC"
-        ),
+        // `id + 0` keeps the planner from walking the primary key backwards and testing every
+        // row (slow for a rare word); the GIN index finds the matches, a top-N sort keeps the newest.
+        Backend::Postgres => {
+            let scope = scope.map(|p| format!(" AND scope_tsv @@ to_tsquery('simple', {p})")).unwrap_or_default();
+            format!(
+                "w AS MATERIALIZED (SELECT id, request_id, team_id, kind, tsv FROM request_search \
+                 WHERE tsv @@ websearch_to_tsquery('simple', $1){scope} ORDER BY id + 0 DESC LIMIT {WINDOW}), \
+                 h AS MATERIALIZED (SELECT DISTINCT ON (request_id) request_id, id AS best, \
+                 ts_rank(tsv, websearch_to_tsquery('simple', $1)) AS score FROM w \
+                 WHERE {NOTE_RULE} ORDER BY request_id, score DESC)"
+            )
+        }
     }
 }
 
@@ -65,11 +182,12 @@ struct HitRow {
     request: RequestRow,
     best: i64,
     total: i64,
+    windowed: i64,
 }
 
 impl FromRow for HitRow {
     fn from_row(row: &RowRef<'_>) -> Result<Self, DbError> {
-        Ok(Self { request: RequestRow::from_row(row)?, best: row.get("best")?, total: row.get("total")? })
+        Ok(Self { request: RequestRow::from_row(row)?, best: row.get("best")?, total: row.get("total")?, windowed: row.get("windowed")? })
     }
 }
 
@@ -96,17 +214,24 @@ fn search_in(tx: &mut Tx<'_>, actor: &Actor, query: &SearchQuery, page: PageRequ
     }
     let backend = tx.backend();
     let me = actor.person_id.map_or(-1, |p| p.0);
-    // The hits' own parameters come first: the query text, admin, the searcher.
-    let filter = crate::requests::request_filter(tx, actor, &query.filters, 3)?;
-    let text = match backend {
-        Backend::Sqlite => query.fts5_match(),
-        Backend::Postgres => query.websearch(),
+    // The hits' own parameters come first: the query text, admin, the searcher, the scope.
+    let filter = crate::requests::request_filter(tx, actor, &query.filters, 4)?;
+    let watched: Vec<i64> = if actor.is_admin {
+        Vec::new()
+    } else {
+        tx.exec().scalars("SELECT request_id FROM request_watchers WHERE person_id = $1", args![me])?
     };
-    // Search rows carry their request's team, so a team filter cuts the matches before they are ranked.
-    let narrow = filter.team_param.as_ref().map(|p| format!(" AND team_id = {p}")).unwrap_or_default();
-    let hits = hits_sql(backend, &narrow);
+    let scope = Scope::of(actor, &filter, &watched);
+    if scope.is_empty() {
+        return Ok(Page::new(Vec::new(), 0, page));
+    }
+    let (text, scope_query) = match backend {
+        Backend::Sqlite => (scope.fts5(&query.fts5_match()), None),
+        Backend::Postgres => (query.websearch(), scope.tsquery()),
+    };
+    let hits = hits_sql(backend, scope_query.as_ref().map(|_| "$4"));
     // MATERIALIZED (both dialects) makes the match run once; inlined, SQLite would re-run it per joined row.
-    let with = format!("WITH h AS MATERIALIZED ({hits})");
+    let with = format!("WITH {hits}");
     // The hits must drive the join (a primary-key lookup per hit). SQLite's planner may instead
     // walk requests by the team index and scan the unindexed hits for every row; in SQLite a
     // CROSS JOIN fixes the order. PostgreSQL plans this well and has no CROSS JOIN ... ON.
@@ -117,35 +242,46 @@ fn search_in(tx: &mut Tx<'_>, actor: &Actor, query: &SearchQuery, page: PageRequ
     let from = format!("h {join} requests r ON r.id = h.request_id JOIN services s ON s.id = r.service_id");
     let where_ = filter.sql();
     let (limit, offset) = (filter.after(1), filter.after(2));
-    let mut params = args![&text, actor.is_admin, me];
+    let mut params = args![&text, actor.is_admin, me, scope_query.unwrap_or_default()];
     params.extend(filter.args.iter().cloned());
     let count_params = params.clone();
     params.extend(args![page.limit(), page.offset()]);
     // The page carries the count (a window over every filtered hit), so the match runs once.
     let rows: Vec<HitRow> = tx.exec().all(
         &format!(
-            "{with} SELECT {REQUEST_COLUMNS}, h.best, COUNT(*) OVER () AS total FROM h {join} requests r \
-             ON r.id = h.request_id {REQUEST_JOINS} WHERE {where_} ORDER BY h.score DESC, r.id DESC \
-             LIMIT {limit} OFFSET {offset}"
+            "{with} SELECT {REQUEST_COLUMNS}, h.best, COUNT(*) OVER () AS total, (SELECT COUNT(*) FROM w) AS windowed \
+             FROM h {join} requests r ON r.id = h.request_id {REQUEST_JOINS} WHERE {where_} \
+             ORDER BY h.score DESC, r.id DESC LIMIT {limit} OFFSET {offset}"
         ),
         params,
     )?;
-    let total = match rows.first() {
-        Some(row) => row.total,
+    let (total, windowed) = match rows.first() {
+        Some(row) => (row.total, row.windowed),
         // Past the last page there is no row to carry the count.
-        None if page.offset() > 0 => {
-            tx.exec().scalar(&format!("{with} SELECT COUNT(*) FROM {from} WHERE {where_}"), count_params)?
-        }
-        None => 0,
+        None if page.offset() > 0 => tx.exec().all::<(i64, i64)>(
+            &format!("{with} SELECT (SELECT COUNT(*) FROM {from} WHERE {where_}), (SELECT COUNT(*) FROM w)"),
+            count_params,
+        )?
+        .first()
+        .copied()
+        .unwrap_or((0, 0)),
+        None => (0, 0),
     };
     let snippet = snippet_sql(backend);
+    let words = match backend {
+        Backend::Sqlite => format!("body : ({})", query.fts5_match()),
+        Backend::Postgres => query.websearch(),
+    };
     let best: Vec<i64> = rows.iter().map(|r| r.best).collect();
     let mut requests = rows.into_iter().map(|r| Request::try_from(r.request)).collect::<Result<Vec<_>>>()?;
     crate::clocks::attach_clocks(tx, &mut requests, concentric_core::time::Millis::now().0)?;
     let mut items = Vec::with_capacity(requests.len());
     for (request, best) in requests.into_iter().zip(best) {
-        let raw: Option<String> = tx.exec().scalar_opt(&snippet, args![&text, best])?;
+        let raw: Option<String> = tx.exec().scalar_opt(&snippet, args![&words, best])?;
         items.push(SearchHit { highlight: highlight_html(raw.as_deref().unwrap_or(&request.subject)), request });
     }
-    Ok(Page::new(items, u64::try_from(total).unwrap_or(0), page))
+    let mut found = Page::new(items, u64::try_from(total).unwrap_or(0), page);
+    // A full window means older rows were not looked at: the count is a lower bound.
+    found.total_capped = usize::try_from(windowed).unwrap_or(0) >= WINDOW;
+    Ok(found)
 }

@@ -517,6 +517,18 @@ both!(search_syntax_highlights_and_note_privacy, |t| {
     assert!(keys(&search(&w.requester, "zebrafish").await).is_empty());
     assert_eq!(keys(&search(&w.agent, "zebrafish").await), ["IT-2"]);
     assert!(keys(&search(&w.outsider, "laptop").await).is_empty(), "nothing the outsider may not see");
+    // Who may see a row is indexed with it as tokens; those are never matched as words.
+    for q in ["t1", "t2", "p3", "o2", "r1", "krequest", "knote"] {
+        assert!(keys(&search(&w.admin, q).await).is_empty(), "{q}");
+    }
+    // A watcher finds what they watch, with or without a team filter, and nothing else.
+    let r = t
+        .api(Method::POST, "/api/v1/requests/IT-1/watchers", Some(&w.agent), Some(json!({"email": "olga@example.com"})))
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    assert_eq!(keys(&search(&w.outsider, "model").await), ["IT-1"]);
+    assert_eq!(keys(&search(&w.outsider, "model team:IT").await), ["IT-1"]);
+    assert!(keys(&search(&w.outsider, "zebrafish team:IT").await).is_empty(), "notes stay the team's");
 
     let r = search(&w.requester, "printer").await;
     let highlight = r.json["items"][0]["highlight"].as_str().unwrap();
@@ -535,6 +547,37 @@ both!(search_syntax_highlights_and_note_privacy, |t| {
     let bad = b.get("/search?q=colour%3Ared").await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.body.contains("not a filter"));
+});
+
+both!(search_ranks_the_newest_matches_and_says_the_count_is_a_lower_bound, |t| {
+    let w = world(&t).await;
+    t.store.generate_requests(3_000, 7).await.unwrap();
+    let first = |q: &'static str| {
+        let t = &t;
+        let token = w.admin.clone();
+        async move { t.api(Method::GET, &format!("/api/v1/search?q={q}&limit=200"), Some(&token), None).await }
+    };
+    // Every generated request mentions some of a few dozen words, so "model" (in none) matches
+    // nothing and a common word fills the window.
+    let r = first("model").await;
+    assert_eq!(r.json["total"], 0, "{}", r.text);
+    let r = first("laptop").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json["total_capped"], true, "{}", r.json["total"]);
+    let total = r.json["total"].as_u64().unwrap();
+    assert!(total > 0 && total <= 1_000, "{total}");
+    // The window holds the newest rows: a request filed now, all about laptops, ranks first.
+    let filed = t
+        .api(
+            Method::POST,
+            "/api/v1/teams/IT/services/laptop/requests",
+            Some(&w.requester),
+            Some(json!({"subject": "Laptop laptop laptop", "description": "laptop", "fields": {"model": "13-inch"}})),
+        )
+        .await;
+    assert_eq!(filed.status, StatusCode::CREATED, "{}", filed.text);
+    let r = first("laptop").await;
+    assert_eq!(r.json["items"][0]["key"], filed.json["key"], "{}", r.json["items"][0]["subject"]);
 });
 
 both!(attachments_limits_types_and_privacy, |t| {

@@ -107,8 +107,10 @@ pub(crate) struct RequestFilter {
     base: usize,
     conditions: Vec<String>,
     pub(crate) args: Vec<crate::db::Arg>,
-    /// The placeholder of the team filter, for searches to narrow their matches early.
-    pub(crate) team_param: Option<String>,
+    /// The team, requester and on-behalf filters, for searches to narrow their matches in the index.
+    pub(crate) team: Option<TeamId>,
+    pub(crate) requester: Option<PersonId>,
+    pub(crate) on_behalf: Option<TeamId>,
     /// Whether a condition reads `s` (services), which counting then has to join.
     joins_services: bool,
 }
@@ -176,7 +178,7 @@ pub(crate) fn request_filter(tx: &mut Tx<'_>, actor: &Actor, q: &RequestQuery, b
     };
     // Only the filters given become SQL, so each is a plain condition the planner can use an
     // index for (`($3 IS NULL OR r.team_id = $3)` would defeat the queue index).
-    let mut f = RequestFilter { base, ..RequestFilter::default() };
+    let mut f = RequestFilter { base, team, requester, on_behalf, ..RequestFilter::default() };
     // Members see all of their own team's requests, so a team filter on one of the actor's
     // teams already implies visibility; leaving the OR out lets the queue be counted from
     // the index alone.
@@ -192,7 +194,6 @@ pub(crate) fn request_filter(tx: &mut Tx<'_>, actor: &Actor, q: &RequestQuery, b
     if let Some(team) = team {
         let p = f.arg(team);
         f.and(format!("r.team_id = {p}"));
-        f.team_param = Some(p);
     }
     if let Some(requester) = requester {
         let p = f.arg(requester);

@@ -26,7 +26,7 @@ use concentric_core::webhook::WebhookEventKind as Hook;
 
 mod lists;
 
-pub(crate) use lists::{list_requests_in, request_filter};
+pub(crate) use lists::{list_requests_in, request_filter, RequestFilter};
 
 macro_rules! request_columns {
     () => {
@@ -324,7 +324,7 @@ pub(crate) fn create_request_in(
     )?;
     let answers: Vec<String> = service.form.describe(&fields).into_iter().map(|(l, v)| format!("{l}: {v}")).collect();
     let text = format!("{key} {}\n{}\n{}", new.subject, new.description, answers.join("\n"));
-    crate::search::index(tx, RequestId(id), service.team_id, "request", &text)?;
+    crate::search::index(tx, RequestId(id), "request", &text)?;
     crate::clocks::start_clocks(tx, RequestId(id), service.id, service.team_id, priority, now)?;
     let change = json!({ "key": key, "assignee": assignee_name });
     let event = record(tx, actor, "request", id, "created", change)?;
@@ -583,7 +583,7 @@ impl Store {
                     "INSERT INTO comments (request_id, author_id, kind, body, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
                     args![req.id, me, kind.as_str(), body, now],
                 )?;
-            crate::search::index(&mut tx, req.id, req.team_id, kind.as_str(), body)?;
+            crate::search::index(&mut tx, req.id, kind.as_str(), body)?;
             let first_response =
                 kind == CommentKind::Reply && access.agent && me != req.requester_id && req.first_response_at.is_none();
             tx.exec()
