@@ -2,7 +2,9 @@
 //! calls, so both skins call it here rather than one importing the other.
 
 use concentric_core::commitment::{trend_since, CalendarFeed, Commitment, Occurrence, OnTimeMonth};
-use concentric_core::relationship::{Edge, Goal, Relationship, RingNode, ServiceUse};
+use concentric_core::goal::Goal;
+use concentric_core::network::{Edge, RingNode, ServiceUse};
+use concentric_core::relationship::Relationship;
 use concentric_core::report::ComplianceRow;
 use concentric_core::team::Team;
 use concentric_core::time::Millis;
@@ -37,7 +39,7 @@ pub async fn team_network_of(
     }
     let team = state.store.team_by_key(key).await?;
     let edges = edges(state).await?;
-    let rings = concentric_core::relationship::rings(&team.key, &edges, depth);
+    let rings = concentric_core::network::rings(&team.key, &edges, depth);
     let shown = |k: &str| k == team.key || rings.iter().any(|n| n.key == k);
     let edges = edges.into_iter().filter(|e| shown(&e.supplier_key) && shown(&e.customer_key)).collect();
     Ok(TeamNetwork { centre: team.key, rings, edges })

@@ -6,9 +6,9 @@ use concentric_core::calendar::CalendarSpec;
 use concentric_core::demo::{
     DemoCommitment, DemoHistory, DemoOrg, DemoRequest, DemoReview, DemoService, DemoStep, PastDelivery,
 };
+use concentric_core::goal::NewGoal;
 use concentric_core::import::{Parsed, PersonRow, TeamRow};
 use concentric_core::rating::{Flag, Scale};
-use concentric_core::relationship::NewGoal;
 use concentric_core::relationship::Side;
 use concentric_core::request::CommentKind;
 use concentric_core::request::Status;
@@ -186,8 +186,8 @@ impl Store {
     pub async fn load_demo_network(
         &self,
         relationships: &[(concentric_core::relationship::NewRelationship, bool)],
-        business_goals: &[concentric_core::relationship::NewGoal],
-        goals: &[(&'static str, concentric_core::relationship::NewGoal)],
+        business_goals: &[NewGoal],
+        goals: &[(&'static str, NewGoal)],
     ) -> Result<bool> {
         if !self.claim(NETWORK_KEY).await? {
             return Ok(false);

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use concentric_core::network::Edge;
 use concentric_core::rating::{Direction, Scale, Tally};
-use concentric_core::relationship::Edge;
 use concentric_core::survey::Audience;
 use concentric_core::time::Millis;
 

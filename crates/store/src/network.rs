@@ -5,10 +5,9 @@ use std::collections::BTreeMap;
 
 use concentric_core::authz::{Actor, Forbidden};
 use concentric_core::commitment::{OccurrenceStatus, Timeliness};
-use concentric_core::relationship::{
-    BusinessGoal, Contact, Edge, Goal, GoalStatus, NetworkSummary, NewGoal, NewRelationship, PartnerLoad, Relationship,
-    RelationshipStatus, ServiceUse, Side, SupportingGoal,
-};
+use concentric_core::goal::{BusinessGoal, Goal, GoalStatus, NewGoal, SupportingGoal};
+use concentric_core::network::{Edge, NetworkSummary, PartnerLoad, ServiceUse};
+use concentric_core::relationship::{Contact, NewRelationship, Relationship, RelationshipStatus, Side};
 use concentric_core::time::Millis;
 use concentric_core::{FieldError, Invalid, PersonId, TeamId};
 use serde_json::json;

@@ -254,8 +254,8 @@ pub fn relationships() -> Vec<(crate::relationship::NewRelationship, bool)> {
 }
 
 /// Northwind's business goals for the year, which team goals support.
-pub fn business_goals() -> Vec<crate::relationship::NewGoal> {
-    use crate::relationship::{GoalStatus, NewGoal};
+pub fn business_goals() -> Vec<crate::goal::NewGoal> {
+    use crate::goal::{GoalStatus, NewGoal};
     let g = |title: &str, description: &str, status| NewGoal {
         title: title.into(),
         description: description.into(),
@@ -275,8 +275,8 @@ pub fn business_goals() -> Vec<crate::relationship::NewGoal> {
 }
 
 /// A few goals per team; `business_goal_id` names one of [`business_goals`] by position (1-based).
-pub fn goals() -> Vec<(&'static str, crate::relationship::NewGoal)> {
-    use crate::relationship::{GoalStatus, NewGoal};
+pub fn goals() -> Vec<(&'static str, crate::goal::NewGoal)> {
+    use crate::goal::{GoalStatus, NewGoal};
     let g = |title: &str, status, period: &str, business: Option<i64>| NewGoal {
         title: title.into(),
         description: String::new(),

@@ -4,9 +4,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use concentric_core::relationship::{
-    BusinessGoal, Edge, Goal, NetworkSummary, NewGoal, NewRelationship, PartnerLoad, Relationship,
-};
+use concentric_core::goal::{BusinessGoal, Goal, NewGoal};
+use concentric_core::network::{Edge, NetworkSummary, PartnerLoad};
+use concentric_core::relationship::{NewRelationship, Relationship};
 use serde::Deserialize;
 
 use super::{ApiJson, ApiPath, ApiQuery};

@@ -5,10 +5,10 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use concentric_core::relationship::{
-    circles_svg, organisation_svg, BusinessGoal, Edge, Goal, GoalStatus, NewGoal, NewRelationship, PartnerLoad,
-    Relationship, RingNode,
-};
+use concentric_core::circles::{circles_svg, organisation_svg};
+use concentric_core::goal::{BusinessGoal, Goal, GoalStatus, NewGoal};
+use concentric_core::network::{Edge, PartnerLoad, RingNode};
+use concentric_core::relationship::{NewRelationship, Relationship};
 use concentric_core::team::Team;
 use serde::Deserialize;
 
@@ -395,7 +395,7 @@ pub async fn edge_save(
 struct MapPage {
     layout: Layout,
     svg: String,
-    summary: concentric_core::relationship::NetworkSummary,
+    summary: concentric_core::network::NetworkSummary,
     window_days: i64,
 }
 
