@@ -103,6 +103,65 @@ impl SearchQuery {
     }
 }
 
+/// The words of a text as the search indexes see them: runs of letters and digits, lower-cased,
+/// accents removed (SQLite's `unicode61 remove_diacritics 2`, PostgreSQL's `simple`).
+pub fn words(text: &str) -> Vec<String> {
+    use unicode_normalization::{char::is_combining_mark, UnicodeNormalization};
+    let mut out = Vec::new();
+    let mut word = String::new();
+    for c in text.nfd() {
+        if c.is_alphanumeric() {
+            word.extend(c.to_lowercase());
+        } else if is_combining_mark(c) && !word.is_empty() {
+            // An accent on the letter before: dropped, the word goes on.
+        } else if !word.is_empty() {
+            out.push(std::mem::take(&mut word));
+        }
+    }
+    if !word.is_empty() {
+        out.push(word);
+    }
+    out
+}
+
+/// Orders the texts that matched a search, best first, by BM25 over the texts looked at. Every
+/// text looked at contains every term, so each term's rarity (the inverse document frequency)
+/// is the same for all of them and is left out: what counts is how often the terms occur and
+/// how short the text is.
+#[derive(Debug, Clone)]
+pub struct Ranker {
+    /// Each term as its words; a phrase counts where its words follow each other.
+    terms: Vec<Vec<String>>,
+}
+
+impl Ranker {
+    const K1: f64 = 1.2;
+    const B: f64 = 0.75;
+
+    pub fn new(query: &SearchQuery) -> Self {
+        Self { terms: query.terms.iter().map(|t| words(t)).filter(|w| !w.is_empty()).collect() }
+    }
+
+    /// Scores of `texts` (each given as its [`words`]), higher is better.
+    pub fn scores(&self, texts: &[Vec<String>]) -> Vec<f64> {
+        let total: usize = texts.iter().map(Vec::len).sum();
+        let average = (total as f64 / texts.len().max(1) as f64).max(1.0);
+        texts
+            .iter()
+            .map(|text| {
+                let norm = Self::K1 * (1.0 - Self::B + Self::B * text.len() as f64 / average);
+                self.terms
+                    .iter()
+                    .map(|term| {
+                        let tf = text.windows(term.len()).filter(|w| *w == term.as_slice()).count() as f64;
+                        tf * (Self::K1 + 1.0) / (tf + norm)
+                    })
+                    .sum()
+            })
+            .collect()
+    }
+}
+
 #[derive(Debug, PartialEq)]
 enum Token {
     Word(String),
@@ -151,6 +210,28 @@ fn tokenize(input: &str) -> Vec<Token> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_as_the_index_sees_them() {
+        assert_eq!(words("Café-Bar: ÜBER 2 Screens!"), ["cafe", "bar", "uber", "2", "screens"]);
+        assert!(words(" -- ").is_empty());
+    }
+
+    #[test]
+    fn ranking_prefers_more_hits_in_shorter_texts_and_whole_phrases() {
+        let q = SearchQuery::parse(r#"laptop "blue screen""#).unwrap();
+        let texts: Vec<Vec<String>> = [
+            "laptop with a blue screen and a long story about other things entirely",
+            "laptop laptop blue screen",
+            "laptop screen blue",
+        ]
+        .iter()
+        .map(|t| words(t))
+        .collect();
+        let s = Ranker::new(&q).scores(&texts);
+        assert!(s[1] > s[0], "{s:?}");
+        assert!(s[0] > s[2], "the phrase in order counts: {s:?}");
+    }
 
     #[test]
     fn words_phrases_and_filters() {

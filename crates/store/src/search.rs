@@ -6,11 +6,13 @@
 use concentric_core::authz::Actor;
 use concentric_core::page::{Page, PageRequest};
 use concentric_core::request::Request;
-use concentric_core::search::{highlight_html, SearchHit, SearchQuery, MATCH_END, MATCH_START};
+use std::collections::HashMap;
+
+use concentric_core::search::{highlight_html, words, Ranker, SearchHit, SearchQuery, MATCH_END, MATCH_START};
 use concentric_core::RequestId;
 
-use crate::db::{args, Backend, DbError, FromRow, RowRef, Tx};
-use crate::requests::{RequestRow, REQUEST_COLUMNS, REQUEST_JOINS};
+use crate::db::{args, id_list, in_ids, Backend, Tx};
+use crate::requests::{RequestRow, REQUEST_SELECT};
 use crate::{Result, Store};
 
 /// The scope tokens of a search row, from `r` (its request) and `kind`; migration 0019 writes
@@ -134,28 +136,24 @@ impl Scope {
     }
 }
 
-/// The newest matching rows (at most [`WINDOW`]) as `w (id, request_id, team_id, kind, score)`,
-/// then per matching request its best score (higher is better) and the id of its best row as
-/// `h (request_id, best, score)`. `$1` is the text query, `${scope}` the scope query.
-fn hits_sql(backend: Backend, scope: Option<&str>) -> String {
+/// The newest matching rows, at most [`WINDOW`], as `(id, request_id, body)`. `$1` is the text
+/// query (on SQLite with the scope in it), `$4` the scope query on PostgreSQL when there is one.
+/// They are ranked by [`Ranker`] rather than by the engines: FTS5's bm25 first counts, for every
+/// term, every row in the index that holds it (tens of milliseconds at a million requests).
+fn window_sql(backend: Backend, scoped: bool) -> String {
     match backend {
-        // FTS5 walks rowids newest first and stops at the window; bm25 (`rank`, lower is better) is
-        // computed for those rows only. With MIN, SQLite takes the bare `id` from that row.
+        // FTS5 walks rowids newest first and stops at the window.
         Backend::Sqlite => format!(
-            "w AS MATERIALIZED (SELECT rowid AS id, request_id, team_id, kind, rank FROM request_search \
-             WHERE request_search MATCH $1 ORDER BY rowid DESC LIMIT {WINDOW}), \
-             h AS MATERIALIZED (SELECT request_id, id AS best, -MIN(rank) AS score FROM w WHERE {NOTE_RULE} GROUP BY request_id)"
+            "SELECT rowid AS id, request_id, body FROM request_search \
+             WHERE request_search MATCH $1 AND {NOTE_RULE} ORDER BY rowid DESC LIMIT {WINDOW}"
         ),
         // `id + 0` keeps the planner from walking the primary key backwards and testing every
         // row (slow for a rare word); the GIN index finds the matches, a top-N sort keeps the newest.
         Backend::Postgres => {
-            let scope = scope.map(|p| format!(" AND scope_tsv @@ to_tsquery('simple', {p})")).unwrap_or_default();
+            let scope = if scoped { " AND scope_tsv @@ to_tsquery('simple', $4)" } else { "" };
             format!(
-                "w AS MATERIALIZED (SELECT id, request_id, team_id, kind, tsv FROM request_search \
-                 WHERE tsv @@ websearch_to_tsquery('simple', $1){scope} ORDER BY id + 0 DESC LIMIT {WINDOW}), \
-                 h AS MATERIALIZED (SELECT DISTINCT ON (request_id) request_id, id AS best, \
-                 ts_rank(tsv, websearch_to_tsquery('simple', $1)) AS score FROM w \
-                 WHERE {NOTE_RULE} ORDER BY request_id, score DESC)"
+                "SELECT id, request_id, body FROM request_search \
+                 WHERE tsv @@ websearch_to_tsquery('simple', $1){scope} AND {NOTE_RULE} ORDER BY id + 0 DESC LIMIT {WINDOW}"
             )
         }
     }
@@ -175,19 +173,6 @@ fn snippet_sql(backend: Backend) -> String {
              FROM request_search WHERE id = $2",
             MATCH_START as u32, MATCH_END as u32
         ),
-    }
-}
-
-struct HitRow {
-    request: RequestRow,
-    best: i64,
-    total: i64,
-    windowed: i64,
-}
-
-impl FromRow for HitRow {
-    fn from_row(row: &RowRef<'_>) -> Result<Self, DbError> {
-        Ok(Self { request: RequestRow::from_row(row)?, best: row.get("best")?, total: row.get("total")?, windowed: row.get("windowed")? })
     }
 }
 
@@ -214,8 +199,8 @@ fn search_in(tx: &mut Tx<'_>, actor: &Actor, query: &SearchQuery, page: PageRequ
     }
     let backend = tx.backend();
     let me = actor.person_id.map_or(-1, |p| p.0);
-    // The hits' own parameters come first: the query text, admin, the searcher, the scope.
-    let filter = crate::requests::request_filter(tx, actor, &query.filters, 4)?;
+    // The filter's parameters follow the id list of the candidates.
+    let filter = crate::requests::request_filter(tx, actor, &query.filters, 1)?;
     let watched: Vec<i64> = if actor.is_admin {
         Vec::new()
     } else {
@@ -229,59 +214,58 @@ fn search_in(tx: &mut Tx<'_>, actor: &Actor, query: &SearchQuery, page: PageRequ
         Backend::Sqlite => (scope.fts5(&query.fts5_match()), None),
         Backend::Postgres => (query.websearch(), scope.tsquery()),
     };
-    let hits = hits_sql(backend, scope_query.as_ref().map(|_| "$4"));
-    // MATERIALIZED (both dialects) makes the match run once; inlined, SQLite would re-run it per joined row.
-    let with = format!("WITH {hits}");
-    // The hits must drive the join (a primary-key lookup per hit). SQLite's planner may instead
-    // walk requests by the team index and scan the unindexed hits for every row; in SQLite a
-    // CROSS JOIN fixes the order. PostgreSQL plans this well and has no CROSS JOIN ... ON.
-    let join = match backend {
-        Backend::Sqlite => "CROSS JOIN",
-        Backend::Postgres => "JOIN",
-    };
-    let from = format!("h {join} requests r ON r.id = h.request_id JOIN services s ON s.id = r.service_id");
-    let where_ = filter.sql();
-    let (limit, offset) = (filter.after(1), filter.after(2));
-    let mut params = args![&text, actor.is_admin, me, scope_query.unwrap_or_default()];
+    let window: Vec<(i64, i64, String)> = tx.exec().all(
+        &window_sql(backend, scope_query.is_some()),
+        args![&text, actor.is_admin, me, scope_query.unwrap_or_default()],
+    )?;
+    // A full window means older rows were not looked at: the count is a lower bound.
+    let capped = window.len() >= WINDOW;
+    let texts: Vec<Vec<String>> = window.iter().map(|(_, _, body)| words(body)).collect();
+    let scores = Ranker::new(query).scores(&texts);
+    // Per request, its best-scoring row: the score orders it, the row gives its passage.
+    let mut best: HashMap<i64, (f64, i64)> = HashMap::new();
+    for ((row, request, _), score) in window.iter().zip(scores) {
+        let entry = best.entry(*request).or_insert((score, *row));
+        if score > entry.0 {
+            *entry = (score, *row);
+        }
+    }
+    // Visibility and the filters, as in lists, over the candidates only.
+    let mut params = vec![id_list(best.keys().copied())];
     params.extend(filter.args.iter().cloned());
-    let count_params = params.clone();
-    params.extend(args![page.limit(), page.offset()]);
-    // The page carries the count (a window over every filtered hit), so the match runs once.
-    let rows: Vec<HitRow> = tx.exec().all(
+    let found: Vec<i64> = tx.exec().scalars(
         &format!(
-            "{with} SELECT {REQUEST_COLUMNS}, h.best, COUNT(*) OVER () AS total, (SELECT COUNT(*) FROM w) AS windowed \
-             FROM h {join} requests r ON r.id = h.request_id {REQUEST_JOINS} WHERE {where_} \
-             ORDER BY h.score DESC, r.id DESC LIMIT {limit} OFFSET {offset}"
+            "SELECT r.id FROM {} WHERE {} AND {}",
+            filter.count_from(),
+            in_ids(backend, "r.id", "$1"),
+            filter.sql()
         ),
         params,
     )?;
-    let (total, windowed) = match rows.first() {
-        Some(row) => (row.total, row.windowed),
-        // Past the last page there is no row to carry the count.
-        None if page.offset() > 0 => tx.exec().all::<(i64, i64)>(
-            &format!("{with} SELECT (SELECT COUNT(*) FROM {from} WHERE {where_}), (SELECT COUNT(*) FROM w)"),
-            count_params,
-        )?
-        .first()
-        .copied()
-        .unwrap_or((0, 0)),
-        None => (0, 0),
-    };
+    let mut ranked: Vec<(f64, i64, i64)> = found.into_iter().map(|id| (best[&id].0, id, best[&id].1)).collect();
+    ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)));
+    let total = ranked.len() as u64;
+    let start = usize::try_from(page.offset()).unwrap_or(usize::MAX).min(ranked.len());
+    let shown = &ranked[start..(start + page.limit() as usize).min(ranked.len())];
+    let rows: Vec<RequestRow> = tx.exec().all(
+        &format!("{REQUEST_SELECT} WHERE {}", in_ids(backend, "r.id", "$1")),
+        vec![id_list(shown.iter().map(|&(_, id, _)| id))],
+    )?;
+    let order: HashMap<i64, usize> = shown.iter().enumerate().map(|(i, &(_, id, _))| (id, i)).collect();
+    let mut requests = rows.into_iter().map(Request::try_from).collect::<Result<Vec<_>>>()?;
+    requests.sort_by_key(|r| order.get(&r.id.0).copied().unwrap_or(usize::MAX));
+    crate::clocks::attach_clocks(tx, &mut requests, concentric_core::time::Millis::now().0)?;
     let snippet = snippet_sql(backend);
     let words = match backend {
         Backend::Sqlite => format!("body : ({})", query.fts5_match()),
         Backend::Postgres => query.websearch(),
     };
-    let best: Vec<i64> = rows.iter().map(|r| r.best).collect();
-    let mut requests = rows.into_iter().map(|r| Request::try_from(r.request)).collect::<Result<Vec<_>>>()?;
-    crate::clocks::attach_clocks(tx, &mut requests, concentric_core::time::Millis::now().0)?;
     let mut items = Vec::with_capacity(requests.len());
-    for (request, best) in requests.into_iter().zip(best) {
-        let raw: Option<String> = tx.exec().scalar_opt(&snippet, args![&words, best])?;
+    for (request, &(_, _, row)) in requests.into_iter().zip(shown) {
+        let raw: Option<String> = tx.exec().scalar_opt(&snippet, args![&words, row])?;
         items.push(SearchHit { highlight: highlight_html(raw.as_deref().unwrap_or(&request.subject)), request });
     }
-    let mut found = Page::new(items, u64::try_from(total).unwrap_or(0), page);
-    // A full window means older rows were not looked at: the count is a lower bound.
-    found.total_capped = usize::try_from(windowed).unwrap_or(0) >= WINDOW;
+    let mut found = Page::new(items, total, page);
+    found.total_capped = capped;
     Ok(found)
 }

@@ -81,7 +81,8 @@ pub struct SearchParams {
 
 /// Full-text search over the requests you may see: subject, description, form answers and
 /// comments (internal notes only for the providing team). Best matches first, each with a
-/// highlighted passage.
+/// highlighted passage. Ranking considers the newest 1,000 matching texts; when more match,
+/// `total_capped` is true and `total` is a lower bound.
 #[utoipa::path(get, path = "/api/v1/search", tag = "requests", params(SearchParams, PageRequest),
     responses((status = 200, body = Page<SearchHit>), (status = 422, body = Problem)))]
 pub async fn search_requests(

@@ -197,6 +197,8 @@ pub struct Pager {
     pub total: u64,
     /// The total as shown: "1,204", or "10,000+" when counting stopped.
     pub total_label: String,
+    /// More match than `total`: counting (or ranking) stopped there.
+    pub capped: bool,
     pub from: u64,
     pub to: u64,
     pub prev: Option<String>,
@@ -210,6 +212,7 @@ impl Pager {
         let link = |offset: u64| format!("{base}{sep}offset={offset}");
         Self {
             total: page.total,
+            capped: page.total_capped,
             total_label: format!("{}{}", thousands(page.total), if page.total_capped { "+" } else { "" }),
             from: if page.items.is_empty() { 0 } else { page.offset + 1 },
             to: page.offset + page.items.len() as u64,

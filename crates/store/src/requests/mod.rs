@@ -44,9 +44,7 @@ macro_rules! request_joins {
          LEFT JOIN people ap ON ap.id = r.assignee_id"
     };
 }
-pub(crate) const REQUEST_COLUMNS: &str = request_columns!();
-pub(crate) const REQUEST_JOINS: &str = request_joins!();
-const REQUEST_SELECT: &str = concat!("SELECT ", request_columns!(), " FROM requests r ", request_joins!());
+pub(crate) const REQUEST_SELECT: &str = concat!("SELECT ", request_columns!(), " FROM requests r ", request_joins!());
 
 crate::db::row! {
     pub(crate) struct RequestRow {
