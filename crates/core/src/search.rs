@@ -107,6 +107,14 @@ impl SearchQuery {
 /// accents removed (SQLite's `unicode61 remove_diacritics 2`, PostgreSQL's `simple`).
 pub fn words(text: &str) -> Vec<String> {
     use unicode_normalization::{char::is_combining_mark, UnicodeNormalization};
+    if text.is_ascii() {
+        // Most texts: nothing to decompose.
+        return text
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_ascii_lowercase)
+            .collect();
+    }
     let mut out = Vec::new();
     let mut word = String::new();
     for c in text.nfd() {

@@ -233,15 +233,19 @@ fn search_in(tx: &mut Tx<'_>, actor: &Actor, query: &SearchQuery, page: PageRequ
     // Visibility and the filters, as in lists, over the candidates only.
     let mut params = vec![id_list(best.keys().copied())];
     params.extend(filter.args.iter().cloned());
-    let found: Vec<i64> = tx.exec().scalars(
-        &format!(
-            "SELECT r.id FROM {} WHERE {} AND {}",
-            filter.count_from(),
-            in_ids(backend, "r.id", "$1"),
-            filter.sql()
-        ),
-        params,
-    )?;
+    // The candidates must drive (a primary-key lookup each): with a team filter, SQLite's
+    // planner would rather walk the team's index over every request it has. A CROSS JOIN fixes
+    // the order in SQLite; PostgreSQL plans the IN list well.
+    let candidates = match backend {
+        Backend::Sqlite => "json_each($1) AS c CROSS JOIN requests r JOIN services s ON s.id = r.service_id \
+                            WHERE r.id = c.value"
+            .to_owned(),
+        Backend::Postgres => {
+            format!("requests r JOIN services s ON s.id = r.service_id WHERE {}", in_ids(backend, "r.id", "$1"))
+        }
+    };
+    let found: Vec<i64> =
+        tx.exec().scalars(&format!("SELECT r.id FROM {candidates} AND {}", filter.sql()), params)?;
     let mut ranked: Vec<(f64, i64, i64)> = found.into_iter().map(|id| (best[&id].0, id, best[&id].1)).collect();
     ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)));
     let total = ranked.len() as u64;
