@@ -244,8 +244,7 @@ fn search_in(tx: &mut Tx<'_>, actor: &Actor, query: &SearchQuery, page: PageRequ
             format!("requests r JOIN services s ON s.id = r.service_id WHERE {}", in_ids(backend, "r.id", "$1"))
         }
     };
-    let found: Vec<i64> =
-        tx.exec().scalars(&format!("SELECT r.id FROM {candidates} AND {}", filter.sql()), params)?;
+    let found: Vec<i64> = tx.exec().scalars(&format!("SELECT r.id FROM {candidates} AND {}", filter.sql()), params)?;
     let mut ranked: Vec<(f64, i64, i64)> = found.into_iter().map(|id| (best[&id].0, id, best[&id].1)).collect();
     ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)));
     let total = ranked.len() as u64;

@@ -22,6 +22,10 @@ pub(crate) use rows::{row, FromRow, RowRef, Scalar};
 
 use std::time::Duration;
 
+/// Statements with more arguments than this (multi-row inserts, whose text changes with their
+/// row count) are prepared for one use and not cached: kept, each would hold its whole program.
+pub(crate) const ONE_OFF_ARGS: usize = 256;
+
 /// Which database a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

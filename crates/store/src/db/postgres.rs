@@ -74,6 +74,9 @@ impl Conn {
         }
         let types: Vec<Type> = args.iter().map(Arg::pg_type).collect();
         let st = self.client.prepare_typed(sql, &types)?;
+        if args.len() > super::ONE_OFF_ARGS {
+            return Ok(st);
+        }
         if self.statements.len() >= STATEMENT_CACHE {
             self.statements.clear();
         }

@@ -81,7 +81,11 @@ impl Conn {
         let mut rows = st.raw_query();
         while rows.next()?.is_some() {}
         drop(rows);
-        drop(st);
+        if args.len() > super::ONE_OFF_ARGS {
+            st.discard();
+        } else {
+            drop(st);
+        }
         Ok(self.0.changes())
     }
 
@@ -97,6 +101,10 @@ impl Conn {
             if !each(&RowRef::Sqlite(row))? {
                 break;
             }
+        }
+        drop(rows);
+        if args.len() > super::ONE_OFF_ARGS {
+            st.discard();
         }
         Ok(())
     }
