@@ -76,26 +76,6 @@ pub fn circles_svg(centre: &str, centre_name: &str, nodes: &[RingNode], edges: &
     svg
 }
 
-#[cfg(test)]
-mod svg_tests {
-    use super::*;
-
-    #[test]
-    fn forty_nodes_on_a_ring_do_not_overlap_and_the_picture_is_stable() {
-        let nodes: Vec<RingNode> = (0..40)
-            .map(|i| RingNode { key: format!("T{i:02}"), name: format!("Team {i}"), ring: 1, role: RingRole::Customer })
-            .collect();
-        let svg = circles_svg("IT", "IT <Services>", &nodes, &[]);
-        assert_eq!(svg, circles_svg("IT", "IT <Services>", &nodes, &[]), "deterministic");
-        assert!(svg.contains("IT &lt;Services&gt;"), "names are escaped");
-        // Neighbours on the ring sit at least two node diameters apart.
-        let r = 40.0 * 46.0 / (2.0 * std::f64::consts::PI);
-        let gap = 2.0 * r * (std::f64::consts::PI / 40.0).sin();
-        assert!(gap > 2.0 * 17.0 + 8.0, "gap {gap}");
-        assert_eq!(svg.matches("class=\"node customer\"").count(), 40);
-    }
-}
-
 /// Text for SVG: markup characters escaped.
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
@@ -169,4 +149,24 @@ pub fn organisation_svg(teams: &[(String, String)], edges: &[Edge]) -> String {
     }
     svg.push_str("</svg>");
     svg
+}
+
+#[cfg(test)]
+mod svg_tests {
+    use super::*;
+
+    #[test]
+    fn forty_nodes_on_a_ring_do_not_overlap_and_the_picture_is_stable() {
+        let nodes: Vec<RingNode> = (0..40)
+            .map(|i| RingNode { key: format!("T{i:02}"), name: format!("Team {i}"), ring: 1, role: RingRole::Customer })
+            .collect();
+        let svg = circles_svg("IT", "IT <Services>", &nodes, &[]);
+        assert_eq!(svg, circles_svg("IT", "IT <Services>", &nodes, &[]), "deterministic");
+        assert!(svg.contains("IT &lt;Services&gt;"), "names are escaped");
+        // Neighbours on the ring sit at least two node diameters apart.
+        let r = 40.0 * 46.0 / (2.0 * std::f64::consts::PI);
+        let gap = 2.0 * r * (std::f64::consts::PI / 40.0).sin();
+        assert!(gap > 2.0 * 17.0 + 8.0, "gap {gap}");
+        assert_eq!(svg.matches("class=\"node customer\"").count(), 40);
+    }
 }

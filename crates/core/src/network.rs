@@ -208,6 +208,137 @@ pub fn rings(centre: &str, edges: &[Edge], depth: u32) -> Vec<RingNode> {
     out
 }
 
+/// A team many others depend on, with how well it serves them.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Bottleneck {
+    pub key: String,
+    pub name: String,
+    /// Customer teams: declared (agreed or proposed), sending requests or owed commitments.
+    pub dependents: usize,
+    pub requests: i64,
+    /// Promises kept to all its customers: targets on their requests and commitments' occurrences.
+    pub health: Health,
+}
+
+/// Teams by how many depend on them, the worst served first among equals: the places where a
+/// slow team holds many others up. A customer depends on a team through a declared relationship,
+/// requests or commitments; health counts every promise, as on an edge.
+pub fn bottlenecks(edges: &[Edge]) -> Vec<Bottleneck> {
+    let mut by: BTreeMap<&str, (String, BTreeSet<&str>, i64, i64, i64)> = BTreeMap::new();
+    let depends = |e: &&Edge| {
+        e.requests > 0
+            || e.commitments > 0
+            || matches!(e.status, Some(RelationshipStatus::Active | RelationshipStatus::Proposed))
+    };
+    for e in edges.iter().filter(depends) {
+        let b = by.entry(&e.supplier_key).or_insert_with(|| (e.supplier_name.clone(), BTreeSet::new(), 0, 0, 0));
+        b.1.insert(&e.customer_key);
+        b.2 += e.requests;
+        let (kept, broken) = e.promises();
+        b.3 += kept;
+        b.4 += broken;
+    }
+    let mut out: Vec<Bottleneck> = by
+        .into_iter()
+        .map(|(key, (name, dependents, requests, kept, broken))| Bottleneck {
+            key: key.to_owned(),
+            name,
+            dependents: dependents.len(),
+            requests,
+            health: health(kept, broken),
+        })
+        .collect();
+    let score = |h: &Health| match h {
+        Health::Score { percent, .. } => *percent,
+        Health::NotEnoughData { .. } => 101,
+    };
+    out.sort_by(|a, b| {
+        b.dependents.cmp(&a.dependents).then(score(&a.health).cmp(&score(&b.health))).then(a.key.cmp(&b.key))
+    });
+    out
+}
+
+/// The organisation's weak spots: the weakest scored edges and the most depended-on teams.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct NetworkSummary {
+    pub weakest: Vec<Edge>,
+    pub bottlenecks: Vec<Bottleneck>,
+    /// Traffic with no agreed or proposed relationship.
+    pub undeclared: Vec<Edge>,
+}
+
+impl NetworkSummary {
+    /// The ten weakest edges, every bottleneck and every undeclared dependency.
+    pub fn of(edges: &[Edge]) -> Self {
+        Self {
+            weakest: weakest(edges, 10).into_iter().cloned().collect(),
+            bottlenecks: bottlenecks(edges),
+            undeclared: edges.iter().filter(|e| e.undeclared()).cloned().collect(),
+        }
+    }
+}
+
+/// Scored edges, worst first.
+pub fn weakest(edges: &[Edge], n: usize) -> Vec<&Edge> {
+    let mut scored: Vec<(&Edge, i64)> = edges
+        .iter()
+        .filter_map(|e| match e.health {
+            Health::Score { percent, .. } => Some((e, percent)),
+            Health::NotEnoughData { .. } => None,
+        })
+        .collect();
+    scored.sort_by(|a, b| a.1.cmp(&b.1).then(b.0.requests.cmp(&a.0.requests)));
+    scored.into_iter().take(n).map(|(e, _)| e).collect()
+}
+
+/// Open work between a team and one partner: what the team owes it, or waits on from it.
+/// `open`, `commitments_due` and `oldest_at` count only what the providing side must do;
+/// `to_answer` and `to_accept` are the customer's or receiver's own to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct PartnerLoad {
+    pub team_key: String,
+    pub team_name: String,
+    /// Open requests the provider is working (new, open, in progress, waiting on others).
+    pub open: i64,
+    /// Open requests whose targets are breached.
+    pub breached: i64,
+    /// Requests waiting on the requester's answer: with the customer, not the provider.
+    pub to_answer: i64,
+    /// Occurrences of commitments not yet delivered, due within two weeks or overdue.
+    pub commitments_due: i64,
+    /// Of those, the ones past their deadline.
+    pub commitments_late: i64,
+    /// Occurrences delivered and waiting for the receiver to accept them.
+    pub to_accept: i64,
+    /// Open action items from partnership reviews, owed by one side to the other.
+    pub actions_open: i64,
+    /// Of those, the ones past their due date.
+    pub actions_overdue: i64,
+    /// When the oldest request the provider is working was filed, or the oldest overdue
+    /// occurrence fell due: how long the customer has waited. None when nothing is overdue and
+    /// no request is being worked.
+    pub oldest_at: Option<DateTime<Utc>>,
+}
+
+impl PartnerLoad {
+    /// Nothing open yet with the team of this key.
+    pub fn new(team_key: &str) -> Self {
+        Self {
+            team_key: team_key.to_owned(),
+            team_name: team_key.to_owned(),
+            open: 0,
+            breached: 0,
+            to_answer: 0,
+            commitments_due: 0,
+            commitments_late: 0,
+            to_accept: 0,
+            actions_open: 0,
+            actions_overdue: 0,
+            oldest_at: None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -300,89 +431,6 @@ mod tests {
     }
 }
 
-/// A team many others depend on, with how well it serves them.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
-pub struct Bottleneck {
-    pub key: String,
-    pub name: String,
-    /// Customer teams: declared (agreed or proposed), sending requests or owed commitments.
-    pub dependents: usize,
-    pub requests: i64,
-    /// Promises kept to all its customers: targets on their requests and commitments' occurrences.
-    pub health: Health,
-}
-
-/// Teams by how many depend on them, the worst served first among equals: the places where a
-/// slow team holds many others up. A customer depends on a team through a declared relationship,
-/// requests or commitments; health counts every promise, as on an edge.
-pub fn bottlenecks(edges: &[Edge]) -> Vec<Bottleneck> {
-    let mut by: BTreeMap<&str, (String, BTreeSet<&str>, i64, i64, i64)> = BTreeMap::new();
-    let depends = |e: &&Edge| {
-        e.requests > 0
-            || e.commitments > 0
-            || matches!(e.status, Some(RelationshipStatus::Active | RelationshipStatus::Proposed))
-    };
-    for e in edges.iter().filter(depends) {
-        let b = by.entry(&e.supplier_key).or_insert_with(|| (e.supplier_name.clone(), BTreeSet::new(), 0, 0, 0));
-        b.1.insert(&e.customer_key);
-        b.2 += e.requests;
-        let (kept, broken) = e.promises();
-        b.3 += kept;
-        b.4 += broken;
-    }
-    let mut out: Vec<Bottleneck> = by
-        .into_iter()
-        .map(|(key, (name, dependents, requests, kept, broken))| Bottleneck {
-            key: key.to_owned(),
-            name,
-            dependents: dependents.len(),
-            requests,
-            health: health(kept, broken),
-        })
-        .collect();
-    let score = |h: &Health| match h {
-        Health::Score { percent, .. } => *percent,
-        Health::NotEnoughData { .. } => 101,
-    };
-    out.sort_by(|a, b| {
-        b.dependents.cmp(&a.dependents).then(score(&a.health).cmp(&score(&b.health))).then(a.key.cmp(&b.key))
-    });
-    out
-}
-
-/// The organisation's weak spots: the weakest scored edges and the most depended-on teams.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct NetworkSummary {
-    pub weakest: Vec<Edge>,
-    pub bottlenecks: Vec<Bottleneck>,
-    /// Traffic with no agreed or proposed relationship.
-    pub undeclared: Vec<Edge>,
-}
-
-impl NetworkSummary {
-    /// The ten weakest edges, every bottleneck and every undeclared dependency.
-    pub fn of(edges: &[Edge]) -> Self {
-        Self {
-            weakest: weakest(edges, 10).into_iter().cloned().collect(),
-            bottlenecks: bottlenecks(edges),
-            undeclared: edges.iter().filter(|e| e.undeclared()).cloned().collect(),
-        }
-    }
-}
-
-/// Scored edges, worst first.
-pub fn weakest(edges: &[Edge], n: usize) -> Vec<&Edge> {
-    let mut scored: Vec<(&Edge, i64)> = edges
-        .iter()
-        .filter_map(|e| match e.health {
-            Health::Score { percent, .. } => Some((e, percent)),
-            Health::NotEnoughData { .. } => None,
-        })
-        .collect();
-    scored.sort_by(|a, b| a.1.cmp(&b.1).then(b.0.requests.cmp(&a.0.requests)));
-    scored.into_iter().take(n).map(|(e, _)| e).collect()
-}
-
 #[cfg(test)]
 mod map_tests {
     use super::*;
@@ -423,53 +471,5 @@ mod map_tests {
         assert_eq!(weak, [("PAY", "SAL"), ("PAY", "HR")]);
         let svg = organisation_svg(&[("IT".into(), "IT".into()), ("SAL".into(), "Sales".into())], &edges);
         assert_eq!(svg.matches("<line").count(), 1, "only edges between drawn teams");
-    }
-}
-
-/// Open work between a team and one partner: what the team owes it, or waits on from it.
-/// `open`, `commitments_due` and `oldest_at` count only what the providing side must do;
-/// `to_answer` and `to_accept` are the customer's or receiver's own to do.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct PartnerLoad {
-    pub team_key: String,
-    pub team_name: String,
-    /// Open requests the provider is working (new, open, in progress, waiting on others).
-    pub open: i64,
-    /// Open requests whose targets are breached.
-    pub breached: i64,
-    /// Requests waiting on the requester's answer: with the customer, not the provider.
-    pub to_answer: i64,
-    /// Occurrences of commitments not yet delivered, due within two weeks or overdue.
-    pub commitments_due: i64,
-    /// Of those, the ones past their deadline.
-    pub commitments_late: i64,
-    /// Occurrences delivered and waiting for the receiver to accept them.
-    pub to_accept: i64,
-    /// Open action items from partnership reviews, owed by one side to the other.
-    pub actions_open: i64,
-    /// Of those, the ones past their due date.
-    pub actions_overdue: i64,
-    /// When the oldest request the provider is working was filed, or the oldest overdue
-    /// occurrence fell due: how long the customer has waited. None when nothing is overdue and
-    /// no request is being worked.
-    pub oldest_at: Option<DateTime<Utc>>,
-}
-
-impl PartnerLoad {
-    /// Nothing open yet with the team of this key.
-    pub fn new(team_key: &str) -> Self {
-        Self {
-            team_key: team_key.to_owned(),
-            team_name: team_key.to_owned(),
-            open: 0,
-            breached: 0,
-            to_answer: 0,
-            commitments_due: 0,
-            commitments_late: 0,
-            to_accept: 0,
-            actions_open: 0,
-            actions_overdue: 0,
-            oldest_at: None,
-        }
     }
 }
