@@ -103,33 +103,55 @@ impl SearchQuery {
     }
 }
 
+/// A word of a text, as the search indexes see it, and where it stands (byte offsets).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+    pub word: String,
+}
+
 /// The words of a text as the search indexes see them: runs of letters and digits, lower-cased,
 /// accents removed (SQLite's `unicode61 remove_diacritics 2`, PostgreSQL's `simple`).
-pub fn words(text: &str) -> Vec<String> {
-    use unicode_normalization::{char::is_combining_mark, UnicodeNormalization};
-    if text.is_ascii() {
-        // Most texts: nothing to decompose.
-        return text
-            .split(|c: char| !c.is_ascii_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .map(str::to_ascii_lowercase)
-            .collect();
-    }
+pub fn spans(text: &str) -> Vec<Span> {
+    use unicode_normalization::char::{decompose_canonical, is_combining_mark};
     let mut out = Vec::new();
     let mut word = String::new();
-    for c in text.nfd() {
-        if c.is_alphanumeric() {
-            word.extend(c.to_lowercase());
-        } else if is_combining_mark(c) && !word.is_empty() {
-            // An accent on the letter before: dropped, the word goes on.
-        } else if !word.is_empty() {
-            out.push(std::mem::take(&mut word));
+    let (mut start, mut end) = (0, 0);
+    for (i, c) in text.char_indices() {
+        let mut breaks = false;
+        let mut add = |d: char| {
+            if d.is_alphanumeric() {
+                if word.is_empty() {
+                    start = i;
+                }
+                word.extend(d.to_lowercase());
+                end = i + c.len_utf8();
+            } else if is_combining_mark(d) && !word.is_empty() {
+                // An accent on the letter before: dropped, the word goes on.
+                end = i + c.len_utf8();
+            } else {
+                breaks = true;
+            }
+        };
+        if c.is_ascii() {
+            add(c);
+        } else {
+            decompose_canonical(c, &mut add);
+        }
+        if breaks && !word.is_empty() {
+            out.push(Span { start, end, word: std::mem::take(&mut word) });
         }
     }
     if !word.is_empty() {
-        out.push(word);
+        out.push(Span { start, end, word });
     }
     out
+}
+
+/// The words of a text (see [`spans`]).
+pub fn words(text: &str) -> Vec<String> {
+    spans(text).into_iter().map(|s| s.word).collect()
 }
 
 /// Orders the texts that matched a search, best first, by BM25 over the texts looked at. Every
@@ -148,6 +170,61 @@ impl Ranker {
 
     pub fn new(query: &SearchQuery) -> Self {
         Self { terms: query.terms.iter().map(|t| words(t)).filter(|w| !w.is_empty()).collect() }
+    }
+
+    /// The passage of `text` that holds the most of the terms, at most `size` words, with each
+    /// match between [`MATCH_START`] and [`MATCH_END`] and "…" where the text was cut.
+    pub fn snippet(&self, text: &str, size: usize) -> String {
+        let spans = spans(text);
+        let n = spans.len();
+        // Each match as (first word, past its last word, which term), in text order.
+        let mut matches = Vec::new();
+        for i in 0..n {
+            for (t, term) in self.terms.iter().enumerate() {
+                let fits = i + term.len() <= n;
+                if fits && spans[i..i + term.len()].iter().zip(term).all(|(s, w)| s.word == *w) {
+                    matches.push((i, i + term.len(), t));
+                }
+            }
+        }
+        let inside = |from: usize, to: usize| matches.iter().filter(move |m| m.0 >= from && m.1 <= to);
+        let (from, to) = if n <= size {
+            (0, n)
+        } else {
+            // The fragment starting just before a match that covers the most terms, then the most matches.
+            let mut best = ((0, 0), 0);
+            for &(first, _, _) in &matches {
+                let from = first.saturating_sub(2).min(n - size);
+                let found: std::collections::BTreeSet<usize> = inside(from, from + size).map(|m| m.2).collect();
+                let score = (found.len(), inside(from, from + size).count());
+                if score > best.0 {
+                    best = (score, from);
+                }
+            }
+            (best.1, best.1 + size)
+        };
+        let mut out = String::with_capacity(text.len().min(400));
+        let begin = if from == 0 { 0 } else { spans[from].start };
+        let end = if to == n { text.len() } else { spans[to - 1].end };
+        if from > 0 {
+            out.push('…');
+        }
+        let mut at = begin;
+        for &(a, b, _) in inside(from, to) {
+            if spans[a].start < at {
+                continue; // overlaps the match before
+            }
+            out.push_str(&text[at..spans[a].start]);
+            out.push(MATCH_START);
+            out.push_str(&text[spans[a].start..spans[b - 1].end]);
+            out.push(MATCH_END);
+            at = spans[b - 1].end;
+        }
+        out.push_str(&text[at..end]);
+        if to < n {
+            out.push('…');
+        }
+        out
     }
 
     /// Scores of `texts` (each given as its [`words`]), higher is better.
@@ -218,6 +295,19 @@ fn tokenize(input: &str) -> Vec<Token> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn snippets_mark_matches_around_the_best_passage() {
+        let q = SearchQuery::parse(r#"laptop "blue screen""#).unwrap();
+        let r = Ranker::new(&q);
+        let text = "Café first. one two three four five six seven eight nine ten laptop eleven twelve \
+                    blue screen thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty end";
+        let s = r.snippet(text, 8);
+        assert_eq!(s, "…nine ten \u{E000}laptop\u{E001} eleven twelve \u{E000}blue screen\u{E001} thirteen…");
+        assert_eq!(r.snippet("A Laptop!", 24), "A \u{E000}Laptop\u{E001}!");
+        assert_eq!(r.snippet("no match here", 24), "no match here");
+        assert_eq!(spans("Été x")[0], Span { start: 0, end: 5, word: "ete".into() });
+    }
 
     #[test]
     fn words_as_the_index_sees_them() {

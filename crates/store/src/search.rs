@@ -1,14 +1,15 @@
 //! Full-text search over requests. The one part of the request store whose SQL differs by
-//! backend: SQLite matches with FTS5 (`MATCH`, bm25 `rank`, `snippet`), PostgreSQL with a GIN-indexed
-//! tsvector (`@@ websearch_to_tsquery`, `ts_rank`, `ts_headline`). Both index the same rows, and
-//! both apply the same visibility and filters as request lists.
+//! backend: SQLite matches with FTS5 (`MATCH` with column filters), PostgreSQL with GIN-indexed
+//! tsvectors (`@@ websearch_to_tsquery`). Both index the same rows with the same scope tokens,
+//! return the newest matches, and leave ranking and highlighting to `core::search`; both apply the
+//! same visibility and filters as request lists.
 
 use concentric_core::authz::Actor;
 use concentric_core::page::{Page, PageRequest};
 use concentric_core::request::Request;
 use std::collections::HashMap;
 
-use concentric_core::search::{highlight_html, words, Ranker, SearchHit, SearchQuery, MATCH_END, MATCH_START};
+use concentric_core::search::{highlight_html, words, Ranker, SearchHit, SearchQuery};
 use concentric_core::RequestId;
 
 use crate::db::{args, id_list, in_ids, Backend, Tx};
@@ -62,6 +63,9 @@ pub(crate) fn index_many(tx: &mut Tx, rows: &[(String, i64, &'static str)]) -> R
 /// Matches are ranked among the newest this many search rows, so a query of common words costs
 /// the same at a million requests as at a thousand; the page then says its count is a lower bound.
 const WINDOW: usize = 1000;
+
+/// Words in a hit's highlighted passage.
+const SNIPPET_WORDS: usize = 24;
 
 /// Rows the searcher may match on: notes only for members of the providing team (and admins).
 /// `$2` is whether the searcher is an admin, `$3` their person id. The scope expression already
@@ -159,23 +163,6 @@ fn window_sql(backend: Backend, scoped: bool) -> String {
     }
 }
 
-/// The passage of one search row with match markers: `$1` the query, `$2` the row.
-fn snippet_sql(backend: Backend) -> String {
-    match backend {
-        Backend::Sqlite => format!(
-            "SELECT snippet(request_search, 0, char({}), char({}), '…', 24) FROM request_search \
-             WHERE request_search MATCH $1 AND rowid = $2",
-            MATCH_START as u32, MATCH_END as u32
-        ),
-        Backend::Postgres => format!(
-            "SELECT ts_headline('simple', body, websearch_to_tsquery('simple', $1), \
-             'StartSel=' || chr({}) || ', StopSel=' || chr({}) || ', MaxWords=30, MinWords=10, MaxFragments=1') \
-             FROM request_search WHERE id = $2",
-            MATCH_START as u32, MATCH_END as u32
-        ),
-    }
-}
-
 impl Store {
     /// Searches the requests the actor may see: every term must match the request's text or one
     /// of its comments the actor may read; filters narrow as in lists. Best matches first.
@@ -220,8 +207,9 @@ fn search_in(tx: &mut Tx<'_>, actor: &Actor, query: &SearchQuery, page: PageRequ
     )?;
     // A full window means older rows were not looked at: the count is a lower bound.
     let capped = window.len() >= WINDOW;
-    let texts: Vec<Vec<String>> = window.iter().map(|(_, _, body)| words(body)).collect();
-    let scores = Ranker::new(query).scores(&texts);
+    let words: Vec<Vec<String>> = window.iter().map(|(_, _, body)| words(body)).collect();
+    let ranker = Ranker::new(query);
+    let scores = ranker.scores(&words);
     // Per request, its best-scoring row: the score orders it, the row gives its passage.
     let mut best: HashMap<i64, (f64, i64)> = HashMap::new();
     for ((row, request, _), score) in window.iter().zip(scores) {
@@ -258,16 +246,16 @@ fn search_in(tx: &mut Tx<'_>, actor: &Actor, query: &SearchQuery, page: PageRequ
     let mut requests = rows.into_iter().map(Request::try_from).collect::<Result<Vec<_>>>()?;
     requests.sort_by_key(|r| order.get(&r.id.0).copied().unwrap_or(usize::MAX));
     crate::clocks::attach_clocks(tx, &mut requests, concentric_core::time::Millis::now().0)?;
-    let snippet = snippet_sql(backend);
-    let words = match backend {
-        Backend::Sqlite => format!("body : ({})", query.fts5_match()),
-        Backend::Postgres => query.websearch(),
-    };
-    let mut items = Vec::with_capacity(requests.len());
-    for (request, &(_, _, row)) in requests.into_iter().zip(shown) {
-        let raw: Option<String> = tx.exec().scalar_opt(&snippet, args![&words, row])?;
-        items.push(SearchHit { highlight: highlight_html(raw.as_deref().unwrap_or(&request.subject)), request });
-    }
+    // The passage comes from the best row's text, already read for ranking.
+    let texts: HashMap<i64, &str> = window.iter().map(|(row, _, body)| (*row, body.as_str())).collect();
+    let items = requests
+        .into_iter()
+        .zip(shown)
+        .map(|(request, &(_, _, row))| {
+            let passage = texts.get(&row).map(|body| ranker.snippet(body, SNIPPET_WORDS));
+            SearchHit { highlight: highlight_html(passage.as_deref().unwrap_or(&request.subject)), request }
+        })
+        .collect();
     let mut found = Page::new(items, total, page);
     found.total_capped = capped;
     Ok(found)
