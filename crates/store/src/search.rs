@@ -24,8 +24,10 @@ fn scope_sql(kind: &str) -> String {
 }
 
 /// Adds a searchable text of a request: its own text (`request`) or a `reply` or `note`.
+/// Written at the end of the unit's group (see [`Tx::at_group_end`]), so a search sees it
+/// once the unit is committed, like everything else the unit wrote.
 pub(crate) fn index(tx: &mut Tx, request: RequestId, kind: &str, body: &str) -> Result<()> {
-    tx.exec().execute(
+    tx.at_group_end(
         &format!(
             "INSERT INTO request_search (body, scope, request_id, team_id, kind) \
              SELECT $1, {}, r.id, r.team_id, $3 FROM requests r WHERE r.id = $2",

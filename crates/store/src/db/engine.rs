@@ -18,7 +18,7 @@ use std::sync::Arc;
 use crossbeam_channel::{Receiver, Sender};
 use tokio::sync::oneshot;
 
-use super::{postgres, sqlite, Backend, Conn, DbError, PoolOptions, Tx};
+use super::{postgres, sqlite, Arg, Backend, Conn, DbError, PoolOptions, Tx};
 use crate::{Result, StoreError};
 
 /// The most units one group commit takes.
@@ -27,7 +27,10 @@ pub(crate) const MAX_GROUP: usize = 64;
 /// Answers a unit's caller once its group's fate is known (`Some` when the commit failed).
 type Reply = Box<dyn FnOnce(Option<&DbError>) + Send>;
 /// A unit of work, ready to run on a connection: says whether it succeeded and how to answer.
-type Work = Box<dyn FnOnce(&mut Conn) -> (bool, Reply) + Send>;
+type Work = Box<dyn FnOnce(&mut Conn, Option<&mut Vec<Later>>) -> (bool, Reply) + Send>;
+
+/// A statement a unit leaves for the end of its group (see [`Tx::at_group_end`]).
+pub(crate) type Later = (String, Vec<Arg>);
 
 enum Msg {
     /// Runs inside a transaction (grouped with others on a writer).
@@ -221,8 +224,8 @@ impl Db {
     {
         let (answer, answered) = oneshot::channel();
         let span = tracing::Span::current();
-        let work: Work = Box::new(move |conn: &mut Conn| {
-            let outcome = span.in_scope(|| f(Tx(conn)));
+        let work: Work = Box::new(move |conn: &mut Conn, later: Option<&mut Vec<Later>>| {
+            let outcome = span.in_scope(|| f(Tx { conn, later }));
             let ok = outcome.is_ok();
             let reply: Reply = Box::new(move |group_failed: Option<&DbError>| {
                 let outcome = match (outcome, group_failed) {
@@ -283,8 +286,8 @@ fn spawn(
 }
 
 /// Runs one unit, turning a panic into a failure (its caller hears the work was dropped).
-fn run(work: Work, conn: &mut Conn) -> (bool, Reply) {
-    catch_unwind(AssertUnwindSafe(|| work(conn))).unwrap_or_else(|_| {
+fn run(work: Work, conn: &mut Conn, later: Option<&mut Vec<Later>>) -> (bool, Reply) {
+    catch_unwind(AssertUnwindSafe(|| work(conn, later))).unwrap_or_else(|_| {
         tracing::error!("a unit of work panicked; rolled back");
         (false, Box::new(|_| {}))
     })
@@ -341,7 +344,7 @@ fn writer_loop(mut conn: Conn, queue: &Receiver<Msg>, stats: &Stats) {
                 if let Conn::Postgres(c) = &mut conn {
                     let _ = c.revive();
                 }
-                let (_, reply) = run(work, &mut conn);
+                let (_, reply) = run(work, &mut conn, None);
                 reply(None);
             }
             Msg::Unit(work) => {
@@ -374,6 +377,7 @@ fn commit_group(conn: &mut Conn, group: &mut Vec<Work>) {
     let single = group.len() == 1;
     let mut replies: Vec<Reply> = Vec::with_capacity(group.len());
     let mut lost: Option<DbError> = None;
+    let mut later: Vec<Later> = Vec::new();
     for work in group.drain(..) {
         if lost.is_some() {
             continue; // dropped unrun: its caller hears the work was dropped
@@ -384,7 +388,11 @@ fn commit_group(conn: &mut Conn, group: &mut Vec<Work>) {
                 continue;
             }
         }
-        let (ok, reply) = run(work, conn);
+        let before = later.len();
+        let (ok, reply) = run(work, conn, Some(&mut later));
+        if !ok {
+            later.truncate(before); // a failed unit leaves nothing for later either
+        }
         if !conn.in_transaction() {
             lost = Some(DbError::Engine("the database rolled the transaction back".into()));
         } else if single && !ok {
@@ -398,6 +406,15 @@ fn commit_group(conn: &mut Conn, group: &mut Vec<Work>) {
             }
         }
         replies.push(reply);
+    }
+    // What the units left for the end runs after their savepoints, in the order written.
+    if lost.is_none() {
+        for (sql, args) in later {
+            if let Err(e) = conn.execute(&sql, &args) {
+                lost = Some(e);
+                break;
+            }
+        }
     }
     let committed = match lost {
         Some(e) => Err(e),
@@ -427,7 +444,7 @@ fn reader_loop(mut conn: Conn, queue: &Receiver<Msg>) {
                     tracing::error!(error = %e, "cannot begin a read transaction");
                     continue;
                 }
-                let (_, reply) = run(work, &mut conn);
+                let (_, reply) = run(work, &mut conn, None);
                 if conn.in_transaction() {
                     let _ = conn.batch("COMMIT"); // a read unit only reads: nothing to keep or undo
                 }
@@ -460,6 +477,7 @@ mod tests {
         async move {
             db.write(move |mut tx| {
                 tx.exec().execute("INSERT INTO units (name) VALUES ($1)", args![name])?;
+                tx.at_group_end("INSERT INTO units (name) VALUES ($1)", args![format!("{name}, at the end")])?;
                 if fail {
                     return Err(StoreError::Corrupt("this unit fails after writing".into()));
                 }
@@ -470,7 +488,7 @@ mod tests {
     }
 
     /// Two units committed in one group, the second failing after it wrote: the first is
-    /// committed, the second leaves nothing, and the first is answered only once the whole
+    /// committed (with what it left for the group's end), the second leaves nothing, and the first is answered only once the whole
     /// group (including a slow third unit behind it) has committed.
     async fn one_failing_unit_leaves_the_group_committed(like: &str) {
         let (scratch, db) = scratch_db(like).await;
@@ -526,7 +544,8 @@ mod tests {
             .read(|mut tx| Ok(tx.exec().scalars("SELECT name FROM units ORDER BY name", Vec::new())?))
             .await
             .expect("read");
-        assert_eq!(names, ["kept", "slow"]);
+        // What a unit leaves for the group's end is written only if the unit succeeds.
+        assert_eq!(names, ["kept", "kept, at the end", "slow"]);
         db.close().await;
         scratch.remove().await.expect("remove");
     }

@@ -146,21 +146,40 @@ impl Conn {
 /// The open transaction a unit of work runs in. It commits with the unit's group when the unit
 /// returns `Ok`; an `Err` rolls back this unit's changes alone.
 #[derive(Debug)]
-pub(crate) struct Tx<'c>(&'c mut Conn);
+pub(crate) struct Tx<'c> {
+    conn: &'c mut Conn,
+    /// Where a write unit in a group leaves statements for the group's end; `None` elsewhere.
+    later: Option<&'c mut Vec<engine::Later>>,
+}
 
 impl Tx<'_> {
     /// Something to run one statement on.
     pub(crate) fn exec(&mut self) -> Exec<'_> {
-        Exec(&mut *self.0)
+        Exec(&mut *self.conn)
     }
 
     pub(crate) fn backend(&self) -> Backend {
-        self.0.backend()
+        self.conn.backend()
     }
 
     /// Runs a script of statements without parameters (a migration, a `VACUUM INTO`).
     pub(crate) fn batch(&mut self, sql: &str) -> Result<(), DbError> {
-        self.0.batch(sql)
+        self.conn.batch(sql)
+    }
+
+    /// Runs a write at the end of the unit's group instead of now: after every unit's savepoint
+    /// is released, still before the commit, and only if this unit succeeds. For full-text rows:
+    /// FTS5 writes its pending terms out as a new segment at every `SAVEPOINT`, so indexed
+    /// inside units it would write (and later merge) one segment per unit. The unit must not
+    /// read what it leaves for later. Outside a group, it runs now.
+    pub(crate) fn at_group_end(&mut self, sql: &str, args: Vec<Arg>) -> Result<(), DbError> {
+        match &mut self.later {
+            Some(later) => {
+                later.push((sql.to_owned(), args));
+                Ok(())
+            }
+            None => self.conn.execute(sql, &args).map(|_| ()),
+        }
     }
 }
 
