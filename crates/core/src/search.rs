@@ -149,9 +149,14 @@ pub fn spans(text: &str) -> Vec<Span> {
     out
 }
 
-/// The words of a text (see [`spans`]).
-pub fn words(text: &str) -> Vec<String> {
-    spans(text).into_iter().map(|s| s.word).collect()
+/// The words of a text (see [`spans`]), for comparing with [`str::eq_ignore_ascii_case`]: an
+/// ASCII text (most) is split in place, without copying or lower-casing a word.
+pub fn words(text: &str) -> Vec<std::borrow::Cow<'_, str>> {
+    if text.is_ascii() {
+        text.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).map(Into::into).collect()
+    } else {
+        spans(text).into_iter().map(|s| s.word.into()).collect()
+    }
 }
 
 /// Orders the texts that matched a search, best first, by BM25 over the texts looked at. Every
@@ -169,7 +174,8 @@ impl Ranker {
     const B: f64 = 0.75;
 
     pub fn new(query: &SearchQuery) -> Self {
-        Self { terms: query.terms.iter().map(|t| words(t)).filter(|w| !w.is_empty()).collect() }
+        let terms = query.terms.iter().map(|t| spans(t).into_iter().map(|s| s.word).collect::<Vec<_>>());
+        Self { terms: terms.filter(|w| !w.is_empty()).collect() }
     }
 
     /// The passage of `text` that holds the most of the terms, at most `size` words, with each
@@ -227,8 +233,9 @@ impl Ranker {
         out
     }
 
-    /// Scores of `texts` (each given as its [`words`]), higher is better.
-    pub fn scores(&self, texts: &[Vec<String>]) -> Vec<f64> {
+    /// Scores of `texts`, higher is better.
+    pub fn scores(&self, texts: &[&str]) -> Vec<f64> {
+        let texts: Vec<_> = texts.iter().map(|t| words(t)).collect();
         let total: usize = texts.iter().map(Vec::len).sum();
         let average = (total as f64 / texts.len().max(1) as f64).max(1.0);
         texts
@@ -238,7 +245,10 @@ impl Ranker {
                 self.terms
                     .iter()
                     .map(|term| {
-                        let tf = text.windows(term.len()).filter(|w| *w == term.as_slice()).count() as f64;
+                        let same = |w: &[std::borrow::Cow<'_, str>]| {
+                            w.iter().zip(term).all(|(a, b)| a.eq_ignore_ascii_case(b))
+                        };
+                        let tf = text.windows(term.len()).filter(|w| same(w)).count() as f64;
                         tf * (Self::K1 + 1.0) / (tf + norm)
                     })
                     .sum()
@@ -312,20 +322,18 @@ mod tests {
     #[test]
     fn words_as_the_index_sees_them() {
         assert_eq!(words("Café-Bar: ÜBER 2 Screens!"), ["cafe", "bar", "uber", "2", "screens"]);
+        assert_eq!(words("Blue-screen 2"), ["Blue", "screen", "2"], "ASCII words are compared ignoring case");
         assert!(words(" -- ").is_empty());
     }
 
     #[test]
     fn ranking_prefers_more_hits_in_shorter_texts_and_whole_phrases() {
         let q = SearchQuery::parse(r#"laptop "blue screen""#).unwrap();
-        let texts: Vec<Vec<String>> = [
+        let texts = [
             "laptop with a blue screen and a long story about other things entirely",
-            "laptop laptop blue screen",
+            "Laptop laptop BLUE screen",
             "laptop screen blue",
-        ]
-        .iter()
-        .map(|t| words(t))
-        .collect();
+        ];
         let s = Ranker::new(&q).scores(&texts);
         assert!(s[1] > s[0], "{s:?}");
         assert!(s[0] > s[2], "the phrase in order counts: {s:?}");

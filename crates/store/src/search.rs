@@ -9,7 +9,7 @@ use concentric_core::page::{Page, PageRequest};
 use concentric_core::request::Request;
 use std::collections::HashMap;
 
-use concentric_core::search::{highlight_html, words, Ranker, SearchHit, SearchQuery};
+use concentric_core::search::{highlight_html, Ranker, SearchHit, SearchQuery};
 use concentric_core::RequestId;
 
 use crate::db::{args, id_list, in_ids, Backend, Tx};
@@ -209,9 +209,9 @@ fn search_in(tx: &mut Tx<'_>, actor: &Actor, query: &SearchQuery, page: PageRequ
     )?;
     // A full window means older rows were not looked at: the count is a lower bound.
     let capped = window.len() >= WINDOW;
-    let words: Vec<Vec<String>> = window.iter().map(|(_, _, body)| words(body)).collect();
+    let bodies: Vec<&str> = window.iter().map(|(_, _, body)| body.as_str()).collect();
     let ranker = Ranker::new(query);
-    let scores = ranker.scores(&words);
+    let scores = ranker.scores(&bodies);
     // Per request, its best-scoring row: the score orders it, the row gives its passage.
     let mut best: HashMap<i64, (f64, i64)> = HashMap::new();
     for ((row, request, _), score) in window.iter().zip(scores) {
