@@ -103,6 +103,7 @@ crate::db::row! {
 
 impl Store {
     /// Whether any active admin exists; when none does, the one-time setup page is open.
+    #[tracing::instrument(skip_all)]
     pub async fn admin_exists(&self) -> Result<bool> {
         self.db
             .read(move |mut tx| {
@@ -113,6 +114,7 @@ impl Store {
     }
 
     /// The active person with this email and their password hash, for signing in.
+    #[tracing::instrument(skip_all)]
     pub async fn credentials(&self, email: &str) -> Result<Option<(PersonId, String)>> {
         let email = email.to_owned();
         self.db
@@ -133,6 +135,7 @@ impl Store {
 
     /// Sets a person's password hash. People change their own; admins anyone's.
     /// Every other session of that person ends, so a changed password locks out whoever had the old one.
+    #[tracing::instrument(skip_all)]
     pub async fn set_password_hash(
         &self,
         actor: &Actor,
@@ -159,6 +162,7 @@ impl Store {
             .await
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn create_session(&self, s: &NewSession) -> Result<()> {
         let s = s.to_owned();
         self.db
@@ -176,6 +180,7 @@ impl Store {
     }
 
     /// The live session with this token hash, if it has not expired and its person is active.
+    #[tracing::instrument(skip_all)]
     pub async fn session(&self, token_hash: &str) -> Result<Option<SessionView>> {
         let token_hash = token_hash.to_owned();
         // The person comes with the session in one query; this runs on every page view.
@@ -201,6 +206,7 @@ impl Store {
     }
 
     /// Moves a session's expiry forward (sliding sessions); called sparingly, not on every hit.
+    #[tracing::instrument(skip_all)]
     pub async fn extend_session(&self, token_hash: &str, expires_at: Millis) -> Result<()> {
         let token_hash = token_hash.to_owned();
         self.db
@@ -215,6 +221,7 @@ impl Store {
             .await
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
         let token_hash = token_hash.to_owned();
         self.db
@@ -227,6 +234,7 @@ impl Store {
     }
 
     /// Removes expired sessions and old login failures.
+    #[tracing::instrument(skip_all)]
     pub async fn prune_auth_state(&self, failures_before: Millis) -> Result<u64> {
         self.db
             .write(move |mut tx| {
@@ -241,6 +249,7 @@ impl Store {
 
     /// Records a failed sign-in; `device` is the digest of the account's device cookie when the
     /// attempt carried one it trusts, so the failure counts against that device alone.
+    #[tracing::instrument(skip_all)]
     pub async fn record_login_failure(&self, email: &str, ip: &str, device: Option<&str>, now: Millis) -> Result<()> {
         let email = email.to_owned();
         let ip = ip.to_owned();
@@ -261,6 +270,7 @@ impl Store {
 
     /// Failed sign-ins since `since` that bear on an attempt on `email` from `ip`, carrying the
     /// device cookie with digest `device` (see `core::sign_in`).
+    #[tracing::instrument(skip_all)]
     pub async fn login_failures(
         &self,
         email: &str,
@@ -314,6 +324,7 @@ impl Store {
     }
 
     /// Trusts a browser for an account after it signed in: its device cookie's digest, until `expires_at`.
+    #[tracing::instrument(skip_all)]
     pub async fn trust_device(&self, email: &str, token_hash: &str, expires_at: Millis) -> Result<()> {
         let email = email.to_owned();
         let token_hash = token_hash.to_owned();
@@ -332,6 +343,7 @@ impl Store {
     }
 
     /// Forgets an account's failures after a successful sign-in.
+    #[tracing::instrument(skip_all)]
     pub async fn clear_login_failures(&self, email: &str) -> Result<()> {
         let email = email.to_owned();
         self.db
@@ -344,6 +356,7 @@ impl Store {
     }
 
     /// Stores a new token for the actor. The caller shows the secret once and keeps only its hash here.
+    #[tracing::instrument(skip_all)]
     pub async fn create_token(&self, actor: &Actor, name: &str, token_hash: &str, prefix: &str) -> Result<ApiToken> {
         let actor = actor.to_owned();
         let name = name.to_owned();
@@ -376,6 +389,7 @@ impl Store {
     }
 
     /// The actor's own tokens, newest first.
+    #[tracing::instrument(skip_all)]
     pub async fn list_tokens(&self, actor: &Actor, page: PageRequest) -> Result<Page<ApiToken>> {
         let actor = actor.to_owned();
         self.db
@@ -394,6 +408,7 @@ impl Store {
     }
 
     /// Revokes one of the actor's tokens (admins may revoke anyone's).
+    #[tracing::instrument(skip_all)]
     pub async fn revoke_token(&self, actor: &Actor, id: TokenId) -> Result<()> {
         let actor = actor.to_owned();
         self.db
@@ -417,6 +432,7 @@ impl Store {
     }
 
     /// The active person a live token belongs to, with their permissions. Marks the token used.
+    #[tracing::instrument(skip_all)]
     pub async fn authenticate_token(&self, token_hash: &str) -> Result<Option<(Person, Actor)>> {
         let hash = token_hash.to_owned();
         let found = self

@@ -114,11 +114,13 @@ impl Store {
     }
 
     /// The attachments of a request the actor may see.
+    #[tracing::instrument(skip_all)]
     pub async fn attachments(&self, actor: &Actor, key: &str) -> Result<Vec<Attachment>> {
         self.read_visible(actor, key, move |tx, _, req, access| attachments_in(tx, &req, access)).await
     }
 
     /// One attachment with its content, if the actor may see it (otherwise not found).
+    #[tracing::instrument(skip_all)]
     pub async fn attachment_content(&self, actor: &Actor, key: &str, id: i64) -> Result<(Attachment, Vec<u8>)> {
         self.read_visible(actor, key, move |tx, _, req, access| {
             let row: AttachmentRow = tx

@@ -101,6 +101,7 @@ fn require_planner(tx: &mut Tx, actor: &Actor, person: PersonId) -> Result<()> {
 
 impl Store {
     /// A person's time off from a year ago on, for them, admins and their teams' leads.
+    #[tracing::instrument(skip_all)]
     pub async fn time_off(&self, actor: &Actor, person: PersonId) -> Result<Vec<TimeOff>> {
         let actor = actor.to_owned();
         self.db
@@ -117,6 +118,7 @@ impl Store {
             .await
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn add_time_off(&self, actor: &Actor, person: PersonId, new: NewTimeOff) -> Result<TimeOff> {
         let actor = actor.to_owned();
         self.db
@@ -141,6 +143,7 @@ impl Store {
     /// Adds one person's time off from an iCalendar file (their out-of-office calendar), read in
     /// their time zone, all or nothing. Days already recorded the same way are left alone, so
     /// importing a file twice adds nothing.
+    #[tracing::instrument(skip_all)]
     pub async fn import_time_off(&self, actor: &Actor, person: PersonId, ics: &str) -> Result<ImportReport> {
         let actor = actor.to_owned();
         let ics = ics.to_owned();
@@ -170,6 +173,7 @@ impl Store {
 
     /// Imports a time-off file for many people (admins), all or nothing: an unknown email on
     /// any row means nothing is written.
+    #[tracing::instrument(skip_all)]
     pub async fn import_time_off_rows(&self, actor: &Actor, file: Parsed<TimeOffLine>) -> Result<ImportReport> {
         let actor = actor.to_owned();
         self.db
@@ -206,6 +210,7 @@ impl Store {
     }
 
     /// Removes time off; returns whose it was.
+    #[tracing::instrument(skip_all)]
     pub async fn remove_time_off(&self, actor: &Actor, id: i64) -> Result<PersonId> {
         let actor = actor.to_owned();
         self.db
@@ -227,6 +232,7 @@ impl Store {
 
     /// Sets a request's estimate (`None` keeps it; a negative value clears it back to the
     /// service's default) and adds logged time, for the providing team. Returns both.
+    #[tracing::instrument(skip_all)]
     pub async fn set_effort(&self, actor: &Actor, key: &str, estimate: Option<f64>, log: f64) -> Result<Effort> {
         let actor = actor.to_owned();
         let key = key.to_owned();
@@ -270,6 +276,7 @@ impl Store {
     }
 
     /// A request's estimate and logged time, for the team that works it.
+    #[tracing::instrument(skip_all)]
     pub async fn effort(&self, actor: &Actor, key: &str) -> Result<Effort> {
         let actor = actor.to_owned();
         let key = key.to_owned();

@@ -616,6 +616,7 @@ impl Store {
 impl Store {
     /// Connects the demo to the outside, once: mail to it-help@ files "Ask IT" requests, and IT
     /// has a chat-room webhook, paused because the demo's chat server does not exist.
+    #[tracing::instrument(skip_all)]
     pub async fn load_demo_channels(&self, webhook_secret: &str) -> Result<bool> {
         if !self.claim(CHANNELS_KEY).await? {
             return Ok(false);
@@ -643,6 +644,7 @@ impl Store {
     /// Gives the demo's forecast something to say, once: half of IT off in the week before
     /// Christmas, a few other days off, the team's estimates on some open requests, and time
     /// logged on resolved ones (a little under or over their service's effort).
+    #[tracing::instrument(skip_all)]
     pub async fn load_demo_capacity(&self, today: chrono::NaiveDate) -> Result<bool> {
         use chrono::Datelike;
         if !self.claim(CAPACITY_KEY).await? {

@@ -66,6 +66,7 @@ pub(crate) fn diff(pairs: &[(&str, serde_json::Value, serde_json::Value)]) -> se
 
 impl Store {
     /// The history of one thing, newest first.
+    #[tracing::instrument(skip_all)]
     pub async fn events_for(&self, entity: &str, entity_id: i64, page: PageRequest) -> Result<Page<Event>> {
         let entity = entity.to_owned();
         self.db

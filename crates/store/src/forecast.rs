@@ -355,6 +355,7 @@ fn team_workload_of(key: String, name: String, inputs: &Inputs, now: DateTime<Ut
 
 impl Store {
     /// A team's open work planned on its capacity, for those who work it.
+    #[tracing::instrument(skip_all)]
     pub async fn team_forecast(&self, actor: &Actor, team: TeamId, now: DateTime<Utc>) -> Result<TeamForecast> {
         let actor = actor.to_owned();
         self.db
@@ -392,6 +393,7 @@ impl Store {
     }
 
     /// A team's load against its capacity for the coming weeks, per person, for those who work it.
+    #[tracing::instrument(skip_all)]
     pub async fn team_workload(&self, actor: &Actor, team: TeamId, now: DateTime<Utc>) -> Result<TeamWorkload> {
         let actor = actor.to_owned();
         self.db
@@ -407,6 +409,7 @@ impl Store {
     /// A manager's view: the workload of every team they lead, and of each person who reports
     /// to them across all their teams. Teams they do not work in show their people's hours but
     /// not the items behind them.
+    #[tracing::instrument(skip_all)]
     pub async fn managed_workload(
         &self,
         actor: &Actor,
@@ -482,6 +485,7 @@ impl Store {
 
     /// How much of `supplier`'s capacity `customer`'s work takes: figures only, for anyone who
     /// sees the relationship.
+    #[tracing::instrument(skip_all)]
     pub async fn customer_load(&self, supplier: TeamId, customer: TeamId, now: DateTime<Utc>) -> Result<CustomerLoad> {
         self.db
             .read(move |mut tx| {
@@ -515,6 +519,7 @@ impl Store {
 
     /// What filing one more request with a service would cost its team, at each priority, and
     /// what would slip at `priority` (the service's default when `None`). Reads only.
+    #[tracing::instrument(skip_all)]
     pub async fn cost_of(
         &self,
         actor: &Actor,

@@ -63,6 +63,7 @@ pub const UNKNOWN_CREATE: &str = "create";
 impl Store {
     /// Keeps a received message before anything is done with it. `None` when a message with the
     /// same id was kept before (fetched twice, or by two nodes): it is handled once.
+    #[tracing::instrument(skip_all)]
     pub async fn keep_inbound(
         &self,
         message_id: &str,
@@ -95,6 +96,7 @@ impl Store {
     }
 
     /// Records what became of a kept message.
+    #[tracing::instrument(skip_all)]
     pub async fn settle_inbound(
         &self,
         id: i64,
@@ -119,6 +121,7 @@ impl Store {
     }
 
     /// The request an earlier message of the conversation (one that came in) belongs to.
+    #[tracing::instrument(skip_all)]
     pub async fn request_of_messages(&self, message_ids: &[String]) -> Result<Option<RequestId>> {
         let message_ids = message_ids.to_owned();
         self.db
@@ -146,6 +149,7 @@ impl Store {
 
     /// A request by id or key, for threading (no permission check: the reply path checks the
     /// sender's access through the usual write).
+    #[tracing::instrument(skip_all)]
     pub async fn thread_target(&self, id: Option<RequestId>, key: Option<&str>) -> Result<Option<ThreadTarget>> {
         let key = key.map(ToOwned::to_owned);
         self.db
@@ -160,6 +164,7 @@ impl Store {
     }
 
     /// The service an address files requests with.
+    #[tracing::instrument(skip_all)]
     pub async fn mail_route(&self, address: &str) -> Result<Option<ServiceId>> {
         let address = address.to_owned();
         self.db
@@ -173,6 +178,7 @@ impl Store {
             .await
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn mail_routes(&self) -> Result<Vec<MailRoute>> {
         self.db.read(move |mut tx| {
             Ok(tx.exec()
@@ -187,6 +193,7 @@ impl Store {
     }
 
     /// Routes an address (`it-help@example.com`) to a team's service. Admins only.
+    #[tracing::instrument(skip_all)]
     pub async fn add_mail_route(&self, actor: &Actor, address: &str, service: ServiceId) -> Result<MailRoute> {
         actor.require_admin("route mail to services")?;
         let address = concentric_core::inbound::base_address(address);
@@ -221,6 +228,7 @@ impl Store {
         self.mail_routes().await?.into_iter().find(|r| r.id == id).ok_or(StoreError::NotFound("mail route"))
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn remove_mail_route(&self, actor: &Actor, id: i64) -> Result<()> {
         let actor = actor.to_owned();
         self.db
@@ -238,6 +246,7 @@ impl Store {
 
     /// What happens to mail from unknown addresses: `refuse` (a polite answer) or `create` (the
     /// sender joins the directory as a requester).
+    #[tracing::instrument(skip_all)]
     pub async fn unknown_sender_policy(&self) -> Result<String> {
         self.db
             .read(move |mut tx| {
@@ -251,6 +260,7 @@ impl Store {
     /// What happens to a reply from someone in the directory who is not part of its request:
     /// `refuse` (a polite answer) or `watch` (they join as a watcher, when the mail answers one of
     /// the conversation's messages; a key in the subject alone never lets anyone in).
+    #[tracing::instrument(skip_all)]
     pub async fn outsider_reply_policy(&self) -> Result<String> {
         self.db
             .read(move |mut tx| {
@@ -263,6 +273,7 @@ impl Store {
 
     /// Sets both policies for mail from people outside: every problem at once, nothing changed
     /// unless both are valid.
+    #[tracing::instrument(skip_all)]
     pub async fn set_mail_intake(&self, actor: &Actor, unknown_senders: &str, outsider_replies: &str) -> Result<()> {
         let actor = actor.to_owned();
         let unknown_senders = unknown_senders.to_owned();
@@ -294,6 +305,7 @@ impl Store {
     }
 
     /// The newest received messages, for the admin page.
+    #[tracing::instrument(skip_all)]
     pub async fn recent_inbound(&self, limit: i64) -> Result<Vec<InboundMessage>> {
         self.db.read(move |mut tx| {
             Ok(tx.exec()
@@ -307,6 +319,7 @@ impl Store {
     }
 
     /// A kept message's raw bytes (admins), to see exactly what arrived.
+    #[tracing::instrument(skip_all)]
     pub async fn inbound_raw(&self, actor: &Actor, id: i64) -> Result<Vec<u8>> {
         let actor = actor.to_owned();
         self.db

@@ -132,6 +132,7 @@ crate::db::row! {
 
 impl Store {
     /// Claims up to `limit` due jobs for `node`, leased for `lease_ms`.
+    #[tracing::instrument(skip_all)]
     pub async fn claim_jobs(&self, node: &str, now: Millis, lease_ms: i64, limit: i64) -> Result<Vec<Job>> {
         let node = node.to_owned();
         self.db
@@ -159,6 +160,7 @@ impl Store {
     }
 
     /// Runs one claimed job's work at `now`: the store's own jobs here, the others (mail) by `effects`.
+    #[tracing::instrument(skip_all)]
     pub async fn run_job(&self, job: &Job, now: Millis, effects: &impl Effects) -> Result<()> {
         match job.kind.as_str() {
             CLOCK_CHECK => {
@@ -207,6 +209,7 @@ impl Store {
     }
 
     /// Marks a job done, unless it was rescheduled while it ran (then it stays pending).
+    #[tracing::instrument(skip_all)]
     pub async fn finish_job(&self, job: &Job, now: Millis) -> Result<()> {
         let job = job.to_owned();
         self.db
@@ -225,6 +228,7 @@ impl Store {
 
     /// Records a failure: retried with exponential backoff (30 s, 1 min, 2 min, ...), given up
     /// after a few attempts.
+    #[tracing::instrument(skip_all)]
     pub async fn fail_job(&self, job: &Job, error: &str, now: Millis) -> Result<()> {
         let job = job.to_owned();
         let error = error.to_owned();
@@ -246,6 +250,7 @@ impl Store {
 
     /// Claims and runs every due job, one batch after another, until none is due at `now`.
     /// Returns how many ran. The runner in `serve` calls this on a timer; tests call it directly.
+    #[tracing::instrument(skip_all)]
     pub async fn run_due_jobs(&self, node: &str, now: Millis, effects: &impl Effects) -> Result<usize> {
         let mut ran = 0;
         loop {
@@ -266,6 +271,7 @@ impl Store {
         }
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn job_counts(&self, now: Millis) -> Result<JobCounts> {
         self.db.read(move |mut tx| {
             Ok(tx.exec()

@@ -132,6 +132,7 @@ impl Store {
     }
 
     /// Checks that the database answers, for the readiness probe.
+    #[tracing::instrument(skip_all)]
     pub async fn ping(&self) -> Result<()> {
         let one: i64 = self.db.read(|mut tx| Ok(tx.exec().scalar("SELECT CAST(1 AS BIGINT)", args![])?)).await?;
         debug_assert_eq!(one, 1);
@@ -143,11 +144,13 @@ impl Store {
         (self.db.groups(), self.db.units())
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn close(&self) {
         self.db.close().await;
     }
 
     /// The permissions of a signed-in person: admin flag and team roles.
+    #[tracing::instrument(skip_all)]
     pub async fn actor_for(&self, person: concentric_core::PersonId) -> Result<Actor> {
         self.db.read(move |mut tx| accounts::load_actor(tx.exec(), person)).await
     }

@@ -46,6 +46,7 @@ impl LinkView {
 impl Store {
     /// Makes a link for `person`. Invitations are made by admins; resets by admins or, for the
     /// "forgot password" page, the system. The person must be active.
+    #[tracing::instrument(skip_all)]
     pub async fn issue_password_link(
         &self,
         actor: &Actor,
@@ -98,6 +99,7 @@ impl Store {
     }
 
     /// Whether a person has a password to sign in with.
+    #[tracing::instrument(skip_all)]
     pub async fn has_password(&self, person: PersonId) -> Result<bool> {
         self.db
             .read(move |mut tx| {
@@ -109,6 +111,7 @@ impl Store {
     }
 
     /// The active person with this email, for "forgot password" (which says the same either way).
+    #[tracing::instrument(skip_all)]
     pub async fn active_person_by_email(&self, email: &str) -> Result<Option<PersonId>> {
         let email = email.to_owned();
         self.db
@@ -125,6 +128,7 @@ impl Store {
             .await
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn password_link(&self, token_hash: &str) -> Result<Option<LinkView>> {
         let token_hash = token_hash.to_owned();
         self.db
@@ -141,6 +145,7 @@ impl Store {
 
     /// Sets the password through a link, once: the link is spent in the same transaction, and
     /// every session of the person ends. `None` when the link is unknown, spent or expired.
+    #[tracing::instrument(skip_all)]
     pub async fn use_password_link(
         &self,
         token_hash: &str,

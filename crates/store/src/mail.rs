@@ -40,6 +40,7 @@ fn corrupt(e: impl std::fmt::Display) -> StoreError {
 impl Store {
     /// Records whether outgoing mail is configured; `serve` says so on start. While it is off,
     /// notices stay in the bell and nothing piles up in the queue.
+    #[tracing::instrument(skip_all)]
     pub async fn set_mail_enabled(&self, on: bool) -> Result<()> {
         self.db
             .write(move |mut tx| {
@@ -49,6 +50,7 @@ impl Store {
     }
 
     /// A person's mail choices, every kind listed (unchosen ones at their default).
+    #[tracing::instrument(skip_all)]
     pub async fn mail_preferences(&self, actor: &Actor, person: PersonId) -> Result<Vec<MailPreference>> {
         let actor = actor.to_owned();
         self.db
@@ -71,6 +73,7 @@ impl Store {
     }
 
     /// Sets some of a person's mail choices; kinds left out keep theirs.
+    #[tracing::instrument(skip_all)]
     pub async fn set_mail_preferences(
         &self,
         actor: &Actor,
@@ -104,6 +107,7 @@ impl Store {
     }
 
     /// Queues one mail under a unique key (queuing the same key again replaces it).
+    #[tracing::instrument(skip_all)]
     pub async fn queue_mail(&self, key: &str, out: &Outgoing) -> Result<()> {
         let key = key.to_owned();
         let out = out.to_owned();
@@ -120,6 +124,7 @@ impl Store {
 
     /// The notices waiting for a person's digest, as one letter, and their ids to mark once it
     /// is sent. `None` when nothing waits (or the person is gone).
+    #[tracing::instrument(skip_all)]
     pub async fn take_digest(&self, person: PersonId) -> Result<Option<(Outgoing, Vec<i64>)>> {
         self.db.read(move |mut tx| {
             let Ok(who) = person_by_id(tx.exec(), person) else { return Ok(None) };
@@ -145,6 +150,7 @@ impl Store {
     }
 
     /// Marks notices as gone out in a digest.
+    #[tracing::instrument(skip_all)]
     pub async fn mark_digested(&self, ids: &[i64], now: Millis) -> Result<()> {
         let ids = ids.to_owned();
         self.db
@@ -164,6 +170,7 @@ impl Store {
     }
 
     /// The mail queue's state: waiting, given up, sent in the last day, and the newest error.
+    #[tracing::instrument(skip_all)]
     pub async fn mail_queue(&self, now: Millis) -> Result<MailQueue> {
         self.db.read(move |mut tx| {
             Ok(tx.exec()

@@ -193,6 +193,7 @@ impl From<GoalRow> for Goal {
 impl Store {
     /// Proposes a relationship as a lead of either team (or an admin). Proposing one that was
     /// declined proposes it again; an existing proposed or agreed one is a conflict.
+    #[tracing::instrument(skip_all)]
     pub async fn propose_relationship(&self, actor: &Actor, new: NewRelationship) -> Result<Relationship> {
         let actor = actor.to_owned();
         self.db.write(move |mut tx| {
@@ -249,11 +250,13 @@ impl Store {
         .await
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn relationship(&self, id: i64) -> Result<Relationship> {
         self.db.read(move |mut tx| relationship_in(&mut tx, id)).await
     }
 
     /// Relationships a team is on either side of (all of them with `None`), agreed ones first.
+    #[tracing::instrument(skip_all)]
     pub async fn relationships(&self, team: Option<TeamId>) -> Result<Vec<Relationship>> {
         self.db
             .read(move |mut tx| {
@@ -270,6 +273,7 @@ impl Store {
     }
 
     /// The other side answers a proposal: confirm (agreed) or decline.
+    #[tracing::instrument(skip_all)]
     pub async fn answer_relationship(&self, actor: &Actor, id: i64, confirm: bool) -> Result<Relationship> {
         let actor = actor.to_owned();
         self.db
@@ -302,6 +306,7 @@ impl Store {
 
     /// Edits what a relationship holds. An edit by the answering side of a proposal is a
     /// counter-proposal (the first side now answers); an agreed relationship stays agreed.
+    #[tracing::instrument(skip_all)]
     pub async fn edit_relationship(&self, actor: &Actor, id: i64, new: NewRelationship) -> Result<Relationship> {
         let actor = actor.to_owned();
         self.db.write(move |mut tx| {
@@ -333,6 +338,7 @@ impl Store {
     }
 
     /// The organisation's weak spots, from every edge since `since`: for admins and team leads.
+    #[tracing::instrument(skip_all)]
     pub async fn network_summary(
         &self,
         actor: &Actor,
@@ -348,6 +354,7 @@ impl Store {
     /// Every edge of the network since `since`: declared relationships, request traffic (the
     /// requester's team asking the providing team) with its target compliance, and commitments
     /// with their on-time record up to `now`.
+    #[tracing::instrument(skip_all)]
     pub async fn network_edges(&self, since: Millis, now: Millis) -> Result<Vec<Edge>> {
         let traffic: Vec<TrafficRow> = self.db.read(move |mut tx| Ok(tx.exec().all(
                 "SELECT s.key AS supplier_key, s.name AS supplier_name, c.key AS customer_key, c.name AS customer_name, \
@@ -393,6 +400,7 @@ impl Store {
 
     /// The supplier's services the customer team filed requests with since `since`, most used
     /// first: (slug, name, requests).
+    #[tracing::instrument(skip_all)]
     pub async fn services_used(&self, supplier: TeamId, customer: TeamId, since: Millis) -> Result<Vec<ServiceUse>> {
         self.db.read(move |mut tx| {
             let rows: Vec<(String, String, i64)> = tx.exec()
@@ -410,6 +418,7 @@ impl Store {
     /// What a team owes (`owed`: open requests to it, by the team they were filed for, and
     /// occurrences it must deliver) or waits on (open requests it filed, by providing team, and
     /// occurrences due to it): late ones first, then the longest waiting.
+    #[tracing::instrument(skip_all)]
     pub async fn partner_load(&self, team: TeamId, owed: bool, now: Millis) -> Result<Vec<PartnerLoad>> {
         let (ours, theirs) =
             if owed { ("r.team_id", "r.on_behalf_team_id") } else { ("r.on_behalf_team_id", "r.team_id") };
@@ -498,6 +507,7 @@ impl Store {
     }
 
     /// A team's goals, current ones first.
+    #[tracing::instrument(skip_all)]
     pub async fn goals(&self, team: TeamId) -> Result<Vec<Goal>> {
         self.db
             .read(move |mut tx| {
@@ -513,6 +523,7 @@ impl Store {
     }
 
     /// Adds a goal (`id` `None`) or replaces one, as the team's lead or an admin.
+    #[tracing::instrument(skip_all)]
     pub async fn save_goal(&self, actor: &Actor, team: TeamId, id: Option<i64>, new: NewGoal) -> Result<Goal> {
         let actor = actor.to_owned();
         self.db.write(move |mut tx| {
@@ -570,6 +581,7 @@ impl Store {
     }
 
     /// The organisation's business goals, current ones first, each with the team goals under it.
+    #[tracing::instrument(skip_all)]
     pub async fn business_goals(&self) -> Result<Vec<BusinessGoal>> {
         self.db.read(move |mut tx| {
             let rows: Vec<(i64, String, String, String, String, i64)> = tx.exec()
@@ -610,6 +622,7 @@ impl Store {
     }
 
     /// Adds (`id` `None`) or replaces a business goal, as an admin.
+    #[tracing::instrument(skip_all)]
     pub async fn save_business_goal(&self, actor: &Actor, id: Option<i64>, new: NewGoal) -> Result<BusinessGoal> {
         actor.require_admin("change the organisation's business goals")?;
         let new = new.check()?;

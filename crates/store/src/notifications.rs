@@ -186,6 +186,7 @@ crate::db::row! {
 
 impl Store {
     /// The actor's notifications, newest first.
+    #[tracing::instrument(skip_all)]
     pub async fn notifications(&self, actor: &Actor, page: PageRequest) -> Result<Page<Notification>> {
         let actor = actor.to_owned();
         self.db.read(move |mut tx| {
@@ -221,6 +222,7 @@ impl Store {
         .await
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn unread_notifications(&self, actor: &Actor) -> Result<i64> {
         let actor = actor.to_owned();
         self.db
@@ -235,6 +237,7 @@ impl Store {
     }
 
     /// Marks one notification (or, with `None`, all of them) read. Only the actor's own.
+    #[tracing::instrument(skip_all)]
     pub async fn mark_notifications_read(&self, actor: &Actor, id: Option<i64>) -> Result<u64> {
         let actor = actor.to_owned();
         self.db.write(move |mut tx| {

@@ -226,10 +226,12 @@ impl Store {
             .await
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn person(&self, id: PersonId) -> Result<Person> {
         self.db.read(move |mut tx| person_by_id(tx.exec(), id)).await
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn person_by_email(&self, email: &str) -> Result<Person> {
         let email = email.trim().to_lowercase();
         let id =
@@ -238,6 +240,7 @@ impl Store {
     }
 
     /// Searches the directory, ordered by name.
+    #[tracing::instrument(skip_all)]
     pub async fn list_people(&self, query: &PersonQuery, page: PageRequest) -> Result<Page<Person>> {
         let query = query.to_owned();
         self.db.read(move |mut tx| {
@@ -262,6 +265,7 @@ impl Store {
     }
 
     /// The person's managers, nearest first (the person not included).
+    #[tracing::instrument(skip_all)]
     pub async fn manager_chain(&self, id: PersonId) -> Result<Vec<Person>> {
         let ids = self.db.read(move |mut tx| manager_chain_ids(tx.exec(), id)).await?;
         let mut chain = Vec::with_capacity(ids.len());
@@ -272,6 +276,7 @@ impl Store {
     }
 
     /// People who report directly to `id`, active ones only.
+    #[tracing::instrument(skip_all)]
     pub async fn direct_reports(&self, id: PersonId) -> Result<Vec<Person>> {
         self.db.read(move |mut tx| {
             let rows: Vec<PersonRow> = tx.exec()

@@ -229,11 +229,13 @@ pub(crate) fn write_rating(
 }
 
 impl Store {
+    #[tracing::instrument(skip_all)]
     pub async fn feedback_settings(&self) -> Result<FeedbackSettings> {
         self.db.read(move |mut tx| settings_in(tx.exec())).await
     }
 
     /// Changes the rating scale and the smallest group shown in aggregate (admins only).
+    #[tracing::instrument(skip_all)]
     pub async fn set_feedback_settings(
         &self,
         actor: &Actor,
@@ -259,6 +261,7 @@ impl Store {
     }
 
     /// A request's rating in one direction, if given and if the actor may see it.
+    #[tracing::instrument(skip_all)]
     pub async fn rating(&self, actor: &Actor, key: &str, direction: Direction) -> Result<Option<Rating>> {
         self.read_visible(actor, key, move |tx, actor, req, access| {
             if !sees(actor, &req, access, direction) {
@@ -270,6 +273,7 @@ impl Store {
     }
 
     /// The ratings of one request the actor may see, for its page.
+    #[tracing::instrument(skip_all)]
     pub async fn request_ratings(&self, actor: &Actor, key: &str, now: Millis) -> Result<RequestRatings> {
         self.read_visible(actor, key, move |tx, actor, req, access| {
             let mut out = RequestRatings {
@@ -320,6 +324,7 @@ impl Store {
 
     /// Ratings of a team's requests, newest first, per request: the providing team (and admins)
     /// see both directions. Without a team, the ratings the actor gave as a requester.
+    #[tracing::instrument(skip_all)]
     pub async fn ratings(
         &self,
         actor: &Actor,
@@ -362,6 +367,7 @@ impl Store {
     }
 
     /// A team's ratings since `since`, as the actor may see them.
+    #[tracing::instrument(skip_all)]
     pub async fn team_ratings(&self, actor: &Actor, team: TeamId, since: Millis) -> Result<TeamRatings> {
         let actor = actor.to_owned();
         self.db

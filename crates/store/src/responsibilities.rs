@@ -81,11 +81,13 @@ fn speaking(tx: &mut Tx, actor: &Actor, relationship: i64, preferred: Option<Sid
 
 impl Store {
     /// A relationship's responsibilities table.
+    #[tracing::instrument(skip_all)]
     pub async fn responsibilities(&self, relationship: i64) -> Result<Vec<Responsibility>> {
         self.db.read(move |mut tx| rows(tx.exec(), "x.relationship_id = $1", relationship)).await
     }
 
     /// The rows that need attention on any relationship of a team.
+    #[tracing::instrument(skip_all)]
     pub async fn responsibility_problems(&self, team: TeamId) -> Result<Vec<Responsibility>> {
         self.db
             .read(move |mut tx| {
@@ -97,6 +99,7 @@ impl Store {
 
     /// Adds a row (when `id` is `None`) or changes one; the side the actor speaks for agrees,
     /// the other is asked again.
+    #[tracing::instrument(skip_all)]
     pub async fn save_responsibility(
         &self,
         actor: &Actor,
@@ -186,6 +189,7 @@ impl Store {
     }
 
     /// The other side agrees a row as it stands.
+    #[tracing::instrument(skip_all)]
     pub async fn agree_responsibility(
         &self,
         actor: &Actor,
@@ -227,6 +231,7 @@ impl Store {
     }
 
     /// Removes a row (either side's leads).
+    #[tracing::instrument(skip_all)]
     pub async fn remove_responsibility(&self, actor: &Actor, relationship: i64, id: i64, now: Millis) -> Result<()> {
         let actor = actor.to_owned();
         self.db

@@ -323,6 +323,7 @@ impl Store {
 
     /// Reviews of a team (either side), or of every team the actor works in; soonest coming
     /// first, then the latest held.
+    #[tracing::instrument(skip_all)]
     pub async fn reviews(&self, actor: &Actor, team: Option<TeamId>) -> Result<Vec<Review>> {
         let actor = actor.to_owned();
         self.db.read(move |mut tx| {
@@ -349,6 +350,7 @@ impl Store {
     }
 
     /// A review with its agenda (kept as it stood once held) and its action items.
+    #[tracing::instrument(skip_all)]
     pub async fn review_detail(&self, actor: &Actor, id: ReviewId, now: Millis) -> Result<ReviewDetail> {
         let row = self.db.read(move |mut tx| review_row(tx.exec(), id)).await?;
         require_sees(actor, &row)?;
@@ -722,6 +724,7 @@ impl Store {
     }
 
     /// Action items the actor may see: of a team (owed or waited for), or their own.
+    #[tracing::instrument(skip_all)]
     pub async fn actions(&self, actor: &Actor, filter: ActionFilter, now: Millis) -> Result<Vec<ActionItem>> {
         let actor = actor.to_owned();
         self.db
@@ -737,6 +740,7 @@ impl Store {
             .await
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn action(&self, actor: &Actor, id: ActionId, now: Millis) -> Result<ActionItem> {
         let actor = actor.to_owned();
         self.db

@@ -270,6 +270,7 @@ impl Store {
     }
 
     /// Withdraws a service from the catalog (or brings it back). Its requests stay.
+    #[tracing::instrument(skip_all)]
     pub async fn set_service_active(&self, actor: &Actor, id: ServiceId, active: bool) -> Result<Service> {
         let actor = actor.to_owned();
         self.db
@@ -288,10 +289,12 @@ impl Store {
             .await
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn service(&self, id: ServiceId) -> Result<Service> {
         self.db.read(move |mut tx| service_in(&mut tx, id)).await
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn service_by_slug(&self, team_key: &str, slug: &str) -> Result<Service> {
         let (team_key, slug) = (team_key.trim().to_uppercase(), slug.trim().to_lowercase());
         let id: i64 = self
@@ -308,6 +311,7 @@ impl Store {
     }
 
     /// The catalog, grouped by team name then service name.
+    #[tracing::instrument(skip_all)]
     pub async fn list_services(&self, query: &ServiceQuery, page: PageRequest) -> Result<Page<Service>> {
         let query = query.to_owned();
         self.db

@@ -99,6 +99,7 @@ fn require_sees(actor: &Actor, round: &RoundRow) -> Result<()> {
 
 impl Store {
     /// The organisation's survey questions, both audiences, in order.
+    #[tracing::instrument(skip_all)]
     pub async fn survey_questions(&self) -> Result<Vec<Question>> {
         self.db
             .read(move |mut tx| {
@@ -112,6 +113,7 @@ impl Store {
     }
 
     /// Adds a question to the coming rounds (admins only).
+    #[tracing::instrument(skip_all)]
     pub async fn add_survey_question(&self, actor: &Actor, new: NewQuestion, now: Millis) -> Result<Question> {
         let actor = actor.to_owned();
         self.db.write(move |mut tx| {
@@ -133,6 +135,7 @@ impl Store {
     }
 
     /// Rewords or retires a question for the coming rounds (admins only); running rounds keep theirs.
+    #[tracing::instrument(skip_all)]
     pub async fn update_survey_question(
         &self,
         actor: &Actor,
@@ -340,6 +343,7 @@ impl Store {
     }
 
     /// A relationship's survey schedule.
+    #[tracing::instrument(skip_all)]
     pub async fn survey_schedule(&self, relationship: i64) -> Result<SurveySchedule> {
         self.db
             .read(move |mut tx| {
@@ -357,6 +361,7 @@ impl Store {
 
     /// Sets how often a relationship is surveyed (either team's leads); the next round moves to
     /// the rule's next date from now.
+    #[tracing::instrument(skip_all)]
     pub async fn set_survey_schedule(
         &self,
         actor: &Actor,
@@ -394,6 +399,7 @@ impl Store {
     }
 
     /// The surveys waiting for the actor's answers.
+    #[tracing::instrument(skip_all)]
     pub async fn survey_invitations(&self, actor: &Actor, now: Millis) -> Result<Vec<Invitation>> {
         let actor = actor.to_owned();
         self.db.read(move |mut tx| {
@@ -428,6 +434,7 @@ impl Store {
 
     /// Records one person's answers: the invitation is marked answered, and the answers are
     /// stored with no link to the person.
+    #[tracing::instrument(skip_all)]
     pub async fn answer_survey(&self, actor: &Actor, round: RoundId, answers: Answers, now: Millis) -> Result<()> {
         let actor = actor.to_owned();
         self.db.write(move |mut tx| {
@@ -501,6 +508,7 @@ impl Store {
     }
 
     /// One round's results, as the anonymity rules allow (members of either team).
+    #[tracing::instrument(skip_all)]
     pub async fn survey_results(&self, actor: &Actor, round: RoundId, now: Millis) -> Result<RoundResults> {
         let row = self.db.read(move |mut tx| round_row(tx.exec(), round.0)).await?;
         require_sees(actor, &row)?;
@@ -510,6 +518,7 @@ impl Store {
 
     /// A relationship's survey rounds, newest first, each with the change since the round before
     /// (members of either team).
+    #[tracing::instrument(skip_all)]
     pub async fn relationship_surveys(
         &self,
         actor: &Actor,

@@ -260,10 +260,12 @@ impl Store {
             .await
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn team(&self, id: TeamId) -> Result<Team> {
         self.db.read(move |mut tx| team_where(tx.exec(), "t.id = $1", id.into())).await
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn team_by_key(&self, key: &str) -> Result<Team> {
         let key = key.to_owned();
         self.db
@@ -275,6 +277,7 @@ impl Store {
     }
 
     /// Searches teams, ordered by name.
+    #[tracing::instrument(skip_all)]
     pub async fn list_teams(&self, query: &TeamQuery, page: PageRequest) -> Result<Page<Team>> {
         let query = query.to_owned();
         self.db
@@ -300,6 +303,7 @@ impl Store {
     }
 
     /// Active sub-teams of a team.
+    #[tracing::instrument(skip_all)]
     pub async fn sub_teams(&self, id: TeamId) -> Result<Vec<Team>> {
         self.db
             .read(move |mut tx| {
@@ -315,6 +319,7 @@ impl Store {
     }
 
     /// Parent teams above a team, nearest first.
+    #[tracing::instrument(skip_all)]
     pub async fn team_ancestors(&self, id: TeamId) -> Result<Vec<Team>> {
         let ids = self.db.read(move |mut tx| parent_chain_ids(tx.exec(), id)).await?;
         let mut out = Vec::with_capacity(ids.len());
@@ -325,6 +330,7 @@ impl Store {
     }
 
     /// Active members of a team, leads first.
+    #[tracing::instrument(skip_all)]
     pub async fn team_members(&self, id: TeamId) -> Result<Vec<Membership>> {
         self.db
             .read(move |mut tx| {
@@ -338,6 +344,7 @@ impl Store {
     }
 
     /// The teams a person belongs to.
+    #[tracing::instrument(skip_all)]
     pub async fn memberships_of(&self, person: PersonId) -> Result<Vec<Membership>> {
         self.db
             .read(move |mut tx| {
@@ -380,6 +387,7 @@ impl Store {
 
     /// Sets the share (0-1) of a member's weekly capacity this team gets in forecasts; `None`
     /// splits it evenly between their teams again. The team's leads and admins.
+    #[tracing::instrument(skip_all)]
     pub async fn set_capacity_share(
         &self,
         actor: &Actor,

@@ -70,6 +70,7 @@ impl Store {
 
     /// Whether the database holds an organisation: any person or team. (Migrations seed a few
     /// rows, such as the default calendar; those alone do not count.)
+    #[tracing::instrument(skip_all)]
     pub async fn is_empty(&self) -> Result<bool> {
         let n: i64 = self
             .db
@@ -162,6 +163,7 @@ impl Store {
     /// Writes a backup to a new SQLite file at `path`, consistent while the server keeps serving:
     /// SQLite's `VACUUM INTO`, or from PostgreSQL a logical copy of one snapshot into the same
     /// schema (so any backup restores into either backend). Returns what the file holds.
+    #[tracing::instrument(skip_all)]
     pub async fn backup_to(&self, path: &Path) -> Result<Vec<TableReport>> {
         if path.exists() {
             return Err(StoreError::Conflict(concentric_core::FieldError::new(
@@ -193,6 +195,7 @@ impl Store {
     /// Restores a backup file into this database, which must hold no organisation unless
     /// `replace`. The file is read from a copy brought to the current migrations first, so a
     /// backup from an older release restores too.
+    #[tracing::instrument(skip_all)]
     pub async fn restore_from(&self, path: &Path, replace: bool) -> Result<Vec<TableReport>> {
         if !path.is_file() {
             return Err(StoreError::NotFound("backup file"));
@@ -224,6 +227,7 @@ impl Store {
     }
 
     /// Counts and checksums of every table, as [`Store::copy_into`] reports them.
+    #[tracing::instrument(skip_all)]
     pub async fn reports(&self) -> Result<Vec<TableReport>> {
         self.db
             .read(|mut tx| {

@@ -34,6 +34,7 @@ pub struct BulkOutcome {
 }
 
 impl Store {
+    #[tracing::instrument(skip_all)]
     pub async fn saved_views(&self, actor: &Actor) -> Result<Vec<SavedView>> {
         let actor = actor.to_owned();
         self.db
@@ -56,6 +57,7 @@ impl Store {
             .await
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn save_view(&self, actor: &Actor, new: NewSavedView) -> Result<SavedView> {
         let actor = actor.to_owned();
         self.db
@@ -85,6 +87,7 @@ impl Store {
     }
 
     /// Deletes one of the actor's own views.
+    #[tracing::instrument(skip_all)]
     pub async fn delete_view(&self, actor: &Actor, id: i64) -> Result<()> {
         let actor = actor.to_owned();
         self.db
@@ -103,6 +106,7 @@ impl Store {
 
     /// Applies one change to each request, each on its own: a refusal for one (not allowed, an
     /// illegal transition) is reported and does not stop the others.
+    #[tracing::instrument(skip_all)]
     pub async fn bulk_change(&self, actor: &Actor, keys: &[String], change: BulkChange) -> Result<BulkOutcome> {
         let mut outcome = BulkOutcome::default();
         for key in keys {

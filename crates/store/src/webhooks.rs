@@ -206,6 +206,7 @@ fn webhook_where(exec: Exec<'_>, id: i64) -> Result<Webhook> {
 
 impl Store {
     /// The webhooks of a team, or with `None` the organisation's, for those who manage them.
+    #[tracing::instrument(skip_all)]
     pub async fn webhooks(&self, actor: &Actor, team: Option<TeamId>) -> Result<Vec<Webhook>> {
         let actor = actor.to_owned();
         self.db
@@ -224,6 +225,7 @@ impl Store {
     }
 
     /// One webhook, for those who manage it; others are told it does not exist.
+    #[tracing::instrument(skip_all)]
     pub async fn webhook(&self, actor: &Actor, id: i64) -> Result<Webhook> {
         let actor = actor.to_owned();
         self.db
@@ -240,6 +242,7 @@ impl Store {
 
     /// Adds a webhook for a team (its leads, admins) or the organisation (admins), signing
     /// with `secret`.
+    #[tracing::instrument(skip_all)]
     pub async fn create_webhook(
         &self,
         actor: &Actor,
@@ -272,6 +275,7 @@ impl Store {
     }
 
     /// Changes what a webhook hears and where it sends it.
+    #[tracing::instrument(skip_all)]
     pub async fn update_webhook(&self, actor: &Actor, id: i64, mut input: WebhookInput) -> Result<Webhook> {
         let before = self.webhook(actor, id).await?;
         input.validate()?;
@@ -298,6 +302,7 @@ impl Store {
     }
 
     /// Replaces a webhook's signing secret.
+    #[tracing::instrument(skip_all)]
     pub async fn set_webhook_secret(&self, actor: &Actor, id: i64, secret: &str) -> Result<Webhook> {
         self.webhook(actor, id).await?;
         let actor_owned = actor.to_owned();
@@ -321,6 +326,7 @@ impl Store {
 
     /// Removes a webhook and its delivery log; deliveries still waiting are not sent. Returns
     /// what was removed.
+    #[tracing::instrument(skip_all)]
     pub async fn delete_webhook(&self, actor: &Actor, id: i64) -> Result<Webhook> {
         let hook = self.webhook(actor, id).await?;
         let detail = json!({ "name": hook.name, "url": hook.url });
@@ -343,6 +349,7 @@ impl Store {
     }
 
     /// Sends a `ping` event to one webhook now, paused or not.
+    #[tracing::instrument(skip_all)]
     pub async fn ping_webhook(&self, actor: &Actor, id: i64) -> Result<WebhookDelivery> {
         let hook = self.webhook(actor, id).await?;
         let actor_owned = actor.to_owned();
@@ -359,6 +366,7 @@ impl Store {
     }
 
     /// Sends a delivery's event again, as a new delivery with the same event id.
+    #[tracing::instrument(skip_all)]
     pub async fn redeliver(&self, actor: &Actor, id: i64, delivery: i64) -> Result<WebhookDelivery> {
         self.webhook(actor, id).await?;
         let row: DeliveryRow = self
@@ -400,6 +408,7 @@ impl Store {
     }
 
     /// A webhook's deliveries, newest first.
+    #[tracing::instrument(skip_all)]
     pub async fn webhook_deliveries(&self, actor: &Actor, id: i64, page: PageRequest) -> Result<Page<WebhookDelivery>> {
         self.webhook(actor, id).await?;
         let total: i64 = self
@@ -422,6 +431,7 @@ impl Store {
     }
 
     /// What the `webhook` job with this payload sends; `None` when its webhook was deleted.
+    #[tracing::instrument(skip_all)]
     pub async fn outbound(&self, job_payload: &str) -> Result<Option<Outbound>> {
         let job_payload = job_payload.to_owned();
         self.db
@@ -465,6 +475,7 @@ impl Store {
     }
 
     /// Records how an attempt went.
+    #[tracing::instrument(skip_all)]
     pub async fn record_attempt(&self, delivery: i64, attempt: &Attempt, now: Millis) -> Result<()> {
         let attempt = attempt.to_owned();
         self.db

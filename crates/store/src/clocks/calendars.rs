@@ -49,6 +49,7 @@ fn parsed_calendars(rows: Vec<(Option<i64>, String)>) -> Result<(Calendar, HashM
 
 impl Store {
     /// The calendar a team works by, and whether it is the organisation's default.
+    #[tracing::instrument(skip_all)]
     pub async fn team_calendar(&self, team: TeamId) -> Result<(CalendarSpec, bool)> {
         self.db.read(move |mut tx| {
             let row: Option<(Option<i64>, String)> = tx.exec()
@@ -62,6 +63,7 @@ impl Store {
         .await
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn organisation_calendar(&self) -> Result<CalendarSpec> {
         self.db
             .read(move |mut tx| {
@@ -74,6 +76,7 @@ impl Store {
 
     /// Sets a team's calendar (leads and admins) or, with `team` `None`, the organisation's
     /// (admins). Running clocks are re-planned in the new calendar.
+    #[tracing::instrument(skip_all)]
     pub async fn set_calendar(&self, actor: &Actor, team: Option<TeamId>, spec: &CalendarSpec) -> Result<CalendarSpec> {
         let actor = actor.to_owned();
         let spec = spec.to_owned();
@@ -116,6 +119,7 @@ impl Store {
     /// Adds the all-day events of an iCalendar file to a team's holidays (the team gets its own
     /// calendar, copied from the organisation's, if it had none).
     /// Recurring events are expanded around `now` (see [`holidays_from_ics`]).
+    #[tracing::instrument(skip_all)]
     pub async fn import_holidays(
         &self,
         actor: &Actor,
@@ -137,6 +141,7 @@ impl Store {
     }
 
     /// Makes a team follow the organisation's calendar again.
+    #[tracing::instrument(skip_all)]
     pub async fn clear_team_calendar(&self, actor: &Actor, team: TeamId) -> Result<()> {
         let actor = actor.to_owned();
         self.db

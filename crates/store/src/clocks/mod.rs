@@ -401,6 +401,7 @@ impl Store {
 
     /// Target compliance per month, team, service and target for requests filed since `since`,
     /// optionally of one team and one service. Months are calendar months in UTC.
+    #[tracing::instrument(skip_all)]
     pub async fn compliance(
         &self,
         since: Millis,

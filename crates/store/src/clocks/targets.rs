@@ -56,12 +56,14 @@ pub(crate) fn current_policy(exec: Exec<'_>, service: ServiceId) -> Result<Optio
 
 impl Store {
     /// The targets new requests of a service are opened under, if it has any.
+    #[tracing::instrument(skip_all)]
     pub async fn target_policy(&self, service: ServiceId) -> Result<Option<TargetPolicy>> {
         self.db.read(move |mut tx| current_policy(tx.exec(), service)).await
     }
 
     /// Saves new targets for a service as a new policy version (its team's leads and admins).
     /// Requests already filed keep the version they were opened under.
+    #[tracing::instrument(skip_all)]
     pub async fn set_target_policy(
         &self,
         actor: &Actor,

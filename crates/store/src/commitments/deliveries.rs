@@ -5,6 +5,7 @@ use super::*;
 
 impl Store {
     /// Marks an occurrence delivered, with a note, a link or a file.
+    #[tracing::instrument(skip_all)]
     pub async fn deliver(
         &self,
         actor: &Actor,
@@ -75,6 +76,7 @@ impl Store {
     }
 
     /// The receiver accepts the standing delivery, or sends it back with a reason (which reopens it).
+    #[tracing::instrument(skip_all)]
     pub async fn answer_delivery(
         &self,
         actor: &Actor,
@@ -153,6 +155,7 @@ impl Store {
     }
 
     /// A delivered file, for the two teams and admins.
+    #[tracing::instrument(skip_all)]
     pub async fn delivery_file(&self, actor: &Actor, delivery: i64, now: Millis) -> Result<(String, String, Vec<u8>)> {
         crate::db::row! {
             struct FileRow {

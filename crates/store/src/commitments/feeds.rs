@@ -33,6 +33,7 @@ const FEED_SELECT: &str = "SELECT f.id, f.person_id, f.team_id, t.key AS team_ke
 impl Store {
     /// Makes a calendar feed for the actor, of their own occurrences or of a team's (members and
     /// admins). Only the token's hash is kept.
+    #[tracing::instrument(skip_all)]
     pub async fn create_feed(&self, actor: &Actor, team: Option<TeamId>, token_hash: &str) -> Result<CalendarFeed> {
         let actor = actor.to_owned();
         let token_hash = token_hash.to_owned();
@@ -61,6 +62,7 @@ impl Store {
     }
 
     /// The actor's feeds, live ones first.
+    #[tracing::instrument(skip_all)]
     pub async fn feeds(&self, actor: &Actor) -> Result<Vec<CalendarFeed>> {
         let actor = actor.to_owned();
         self.db
@@ -79,6 +81,7 @@ impl Store {
     }
 
     /// Revokes one of the actor's feeds: its address stops working at once.
+    #[tracing::instrument(skip_all)]
     pub async fn revoke_feed(&self, actor: &Actor, id: i64) -> Result<()> {
         let actor = actor.to_owned();
         self.db
@@ -101,6 +104,7 @@ impl Store {
     /// A revoked token, or one whose owner left or lost the team, opens nothing.
     /// With the occurrences come the open action items: the person's own, or those the team owes.
     #[allow(clippy::type_complexity)]
+    #[tracing::instrument(skip_all)]
     pub async fn feed_by_token(
         &self,
         token_hash: &str,

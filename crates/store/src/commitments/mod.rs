@@ -413,6 +413,7 @@ fn people_of(tx: &mut Tx<'_>, c: &CheckedCommitment, provider: TeamId) -> Result
 
 impl Store {
     /// Adds a commitment as a lead of either team (or an admin) and generates its occurrences.
+    #[tracing::instrument(skip_all)]
     pub async fn create_commitment(&self, actor: &Actor, new: NewCommitment, now: Millis) -> Result<Commitment> {
         let actor = actor.clone();
         self.db.write(move |mut tx| create_commitment_in(&mut tx, &actor, &new, now)).await
@@ -420,6 +421,7 @@ impl Store {
 
     /// Changes a commitment (leads of either team, admins). Occurrences ahead that nobody
     /// delivered yet are generated again from the new schedule.
+    #[tracing::instrument(skip_all)]
     pub async fn edit_commitment(&self, actor: &Actor, id: i64, new: NewCommitment, now: Millis) -> Result<Commitment> {
         let actor = actor.clone();
         self.db.write(move |mut tx| {
@@ -447,6 +449,7 @@ impl Store {
     }
 
     /// Ends a commitment (no more occurrences) or resumes it.
+    #[tracing::instrument(skip_all)]
     pub async fn set_commitment_active(&self, actor: &Actor, id: i64, active: bool, now: Millis) -> Result<Commitment> {
         let actor = actor.to_owned();
         self.db
@@ -466,11 +469,13 @@ impl Store {
             .await
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn commitment(&self, id: i64, now: Millis) -> Result<Commitment> {
         self.db.read(move |mut tx| Ok(commitment_in(tx.exec(), id, now.0)?.0)).await
     }
 
     /// Commitments a team delivers or receives (all with `None`), active ones first.
+    #[tracing::instrument(skip_all)]
     pub async fn commitments(&self, team: Option<TeamId>, now: Millis) -> Result<Vec<Commitment>> {
         self.db
             .read(move |mut tx| {
@@ -487,6 +492,7 @@ impl Store {
     }
 
     /// Generates occurrences ahead for every active commitment; the daily job.
+    #[tracing::instrument(skip_all)]
     pub async fn generate_occurrences(&self, now: Millis) -> Result<usize> {
         self.db
             .write(move |mut tx| {
@@ -504,6 +510,7 @@ impl Store {
 
     /// On-time record by month of due date, since `since`: of a commitment, or of what a team
     /// delivers (`provider`) or receives.
+    #[tracing::instrument(skip_all)]
     pub async fn on_time_months(
         &self,
         since: Millis,
@@ -533,6 +540,7 @@ impl Store {
     }
 
     /// On-time records of every provider → receiver pair since `since`, for the network's edges.
+    #[tracing::instrument(skip_all)]
     pub async fn commitment_traffic(&self, since: Millis, now: Millis) -> Result<Vec<PairRecord>> {
         self.db
             .read(move |mut tx| {

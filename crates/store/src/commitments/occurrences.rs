@@ -166,6 +166,7 @@ impl OccurrenceFilter {
 
 impl Store {
     /// Occurrences matching `filter`, by due time (latest first when `newest_first`).
+    #[tracing::instrument(skip_all)]
     pub async fn occurrences(
         &self,
         filter: OccurrenceFilter,
@@ -177,6 +178,7 @@ impl Store {
     }
 
     /// One page of occurrences by due time, with the total that match.
+    #[tracing::instrument(skip_all)]
     pub async fn occurrence_page(
         &self,
         filter: OccurrenceFilter,
@@ -230,6 +232,7 @@ impl Store {
     }
 
     /// One occurrence with its deliveries, and its commitment.
+    #[tracing::instrument(skip_all)]
     pub async fn occurrence(&self, id: i64, now: Millis) -> Result<(Occurrence, Commitment)> {
         let row: OccurrenceRow = self
             .db
@@ -248,6 +251,7 @@ impl Store {
 
     /// Open occurrences a team delivers (`owed`) or receives, due within two weeks or overdue:
     /// the late ones first, then by due time.
+    #[tracing::instrument(skip_all)]
     pub async fn commitments_due(&self, team: TeamId, owed: bool, now: Millis) -> Result<Vec<Occurrence>> {
         let filter = OccurrenceFilter {
             provider: owed.then_some(team),

@@ -85,6 +85,7 @@ pub(crate) fn list_requests_in(
 
 impl Store {
     /// Requests the actor may see, filtered and sorted.
+    #[tracing::instrument(skip_all)]
     pub async fn list_requests(&self, actor: &Actor, q: &RequestQuery, page: PageRequest) -> Result<Page<Request>> {
         let (actor, q) = (actor.clone(), q.clone());
         self.db.read(move |mut tx| list_requests_in(&mut tx, &actor, &q, page)).await
@@ -92,6 +93,7 @@ impl Store {
 
     /// What a team's queue page needs besides its requests: the members to assign to and every
     /// service, withdrawn ones too, to filter by. The queue is for the team and admins.
+    #[tracing::instrument(skip_all)]
     pub async fn team_queue(&self, actor: &Actor, team: TeamId) -> Result<(Vec<Membership>, Vec<Service>)> {
         actor.require_works_in(team, "see this team's queue")?;
         let query = crate::ServiceQuery { team: Some(team), include_inactive: true, ..Default::default() };

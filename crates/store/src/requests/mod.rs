@@ -379,6 +379,7 @@ impl Store {
     }
 
     /// A request the actor may see, and how they relate to it.
+    #[tracing::instrument(skip_all)]
     pub async fn request(&self, actor: &Actor, key: &str) -> Result<(Request, Access)> {
         let (actor, key) = (actor.clone(), key.to_owned());
         self.db
@@ -391,6 +392,7 @@ impl Store {
 
     /// A request with its conversation, files, watchers and form, checked once and read in one
     /// snapshot: what a request page needs.
+    #[tracing::instrument(skip_all)]
     pub async fn request_detail(&self, actor: &Actor, key: &str) -> Result<concentric_core::request::RequestDetail> {
         let (actor, key) = (actor.clone(), key.to_owned());
         self.db
@@ -410,6 +412,7 @@ impl Store {
     }
 
     /// The conversation the actor may see: internal notes only for agents.
+    #[tracing::instrument(skip_all)]
     pub async fn comments(&self, actor: &Actor, key: &str) -> Result<Vec<Comment>> {
         self.read_visible(actor, key, move |tx, _, req, access| comments_in(tx, &req, access)).await
     }
@@ -504,6 +507,7 @@ impl Store {
     }
 
     /// Changes a request's priority (agents only).
+    #[tracing::instrument(skip_all)]
     pub async fn set_priority(&self, actor: &Actor, key: &str, priority: Priority) -> Result<Request> {
         let (actor, key) = (actor.clone(), key.to_owned());
         self.db
@@ -628,6 +632,7 @@ impl Store {
     }
 
     /// Adds a watcher: someone who sees the request and hears of its replies and status changes.
+    #[tracing::instrument(skip_all)]
     pub async fn add_watcher(&self, actor: &Actor, key: &str, email: &str) -> Result<()> {
         let actor = actor.to_owned();
         let key = key.to_owned();
