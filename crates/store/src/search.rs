@@ -104,8 +104,6 @@ impl Scope {
             visible.extend(actor.teams.iter().map(|(t, _)| format!("o{}", t.0)));
             visible.extend(watched.iter().map(|r| format!("r{r}")));
             scope.all_of.push(visible);
-        }
-        if !actor.is_admin && !whole_team {
             scope.note_teams = Some(mine);
         }
         scope
