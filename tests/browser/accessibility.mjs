@@ -1,6 +1,7 @@
 // Accessibility of the main pages, in a real browser against the demo organisation: axe-core's
-// WCAG 2 A and AA rules find nothing, and nothing scrolls sideways at 375 px (a table or chart
-// may scroll inside its own box). Usage: node accessibility.mjs http://127.0.0.1:PORT
+// WCAG 2 A and AA rules find nothing, nothing scrolls sideways at 375 px (a table or chart
+// may scroll inside its own box), and the first stops of the keyboard path show a focus ring of
+// 3:1 or better against the page. Usage: node accessibility.mjs http://127.0.0.1:PORT
 import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
 
@@ -14,6 +15,38 @@ const pages = [
   '/teams/IT/services/laptop', '/requests/IT-1', '/notifications', '/goals', '/surveys', '/teams/IT/reviews',
   '/teams/IT/calendar', '/teams/IT/feedback', '/admin/import', '/admin/mail', '/admin/webhooks',
 ];
+
+/** How many Tab presses each page's focus check walks. */
+const TAB_STOPS = 12;
+
+/** In the page: the focused element's ring, as [what, contrast against the page, width in px]. */
+function focusRing() {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const rgb = (c) => (c.match(/[\d.]+/g) ?? []).slice(0, 3).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const contrast = (a, b) => {
+    const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+    return (hi + 0.05) / (lo + 0.05);
+  };
+  // Links in the network pictures ring their circle instead of an outline.
+  const svgCircle = el.ownerSVGElement ? el.querySelector('circle') : null;
+  const style = getComputedStyle(svgCircle ?? el);
+  const color = svgCircle ? style.stroke : style.outlineColor;
+  const width = svgCircle ? parseFloat(style.strokeWidth) : style.outlineStyle === 'none' ? 0 : parseFloat(style.outlineWidth);
+  // The page behind the ring: the nearest ancestor with a background, else the body's.
+  let bg = null;
+  for (let n = el.parentElement; n && !bg; n = n.parentElement) {
+    const b = getComputedStyle(n).backgroundColor;
+    if (b && !b.startsWith('rgba(0, 0, 0, 0)') && b !== 'transparent') bg = b;
+  }
+  bg ??= getComputedStyle(document.body).backgroundColor;
+  const what = `${el.tagName.toLowerCase()} "${(el.textContent || el.getAttribute('aria-label') || '').trim().slice(0, 30)}"`;
+  return [what, contrast(rgb(color), rgb(bg)), width];
+}
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
@@ -47,9 +80,27 @@ try {
         console.error(`a11y: ${path} at ${width} px scrolls sideways (${wide} px wide)`);
       }
     }
+    // The header's stops are the same on every page: walk them on the first, and past the skip
+    // link into the content on every page.
+    await page.setViewportSize({ width: 1366, height: 900 });
+    await page.goto(`${base}${path}`);
+    if (path !== pages[0]) {
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('Enter');
+    }
+    for (let i = 0; i < TAB_STOPS; i += 1) {
+      await page.keyboard.press('Tab');
+      const ring = await page.evaluate(focusRing);
+      if (!ring) continue;
+      const [what, contrast, px] = ring;
+      if (px < 2 || contrast < 3) {
+        failed += 1;
+        console.error(`a11y: ${path}: focus on ${what} is hard to see (${px} px ring at ${contrast.toFixed(2)}:1)`);
+      }
+    }
   }
 } finally {
   await browser.close();
 }
-console.log(`accessibility: ${pages.length} pages at 1366 and 375 px, ${failed} ${failed === 1 ? "problem" : "problems"}`);
+console.log(`accessibility: ${pages.length} pages at 1366 and 375 px, ${TAB_STOPS} focus stops each, ${failed} ${failed === 1 ? "problem" : "problems"}`);
 process.exitCode = failed > 0 ? 1 : 0;

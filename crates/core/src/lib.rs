@@ -20,6 +20,7 @@ pub mod form;
 pub mod goal;
 pub mod health;
 pub mod hierarchy;
+pub mod home;
 pub mod ids;
 pub mod import;
 pub mod inbound;

@@ -337,6 +337,46 @@ impl PartnerLoad {
             oldest_at: None,
         }
     }
+
+    /// The open work in one line, from the owing side ("3 open requests, 1 breached; 2
+    /// deliveries due, 1 overdue") or the waiting side ("1 late"); empty when nothing is open.
+    pub fn summary(&self, owed: bool) -> String {
+        use crate::text::count;
+        let n = |v: i64| usize::try_from(v).unwrap_or(0);
+        let mut parts = Vec::new();
+        if self.open > 0 {
+            let mut p = count(n(self.open), "open request", "open requests");
+            if self.breached > 0 {
+                p += &format!(", {} {}", self.breached, if owed { "breached" } else { "late" });
+            }
+            parts.push(p);
+        }
+        if self.to_answer > 0 {
+            parts.push(if owed {
+                format!("{} waiting on their answer", self.to_answer)
+            } else {
+                format!("{} for us to answer", self.to_answer)
+            });
+        }
+        if self.commitments_due > 0 {
+            let mut p = count(n(self.commitments_due), "delivery due", "deliveries due");
+            if self.commitments_late > 0 {
+                p += &format!(", {} overdue", self.commitments_late);
+            }
+            parts.push(p);
+        }
+        if self.to_accept > 0 {
+            parts.push(format!("{} to accept", count(n(self.to_accept), "delivery", "deliveries")));
+        }
+        if self.actions_open > 0 {
+            let mut p = count(n(self.actions_open), "action item", "action items");
+            if self.actions_overdue > 0 {
+                p += &format!(", {} overdue", self.actions_overdue);
+            }
+            parts.push(p);
+        }
+        parts.join("; ")
+    }
 }
 
 #[cfg(test)]
@@ -345,6 +385,18 @@ mod tests {
 
     fn edge(s: &str, c: &str, requests: i64) -> Edge {
         Edge { requests, ..Edge::between((s, &format!("{s} team")), (c, &format!("{c} team"))) }
+    }
+
+    #[test]
+    fn partner_load_in_one_line() {
+        let mut l = PartnerLoad::new("SAL");
+        assert_eq!(l.summary(true), "");
+        l.open = 3;
+        l.breached = 1;
+        l.commitments_due = 1;
+        l.to_answer = 2;
+        assert_eq!(l.summary(true), "3 open requests, 1 breached; 2 waiting on their answer; 1 delivery due");
+        assert_eq!(l.summary(false), "3 open requests, 1 late; 2 for us to answer; 1 delivery due");
     }
 
     #[test]

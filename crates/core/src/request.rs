@@ -213,6 +213,41 @@ pub struct Request {
 }
 
 impl Request {
+    /// A request filed by person 10 for Sales with IT's laptop service, for tests.
+    #[cfg(test)]
+    pub(crate) fn example() -> Self {
+        Self {
+            id: RequestId(1),
+            key: "IT-1".into(),
+            team_id: TeamId(1),
+            team_key: "IT".into(),
+            team_name: "IT".into(),
+            service_id: ServiceId(1),
+            service_slug: "laptop".into(),
+            service_name: "Laptop".into(),
+            form_version: 1,
+            requester_id: PersonId(10),
+            requester_name: "R".into(),
+            requester_email: "r@example.com".into(),
+            on_behalf_team_id: Some(TeamId(2)),
+            on_behalf_team_key: Some("SAL".into()),
+            on_behalf_team_name: Some("Sales".into()),
+            subject: "s".into(),
+            description: String::new(),
+            fields: BTreeMap::new(),
+            priority: Priority::P3,
+            status: Status::New,
+            assignee_id: None,
+            assignee_name: None,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+            first_response_at: None,
+            resolved_at: None,
+            closed_at: None,
+            clocks: Vec::new(),
+        }
+    }
+
     /// The request as a notice refers to it.
     pub fn reference(&self) -> crate::notification::RequestRef {
         crate::notification::RequestRef { id: self.id, key: self.key.clone(), title: self.subject.clone() }
@@ -359,7 +394,10 @@ pub struct RequestQuery {
     pub service: Option<String>,
     /// Words matched against key, subject and description.
     pub text: Option<String>,
-    /// `newest` (default), `oldest`, `priority`, `updated`.
+    /// `at_risk`: a target not yet met has passed its at-risk mark (breached ones included);
+    /// `breached`: a target was breached.
+    pub clock: Option<String>,
+    /// `newest` (default), `oldest`, `priority`, `updated`, `due` (soonest due first).
     pub sort: Option<String>,
 }
 
@@ -402,36 +440,7 @@ mod tests {
     #[test]
     fn notes_are_for_agents_only() {
         use crate::team::MemberRole;
-        let req = Request {
-            id: RequestId(1),
-            key: "IT-1".into(),
-            team_id: TeamId(1),
-            team_key: "IT".into(),
-            team_name: "IT".into(),
-            service_id: ServiceId(1),
-            service_slug: "laptop".into(),
-            service_name: "Laptop".into(),
-            form_version: 1,
-            requester_id: PersonId(10),
-            requester_name: "R".into(),
-            requester_email: "r@example.com".into(),
-            on_behalf_team_id: Some(TeamId(2)),
-            on_behalf_team_key: Some("SAL".into()),
-            on_behalf_team_name: Some("Sales".into()),
-            subject: "s".into(),
-            description: String::new(),
-            fields: BTreeMap::new(),
-            priority: Priority::P3,
-            status: Status::New,
-            assignee_id: None,
-            assignee_name: None,
-            created_at: Utc::now(),
-            updated_at: Utc::now(),
-            first_response_at: None,
-            resolved_at: None,
-            closed_at: None,
-            clocks: Vec::new(),
-        };
+        let req = Request::example();
         let person =
             |id: i64, teams: Vec<(TeamId, MemberRole)>| Actor { person_id: Some(PersonId(id)), is_admin: false, teams };
         let requester = Access::of(&person(10, vec![]), &req, false).unwrap();

@@ -289,6 +289,18 @@ pub struct Clock {
     pub breach_recorded: bool,
 }
 
+/// A target breached: which request, which promise, when, and who holds the request now
+/// (after any escalation reassigned it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Breach {
+    pub request_key: String,
+    pub subject: String,
+    pub kind: ClockKind,
+    pub at: DateTime<Utc>,
+    pub assignee_name: Option<String>,
+    pub status: crate::request::Status,
+}
+
 /// Where a clock stands, as shown everywhere a request appears.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]

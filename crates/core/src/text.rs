@@ -10,6 +10,16 @@ pub fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// A name as owner: "Sales's" reads oddly, so names ending in s take the apostrophe alone
+/// ("IT Services' requests", "Payroll's requests").
+pub fn possessive(name: &str) -> String {
+    if name.ends_with(['s', 'S']) {
+        format!("{name}'")
+    } else {
+        format!("{name}'s")
+    }
+}
+
 /// Whether a character may not appear in text: a control character other than tab, LF or CR.
 pub fn is_forbidden(c: char) -> bool {
     c.is_control() && !matches!(c, '\t' | '\n' | '\r')
@@ -47,6 +57,12 @@ pub fn escape_html(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn possessives() {
+        assert_eq!(possessive("IT Services"), "IT Services'");
+        assert_eq!(possessive("Payroll"), "Payroll's");
+    }
 
     #[test]
     fn only_tabs_and_line_breaks_pass() {

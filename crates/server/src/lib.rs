@@ -11,6 +11,7 @@ pub mod demo;
 mod download;
 mod error;
 mod guard;
+mod home;
 pub mod imap;
 pub mod import;
 pub mod inbound;

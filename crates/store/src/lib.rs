@@ -16,6 +16,7 @@ mod demo;
 mod events;
 mod forecast;
 mod health;
+mod home;
 mod import;
 mod inbound;
 mod jobs;

@@ -42,7 +42,7 @@ pub use extract::{ApiBytes, ApiJson, ApiList, ApiPath, ApiQuery, ApiText};
             Errors are `application/problem+json` (RFC 9457) with a stable `code` and, for bad input, per-field `errors`."
     ),
     paths(
-        people::me, people::list_people, people::create_person, people::get_person, people::update_person,
+        people::me, people::my_home, people::list_people, people::create_person, people::get_person, people::update_person,
         people::deactivate_person, people::reactivate_person, people::person_events,
         teams::list_teams, teams::create_team, teams::get_team, teams::update_team, teams::deactivate_team,
         teams::reactivate_team, teams::set_member, teams::remove_member, teams::team_events,

@@ -19,6 +19,7 @@ use axum::extract::State;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/me", get(me))
+        .route("/api/v1/me/home", get(my_home))
         .route("/api/v1/people", get(list_people).post(create_person))
         .route("/api/v1/people/{id}", get(get_person).patch(update_person))
         .route("/api/v1/people/{id}/deactivate", post(deactivate_person))
@@ -67,6 +68,16 @@ async fn detail(state: &AppState, person: Person) -> Result<PersonDetail, ApiErr
     responses((status = 200, body = PersonDetail), (status = 401, body = Problem)))]
 pub async fn me(State(state): State<AppState>, user: ApiUser) -> Result<Json<PersonDetail>, ApiError> {
     Ok(Json(detail(&state, user.person).await?))
+}
+
+/// What the token's person starts the day with: requests assigned to them, their teams'
+/// unassigned and at-risk requests, deliveries and action items on them, their led teams'
+/// partnerships, breaches and proposals, their own open requests, and (for an admin of a new
+/// install) the getting-started steps.
+#[utoipa::path(get, path = "/api/v1/me/home", tag = "people",
+    responses((status = 200, body = crate::home::Cockpit), (status = 401, body = Problem)))]
+pub async fn my_home(State(state): State<AppState>, user: ApiUser) -> Result<Json<crate::home::Cockpit>, ApiError> {
+    Ok(Json(crate::home::cockpit(&state, &user.actor, &user.person).await?))
 }
 
 /// Search the directory.

@@ -170,9 +170,6 @@ pub async fn setup(
         return Err(WebError::NotFound);
     }
     let (csrf, _) = anonymous_token(&headers, state.config.secure_cookies());
-    if let Err(inv) = check_password(&form.password) {
-        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &setup_view(csrf, form, inv.into()));
-    }
     let new = NewPerson {
         email: form.email.clone(),
         name: form.name.clone(),
@@ -182,6 +179,16 @@ pub async fn setup(
         weekly_capacity_hours: 40.0,
         is_admin: true,
     };
+    // Every problem at once: the password's and the person's.
+    let problems: Vec<_> = [check_password(&form.password).err(), new.clone().validate().err()]
+        .into_iter()
+        .flatten()
+        .flat_map(|inv| inv.0)
+        .collect();
+    if !problems.is_empty() {
+        let errors = concentric_core::Invalid(problems).into();
+        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &setup_view(csrf, form, errors));
+    }
     let system = Actor::system();
     let person = match state.store.create_person(&system, new).await {
         Ok(p) => p,

@@ -3,9 +3,9 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
-use concentric_core::page::PageRequest;
-use concentric_core::person::{Person, PersonQuery};
-use concentric_core::team::{Membership, TeamQuery};
+use chrono::{DateTime, Utc};
+use concentric_core::person::Person;
+use concentric_core::team::Membership;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::{RefOr, Required};
 use utoipa::OpenApi;
@@ -13,6 +13,7 @@ use utoipa::OpenApi;
 use super::view::{render, Layout, NoticeQuery};
 use crate::auth::Viewer;
 use crate::error::WebError;
+use crate::home::{cockpit, Cockpit, LeadView};
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -20,17 +21,26 @@ use crate::state::AppState;
 struct HomePage {
     layout: Layout,
     first_name: String,
+    home: Cockpit,
+    now: DateTime<Utc>,
     teams: Vec<Membership>,
     manager: Option<Person>,
     reports: Vec<Person>,
-    people_total: u64,
-    teams_total: u64,
 }
 
 impl HomePage {
     /// Leads a team or has people reporting: their workload is worth a look before asking more.
     fn manages(&self) -> bool {
-        self.teams.iter().any(|t| t.role == concentric_core::team::MemberRole::Lead) || !self.reports.is_empty()
+        !self.home.led.is_empty() || !self.reports.is_empty()
+    }
+
+    fn steps_done(&self) -> usize {
+        self.home.getting_started.iter().flatten().filter(|s| s.done).count()
+    }
+
+    /// A led team's first ring, drawn.
+    fn ring_svg(&self, l: &LeadView) -> String {
+        concentric_core::circles::circles_svg(&l.team_key, &l.team_name, &l.ring, &l.edges)
     }
 }
 
@@ -48,11 +58,11 @@ pub async fn home_page(
     let page = HomePage {
         layout: Layout::new(&viewer, "Home", "home").with_notice(&notice),
         first_name: me.name.split_whitespace().next().unwrap_or(&me.name).to_owned(),
+        home: cockpit(&state, &viewer.actor, me).await?,
+        now: state.time.now().to_utc(),
         teams: store.memberships_of(me.id).await?,
         manager,
         reports: store.direct_reports(me.id).await?,
-        people_total: store.list_people(&PersonQuery::default(), PageRequest::first(1)).await?.total,
-        teams_total: store.list_teams(&TeamQuery::default(), PageRequest::first(1)).await?.total,
     };
     render(&page)
 }

@@ -354,6 +354,8 @@ pub struct ListFilter {
     #[serde(default)]
     text: String,
     #[serde(default)]
+    clock: String,
+    #[serde(default)]
     sort: String,
     #[serde(default)]
     view: String,
@@ -371,6 +373,7 @@ impl ListFilter {
             ("service", &self.service),
             ("on_behalf_of", &self.on_behalf_of),
             ("text", &self.text),
+            ("clock", &self.clock),
             ("sort", &self.sort),
         ])
     }
@@ -427,6 +430,20 @@ async fn list(
     render(&page)
 }
 
+/// The lists a person moves between: what they asked for, and for each of their teams the
+/// queue it works and what it asked other teams for. `current` is the address of the list shown.
+fn request_tabs(teams: &[Membership], current: &str) -> Vec<(String, String, bool)> {
+    let mut tabs = vec![("/requests".to_owned(), "My requests".to_owned())];
+    for m in teams {
+        tabs.push((format!("/teams/{}/queue", m.team_key), format!("{} queue", m.team_name)));
+        tabs.push((
+            format!("/requests?view=team&on_behalf_of={}", m.team_key),
+            format!("{} requests", concentric_core::text::possessive(&m.team_name)),
+        ));
+    }
+    tabs.into_iter().map(|(href, label)| (href.clone(), label, href == current)).collect()
+}
+
 /// "My requests" and "My team's requests".
 pub async fn my_requests_page(
     State(state): State<AppState>,
@@ -435,19 +452,15 @@ pub async fn my_requests_page(
 ) -> Result<Response, WebError> {
     let teams = state.store.memberships_of(viewer.person.id).await?;
     let team_view = f.view == "team";
-    let mut tabs = vec![("/requests".to_owned(), "My requests".to_owned(), !team_view)];
-    tabs.extend(teams.iter().map(|m| {
-        (
-            format!("/requests?view=team&on_behalf_of={}", m.team_key),
-            format!("{}'s requests", m.team_name),
-            team_view && f.on_behalf_of == m.team_key,
-        )
-    }));
+    let current =
+        if team_view { format!("/requests?view=team&on_behalf_of={}", f.on_behalf_of) } else { "/requests".to_owned() };
+    let tabs = request_tabs(&teams, &current);
     let query = RequestQuery {
         requester: (!team_view).then(|| "me".to_owned()),
         on_behalf_of: team_view.then(|| f.on_behalf_of.clone()),
         status: Some(if f.status.is_empty() { "all".into() } else { f.status.clone() }),
         text: Some(f.text.clone()),
+        clock: Some(f.clock.clone()),
         sort: (!f.sort.is_empty()).then(|| f.sort.clone()),
         ..Default::default()
     };
@@ -487,16 +500,16 @@ async fn queue(
         service: Some(f.service.clone()),
         on_behalf_of: Some(f.on_behalf_of.clone()),
         text: Some(f.text.clone()),
+        clock: Some(f.clock.clone()),
         sort: Some(if f.sort.is_empty() { "priority".into() } else { f.sort.clone() }),
         ..Default::default()
     };
+    let base = format!("/teams/{}/queue", team.key);
+    let teams = state.store.memberships_of(viewer.person.id).await?;
+    // An admin looking at another team's queue gets no tabs: none of them would be current.
+    let tabs = if teams.iter().any(|m| m.team_id == team.id) { request_tabs(&teams, &base) } else { Vec::new() };
     let context = QueueContext { members, services, team: team.clone() };
-    let frame = ListFrame {
-        base: format!("/teams/{}/queue", team.key),
-        heading: format!("{} queue", team.name),
-        tabs: Vec::new(),
-        message,
-    };
+    let frame = ListFrame { base, heading: format!("{} queue", team.name), tabs, message };
     list(state, viewer, frame, query, f, Some(context)).await
 }
 

@@ -127,8 +127,17 @@ impl CalendarForm {
                 special_days.insert(d, intervals(rest));
             }
         }
+        let spec = CalendarSpec { zone: self.zone.trim().to_owned(), week, holidays, special_days };
+        // The zone and hours are checked too, so one answer names every problem at once.
+        // A special day's problem is told next to the one box they are all typed in.
+        if let Err(Invalid(more)) = concentric_core::calendar::Calendar::from_spec(&spec) {
+            errors.extend(more.into_iter().map(|e| match e.field.strip_prefix("special_days.") {
+                Some(day) => FieldError::new("special_days", format!("{day}: {}", e.message)),
+                None => e,
+            }));
+        }
         if errors.is_empty() {
-            Ok(CalendarSpec { zone: self.zone.trim().to_owned(), week, holidays, special_days })
+            Ok(spec)
         } else {
             Err(Invalid(errors))
         }

@@ -203,15 +203,18 @@ both!(first_admin_setup_is_one_time, |t| {
             &[
                 ("csrf", &csrf),
                 ("name", "Root"),
-                ("email", "root@example.com"),
+                ("email", "root@"),
                 ("password", "short"),
-                ("time_zone", "UTC"),
+                ("time_zone", "Mars/Olympus"),
             ],
         )
         .await;
     assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for field in ["password", "email", "time_zone"] {
+        assert!(short.body.contains(&format!("id=\"{field}-error\"")), "every problem at once: {field}");
+    }
     assert!(short.body.contains("at least 10 characters"));
-    assert!(short.body.contains("root@example.com"), "the form keeps what was typed");
+    assert!(short.body.contains("value=\"root@\""), "the form keeps what was typed");
     let done = b
         .post(
             "/setup",

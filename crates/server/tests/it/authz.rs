@@ -187,6 +187,7 @@ fn api_table() -> Vec<(&'static str, &'static str, Option<Value>)> {
     let all = "ALMOR";
     vec![
         ("GET /api/v1/me", all, None),
+        ("GET /api/v1/me/home", all, None),
         ("GET /api/v1/me/mail-preferences", all, None),
         ("PUT /api/v1/me/mail-preferences", all, Some(json!({"preferences": [{"kind": "status", "delivery": "off"}]}))),
         ("POST /api/v1/invitations", "A", Some(json!({"email": "lena@example.com"}))),

@@ -11,6 +11,7 @@ mod backup;
 mod capacity;
 mod commitments;
 mod directory;
+mod home;
 mod hostile;
 mod import;
 mod input;

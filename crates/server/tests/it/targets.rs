@@ -20,7 +20,7 @@ fn always() -> Value {
 }
 
 /// IT works around the clock and promises P3 a first response in 1 h and resolution in 4 h.
-async fn targets(t: &TestApp, lead: &str, extra: Value) {
+pub(crate) async fn targets(t: &TestApp, lead: &str, extra: Value) {
     let r = t.api(Method::PUT, "/api/v1/teams/IT/calendar", Some(lead), Some(always())).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let mut policy = json!({ "targets": { "P3": { "first_response": "1h", "resolution": "4h" } } });
@@ -262,6 +262,7 @@ both!(calendar_and_targets_forms_keep_what_was_typed, |t| {
     let page = b.post("/teams/IT/calendar", &bad).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.body.contains("`Christmas` is not a date"), "{}", page.body);
+    assert!(page.body.contains("id=\"week.mon-error\""), "the overlapping hours are named in the same answer");
     assert!(page.body.contains("value=\"09:00-13:00, 12:00-17:00\""), "what was typed stays");
     let good = [
         ("csrf", csrf.as_str()),

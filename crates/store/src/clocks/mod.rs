@@ -12,8 +12,8 @@ use concentric_core::calendar::{holidays_from_ics, Calendar, CalendarSpec, IcsHo
 use concentric_core::report::ComplianceRow;
 use concentric_core::request::{Priority, Request, Status};
 use concentric_core::target::{
-    breach_text, format_duration, Clock, ClockKind, ClockView, EscalationRules, NewTargetPolicy, PriorityTargets,
-    TargetPolicy,
+    breach_text, format_duration, Breach, Clock, ClockKind, ClockView, EscalationRules, NewTargetPolicy,
+    PriorityTargets, TargetPolicy,
 };
 use concentric_core::time::Millis;
 use concentric_core::{FieldError, Invalid, PersonId, RequestId, ServiceId, TeamId};
@@ -397,6 +397,37 @@ impl Store {
             let summary = format!("The {target} target was missed on {}: {breach}", r.subject);
             (summary, json!({ "target": kind.as_str(), "breach": breach, "actions": actions }))
         })
+    }
+
+    /// A team's targets breached since `since`, newest first: the breaches (and their
+    /// escalations) a lead looks back on. For the team's members and admins.
+    #[tracing::instrument(skip_all)]
+    pub async fn breaches_since(&self, actor: &Actor, team: TeamId, since: Millis, limit: i64) -> Result<Vec<Breach>> {
+        actor.require_works_in(team, "see this team's breaches")?;
+        self.db
+            .read(move |mut tx| {
+                let rows: Vec<(String, String, String, i64, Option<String>, String)> = tx.exec().all(
+                    "SELECT r.key, r.subject, m.kind, m.at, p.name, r.status FROM clock_marks m \
+                     JOIN requests r ON r.id = m.request_id LEFT JOIN people p ON p.id = r.assignee_id \
+                     WHERE m.mark = 'breached' AND m.at >= $1 AND r.team_id = $2 ORDER BY m.at DESC, r.id LIMIT $3",
+                    args![since.0, team, limit],
+                )?;
+                rows.into_iter()
+                    .map(|(request_key, subject, kind, at, assignee_name, status)| {
+                        Ok(Breach {
+                            kind: ClockKind::parse(&kind)
+                                .ok_or_else(|| StoreError::Corrupt(format!("clock kind {kind}")))?,
+                            status: Status::parse(&status)
+                                .ok_or_else(|| StoreError::Corrupt(format!("status {status}")))?,
+                            at: Millis(at).to_utc(),
+                            request_key,
+                            subject,
+                            assignee_name,
+                        })
+                    })
+                    .collect()
+            })
+            .await
     }
 
     /// Target compliance per month, team, service and target for requests filed since `since`,

@@ -232,6 +232,20 @@ pub(crate) fn request_filter(tx: &mut Tx<'_>, actor: &Actor, q: &RequestQuery, b
         let p = f.arg(service);
         f.and(format!("(s.slug = {p} OR lower(s.name) = {p})"));
     }
+    match q.clock.as_deref().map(str::trim).unwrap_or("") {
+        "" => {}
+        // The marks are written once each when a clock passes them (clock_marks), so these
+        // are lookups by request rather than clocks computed for every candidate.
+        "at_risk" => f.and(
+            "EXISTS (SELECT 1 FROM clock_marks m JOIN request_clocks c ON c.request_id = m.request_id \
+             AND c.kind = m.kind WHERE m.request_id = r.id AND c.stopped_at IS NULL)"
+                .into(),
+        ),
+        "breached" => {
+            f.and("EXISTS (SELECT 1 FROM clock_marks m WHERE m.request_id = r.id AND m.mark = 'breached')".into())
+        }
+        other => return Err(Invalid::one("clock", format!("`{other}` is not at_risk or breached")).into()),
+    }
     let text = q.text.as_deref().unwrap_or("").trim();
     if !text.is_empty() {
         let p = f.arg(like_pattern(text));
