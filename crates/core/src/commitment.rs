@@ -238,7 +238,7 @@ pub fn on_time_svg(months: &[OnTimeMonth]) -> String {
     let bars: Vec<(String, Vec<i64>)> = months.iter().map(|m| (m.month.clone(), vec![m.on_time, m.late])).collect();
     crate::report::bars_svg(
         "On-time deliveries by month",
-        &[("#2f855a", "On time"), ("#c53030", "Late")],
+        &[(crate::report::GOOD, "On time"), (crate::report::BAD, "Late")],
         &bars,
         "Nothing has fallen due yet.",
     )

@@ -15,6 +15,7 @@ pub mod commitment;
 pub mod demo;
 pub mod error;
 pub mod event;
+pub mod export;
 pub mod forecast;
 pub mod form;
 pub mod goal;

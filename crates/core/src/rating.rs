@@ -416,7 +416,7 @@ impl Results {
             .collect();
         crate::report::bars_svg(
             "Ratings by month",
-            &[("#2f855a", "Satisfied"), ("#975a16", "Okay"), ("#c53030", "Poor")],
+            &[(crate::report::GOOD, "Satisfied"), (crate::report::MIDDLE, "Okay"), (crate::report::BAD, "Poor")],
             &bars,
             "No ratings yet.",
         )

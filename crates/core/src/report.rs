@@ -8,6 +8,14 @@ use serde::Serialize;
 
 use crate::target::ClockKind;
 
+/// The colours every chart and picture tells good from bad with: apart for colour-blind
+/// readers (blue against orange and vermillion, never red against green), each at 4.5:1 or more
+/// on white, with a grey for what is not decided yet at 3:1.
+pub const GOOD: &str = "#0b6aa2";
+pub const MIDDLE: &str = "#9a5b00";
+pub const BAD: &str = "#c0362c";
+pub const PENDING: &str = "#8690a8";
+
 /// One line of the compliance report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ComplianceRow {
@@ -29,6 +37,166 @@ impl ComplianceRow {
     pub fn met_percent(&self) -> Option<i64> {
         let decided = self.met + self.breached;
         (decided > 0).then(|| (self.met * 100 + decided / 2) / decided)
+    }
+}
+
+/// Met, breached and running clocks of one target kind, summed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Share {
+    pub met: i64,
+    pub breached: i64,
+    pub running: i64,
+}
+
+impl Share {
+    /// Met share of the decided clocks, in percent; `None` while none is decided.
+    pub fn met_percent(&self) -> Option<i64> {
+        let decided = self.met + self.breached;
+        (decided > 0).then(|| (self.met * 100 + decided / 2) / decided)
+    }
+
+    fn add(&mut self, r: &ComplianceRow) {
+        self.met += r.met;
+        self.breached += r.breached;
+        self.running += r.running;
+    }
+}
+
+/// A team's compliance over the whole report: the line the report leads with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct TeamShare {
+    pub team_key: String,
+    pub team_name: String,
+    pub first_response: Share,
+    pub resolution: Share,
+}
+
+impl TeamShare {
+    /// The lower of its two met shares, for putting the teams furthest off their targets first.
+    fn worst(&self) -> Option<i64> {
+        match (self.first_response.met_percent(), self.resolution.met_percent()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+}
+
+/// Each team's shares over all months, worst first (teams with nothing decided last).
+pub fn team_shares(rows: &[ComplianceRow]) -> Vec<TeamShare> {
+    let mut teams: BTreeMap<&str, TeamShare> = BTreeMap::new();
+    for r in rows {
+        let t = teams.entry(&r.team_key).or_insert_with(|| TeamShare {
+            team_key: r.team_key.clone(),
+            team_name: r.team_name.clone(),
+            first_response: Share::default(),
+            resolution: Share::default(),
+        });
+        match r.target {
+            ClockKind::FirstResponse => t.first_response.add(r),
+            ClockKind::Resolution => t.resolution.add(r),
+        }
+    }
+    let mut out: Vec<TeamShare> = teams.into_values().collect();
+    out.sort_by_key(|t| (t.worst().map_or(i64::MAX, |w| w), t.team_name.clone()));
+    out
+}
+
+/// The met share per team and target as horizontal bars on a 0-100 % scale with gridlines at
+/// every quarter: two bars a team, first response and resolution, each labelled with its share.
+pub fn shares_svg(teams: &[TeamShare]) -> String {
+    let (width, left, right, top, row) = (640.0_f64, 170.0_f64, 44.0_f64, 30.0_f64, 34.0_f64);
+    let height = top + row * teams.len().max(1) as f64 + 22.0;
+    let plot = width - left - right;
+    let desc: Vec<String> = teams
+        .iter()
+        .map(|t| {
+            let p = |s: &Share| s.met_percent().map_or_else(|| "nothing decided".to_owned(), |p| format!("{p} % met"));
+            format!("{}: first response {}, resolution {}", t.team_name, p(&t.first_response), p(&t.resolution))
+        })
+        .collect();
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" aria-label="Targets met by team" class="chart"><title>Targets met by team</title><desc>{}</desc>"#,
+        crate::text::escape_html(&if desc.is_empty() {
+            "No targets measured yet.".to_owned()
+        } else {
+            desc.join("; ")
+        })
+    );
+    for q in 0..=4 {
+        let x = left + plot * f64::from(q) / 4.0;
+        let _ = write!(
+            svg,
+            r##"<line x1="{x:.1}" y1="{:.1}" x2="{x:.1}" y2="{:.1}" stroke="#e3e6ea"/><text x="{x:.1}" y="{:.1}" font-size="11" text-anchor="middle" fill="#5f6b7a">{} %</text>"##,
+            top - 4.0,
+            height - 18.0,
+            height - 6.0,
+            q * 25
+        );
+    }
+    for (i, t) in teams.iter().enumerate() {
+        let y = top + row * i as f64;
+        let _ = write!(
+            svg,
+            r##"<text x="{:.1}" y="{:.1}" font-size="12" text-anchor="end" fill="#2d3748">{}</text>"##,
+            left - 8.0,
+            y + row / 2.0 + 4.0,
+            crate::text::escape_html(&t.team_name)
+        );
+        for (j, (share, colour, kind)) in
+            [(&t.first_response, GOOD, "first response"), (&t.resolution, MIDDLE, "resolution")].into_iter().enumerate()
+        {
+            let by = y + 4.0 + 13.0 * j as f64;
+            match share.met_percent() {
+                Some(p) => {
+                    let w = plot * p as f64 / 100.0;
+                    let _ = write!(
+                        svg,
+                        r##"<rect x="{left}" y="{by:.1}" width="{w:.1}" height="11" fill="{colour}"><title>{}: {kind} {p} % met ({} of {})</title></rect><text x="{:.1}" y="{:.1}" font-size="10" fill="#2d3748">{p} %</text>"##,
+                        crate::text::escape_html(&t.team_name),
+                        share.met,
+                        share.met + share.breached,
+                        left + w + 4.0,
+                        by + 9.0
+                    );
+                }
+                None => {
+                    let _ = write!(
+                        svg,
+                        r##"<text x="{:.1}" y="{:.1}" font-size="10" fill="#5f6b7a">nothing decided yet</text>"##,
+                        left + 4.0,
+                        by + 9.0
+                    );
+                }
+            }
+        }
+    }
+    for (i, (colour, name)) in [(GOOD, "First response"), (MIDDLE, "Resolution")].into_iter().enumerate() {
+        let lx = left + 130.0 * i as f64;
+        let _ = write!(
+            svg,
+            r##"<rect x="{lx:.1}" y="6" width="10" height="10" fill="{colour}"/><text x="{:.1}" y="15" font-size="11" fill="#2d3748">{name}</text>"##,
+            lx + 14.0
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// Gridlines on round numbers: a step of 1, 2 or 5 times a power of ten giving at most five
+/// intervals, and the top of the scale as a whole number of steps at or above `max`.
+pub fn nice_scale(max: i64) -> (i64, i64) {
+    let max = max.max(1);
+    let mut step = 1;
+    loop {
+        for m in [1, 2, 5] {
+            if max <= 5 * m * step {
+                let s = m * step;
+                return ((max + s - 1) / s * s, s);
+            }
+        }
+        step *= 10;
     }
 }
 
@@ -78,7 +246,7 @@ pub fn compliance_svg(rows: &[ComplianceRow]) -> String {
     let bars: Vec<(String, Vec<i64>)> = by_month(rows).into_iter().map(|(m, a, b, c)| (m, vec![a, b, c])).collect();
     bars_svg(
         "Target compliance by month",
-        &[("#2f855a", "Met"), ("#c53030", "Breached"), ("#a0aec0", "Still running")],
+        &[(GOOD, "Met"), (BAD, "Breached"), (PENDING, "Still running")],
         &bars,
         "No targets measured yet.",
     )
@@ -88,9 +256,9 @@ pub fn compliance_svg(rows: &[ComplianceRow]) -> String {
 /// with a legend, a tooltip per segment and a text alternative for screen readers.
 pub fn bars_svg(title: &str, series: &[(&str, &str)], bars: &[(String, Vec<i64>)], empty: &str) -> String {
     let (width, height, left, bottom, top) = (640.0_f64, 240.0_f64, 48.0_f64, 28.0_f64, 28.0_f64);
-    // A multiple of four, so the five gridlines fall on whole numbers.
-    let max = bars.iter().map(|(_, v)| v.iter().sum::<i64>()).max().unwrap_or(0).max(1);
-    let max = ((max + 3) / 4 * 4) as f64;
+    let (top_value, step) = nice_scale(bars.iter().map(|(_, v)| v.iter().sum::<i64>()).max().unwrap_or(0));
+    let max = top_value as f64;
+    let steps = top_value / step;
     let mut svg = String::new();
     let desc: Vec<String> = bars
         .iter()
@@ -108,15 +276,15 @@ pub fn bars_svg(title: &str, series: &[(&str, &str)], bars: &[(String, Vec<i64>)
         if desc.is_empty() { empty.to_owned() } else { desc.join("; ") }
     );
     let plot_h = height - bottom - top;
-    for step in 0..=4 {
-        let v = max * f64::from(step) / 4.0;
-        let y = top + plot_h - plot_h * f64::from(step) / 4.0;
+    for i in 0..=steps {
+        let v = i * step;
+        let y = top + plot_h - plot_h * v as f64 / max;
         let _ = writeln!(
             svg,
             r##"<line x1="{left}" y1="{y:.1}" x2="{width}" y2="{y:.1}" stroke="#e3e6ea"/><text x="{:.1}" y="{:.1}" font-size="10" text-anchor="end" fill="#5f6b7a">{}</text>"##,
             left - 6.0,
             y + 3.0,
-            v.round()
+            v
         );
     }
     let n = bars.len().max(1) as f64;
@@ -199,6 +367,31 @@ mod tests {
         assert_eq!(merged.len(), 2);
         assert_eq!((merged[0].met, merged[0].breached, merged[0].running), (4, 2, 1));
         assert!(merged[0].service_slug.is_empty());
+    }
+
+    #[test]
+    fn gridlines_fall_on_round_numbers() {
+        assert_eq!(nice_scale(157), (200, 50));
+        assert_eq!(nice_scale(7), (8, 2));
+        assert_eq!(nice_scale(0), (1, 1));
+        assert_eq!(nice_scale(21), (25, 5));
+        assert_eq!(nice_scale(1_234), (1_500, 500));
+    }
+
+    #[test]
+    fn teams_lead_with_their_worst_share() {
+        let mut fr = row("2026-10", 9, 1, 0);
+        fr.target = ClockKind::FirstResponse;
+        let mut hr = row("2026-10", 1, 1, 0);
+        (hr.team_key, hr.team_name) = ("HR".into(), "People".into());
+        let shares = team_shares(&[fr, row("2026-10", 3, 1, 0), row("2026-11", 1, 0, 2), hr]);
+        assert_eq!(shares[0].team_key, "HR", "50 % before 80 %");
+        assert_eq!((shares[1].first_response.met_percent(), shares[1].resolution.met_percent()), (Some(90), Some(80)));
+        assert_eq!(shares[1].resolution.running, 2);
+        let svg = shares_svg(&shares);
+        assert!(svg.contains("IT: first response 90 % met, resolution 80 % met"));
+        assert!(svg.contains("People: first response nothing decided, resolution 50 % met"));
+        assert!(svg.contains(">75 %</text>"), "gridlines at quarters");
     }
 
     #[test]

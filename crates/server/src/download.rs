@@ -28,6 +28,11 @@ pub fn attachment_response(att: &Attachment, data: Vec<u8>) -> Response {
     file_response(&att.filename, &att.content_type, data)
 }
 
+/// A CSV export, as a download.
+pub fn csv_response(filename: &str, body: String) -> Response {
+    file_response(filename, "text/csv; charset=utf-8", body.into_bytes())
+}
+
 /// Any stored file, by name and sniffed type.
 pub fn file_response(filename: &str, content_type: &str, data: Vec<u8>) -> Response {
     let ascii: String = filename.chars().map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '_' }).collect();

@@ -104,6 +104,7 @@ struct NetworkPage {
     team: Team,
     depth: u32,
     svg: String,
+    legend: String,
     rings: Vec<RingNode>,
     edges: Vec<Edge>,
     relationships: Vec<Relationship>,
@@ -176,6 +177,7 @@ async fn network_page(
     Ok(NetworkPage {
         layout: Layout::new(viewer, format!("{} and its partners", team.name), "teams"),
         svg: circles_svg(&team.key, &team.name, &net.rings, &net.edges),
+        legend: concentric_core::circles::health_legend(),
         depth: depth.unwrap_or(2),
         rings: net.rings,
         edges: net.edges,
@@ -395,6 +397,9 @@ pub async fn edge_save(
 struct MapPage {
     layout: Layout,
     svg: String,
+    /// Every team on the map, key and name, for the legend.
+    teams: Vec<(String, String)>,
+    legend: String,
     summary: concentric_core::network::NetworkSummary,
     window_days: i64,
 }
@@ -414,6 +419,8 @@ pub async fn organisation_map(State(state): State<AppState>, viewer: Viewer) -> 
     render(&MapPage {
         layout: Layout::new(&viewer, "Organisation map", "teams"),
         svg: organisation_svg(&teams, &edges),
+        teams,
+        legend: concentric_core::circles::health_legend(),
         summary,
         window_days: WINDOW_DAYS,
     })

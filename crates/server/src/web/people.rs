@@ -30,6 +30,8 @@ struct PeoplePage {
     team: Option<i64>,
     include_inactive: bool,
     pager: Pager,
+    /// The list, with its filters, as a CSV download.
+    csv: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -45,6 +47,41 @@ impl PeoplePage {
     fn is_selected(&self, t: &Team) -> bool {
         self.team == Some(t.id.0)
     }
+}
+
+/// The directory as CSV, with the same filters as the page.
+pub async fn people_csv(
+    State(state): State<AppState>,
+    _viewer: Viewer,
+    Query(f): Query<PeopleFilter>,
+) -> Result<Response, WebError> {
+    use concentric_core::page::MAX_LIMIT;
+    let team = f.team.as_deref().and_then(|t| t.parse::<i64>().ok());
+    let query = PersonQuery { q: f.q.clone(), team: team.map(TeamId), include_inactive: f.include_inactive.is_some() };
+    let mut people = Vec::new();
+    loop {
+        let page = PageRequest { limit: Some(MAX_LIMIT), offset: Some(people.len() as u64) };
+        let found = state.store.list_people(&query, page).await?;
+        let more = found.next_offset.is_some() && !found.items.is_empty();
+        people.extend(found.items);
+        if !more {
+            break;
+        }
+    }
+    // The import's own columns, so an export can be edited and read back in.
+    let header = ["email", "name", "title", "manager_email", "time_zone", "weekly_capacity_hours", "admin"];
+    let rows = people.iter().map(|p| {
+        vec![
+            p.email.clone(),
+            p.name.clone(),
+            p.title.clone(),
+            p.manager_email.clone().unwrap_or_default(),
+            p.time_zone.clone(),
+            p.weekly_capacity_hours.to_string(),
+            p.is_admin.to_string(),
+        ]
+    });
+    Ok(crate::download::csv_response("people.csv", concentric_core::export::csv(&header, rows)))
 }
 
 pub async fn people_page(
@@ -64,7 +101,9 @@ pub async fn people_page(
         query_string(&[("q", &q), ("team", &team_s), ("include_inactive", if include_inactive { "on" } else { "" })])
     );
     let pager = Pager::new(&page, &base);
+    let csv = base.replacen("/people?", "/people.csv?", 1);
     render(&PeoplePage {
+        csv,
         layout: Layout::new(&viewer, "People", "people"),
         people: page.items,
         teams,

@@ -333,6 +333,14 @@ struct RequestListPage {
     message: Option<String>,
 }
 
+impl RequestListPage {
+    /// This list, with its filters, as a CSV download.
+    fn csv_href(&self) -> String {
+        let (path, query) = self.current.split_once('?').unwrap_or((&self.current, ""));
+        format!("{path}.csv?{query}")
+    }
+}
+
 struct QueueContext {
     team: Team,
     members: Vec<Membership>,
@@ -455,7 +463,16 @@ pub async fn my_requests_page(
     let current =
         if team_view { format!("/requests?view=team&on_behalf_of={}", f.on_behalf_of) } else { "/requests".to_owned() };
     let tabs = request_tabs(&teams, &current);
-    let query = RequestQuery {
+    let query = my_query(&f);
+    let heading = if team_view { "Your team's requests".to_owned() } else { "Your requests".to_owned() };
+    let frame = ListFrame { base: "/requests".into(), heading, tabs, message: None };
+    list(&state, &viewer, frame, query, f, None).await
+}
+
+/// What "My requests" (or, with `view=team`, a team's own requests) lists.
+fn my_query(f: &ListFilter) -> RequestQuery {
+    let team_view = f.view == "team";
+    RequestQuery {
         requester: (!team_view).then(|| "me".to_owned()),
         on_behalf_of: team_view.then(|| f.on_behalf_of.clone()),
         status: Some(if f.status.is_empty() { "all".into() } else { f.status.clone() }),
@@ -463,10 +480,110 @@ pub async fn my_requests_page(
         clock: Some(f.clock.clone()),
         sort: (!f.sort.is_empty()).then(|| f.sort.clone()),
         ..Default::default()
-    };
-    let heading = if team_view { "Your team's requests".to_owned() } else { "Your requests".to_owned() };
-    let frame = ListFrame { base: "/requests".into(), heading, tabs, message: None };
-    list(&state, &viewer, frame, query, f, None).await
+    }
+}
+
+/// What a team's queue lists: open requests by priority unless the filters say otherwise.
+fn queue_query(team: &str, f: &ListFilter) -> RequestQuery {
+    RequestQuery {
+        team: Some(team.to_owned()),
+        status: Some(if f.status.is_empty() { "open".into() } else { f.status.clone() }),
+        priority: Some(f.priority.clone()),
+        assignee: Some(f.assignee.clone()),
+        service: Some(f.service.clone()),
+        on_behalf_of: Some(f.on_behalf_of.clone()),
+        text: Some(f.text.clone()),
+        clock: Some(f.clock.clone()),
+        sort: Some(if f.sort.is_empty() { "priority".into() } else { f.sort.clone() }),
+        ..Default::default()
+    }
+}
+
+/// "My requests" as CSV, with the same filters as the page.
+pub async fn my_requests_csv(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(f): Query<ListFilter>,
+) -> Result<Response, WebError> {
+    requests_csv(&state, &viewer, &my_query(&f), "requests.csv").await
+}
+
+/// A team's queue as CSV, with the same filters as the page.
+pub async fn queue_csv(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+    Query(f): Query<ListFilter>,
+) -> Result<Response, WebError> {
+    let team = state.store.team_by_key(&key).await?;
+    state.store.team_queue(&viewer.actor, team.id).await?;
+    let name = format!("{}-queue.csv", team.key.to_lowercase());
+    requests_csv(&state, &viewer, &queue_query(&team.key, &f), &name).await
+}
+
+/// The most rows a list's CSV holds, as many as its count goes.
+const EXPORT_ROWS: usize = 10_000;
+
+/// Every request the query finds (up to [`EXPORT_ROWS`]), one row each.
+async fn requests_csv(
+    state: &AppState,
+    viewer: &Viewer,
+    query: &RequestQuery,
+    name: &str,
+) -> Result<Response, WebError> {
+    use concentric_core::page::MAX_LIMIT;
+    let mut rows = Vec::new();
+    loop {
+        let page = PageRequest { limit: Some(MAX_LIMIT), offset: Some(rows.len() as u64) };
+        let found = match state.store.list_requests(&viewer.actor, query, page).await {
+            Ok(found) => found,
+            Err(StoreError::Invalid(inv)) => {
+                let message =
+                    inv.0.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ");
+                return Ok(super::view::error_page(StatusCode::UNPROCESSABLE_ENTITY, "Nothing to export", &message));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let more = found.next_offset.is_some();
+        rows.extend(found.items.iter().map(|r| {
+            let clock = r.pressing_clock();
+            vec![
+                r.key.clone(),
+                r.subject.clone(),
+                r.team_name.clone(),
+                r.service_name.clone(),
+                r.status.label().to_owned(),
+                r.priority.to_string(),
+                r.requester_name.clone(),
+                r.on_behalf_team_name.clone().unwrap_or_default(),
+                r.assignee_name.clone().unwrap_or_default(),
+                r.created_at.to_rfc3339(),
+                r.updated_at.to_rfc3339(),
+                clock.map(|c| format!("{}: {}", c.kind.label(), c.summary)).unwrap_or_default(),
+                clock.and_then(|c| c.due_at).map(|d| d.to_rfc3339()).unwrap_or_default(),
+            ]
+        }));
+        // As far as lists count: an export of a whole large queue belongs to the API's pages.
+        if !more || found.items.is_empty() || rows.len() >= EXPORT_ROWS {
+            break;
+        }
+    }
+    let header = [
+        "key",
+        "subject",
+        "team",
+        "service",
+        "status",
+        "priority",
+        "requester",
+        "for team",
+        "assignee",
+        "filed",
+        "updated",
+        "target",
+        "due",
+    ];
+    Ok(crate::download::csv_response(name, concentric_core::export::csv(&header, rows)))
 }
 
 /// A team's queue: open requests by default, with filters an agent uses every day.
@@ -492,18 +609,7 @@ async fn queue(
         f.status = "open".into();
     }
     let services = services.into_iter().map(|s| (s.slug, s.name)).collect();
-    let query = RequestQuery {
-        team: Some(team.key.clone()),
-        status: Some(f.status.clone()),
-        priority: Some(f.priority.clone()),
-        assignee: Some(f.assignee.clone()),
-        service: Some(f.service.clone()),
-        on_behalf_of: Some(f.on_behalf_of.clone()),
-        text: Some(f.text.clone()),
-        clock: Some(f.clock.clone()),
-        sort: Some(if f.sort.is_empty() { "priority".into() } else { f.sort.clone() }),
-        ..Default::default()
-    };
+    let query = queue_query(&team.key, &f);
     let base = format!("/teams/{}/queue", team.key);
     let teams = state.store.memberships_of(viewer.person.id).await?;
     // An admin looking at another team's queue gets no tabs: none of them would be current.

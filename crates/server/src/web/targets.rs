@@ -513,6 +513,9 @@ struct CompliancePage {
     rows: Vec<ComplianceRow>,
     per_service: bool,
     chart: String,
+    /// Met share per team and target over the whole period, worst first, and its chart.
+    shares: Vec<concentric_core::report::TeamShare>,
+    shares_chart: String,
     teams: Vec<Team>,
     team: String,
     months: u32,
@@ -523,6 +526,41 @@ struct CompliancePage {
 pub struct ComplianceFilter {
     team: Option<String>,
     months: Option<String>,
+}
+
+/// The compliance report's lines (per service) as CSV, with the same filters as the page.
+pub async fn compliance_csv(
+    State(state): State<AppState>,
+    _viewer: Viewer,
+    Query(f): Query<ComplianceFilter>,
+) -> Result<Response, WebError> {
+    let months = f.months.unwrap_or_default().trim().parse().unwrap_or(6);
+    let q = ComplianceQuery { team: f.team, service: None, months: Some(months) };
+    let rows = match compliance_rows(&state, &q).await {
+        Ok(rows) => rows,
+        Err(concentric_store::StoreError::Invalid(inv)) => {
+            let message = inv.0.first().map(|e| e.message.clone()).unwrap_or_default();
+            return Ok(super::view::error_page(StatusCode::UNPROCESSABLE_ENTITY, "Nothing to export", &message));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let header =
+        ["month", "team", "team name", "service", "service name", "target", "met", "breached", "running", "met %"];
+    let lines = rows.into_iter().map(|r| {
+        vec![
+            r.month.clone(),
+            r.team_key.clone(),
+            r.team_name.clone(),
+            r.service_slug.clone(),
+            r.service_name.clone(),
+            r.target.label().to_owned(),
+            r.met.to_string(),
+            r.breached.to_string(),
+            r.running.to_string(),
+            r.met_percent().map(|p| p.to_string()).unwrap_or_default(),
+        ]
+    });
+    Ok(crate::download::csv_response("compliance.csv", concentric_core::export::csv(&header, lines)))
 }
 
 pub async fn compliance_page(
@@ -548,9 +586,12 @@ pub async fn compliance_page(
     };
     // All teams: one line per team; one team: one line per service.
     let per_service = !team.is_empty();
+    let shares = concentric_core::report::team_shares(&rows);
     let page = CompliancePage {
         layout: Layout::new(&viewer, "Target compliance", "reports"),
         chart: compliance_svg(&rows),
+        shares_chart: concentric_core::report::shares_svg(&shares),
+        shares,
         rows: if per_service { rows } else { by_team(&rows) },
         per_service,
         teams,

@@ -120,3 +120,40 @@ both!(home_follows_what_a_person_is, |t| {
     );
     assert!(requests.body.contains("Sales&#39; requests"), "{}", requests.body);
 });
+
+both!(reports_and_lists_download_as_csv, |t| {
+    let w = world(&t).await;
+    targets(&t, &w.lead, json!({})).await;
+    file(&t, &w.requester, "=cmd|' /C calc'!A0").await;
+    file(&t, &w.requester, "Screen, 15\" please").await;
+    let mut max = t.browser();
+    max.login("max@example.com", PASSWORD).await;
+    let queue = max.get("/teams/IT/queue.csv?sort=oldest").await;
+    assert_eq!(queue.status, StatusCode::OK);
+    assert!(queue.headers["content-type"].to_str().unwrap().starts_with("text/csv"));
+    assert!(queue.headers["content-disposition"].to_str().unwrap().contains("it-queue.csv"));
+    let lines: Vec<&str> = queue.body.lines().collect();
+    assert!(lines[0].starts_with("key,subject,team,service,status,priority"), "{}", lines[0]);
+    assert_eq!(lines.len(), 3, "a header and both requests: {}", queue.body);
+    assert!(lines[1].starts_with("IT-1,'=cmd"), "a formula stays text: {}", lines[1]);
+    assert!(lines[2].contains("\"Screen, 15\"\" please\""), "quoted: {}", lines[2]);
+    assert!(max.get("/teams/IT/queue").await.body.contains("href=\"/teams/IT/queue.csv?"), "the page links its CSV");
+
+    let mut sam = t.browser();
+    sam.login("sam@example.com", PASSWORD).await;
+    let mine = sam.get("/requests.csv").await;
+    assert_eq!(mine.body.lines().count(), 3, "{}", mine.body);
+    assert_eq!(sam.get("/teams/IT/queue.csv").await.status, StatusCode::FORBIDDEN, "the queue is for the team");
+    assert_eq!(sam.get("/requests.csv?clock=soon").await.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let report = sam.get("/reports/compliance.csv?team=IT&months=1").await;
+    assert!(report.body.starts_with("month,team,team name,service,service name,target,met,breached,running"));
+    assert!(report.body.contains(",IT,IT Services,laptop,Laptop request,Resolution,0,0,2,"), "{}", report.body);
+    let page = sam.get("/reports/compliance").await;
+    assert!(page.body.contains("Targets met, by team") && page.body.contains("Download CSV"));
+
+    let people = sam.get("/people.csv").await;
+    let header = people.body.lines().next().unwrap();
+    assert_eq!(header, "email,name,title,manager_email,time_zone,weekly_capacity_hours,admin", "the import's columns");
+    assert!(people.body.contains("sam@example.com,Sam Sales,Tester,,Europe/Berlin,40,false"), "{}", people.body);
+});
