@@ -457,14 +457,18 @@ fn around(centre: Point, a: Point, b: Point, two_way: bool) -> Route {
     route.push((point(outer, rm), point(outer, ro)));
     if outward {
         // The route was built inner to outer; its last point is the outer centre's place.
-        route.last_mut().map(|l| l.1 = b);
+        if let Some(l) = route.last_mut() {
+            l.1 = b;
+        }
         route
     } else {
         // Reverse the pieces: each control stays, each end becomes the previous start.
         let mut starts = vec![point(inner, ri)];
         starts.extend(route.iter().map(|&(_, to)| to));
         let mut back: Route = route.iter().enumerate().rev().map(|(i, &(q, _))| (q, starts[i])).collect();
-        back.last_mut().map(|l| l.1 = b);
+        if let Some(l) = back.last_mut() {
+            l.1 = b;
+        }
         back
     }
 }
