@@ -386,7 +386,10 @@ pub struct Commitment {
     pub description: String,
     pub owner: Named,
     pub backup: Option<Named>,
+    /// The schedule as an iCalendar RRULE, recurring from `first_due`.
     pub rule: String,
+    /// The schedule in words: "every other Friday at 17:00 Berlin time".
+    pub schedule_text: String,
     /// Local to `zone`.
     pub first_due: String,
     pub zone: String,
@@ -401,6 +404,12 @@ pub struct Commitment {
 }
 
 impl Commitment {
+    /// The schedule in words, starting a sentence: "Every other Friday at 17:00 Berlin time".
+    pub fn schedule_sentence(&self) -> String {
+        let mut chars = self.schedule_text.chars();
+        chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+    }
+
     /// The checklist: one item per non-empty line of the description.
     pub fn checklist(&self) -> Vec<&str> {
         self.description

@@ -31,6 +31,7 @@ pub mod notification;
 pub mod page;
 pub mod person;
 pub mod rating;
+pub mod recurrence;
 pub mod relationship;
 pub mod report;
 pub mod request;

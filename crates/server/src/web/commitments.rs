@@ -20,6 +20,7 @@ use crate::auth::{CsrfForm, Viewer};
 use crate::error::{PagePath, WebError};
 use crate::queries::{commitment_detail, make_feed};
 use crate::state::AppState;
+use concentric_core::recurrence::BuilderInput;
 
 /// A commitment form as typed.
 #[derive(Debug, Default, Deserialize)]
@@ -31,6 +32,21 @@ pub struct CommitmentForm {
     description: String,
     owner: String,
     backup: String,
+    /// The schedule builder: which pattern (`weekly`, `month_day`, `month_weekday`,
+    /// `working_day`, or `custom` for the raw `rule`) and its parts.
+    repeat: String,
+    every: String,
+    day_mo: Option<String>,
+    day_tu: Option<String>,
+    day_we: Option<String>,
+    day_th: Option<String>,
+    day_fr: Option<String>,
+    day_sa: Option<String>,
+    day_su: Option<String>,
+    month_day: String,
+    nth: String,
+    weekday: String,
+    working: String,
     rule: String,
     first_due: String,
     zone: String,
@@ -42,6 +58,38 @@ pub struct CommitmentForm {
 impl CommitmentForm {
     /// The commitment typed; a reminder that is not a number is reported together with
     /// whatever else the form gets wrong.
+    /// The builder's part of the form.
+    fn builder(&self) -> BuilderInput {
+        let ticked = [
+            ("MO", &self.day_mo),
+            ("TU", &self.day_tu),
+            ("WE", &self.day_we),
+            ("TH", &self.day_th),
+            ("FR", &self.day_fr),
+            ("SA", &self.day_sa),
+            ("SU", &self.day_su),
+        ];
+        BuilderInput {
+            repeat: self.repeat.clone(),
+            every: self.every.clone(),
+            days: ticked.iter().filter(|(_, v)| v.is_some()).map(|(d, _)| (*d).to_owned()).collect(),
+            month_day: self.month_day.clone(),
+            nth: self.nth.clone(),
+            weekday: self.weekday.clone(),
+            working: self.working.clone(),
+        }
+    }
+
+    /// Whether a weekday is ticked in the builder, for showing the form again.
+    fn ticked(&self, day: &str) -> bool {
+        self.builder().days.iter().any(|d| d == day)
+    }
+
+    /// The rule the builder writes, or the raw rule when the schedule is custom.
+    fn schedule_rule(&self) -> Result<String, Invalid> {
+        Ok(self.builder().pattern()?.map_or_else(|| self.rule.clone(), |p| p.rule()))
+    }
+
     fn to_new(&self) -> Result<NewCommitment, Invalid> {
         let remind_hours = match self.remind_hours.trim() {
             "" => Ok(None),
@@ -52,6 +100,7 @@ impl CommitmentForm {
             h => h.parse::<f64>().map(Some),
         };
         let some = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+        let schedule = self.schedule_rule();
         let new = NewCommitment {
             provider: self.provider.clone(),
             receiver: self.receiver.clone(),
@@ -59,15 +108,20 @@ impl CommitmentForm {
             description: self.description.clone(),
             owner: self.owner.clone(),
             backup: some(&self.backup),
-            rule: self.rule.clone(),
+            // A builder mistake is reported below with the rest; meanwhile the rest is checked
+            // against a rule that stands in for it, so no second message names the rule.
+            rule: schedule.clone().unwrap_or_else(|_| "FREQ=WEEKLY".into()),
             first_due: self.first_due.clone(),
             zone: some(&self.zone),
             grace: some(&self.grace),
             remind_hours: remind_hours.clone().ok().flatten(),
             effort_hours: effort_hours.clone().ok().flatten(),
         };
-        if remind_hours.is_err() || effort_hours.is_err() {
+        if remind_hours.is_err() || effort_hours.is_err() || schedule.is_err() {
             let mut errors = new.check(chrono_tz::UTC).err().map(|e| e.0).unwrap_or_default();
+            if let Err(Invalid(builder)) = schedule {
+                errors.extend(builder);
+            }
             if remind_hours.is_err() {
                 errors.push(concentric_core::FieldError::new("remind_hours", "give a whole number of hours"));
             }
@@ -94,7 +148,23 @@ impl CommitmentForm {
             grace: if c.grace_ms > 0 { duration_input(c.grace_ms / 60_000) } else { String::new() },
             remind_hours: (c.remind_ms / 3_600_000).to_string(),
             effort_hours: if c.effort_hours > 0.0 { c.effort_hours.to_string() } else { String::new() },
+            ..Self::default()
         }
+        .with_builder(&BuilderInput::of_rule(&c.rule))
+    }
+
+    /// The form with the builder set to `b` (a stored rule read back, or the defaults).
+    fn with_builder(mut self, b: &BuilderInput) -> Self {
+        let day = |code: &str| b.days.iter().any(|d| d == code).then(|| "on".to_owned());
+        (self.day_mo, self.day_tu, self.day_we, self.day_th) = (day("MO"), day("TU"), day("WE"), day("TH"));
+        (self.day_fr, self.day_sa, self.day_su) = (day("FR"), day("SA"), day("SU"));
+        self.repeat = b.repeat.clone();
+        self.every = b.every.clone();
+        self.month_day = b.month_day.clone();
+        self.nth = b.nth.clone();
+        self.weekday = b.weekday.clone();
+        self.working = b.working.clone();
+        self
     }
 }
 
@@ -169,7 +239,8 @@ async fn team_page(state: &AppState, viewer: &Viewer, key: &str) -> Result<TeamC
         can_add: viewer.actor.can_manage_team(team.id),
         is_member: viewer.actor.works_in(team.id),
         choose_teams: true,
-        form: CommitmentForm { provider: team.key.clone(), remind_hours: "24".into(), ..CommitmentForm::default() },
+        form: CommitmentForm { provider: team.key.clone(), remind_hours: "24".into(), ..CommitmentForm::default() }
+            .with_builder(&BuilderInput::of_rule("")),
         errors: FormErrors::default(),
         new_feed: None,
         owed,

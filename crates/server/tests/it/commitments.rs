@@ -345,6 +345,37 @@ both!(commitment_pages_keep_what_was_typed_and_take_deliveries, |t| {
     let page = lena.post("/teams/IT/commitments", &form("FREQ=WEEKLY;BYDAY=FR", "")).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     let path = page.location().split('?').next().unwrap().to_owned();
+    assert!(lena.get(&path).await.body.contains("Every Friday at 17:00 UTC"), "the schedule in words");
+
+    // The schedule builder writes the rule; its mistakes come with the others, all at once.
+    let builder = |fields: &[(&'static str, &'static str)]| {
+        let mut f: Vec<(&str, &str)> = form("", "24").into_iter().filter(|(k, _)| *k != "rule").collect();
+        f.retain(|(k, _)| *k != "title");
+        f.extend_from_slice(fields);
+        f
+    };
+    let page =
+        lena.post("/teams/IT/commitments", &builder(&[("repeat", "weekly"), ("every", "0"), ("title", "")])).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for field in ["every", "days", "title"] {
+        assert!(page.body.contains(&format!("id=\"{field}-error\"")), "{field}: {}", page.body);
+    }
+    assert!(!page.body.contains("id=\"rule-error\""), "no second message about the rule");
+    let page = lena
+        .post(
+            "/teams/IT/commitments",
+            &builder(&[("repeat", "month_weekday"), ("nth", "last"), ("weekday", "FR"), ("title", "Month-end close")]),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let close = page.location().split('?').next().unwrap().to_owned();
+    let shown = lena.get(&close).await;
+    assert!(shown.body.contains("On the last Friday of every month at 17:00 UTC"), "{}", shown.body);
+    assert!(shown.body.contains("FREQ=MONTHLY;BYDAY=-1FR"), "the rule, for those who want it");
+    let id = close.rsplit('/').next().unwrap();
+    let r = t.api(Method::GET, &format!("/api/v1/commitments/{id}"), Some(&w.lead), None).await;
+    assert_eq!(r.json["commitment"]["schedule_text"], "on the last Friday of every month at 17:00 UTC", "{}", r.text);
+    assert!(shown.body.contains("value=\"month_weekday\" checked"), "the edit form's builder reads the rule back");
 
     // The owner's page offers the deliveries due in the next two weeks, not the later ones.
     let mut max = t.browser();

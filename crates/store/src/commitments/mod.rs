@@ -110,6 +110,7 @@ impl From<CommitmentRow> for Commitment {
                 (Some(id), Some(name), Some(email)) => Some(Named { id, name, email }),
                 _ => None,
             },
+            schedule_text: concentric_core::recurrence::describe(&r.rule, &r.first_due, &r.zone),
             rule: r.rule,
             first_due: r.first_due,
             zone: r.zone,
