@@ -261,6 +261,48 @@ pub async fn team_commitments_page(
     render(&page)
 }
 
+/// A team's commitments, both ways, as CSV.
+pub async fn team_commitments_csv(
+    State(state): State<AppState>,
+    _viewer: Viewer,
+    Path(key): Path<String>,
+) -> Result<Response, WebError> {
+    let team = state.store.team_by_key(&key).await?;
+    let all = state.store.commitments(Some(team.id), state.time.now()).await?;
+    let header = [
+        "title",
+        "delivered by",
+        "delivered to",
+        "owner",
+        "backup",
+        "schedule",
+        "rule",
+        "first due",
+        "zone",
+        "on time",
+        "late",
+        "active",
+    ];
+    let rows = all.into_iter().map(|c| {
+        vec![
+            c.title.clone(),
+            c.provider_name.clone(),
+            c.receiver_name.clone(),
+            c.owner.email.clone(),
+            c.backup.as_ref().map(|b| b.email.clone()).unwrap_or_default(),
+            c.schedule_sentence(),
+            c.rule.clone(),
+            c.first_due.clone(),
+            c.zone.clone(),
+            c.record.on_time.to_string(),
+            c.record.late.to_string(),
+            c.active.to_string(),
+        ]
+    });
+    let name = format!("{}-commitments.csv", team.key.to_lowercase());
+    Ok(crate::download::csv_response(&name, concentric_core::export::csv(&header, rows)))
+}
+
 pub async fn create_commitment(
     State(state): State<AppState>,
     viewer: Viewer,

@@ -293,6 +293,14 @@ pub(super) struct EdgePage {
 }
 
 impl EdgePage {
+    /// How often the relationship is surveyed, in words ("every quarter").
+    fn survey_words(&self, rule: &str) -> String {
+        self.survey_rules
+            .iter()
+            .find(|(value, _)| *value == rule)
+            .map_or_else(|| concentric_core::recurrence::describe(rule, "", "UTC"), |(_, label)| (*label).to_owned())
+    }
+
     /// Whether the viewer leads the side still to agree a row (or is an admin).
     fn may_agree(&self, r: &concentric_core::responsibility::Responsibility) -> bool {
         self.can_edit && r.waiting_for().is_some_and(|side| self.speaks_for == Some(side) || self.admin)
@@ -402,6 +410,45 @@ struct MapPage {
     legend: String,
     summary: concentric_core::network::NetworkSummary,
     window_days: i64,
+}
+
+/// Every edge of the organisation map as CSV (admins and leads, as the map).
+pub async fn organisation_csv(State(state): State<AppState>, viewer: Viewer) -> Result<Response, WebError> {
+    let now = state.time.now();
+    let (edges, _) = state.store.network_summary(&viewer.actor, window_start(now), now).await?;
+    let header = [
+        "supplier",
+        "supplier name",
+        "customer",
+        "customer name",
+        "relationship",
+        "requests",
+        "targets met",
+        "targets breached",
+        "commitments",
+        "deliveries on time",
+        "deliveries late",
+        "health",
+        "health band",
+    ];
+    let rows = edges.into_iter().map(|e| {
+        vec![
+            e.supplier_key.clone(),
+            e.supplier_name.clone(),
+            e.customer_key.clone(),
+            e.customer_name.clone(),
+            e.status.map(|s| s.label().to_owned()).unwrap_or_else(|| "none".into()),
+            e.requests.to_string(),
+            e.targets_met.to_string(),
+            e.targets_breached.to_string(),
+            e.commitments.to_string(),
+            e.deliveries_on_time.to_string(),
+            e.deliveries_late.to_string(),
+            e.health.label(),
+            e.health.band().to_owned(),
+        ]
+    });
+    Ok(crate::download::csv_response("network.csv", concentric_core::export::csv(&header, rows)))
 }
 
 /// Every team and relationship, with the weakest edges and the bottlenecks (admins and leads).

@@ -23,6 +23,8 @@ struct TeamsPage {
     q: String,
     include_inactive: bool,
     pager: Pager,
+    /// The list, with its filters, as a CSV download.
+    csv: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -47,7 +49,47 @@ pub async fn teams_page(
         query_string(&[("q", &q), ("include_inactive", if include_inactive { "on" } else { "" })])
     );
     let pager = Pager::new(&page, &base);
-    render(&TeamsPage { layout: Layout::new(&viewer, "Teams", "teams"), teams: page.items, q, include_inactive, pager })
+    let csv = base.replacen("/teams?", "/teams.csv?", 1);
+    render(&TeamsPage {
+        layout: Layout::new(&viewer, "Teams", "teams"),
+        teams: page.items,
+        q,
+        include_inactive,
+        pager,
+        csv,
+    })
+}
+
+/// The teams as CSV in the import's own columns, with the same filters as the page.
+pub async fn teams_csv(
+    State(state): State<AppState>,
+    _viewer: Viewer,
+    Query(f): Query<TeamsFilter>,
+) -> Result<Response, WebError> {
+    use concentric_core::page::MAX_LIMIT;
+    let query = TeamQuery { q: f.q.clone(), include_inactive: f.include_inactive.is_some() };
+    let mut teams = Vec::new();
+    loop {
+        let page = PageRequest { limit: Some(MAX_LIMIT), offset: Some(teams.len() as u64) };
+        let found = state.store.list_teams(&query, page).await?;
+        let more = found.next_offset.is_some() && !found.items.is_empty();
+        teams.extend(found.items);
+        if !more {
+            break;
+        }
+    }
+    let rows = teams.into_iter().map(|t| {
+        vec![
+            t.key,
+            t.name,
+            t.parent_key.unwrap_or_default(),
+            t.mission,
+            t.contact_email.unwrap_or_default(),
+            t.contact_info,
+        ]
+    });
+    let csv = concentric_core::export::csv(concentric_core::import::TEAM_COLUMNS, rows);
+    Ok(crate::download::csv_response("teams.csv", csv))
 }
 
 #[derive(Template)]

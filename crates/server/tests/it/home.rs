@@ -156,4 +156,18 @@ both!(reports_and_lists_download_as_csv, |t| {
     let header = people.body.lines().next().unwrap();
     assert_eq!(header, "email,name,title,manager_email,time_zone,weekly_capacity_hours,admin", "the import's columns");
     assert!(people.body.contains("sam@example.com,Sam Sales,Tester,,Europe/Berlin,40,false"), "{}", people.body);
+
+    let teams = sam.get("/teams.csv").await;
+    assert!(
+        teams.body.starts_with("key,name,parent_key,mission,contact_email,contact_info\r\n"),
+        "the import's columns"
+    );
+    assert_eq!(teams.body.lines().count(), 4, "three teams: {}", teams.body);
+    let owed = sam.get("/teams/IT/commitments.csv").await;
+    assert!(owed.body.starts_with("title,delivered by,delivered to,owner"), "{}", owed.body);
+    assert_eq!(sam.get("/network.csv").await.status, StatusCode::FORBIDDEN, "the map is for leads and admins");
+    let mut lena = t.browser();
+    lena.login("lena@example.com", PASSWORD).await;
+    let map = lena.get("/network.csv").await;
+    assert!(map.body.contains("IT,IT Services,SAL,Sales,none,2,"), "{}", map.body);
 });
