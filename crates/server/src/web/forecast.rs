@@ -46,6 +46,57 @@ pub async fn forecast_page(
     render(&ForecastPage { layout, team, forecast, late })
 }
 
+/// The forecast as CSV: each item in the order the team works it.
+pub async fn forecast_csv(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+) -> Result<Response, WebError> {
+    let team = state.store.team_by_key(&key).await?;
+    let forecast = state.store.team_forecast(&viewer.actor, team.id, state.time.now().to_utc()).await?;
+    let time = |t: &Option<chrono::DateTime<chrono::Utc>>| t.map(|t| t.to_rfc3339()).unwrap_or_default();
+    let header = ["item", "title", "priority", "assignee", "hours left", "due", "start", "finish", "late by"];
+    let rows = forecast.items.iter().map(|i| {
+        vec![
+            i.label.clone(),
+            i.title.clone(),
+            i.priority.to_string(),
+            i.assignee_name.clone().unwrap_or_default(),
+            format!("{:.1}", i.effort_hours),
+            time(&i.due),
+            time(&i.start),
+            time(&i.finish),
+            i.late_ms.map(concentric_core::forecast::format_delay).unwrap_or_default(),
+        ]
+    });
+    let name = format!("{}-forecast.csv", team.key.to_lowercase());
+    Ok(crate::download::csv_response(&name, concentric_core::export::csv(&header, rows)))
+}
+
+/// The workload as CSV: one row per person (and the unassigned work) and week.
+pub async fn workload_csv(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+) -> Result<Response, WebError> {
+    let team = state.store.team_by_key(&key).await?;
+    let workload = state.store.team_workload(&viewer.actor, team.id, state.time.now().to_utc()).await?;
+    let header = ["person", "week of", "hours of work", "hours available", "over"];
+    let rows = workload.people.iter().flat_map(|p| {
+        p.weeks.iter().map(move |w| {
+            vec![
+                p.name.clone(),
+                w.starts_on.to_string(),
+                format!("{:.1}", w.load_hours),
+                format!("{:.1}", w.capacity_hours),
+                w.over.to_string(),
+            ]
+        })
+    });
+    let name = format!("{}-workload.csv", team.key.to_lowercase());
+    Ok(crate::download::csv_response(&name, concentric_core::export::csv(&header, rows)))
+}
+
 /// Which bar's items to list: a week, and optionally one person (`none`: unassigned work).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]

@@ -170,4 +170,9 @@ both!(reports_and_lists_download_as_csv, |t| {
     lena.login("lena@example.com", PASSWORD).await;
     let map = lena.get("/network.csv").await;
     assert!(map.body.contains("IT,IT Services,SAL,Sales,none,2,"), "{}", map.body);
+    let forecast = max.get("/teams/IT/forecast.csv").await;
+    assert!(forecast.body.starts_with("item,title,priority,assignee,hours left"), "{}", forecast.body);
+    assert_eq!(forecast.body.lines().count(), 3, "both open requests: {}", forecast.body);
+    let workload = max.get("/teams/IT/workload.csv").await;
+    assert!(workload.body.contains("\r\nMax Agent,"), "{}", workload.body);
 });
