@@ -191,6 +191,38 @@ struct FeedbackPage {
 
 /// A team's feedback: how its requesters rated it, and (for its leads) how the teams it asked
 /// rated its requests.
+/// A team's feedback results as CSV: the same slices the page shows the viewer (by agent only
+/// for its leads and admins), one row each.
+pub async fn feedback_csv(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+) -> Result<Response, WebError> {
+    let team = state.store.team_by_key(&key).await?;
+    let ratings = state.store.team_ratings(&viewer.actor, team.id, trend_since(state.time.now())).await?;
+    let r = &ratings.as_provider;
+    let overall = concentric_core::rating::Slice { key: String::new(), label: "All".into(), tally: r.overall };
+    let slices = std::iter::once(("overall", &overall))
+        .chain(r.by_service.iter().map(|s| ("service", s)))
+        .chain(r.by_agent.iter().map(|s| ("agent", s)))
+        .chain(r.by_partner.iter().map(|s| ("requesting team", s)))
+        .chain(r.by_month.iter().map(|s| ("month", s)));
+    let header = ["by", "which", "ratings", "satisfied", "okay", "poor", "satisfied %"];
+    let rows = slices.map(|(by, s)| {
+        vec![
+            by.to_owned(),
+            s.label.clone(),
+            s.tally.count().to_string(),
+            s.tally.satisfied.to_string(),
+            s.tally.neutral.to_string(),
+            s.tally.poor.to_string(),
+            s.tally.percent_satisfied().map(|p| p.to_string()).unwrap_or_default(),
+        ]
+    });
+    let name = format!("{}-feedback.csv", team.key.to_lowercase());
+    Ok(crate::download::csv_response(&name, concentric_core::export::csv(&header, rows)))
+}
+
 pub async fn feedback_page(
     State(state): State<AppState>,
     viewer: Viewer,

@@ -66,6 +66,29 @@ pub async fn catalog_page(
     })
 }
 
+/// The catalog as CSV, with the same search as the page.
+pub async fn catalog_csv(
+    State(state): State<AppState>,
+    _viewer: Viewer,
+    Query(f): Query<CatalogFilter>,
+) -> Result<Response, WebError> {
+    let query = concentric_store::ServiceQuery { text: f.q.clone(), ..Default::default() };
+    let services = state.store.list_services(&query, PageRequest::first(concentric_core::page::MAX_LIMIT)).await?.items;
+    let header = ["team", "team name", "service", "name", "summary", "default priority", "hours of work"];
+    let rows = services.into_iter().map(|s| {
+        vec![
+            s.team_key,
+            s.team_name,
+            s.slug,
+            s.name,
+            s.summary,
+            s.default_priority.to_string(),
+            s.default_effort_hours.to_string(),
+        ]
+    });
+    Ok(crate::download::csv_response("services.csv", concentric_core::export::csv(&header, rows)))
+}
+
 #[derive(Template)]
 #[template(path = "service.html")]
 struct ServicePage {

@@ -175,4 +175,15 @@ both!(reports_and_lists_download_as_csv, |t| {
     assert_eq!(forecast.body.lines().count(), 3, "both open requests: {}", forecast.body);
     let workload = max.get("/teams/IT/workload.csv").await;
     assert!(workload.body.contains("\r\nMax Agent,"), "{}", workload.body);
+    let feedback = sam.get("/teams/IT/feedback.csv").await;
+    assert!(
+        feedback.body.starts_with("by,which,ratings,satisfied,okay,poor,satisfied %\r\noverall,All,0,"),
+        "{}",
+        feedback.body
+    );
+    let catalog = sam.get("/services.csv?q=laptop").await;
+    assert_eq!(
+        catalog.body.lines().nth(1),
+        Some("IT,IT Services,laptop,Laptop request,A new or replacement laptop,P3,2.5")
+    );
 });
