@@ -20,6 +20,45 @@ pub fn possessive(name: &str) -> String {
     }
 }
 
+/// An address made from a name, as a person would type it: lower-case ASCII letters and digits
+/// joined by `sep`, starting with a letter, at most `max` characters ("Laptop model" becomes
+/// `laptop_model`, "Ask IT!" `ask-it`). Letters with accents lose them; other characters are gaps.
+pub fn slug(name: &str, sep: char, max: usize) -> String {
+    let mut out = String::new();
+    let plain = |c: char| -> &'static str {
+        match c {
+            'à'..='å' => "a",
+            'ç' => "c",
+            'è'..='ë' => "e",
+            'ì'..='ï' => "i",
+            'ñ' => "n",
+            'ò'..='ö' | 'ø' => "o",
+            'ù'..='ü' => "u",
+            'ß' => "ss",
+            _ => "",
+        }
+    };
+    for c in name.chars().flat_map(char::to_lowercase) {
+        let mut buf = [0u8; 4];
+        let text = match plain(c) {
+            "" => &*c.encode_utf8(&mut buf),
+            t => t,
+        };
+        for c in text.chars() {
+            if c.is_ascii_lowercase() || (c.is_ascii_digit() && !out.is_empty()) {
+                out.push(c);
+            } else if !out.is_empty() && !out.ends_with(sep) {
+                out.push(sep);
+            }
+        }
+        if out.len() >= max {
+            break;
+        }
+    }
+    out.truncate(max);
+    out.trim_end_matches(sep).to_owned()
+}
+
 /// Whether a character may not appear in text: a control character other than tab, LF or CR.
 pub fn is_forbidden(c: char) -> bool {
     c.is_control() && !matches!(c, '\t' | '\n' | '\r')
@@ -57,6 +96,16 @@ pub fn escape_html(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slugs_from_names() {
+        assert_eq!(slug("Laptop model", '_', 40), "laptop_model");
+        assert_eq!(slug("Ask IT!", '-', 40), "ask-it");
+        assert_eq!(slug("2 Größe — Farbe", '_', 40), "grosse_farbe", "starts with a letter");
+        assert_eq!(slug("Équipe café", '-', 40), "equipe-cafe");
+        assert_eq!(slug("a very long name indeed", '_', 6), "a_very");
+        assert_eq!(slug("!!!", '_', 40), "");
+    }
 
     #[test]
     fn possessives() {

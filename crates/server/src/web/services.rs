@@ -318,6 +318,12 @@ impl FieldRow {
     }
 }
 
+/// "Add more questions" was pressed: show the editor again with what was typed and more blank
+/// rows, saving nothing.
+fn wants_more(pairs: &[(String, String)]) -> bool {
+    pairs.iter().any(|(k, _)| k == "more")
+}
+
 /// Blank rows offered for new fields each time the editor is shown.
 const BLANK_ROWS: usize = 3;
 
@@ -330,9 +336,14 @@ fn with_blank_rows(mut rows: Vec<FieldRow>) -> Vec<FieldRow> {
 /// Reads the editor's submission: service settings and `field.N.part` rows, ordered by `field.N.order`.
 fn parse_editor(pairs: &[(String, String)]) -> (ServiceForm, Vec<FieldRow>, Result<NewService, FormErrors>) {
     let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_owned()).unwrap_or_default();
+    let name = get("name");
+    let slug = match get("slug") {
+        s if s.is_empty() => concentric_core::text::slug(&name, '-', 40),
+        s => s,
+    };
     let form = ServiceForm {
-        slug: get("slug"),
-        name: get("name"),
+        slug,
+        name,
         summary: get("summary"),
         description: get("description"),
         audience: get("audience"),
@@ -366,7 +377,11 @@ fn parse_editor(pairs: &[(String, String)]) -> (ServiceForm, Vec<FieldRow>, Resu
     for (index, (order, row)) in by_index {
         rows.insert((order, index), row);
     }
-    let rows: Vec<FieldRow> = rows.into_values().filter(|r| !r.is_blank()).collect();
+    let mut rows: Vec<FieldRow> = rows.into_values().filter(|r| !r.is_blank()).collect();
+    // A question given only its label gets its address from it, as the service's from its name.
+    for r in rows.iter_mut().filter(|r| r.name.is_empty()) {
+        r.name = concentric_core::text::slug(&r.label, '_', 40);
+    }
     let mut errors = FormErrors::default();
     let mut fields = Vec::new();
     for (i, r) in rows.iter().enumerate() {
@@ -493,6 +508,9 @@ pub async fn create_service(
     let team = state.store.team_by_key(&key).await?;
     require_manager(&viewer, &team)?;
     let (form, rows, parsed) = parse_editor(&pairs);
+    if wants_more(&pairs) {
+        return render(&editor(&viewer, team, None, form, rows, FormErrors::default()));
+    }
     let result = match parsed {
         Ok(new) => state.store.create_service(&viewer.actor, team.id, new).await.map_err(form_errors),
         Err(errors) => Err(Ok(errors)),
@@ -538,6 +556,10 @@ pub async fn update_service(
     let team = state.store.team_by_key(&key).await?;
     let service = state.store.service_by_slug(&key, &slug).await?;
     let (form, rows, parsed) = parse_editor(&pairs);
+    if wants_more(&pairs) {
+        require_manager(&viewer, &team)?;
+        return render(&editor(&viewer, team, Some(slug), form, rows, FormErrors::default()));
+    }
     let result = match parsed {
         Ok(new) => state.store.update_service(&viewer.actor, service.id, new).await.map_err(form_errors),
         Err(errors) => Err(Ok(errors)),
@@ -601,6 +623,19 @@ mod tests {
         assert!(new.fields[0].required);
         assert_eq!(new.fields[0].kind.options(), ["13-inch", "15-inch", "16-inch"]);
         assert_eq!(new.fields[1].name, "why");
+    }
+
+    #[test]
+    fn addresses_come_from_names_when_left_empty() {
+        let (form, _, new) = parse_editor(&pairs(&[
+            ("slug", ""),
+            ("name", "Desk move"),
+            ("field.0.name", ""),
+            ("field.0.label", "New desk number"),
+            ("field.0.kind", "short_text"),
+        ]));
+        assert_eq!(form.slug, "desk-move");
+        assert_eq!(new.unwrap().fields[0].name, "new_desk_number");
     }
 
     #[test]

@@ -152,3 +152,33 @@ both!(adding_someone_not_in_the_directory_to_a_team_offers_to_add_them, |t| {
     let form = b.get("/people/new?email=new.hire%40example.com").await;
     assert!(form.body.contains(r#"value="new.hire@example.com""#), "{}", form.body);
 });
+
+both!(the_form_builder_takes_any_number_of_questions, |t| {
+    crate::requests::world(&t).await;
+    let mut b = t.browser();
+    b.login("lena@example.com", PASSWORD).await;
+    let csrf = b.csrf("/teams/IT/services/new").await;
+    let typed = [
+        ("csrf", csrf.as_str()),
+        ("name", "Desk move"),
+        ("slug", ""),
+        ("summary", "A new desk"),
+        ("audience", "everyone"),
+        ("default_priority", "P3"),
+        ("default_effort_hours", "1"),
+        ("field.0.label", "New desk number"),
+        ("field.0.kind", "short_text"),
+        ("more", "1"),
+    ];
+    let page = b.post("/teams/IT/services/new", &typed).await;
+    assert_eq!(page.status, StatusCode::OK, "nothing saved yet");
+    assert!(page.body.contains("value=\"New desk number\""), "what was typed stays");
+    assert!(page.body.contains("name=\"field.3.label\""), "three more rows after the typed one");
+    assert!(page.body.contains("value=\"desk-move\""), "the address made from the name");
+    let save: Vec<(&str, &str)> = typed.iter().copied().filter(|(k, _)| *k != "more").collect();
+    let page = b.post("/teams/IT/services/new", &save).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert_eq!(page.location(), "/teams/IT/services/desk-move?notice=created");
+    let form = b.get("/teams/IT/services/desk-move").await;
+    assert!(form.body.contains("name=\"f.new_desk_number\""), "the question's address from its label");
+});
