@@ -157,6 +157,15 @@ pub struct RingNode {
     pub role: RingRole,
 }
 
+/// The rings around `centre` up to `depth` and the edges among the teams shown (the centre and
+/// its rings): what a picture of the team's circles draws.
+pub fn around(centre: &str, edges: &[Edge], depth: u32) -> (Vec<RingNode>, Vec<Edge>) {
+    let rings = rings(centre, edges, depth);
+    let shown = |k: &str| k == centre || rings.iter().any(|n| n.key == k);
+    let edges = edges.iter().filter(|e| shown(&e.supplier_key) && shown(&e.customer_key)).cloned().collect();
+    (rings, edges)
+}
+
 /// The rings around `centre` up to `depth`, found breadth-first over the edges (either
 /// direction), each ring sorted by role then key so the layout is the same on every render.
 pub fn rings(centre: &str, edges: &[Edge], depth: u32) -> Vec<RingNode> {

@@ -17,11 +17,6 @@ const DAYS: [(&str, &str); 7] = [
 ];
 const WORKING_DAYS: &str = "MO,TU,WE,TH,FR";
 
-/// The weekdays, as (RRULE code, name), Monday first.
-pub fn weekdays() -> &'static [(&'static str, &'static str); 7] {
-    &DAYS
-}
-
 fn day_name(code: &str) -> Option<&'static str> {
     DAYS.iter().find(|(c, _)| *c == code).map(|(_, n)| *n)
 }

@@ -5,7 +5,7 @@
 use concentric_core::authz::Actor;
 use concentric_core::commitment::{Occurrence, OccurrenceStatus};
 use concentric_core::home::{getting_started, waiting_on, SetupStep};
-use concentric_core::network::{rings, weakest, Edge, PartnerLoad, RingNode};
+use concentric_core::network::{around, weakest, Edge, PartnerLoad, RingNode};
 use concentric_core::page::PageRequest;
 use concentric_core::person::Person;
 use concentric_core::relationship::Relationship;
@@ -26,6 +26,8 @@ const DAY_MS: i64 = 86_400_000;
 /// Everything on one person's home.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Cockpit {
+    /// The person's teams, with their role in each.
+    pub teams: Vec<Membership>,
     /// Open requests assigned to the person, soonest due first.
     pub assigned: Vec<Request>,
     pub assigned_total: u64,
@@ -147,6 +149,7 @@ pub async fn cockpit(state: &AppState, actor: &Actor, me: &Person) -> Result<Coc
         .await?;
     let getting_started = if actor.is_admin { getting_started(&store.setup_progress().await?) } else { None };
     Ok(Cockpit {
+        teams: memberships,
         assigned_total: assigned.total,
         assigned: assigned.items,
         desks,
@@ -171,10 +174,7 @@ async fn lead_view(
     now: Millis,
 ) -> Result<LeadView, StoreError> {
     let store = &state.store;
-    let ring = rings(&m.team_key, all_edges, 1);
-    let shown = |k: &str| k == m.team_key || ring.iter().any(|n| n.key == k);
-    let edges: Vec<Edge> =
-        all_edges.iter().filter(|e| shown(&e.supplier_key) && shown(&e.customer_key)).cloned().collect();
+    let (ring, edges) = around(&m.team_key, all_edges, 1);
     let own: Vec<Edge> =
         edges.iter().filter(|e| e.supplier_key == m.team_key || e.customer_key == m.team_key).cloned().collect();
     let weakest = weakest(&own, 1).into_iter().next().cloned();

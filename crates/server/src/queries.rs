@@ -38,10 +38,7 @@ pub async fn team_network_of(
         return Err(concentric_core::Invalid::one("depth", "show between 1 and 4 rings").into());
     }
     let team = state.store.team_by_key(key).await?;
-    let edges = edges(state).await?;
-    let rings = concentric_core::network::rings(&team.key, &edges, depth);
-    let shown = |k: &str| k == team.key || rings.iter().any(|n| n.key == k);
-    let edges = edges.into_iter().filter(|e| shown(&e.supplier_key) && shown(&e.customer_key)).collect();
+    let (rings, edges) = concentric_core::network::around(&team.key, &edges(state).await?, depth);
     Ok(TeamNetwork { centre: team.key, rings, edges })
 }
 

@@ -14,14 +14,13 @@ impl Store {
             .read(|mut tx| {
                 let (has_team, has_people, has_service, has_target, has_request): (bool, bool, bool, bool, bool) = tx
                     .exec()
-                    .all(
+                    .optional(
                         "SELECT EXISTS (SELECT 1 FROM teams WHERE active), \
                              (SELECT COUNT(*) FROM (SELECT 1 FROM people WHERE active LIMIT 2) p) > 1, \
                              EXISTS (SELECT 1 FROM services WHERE active), \
                              EXISTS (SELECT 1 FROM target_policies), EXISTS (SELECT 1 FROM requests)",
                         args![],
                     )?
-                    .pop()
                     .unwrap_or_default();
                 let first_team =
                     tx.exec().scalar_opt("SELECT key FROM teams WHERE active ORDER BY key LIMIT 1", args![])?;

@@ -59,7 +59,8 @@ impl CommitmentForm {
     /// The commitment typed; a reminder that is not a number is reported together with
     /// whatever else the form gets wrong.
     /// The builder's part of the form.
-    fn builder(&self) -> BuilderInput {
+    /// The weekday codes ticked in the builder.
+    fn days(&self) -> Vec<String> {
         let ticked = [
             ("MO", &self.day_mo),
             ("TU", &self.day_tu),
@@ -69,10 +70,15 @@ impl CommitmentForm {
             ("SA", &self.day_sa),
             ("SU", &self.day_su),
         ];
+        ticked.iter().filter(|(_, v)| v.is_some()).map(|(d, _)| (*d).to_owned()).collect()
+    }
+
+    /// The builder's part of the form.
+    fn builder(&self) -> BuilderInput {
         BuilderInput {
             repeat: self.repeat.clone(),
             every: self.every.clone(),
-            days: ticked.iter().filter(|(_, v)| v.is_some()).map(|(d, _)| (*d).to_owned()).collect(),
+            days: self.days(),
             month_day: self.month_day.clone(),
             nth: self.nth.clone(),
             weekday: self.weekday.clone(),
@@ -82,7 +88,7 @@ impl CommitmentForm {
 
     /// Whether a weekday is ticked in the builder, for showing the form again.
     fn ticked(&self, day: &str) -> bool {
-        self.builder().days.iter().any(|d| d == day)
+        self.days().iter().any(|d| d == day)
     }
 
     /// The rule the builder writes, or the raw rule when the schedule is custom.

@@ -5,7 +5,6 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use concentric_core::person::Person;
-use concentric_core::team::Membership;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::{RefOr, Required};
 use utoipa::OpenApi;
@@ -23,7 +22,6 @@ struct HomePage {
     first_name: String,
     home: Cockpit,
     now: DateTime<Utc>,
-    teams: Vec<Membership>,
     manager: Option<Person>,
     reports: Vec<Person>,
 }
@@ -60,7 +58,6 @@ pub async fn home_page(
         first_name: me.name.split_whitespace().next().unwrap_or(&me.name).to_owned(),
         home: cockpit(&state, &viewer.actor, me).await?,
         now: state.time.now().to_utc(),
-        teams: store.memberships_of(me.id).await?,
         manager,
         reports: store.direct_reports(me.id).await?,
     };

@@ -12,7 +12,8 @@ use concentric_core::{PersonId, TeamId};
 use serde::Deserialize;
 
 use super::view::{
-    form_errors, query_string, refused, render, render_status, time_zones, FormErrors, Layout, NoticeQuery, Pager,
+    every_page, form_errors, query_string, refused, render, render_status, time_zones, FormErrors, Layout, NoticeQuery,
+    Pager,
 };
 use crate::auth::{CsrfForm, Viewer};
 use crate::error::WebError;
@@ -55,19 +56,9 @@ pub async fn people_csv(
     _viewer: Viewer,
     Query(f): Query<PeopleFilter>,
 ) -> Result<Response, WebError> {
-    use concentric_core::page::MAX_LIMIT;
     let team = f.team.as_deref().and_then(|t| t.parse::<i64>().ok());
     let query = PersonQuery { q: f.q.clone(), team: team.map(TeamId), include_inactive: f.include_inactive.is_some() };
-    let mut people = Vec::new();
-    loop {
-        let page = PageRequest { limit: Some(MAX_LIMIT), offset: Some(people.len() as u64) };
-        let found = state.store.list_people(&query, page).await?;
-        let more = found.next_offset.is_some() && !found.items.is_empty();
-        people.extend(found.items);
-        if !more {
-            break;
-        }
-    }
+    let people = every_page(usize::MAX, |page| state.store.list_people(&query, page)).await?;
     // The import's own columns, so an export can be edited and read back in.
     let header = ["email", "name", "title", "manager_email", "time_zone", "weekly_capacity_hours", "admin"];
     let rows = people.iter().map(|p| {

@@ -17,7 +17,7 @@ use serde::Deserialize;
 
 use super::ratings::RatingCard;
 use super::view::{
-    error_page, form_errors, query_string, render, render_status, FormErrors, Layout, NoticeQuery, Pager,
+    error_page, every_page, form_errors, query_string, render, render_status, FormErrors, Layout, NoticeQuery, Pager,
 };
 use crate::auth::{CsrfForm, Viewer};
 use crate::error::WebError;
@@ -531,43 +531,30 @@ async fn requests_csv(
     query: &RequestQuery,
     name: &str,
 ) -> Result<Response, WebError> {
-    use concentric_core::page::MAX_LIMIT;
-    let mut rows = Vec::new();
-    loop {
-        let page = PageRequest { limit: Some(MAX_LIMIT), offset: Some(rows.len() as u64) };
-        let found = match state.store.list_requests(&viewer.actor, query, page).await {
-            Ok(found) => found,
-            Err(StoreError::Invalid(inv)) => {
-                let message =
-                    inv.0.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ");
-                return Ok(super::view::error_page(StatusCode::UNPROCESSABLE_ENTITY, "Nothing to export", &message));
-            }
-            Err(e) => return Err(e.into()),
-        };
-        let more = found.next_offset.is_some();
-        rows.extend(found.items.iter().map(|r| {
-            let clock = r.pressing_clock();
-            vec![
-                r.key.clone(),
-                r.subject.clone(),
-                r.team_name.clone(),
-                r.service_name.clone(),
-                r.status.label().to_owned(),
-                r.priority.to_string(),
-                r.requester_name.clone(),
-                r.on_behalf_team_name.clone().unwrap_or_default(),
-                r.assignee_name.clone().unwrap_or_default(),
-                r.created_at.to_rfc3339(),
-                r.updated_at.to_rfc3339(),
-                clock.map(|c| format!("{}: {}", c.kind.label(), c.summary)).unwrap_or_default(),
-                clock.and_then(|c| c.due_at).map(|d| d.to_rfc3339()).unwrap_or_default(),
-            ]
-        }));
-        // As far as lists count: an export of a whole large queue belongs to the API's pages.
-        if !more || found.items.is_empty() || rows.len() >= EXPORT_ROWS {
-            break;
-        }
-    }
+    // As far as lists count: an export of a whole large queue belongs to the API's pages.
+    let found = every_page(EXPORT_ROWS, |page| state.store.list_requests(&viewer.actor, query, page)).await;
+    let requests = match found {
+        Ok(requests) => requests,
+        Err(e) => return super::view::refused("Nothing to export", e),
+    };
+    let rows = requests.iter().map(|r| {
+        let clock = r.pressing_clock();
+        vec![
+            r.key.clone(),
+            r.subject.clone(),
+            r.team_name.clone(),
+            r.service_name.clone(),
+            r.status.label().to_owned(),
+            r.priority.to_string(),
+            r.requester_name.clone(),
+            r.on_behalf_team_name.clone().unwrap_or_default(),
+            r.assignee_name.clone().unwrap_or_default(),
+            r.created_at.to_rfc3339(),
+            r.updated_at.to_rfc3339(),
+            clock.map(|c| format!("{}: {}", c.kind.label(), c.summary)).unwrap_or_default(),
+            clock.and_then(|c| c.due_at).map(|d| d.to_rfc3339()).unwrap_or_default(),
+        ]
+    });
     let header = [
         "key",
         "subject",

@@ -528,21 +528,23 @@ pub struct ComplianceFilter {
     months: Option<String>,
 }
 
+impl ComplianceFilter {
+    /// The report asked for: six months unless a number of months was given.
+    fn query(&self) -> ComplianceQuery {
+        let months = self.months.as_deref().unwrap_or_default().trim().parse().unwrap_or(6);
+        ComplianceQuery { team: Some(self.team.clone().unwrap_or_default()), service: None, months: Some(months) }
+    }
+}
+
 /// The compliance report's lines (per service) as CSV, with the same filters as the page.
 pub async fn compliance_csv(
     State(state): State<AppState>,
     _viewer: Viewer,
     Query(f): Query<ComplianceFilter>,
 ) -> Result<Response, WebError> {
-    let months = f.months.unwrap_or_default().trim().parse().unwrap_or(6);
-    let q = ComplianceQuery { team: f.team, service: None, months: Some(months) };
-    let rows = match compliance_rows(&state, &q).await {
+    let rows = match compliance_rows(&state, &f.query()).await {
         Ok(rows) => rows,
-        Err(concentric_store::StoreError::Invalid(inv)) => {
-            let message = inv.0.first().map(|e| e.message.clone()).unwrap_or_default();
-            return Ok(super::view::error_page(StatusCode::UNPROCESSABLE_ENTITY, "Nothing to export", &message));
-        }
-        Err(e) => return Err(e.into()),
+        Err(e) => return super::view::refused("Nothing to export", e),
     };
     let header =
         ["month", "team", "team name", "service", "service name", "target", "met", "breached", "running", "met %"];
@@ -573,10 +575,8 @@ pub async fn compliance_page(
         .list_teams(&concentric_core::team::TeamQuery::default(), concentric_core::page::PageRequest::first(200))
         .await?
         .items;
-    let months_text = f.months.unwrap_or_default();
-    let months = months_text.trim().parse().unwrap_or(6);
-    let team = f.team.unwrap_or_default();
-    let q = ComplianceQuery { team: Some(team.clone()), service: None, months: Some(months) };
+    let q = f.query();
+    let (team, months) = (q.team.clone().unwrap_or_default(), q.months.unwrap_or(6));
     let (rows, error, status) = match compliance_rows(&state, &q).await {
         Ok(rows) => (rows, None, StatusCode::OK),
         Err(concentric_store::StoreError::Invalid(inv)) => {

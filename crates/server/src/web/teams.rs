@@ -9,7 +9,9 @@ use concentric_core::page::PageRequest;
 use concentric_core::team::{MemberRole, Membership, NewTeam, Team, TeamPatch, TeamQuery};
 use serde::Deserialize;
 
-use super::view::{form_errors, query_string, refused, render, render_status, FormErrors, Layout, NoticeQuery, Pager};
+use super::view::{
+    every_page, form_errors, query_string, refused, render, render_status, FormErrors, Layout, NoticeQuery, Pager,
+};
 use crate::auth::{CsrfForm, Viewer};
 use crate::error::WebError;
 use crate::markdown::to_safe_html;
@@ -66,18 +68,8 @@ pub async fn teams_csv(
     _viewer: Viewer,
     Query(f): Query<TeamsFilter>,
 ) -> Result<Response, WebError> {
-    use concentric_core::page::MAX_LIMIT;
     let query = TeamQuery { q: f.q.clone(), include_inactive: f.include_inactive.is_some() };
-    let mut teams = Vec::new();
-    loop {
-        let page = PageRequest { limit: Some(MAX_LIMIT), offset: Some(teams.len() as u64) };
-        let found = state.store.list_teams(&query, page).await?;
-        let more = found.next_offset.is_some() && !found.items.is_empty();
-        teams.extend(found.items);
-        if !more {
-            break;
-        }
-    }
+    let teams = every_page(usize::MAX, |page| state.store.list_teams(&query, page)).await?;
     let rows = teams.into_iter().map(|t| {
         vec![
             t.key,

@@ -157,6 +157,28 @@ pub fn form_errors(e: concentric_store::StoreError) -> Result<FormErrors, WebErr
     }
 }
 
+/// The items of a paged list, page after page, up to `cap` (a list's CSV export).
+pub async fn every_page<T, F, Fut>(cap: usize, mut read: F) -> Result<Vec<T>, concentric_store::StoreError>
+where
+    F: FnMut(concentric_core::page::PageRequest) -> Fut,
+    Fut: std::future::Future<Output = Result<concentric_core::page::Page<T>, concentric_store::StoreError>>,
+{
+    let mut all = Vec::new();
+    loop {
+        let page = concentric_core::page::PageRequest {
+            limit: Some(concentric_core::page::MAX_LIMIT),
+            offset: Some(all.len() as u64),
+        };
+        let found = read(page).await?;
+        let more = found.next_offset.is_some() && !found.items.is_empty();
+        all.extend(found.items);
+        if !more || all.len() >= cap {
+            all.truncate(cap);
+            return Ok(all);
+        }
+    }
+}
+
 /// A refused change shown as a page with the reason (`Invalid`), other errors as usual.
 pub fn refused(title: &str, e: concentric_store::StoreError) -> Result<Response, WebError> {
     match e {
