@@ -11,6 +11,9 @@ pub struct Actor {
     pub person_id: Option<PersonId>,
     pub is_admin: bool,
     pub teams: Vec<(TeamId, MemberRole)>,
+    /// The client address the actor acts from, recorded with every change they make (the audit
+    /// log); `None` off the network (CLI, jobs) and in tests.
+    pub address: Option<String>,
 }
 
 /// Refused for lack of permission; says what was refused, never why the data exists.
@@ -21,7 +24,13 @@ pub struct Forbidden(pub &'static str);
 impl Actor {
     /// The system acting on its own (CLI, demo loader): allowed everything.
     pub fn system() -> Self {
-        Self { person_id: None, is_admin: true, teams: Vec::new() }
+        Self { person_id: None, is_admin: true, teams: Vec::new(), address: None }
+    }
+
+    /// This actor, acting from `address`.
+    pub fn from_address(mut self, address: String) -> Self {
+        self.address = Some(address);
+        self
     }
 
     pub fn is_lead_of(&self, team: TeamId) -> bool {
@@ -122,7 +131,7 @@ mod tests {
     use super::*;
 
     fn member(team: i64, role: MemberRole) -> Actor {
-        Actor { person_id: Some(PersonId(7)), is_admin: false, teams: vec![(TeamId(team), role)] }
+        Actor { person_id: Some(PersonId(7)), is_admin: false, teams: vec![(TeamId(team), role)], address: None }
     }
 
     #[test]

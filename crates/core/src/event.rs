@@ -20,6 +20,10 @@ pub struct Event {
     /// Changed fields as `{"field": [old, new]}`, or other facts about the change.
     #[schema(value_type = Object)]
     pub detail: serde_json::Value,
+    /// The client address the change came from, when it came over the network.
+    pub address: Option<String>,
+    /// The name of the thing changed (a person's, a token's), where the audit log looks it up.
+    pub subject: Option<String>,
 }
 
 /// A value as people read it: none, yes or no, a number, or the text.
@@ -164,6 +168,8 @@ mod tests {
             entity_id: 19,
             action: action.into(),
             detail,
+            address: None,
+            subject: None,
         }
     }
 

@@ -6,6 +6,7 @@
 
 pub mod anonymity;
 pub mod attachment;
+pub mod audit;
 pub mod authz;
 pub mod business_time;
 pub mod calendar;
@@ -42,6 +43,7 @@ mod robustness;
 pub mod schedule;
 pub mod search;
 pub mod service;
+pub mod session;
 pub mod sign_in;
 pub mod survey;
 pub mod synthetic;

@@ -441,8 +441,12 @@ mod tests {
     fn notes_are_for_agents_only() {
         use crate::team::MemberRole;
         let req = Request::example();
-        let person =
-            |id: i64, teams: Vec<(TeamId, MemberRole)>| Actor { person_id: Some(PersonId(id)), is_admin: false, teams };
+        let person = |id: i64, teams: Vec<(TeamId, MemberRole)>| Actor {
+            person_id: Some(PersonId(id)),
+            is_admin: false,
+            teams,
+            address: None,
+        };
         let requester = Access::of(&person(10, vec![]), &req, false).unwrap();
         assert!(requester.party && !requester.sees_notes());
         let agent = Access::of(&person(11, vec![(TeamId(1), MemberRole::Member)]), &req, false).unwrap();

@@ -251,6 +251,7 @@ mod tests {
             person_id: Some(PersonId(5)),
             is_admin: false,
             teams: vec![(TeamId(team), MemberRole::Member)],
+            address: None,
         };
         assert!(service.may_request(&member(2)), "listed team");
         assert!(service.may_request(&member(1)), "the providing team");

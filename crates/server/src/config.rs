@@ -44,6 +44,9 @@ pub struct ConfigLayer {
     /// Hours a web session lasts without use.
     #[arg(long, global = true, env = "CONCENTRIC_SESSION_HOURS", value_name = "HOURS")]
     pub session_hours: Option<u32>,
+    /// Days the audit log (sign-ins, exports, administrative changes) is kept; 0 keeps it forever.
+    #[arg(long, global = true, env = "CONCENTRIC_AUDIT_RETENTION_DAYS", value_name = "DAYS")]
+    pub audit_retention_days: Option<u32>,
     /// Failed sign-ins on an account within login_window_minutes before each further attempt from
     /// a browser the account does not know waits (1 s, doubling to 30 s); also the failures that
     /// pause one known browser.
@@ -151,6 +154,7 @@ pub struct Config {
     pub log_level: String,
     pub metrics_listen: String,
     pub session_hours: u32,
+    pub audit_retention_days: u32,
     pub login_max_failures_per_account: u32,
     pub login_max_failures_per_ip: u32,
     pub login_window_minutes: u32,
@@ -184,6 +188,7 @@ impl Default for Config {
             log_level: "info".into(),
             metrics_listen: "127.0.0.1:9464".into(),
             session_hours: 12,
+            audit_retention_days: 400,
             login_max_failures_per_account: 5,
             login_max_failures_per_ip: 50,
             login_window_minutes: 15,
@@ -219,6 +224,7 @@ impl std::fmt::Debug for Config {
             .field("log_level", &self.log_level)
             .field("metrics_listen", &self.metrics_listen)
             .field("session_hours", &self.session_hours)
+            .field("audit_retention_days", &self.audit_retention_days)
             .field("login_max_failures_per_account", &self.login_max_failures_per_account)
             .field("login_max_failures_per_ip", &self.login_max_failures_per_ip)
             .field("login_window_minutes", &self.login_window_minutes)
@@ -285,6 +291,7 @@ impl Config {
             log_level,
             metrics_listen,
             session_hours,
+            audit_retention_days,
             login_max_failures_per_account,
             login_max_failures_per_ip,
             login_window_minutes,

@@ -97,13 +97,21 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
     }
     let pruner = state.store.clone();
     let window = i64::from(config.login_window_minutes);
+    let retention = config.audit_retention_days;
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(600));
         loop {
             tick.tick().await;
-            let before = concentric_core::time::Millis::now().plus_minutes(-window);
-            if let Err(e) = pruner.prune_auth_state(before).await {
+            let now = concentric_core::time::Millis::now();
+            if let Err(e) = pruner.prune_auth_state(now.plus_minutes(-window)).await {
                 tracing::warn!(error = %e, "pruning sessions failed");
+            }
+            if let Some(before) = concentric_core::audit::retention_cutoff(retention, now) {
+                match pruner.prune_audit(before).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(deleted = n, "audit log entries past their retention removed"),
+                    Err(e) => tracing::warn!(error = %e, "pruning the audit log failed"),
+                }
             }
         }
     });

@@ -17,24 +17,6 @@ use crate::events::record;
 use crate::people::{person_by_id, PersonRow, PERSON_COLUMNS};
 use crate::{Result, Store, StoreError};
 
-/// A new session to store.
-#[derive(Debug, Clone)]
-pub struct NewSession {
-    pub token_hash: String,
-    pub person: PersonId,
-    pub csrf_token: String,
-    pub expires_at: Millis,
-}
-
-/// A live session: who is signed in, what they may do, and the CSRF token for their forms.
-#[derive(Debug, Clone)]
-pub struct SessionView {
-    pub person: Person,
-    pub actor: Actor,
-    pub csrf_token: String,
-    pub expires_at: Millis,
-}
-
 crate::db::row! {
     struct TokenRow {
         id: i64,
@@ -90,7 +72,7 @@ pub(crate) fn load_actor(exec: Exec<'_>, person: PersonId) -> Result<Actor> {
     )?;
     let is_admin = rows.first().ok_or(StoreError::NotFound("person"))?.is_admin;
     let teams = rows.into_iter().filter_map(|r| Some((TeamId(r.team_id?), MemberRole::parse(&r.role?)?))).collect();
-    Ok(Actor { person_id: Some(person), is_admin, teams })
+    Ok(Actor { person_id: Some(person), is_admin, teams, address: None })
 }
 
 crate::db::row! {
@@ -157,77 +139,6 @@ impl Store {
                 person_by_id(tx.exec(), person)?;
                 store_password(&mut tx, person, hash, keep_session, Millis::now())?;
                 record(&mut tx, actor, "person", person.0, "password_set", json!({}))?;
-                Ok(())
-            })
-            .await
-    }
-
-    #[tracing::instrument(skip_all)]
-    pub async fn create_session(&self, s: &NewSession) -> Result<()> {
-        let s = s.to_owned();
-        self.db
-            .write(move |mut tx| {
-                let s: &NewSession = &s;
-                let now = Millis::now().0;
-                tx.exec().execute(
-                    "INSERT INTO sessions (token_hash, person_id, csrf_token, created_at, expires_at, last_seen_at) \
-                     VALUES ($1, $2, $3, $4, $5, $4)",
-                    args![&s.token_hash, s.person, &s.csrf_token, now, s.expires_at.0],
-                )?;
-                Ok(())
-            })
-            .await
-    }
-
-    /// The live session with this token hash, if it has not expired and its person is active.
-    #[tracing::instrument(skip_all)]
-    pub async fn session(&self, token_hash: &str) -> Result<Option<SessionView>> {
-        let token_hash = token_hash.to_owned();
-        // The person comes with the session in one query; this runs on every page view.
-        self.db
-            .read(move |mut tx| {
-                let row: Option<SessionRow> = tx.exec().optional(
-                    &format!(
-                        "SELECT {PERSON_COLUMNS}, s.csrf_token, s.expires_at FROM sessions s JOIN people p ON p.id = s.person_id \
-                         LEFT JOIN people m ON m.id = p.manager_id WHERE s.token_hash = $1 AND s.expires_at > $2 AND p.active"
-                    ),
-                    args![&token_hash, Millis::now().0],
-                )?;
-                let Some(row) = row else { return Ok(None) };
-                let person = Person::from(row.person);
-                Ok(Some(SessionView {
-                    actor: load_actor(tx.exec(), person.id)?,
-                    person,
-                    csrf_token: row.csrf_token,
-                    expires_at: Millis(row.expires_at),
-                }))
-            })
-            .await
-    }
-
-    /// Moves a session's expiry forward (sliding sessions); called sparingly, not on every hit.
-    #[tracing::instrument(skip_all)]
-    pub async fn extend_session(&self, token_hash: &str, expires_at: Millis) -> Result<()> {
-        let token_hash = token_hash.to_owned();
-        self.db
-            .write(move |mut tx| {
-                let token_hash: &str = &token_hash;
-                tx.exec().execute(
-                    "UPDATE sessions SET expires_at = $1, last_seen_at = $2 WHERE token_hash = $3",
-                    args![expires_at.0, Millis::now().0, token_hash],
-                )?;
-                Ok(())
-            })
-            .await
-    }
-
-    #[tracing::instrument(skip_all)]
-    pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
-        let token_hash = token_hash.to_owned();
-        self.db
-            .write(move |mut tx| {
-                let token_hash: &str = &token_hash;
-                tx.exec().execute("DELETE FROM sessions WHERE token_hash = $1", args![token_hash])?;
                 Ok(())
             })
             .await
@@ -476,22 +387,6 @@ crate::db::row! {
     struct CredRow {
         id: i64,
         password_hash: String,
-    }
-}
-
-struct SessionRow {
-    person: PersonRow,
-    csrf_token: String,
-    expires_at: i64,
-}
-
-impl FromRow for SessionRow {
-    fn from_row(row: &RowRef<'_>) -> Result<Self, DbError> {
-        Ok(Self {
-            person: PersonRow::from_row(row)?,
-            csrf_token: row.get("csrf_token")?,
-            expires_at: row.get("expires_at")?,
-        })
     }
 }
 

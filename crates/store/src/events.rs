@@ -1,13 +1,14 @@
 //! The append-only activity record: who changed what, when. Written in the same transaction as
 //! the change it describes, so the record and the data never disagree.
 
-use concentric_core::authz::Actor;
+use concentric_core::audit::{self, AuditQuery};
+use concentric_core::authz::{Actor, Forbidden};
 use concentric_core::event::Event;
 use concentric_core::page::{Page, PageRequest};
 use concentric_core::time::Millis;
 use concentric_core::PersonId;
 
-use crate::db::{args, Tx};
+use crate::db::{args, like_pattern, Arg, Tx};
 use crate::{Result, Store};
 
 crate::db::row! {
@@ -20,6 +21,25 @@ crate::db::row! {
         entity_id: i64,
         action: String,
         detail: String,
+        address: Option<String>,
+        subject: Option<String>,
+    }
+}
+
+impl From<EventRow> for Event {
+    fn from(r: EventRow) -> Self {
+        Event {
+            id: r.id,
+            at: Millis(r.at).to_utc(),
+            actor_id: r.actor_id.map(PersonId),
+            actor_name: r.actor_name,
+            entity: r.entity,
+            entity_id: r.entity_id,
+            action: r.action,
+            detail: serde_json::from_str(&r.detail).unwrap_or(serde_json::Value::Null),
+            address: r.address,
+            subject: r.subject,
+        }
     }
 }
 
@@ -32,10 +52,24 @@ pub(crate) fn record(
     action: &str,
     detail: serde_json::Value,
 ) -> Result<i64> {
-    record_at(tx, actor.person_id, Millis::now(), entity, entity_id, action, detail)
+    let id = tx.exec().scalar(
+        "INSERT INTO events (at, actor_id, entity, entity_id, action, detail, address, audit) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        args![
+            Millis::now().0,
+            actor.person_id,
+            entity,
+            entity_id,
+            action,
+            detail.to_string(),
+            actor.address.as_deref(),
+            audit::is_audited(entity)
+        ],
+    )?;
+    Ok(id)
 }
 
-/// [`record`] for a change that happened at `at` (restored history), by `person`.
+/// [`record`] for a change that happened at `at` (generated or restored history), by `person`.
 pub(crate) fn record_at(
     tx: &mut Tx,
     person: Option<PersonId>,
@@ -45,13 +79,45 @@ pub(crate) fn record_at(
     action: &str,
     detail: serde_json::Value,
 ) -> Result<i64> {
-    let id = tx
-        .exec()
-        .scalar(
-            "INSERT INTO events (at, actor_id, entity, entity_id, action, detail) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-            args![at.0, person, entity, entity_id, action, detail.to_string()],
-        )?;
+    let id = tx.exec().scalar(
+        "INSERT INTO events (at, actor_id, entity, entity_id, action, detail, audit) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        args![at.0, person, entity, entity_id, action, detail.to_string(), audit::is_audited(entity)],
+    )?;
     Ok(id)
+}
+
+/// The audit log's filter over events `e` (with `p`, the actor), as SQL and its arguments from `$1`.
+fn audit_filter(q: &AuditQuery) -> (String, Vec<Arg>) {
+    let mut sql = String::from("e.audit");
+    let mut params: Vec<Arg> = Vec::new();
+    let mut add = |cond: &str, value: Arg| {
+        params.push(value);
+        sql.push_str(&format!(" AND {}", cond.replace('?', &format!("${}", params.len()))));
+    };
+    if let Some(actor) = q.actor {
+        add("e.actor_id = ?", actor.into());
+    }
+    if let Some(entity) = &q.entity {
+        add("e.entity = ?", entity.into());
+    }
+    if let Some(action) = &q.action {
+        add("e.action = ?", action.into());
+    }
+    if let Some(since) = q.since {
+        add("e.at >= ?", since.0.into());
+    }
+    if let Some(until) = q.until {
+        add("e.at < ?", until.0.into());
+    }
+    if let Some(text) = &q.text {
+        add(
+            "(lower(e.detail) LIKE ? ESCAPE '\\' OR lower(COALESCE(e.address, '')) LIKE ? ESCAPE '\\' \
+             OR lower(COALESCE(p.name, '')) LIKE ? ESCAPE '\\')",
+            like_pattern(text).into(),
+        );
+    }
+    (sql, params)
 }
 
 /// Builds `{"field": [old, new]}` for the fields that differ.
@@ -77,26 +143,126 @@ impl Store {
                     args![entity, entity_id],
                 )?;
                 let rows: Vec<EventRow> = tx.exec().all(
-                    "SELECT e.id, e.at, e.actor_id, p.name AS actor_name, e.entity, e.entity_id, e.action, e.detail \
-                     FROM events e LEFT JOIN people p ON p.id = e.actor_id \
+                    "SELECT e.id, e.at, e.actor_id, p.name AS actor_name, e.entity, e.entity_id, e.action, e.detail, \
+                     e.address, NULL AS subject FROM events e LEFT JOIN people p ON p.id = e.actor_id \
                      WHERE e.entity = $1 AND e.entity_id = $2 ORDER BY e.at DESC, e.id DESC LIMIT $3 OFFSET $4",
                     args![entity, entity_id, page.limit(), page.offset()],
                 )?;
-                let items = rows
-                    .into_iter()
-                    .map(|r| Event {
-                        id: r.id,
-                        at: Millis(r.at).to_utc(),
-                        actor_id: r.actor_id.map(PersonId),
-                        actor_name: r.actor_name,
-                        entity: r.entity,
-                        entity_id: r.entity_id,
-                        action: r.action,
-                        detail: serde_json::from_str(&r.detail).unwrap_or(serde_json::Value::Null),
-                    })
-                    .collect();
+                let items = rows.into_iter().map(Event::from).collect();
                 Ok(Page::new(items, u64::try_from(total).unwrap_or(0), page))
             })
             .await
+    }
+
+    /// The audit log, newest first: admins only.
+    #[tracing::instrument(skip_all)]
+    pub async fn audit(&self, actor: &Actor, query: &AuditQuery, page: PageRequest) -> Result<Page<Event>> {
+        if !actor.is_admin {
+            return Err(Forbidden("read the audit log").into());
+        }
+        let (filter, params) = audit_filter(query);
+        self.db
+            .read(move |mut tx| {
+                let from = "FROM events e LEFT JOIN people p ON p.id = e.actor_id";
+                let total: i64 = tx.exec().scalar(&format!("SELECT COUNT(*) {from} WHERE {filter}"), params.clone())?;
+                let n = params.len();
+                let mut args = params;
+                args.extend(args![page.limit(), page.offset()]);
+                // The thing's name, where it has one, so the log says which person or token.
+                let rows: Vec<EventRow> = tx.exec().all(
+                    &format!(
+                        "SELECT e.id, e.at, e.actor_id, p.name AS actor_name, e.entity, e.entity_id, e.action, e.detail, \
+                         e.address, CASE e.entity \
+                           WHEN 'person' THEN (SELECT s.name FROM people s WHERE s.id = e.entity_id) \
+                           WHEN 'session' THEN (SELECT s.name FROM people s WHERE s.id = e.entity_id) \
+                           WHEN 'team' THEN (SELECT t.name FROM teams t WHERE t.id = e.entity_id) \
+                           WHEN 'calendar' THEN (SELECT t.name FROM teams t WHERE t.id = e.entity_id) \
+                           WHEN 'token' THEN (SELECT k.name FROM api_tokens k WHERE k.id = e.entity_id) \
+                           WHEN 'webhook' THEN (SELECT w.url FROM webhooks w WHERE w.id = e.entity_id) \
+                           ELSE NULL END AS subject \
+                         {from} WHERE {filter} ORDER BY e.at DESC, e.id DESC LIMIT ${} OFFSET ${}",
+                        n + 1,
+                        n + 2
+                    ),
+                    args,
+                )?;
+                let items = rows.into_iter().map(Event::from).collect();
+                Ok(Page::new(items, u64::try_from(total).unwrap_or(0), page))
+            })
+            .await
+    }
+
+    /// Records something the audit log must show that changes no data: a sign-in, an export.
+    #[tracing::instrument(skip_all)]
+    pub async fn record_audit(
+        &self,
+        actor: &Actor,
+        entity: &'static str,
+        entity_id: i64,
+        action: &'static str,
+        detail: serde_json::Value,
+    ) -> Result<()> {
+        let actor = actor.clone();
+        self.db
+            .write(move |mut tx| {
+                record(&mut tx, &actor, entity, entity_id, action, detail)?;
+                Ok(())
+            })
+            .await
+    }
+
+    /// Deletes audit history older than `before`; the rest of the activity record is kept.
+    #[tracing::instrument(skip_all)]
+    pub async fn prune_audit(&self, before: Millis) -> Result<u64> {
+        self.db
+            .write(move |mut tx| {
+                Ok(tx.exec().execute("DELETE FROM events WHERE audit AND at < $1", args![before.0])?)
+            })
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use concentric_core::authz::Actor;
+    use concentric_core::time::Millis;
+    use serde_json::json;
+
+    use crate::db::args;
+    use crate::scratch::Scratch;
+    use crate::{PoolOptions, Store};
+
+    /// What was written stays as written: the database itself refuses to edit an event, while
+    /// retention can still delete old audit entries.
+    async fn events_cannot_be_edited(like: &str) {
+        let scratch = Scratch::create(like).await.expect("scratch database");
+        let store = Store::connect(scratch.url(), PoolOptions::default()).await.expect("connect");
+        store.migrate().await.expect("migrate");
+        let someone = Actor::system().from_address("192.0.2.7".into());
+        store.record_audit(&someone, "settings", 0, "feedback", json!({"scale": [5, 4]})).await.expect("record");
+        let edit = store
+            .db
+            .write(|mut tx| Ok(tx.exec().execute("UPDATE events SET action = 'nothing happened'", args![])?))
+            .await;
+        let message = edit.expect_err("the edit is refused").to_string();
+        assert!(message.contains("append-only"), "{message}");
+        let kept = store.audit(&Actor::system(), &Default::default(), Default::default()).await.expect("read");
+        assert_eq!((kept.items[0].action.as_str(), kept.items[0].address.as_deref()), ("feedback", Some("192.0.2.7")));
+        assert_eq!(store.prune_audit(Millis(i64::MAX)).await.expect("prune"), 1);
+        store.close().await;
+        scratch.remove().await.expect("remove");
+    }
+
+    #[tokio::test]
+    async fn append_only_on_sqlite() {
+        events_cannot_be_edited("sqlite:").await;
+    }
+
+    #[tokio::test]
+    async fn append_only_on_postgres() {
+        match std::env::var("CONCENTRIC_TEST_POSTGRES_URL") {
+            Ok(url) => events_cannot_be_edited(&url).await,
+            Err(_) => eprintln!("CONCENTRIC_TEST_POSTGRES_URL is not set: PostgreSQL case skipped"),
+        }
     }
 }

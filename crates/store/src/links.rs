@@ -166,7 +166,7 @@ impl Store {
                 )?;
             let Some(person) = person.map(PersonId) else { return Ok(None) };
             crate::accounts::store_password(&mut tx, person, password_hash, None, now)?;
-            let me = Actor { person_id: Some(person), is_admin: false, teams: Vec::new() };
+            let me = Actor { person_id: Some(person), is_admin: false, teams: Vec::new(), address: None };
             record(&mut tx, &me, "person", person.0, "password_set", json!({ "by": "link" }))?;
             Ok(Some(person))
         })

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`: thin handlers over the store, documented with OpenAPI.
 //! Authentication is by personal API token; errors are `application/problem+json`.
 
+mod audit;
 mod capacity;
 pub mod commitments;
 mod doc;
@@ -47,6 +48,7 @@ pub use extract::{ApiBytes, ApiJson, ApiList, ApiPath, ApiQuery, ApiText};
         teams::list_teams, teams::create_team, teams::get_team, teams::update_team, teams::deactivate_team,
         teams::reactivate_team, teams::set_member, teams::remove_member, teams::team_events,
         tokens::list_tokens, tokens::create_token, tokens::revoke_token,
+        audit::audit, audit::my_sessions, audit::end_session, audit::end_all_sessions,
         mail::invite, mail::mail_preferences, mail::set_mail_preferences, mail::list_routes, mail::add_route,
         mail::remove_route, mail::mail_settings, mail::set_mail_settings,
         capacity::list_time_off, capacity::add_time_off, capacity::import_time_off, capacity::remove_time_off, capacity::record_effort,
@@ -98,6 +100,7 @@ pub use extract::{ApiBytes, ApiJson, ApiList, ApiPath, ApiQuery, ApiText};
         (name = "capacity", description = "Capacity and \"what's the cost?\": time off, effort, a team's forecast and workload, and the dry run of a new request"),
         (name = "webhooks", description = "Outgoing webhooks: a team's or the organisation's events POSTed as signed JSON or chat messages, with the delivery log"),
         (name = "tokens", description = "Personal API tokens"),
+        (name = "audit", description = "The audit log: sign-ins, sessions, tokens, roles and memberships, settings, exports"),
         (name = "import", description = "CSV import of people and teams"),
     )
 )]
@@ -133,6 +136,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(people::router())
         .merge(teams::router())
         .merge(tokens::router())
+        .merge(audit::router())
         .merge(mail::router())
         .merge(webhooks::router())
         .merge(capacity::router())

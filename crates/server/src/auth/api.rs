@@ -7,6 +7,7 @@ use axum::http::request::Parts;
 use concentric_core::authz::Actor;
 use concentric_core::person::Person;
 
+use super::login::Client;
 use super::secrets::digest;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -30,7 +31,10 @@ impl FromRequestParts<AppState> for ApiUser {
             .map(str::trim)
             .ok_or_else(ApiError::unauthorized)?;
         match state.store.authenticate_token(&digest(token)).await? {
-            Some((person, actor)) => Ok(Self { person, actor }),
+            Some((person, actor)) => {
+                let Ok(client) = Client::from_request_parts(parts, state).await;
+                Ok(Self { person, actor: actor.from_address(client.address) })
+            }
             None => Err(ApiError::unauthorized()),
         }
     }

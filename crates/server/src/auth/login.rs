@@ -60,13 +60,38 @@ pub fn client_ip(headers: &HeaderMap, peer: PeerAddr, trust_forwarded_for: bool)
     peer.0.map_or_else(|| "unknown".to_owned(), |addr| addr.ip().to_string())
 }
 
+/// Who is on the other end of a request, as far as the server can tell: the address (see
+/// [`client_ip`]) and the User-Agent, kept with sessions and the audit log.
+#[derive(Debug, Clone)]
+pub struct Client {
+    pub address: String,
+    pub user_agent: Option<String>,
+}
+
+impl FromRequestParts<AppState> for Client {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let peer = PeerAddr(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0));
+        Ok(Self {
+            address: client_ip(&parts.headers, peer, state.config.trust_forwarded_for),
+            user_agent: parts
+                .headers
+                .get(axum::http::header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.chars().take(300).collect()),
+        })
+    }
+}
+
 pub async fn sign_in(
     state: &AppState,
     email: &str,
     password: &str,
-    ip: &str,
+    client: &Client,
     headers: &HeaderMap,
 ) -> Result<LoginOutcome, WebError> {
+    let ip = client.address.as_str();
     let cfg = &state.config;
     let now = state.time.now();
     let since = now.plus_minutes(-i64::from(cfg.login_window_minutes));
@@ -86,16 +111,17 @@ pub async fn sign_in(
             return Ok(LoginOutcome::Paused { minutes });
         }
     }
-    let ok = match state.store.credentials(email).await? {
-        Some((person, hash)) => verify_password(password.to_owned(), hash).await.then_some(person),
+    let (ok, reason) = match state.store.credentials(email).await? {
+        Some((person, hash)) => (verify_password(password.to_owned(), hash).await.then_some(person), "wrong password"),
         None => {
             burn_verification(password.to_owned()).await;
-            None
+            (None, "no active account with a password")
         }
     };
     let Some(person) = ok else {
         let trusted = device.as_deref().filter(|_| failures.trusted_device);
         state.store.record_login_failure(email, ip, trusted, now).await?;
+        state.store.record_sign_in_failure(email, ip, reason).await?;
         return Ok(LoginOutcome::BadCredentials);
     };
     state.store.clear_login_failures(email).await?;
@@ -103,5 +129,5 @@ pub async fn sign_in(
     let token = device_token.unwrap_or_else(random_secret);
     state.store.trust_device(email, &digest(&token), Millis(now.0 + DEVICE_DAYS * 86_400_000)).await?;
     let device_cookie = set_cookie(DEVICE_COOKIE, &token, DEVICE_DAYS * 86_400, SameSite::Strict, cfg.secure_cookies());
-    Ok(LoginOutcome::SignedIn(vec![start_session(state, person).await?, device_cookie]))
+    Ok(LoginOutcome::SignedIn(vec![start_session(state, person, "password", client).await?, device_cookie]))
 }

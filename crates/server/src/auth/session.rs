@@ -12,6 +12,7 @@ use concentric_core::time::Millis;
 use concentric_store::NewSession;
 use cookie::{Cookie, SameSite};
 
+use super::login::Client;
 use super::secrets::{digest, random_secret};
 use crate::error::WebError;
 use crate::state::AppState;
@@ -27,6 +28,8 @@ pub struct Viewer {
     pub actor: Actor,
     pub csrf: String,
     pub session_hash: String,
+    /// The session's name in the person's list of sessions.
+    pub session_handle: String,
     /// Unread notifications, shown on every page.
     pub unread: i64,
 }
@@ -58,17 +61,27 @@ pub fn set_cookie(name: &str, value: &str, max_age_secs: i64, same_site: SameSit
     HeaderValue::from_str(&c.to_string()).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
-/// Starts a session for a person; returns the `Set-Cookie` header to send.
-pub async fn start_session(state: &AppState, person: concentric_core::PersonId) -> Result<HeaderValue, WebError> {
+/// Starts a session for a person who signed in by `method` (`password`, or a provider's name);
+/// returns the `Set-Cookie` header to send.
+pub async fn start_session(
+    state: &AppState,
+    person: concentric_core::PersonId,
+    method: &str,
+    client: &Client,
+) -> Result<HeaderValue, WebError> {
     let token = random_secret();
     let ttl_ms = i64::from(state.config.session_hours) * 3_600_000;
     state
         .store
         .create_session(&NewSession {
             token_hash: digest(&token),
+            handle: random_secret().chars().take(16).collect(),
             person,
             csrf_token: random_secret(),
             expires_at: Millis(Millis::now().0 + ttl_ms),
+            address: Some(client.address.clone()),
+            user_agent: client.user_agent.clone(),
+            method: method.to_owned(),
         })
         .await?;
     Ok(set_cookie(SESSION_COOKIE, &token, ttl_ms / 1000, SameSite::Lax, state.config.secure_cookies()))
@@ -82,6 +95,9 @@ pub fn clear_session_cookie(state: &AppState) -> HeaderValue {
 /// half of it has passed (so an active person is not signed out, without a write per request).
 pub async fn load_session(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let mut viewer = None;
+    let (mut parts, body) = req.into_parts();
+    let Ok(client) = Client::from_request_parts(&mut parts, &state).await;
+    req = Request::from_parts(parts, body);
     if let Some(token) = cookie_value(req.headers(), SESSION_COOKIE) {
         let hash = digest(&token);
         match state.store.session(&hash).await {
@@ -97,8 +113,14 @@ pub async fn load_session(State(state): State<AppState>, mut req: Request, next:
                     Ok(n) => n,
                     Err(e) => return WebError::from(e).into_response(),
                 };
-                viewer =
-                    Some(Viewer { person: s.person, actor: s.actor, csrf: s.csrf_token, session_hash: hash, unread });
+                viewer = Some(Viewer {
+                    person: s.person,
+                    actor: s.actor.from_address(client.address),
+                    csrf: s.csrf_token,
+                    session_hash: hash,
+                    session_handle: s.handle,
+                    unread,
+                });
             }
             Ok(None) => {}
             Err(e) => return WebError::from(e).into_response(),

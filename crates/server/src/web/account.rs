@@ -1,4 +1,4 @@
-//! The signed-in person's account: password and personal API tokens.
+//! The signed-in person's account: password, sessions, personal API tokens, feeds and mail.
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -10,6 +10,7 @@ use concentric_core::commitment::CalendarFeed;
 use concentric_core::notification::{MailDelivery, MailPreference, NoticeKind};
 use concentric_core::page::PageRequest;
 use concentric_core::person::check_password;
+use concentric_core::session::ActiveSession;
 use concentric_core::token::ApiToken;
 use concentric_core::TokenId;
 use serde::Deserialize;
@@ -32,6 +33,8 @@ struct AccountPage {
     new_feed: Option<String>,
     password_errors: FormErrors,
     token_errors: FormErrors,
+    /// Where the person is signed in.
+    sessions: Vec<ActiveSession>,
     /// Every kind of notice with how it comes by mail.
     mail: Vec<MailPreference>,
     mail_on: bool,
@@ -51,6 +54,7 @@ async fn account_view(state: &AppState, viewer: &Viewer) -> Result<AccountPage, 
         new_secret: None,
         feeds: state.store.feeds(&viewer.actor).await?,
         new_feed: None,
+        sessions: state.store.sessions_of(&viewer.actor, Some(&viewer.session_handle)).await?,
         password_errors: FormErrors::default(),
         token_errors: FormErrors::default(),
         mail: match viewer.actor.person_id {
@@ -190,4 +194,38 @@ pub async fn revoke_feed(
 ) -> Result<Response, WebError> {
     state.store.revoke_feed(&viewer.actor, form.id).await?;
     Ok(Redirect::to("/account?notice=revoked#feeds").into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SessionForm {
+    handle: String,
+}
+
+/// Ends one of the person's sessions; ending the current one signs them out here.
+pub async fn end_session(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    CsrfForm(form): CsrfForm<SessionForm>,
+) -> Result<Response, WebError> {
+    state.store.end_session(&viewer.actor, &form.handle).await?;
+    if form.handle == viewer.session_handle {
+        return Ok(signed_out(&state));
+    }
+    Ok(Redirect::to("/account?notice=session_ended#sessions").into_response())
+}
+
+/// Ends every session of the person, this one included.
+pub async fn end_all_sessions(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    CsrfForm(_): CsrfForm<EmptyForm>,
+) -> Result<Response, WebError> {
+    state.store.end_all_sessions(&viewer.actor).await?;
+    Ok(signed_out(&state))
+}
+
+fn signed_out(state: &AppState) -> Response {
+    let mut response = Redirect::to("/login").into_response();
+    response.headers_mut().append(axum::http::header::SET_COOKIE, crate::auth::session::clear_session_cookie(state));
+    response
 }

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::view::{form_errors, render, render_status, time_zones, FormErrors, Layout};
 use crate::auth::csrf::anonymous_token;
-use crate::auth::login::{client_ip, sign_in, LoginOutcome, PeerAddr};
+use crate::auth::login::{sign_in, Client, LoginOutcome};
 use crate::auth::secrets::hash_password;
 use crate::auth::session::{clear_session_cookie, safe_next, start_session};
 use crate::auth::{CsrfForm, CurrentViewer, Viewer};
@@ -70,13 +70,12 @@ pub async fn login_page(
 pub async fn login(
     State(state): State<AppState>,
     headers: HeaderMap,
-    peer: PeerAddr,
+    client: Client,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> Result<Response, WebError> {
-    let ip = client_ip(&headers, peer, state.config.trust_forwarded_for);
     let next = safe_next(form.next.as_deref());
     let email = form.email.trim().to_lowercase();
-    let (status, error, retry_after) = match sign_in(&state, &email, &form.password, &ip, &headers).await? {
+    let (status, error, retry_after) = match sign_in(&state, &email, &form.password, &client, &headers).await? {
         LoginOutcome::SignedIn(cookies) => {
             let mut response = Redirect::to(&next).into_response();
             for cookie in cookies {
@@ -120,7 +119,7 @@ pub async fn logout(
     viewer: Viewer,
     CsrfForm(_): CsrfForm<LogoutForm>,
 ) -> Result<Response, WebError> {
-    state.store.delete_session(&viewer.session_hash).await?;
+    state.store.sign_out(&viewer.actor, &viewer.session_hash).await?;
     let mut response = Redirect::to("/login").into_response();
     response.headers_mut().append(header::SET_COOKIE, clear_session_cookie(&state));
     Ok(response)
@@ -164,6 +163,7 @@ pub async fn setup_page(State(state): State<AppState>, headers: HeaderMap) -> Re
 pub async fn setup(
     State(state): State<AppState>,
     headers: HeaderMap,
+    client: Client,
     CsrfForm(form): CsrfForm<SetupForm>,
 ) -> Result<Response, WebError> {
     if state.store.admin_exists().await? {
@@ -199,7 +199,7 @@ pub async fn setup(
         WebError::Internal
     })?;
     state.store.set_password_hash(&system, person.id, &hash, None).await?;
-    let cookie = start_session(&state, person.id).await?;
+    let cookie = start_session(&state, person.id, "password", &client).await?;
     let mut response = Redirect::to("/?notice=welcome").into_response();
     response.headers_mut().append(header::SET_COOKIE, cookie);
     Ok(response)

@@ -3,6 +3,7 @@
 
 mod account;
 mod admin;
+mod audit;
 mod auth;
 mod commitments;
 mod forecast;
@@ -136,6 +137,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/webhooks/{id}/secret", post(webhooks::rotate_secret))
         .route("/webhooks/{id}/delete", post(webhooks::delete_webhook))
         .route("/webhooks/{id}/deliveries/{delivery}/redeliver", post(webhooks::redeliver))
+        .route("/admin/audit", get(audit::audit_page))
+        .route("/admin/audit.csv", get(audit::audit_csv))
         .route("/admin/mail", get(admin::mail_page))
         .route("/admin/mail/routes", post(admin::add_route))
         .route("/admin/mail/routes/remove", post(admin::remove_route))
@@ -158,6 +161,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/account/tokens/revoke", post(account::revoke_token))
         .route("/account/feeds", post(account::create_feed))
         .route("/account/feeds/revoke", post(account::revoke_feed))
+        .route("/account/sessions/end", post(account::end_session))
+        .route("/account/sessions/end-all", post(account::end_all_sessions))
         .route(
             "/admin/import",
             get(admin::import_page)
@@ -166,6 +171,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         )
         .route("/api/docs", get(home::api_docs_page))
         .fallback(|| async { crate::error::WebError::NotFound })
+        .layer(from_fn_with_state(state.clone(), audit::record_exports))
         .layer(from_fn_with_state(state.clone(), load_session))
         // Static files sit outside the session layer: no database query per stylesheet.
         .route("/static/app.css", get(|| async { static_file("text/css; charset=utf-8", CSS) }))

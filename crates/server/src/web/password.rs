@@ -15,6 +15,7 @@ use serde::Deserialize;
 use super::auth::with_cookie;
 use super::view::{render, render_status, FormErrors, Layout};
 use crate::auth::csrf::anonymous_token;
+use crate::auth::login::Client;
 use crate::auth::secrets::{digest, hash_password};
 use crate::auth::session::start_session;
 use crate::auth::CsrfForm;
@@ -73,6 +74,7 @@ pub async fn set_password_page(
 pub async fn set_password(
     State(state): State<AppState>,
     headers: HeaderMap,
+    client: Client,
     Path(token): Path<String>,
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> Result<Response, WebError> {
@@ -91,7 +93,7 @@ pub async fn set_password(
     })?;
     match state.store.use_password_link(&digest(&token), &hash, Millis::now()).await? {
         Some(person) => {
-            let cookie = start_session(&state, person).await?;
+            let cookie = start_session(&state, person, "password link", &client).await?;
             let mut response = Redirect::to("/?notice=password_set").into_response();
             response.headers_mut().append(header::SET_COOKIE, cookie);
             Ok(response)

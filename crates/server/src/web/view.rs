@@ -97,6 +97,7 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "member_removed" => "Removed from the team.",
         "password" => "Password changed. Your other sessions have been signed out.",
         "revoked" => "Token revoked. It no longer works.",
+        "session_ended" => "That session has ended: the browser is signed out.",
         "welcome" => "Welcome to Concentric. You are the first admin.",
         "password_set" => "Your password is set and you are signed in. Welcome to Concentric.",
         "mail_saved" => "Your mail choices are saved.",

@@ -336,6 +336,8 @@ both!(openapi_document_describes_the_api, |t| {
                     "/webhooks",
                     // One person's year.
                     "/time-off",
+                    // One person's signed-in browsers.
+                    "/sessions",
                 ];
                 assert!(allowed.iter().any(|a| path.ends_with(a)), "{path} answers a bare array");
             }

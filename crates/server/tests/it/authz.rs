@@ -119,6 +119,10 @@ async fn fixture(t: &TestApp, w: &crate::requests::World) -> Fixture {
     ids.insert("view", id(&post(&w.requester, "/api/v1/views", json!({"name": "Mine", "path": "/requests"})).await));
     ids.insert("feed", id(&post(&w.agent, "/api/v1/feeds", json!({})).await));
     ids.insert("token", id(&post(&w.agent, "/api/v1/tokens", json!({"name": "spare"})).await));
+    let mut laptop = t.browser();
+    laptop.login("max@example.com", PASSWORD).await;
+    let sessions = t.api(Method::GET, "/api/v1/me/sessions", Some(&w.agent), None).await;
+    ids.insert("session", sessions.json[0]["handle"].as_str().unwrap().to_owned());
     let review = post(
         &w.lead,
         "/api/v1/reviews",
@@ -248,6 +252,11 @@ fn api_table() -> Vec<(&'static str, &'static str, Option<Value>)> {
         ("GET /api/v1/tokens", all, None),
         ("POST /api/v1/tokens", all, Some(json!({"name": "script"}))),
         ("DELETE /api/v1/tokens/{id}", "AM", None),
+        ("GET /api/v1/audit", "A", None),
+        ("GET /api/v1/me/sessions", all, None),
+        // Only one's own sessions: an admin cannot end the agent's either.
+        ("DELETE /api/v1/me/sessions/{handle}", "M", None),
+        ("DELETE /api/v1/me/sessions", all, None),
         ("POST /api/v1/import", "A", None),
         ("GET /api/v1/services", all, None),
         ("POST /api/v1/teams/{key}/services", "AL", Some(json!({"slug": "dock", "name": "Docking station"}))),
@@ -409,6 +418,7 @@ fn api_path(f: &Fixture, op: &str) -> String {
         }
         o if o.contains("/members/") => template.replace("{key}", "IT").replace("{person_id}", &f.ids["pat"]),
         o if o.contains("/tokens/{id}") => template.replace("{id}", &f.ids["token"]),
+        o if o.contains("/sessions/{handle}") => template.replace("{handle}", &f.ids["session"]),
         o if o.contains("/mail-routes/{id}") => template.replace("{id}", &f.ids["mail_route"]),
         o if o.contains("/time-off/{id}") => template.replace("{id}", &f.ids["time_off"]),
         o if o.contains("/webhooks/{id}") => {
@@ -582,6 +592,8 @@ fn web_table(f: &Fixture) -> Vec<(&'static str, &'static str, String)> {
         ("/admin/import", "A", "/admin/import".into()),
         ("/admin/feedback", "A", "/admin/feedback".into()),
         ("/admin/mail", "A", "/admin/mail".into()),
+        ("/admin/audit", "A", "/admin/audit".into()),
+        ("/admin/audit.csv", "A", "/admin/audit.csv".into()),
         ("/admin/mail/received/{id}", "A", at("/admin/mail/received/{received}")),
         ("/admin/webhooks", "A", "/admin/webhooks".into()),
         ("/teams/{key}/webhooks", "AL", "/teams/IT/webhooks".into()),

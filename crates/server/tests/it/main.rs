@@ -5,6 +5,7 @@
 mod harness;
 
 mod api;
+mod audit;
 mod auth;
 mod authz;
 mod backup;

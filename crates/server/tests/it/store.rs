@@ -40,7 +40,7 @@ both!(the_whole_demo_loads_once_on_either_backend, |t| {
 });
 
 both!(writes_check_permission_in_the_store, |t| {
-    let nobody = Actor { person_id: None, is_admin: false, teams: vec![] };
+    let nobody = Actor { person_id: None, is_admin: false, teams: vec![], address: None };
     let err = t.store.create_person(&nobody, NewPerson::test("x@example.com")).await.unwrap_err();
     assert!(matches!(err, concentric_store::StoreError::Forbidden(_)), "{err:?}");
     let system = Actor::system();

@@ -56,6 +56,8 @@ impl Store {
                 .exec()
                 .optional(&format!("{FEED_SELECT} WHERE f.id = $1"), args![id])?
                 .ok_or(StoreError::NotFound("feed"))?;
+            let of = row.team_name.clone().unwrap_or_else(|| String::from("own commitments"));
+            crate::events::record(&mut tx, actor, "feed", id, "created", serde_json::json!({ "of": of }))?;
             Ok((&row).into())
         })
         .await
@@ -95,6 +97,7 @@ impl Store {
                 if n == 0 {
                     return Err(StoreError::NotFound("feed"));
                 }
+                crate::events::record(&mut tx, actor, "feed", id, "revoked", serde_json::json!({}))?;
                 Ok(())
             })
             .await

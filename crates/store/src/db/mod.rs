@@ -77,13 +77,21 @@ impl Default for PoolOptions {
 pub enum DbError {
     #[error(transparent)]
     Sqlite(#[from] rusqlite::Error),
-    #[error(transparent)]
+    #[error("{}", pg_message(.0))]
     Postgres(#[from] ::postgres::Error),
     /// A statement that must return a row returned none.
     #[error("no rows returned")]
     NoRow,
     #[error("{0}")]
     Engine(String),
+}
+
+/// The server's own words for a PostgreSQL error ("db error" alone tells an operator nothing).
+fn pg_message(e: &::postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{}: {}", db.severity(), db.message()),
+        None => e.to_string(),
+    }
 }
 
 impl DbError {
