@@ -28,8 +28,23 @@ pub const ENTITIES: &[(&str, &str)] = &[
     ("export", "Export"),
 ];
 
-/// Whether events about `entity` belong to the audit log.
-pub fn is_audited(entity: &str) -> bool {
+/// Everyday work recorded about audited kinds that is no administrative change: a person's
+/// time off and mail choices, a team's goals and how its members split their week.
+const EVERYDAY: &[(&str, &str)] = &[
+    ("person", "time_off"),
+    ("person", "time_off_removed"),
+    ("person", "mail_preferences"),
+    ("team", "goal_saved"),
+    ("team", "capacity_share"),
+];
+
+/// Whether an event (`entity`, `action`) belongs to the audit log.
+pub fn is_audited(entity: &str, action: &str) -> bool {
+    ENTITIES.iter().any(|(e, _)| *e == entity) && !EVERYDAY.contains(&(entity, action))
+}
+
+/// Whether `entity` names a kind of thing the audit log holds.
+pub fn is_audited_kind(entity: &str) -> bool {
     ENTITIES.iter().any(|(e, _)| *e == entity)
 }
 
@@ -73,7 +88,7 @@ impl AuditQuery {
             None => None,
         };
         let entity = given(entity);
-        if let Some(e) = entity.as_deref().filter(|e| !is_audited(e)) {
+        if let Some(e) = entity.as_deref().filter(|e| !is_audited_kind(e)) {
             errors.push(FieldError::new("entity", format!("“{e}” is not a kind of audited change")));
         }
         let mut day = |field: &'static str, v: Option<&str>, next: bool| -> Option<Millis> {
@@ -216,7 +231,8 @@ mod tests {
         for (e, want) in cases {
             assert_eq!(describe(&e), want);
         }
-        assert!(is_audited("token") && !is_audited("request"));
+        assert!(is_audited("token", "revoked") && !is_audited("request", "created"));
+        assert!(is_audited("person", "updated") && !is_audited("person", "time_off"));
         assert_eq!(entity_label("feed"), "Calendar feed");
         assert_eq!(retention_cutoff(0, Millis(5)), None);
         assert_eq!(retention_cutoff(1, Millis(86_400_000)), Some(Millis(0)));

@@ -23,6 +23,7 @@ pub mod goal;
 pub mod health;
 pub mod hierarchy;
 pub mod home;
+pub mod identity;
 pub mod ids;
 pub mod import;
 pub mod inbound;

@@ -5,6 +5,9 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use std::collections::BTreeMap;
+
+use concentric_core::identity::{GroupMap, PasswordPolicy, UnknownPeople};
 use serde::{Deserialize, Serialize};
 
 /// One layer of settings; unset keys fall through to the layer below.
@@ -101,11 +104,135 @@ pub struct ConfigLayer {
     /// Seconds between looks into the IMAP mailboxes.
     #[arg(long, global = true, env = "CONCENTRIC_IMAP_POLL_SECONDS", value_name = "SECONDS")]
     pub imap_poll_seconds: Option<u32>,
+    /// Who signs in with a password: everyone, or break_glass (only the admins listed in
+    /// break_glass_admins; everybody else through single sign-on).
+    #[arg(long, global = true, env = "CONCENTRIC_PASSWORD_SIGN_IN", value_name = "WHO")]
+    pub password_sign_in: Option<PasswordSignIn>,
+    /// Admins who keep their password when password_sign_in is break_glass, comma-separated emails:
+    /// the way in when the identity provider is down.
+    #[arg(long, global = true, env = "CONCENTRIC_BREAK_GLASS_ADMINS", value_name = "EMAILS")]
+    pub break_glass_admins: Option<String>,
+    /// Single sign-on with OpenID Connect: the provider's issuer URL (discovery reads
+    /// ISSUER/.well-known/openid-configuration). Its redirect URL is PUBLIC_URL/auth/sso/sso/callback.
+    /// For several providers use [oidc_providers.NAME] blocks in the file instead.
+    #[arg(long, global = true, env = "CONCENTRIC_OIDC_ISSUER", value_name = "URL")]
+    pub oidc_issuer: Option<String>,
+    /// The client id Concentric has at the provider.
+    #[arg(long, global = true, env = "CONCENTRIC_OIDC_CLIENT_ID", value_name = "ID")]
+    pub oidc_client_id: Option<String>,
+    /// The client secret Concentric has at the provider.
+    #[arg(long, global = true, env = "CONCENTRIC_OIDC_CLIENT_SECRET", value_name = "SECRET")]
+    pub oidc_client_secret: Option<String>,
+    /// The sign-in button's words: "Sign in with LABEL".
+    #[arg(long, global = true, env = "CONCENTRIC_OIDC_LABEL", value_name = "TEXT")]
+    pub oidc_label: Option<String>,
+    /// Scopes asked for besides openid, space-separated (add groups when the provider needs it).
+    #[arg(long, global = true, env = "CONCENTRIC_OIDC_SCOPES", value_name = "SCOPES")]
+    pub oidc_scopes: Option<String>,
+    /// A verified email nobody in the directory has: refuse, or create the person.
+    #[arg(long, global = true, env = "CONCENTRIC_OIDC_UNKNOWN_PEOPLE", value_name = "WHAT")]
+    pub oidc_unknown_people: Option<UnknownPeople>,
+    /// The claim that lists a person's groups (ID token or userinfo).
+    #[arg(long, global = true, env = "CONCENTRIC_OIDC_GROUPS_CLAIM", value_name = "CLAIM")]
+    pub oidc_groups_claim: Option<String>,
+    /// Groups and what they give, comma-separated: group=TEAM:member, group=TEAM:lead or group=admin.
+    /// Memberships in the teams named here, and the admin flag when admin is named, follow the
+    /// provider at every sign-in. Empty: groups are ignored.
+    #[arg(long, global = true, env = "CONCENTRIC_OIDC_GROUPS", value_name = "MAP")]
+    pub oidc_groups: Option<String>,
+    /// More OpenID Connect providers, one [oidc_providers.NAME] block each (file only).
+    #[arg(skip)]
+    pub oidc_providers: Option<BTreeMap<String, OidcProviderBlock>>,
     /// Let webhooks POST to this machine (loopback addresses). Off by default: a team lead's
     /// webhook must not reach services listening only on localhost. Link-local addresses
     /// (cloud metadata) are always refused.
     #[arg(long, global = true, env = "CONCENTRIC_WEBHOOK_ALLOW_LOOPBACK", value_name = "BOOL")]
     pub webhook_allow_loopback: Option<bool>,
+}
+
+/// Who signs in with a password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum PasswordSignIn {
+    Everyone,
+    BreakGlass,
+}
+
+/// One OpenID Connect provider's block in the file: `[oidc_providers.NAME]`. The client secret
+/// may come from CONCENTRIC_OIDC_<NAME>_CLIENT_SECRET instead.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcProviderBlock {
+    pub issuer: String,
+    pub client_id: String,
+    #[serde(default)]
+    pub client_secret: String,
+    pub label: Option<String>,
+    pub scopes: Option<String>,
+    pub unknown_people: Option<UnknownPeople>,
+    pub groups_claim: Option<String>,
+    /// group = "TEAM:role" or "admin".
+    #[serde(default)]
+    pub groups: BTreeMap<String, String>,
+}
+
+/// A provider to sign in through, its settings resolved and checked.
+#[derive(Clone)]
+pub struct SsoProvider {
+    /// Its name in the settings and in its URLs: /login/sso/NAME, /auth/sso/NAME/callback.
+    pub name: String,
+    pub label: String,
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub scopes: Vec<String>,
+    pub unknown_people: UnknownPeople,
+    pub groups_claim: String,
+    pub groups: GroupMap,
+}
+
+impl std::fmt::Debug for SsoProvider {
+    /// Without the client secret.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SsoProvider")
+            .field("name", &self.name)
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field("unknown_people", &self.unknown_people)
+            .field("groups", &self.groups)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SsoProvider {
+    fn resolve(name: &str, b: OidcProviderBlock) -> Result<Self, ConfigError> {
+        let invalid = |what: String| ConfigError::Invalid(format!("OpenID Connect provider {name}: {what}"));
+        let valid_name = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !valid_name {
+            return Err(invalid("a provider's name may hold only letters, digits, - and _".into()));
+        }
+        let issuer = b.issuer.trim().trim_end_matches('/').to_owned();
+        if url::Url::parse(&issuer).map_or(true, |u| !matches!(u.scheme(), "http" | "https")) {
+            return Err(invalid(format!("issuer must be an http(s) URL, not `{issuer}`")));
+        }
+        if b.client_id.trim().is_empty() {
+            return Err(invalid("client_id is needed".into()));
+        }
+        let env_secret =
+            std::env::var(format!("CONCENTRIC_OIDC_{}_CLIENT_SECRET", name.to_uppercase().replace('-', "_")));
+        let groups = GroupMap::parse(b.groups.iter().map(|(g, v)| (g.as_str(), v.as_str()))).map_err(invalid)?;
+        Ok(Self {
+            name: name.to_owned(),
+            label: b.label.filter(|l| !l.trim().is_empty()).unwrap_or_else(|| name.to_owned()),
+            issuer,
+            client_id: b.client_id.trim().to_owned(),
+            client_secret: env_secret.unwrap_or(b.client_secret),
+            scopes: b.scopes.unwrap_or_else(|| "email profile".into()).split_whitespace().map(str::to_owned).collect(),
+            unknown_people: b.unknown_people.unwrap_or(UnknownPeople::Refuse),
+            groups_claim: b.groups_claim.filter(|c| !c.trim().is_empty()).unwrap_or_else(|| "groups".into()),
+            groups,
+        })
+    }
 }
 
 /// How the SMTP connection is secured.
@@ -172,6 +299,22 @@ pub struct Config {
     pub imap_mailboxes: String,
     pub imap_poll_seconds: u32,
     pub webhook_allow_loopback: bool,
+    pub password_sign_in: PasswordSignIn,
+    pub break_glass_admins: String,
+    pub oidc_issuer: String,
+    pub oidc_client_id: String,
+    #[serde(skip)]
+    pub oidc_client_secret: String,
+    pub oidc_label: String,
+    pub oidc_scopes: String,
+    pub oidc_unknown_people: UnknownPeople,
+    pub oidc_groups_claim: String,
+    pub oidc_groups: String,
+    #[serde(skip)]
+    pub oidc_providers: BTreeMap<String, OidcProviderBlock>,
+    /// Every provider to sign in through: the flat oidc_* keys' (named `sso`) and the blocks'.
+    #[serde(skip)]
+    pub sso: Vec<SsoProvider>,
 }
 
 impl Default for Config {
@@ -206,6 +349,18 @@ impl Default for Config {
             imap_mailboxes: String::new(),
             imap_poll_seconds: 60,
             webhook_allow_loopback: false,
+            password_sign_in: PasswordSignIn::Everyone,
+            break_glass_admins: String::new(),
+            oidc_issuer: String::new(),
+            oidc_client_id: String::new(),
+            oidc_client_secret: String::new(),
+            oidc_label: String::from("single sign-on"),
+            oidc_scopes: String::from("email profile"),
+            oidc_unknown_people: UnknownPeople::Refuse,
+            oidc_groups_claim: String::from("groups"),
+            oidc_groups: String::new(),
+            oidc_providers: BTreeMap::new(),
+            sso: Vec::new(),
         }
     }
 }
@@ -242,7 +397,10 @@ impl std::fmt::Debug for Config {
             .field("imap_mailboxes", &crate::imap::redacted(&self.imap_mailboxes))
             .field("imap_poll_seconds", &self.imap_poll_seconds)
             .field("webhook_allow_loopback", &self.webhook_allow_loopback)
-            .finish()
+            .field("password_sign_in", &self.password_sign_in)
+            .field("break_glass_admins", &self.break_glass_admins)
+            .field("sso", &self.sso)
+            .finish_non_exhaustive()
     }
 }
 
@@ -308,7 +466,18 @@ impl Config {
             mail_reply_to,
             imap_mailboxes,
             imap_poll_seconds,
-            webhook_allow_loopback
+            webhook_allow_loopback,
+            password_sign_in,
+            break_glass_admins,
+            oidc_issuer,
+            oidc_client_id,
+            oidc_client_secret,
+            oidc_label,
+            oidc_scopes,
+            oidc_unknown_people,
+            oidc_groups_claim,
+            oidc_groups,
+            oidc_providers
         );
         self
     }
@@ -349,12 +518,71 @@ impl Config {
         if self.imap_poll_seconds == 0 {
             return Err(ConfigError::Invalid("imap_poll_seconds must be above 0".into()));
         }
+        self.sso = self.resolve_providers()?;
+        if self.password_sign_in == PasswordSignIn::BreakGlass {
+            if self.sso.is_empty() {
+                return Err(ConfigError::Invalid(
+                    "password_sign_in = break_glass needs a single sign-on provider (oidc_issuer or [oidc_providers.NAME])"
+                        .into(),
+                ));
+            }
+            if self.break_glass_admins.trim().is_empty() {
+                return Err(ConfigError::Invalid(
+                    "password_sign_in = break_glass needs break_glass_admins: at least one admin who can still sign in if the provider is down".into(),
+                ));
+            }
+        }
         if !self.smtp_host.is_empty() && self.smtp_from.is_empty() {
             return Err(ConfigError::Invalid(
                 "smtp_from is needed when smtp_host is set: the address outgoing mail comes from".into(),
             ));
         }
         Ok(self)
+    }
+
+    fn resolve_providers(&self) -> Result<Vec<SsoProvider>, ConfigError> {
+        let mut out = Vec::new();
+        if !self.oidc_issuer.trim().is_empty() {
+            let groups = GroupMap::parse_list(&self.oidc_groups)
+                .map_err(|e| ConfigError::Invalid(format!("oidc_groups: {e}")))?;
+            let mut flat = SsoProvider::resolve(
+                "sso",
+                OidcProviderBlock {
+                    issuer: self.oidc_issuer.clone(),
+                    client_id: self.oidc_client_id.clone(),
+                    client_secret: self.oidc_client_secret.clone(),
+                    label: Some(self.oidc_label.clone()),
+                    scopes: Some(self.oidc_scopes.clone()),
+                    unknown_people: Some(self.oidc_unknown_people),
+                    groups_claim: Some(self.oidc_groups_claim.clone()),
+                    groups: BTreeMap::new(),
+                },
+            )?;
+            flat.groups = groups;
+            out.push(flat);
+        }
+        for (name, block) in &self.oidc_providers {
+            if out.iter().any(|p| p.name == *name) {
+                return Err(ConfigError::Invalid(format!("two OpenID Connect providers are named {name}")));
+            }
+            out.push(SsoProvider::resolve(name, block.clone())?);
+        }
+        Ok(out)
+    }
+
+    /// Who may sign in with a password.
+    pub fn password_policy(&self) -> PasswordPolicy {
+        match self.password_sign_in {
+            PasswordSignIn::Everyone => PasswordPolicy::Everyone,
+            PasswordSignIn::BreakGlass => PasswordPolicy::BreakGlass(
+                self.break_glass_admins.split(',').map(|e| e.trim().to_lowercase()).filter(|e| !e.is_empty()).collect(),
+            ),
+        }
+    }
+
+    /// A provider by its name in the settings.
+    pub fn sso_provider(&self, name: &str) -> Option<&SsoProvider> {
+        self.sso.iter().find(|p| p.name == name)
     }
 
     /// Whether outgoing mail is configured.
@@ -400,6 +628,22 @@ impl Config {
                 None => out.push_str(&format!("# {key} =\n")),
             }
         }
+        out.push_str(
+            "\n# More OpenID Connect providers, one block each; NAME appears in the redirect URL\n\
+             # PUBLIC_URL/auth/sso/NAME/callback. The secret may come from CONCENTRIC_OIDC_<NAME>_CLIENT_SECRET.\n\
+             # [oidc_providers.keycloak]\n\
+             # issuer = \"https://login.example.com/realms/company\"\n\
+             # client_id = \"concentric\"\n\
+             # client_secret = \"\"\n\
+             # label = \"Company login\"\n\
+             # scopes = \"email profile\"\n\
+             # unknown_people = \"refuse\"\n\
+             # groups_claim = \"groups\"\n\
+             # [oidc_providers.keycloak.groups]\n\
+             # \"it-staff\" = \"IT:member\"\n\
+             # \"it-leads\" = \"IT:lead\"\n\
+             # \"concentric-admins\" = \"admin\"\n",
+        );
         out
     }
 }

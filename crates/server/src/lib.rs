@@ -41,17 +41,32 @@ pub use state::AppState;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// Content-Security-Policy: our own styles and scripts only, no framing.
-const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
-    frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
+/// Content-Security-Policy: our own styles and scripts only, no framing, forms posted only to
+/// us. Signing out may redirect to a single sign-on provider's end-session page, and browsers
+/// hold a form's redirects to `form-action` too, so the providers' origins are allowed there.
+fn csp(config: &Config) -> String {
+    let mut form_action = String::from("'self'");
+    for p in &config.sso {
+        if let Ok(url) = url::Url::parse(&p.issuer) {
+            form_action.push(' ');
+            form_action.push_str(&url.origin().ascii_serialization());
+        }
+    }
+    format!(
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+         frame-ancestors 'none'; form-action {form_action}; base-uri 'none'"
+    )
+}
 
 /// The complete application: API, web UI and probes, with security headers and request tracing.
 pub fn app(state: AppState) -> Router {
+    let policy =
+        HeaderValue::from_str(&csp(&state.config)).unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"));
     let headers = [
-        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        (header::X_FRAME_OPTIONS, "DENY"),
-        (header::REFERRER_POLICY, "same-origin"),
-        (header::CONTENT_SECURITY_POLICY, CSP),
+        (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+        (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
+        (header::REFERRER_POLICY, HeaderValue::from_static("same-origin")),
+        (header::CONTENT_SECURITY_POLICY, policy),
     ];
     let mut router = Router::new()
         .merge(api::router(&state))
@@ -62,7 +77,7 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(guard::clean_uri))
         .with_state(state);
     for (name, value) in headers {
-        router = router.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)));
+        router = router.layer(SetResponseHeaderLayer::if_not_present(name, value));
     }
     router
         .layer(

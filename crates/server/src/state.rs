@@ -19,13 +19,22 @@ pub struct AppState {
     pub webhooks: WebhookSender,
     /// "Now" for background jobs; tests move it by hand.
     pub time: Arc<dyn TimeSource>,
+    /// The single sign-on providers' metadata and keys, discovered once and shared.
+    pub sso: crate::auth::sso::SsoClients,
 }
 
 impl AppState {
     pub fn new(store: Store, config: Config) -> Self {
         let mailer = Arc::new(Mailer::off(&config));
         let webhooks = WebhookSender::new(&config);
-        Self { store, config: Arc::new(config), mailer, webhooks, time: Arc::new(SystemTime) }
+        Self {
+            store,
+            config: Arc::new(config),
+            mailer,
+            webhooks,
+            time: Arc::new(SystemTime),
+            sso: crate::auth::sso::SsoClients::new(),
+        }
     }
 
     pub fn with_mailer(mut self, mailer: Mailer) -> Self {

@@ -144,7 +144,7 @@ impl Store {
             .await
     }
 
-    /// Removes expired sessions and old login failures.
+    /// Removes expired sessions, old login failures and abandoned single sign-on attempts.
     #[tracing::instrument(skip_all)]
     pub async fn prune_auth_state(&self, failures_before: Millis) -> Result<u64> {
         self.db
@@ -153,7 +153,9 @@ impl Store {
                 let a = tx.exec().execute("DELETE FROM sessions WHERE expires_at <= $1", args![now])?;
                 let b = tx.exec().execute("DELETE FROM login_failures WHERE at < $1", args![failures_before.0])?;
                 let c = tx.exec().execute("DELETE FROM trusted_devices WHERE expires_at <= $1", args![now])?;
-                Ok(a + b + c)
+                // A sign-in sent to a provider and never answered within the hour is abandoned.
+                let d = tx.exec().execute("DELETE FROM sso_attempts WHERE created_at < $1", args![now - 3_600_000])?;
+                Ok(a + b + c + d)
             })
             .await
     }

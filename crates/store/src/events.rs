@@ -63,7 +63,7 @@ pub(crate) fn record(
             action,
             detail.to_string(),
             actor.address.as_deref(),
-            audit::is_audited(entity)
+            audit::is_audited(entity, action)
         ],
     )?;
     Ok(id)
@@ -82,7 +82,7 @@ pub(crate) fn record_at(
     let id = tx.exec().scalar(
         "INSERT INTO events (at, actor_id, entity, entity_id, action, detail, audit) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-        args![at.0, person, entity, entity_id, action, detail.to_string(), audit::is_audited(entity)],
+        args![at.0, person, entity, entity_id, action, detail.to_string(), audit::is_audited(entity, action)],
     )?;
     Ok(id)
 }

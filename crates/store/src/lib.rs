@@ -17,6 +17,7 @@ mod events;
 mod forecast;
 mod health;
 mod home;
+mod identities;
 mod import;
 mod inbound;
 mod jobs;
@@ -46,6 +47,7 @@ use concentric_core::{FieldError, Invalid};
 pub use clocks::CheckOutcome;
 pub use commitments::OccurrenceFilter;
 pub use db::{redact_url, Backend, PoolOptions, Synchronous};
+pub use identities::SsoAttempt;
 pub use inbound::{
     InboundMessage, MailRoute, ThreadTarget, OUTSIDERS_REFUSE, OUTSIDERS_WATCH, UNKNOWN_CREATE, UNKNOWN_REFUSE,
 };

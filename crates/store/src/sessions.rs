@@ -38,6 +38,8 @@ pub struct SessionView {
     pub csrf_token: String,
     pub expires_at: Millis,
     pub handle: String,
+    /// How it began: `password`, or the single sign-on provider's name.
+    pub method: String,
 }
 
 struct SessionRow {
@@ -45,6 +47,7 @@ struct SessionRow {
     csrf_token: String,
     expires_at: i64,
     handle: String,
+    method: String,
 }
 
 impl FromRow for SessionRow {
@@ -54,6 +57,7 @@ impl FromRow for SessionRow {
             csrf_token: row.get("csrf_token")?,
             expires_at: row.get("expires_at")?,
             handle: row.get("handle")?,
+            method: row.get("method")?,
         })
     }
 }
@@ -122,7 +126,7 @@ impl Store {
             .read(move |mut tx| {
                 let row: Option<SessionRow> = tx.exec().optional(
                     &format!(
-                        "SELECT {PERSON_COLUMNS}, s.csrf_token, s.expires_at, s.handle FROM sessions s \
+                        "SELECT {PERSON_COLUMNS}, s.csrf_token, s.expires_at, s.handle, s.method FROM sessions s \
                          JOIN people p ON p.id = s.person_id LEFT JOIN people m ON m.id = p.manager_id \
                          WHERE s.token_hash = $1 AND s.expires_at > $2 AND p.active"
                     ),
@@ -136,6 +140,7 @@ impl Store {
                     csrf_token: row.csrf_token,
                     expires_at: Millis(row.expires_at),
                     handle: row.handle,
+                    method: row.method,
                 }))
             })
             .await

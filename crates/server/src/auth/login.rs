@@ -21,6 +21,8 @@ pub enum LoginOutcome {
     /// Signed in; carries the cookies to set (the session, and the device cookie when new).
     SignedIn(Vec<HeaderValue>),
     BadCredentials,
+    /// The password was right, but passwords are off for this account (single sign-on only).
+    PasswordsOff,
     /// Failed attempts slow this account down for clients it does not know; nothing was checked.
     Wait {
         seconds: i64,
@@ -124,6 +126,10 @@ pub async fn sign_in(
         state.store.record_sign_in_failure(email, ip, reason).await?;
         return Ok(LoginOutcome::BadCredentials);
     };
+    if !state.config.password_policy().allows(email, state.store.is_admin_email(email).await?) {
+        state.store.record_sign_in_failure(email, ip, "password sign-in is off for this account").await?;
+        return Ok(LoginOutcome::PasswordsOff);
+    }
     state.store.clear_login_failures(email).await?;
     // This browser is now known to the account: a new device cookie, or the old one renewed.
     let token = device_token.unwrap_or_else(random_secret);

@@ -5,6 +5,7 @@ pub mod csrf;
 pub mod login;
 pub mod secrets;
 pub mod session;
+pub mod sso;
 
 pub use api::ApiUser;
 pub use csrf::CsrfForm;

@@ -30,6 +30,8 @@ pub struct Viewer {
     pub session_hash: String,
     /// The session's name in the person's list of sessions.
     pub session_handle: String,
+    /// How the session began: `password`, or a single sign-on provider's name.
+    pub session_method: String,
     /// Unread notifications, shown on every page.
     pub unread: i64,
 }
@@ -119,6 +121,7 @@ pub async fn load_session(State(state): State<AppState>, mut req: Request, next:
                     csrf: s.csrf_token,
                     session_hash: hash,
                     session_handle: s.handle,
+                    session_method: s.method,
                     unread,
                 });
             }

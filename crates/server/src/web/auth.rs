@@ -5,6 +5,7 @@ use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use concentric_core::authz::Actor;
+use concentric_core::identity::PasswordPolicy;
 use concentric_core::person::{check_password, NewPerson};
 use serde::Deserialize;
 
@@ -19,12 +20,39 @@ use crate::state::AppState;
 
 #[derive(Template)]
 #[template(path = "login.html")]
-struct LoginPage {
+pub(super) struct LoginPage {
     layout: Layout,
     email: String,
     next: String,
     error: Option<String>,
     setup_open: bool,
+    /// "Sign in with …" buttons: each provider's label and address.
+    sso: Vec<(String, String)>,
+    /// Everyone may use a password (else only break-glass admins, behind a disclosure).
+    passwords_for_everyone: bool,
+}
+
+impl LoginPage {
+    pub(super) fn new(state: &AppState, csrf: String, next: String, error: Option<String>) -> Self {
+        let sso = state
+            .config
+            .sso
+            .iter()
+            .map(|p| {
+                let href = format!("/login/sso/{}?{}", p.name, super::view::query_string(&[("next", &next)]));
+                (p.label.clone(), href)
+            })
+            .collect();
+        Self {
+            layout: Layout::anonymous("Sign in", csrf),
+            email: String::new(),
+            next,
+            error,
+            setup_open: false,
+            sso,
+            passwords_for_everyone: state.config.password_policy() == PasswordPolicy::Everyone,
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -57,13 +85,8 @@ pub async fn login_page(
         return Ok(Redirect::to(&safe_next(q.next.as_deref())).into_response());
     }
     let (csrf, cookie) = anonymous_token(&headers, state.config.secure_cookies());
-    let page = LoginPage {
-        layout: Layout::anonymous("Sign in", csrf),
-        email: String::new(),
-        next: safe_next(q.next.as_deref()),
-        error: None,
-        setup_open: !state.store.admin_exists().await?,
-    };
+    let mut page = LoginPage::new(&state, csrf, safe_next(q.next.as_deref()), None);
+    page.setup_open = !state.store.admin_exists().await?;
     Ok(with_cookie(render(&page)?, cookie))
 }
 
@@ -86,6 +109,11 @@ pub async fn login(
         LoginOutcome::BadCredentials => {
             (StatusCode::UNAUTHORIZED, "That email and password do not match an active account.".to_owned(), None)
         }
+        LoginOutcome::PasswordsOff => (
+            StatusCode::FORBIDDEN,
+            "Passwords are turned off here: sign in with your company account instead.".to_owned(),
+            None,
+        ),
         LoginOutcome::Wait { seconds } => (
             StatusCode::TOO_MANY_REQUESTS,
             format!(
@@ -102,8 +130,8 @@ pub async fn login(
         ),
     };
     let (csrf, cookie) = anonymous_token(&headers, state.config.secure_cookies());
-    let page =
-        LoginPage { layout: Layout::anonymous("Sign in", csrf), email, next, error: Some(error), setup_open: false };
+    let mut page = LoginPage::new(&state, csrf, next, Some(error));
+    page.email = email;
     let mut response = with_cookie(render_status(status, &page)?, cookie);
     if let Some(seconds) = retry_after {
         response.headers_mut().insert(header::RETRY_AFTER, seconds.into());
@@ -120,7 +148,13 @@ pub async fn logout(
     CsrfForm(_): CsrfForm<LogoutForm>,
 ) -> Result<Response, WebError> {
     state.store.sign_out(&viewer.actor, &viewer.session_hash).await?;
-    let mut response = Redirect::to("/login").into_response();
+    // Signed in through a provider: sign out there too, when it offers an end-session endpoint.
+    let after = format!("{}/login", state.config.public_url);
+    let target = match state.config.sso_provider(&viewer.session_method) {
+        Some(p) => state.sso.end_session_url(p, &after).await.unwrap_or_else(|| "/login".into()),
+        None => "/login".into(),
+    };
+    let mut response = Redirect::to(&target).into_response();
     response.headers_mut().append(header::SET_COOKIE, clear_session_cookie(&state));
     Ok(response)
 }

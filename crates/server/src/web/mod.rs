@@ -16,6 +16,7 @@ mod requests;
 mod responsibilities;
 mod reviews;
 mod services;
+mod sso;
 mod surveys;
 mod targets;
 mod teams;
@@ -44,6 +45,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/", get(home::home_page))
         .route("/login", get(auth::login_page).post(auth::login))
         .route("/logout", post(auth::logout))
+        .route("/login/sso/{provider}", get(sso::begin))
+        .route("/auth/sso/{provider}/callback", get(sso::callback))
         .route("/setup", get(auth::setup_page).post(auth::setup))
         .route("/password/{token}", get(password::set_password_page).post(password::set_password))
         .route("/forgot-password", get(password::forgot_page).post(password::forgot))

@@ -625,8 +625,10 @@ fn web_table(f: &Fixture) -> Vec<(&'static str, &'static str, String)> {
 }
 
 /// Pages anyone may open, signed in or not.
-const PUBLIC_PAGES: [&str; 7] = [
+const PUBLIC_PAGES: [&str; 9] = [
     "/login",
+    "/login/sso/{provider}",
+    "/auth/sso/{provider}/callback",
     "/setup",
     "/forgot-password",
     "/password/{token}",

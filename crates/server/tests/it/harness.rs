@@ -286,6 +286,15 @@ impl Browser {
     pub fn has_cookie(&self, name: &str) -> bool {
         self.cookies.contains_key(name)
     }
+
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.cookies.get(name).cloned()
+    }
+
+    /// Puts a cookie back, as a browser replaying an old request would.
+    pub fn set_cookie(&mut self, name: &str, value: &str) {
+        self.cookies.insert(name.to_owned(), value.to_owned());
+    }
 }
 
 /// Declares a test case that runs on SQLite and, when configured, on PostgreSQL.

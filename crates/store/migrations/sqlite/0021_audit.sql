@@ -5,7 +5,9 @@
 ALTER TABLE events ADD COLUMN address TEXT;
 ALTER TABLE events ADD COLUMN audit BOOLEAN NOT NULL DEFAULT FALSE;
 UPDATE events SET audit = TRUE
- WHERE entity IN ('person', 'team', 'token', 'feed', 'session', 'settings', 'import', 'webhook', 'export', 'calendar', 'identity');
+ WHERE entity IN ('person', 'team', 'token', 'feed', 'session', 'settings', 'import', 'webhook', 'export', 'calendar', 'identity')
+   AND NOT (entity = 'person' AND action IN ('time_off', 'time_off_removed', 'mail_preferences'))
+   AND NOT (entity = 'team' AND action IN ('goal_saved', 'capacity_share'));
 CREATE INDEX events_audit ON events (audit, at);
 
 -- Nothing rewrites history: an event is never changed once written. Retention may delete old
