@@ -42,6 +42,7 @@ pub mod review;
 #[cfg(test)]
 mod robustness;
 pub mod schedule;
+pub mod scim;
 pub mod search;
 pub mod service;
 pub mod session;
