@@ -20,6 +20,7 @@ pub mod mail;
 mod markdown;
 pub mod ops;
 mod queries;
+mod scim;
 mod state;
 mod web;
 pub mod webhooks;
@@ -71,6 +72,7 @@ pub fn app(state: AppState) -> Router {
     let mut router = Router::new()
         .merge(api::router(&state))
         .merge(api::commitments::feed_router())
+        .merge(scim::router())
         .merge(web::router(&state))
         .merge(ops::router())
         .route_layer(axum::middleware::from_fn(ops::track))

@@ -21,6 +21,18 @@ pub const ERROR: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
 /// Most resources one page holds.
 pub const MAX_COUNT: usize = 200;
 
+/// A provisioning client in the admins' list; its token is shown once and never kept.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct ProvisioningClient {
+    pub id: i64,
+    pub name: String,
+    /// The first characters of the token, to tell tokens apart.
+    pub prefix: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub last_used_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub revoked_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 /// A SCIM error: its HTTP status, `scimType` and words.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{detail}")]

@@ -11,6 +11,7 @@ mod home;
 mod network;
 mod password;
 mod people;
+mod provisioning;
 mod ratings;
 mod requests;
 mod responsibilities;
@@ -141,6 +142,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/webhooks/{id}/delete", post(webhooks::delete_webhook))
         .route("/webhooks/{id}/deliveries/{delivery}/redeliver", post(webhooks::redeliver))
         .route("/admin/audit", get(audit::audit_page))
+        .route("/admin/provisioning", get(provisioning::page).post(provisioning::create))
+        .route("/admin/provisioning/revoke", post(provisioning::revoke))
         .route("/admin/audit.csv", get(audit::audit_csv))
         .route("/admin/mail", get(admin::mail_page))
         .route("/admin/mail/routes", post(admin::add_route))

@@ -310,6 +310,12 @@ both!(openapi_document_describes_the_api, |t| {
                 let r = responses.get(code).unwrap_or_else(|| panic!("{method} {path} lacks {code}"));
                 assert!(r["content"].get("application/problem+json").is_some(), "{method} {path} {code}: {r}");
             }
+            // A path parameter is one the path names; everything else is a query parameter.
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                let name = p["name"].as_str().unwrap_or_default();
+                let in_path = path.contains(&format!("{{{name}}}"));
+                assert_eq!(p["in"], if in_path { "path" } else { "query" }, "{method} {path}: {p}");
+            }
             for (code, r) in responses {
                 assert!(
                     r["content"].get("application/json").is_none_or(|_| code.starts_with('2')),

@@ -1,0 +1,444 @@
+//! `/scim/v2`: SCIM 2.0 provisioning (RFC 7644) for the company's identity provider. Users are
+//! people, Groups are teams. Requests carry a provisioning client's token (not a person's);
+//! answers are `application/scim+json`, errors SCIM's own error body.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use concentric_core::scim::filter::Filter;
+use concentric_core::scim::resources::{group_json, group_write, user_json, user_write};
+use concentric_core::scim::{discovery, etag, list_response, patch, Attributes, ListQuery, ScimError, SEARCH};
+use concentric_store::{ScimClient, StoreError};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::auth::login::Client;
+use crate::auth::secrets::digest;
+use crate::state::AppState;
+
+/// Prefix of provisioning tokens, apart from people's `cct_`.
+pub const TOKEN_PREFIX: &str = "ccs_";
+const SCIM_JSON: &str = "application/scim+json";
+
+/// A new provisioning token: the secret, shown once, and its prefix, kept to tell tokens apart.
+pub fn new_token() -> (String, String) {
+    let secret = format!("{TOKEN_PREFIX}{}", crate::auth::secrets::random_secret());
+    let prefix = secret.chars().take(TOKEN_PREFIX.len() + 6).collect();
+    (secret, prefix)
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/scim/v2/ServiceProviderConfig", get(service_provider_config))
+        .route("/scim/v2/ResourceTypes", get(resource_types))
+        .route("/scim/v2/ResourceTypes/{id}", get(resource_type))
+        .route("/scim/v2/Schemas", get(schemas))
+        .route("/scim/v2/Schemas/{id}", get(schema))
+        .route("/scim/v2/Users", get(list_users).post(create_user))
+        .route("/scim/v2/Users/.search", post(search_users))
+        .route("/scim/v2/Users/{id}", get(get_user).put(replace_user).patch(patch_user).delete(delete_user))
+        .route("/scim/v2/Groups", get(list_groups).post(create_group))
+        .route("/scim/v2/Groups/.search", post(search_groups))
+        .route("/scim/v2/Groups/{id}", get(get_group).put(replace_group).patch(patch_group).delete(delete_group))
+        .route("/scim/v2/{*rest}", axum::routing::any(|| async { Failure(ScimError::not_found("SCIM endpoint")) }))
+}
+
+/// An error answered in SCIM's words.
+#[derive(Debug)]
+pub struct Failure(pub ScimError);
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.0.status).unwrap_or(StatusCode::BAD_REQUEST);
+        let mut r = (status, self.0.body().to_string()).into_response();
+        r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON));
+        if status == StatusCode::UNAUTHORIZED {
+            r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"scim\""));
+        }
+        r
+    }
+}
+
+impl From<ScimError> for Failure {
+    fn from(e: ScimError) -> Self {
+        Self(e)
+    }
+}
+
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Self {
+        Self(match e {
+            StoreError::NotFound(what) => ScimError::not_found(what),
+            StoreError::Conflict(f) => ScimError::uniqueness(f.message),
+            StoreError::Invalid(inv) => {
+                ScimError::invalid_value(inv.0.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join("; "))
+            }
+            StoreError::Forbidden(f) => ScimError::new(403, None, f.to_string()),
+            other => {
+                tracing::error!(error = %other, "SCIM request failed");
+                ScimError::new(500, None, "the request could not be completed")
+            }
+        })
+    }
+}
+
+type Answer = Result<Response, Failure>;
+
+/// A provisioning client, by its bearer token, and where its request came from.
+pub struct Provisioner {
+    client: ScimClient,
+    address: String,
+}
+
+impl FromRequestParts<AppState> for Provisioner {
+    type Rejection = Failure;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let unauthorized = || Failure(ScimError::new(401, None, "send a provisioning token as Authorization: Bearer ccs_…"));
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .map(str::trim)
+            .filter(|t| t.starts_with(TOKEN_PREFIX))
+            .ok_or_else(unauthorized)?;
+        let client = state.store.scim_client(&digest(token)).await?.ok_or_else(unauthorized)?;
+        let Ok(who) = Client::from_request_parts(parts, state).await;
+        Ok(Self { client, address: who.address })
+    }
+}
+
+fn base(state: &AppState) -> String {
+    format!("{}/scim/v2", state.config.public_url)
+}
+
+fn answer(status: StatusCode, body: &Value) -> Response {
+    let mut r = (status, body.to_string()).into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON));
+    if let Some(version) = body.pointer("/meta/version").and_then(Value::as_str) {
+        if let Ok(v) = HeaderValue::from_str(version) {
+            r.headers_mut().insert(header::ETAG, v);
+        }
+        if status == StatusCode::CREATED {
+            if let Some(loc) = body.pointer("/meta/location").and_then(Value::as_str).and_then(|l| HeaderValue::from_str(l).ok()) {
+                r.headers_mut().insert(header::LOCATION, loc);
+            }
+        }
+    }
+    r
+}
+
+fn read_json(body: &Bytes) -> Result<Value, Failure> {
+    serde_json::from_slice(body).map_err(|e| Failure(ScimError::invalid_syntax(format!("the body is not JSON: {e}"))))
+}
+
+/// Refuses a change when `If-Match` names a version that is not the current one (RFC 7644 §3.14).
+fn check_if_match(headers: &HeaderMap, current: &Value) -> Result<(), Failure> {
+    let Some(wanted) = headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()) else { return Ok(()) };
+    let now = etag(current);
+    if wanted.trim() == "*" || wanted.split(',').any(|t| t.trim() == now) {
+        Ok(())
+    } else {
+        Err(Failure(ScimError::new(412, None, "the resource changed since that version was read")))
+    }
+}
+
+/// A single resource, or 304 when the client's `If-None-Match` names its current version.
+fn one(headers: &HeaderMap, resource: Value, attributes: &Attributes) -> Response {
+    let now = etag(&resource);
+    let fresh = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.split(',').any(|t| t.trim() == now));
+    if fresh {
+        let mut r = StatusCode::NOT_MODIFIED.into_response();
+        if let Ok(v) = HeaderValue::from_str(&now) {
+            r.headers_mut().insert(header::ETAG, v);
+        }
+        return r;
+    }
+    answer(StatusCode::OK, &attributes.apply(resource))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ListParams {
+    filter: Option<String>,
+    #[serde(rename = "startIndex")]
+    start_index: Option<String>,
+    count: Option<String>,
+    attributes: Option<String>,
+    #[serde(rename = "excludedAttributes")]
+    excluded_attributes: Option<String>,
+}
+
+impl ListParams {
+    fn query(&self) -> Result<ListQuery, Failure> {
+        let number = |v: &Option<String>, name: &str| -> Result<Option<i64>, Failure> {
+            match v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+                None => Ok(None),
+                Some(n) => n.parse().map(Some).map_err(|_| Failure(ScimError::invalid_value(format!("{name} is a number")))),
+            }
+        };
+        Ok(ListQuery::parse(
+            self.filter.as_deref(),
+            number(&self.start_index, "startIndex")?,
+            number(&self.count, "count")?,
+            Attributes::parse(self.attributes.as_deref(), self.excluded_attributes.as_deref()),
+        )?)
+    }
+
+    /// The POST /.search body, read as the same parameters.
+    fn from_search(body: &Value) -> Result<Self, Failure> {
+        let schemas = body.get("schemas").and_then(Value::as_array);
+        if !schemas.is_some_and(|s| s.iter().any(|v| v.as_str() == Some(SEARCH))) {
+            return Err(Failure(ScimError::invalid_syntax(format!("a search names the schema {SEARCH}"))));
+        }
+        let text = |k: &str| body.get(k).and_then(|v| v.as_str().map(str::to_owned).or_else(|| Some(v.to_string())))
+            .filter(|s| s != "null");
+        let list = |k: &str| {
+            body.get(k).and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(","))
+        };
+        Ok(Self {
+            filter: body.get("filter").and_then(Value::as_str).map(str::to_owned),
+            start_index: text("startIndex"),
+            count: text("count"),
+            attributes: list("attributes"),
+            excluded_attributes: list("excludedAttributes"),
+        })
+    }
+}
+
+/// The one filter shape the store answers from an index.
+fn indexed(filter: &Option<Filter>, allowed: &[&str]) -> Option<(String, String)> {
+    let (attr, value) = filter.as_ref()?.as_equality()?;
+    let value = value.as_str()?;
+    allowed.iter().any(|a| a.eq_ignore_ascii_case(attr)).then(|| (attr.to_owned(), value.to_owned()))
+}
+
+/// `id` is compared with case; everything else Concentric keeps without.
+fn case_exact(path: &concentric_core::scim::filter::AttrPath) -> bool {
+    path.name.eq_ignore_ascii_case("id") && path.urn.is_none()
+}
+
+/// One page of Users or Groups: narrowed in the database when the filter is a plain equality,
+/// otherwise matched against each resource.
+async fn page<F, Fut>(q: &ListQuery, ids: Vec<i64>, exact: bool, load: F) -> Result<Value, Failure>
+where
+    F: Fn(Vec<i64>) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<Value>, Failure>>,
+{
+    let skip = q.start_index - 1;
+    let (total, resources) = if q.filter.is_none() || exact {
+        let chosen: Vec<i64> = ids.iter().skip(skip).take(q.count).copied().collect();
+        (ids.len(), load(chosen).await?)
+    } else {
+        let filter = q.filter.as_ref().ok_or_else(|| Failure(ScimError::invalid_syntax("no filter")))?;
+        let all: Vec<Value> = load(ids).await?.into_iter().filter(|r| filter.matches(r, &case_exact)).collect();
+        let total = all.len();
+        (total, all.into_iter().skip(skip).take(q.count).collect())
+    };
+    let resources = resources.into_iter().map(|r| q.attributes.apply(r)).collect();
+    Ok(list_response(total, q.start_index, resources))
+}
+
+async fn users_page(state: &AppState, q: &ListQuery) -> Result<Value, Failure> {
+    let eq = indexed(&q.filter, &["userName", "externalId", "emails", "id"]);
+    let exact = eq.is_some();
+    let ids = state.store.scim_user_ids(eq).await?;
+    let base = base(state);
+    page(q, ids, exact, |ids| {
+        let base = base.clone();
+        async move { Ok(state.store.scim_users(ids).await?.iter().map(|f| user_json(f, &base)).collect()) }
+    })
+    .await
+}
+
+async fn groups_page(state: &AppState, q: &ListQuery) -> Result<Value, Failure> {
+    let eq = indexed(&q.filter, &["displayName", "externalId", "id"]);
+    let exact = eq.is_some();
+    let ids = state.store.scim_group_ids(eq).await?;
+    let base = base(state);
+    page(q, ids, exact, |ids| {
+        let base = base.clone();
+        async move { Ok(state.store.scim_groups(ids).await?.iter().map(|f| group_json(f, &base)).collect()) }
+    })
+    .await
+}
+
+async fn service_provider_config(State(state): State<AppState>, _: Provisioner) -> Answer {
+    Ok(answer(StatusCode::OK, &discovery::service_provider_config(&base(&state))))
+}
+
+async fn resource_types(State(state): State<AppState>, _: Provisioner) -> Answer {
+    let all = discovery::resource_types(&base(&state));
+    Ok(answer(StatusCode::OK, &list_response(all.len(), 1, all)))
+}
+
+async fn resource_type(State(state): State<AppState>, _: Provisioner, Path(id): Path<String>) -> Answer {
+    let found = discovery::resource_types(&base(&state)).into_iter().find(|r| r["id"] == id.as_str());
+    Ok(answer(StatusCode::OK, &found.ok_or_else(|| ScimError::not_found("resource type"))?))
+}
+
+async fn schemas(State(state): State<AppState>, _: Provisioner) -> Answer {
+    let all = discovery::schemas(&base(&state));
+    Ok(answer(StatusCode::OK, &list_response(all.len(), 1, all)))
+}
+
+async fn schema(State(state): State<AppState>, _: Provisioner, Path(id): Path<String>) -> Answer {
+    let found = discovery::schemas(&base(&state)).into_iter().find(|s| s["id"] == id.as_str());
+    Ok(answer(StatusCode::OK, &found.ok_or_else(|| ScimError::not_found("schema"))?))
+}
+
+async fn list_users(State(state): State<AppState>, _: Provisioner, Query(p): Query<ListParams>) -> Answer {
+    Ok(answer(StatusCode::OK, &users_page(&state, &p.query()?).await?))
+}
+
+async fn search_users(State(state): State<AppState>, _: Provisioner, body: Bytes) -> Answer {
+    let p = ListParams::from_search(&read_json(&body)?)?;
+    Ok(answer(StatusCode::OK, &users_page(&state, &p.query()?).await?))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct OneParams {
+    attributes: Option<String>,
+    #[serde(rename = "excludedAttributes")]
+    excluded_attributes: Option<String>,
+}
+
+impl OneParams {
+    fn attributes(&self) -> Attributes {
+        Attributes::parse(self.attributes.as_deref(), self.excluded_attributes.as_deref())
+    }
+}
+
+async fn get_user(
+    State(state): State<AppState>,
+    _: Provisioner,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(p): Query<OneParams>,
+) -> Answer {
+    let user = user_json(&state.store.scim_user(&id).await?, &base(&state));
+    Ok(one(&headers, user, &p.attributes()))
+}
+
+async fn create_user(State(state): State<AppState>, who: Provisioner, body: Bytes) -> Answer {
+    let w = user_write(&read_json(&body)?)?;
+    let id = state.store.scim_write_user(&who.client, &who.address, None, &w).await?;
+    let user = user_json(&state.store.scim_user(&id.to_string()).await?, &base(&state));
+    Ok(answer(StatusCode::CREATED, &user))
+}
+
+async fn replace_user(
+    State(state): State<AppState>,
+    who: Provisioner,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Answer {
+    let current = user_json(&state.store.scim_user(&id).await?, &base(&state));
+    check_if_match(&headers, &current)?;
+    let w = user_write(&read_json(&body)?)?;
+    state.store.scim_write_user(&who.client, &who.address, Some(id.clone()), &w).await?;
+    Ok(answer(StatusCode::OK, &user_json(&state.store.scim_user(&id).await?, &base(&state))))
+}
+
+async fn patch_user(
+    State(state): State<AppState>,
+    who: Provisioner,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Answer {
+    let mut resource = user_json(&state.store.scim_user(&id).await?, &base(&state));
+    check_if_match(&headers, &resource)?;
+    patch::apply(&mut resource, &patch::parse(&read_json(&body)?)?)?;
+    let w = user_write(&resource)?;
+    state.store.scim_write_user(&who.client, &who.address, Some(id.clone()), &w).await?;
+    Ok(answer(StatusCode::OK, &user_json(&state.store.scim_user(&id).await?, &base(&state))))
+}
+
+async fn delete_user(
+    State(state): State<AppState>,
+    who: Provisioner,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Answer {
+    let current = user_json(&state.store.scim_user(&id).await?, &base(&state));
+    check_if_match(&headers, &current)?;
+    state.store.scim_delete_user(&who.client, &who.address, &id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn list_groups(State(state): State<AppState>, _: Provisioner, Query(p): Query<ListParams>) -> Answer {
+    Ok(answer(StatusCode::OK, &groups_page(&state, &p.query()?).await?))
+}
+
+async fn search_groups(State(state): State<AppState>, _: Provisioner, body: Bytes) -> Answer {
+    let p = ListParams::from_search(&read_json(&body)?)?;
+    Ok(answer(StatusCode::OK, &groups_page(&state, &p.query()?).await?))
+}
+
+async fn get_group(
+    State(state): State<AppState>,
+    _: Provisioner,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(p): Query<OneParams>,
+) -> Answer {
+    let group = group_json(&state.store.scim_group(&id).await?, &base(&state));
+    Ok(one(&headers, group, &p.attributes()))
+}
+
+async fn create_group(State(state): State<AppState>, who: Provisioner, body: Bytes) -> Answer {
+    let w = group_write(&read_json(&body)?)?;
+    let id = state.store.scim_write_group(&who.client, &who.address, None, &w).await?;
+    let group = group_json(&state.store.scim_group(&id.to_string()).await?, &base(&state));
+    Ok(answer(StatusCode::CREATED, &group))
+}
+
+async fn replace_group(
+    State(state): State<AppState>,
+    who: Provisioner,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Answer {
+    let current = group_json(&state.store.scim_group(&id).await?, &base(&state));
+    check_if_match(&headers, &current)?;
+    let w = group_write(&read_json(&body)?)?;
+    state.store.scim_write_group(&who.client, &who.address, Some(id.clone()), &w).await?;
+    Ok(answer(StatusCode::OK, &group_json(&state.store.scim_group(&id).await?, &base(&state))))
+}
+
+async fn patch_group(
+    State(state): State<AppState>,
+    who: Provisioner,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Answer {
+    let mut resource = group_json(&state.store.scim_group(&id).await?, &base(&state));
+    check_if_match(&headers, &resource)?;
+    patch::apply(&mut resource, &patch::parse(&read_json(&body)?)?)?;
+    let w = group_write(&resource)?;
+    state.store.scim_write_group(&who.client, &who.address, Some(id.clone()), &w).await?;
+    Ok(answer(StatusCode::OK, &group_json(&state.store.scim_group(&id).await?, &base(&state))))
+}
+
+async fn delete_group(
+    State(state): State<AppState>,
+    who: Provisioner,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Answer {
+    let current = group_json(&state.store.scim_group(&id).await?, &base(&state));
+    check_if_match(&headers, &current)?;
+    state.store.scim_delete_group(&who.client, &who.address, &id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
