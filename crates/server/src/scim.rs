@@ -98,7 +98,8 @@ impl FromRequestParts<AppState> for Provisioner {
     type Rejection = Failure;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let unauthorized = || Failure(ScimError::new(401, None, "send a provisioning token as Authorization: Bearer ccs_…"));
+        let unauthorized =
+            || Failure(ScimError::new(401, None, "send a provisioning token as Authorization: Bearer ccs_…"));
         let token = parts
             .headers
             .get(header::AUTHORIZATION)
@@ -113,7 +114,8 @@ impl FromRequestParts<AppState> for Provisioner {
     }
 }
 
-fn base(state: &AppState) -> String {
+/// The SCIM base address identity providers are given.
+pub fn endpoint(state: &AppState) -> String {
     format!("{}/scim/v2", state.config.public_url)
 }
 
@@ -125,7 +127,9 @@ fn answer(status: StatusCode, body: &Value) -> Response {
             r.headers_mut().insert(header::ETAG, v);
         }
         if status == StatusCode::CREATED {
-            if let Some(loc) = body.pointer("/meta/location").and_then(Value::as_str).and_then(|l| HeaderValue::from_str(l).ok()) {
+            if let Some(loc) =
+                body.pointer("/meta/location").and_then(Value::as_str).and_then(|l| HeaderValue::from_str(l).ok())
+            {
                 r.headers_mut().insert(header::LOCATION, loc);
             }
         }
@@ -181,7 +185,9 @@ impl ListParams {
         let number = |v: &Option<String>, name: &str| -> Result<Option<i64>, Failure> {
             match v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
                 None => Ok(None),
-                Some(n) => n.parse().map(Some).map_err(|_| Failure(ScimError::invalid_value(format!("{name} is a number")))),
+                Some(n) => {
+                    n.parse().map(Some).map_err(|_| Failure(ScimError::invalid_value(format!("{name} is a number"))))
+                }
             }
         };
         Ok(ListQuery::parse(
@@ -198,10 +204,15 @@ impl ListParams {
         if !schemas.is_some_and(|s| s.iter().any(|v| v.as_str() == Some(SEARCH))) {
             return Err(Failure(ScimError::invalid_syntax(format!("a search names the schema {SEARCH}"))));
         }
-        let text = |k: &str| body.get(k).and_then(|v| v.as_str().map(str::to_owned).or_else(|| Some(v.to_string())))
-            .filter(|s| s != "null");
+        let text = |k: &str| {
+            body.get(k)
+                .and_then(|v| v.as_str().map(str::to_owned).or_else(|| Some(v.to_string())))
+                .filter(|s| s != "null")
+        };
         let list = |k: &str| {
-            body.get(k).and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(","))
+            body.get(k)
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(","))
         };
         Ok(Self {
             filter: body.get("filter").and_then(Value::as_str).map(str::to_owned),
@@ -250,7 +261,7 @@ async fn users_page(state: &AppState, q: &ListQuery) -> Result<Value, Failure> {
     let eq = indexed(&q.filter, &["userName", "externalId", "emails", "id"]);
     let exact = eq.is_some();
     let ids = state.store.scim_user_ids(eq).await?;
-    let base = base(state);
+    let base = endpoint(state);
     page(q, ids, exact, |ids| {
         let base = base.clone();
         async move { Ok(state.store.scim_users(ids).await?.iter().map(|f| user_json(f, &base)).collect()) }
@@ -262,7 +273,7 @@ async fn groups_page(state: &AppState, q: &ListQuery) -> Result<Value, Failure> 
     let eq = indexed(&q.filter, &["displayName", "externalId", "id"]);
     let exact = eq.is_some();
     let ids = state.store.scim_group_ids(eq).await?;
-    let base = base(state);
+    let base = endpoint(state);
     page(q, ids, exact, |ids| {
         let base = base.clone();
         async move { Ok(state.store.scim_groups(ids).await?.iter().map(|f| group_json(f, &base)).collect()) }
@@ -271,26 +282,26 @@ async fn groups_page(state: &AppState, q: &ListQuery) -> Result<Value, Failure> 
 }
 
 async fn service_provider_config(State(state): State<AppState>, _: Provisioner) -> Answer {
-    Ok(answer(StatusCode::OK, &discovery::service_provider_config(&base(&state))))
+    Ok(answer(StatusCode::OK, &discovery::service_provider_config(&endpoint(&state))))
 }
 
 async fn resource_types(State(state): State<AppState>, _: Provisioner) -> Answer {
-    let all = discovery::resource_types(&base(&state));
+    let all = discovery::resource_types(&endpoint(&state));
     Ok(answer(StatusCode::OK, &list_response(all.len(), 1, all)))
 }
 
 async fn resource_type(State(state): State<AppState>, _: Provisioner, Path(id): Path<String>) -> Answer {
-    let found = discovery::resource_types(&base(&state)).into_iter().find(|r| r["id"] == id.as_str());
+    let found = discovery::resource_types(&endpoint(&state)).into_iter().find(|r| r["id"] == id.as_str());
     Ok(answer(StatusCode::OK, &found.ok_or_else(|| ScimError::not_found("resource type"))?))
 }
 
 async fn schemas(State(state): State<AppState>, _: Provisioner) -> Answer {
-    let all = discovery::schemas(&base(&state));
+    let all = discovery::schemas(&endpoint(&state));
     Ok(answer(StatusCode::OK, &list_response(all.len(), 1, all)))
 }
 
 async fn schema(State(state): State<AppState>, _: Provisioner, Path(id): Path<String>) -> Answer {
-    let found = discovery::schemas(&base(&state)).into_iter().find(|s| s["id"] == id.as_str());
+    let found = discovery::schemas(&endpoint(&state)).into_iter().find(|s| s["id"] == id.as_str());
     Ok(answer(StatusCode::OK, &found.ok_or_else(|| ScimError::not_found("schema"))?))
 }
 
@@ -323,14 +334,14 @@ async fn get_user(
     Path(id): Path<String>,
     Query(p): Query<OneParams>,
 ) -> Answer {
-    let user = user_json(&state.store.scim_user(&id).await?, &base(&state));
+    let user = user_json(&state.store.scim_user(&id).await?, &endpoint(&state));
     Ok(one(&headers, user, &p.attributes()))
 }
 
 async fn create_user(State(state): State<AppState>, who: Provisioner, body: Bytes) -> Answer {
     let w = user_write(&read_json(&body)?)?;
     let id = state.store.scim_write_user(&who.client, &who.address, None, &w).await?;
-    let user = user_json(&state.store.scim_user(&id.to_string()).await?, &base(&state));
+    let user = user_json(&state.store.scim_user(&id.to_string()).await?, &endpoint(&state));
     Ok(answer(StatusCode::CREATED, &user))
 }
 
@@ -341,11 +352,11 @@ async fn replace_user(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Answer {
-    let current = user_json(&state.store.scim_user(&id).await?, &base(&state));
+    let current = user_json(&state.store.scim_user(&id).await?, &endpoint(&state));
     check_if_match(&headers, &current)?;
     let w = user_write(&read_json(&body)?)?;
     state.store.scim_write_user(&who.client, &who.address, Some(id.clone()), &w).await?;
-    Ok(answer(StatusCode::OK, &user_json(&state.store.scim_user(&id).await?, &base(&state))))
+    Ok(answer(StatusCode::OK, &user_json(&state.store.scim_user(&id).await?, &endpoint(&state))))
 }
 
 async fn patch_user(
@@ -355,12 +366,12 @@ async fn patch_user(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Answer {
-    let mut resource = user_json(&state.store.scim_user(&id).await?, &base(&state));
+    let mut resource = user_json(&state.store.scim_user(&id).await?, &endpoint(&state));
     check_if_match(&headers, &resource)?;
     patch::apply(&mut resource, &patch::parse(&read_json(&body)?)?)?;
     let w = user_write(&resource)?;
     state.store.scim_write_user(&who.client, &who.address, Some(id.clone()), &w).await?;
-    Ok(answer(StatusCode::OK, &user_json(&state.store.scim_user(&id).await?, &base(&state))))
+    Ok(answer(StatusCode::OK, &user_json(&state.store.scim_user(&id).await?, &endpoint(&state))))
 }
 
 async fn delete_user(
@@ -369,7 +380,7 @@ async fn delete_user(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Answer {
-    let current = user_json(&state.store.scim_user(&id).await?, &base(&state));
+    let current = user_json(&state.store.scim_user(&id).await?, &endpoint(&state));
     check_if_match(&headers, &current)?;
     state.store.scim_delete_user(&who.client, &who.address, &id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -391,14 +402,14 @@ async fn get_group(
     Path(id): Path<String>,
     Query(p): Query<OneParams>,
 ) -> Answer {
-    let group = group_json(&state.store.scim_group(&id).await?, &base(&state));
+    let group = group_json(&state.store.scim_group(&id).await?, &endpoint(&state));
     Ok(one(&headers, group, &p.attributes()))
 }
 
 async fn create_group(State(state): State<AppState>, who: Provisioner, body: Bytes) -> Answer {
     let w = group_write(&read_json(&body)?)?;
     let id = state.store.scim_write_group(&who.client, &who.address, None, &w).await?;
-    let group = group_json(&state.store.scim_group(&id.to_string()).await?, &base(&state));
+    let group = group_json(&state.store.scim_group(&id.to_string()).await?, &endpoint(&state));
     Ok(answer(StatusCode::CREATED, &group))
 }
 
@@ -409,11 +420,11 @@ async fn replace_group(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Answer {
-    let current = group_json(&state.store.scim_group(&id).await?, &base(&state));
+    let current = group_json(&state.store.scim_group(&id).await?, &endpoint(&state));
     check_if_match(&headers, &current)?;
     let w = group_write(&read_json(&body)?)?;
     state.store.scim_write_group(&who.client, &who.address, Some(id.clone()), &w).await?;
-    Ok(answer(StatusCode::OK, &group_json(&state.store.scim_group(&id).await?, &base(&state))))
+    Ok(answer(StatusCode::OK, &group_json(&state.store.scim_group(&id).await?, &endpoint(&state))))
 }
 
 async fn patch_group(
@@ -423,12 +434,12 @@ async fn patch_group(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Answer {
-    let mut resource = group_json(&state.store.scim_group(&id).await?, &base(&state));
+    let mut resource = group_json(&state.store.scim_group(&id).await?, &endpoint(&state));
     check_if_match(&headers, &resource)?;
     patch::apply(&mut resource, &patch::parse(&read_json(&body)?)?)?;
     let w = group_write(&resource)?;
     state.store.scim_write_group(&who.client, &who.address, Some(id.clone()), &w).await?;
-    Ok(answer(StatusCode::OK, &group_json(&state.store.scim_group(&id).await?, &base(&state))))
+    Ok(answer(StatusCode::OK, &group_json(&state.store.scim_group(&id).await?, &endpoint(&state))))
 }
 
 async fn delete_group(
@@ -437,7 +448,7 @@ async fn delete_group(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Answer {
-    let current = group_json(&state.store.scim_group(&id).await?, &base(&state));
+    let current = group_json(&state.store.scim_group(&id).await?, &endpoint(&state));
     check_if_match(&headers, &current)?;
     state.store.scim_delete_group(&who.client, &who.address, &id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use concentric_core::authz::Actor;
 use concentric_core::person::NewPerson;
-use concentric_core::scim::ProvisioningClient;
 use concentric_core::scim::resources::{key_candidates, GroupFacts, GroupWrite, UserFacts, UserWrite};
+use concentric_core::scim::ProvisioningClient;
 use concentric_core::team::MemberRole;
 use concentric_core::time::Millis;
 use concentric_core::{FieldError, Invalid, PersonId, TeamId};
@@ -201,12 +201,10 @@ impl Store {
         let hash = token_hash.to_owned();
         self.db
             .write(move |mut tx| {
-                let row: Option<(i64, String, Option<i64>)> = tx
-                    .exec()
-                    .optional::<(i64, String, Option<i64>)>(
-                        "SELECT id, name, last_used_at FROM scim_clients WHERE token_hash = $1 AND revoked_at IS NULL",
-                        args![&hash],
-                    )?;
+                let row: Option<(i64, String, Option<i64>)> = tx.exec().optional::<(i64, String, Option<i64>)>(
+                    "SELECT id, name, last_used_at FROM scim_clients WHERE token_hash = $1 AND revoked_at IS NULL",
+                    args![&hash],
+                )?;
                 let Some((id, name, used)) = row else { return Ok(None) };
                 let now = Millis::now().0;
                 if used.is_none_or(|u| u < now - 60_000) {
@@ -226,7 +224,8 @@ impl Store {
         token_hash: &str,
         prefix: &str,
     ) -> Result<ProvisioningClient> {
-        let (actor, name, hash, prefix) = (actor.clone(), name.trim().to_owned(), token_hash.to_owned(), prefix.to_owned());
+        let (actor, name, hash, prefix) =
+            (actor.clone(), name.trim().to_owned(), token_hash.to_owned(), prefix.to_owned());
         self.db
             .write(move |mut tx| {
                 actor.require_admin("add provisioning clients")?;
@@ -289,7 +288,9 @@ impl Store {
     pub async fn scim_user_ids(&self, equality: Option<(String, String)>) -> Result<Vec<i64>> {
         self.db
             .read(move |mut tx| {
-                let base = format!("SELECT p.id FROM people p LEFT JOIN scim_users s ON s.person_id = p.id WHERE {USER_VISIBLE}");
+                let base = format!(
+                    "SELECT p.id FROM people p LEFT JOIN scim_users s ON s.person_id = p.id WHERE {USER_VISIBLE}"
+                );
                 let ids: Vec<i64> = match equality {
                     None => tx.exec().scalars(&format!("{base} ORDER BY p.id"), args![])?,
                     Some((attr, value)) => {
@@ -320,10 +321,9 @@ impl Store {
         let id = parse_id(id, "User")?;
         self.db
             .read(move |mut tx| {
-                let visible: i64 = tx.exec().scalar(
-                    &format!("SELECT COUNT(*) FROM people p WHERE p.id = $1 AND {USER_VISIBLE}"),
-                    args![id],
-                )?;
+                let visible: i64 = tx
+                    .exec()
+                    .scalar(&format!("SELECT COUNT(*) FROM people p WHERE p.id = $1 AND {USER_VISIBLE}"), args![id])?;
                 if visible == 0 {
                     return Err(StoreError::NotFound("User"));
                 }
@@ -522,8 +522,9 @@ impl Store {
     pub async fn scim_group_ids(&self, equality: Option<(String, String)>) -> Result<Vec<i64>> {
         self.db
             .read(move |mut tx| {
-                let base =
-                    format!("SELECT t.id FROM teams t LEFT JOIN scim_groups g ON g.team_id = t.id WHERE {GROUP_VISIBLE}");
+                let base = format!(
+                    "SELECT t.id FROM teams t LEFT JOIN scim_groups g ON g.team_id = t.id WHERE {GROUP_VISIBLE}"
+                );
                 let ids: Vec<i64> = match equality {
                     None => tx.exec().scalars(&format!("{base} ORDER BY t.id"), args![])?,
                     Some((attr, value)) => {
@@ -551,10 +552,9 @@ impl Store {
         let id = parse_id(id, "Group")?;
         self.db
             .read(move |mut tx| {
-                let visible: i64 = tx.exec().scalar(
-                    &format!("SELECT COUNT(*) FROM teams t WHERE t.id = $1 AND {GROUP_VISIBLE}"),
-                    args![id],
-                )?;
+                let visible: i64 = tx
+                    .exec()
+                    .scalar(&format!("SELECT COUNT(*) FROM teams t WHERE t.id = $1 AND {GROUP_VISIBLE}"), args![id])?;
                 if visible == 0 {
                     return Err(StoreError::NotFound("Group"));
                 }
@@ -667,7 +667,14 @@ impl Store {
                     "INSERT INTO scim_groups (team_id, deleted, updated_at) VALUES ($1, TRUE, $2)",
                     args![tid, now],
                 )?;
-                record(&mut tx, &actor, "scim", tid, "group_deleted", json!({ "client": client.name, "displayName": name }))?;
+                record(
+                    &mut tx,
+                    &actor,
+                    "scim",
+                    tid,
+                    "group_deleted",
+                    json!({ "client": client.name, "displayName": name }),
+                )?;
                 Ok(())
             })
             .await

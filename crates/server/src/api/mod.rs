@@ -11,6 +11,7 @@ mod import;
 mod mail;
 pub mod network;
 mod people;
+mod provisioning;
 mod ratings;
 mod requests;
 mod responsibilities;
@@ -49,6 +50,7 @@ pub use extract::{ApiBytes, ApiJson, ApiList, ApiPath, ApiQuery, ApiText};
         teams::reactivate_team, teams::set_member, teams::remove_member, teams::team_events,
         tokens::list_tokens, tokens::create_token, tokens::revoke_token,
         audit::audit, audit::my_sessions, audit::end_session, audit::end_all_sessions,
+        provisioning::list_clients, provisioning::create_client, provisioning::revoke_client,
         mail::invite, mail::mail_preferences, mail::set_mail_preferences, mail::list_routes, mail::add_route,
         mail::remove_route, mail::mail_settings, mail::set_mail_settings,
         capacity::list_time_off, capacity::add_time_off, capacity::import_time_off, capacity::remove_time_off, capacity::record_effort,
@@ -101,6 +103,7 @@ pub use extract::{ApiBytes, ApiJson, ApiList, ApiPath, ApiQuery, ApiText};
         (name = "webhooks", description = "Outgoing webhooks: a team's or the organisation's events POSTed as signed JSON or chat messages, with the delivery log"),
         (name = "tokens", description = "Personal API tokens"),
         (name = "audit", description = "The audit log: sign-ins, sessions, tokens, roles and memberships, settings, exports"),
+        (name = "provisioning", description = "SCIM provisioning clients: the tokens an identity provider uses to keep the directory in step at /scim/v2 (RFC 7644)"),
         (name = "import", description = "CSV import of people and teams"),
     )
 )]
@@ -137,6 +140,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(teams::router())
         .merge(tokens::router())
         .merge(audit::router())
+        .merge(provisioning::router())
         .merge(mail::router())
         .merge(webhooks::router())
         .merge(capacity::router())

@@ -31,7 +31,7 @@ async fn view(state: &AppState, viewer: &Viewer) -> Result<ProvisioningPage, Web
         clients: state.store.scim_clients(&viewer.actor).await?,
         new_token: None,
         errors: FormErrors::default(),
-        endpoint: format!("{}/scim/v2", state.config.public_url),
+        endpoint: crate::scim::endpoint(state),
     })
 }
 
@@ -57,7 +57,8 @@ pub async fn create(
     CsrfForm(form): CsrfForm<NewClient>,
 ) -> Result<Response, WebError> {
     let (token, prefix) = crate::scim::new_token();
-    let made = state.store.create_scim_client(&viewer.actor, &form.name, &crate::auth::secrets::digest(&token), &prefix).await;
+    let made =
+        state.store.create_scim_client(&viewer.actor, &form.name, &crate::auth::secrets::digest(&token), &prefix).await;
     let mut page = view(&state, &viewer).await?;
     match made {
         Ok(_) => {

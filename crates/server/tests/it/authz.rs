@@ -119,6 +119,8 @@ async fn fixture(t: &TestApp, w: &crate::requests::World) -> Fixture {
     ids.insert("view", id(&post(&w.requester, "/api/v1/views", json!({"name": "Mine", "path": "/requests"})).await));
     ids.insert("feed", id(&post(&w.agent, "/api/v1/feeds", json!({})).await));
     ids.insert("token", id(&post(&w.agent, "/api/v1/tokens", json!({"name": "spare"})).await));
+    let client = post(&w.admin, "/api/v1/provisioning-clients", json!({"name": "Entra ID"})).await;
+    ids.insert("provisioning_client", id(&client));
     let mut laptop = t.browser();
     laptop.login("max@example.com", PASSWORD).await;
     let sessions = t.api(Method::GET, "/api/v1/me/sessions", Some(&w.agent), None).await;
@@ -253,6 +255,9 @@ fn api_table() -> Vec<(&'static str, &'static str, Option<Value>)> {
         ("POST /api/v1/tokens", all, Some(json!({"name": "script"}))),
         ("DELETE /api/v1/tokens/{id}", "AM", None),
         ("GET /api/v1/audit", "A", None),
+        ("GET /api/v1/provisioning-clients", "A", None),
+        ("POST /api/v1/provisioning-clients", "A", Some(json!({"name": "Okta"}))),
+        ("DELETE /api/v1/provisioning-clients/{id}", "A", None),
         ("GET /api/v1/me/sessions", all, None),
         // Only one's own sessions: an admin cannot end the agent's either.
         ("DELETE /api/v1/me/sessions/{handle}", "M", None),
@@ -418,6 +423,7 @@ fn api_path(f: &Fixture, op: &str) -> String {
         }
         o if o.contains("/members/") => template.replace("{key}", "IT").replace("{person_id}", &f.ids["pat"]),
         o if o.contains("/tokens/{id}") => template.replace("{id}", &f.ids["token"]),
+        o if o.contains("/provisioning-clients/{id}") => template.replace("{id}", &f.ids["provisioning_client"]),
         o if o.contains("/sessions/{handle}") => template.replace("{handle}", &f.ids["session"]),
         o if o.contains("/mail-routes/{id}") => template.replace("{id}", &f.ids["mail_route"]),
         o if o.contains("/time-off/{id}") => template.replace("{id}", &f.ids["time_off"]),
@@ -594,6 +600,7 @@ fn web_table(f: &Fixture) -> Vec<(&'static str, &'static str, String)> {
         ("/admin/mail", "A", "/admin/mail".into()),
         ("/admin/audit", "A", "/admin/audit".into()),
         ("/admin/audit.csv", "A", "/admin/audit.csv".into()),
+        ("/admin/provisioning", "A", "/admin/provisioning".into()),
         ("/admin/mail/received/{id}", "A", at("/admin/mail/received/{received}")),
         ("/admin/webhooks", "A", "/admin/webhooks".into()),
         ("/teams/{key}/webhooks", "AL", "/teams/IT/webhooks".into()),

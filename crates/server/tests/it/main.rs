@@ -23,6 +23,7 @@ mod ratings;
 mod requests;
 mod responsibilities;
 mod reviews;
+mod scim;
 mod sso;
 mod store;
 mod surveys;
