@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Checks from outside against the real binary: schemathesis's generated calls from the OpenAPI
 # document with tokens of three roles on the demo (every check on), the calendar feeds read by a
-# second, independent iCalendar parser, crash safety under SIGKILL on both backends, and two
+# second, independent iCalendar parser, SCIM 2.0 conformance checked by scim2-tester, crash safety under SIGKILL on both backends, and two
 # nodes on one PostgreSQL behind a proxy with one killed mid-load.
 # Installs what it needs.
 set -euo pipefail
@@ -28,6 +28,14 @@ account() { grep "demo sign-in:" "$data/log" | grep "$1" | head -1 | sed 's/.*de
 token() { "$bin" --data-dir "$data" --log-level warn token create --email "$1" --name "$2"; }
 
 python3 feeds.py "$base" "$(token "$(account 'lead of Payroll')" feeds)"
+
+# SCIM as an identity provider would use it: a provisioning client made by an admin over the API,
+# then every scim2-tester check (discovery, create, read, filter, replace, patch, delete).
+echo "--- scim2-tester"
+admin_token=$(token "$(account admin)" provisioning)
+scim_token=$(curl -sf -X POST "$base/api/v1/provisioning-clients" -H "Authorization: Bearer $admin_token" \
+  -H 'Content-Type: application/json' -d '{"name": "scim2-tester"}' | python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
+python3 scim.py "$base" "$scim_token"
 
 # Each role a run of its own; ~2,000 generated calls each. The runner's own token and its
 # person stay untouched, or the rest of a run would only see 401s.

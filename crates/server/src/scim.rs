@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use concentric_core::scim::filter::Filter;
-use concentric_core::scim::resources::{group_json, group_write, user_json, user_write};
+use concentric_core::scim::resources::{group_id, group_json, group_write, user_json, user_write};
 use concentric_core::scim::{discovery, etag, list_response, patch, Attributes, ListQuery, ScimError, SEARCH};
 use concentric_store::{ScimClient, StoreError};
 use serde::Deserialize;
@@ -38,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .route("/scim/v2/ResourceTypes/{id}", get(resource_type))
         .route("/scim/v2/Schemas", get(schemas))
         .route("/scim/v2/Schemas/{id}", get(schema))
+        .route("/scim/v2/.search", post(search_all))
         .route("/scim/v2/Users", get(list_users).post(create_user))
         .route("/scim/v2/Users/.search", post(search_users))
         .route("/scim/v2/Users/{id}", get(get_user).put(replace_user).patch(patch_user).delete(delete_user))
@@ -243,18 +244,21 @@ where
     F: Fn(Vec<i64>) -> Fut,
     Fut: std::future::Future<Output = Result<Vec<Value>, Failure>>,
 {
-    let skip = q.start_index - 1;
-    let (total, resources) = if q.filter.is_none() || exact {
-        let chosen: Vec<i64> = ids.iter().skip(skip).take(q.count).copied().collect();
-        (ids.len(), load(chosen).await?)
-    } else {
-        let filter = q.filter.as_ref().ok_or_else(|| Failure(ScimError::invalid_syntax("no filter")))?;
-        let all: Vec<Value> = load(ids).await?.into_iter().filter(|r| filter.matches(r, &case_exact)).collect();
-        let total = all.len();
-        (total, all.into_iter().skip(skip).take(q.count).collect())
-    };
-    let resources = resources.into_iter().map(|r| q.attributes.apply(r)).collect();
-    Ok(list_response(total, q.start_index, resources))
+    if q.filter.is_some() && !exact {
+        return Ok(matching(q, load(ids).await?));
+    }
+    let chosen: Vec<i64> = ids.iter().skip(q.start_index - 1).take(q.count).copied().collect();
+    let resources = load(chosen).await?.into_iter().map(|r| q.attributes.apply(r)).collect();
+    Ok(list_response(ids.len(), q.start_index, resources))
+}
+
+/// The page of `all` that the query's filter keeps.
+fn matching(q: &ListQuery, all: Vec<Value>) -> Value {
+    let kept: Vec<Value> =
+        all.into_iter().filter(|r| q.filter.as_ref().is_none_or(|f| f.matches(r, &case_exact))).collect();
+    let total = kept.len();
+    let resources = kept.into_iter().skip(q.start_index - 1).take(q.count).map(|r| q.attributes.apply(r)).collect();
+    list_response(total, q.start_index, resources)
 }
 
 async fn users_page(state: &AppState, q: &ListQuery) -> Result<Value, Failure> {
@@ -303,6 +307,23 @@ async fn schemas(State(state): State<AppState>, _: Provisioner) -> Answer {
 async fn schema(State(state): State<AppState>, _: Provisioner, Path(id): Path<String>) -> Answer {
     let found = discovery::schemas(&endpoint(&state)).into_iter().find(|s| s["id"] == id.as_str());
     Ok(answer(StatusCode::OK, &found.ok_or_else(|| ScimError::not_found("schema"))?))
+}
+
+/// A search across Users and Groups at the root (RFC 7644 §3.4.3).
+async fn search_all(State(state): State<AppState>, _: Provisioner, body: Bytes) -> Answer {
+    let q = ListParams::from_search(&read_json(&body)?)?.query()?;
+    let base = endpoint(&state);
+    let users = state.store.scim_users(state.store.scim_user_ids(None).await?).await?;
+    let groups = state.store.scim_groups(state.store.scim_group_ids(None).await?).await?;
+    // Two kinds have no common order; the newest come first, as a client checking what it just
+    // made expects to find it on the first page.
+    let mut all: Vec<(chrono::DateTime<chrono::Utc>, Value)> = users
+        .iter()
+        .map(|f| (f.created, user_json(f, &base)))
+        .chain(groups.iter().map(|f| (f.created, group_json(f, &base))))
+        .collect();
+    all.sort_by(|a, b| b.0.cmp(&a.0));
+    Ok(answer(StatusCode::OK, &matching(&q, all.into_iter().map(|(_, r)| r).collect())))
 }
 
 async fn list_users(State(state): State<AppState>, _: Provisioner, Query(p): Query<ListParams>) -> Answer {
@@ -409,7 +430,7 @@ async fn get_group(
 async fn create_group(State(state): State<AppState>, who: Provisioner, body: Bytes) -> Answer {
     let w = group_write(&read_json(&body)?)?;
     let id = state.store.scim_write_group(&who.client, &who.address, None, &w).await?;
-    let group = group_json(&state.store.scim_group(&id.to_string()).await?, &endpoint(&state));
+    let group = group_json(&state.store.scim_group(&group_id(id)).await?, &endpoint(&state));
     Ok(answer(StatusCode::CREATED, &group))
 }
 

@@ -6,7 +6,9 @@ use std::collections::HashMap;
 
 use concentric_core::authz::Actor;
 use concentric_core::person::NewPerson;
-use concentric_core::scim::resources::{key_candidates, GroupFacts, GroupWrite, UserFacts, UserWrite};
+use concentric_core::scim::resources::{
+    key_candidates, team_of_group_id, GroupFacts, GroupWrite, UserFacts, UserWrite,
+};
 use concentric_core::scim::ProvisioningClient;
 use concentric_core::team::MemberRole;
 use concentric_core::time::Millis;
@@ -45,7 +47,6 @@ crate::db::row! {
         title: String,
         active: bool,
         manager_id: Option<i64>,
-        manager_name: Option<String>,
         created_at: i64,
         updated_at: i64,
         user_name: Option<String>,
@@ -84,6 +85,10 @@ fn parse_id(raw: &str, what: &'static str) -> Result<i64> {
     raw.trim().parse::<i64>().map_err(|_| StoreError::NotFound(what))
 }
 
+fn group_id(raw: &str) -> Result<i64> {
+    team_of_group_id(raw).ok_or(StoreError::NotFound("Group"))
+}
+
 fn conflict(field: &str, message: String) -> StoreError {
     StoreError::Conflict(FieldError::new(field, message))
 }
@@ -99,9 +104,9 @@ fn user_facts(tx: &mut Tx, ids: &[i64]) -> Result<Vec<UserFacts>> {
         let params: Vec<crate::db::Arg> = chunk.iter().map(|i| (*i).into()).collect();
         let rows: Vec<UserRow> = tx.exec().all(
             &format!(
-                "SELECT p.id, p.email, p.name, p.title, p.active, p.manager_id, m.name AS manager_name, \
+                "SELECT p.id, p.email, p.name, p.title, p.active, p.manager_id, \
                  p.created_at, p.updated_at, s.user_name, s.external_id, s.kept, s.updated_at AS scim_updated_at \
-                 FROM people p LEFT JOIN people m ON m.id = p.manager_id LEFT JOIN scim_users s ON s.person_id = p.id \
+                 FROM people p LEFT JOIN scim_users s ON s.person_id = p.id \
                  WHERE p.id IN ({list})"
             ),
             params.clone(),
@@ -129,7 +134,7 @@ fn user_facts(tx: &mut Tx, ids: &[i64]) -> Result<Vec<UserFacts>> {
                 name: r.name,
                 title: r.title,
                 active: r.active,
-                manager: r.manager_id.zip(r.manager_name),
+                manager: r.manager_id,
                 groups: by_person.remove(&r.id).unwrap_or_default(),
                 created: Millis(r.created_at).to_utc(),
                 modified: Millis(modified).to_utc(),
@@ -159,9 +164,9 @@ fn group_facts(tx: &mut Tx, ids: &[i64]) -> Result<Vec<GroupFacts>> {
             ),
             params,
         )?;
-        let mut by_team: HashMap<i64, Vec<(i64, String)>> = HashMap::new();
+        let mut by_team: HashMap<i64, Vec<i64>> = HashMap::new();
         for m in members {
-            by_team.entry(m.owner).or_default().push((m.other, m.label));
+            by_team.entry(m.owner).or_default().push(m.other);
         }
         let mut rows: HashMap<i64, GroupRow> = rows.into_iter().map(|r| (r.id, r)).collect();
         for id in chunk {
@@ -531,7 +536,7 @@ impl Store {
                         let cond = match attr.to_ascii_lowercase().as_str() {
                             "displayname" => "lower(t.name) = lower($1)",
                             "externalid" => "g.external_id = $1",
-                            "id" => "CAST(t.id AS TEXT) = $1",
+                            "id" => "'team-' || CAST(t.id AS TEXT) = $1",
                             _ => return Err(StoreError::Invalid(Invalid::one("filter", "not an indexed attribute"))),
                         };
                         tx.exec().scalars(&format!("{base} AND {cond} ORDER BY t.id"), args![value])?
@@ -549,7 +554,7 @@ impl Store {
 
     #[tracing::instrument(skip_all)]
     pub async fn scim_group(&self, id: &str) -> Result<GroupFacts> {
-        let id = parse_id(id, "Group")?;
+        let id = group_id(id)?;
         self.db
             .read(move |mut tx| {
                 let visible: i64 = tx
@@ -592,7 +597,7 @@ impl Store {
                 }
                 let (tid, action) = match &id {
                     Some(raw) => {
-                        let tid = parse_id(raw, "Group")?;
+                        let tid = group_id(raw)?;
                         let visible: i64 = tx.exec().scalar(
                             &format!("SELECT COUNT(*) FROM teams t WHERE t.id = $1 AND {GROUP_VISIBLE}"),
                             args![tid],
@@ -652,7 +657,7 @@ impl Store {
     #[tracing::instrument(skip_all)]
     pub async fn scim_delete_group(&self, client: &ScimClient, address: &str, id: &str) -> Result<()> {
         let (client, actor) = (client.clone(), acting(address));
-        let tid = parse_id(id, "Group")?;
+        let tid = group_id(id)?;
         self.db
             .write(move |mut tx| {
                 let name: Option<String> = tx.exec().scalar_opt(

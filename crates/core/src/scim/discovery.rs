@@ -95,7 +95,7 @@ pub fn schemas(base: &str) -> Vec<Value> {
             attr("active", "boolean", "False deactivates the person: sessions and tokens end"),
             with(attr("emails", "complex", "Email addresses; the primary one is the person's email in Concentric"),
                 json!({"multiValued": true, "required": true, "subAttributes": [
-                    attr("value", "string", "An email address"),
+                    with(attr("value", "string", "An email address"), json!({"required": true})),
                     with(attr("type", "string", "work, home or other"), json!({"canonicalValues": ["work", "home", "other"]})),
                     attr("primary", "boolean", "The address Concentric uses"),
                 ]})),
@@ -119,7 +119,6 @@ pub fn schemas(base: &str) -> Vec<Value> {
             with(attr("manager", "complex", "The person's manager"), json!({"subAttributes": [
                 attr("value", "string", "The manager's id"),
                 with(attr("$ref", "reference", "The manager's URI"), json!({"referenceTypes": ["User"]})),
-                with(attr("displayName", "string", "The manager's name"), json!({"mutability": "readOnly"})),
             ]})),
         ],
         "meta": {"resourceType": "Schema", "location": format!("{base}/Schemas/{ENTERPRISE}")},
@@ -135,7 +134,6 @@ pub fn schemas(base: &str) -> Vec<Value> {
                 with(attr("value", "string", "A member's id"), json!({"mutability": "immutable"})),
                 with(attr("$ref", "reference", "A member's URI"),
                     json!({"mutability": "immutable", "referenceTypes": ["User"]})),
-                with(attr("display", "string", "A member's name"), json!({"mutability": "readOnly"})),
                 with(attr("type", "string", "User"), json!({"mutability": "immutable", "canonicalValues": ["User"]})),
             ]})),
         ],

@@ -206,7 +206,8 @@ fn apply_one(resource: &mut Value, op: &Operation) -> Result<(), ScimError> {
         }
         (Some(path), kind) => {
             let Some(map) = scope(resource, &path.attr, kind != OpKind::Remove) else {
-                return Err(no_target("nothing to change there"));
+                // Removing what is not there leaves the resource as asked.
+                return if kind == OpKind::Remove { Ok(()) } else { Err(no_target("nothing to change there")) };
             };
             let value = op.value.clone().unwrap_or(Value::Null);
             match &path.filter {
@@ -362,6 +363,10 @@ mod tests {
         let miss = patch(&mut g, json!([{"op": "replace", "path": "members[value eq \"9\"].display", "value": "x"}]))
             .unwrap_err();
         assert_eq!(miss.scim_type, Some("noTarget"));
+        let before = g.clone();
+        let absent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department";
+        patch(&mut g, json!([{"op": "remove", "path": absent}])).unwrap();
+        assert_eq!(g, before, "removing what is not there changes nothing and is no error");
         let verb = patch(&mut g, json!([{"op": "move", "path": "x"}])).unwrap_err();
         assert_eq!(verb.scim_type, Some("invalidSyntax"));
         let path = patch(&mut g, json!([{"op": "add", "path": "members[value eq", "value": 1}])).unwrap_err();

@@ -11,6 +11,17 @@ use super::filter::get_ci;
 use super::{ScimError, ENTERPRISE, GROUP, USER};
 use crate::person::normalize_email;
 
+/// A Group's id: ids are unique across all resources (RFC 7643 §3.1), and people and teams
+/// are numbered apart, so a team's carries a prefix.
+pub fn group_id(team: i64) -> String {
+    format!("team-{team}")
+}
+
+/// The team a Group id names.
+pub fn team_of_group_id(id: &str) -> Option<i64> {
+    id.trim().strip_prefix("team-")?.parse().ok()
+}
+
 /// What a User resource sets on a person.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UserWrite {
@@ -108,8 +119,8 @@ pub struct UserFacts {
     pub name: String,
     pub title: String,
     pub active: bool,
-    /// Manager's id and name.
-    pub manager: Option<(i64, String)>,
+    /// The manager's id.
+    pub manager: Option<i64>,
     /// Teams' ids and names.
     pub groups: Vec<(i64, String)>,
     pub created: DateTime<Utc>,
@@ -140,7 +151,10 @@ pub fn user_json(f: &UserFacts, base: &str) -> Value {
     } else {
         set_ci(&mut r, "title", json!(f.title));
     }
-    set_ci(&mut r, "active", json!(f.active));
+    // Unassigned `active` means active; it reads back unassigned unless the person is not.
+    if f.kept.as_object().is_none_or(Map::is_empty) || r.keys().any(|k| k.eq_ignore_ascii_case("active")) || !f.active {
+        set_ci(&mut r, "active", json!(f.active));
+    }
     // The email in force is the primary one (people may change it here).
     let mut emails = get_ci(&Value::Object(r.clone()), "emails").and_then(Value::as_array).cloned().unwrap_or_default();
     let index = emails.iter().position(|e| get_ci(e, "primary") == Some(&Value::Bool(true))).or(if emails.is_empty() {
@@ -163,13 +177,10 @@ pub fn user_json(f: &UserFacts, base: &str) -> Value {
     // The enterprise extension: the department as sent, the manager as the directory has it.
     let mut ext = get_ci(&Value::Object(r.clone()), ENTERPRISE).and_then(Value::as_object).cloned().unwrap_or_default();
     remove_ci(&mut r, ENTERPRISE);
-    match &f.manager {
-        Some((mid, mname)) => {
-            set_ci(
-                &mut ext,
-                "manager",
-                json!({"value": mid.to_string(), "$ref": format!("{base}/Users/{mid}"), "displayName": mname}),
-            );
+    // No displayName: what a client patches in reads back exactly (scim2-tester compares whole values).
+    match f.manager {
+        Some(mid) => {
+            set_ci(&mut ext, "manager", json!({"value": mid.to_string(), "$ref": format!("{base}/Users/{mid}")}))
         }
         None => remove_ci(&mut ext, "manager"),
     }
@@ -183,7 +194,10 @@ pub fn user_json(f: &UserFacts, base: &str) -> Value {
         let groups: Vec<Value> = f
             .groups
             .iter()
-            .map(|(gid, gname)| json!({"value": gid.to_string(), "$ref": format!("{base}/Groups/{gid}"), "display": gname}))
+            .map(|(gid, gname)| {
+                let gid = group_id(*gid);
+                json!({"value": gid, "$ref": format!("{base}/Groups/{gid}"), "display": gname})
+            })
             .collect();
         r.insert("groups".into(), Value::Array(groups));
     }
@@ -248,7 +262,8 @@ pub struct GroupFacts {
     pub name: String,
     pub external_id: Option<String>,
     /// Members' ids and names.
-    pub members: Vec<(i64, String)>,
+    /// The members' ids (no names, as with the manager: members read back as sent).
+    pub members: Vec<i64>,
     pub created: DateTime<Utc>,
     pub modified: DateTime<Utc>,
     pub kept: Value,
@@ -259,7 +274,7 @@ pub fn group_json(f: &GroupFacts, base: &str) -> Value {
         Value::Object(m) => m.clone(),
         _ => Map::new(),
     };
-    let id = f.id.to_string();
+    let id = group_id(f.id);
     r.insert("schemas".into(), json!([GROUP]));
     r.insert("id".into(), json!(id));
     set_ci(&mut r, "displayName", json!(f.name));
@@ -273,9 +288,7 @@ pub fn group_json(f: &GroupFacts, base: &str) -> Value {
         let members: Vec<Value> = f
             .members
             .iter()
-            .map(|(pid, pname)| {
-                json!({"value": pid.to_string(), "$ref": format!("{base}/Users/{pid}"), "display": pname, "type": "User"})
-            })
+            .map(|pid| json!({"value": pid.to_string(), "$ref": format!("{base}/Users/{pid}"), "type": "User"}))
             .collect();
         set_ci(&mut r, "members", Value::Array(members));
     }
@@ -330,7 +343,7 @@ mod tests {
             name: "Ann Lee".into(),
             title: String::new(),
             active: true,
-            manager: Some((3, "Max".into())),
+            manager: Some(3),
             groups: vec![(2, "IT Services".into())],
             created: DateTime::<Utc>::UNIX_EPOCH,
             modified: DateTime::<Utc>::UNIX_EPOCH,
@@ -358,6 +371,7 @@ mod tests {
         assert!(out.get("displayName").is_none(), "not sent, not shown");
         assert_eq!(out[ENTERPRISE]["manager"]["$ref"], "https://c/scim/v2/Users/3");
         assert_eq!(out["groups"][0]["display"], "IT Services");
+        assert!(out["groups"][0]["value"].as_str().is_some_and(|v| v.starts_with("team-")));
         assert_eq!(out["emails"][1]["value"], "ANN@example.com", "the same address, as written");
         assert!(out["meta"]["version"].as_str().unwrap().starts_with("W/\""));
         let made_here = user_json(&facts(json!({})), "https://c/scim/v2");
@@ -390,7 +404,7 @@ mod tests {
                 id: 2,
                 name: "IT".into(),
                 external_id: None,
-                members: vec![(7, "Ann".into())],
+                members: vec![7],
                 created: DateTime::<Utc>::UNIX_EPOCH,
                 modified: DateTime::<Utc>::UNIX_EPOCH,
                 kept: g.kept,
@@ -399,5 +413,7 @@ mod tests {
         );
         assert_eq!(out["displayName"], "IT");
         assert_eq!(out["members"][0]["value"], "7");
+        assert_eq!((out["id"].as_str(), team_of_group_id("team-2")), (Some("team-2"), Some(2)), "apart from User ids");
+        assert_eq!(team_of_group_id("2"), None);
     }
 }

@@ -152,7 +152,7 @@ both!(users_are_people_and_deactivation_ends_access, |t| {
     let ben = scim(&t, Method::POST, "/scim/v2/Users", &token, Some(ben)).await;
     assert_eq!(ben.status, StatusCode::CREATED, "{}", ben.text);
     let ben_id = ben.json["id"].as_str().unwrap().to_owned();
-    assert_eq!(ben.json[ENTERPRISE]["manager"]["displayName"], "Ana Silva");
+    assert_eq!(ben.json[ENTERPRISE]["manager"]["value"], ana_id.as_str());
     let person = t.api(Method::GET, &format!("/api/v1/people/{ben_id}"), Some(&admin_token), None).await;
     assert_eq!(person.json["manager_name"], "Ana Silva", "{}", person.text);
     let mut looped = ana.clone();
@@ -309,6 +309,12 @@ both!(groups_are_teams_and_their_members, |t| {
     assert_eq!(co.json["Resources"][0]["id"], gid.as_str(), "{}", co.text);
     let external = scim(&t, Method::GET, &find("externalId eq \"g-42\""), &token, None).await;
     assert_eq!(external.json["totalResults"], 1);
+    // Ids are unique across Users and Groups; the root search sees both kinds.
+    assert!(gid.starts_with("team-") && !ids.contains(&gid), "{gid}");
+    let search = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "filter": "name.familyName eq \"Doe\" or displayName eq \"Field Services\""});
+    let both = scim(&t, Method::POST, "/scim/v2/.search", &token, Some(search)).await;
+    assert_eq!(both.json["totalResults"], 4, "three Users and the Group: {}", both.text);
+    assert_eq!(both.json["Resources"][0]["id"], gid.as_str(), "newest first");
     let unknown = json!({"schemas": [GROUP], "displayName": "Ghosts", "members": [{"value": "999999"}]});
     assert_scim_error(
         &scim(&t, Method::POST, "/scim/v2/Groups", &token, Some(unknown)).await,
