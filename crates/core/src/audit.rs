@@ -150,6 +150,25 @@ pub fn describe(e: &Event) -> String {
             None => format!("{who} signed out everywhere."),
         },
         ("export", _) => format!("{who} downloaded {} ({}).", text("file"), text("page")),
+        ("scim", action) => {
+            let (client, email, team) = (text("client"), text("email"), text("displayName"));
+            let members = d.get("members").and_then(serde_json::Value::as_i64).unwrap_or(0);
+            match action {
+                "client_created" => format!("{who} made the provisioning client {client}."),
+                "client_revoked" => format!("{who} revoked the provisioning client {client}."),
+                "user_created" => format!("{client} provisioned {email}, a new person."),
+                "user_linked" => format!("{client} took over {email}, already in the directory."),
+                "user_replaced" => format!("{client} updated {email}."),
+                "user_deleted" => format!("{client} deleted {email}: deactivated and hidden from provisioning."),
+                "group_created" => format!("{client} made the team {team} with {members} members."),
+                "group_replaced" => format!("{client} updated the team {team}: {members} members."),
+                "group_deleted" => format!("{client} deleted the team {team}: deactivated."),
+                _ => e.sentence(),
+            }
+        }
+        ("person", "deactivated" | "reactivated") if d.get("via").is_some() => {
+            format!("{} {} {}.", text("via"), e.action, e.subject.as_deref().unwrap_or("a person"))
+        }
         _ => e.sentence(),
     }
 }
@@ -227,6 +246,14 @@ mod tests {
                 "Bruno Park downloaded people.csv (/people.csv).",
             ),
             (event("token", "revoked", json!({})), "Bruno Park revoked it."),
+            (
+                event("scim", "user_created", json!({"client": "Entra ID", "email": "nia@x.com"})),
+                "Entra ID provisioned nia@x.com, a new person.",
+            ),
+            (
+                event("scim", "group_replaced", json!({"client": "Okta", "displayName": "Payroll", "members": 4})),
+                "Okta updated the team Payroll: 4 members.",
+            ),
         ];
         for (e, want) in cases {
             assert_eq!(describe(&e), want);

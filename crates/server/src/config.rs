@@ -155,6 +155,8 @@ pub struct ConfigLayer {
 #[serde(rename_all = "snake_case")]
 pub enum PasswordSignIn {
     Everyone,
+    /// Spelled as in the file on the command line and in the environment too.
+    #[value(name = "break_glass", alias = "break-glass")]
     BreakGlass,
 }
 
