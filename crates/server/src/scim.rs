@@ -322,7 +322,7 @@ async fn search_all(State(state): State<AppState>, _: Provisioner, body: Bytes) 
         .map(|f| (f.created, user_json(f, &base)))
         .chain(groups.iter().map(|f| (f.created, group_json(f, &base))))
         .collect();
-    all.sort_by(|a, b| b.0.cmp(&a.0));
+    all.sort_by_key(|r| std::cmp::Reverse(r.0));
     Ok(answer(StatusCode::OK, &matching(&q, all.into_iter().map(|(_, r)| r).collect())))
 }
 
