@@ -77,6 +77,12 @@ impl Actor {
         self.is_admin || self.is_lead_of(team)
     }
 
+    /// A news post is its author's to change; the team's leads and admins may change or remove
+    /// any of the team's.
+    pub fn can_change_post(&self, author: PersonId, team: TeamId) -> bool {
+        self.is_person(author) || self.can_manage_team(team)
+    }
+
     /// Admins and the leads of either team manage what lies between two teams: their
     /// relationship and the commitments one owes the other.
     pub fn can_manage_either(&self, a: TeamId, b: TeamId) -> bool {

@@ -57,3 +57,7 @@ id_type!(
     /// One round of a relationship's survey.
     RoundId
 );
+id_type!(
+    /// A team's news post.
+    PostId
+);

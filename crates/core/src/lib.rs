@@ -29,6 +29,7 @@ pub mod import;
 pub mod inbound;
 pub mod mail;
 pub mod network;
+pub mod news;
 pub mod notification;
 pub mod page;
 pub mod person;
@@ -59,4 +60,4 @@ pub mod webhook;
 pub mod workload;
 
 pub use error::{FieldError, Invalid};
-pub use ids::{ActionId, CommentId, PersonId, RequestId, ReviewId, RoundId, ServiceId, TeamId, TokenId};
+pub use ids::{ActionId, CommentId, PersonId, PostId, RequestId, ReviewId, RoundId, ServiceId, TeamId, TokenId};

@@ -42,6 +42,8 @@ pub enum NoticeKind {
     SurveyOpen,
     SurveyReminder,
     SurveyClosed,
+    /// A post from a team the person follows.
+    TeamNews,
 }
 
 /// How a person wants one kind of notice by mail. The bell always has it.
@@ -81,7 +83,7 @@ impl MailDelivery {
 }
 
 impl NoticeKind {
-    pub const ALL: [NoticeKind; 21] = [
+    pub const ALL: [NoticeKind; 22] = [
         NoticeKind::NewRequest,
         NoticeKind::Assigned,
         NoticeKind::Reply,
@@ -103,6 +105,7 @@ impl NoticeKind {
         NoticeKind::SurveyOpen,
         NoticeKind::SurveyReminder,
         NoticeKind::SurveyClosed,
+        NoticeKind::TeamNews,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -128,6 +131,7 @@ impl NoticeKind {
             NoticeKind::SurveyOpen => "survey_open",
             NoticeKind::SurveyReminder => "survey_reminder",
             NoticeKind::SurveyClosed => "survey_closed",
+            NoticeKind::TeamNews => "team_news",
         }
     }
 
@@ -159,6 +163,7 @@ impl NoticeKind {
             NoticeKind::SurveyOpen => "A relationship survey to answer",
             NoticeKind::SurveyReminder => "A reminder to answer a survey",
             NoticeKind::SurveyClosed => "A survey's results are ready",
+            NoticeKind::TeamNews => "News from a team I follow",
         }
     }
 
@@ -176,6 +181,7 @@ impl NoticeKind {
             | NoticeKind::CommitmentSentBack => "Commitments",
             NoticeKind::ReviewPlanned | NoticeKind::ActionAssigned | NoticeKind::ActionOverdue => "Partnership reviews",
             NoticeKind::SurveyOpen | NoticeKind::SurveyReminder | NoticeKind::SurveyClosed => "Surveys",
+            NoticeKind::TeamNews => "Teams",
         }
     }
 
@@ -320,6 +326,12 @@ pub enum Notice {
         supplier: String,
         customer: String,
     },
+    TeamNews {
+        post: i64,
+        team: String,
+        title: String,
+        spotlight: bool,
+    },
 }
 
 impl Notice {
@@ -346,6 +358,7 @@ impl Notice {
             Notice::SurveyOpen { .. } => NoticeKind::SurveyOpen,
             Notice::SurveyReminder { .. } => NoticeKind::SurveyReminder,
             Notice::SurveyClosed { .. } => NoticeKind::SurveyClosed,
+            Notice::TeamNews { .. } => NoticeKind::TeamNews,
         }
     }
 
@@ -399,6 +412,7 @@ impl Notice {
         }
         match self {
             Notice::SurveyClosed { .. } => String::from("/network"),
+            Notice::TeamNews { post, .. } => format!("/news/{post}"),
             _ => String::from("/surveys"),
         }
     }
@@ -456,6 +470,8 @@ impl Notice {
             Notice::SurveyClosed { supplier, customer } => {
                 format!("The survey on {supplier} and {customer} has closed: see the results")
             }
+            Notice::TeamNews { team, title, spotlight: false, .. } => format!("News from {team}: {title}"),
+            Notice::TeamNews { team, title, spotlight: true, .. } => format!("Spotlight on {team}: {title}"),
         }
     }
 
@@ -599,6 +615,9 @@ mod tests {
         let s = Notice::SurveyOpen { supplier: "IT".into(), customer: "HR".into() };
         assert_eq!(s.path(), "/surveys");
         assert_eq!(NoticeKind::NewRequest.default_delivery(), MailDelivery::Off);
+        let n = Notice::TeamNews { post: 9, team: "IT Services".into(), title: "New laptops".into(), spotlight: true };
+        assert_eq!((n.path(), n.summary()), ("/news/9".into(), "Spotlight on IT Services: New laptops".into()));
+        assert_eq!(n.kind().default_delivery(), MailDelivery::Digest);
     }
 }
 

@@ -24,6 +24,7 @@ mod jobs;
 mod links;
 mod mail;
 mod network;
+mod news;
 mod notifications;
 mod people;
 mod ratings;

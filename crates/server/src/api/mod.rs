@@ -10,6 +10,7 @@ mod extract;
 mod import;
 mod mail;
 pub mod network;
+mod news;
 mod people;
 mod provisioning;
 mod ratings;
@@ -51,6 +52,8 @@ pub use extract::{ApiBytes, ApiJson, ApiList, ApiPath, ApiQuery, ApiText};
         tokens::list_tokens, tokens::create_token, tokens::revoke_token,
         audit::audit, audit::my_sessions, audit::end_session, audit::end_all_sessions,
         provisioning::list_clients, provisioning::create_client, provisioning::revoke_client,
+        news::list_news, news::create_post, news::get_post, news::edit_post, news::remove_post,
+        news::list_follows, news::get_follow, news::follow, news::unfollow,
         mail::invite, mail::mail_preferences, mail::set_mail_preferences, mail::list_routes, mail::add_route,
         mail::remove_route, mail::mail_settings, mail::set_mail_settings,
         capacity::list_time_off, capacity::add_time_off, capacity::import_time_off, capacity::remove_time_off, capacity::record_effort,
@@ -101,6 +104,7 @@ pub use extract::{ApiBytes, ApiJson, ApiList, ApiPath, ApiQuery, ApiText};
         (name = "surveys", description = "Relationship surveys both ways: questions, answers stored without the person, results only in aggregate"),
         (name = "capacity", description = "Capacity and \"what's the cost?\": time off, effort, a team's forecast and workload, and the dry run of a new request"),
         (name = "webhooks", description = "Outgoing webhooks: a team's or the organisation's events POSTed as signed JSON or chat messages, with the delivery log"),
+        (name = "news", description = "Team news: posts and spotlights for the teams people work with, and who follows which team"),
         (name = "tokens", description = "Personal API tokens"),
         (name = "audit", description = "The audit log: sign-ins, sessions, tokens, roles and memberships, settings, exports"),
         (name = "provisioning", description = "SCIM provisioning clients: the tokens an identity provider uses to keep the directory in step at /scim/v2 (RFC 7644)"),
@@ -141,6 +145,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(tokens::router())
         .merge(audit::router())
         .merge(provisioning::router())
+        .merge(news::router())
         .merge(mail::router())
         .merge(webhooks::router())
         .merge(capacity::router())

@@ -9,6 +9,7 @@ mod commitments;
 mod forecast;
 mod home;
 mod network;
+mod news;
 mod password;
 mod people;
 mod provisioning;
@@ -141,6 +142,13 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/webhooks/{id}/secret", post(webhooks::rotate_secret))
         .route("/webhooks/{id}/delete", post(webhooks::delete_webhook))
         .route("/webhooks/{id}/deliveries/{delivery}/redeliver", post(webhooks::redeliver))
+        .route("/news", get(news::news_page))
+        .route("/news/{id}", get(news::post_page))
+        .route("/news/{id}/edit", get(news::edit_post_page).post(news::update_post))
+        .route("/news/{id}/remove", post(news::remove_post))
+        .route("/teams/{key}/news", post(news::create_post))
+        .route("/teams/{key}/news/new", get(news::new_post_page))
+        .route("/teams/{key}/follow", post(news::set_following))
         .route("/admin/audit", get(audit::audit_page))
         .route("/admin/provisioning", get(provisioning::page).post(provisioning::create))
         .route("/admin/provisioning/revoke", post(provisioning::revoke))

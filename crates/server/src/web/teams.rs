@@ -110,6 +110,9 @@ struct TeamPage {
     role_problems: Vec<concentric_core::responsibility::Responsibility>,
     /// How requesters rated it over the last six months.
     rated: concentric_core::rating::Tally,
+    /// Its latest news, and whether the viewer follows it.
+    news: Vec<concentric_core::news::Post>,
+    following: concentric_core::news::Following,
 }
 
 async fn team_view(state: &AppState, viewer: &Viewer, team: Team, error: Option<String>) -> Result<TeamPage, WebError> {
@@ -121,7 +124,12 @@ async fn team_view(state: &AppState, viewer: &Viewer, team: Team, error: Option<
     let received = store.on_time_months(since, now, None, None, Some(team.id)).await?;
     let role_problems = store.responsibility_problems(team.id).await?;
     let rated = store.team_ratings(&viewer.actor, team.id, since).await?.as_provider.overall;
+    let latest = concentric_core::news::NewsFilter { team: Some(team.id), ..Default::default() };
+    let news = store.news(&viewer.actor, latest, PageRequest::first(3)).await?.items;
+    let following = store.following(&viewer.actor, team.id).await?;
     Ok(TeamPage {
+        news,
+        following,
         role_problems,
         rated,
         delivered: concentric_core::commitment::OnTimeRecord::of_months(&delivered),

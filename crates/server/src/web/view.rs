@@ -112,6 +112,10 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "webhook_queued" => "Queued: it is sent within a few seconds. Reload to see how the receiver answered.",
         "webhook_secret" => "A new signing secret is in force; the old one no longer verifies.",
         "webhook_deleted" => "Webhook removed with its delivery log.",
+        "posted" => "Posted. The team's followers are told in their notifications.",
+        "removed" => "The post is removed from every news page.",
+        "followed" => "You follow this team: its news is among the teams you work with.",
+        "unfollowed" => "You no longer follow this team.",
         _ => return None,
     })
 }

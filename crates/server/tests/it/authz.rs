@@ -119,6 +119,7 @@ async fn fixture(t: &TestApp, w: &crate::requests::World) -> Fixture {
     ids.insert("view", id(&post(&w.requester, "/api/v1/views", json!({"name": "Mine", "path": "/requests"})).await));
     ids.insert("feed", id(&post(&w.agent, "/api/v1/feeds", json!({})).await));
     ids.insert("token", id(&post(&w.agent, "/api/v1/tokens", json!({"name": "spare"})).await));
+    ids.insert("post", id(&post(&w.agent, "/api/v1/news", json!({"team": "IT", "title": "Fixture news"})).await));
     let client = post(&w.admin, "/api/v1/provisioning-clients", json!({"name": "Entra ID"})).await;
     ids.insert("provisioning_client", id(&client));
     let mut laptop = t.browser();
@@ -255,6 +256,16 @@ fn api_table() -> Vec<(&'static str, &'static str, Option<Value>)> {
         ("POST /api/v1/tokens", all, Some(json!({"name": "script"}))),
         ("DELETE /api/v1/tokens/{id}", "AM", None),
         ("GET /api/v1/audit", "A", None),
+        ("GET /api/v1/news", all, None),
+        // Members post for their team; the author, the team's leads and admins change a post.
+        ("POST /api/v1/news", "AML", Some(json!({"team": "IT", "title": "New laptops"}))),
+        ("GET /api/v1/news/{id}", all, None),
+        ("PUT /api/v1/news/{id}", "AML", Some(json!({"title": "Changed"}))),
+        ("DELETE /api/v1/news/{id}", "AML", None),
+        ("GET /api/v1/news/follows", all, None),
+        ("GET /api/v1/news/follows/{key}", all, None),
+        ("PUT /api/v1/news/follows/{key}", all, None),
+        ("DELETE /api/v1/news/follows/{key}", all, None),
         ("GET /api/v1/provisioning-clients", "A", None),
         ("POST /api/v1/provisioning-clients", "A", Some(json!({"name": "Okta"}))),
         ("DELETE /api/v1/provisioning-clients/{id}", "A", None),
@@ -424,6 +435,7 @@ fn api_path(f: &Fixture, op: &str) -> String {
         o if o.contains("/members/") => template.replace("{key}", "IT").replace("{person_id}", &f.ids["pat"]),
         o if o.contains("/tokens/{id}") => template.replace("{id}", &f.ids["token"]),
         o if o.contains("/provisioning-clients/{id}") => template.replace("{id}", &f.ids["provisioning_client"]),
+        o if o.contains("/news/{id}") => template.replace("{id}", &f.ids["post"]),
         o if o.contains("/sessions/{handle}") => template.replace("{handle}", &f.ids["session"]),
         o if o.contains("/mail-routes/{id}") => template.replace("{id}", &f.ids["mail_route"]),
         o if o.contains("/time-off/{id}") => template.replace("{id}", &f.ids["time_off"]),
@@ -601,6 +613,10 @@ fn web_table(f: &Fixture) -> Vec<(&'static str, &'static str, String)> {
         ("/admin/audit", "A", "/admin/audit".into()),
         ("/admin/audit.csv", "A", "/admin/audit.csv".into()),
         ("/admin/provisioning", "A", "/admin/provisioning".into()),
+        ("/news", all, "/news".into()),
+        ("/news/{id}", all, at("/news/{post}")),
+        ("/news/{id}/edit", "AML", at("/news/{post}/edit")),
+        ("/teams/{key}/news/new", "AML", "/teams/IT/news/new".into()),
         ("/admin/mail/received/{id}", "A", at("/admin/mail/received/{received}")),
         ("/admin/webhooks", "A", "/admin/webhooks".into()),
         ("/teams/{key}/webhooks", "AL", "/teams/IT/webhooks".into()),

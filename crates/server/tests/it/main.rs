@@ -18,6 +18,7 @@ mod import;
 mod input;
 mod mail;
 mod network;
+mod news;
 mod ops;
 mod ratings;
 mod requests;

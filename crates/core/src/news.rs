@@ -1,0 +1,141 @@
+//! Team news: what a team tells the people it works with, and who follows which team. A team's
+//! members and the members of its first ring (the teams it has a declared relationship or a
+//! commitment with, either way) follow it by default; anyone may follow any team, or stop.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::Errors;
+use crate::{Invalid, PersonId, PostId, TeamId};
+
+/// A post as written: a title, a Markdown body, and whether it is a spotlight (news the team wants
+/// the whole organisation to see, such as a new service or a win).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPost {
+    pub title: String,
+    /// Markdown; shown sanitised.
+    #[serde(default)]
+    pub body: String,
+    #[serde(default)]
+    pub spotlight: bool,
+}
+
+impl NewPost {
+    pub fn check(mut self) -> Result<Self, Invalid> {
+        let mut errors = Errors::default();
+        self.title = self.title.trim().to_owned();
+        self.body = self.body.trim().to_owned();
+        if self.title.is_empty() || self.title.chars().count() > 160 {
+            errors.add("title", "give the post a title of up to 160 characters");
+        }
+        errors.check("title", crate::text::check(&self.title));
+        if self.body.chars().count() > 20_000 {
+            errors.add("body", "write up to 20,000 characters");
+        }
+        errors.check("body", crate::text::check(&self.body));
+        errors.finish()?;
+        Ok(self)
+    }
+}
+
+/// A post as read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Post {
+    pub id: PostId,
+    pub team_id: TeamId,
+    pub team_key: String,
+    pub team_name: String,
+    pub author_id: PersonId,
+    pub author_name: String,
+    pub title: String,
+    /// Markdown as written.
+    pub body: String,
+    pub spotlight: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Which posts a news page shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewsFilter {
+    /// One team's posts.
+    pub team: Option<TeamId>,
+    /// Only from the teams the reader follows ("teams I work with").
+    pub followed: bool,
+    pub spotlights: bool,
+}
+
+/// Why a person follows a team, or that they do not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Following {
+    /// They are in the team.
+    Member,
+    /// Their team is a customer or supplier of it.
+    Partner,
+    /// They chose to follow it.
+    Chosen,
+    /// They chose to stop, or were never in its ring.
+    No,
+}
+
+impl Following {
+    /// From the person's own choice (if any) and whether they follow by default.
+    pub fn of(choice: Option<bool>, member: bool, partner: bool) -> Self {
+        match (choice, member, partner) {
+            (Some(false), _, _) => Self::No,
+            (_, true, _) => Self::Member,
+            (_, _, true) => Self::Partner,
+            (Some(true), _, _) => Self::Chosen,
+            (None, false, false) => Self::No,
+        }
+    }
+
+    pub fn follows(self) -> bool {
+        self != Self::No
+    }
+
+    /// Why, in words for the follow button's neighbour.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Self::Member => "You follow your own team.",
+            Self::Partner => "You follow it because your team works with it.",
+            Self::Chosen => "You follow it.",
+            Self::No => "Follow it to see its news among the teams you work with.",
+        }
+    }
+}
+
+/// A team a person follows, or stopped following.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct TeamFollow {
+    pub team_key: String,
+    pub team_name: String,
+    pub following: Following,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn posts_are_checked_whole() {
+        let err = NewPost { title: " ".into(), body: "x".repeat(20_001), spotlight: false }.check().unwrap_err();
+        let fields: Vec<&str> = err.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["title", "body"]);
+        let ok = NewPost { title: "  New laptops  ".into(), body: " **Faster** ".into(), spotlight: true }.check();
+        assert_eq!(ok.map(|p| (p.title, p.body)), Ok(("New laptops".into(), "**Faster**".into())));
+        assert!(NewPost { title: "a\u{7}b".into(), ..NewPost::default() }.check().is_err());
+    }
+
+    #[test]
+    fn a_choice_to_stop_beats_every_default() {
+        assert_eq!(Following::of(None, true, true), Following::Member);
+        assert_eq!(Following::of(None, false, true), Following::Partner);
+        assert_eq!(Following::of(Some(false), true, true), Following::No);
+        assert_eq!(Following::of(Some(true), false, false), Following::Chosen);
+        assert_eq!(Following::of(Some(true), false, true), Following::Partner);
+        assert!(!Following::of(None, false, false).follows());
+    }
+}
