@@ -13,7 +13,7 @@ const pages = [
   '/services', '/teams/IT/queue', '/requests', '/search?q=laptop', '/account', '/teams/IT/workload',
   '/workload', '/teams/IT/forecast', '/network/IT/SAL', '/teams', '/people', '/people/9',
   '/teams/IT/services/laptop', '/requests/IT-1', '/notifications', '/goals', '/surveys', '/teams/IT/reviews',
-  '/teams/IT/calendar', '/teams/IT/feedback', '/admin/import', '/admin/mail', '/admin/webhooks', '/admin/audit', '/admin/provisioning',
+  '/teams/IT/calendar', '/teams/IT/feedback', '/admin/import', '/admin/mail', '/admin/webhooks', '/admin/audit', '/admin/provisioning', '/news', '/news/1', '/teams/IT/news/new',
 ];
 
 /** How many Tab presses each page's focus check walks. */

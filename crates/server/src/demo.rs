@@ -61,6 +61,10 @@ pub async fn load(store: &Store, reopen_window_ms: i64) -> anyhow::Result<()> {
     if store.load_demo_capacity(chrono::Utc::now().date_naive()).await? {
         tracing::info!("demo time off, estimates and logged time added");
     }
+    let news = concentric_core::demo::news(&org);
+    if store.load_demo_news(&news).await? {
+        tracing::info!(posts = news.len(), "demo team news posted");
+    }
     if store.load_demo_channels(&crate::auth::secrets::webhook_secret()).await? {
         tracing::info!(address = concentric_core::demo::IT_HELP_ADDRESS, "demo mail route and chat webhook added");
     }

@@ -36,6 +36,7 @@ const REVIEWS_KEY: &str = "demo_reviews_loaded_at";
 const SURVEYS_KEY: &str = "demo_surveys_loaded_at";
 const CHANNELS_KEY: &str = "demo_channels_loaded_at";
 const CAPACITY_KEY: &str = "demo_capacity_loaded_at";
+const NEWS_KEY: &str = "demo_news_loaded_at";
 
 impl Store {
     /// Writes the demo organisation unless it was loaded before; returns whether it was loaded now.
@@ -734,6 +735,31 @@ impl Store {
             self.set_effort(&lead, &req.key, Some(c.estimate_hours), 0.0).await?;
         }
         Ok(())
+    }
+}
+
+impl Store {
+    /// Posts the demo's team news, once, dated in the past weeks (without notices: they are old).
+    #[tracing::instrument(skip_all)]
+    pub async fn load_demo_news(&self, posts: &[concentric_core::demo::DemoPost]) -> Result<bool> {
+        let mut ready = Vec::with_capacity(posts.len());
+        for p in posts {
+            let team = self.team_by_key(p.team).await?.id;
+            let author = self.person_by_email(&p.author_email).await?.id;
+            let at = Millis(Millis::now().0 - p.days_ago * 86_400_000);
+            ready.push((team, author, p.post.clone().check()?, at));
+        }
+        self.db
+            .write(move |mut tx| {
+                if !claim(&mut tx, NEWS_KEY)? {
+                    return Ok(false);
+                }
+                for (team, author, post, at) in &ready {
+                    crate::news::insert_post(&mut tx, *team, *author, post, *at)?;
+                }
+                Ok(true)
+            })
+            .await
     }
 }
 

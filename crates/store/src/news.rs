@@ -97,6 +97,16 @@ fn post_by_id(tx: &mut Tx, id: PostId) -> Result<Post> {
     rows.into_iter().next().map(Post::from).ok_or(StoreError::NotFound("post"))
 }
 
+/// Writes a checked post, as of `at`.
+pub(crate) fn insert_post(tx: &mut Tx, team: TeamId, author: PersonId, new: &NewPost, at: Millis) -> Result<PostId> {
+    let id: i64 = tx.exec().scalar(
+        "INSERT INTO news_posts (team_id, author_id, title, body, spotlight, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+        args![team.0, author.0, &new.title, &new.body, new.spotlight, at.0],
+    )?;
+    Ok(PostId(id))
+}
+
 /// The active people who follow `team`: its members and the members of its first ring, and those
 /// who chose to follow it, less those who chose not to.
 fn followers(tx: &mut Tx, team: TeamId) -> Result<Vec<PersonId>> {
@@ -128,13 +138,9 @@ impl Store {
         )))?;
         self.db
             .write(move |mut tx| {
-                let now = Millis::now().0;
-                let id: i64 = tx.exec().scalar(
-                    "INSERT INTO news_posts (team_id, author_id, title, body, spotlight, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
-                    args![team.0, author.0, &new.title, &new.body, new.spotlight, now],
-                )?;
-                let post = post_by_id(&mut tx, PostId(id))?;
+                let id = insert_post(&mut tx, team, author, &new, Millis::now())?;
+                let post = post_by_id(&mut tx, id)?;
+                let id = id.0;
                 record(&mut tx, &actor, "team", team.0, "news_posted", json!({ "post": id, "title": post.title }))?;
                 let said = Said::TeamNews {
                     post: id,

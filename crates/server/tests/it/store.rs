@@ -29,6 +29,10 @@ both!(the_whole_demo_loads_once_on_either_backend, |t| {
     assert!(rows("requests") > 100 && rows("ratings") > 0 && rows("survey_rounds") > 0, "{first:?}");
     assert_eq!((rows("mail_routes"), rows("webhooks")), (1, 1));
     assert!(rows("time_off") >= 3);
+    assert_eq!(
+        usize::try_from(rows("news_posts")).unwrap(),
+        concentric_core::demo::news(&concentric_core::demo::organisation()).len()
+    );
     let it = t.store.team_by_key("IT").await.unwrap();
     let now = chrono::Utc::now();
     let plan = t.store.team_forecast(&Actor::system(), it.id, now).await.unwrap();
