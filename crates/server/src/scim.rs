@@ -39,12 +39,18 @@ pub fn router() -> Router<AppState> {
         .route("/scim/v2/Schemas", get(schemas))
         .route("/scim/v2/Schemas/{id}", get(schema))
         .route("/scim/v2/.search", post(search_all))
-        .route("/scim/v2/Users", get(list_users).post(create_user))
-        .route("/scim/v2/Users/.search", post(search_users))
-        .route("/scim/v2/Users/{id}", get(get_user).put(replace_user).patch(patch_user).delete(delete_user))
-        .route("/scim/v2/Groups", get(list_groups).post(create_group))
-        .route("/scim/v2/Groups/.search", post(search_groups))
-        .route("/scim/v2/Groups/{id}", get(get_group).put(replace_group).patch(patch_group).delete(delete_group))
+        .route("/scim/v2/Users", get(list::<Users>).post(create::<Users>))
+        .route("/scim/v2/Users/.search", post(search::<Users>))
+        .route(
+            "/scim/v2/Users/{id}",
+            get(get_one::<Users>).put(replace::<Users>).patch(modify::<Users>).delete(delete::<Users>),
+        )
+        .route("/scim/v2/Groups", get(list::<Groups>).post(create::<Groups>))
+        .route("/scim/v2/Groups/.search", post(search::<Groups>))
+        .route(
+            "/scim/v2/Groups/{id}",
+            get(get_one::<Groups>).put(replace::<Groups>).patch(modify::<Groups>).delete(delete::<Groups>),
+        )
         .route("/scim/v2/{*rest}", axum::routing::any(|| async { Failure(ScimError::not_found("SCIM endpoint")) }))
 }
 
@@ -261,28 +267,68 @@ fn matching(q: &ListQuery, all: Vec<Value>) -> Value {
     list_response(total, q.start_index, resources)
 }
 
-async fn users_page(state: &AppState, q: &ListQuery) -> Result<Value, Failure> {
-    let eq = indexed(&q.filter, &["userName", "externalId", "emails", "id"]);
-    let exact = eq.is_some();
-    let ids = state.store.scim_user_ids(eq).await?;
-    let base = endpoint(state);
-    page(q, ids, exact, |ids| {
-        let base = base.clone();
-        async move { Ok(state.store.scim_users(ids).await?.iter().map(|f| user_json(f, &base)).collect()) }
-    })
-    .await
+/// Users or Groups: how each is listed, read, written and deleted; the handlers below serve both.
+trait Kind: Send + Sync + 'static {
+    /// Filters answered from an index.
+    const INDEXED: &'static [&'static str];
+    async fn ids(state: &AppState, equality: Option<(String, String)>) -> Result<Vec<i64>, Failure>;
+    async fn resources(state: &AppState, ids: Vec<i64>) -> Result<Vec<Value>, Failure>;
+    async fn one(state: &AppState, id: &str) -> Result<Value, Failure>;
+    /// Creates (`id` None) or replaces one from the resource as sent; answers its id.
+    async fn write(state: &AppState, who: &Provisioner, id: Option<String>, body: &Value) -> Result<String, Failure>;
+    async fn delete(state: &AppState, who: &Provisioner, id: &str) -> Result<(), Failure>;
 }
 
-async fn groups_page(state: &AppState, q: &ListQuery) -> Result<Value, Failure> {
-    let eq = indexed(&q.filter, &["displayName", "externalId", "id"]);
+struct Users;
+struct Groups;
+
+impl Kind for Users {
+    const INDEXED: &'static [&'static str] = &["userName", "externalId", "emails", "id"];
+    async fn ids(state: &AppState, equality: Option<(String, String)>) -> Result<Vec<i64>, Failure> {
+        Ok(state.store.scim_user_ids(equality).await?)
+    }
+    async fn resources(state: &AppState, ids: Vec<i64>) -> Result<Vec<Value>, Failure> {
+        let base = endpoint(state);
+        Ok(state.store.scim_users(ids).await?.iter().map(|f| user_json(f, &base)).collect())
+    }
+    async fn one(state: &AppState, id: &str) -> Result<Value, Failure> {
+        Ok(user_json(&state.store.scim_user(id).await?, &endpoint(state)))
+    }
+    async fn write(state: &AppState, who: &Provisioner, id: Option<String>, body: &Value) -> Result<String, Failure> {
+        let w = user_write(body)?;
+        Ok(state.store.scim_write_user(&who.client, &who.address, id, &w).await?.to_string())
+    }
+    async fn delete(state: &AppState, who: &Provisioner, id: &str) -> Result<(), Failure> {
+        Ok(state.store.scim_delete_user(&who.client, &who.address, id).await?)
+    }
+}
+
+impl Kind for Groups {
+    const INDEXED: &'static [&'static str] = &["displayName", "externalId", "id"];
+    async fn ids(state: &AppState, equality: Option<(String, String)>) -> Result<Vec<i64>, Failure> {
+        Ok(state.store.scim_group_ids(equality).await?)
+    }
+    async fn resources(state: &AppState, ids: Vec<i64>) -> Result<Vec<Value>, Failure> {
+        let base = endpoint(state);
+        Ok(state.store.scim_groups(ids).await?.iter().map(|f| group_json(f, &base)).collect())
+    }
+    async fn one(state: &AppState, id: &str) -> Result<Value, Failure> {
+        Ok(group_json(&state.store.scim_group(id).await?, &endpoint(state)))
+    }
+    async fn write(state: &AppState, who: &Provisioner, id: Option<String>, body: &Value) -> Result<String, Failure> {
+        let w = group_write(body)?;
+        Ok(group_id(state.store.scim_write_group(&who.client, &who.address, id, &w).await?))
+    }
+    async fn delete(state: &AppState, who: &Provisioner, id: &str) -> Result<(), Failure> {
+        Ok(state.store.scim_delete_group(&who.client, &who.address, id).await?)
+    }
+}
+
+async fn page_of<K: Kind>(state: &AppState, q: &ListQuery) -> Result<Value, Failure> {
+    let eq = indexed(&q.filter, K::INDEXED);
     let exact = eq.is_some();
-    let ids = state.store.scim_group_ids(eq).await?;
-    let base = endpoint(state);
-    page(q, ids, exact, |ids| {
-        let base = base.clone();
-        async move { Ok(state.store.scim_groups(ids).await?.iter().map(|f| group_json(f, &base)).collect()) }
-    })
-    .await
+    let ids = K::ids(state, eq).await?;
+    page(q, ids, exact, |ids| K::resources(state, ids)).await
 }
 
 async fn service_provider_config(State(state): State<AppState>, _: Provisioner) -> Answer {
@@ -326,15 +372,6 @@ async fn search_all(State(state): State<AppState>, _: Provisioner, body: Bytes) 
     Ok(answer(StatusCode::OK, &matching(&q, all.into_iter().map(|(_, r)| r).collect())))
 }
 
-async fn list_users(State(state): State<AppState>, _: Provisioner, Query(p): Query<ListParams>) -> Answer {
-    Ok(answer(StatusCode::OK, &users_page(&state, &p.query()?).await?))
-}
-
-async fn search_users(State(state): State<AppState>, _: Provisioner, body: Bytes) -> Answer {
-    let p = ListParams::from_search(&read_json(&body)?)?;
-    Ok(answer(StatusCode::OK, &users_page(&state, &p.query()?).await?))
-}
-
 #[derive(Debug, Default, Deserialize)]
 pub struct OneParams {
     attributes: Option<String>,
@@ -348,129 +385,64 @@ impl OneParams {
     }
 }
 
-async fn get_user(
-    State(state): State<AppState>,
-    _: Provisioner,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Query(p): Query<OneParams>,
-) -> Answer {
-    let user = user_json(&state.store.scim_user(&id).await?, &endpoint(&state));
-    Ok(one(&headers, user, &p.attributes()))
+async fn list<K: Kind>(State(state): State<AppState>, _: Provisioner, Query(p): Query<ListParams>) -> Answer {
+    Ok(answer(StatusCode::OK, &page_of::<K>(&state, &p.query()?).await?))
 }
 
-async fn create_user(State(state): State<AppState>, who: Provisioner, body: Bytes) -> Answer {
-    let w = user_write(&read_json(&body)?)?;
-    let id = state.store.scim_write_user(&who.client, &who.address, None, &w).await?;
-    let user = user_json(&state.store.scim_user(&id.to_string()).await?, &endpoint(&state));
-    Ok(answer(StatusCode::CREATED, &user))
-}
-
-async fn replace_user(
-    State(state): State<AppState>,
-    who: Provisioner,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Answer {
-    let current = user_json(&state.store.scim_user(&id).await?, &endpoint(&state));
-    check_if_match(&headers, &current)?;
-    let w = user_write(&read_json(&body)?)?;
-    state.store.scim_write_user(&who.client, &who.address, Some(id.clone()), &w).await?;
-    Ok(answer(StatusCode::OK, &user_json(&state.store.scim_user(&id).await?, &endpoint(&state))))
-}
-
-async fn patch_user(
-    State(state): State<AppState>,
-    who: Provisioner,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Answer {
-    let mut resource = user_json(&state.store.scim_user(&id).await?, &endpoint(&state));
-    check_if_match(&headers, &resource)?;
-    patch::apply(&mut resource, &patch::parse(&read_json(&body)?)?)?;
-    let w = user_write(&resource)?;
-    state.store.scim_write_user(&who.client, &who.address, Some(id.clone()), &w).await?;
-    Ok(answer(StatusCode::OK, &user_json(&state.store.scim_user(&id).await?, &endpoint(&state))))
-}
-
-async fn delete_user(
-    State(state): State<AppState>,
-    who: Provisioner,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Answer {
-    let current = user_json(&state.store.scim_user(&id).await?, &endpoint(&state));
-    check_if_match(&headers, &current)?;
-    state.store.scim_delete_user(&who.client, &who.address, &id).await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
-}
-
-async fn list_groups(State(state): State<AppState>, _: Provisioner, Query(p): Query<ListParams>) -> Answer {
-    Ok(answer(StatusCode::OK, &groups_page(&state, &p.query()?).await?))
-}
-
-async fn search_groups(State(state): State<AppState>, _: Provisioner, body: Bytes) -> Answer {
+async fn search<K: Kind>(State(state): State<AppState>, _: Provisioner, body: Bytes) -> Answer {
     let p = ListParams::from_search(&read_json(&body)?)?;
-    Ok(answer(StatusCode::OK, &groups_page(&state, &p.query()?).await?))
+    Ok(answer(StatusCode::OK, &page_of::<K>(&state, &p.query()?).await?))
 }
 
-async fn get_group(
+async fn get_one<K: Kind>(
     State(state): State<AppState>,
     _: Provisioner,
     headers: HeaderMap,
     Path(id): Path<String>,
     Query(p): Query<OneParams>,
 ) -> Answer {
-    let group = group_json(&state.store.scim_group(&id).await?, &endpoint(&state));
-    Ok(one(&headers, group, &p.attributes()))
+    Ok(one(&headers, K::one(&state, &id).await?, &p.attributes()))
 }
 
-async fn create_group(State(state): State<AppState>, who: Provisioner, body: Bytes) -> Answer {
-    let w = group_write(&read_json(&body)?)?;
-    let id = state.store.scim_write_group(&who.client, &who.address, None, &w).await?;
-    let group = group_json(&state.store.scim_group(&group_id(id)).await?, &endpoint(&state));
-    Ok(answer(StatusCode::CREATED, &group))
+async fn create<K: Kind>(State(state): State<AppState>, who: Provisioner, body: Bytes) -> Answer {
+    let id = K::write(&state, &who, None, &read_json(&body)?).await?;
+    Ok(answer(StatusCode::CREATED, &K::one(&state, &id).await?))
 }
 
-async fn replace_group(
+async fn replace<K: Kind>(
     State(state): State<AppState>,
     who: Provisioner,
     headers: HeaderMap,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Answer {
-    let current = group_json(&state.store.scim_group(&id).await?, &endpoint(&state));
-    check_if_match(&headers, &current)?;
-    let w = group_write(&read_json(&body)?)?;
-    state.store.scim_write_group(&who.client, &who.address, Some(id.clone()), &w).await?;
-    Ok(answer(StatusCode::OK, &group_json(&state.store.scim_group(&id).await?, &endpoint(&state))))
+    check_if_match(&headers, &K::one(&state, &id).await?)?;
+    K::write(&state, &who, Some(id.clone()), &read_json(&body)?).await?;
+    Ok(answer(StatusCode::OK, &K::one(&state, &id).await?))
 }
 
-async fn patch_group(
+/// PATCH: the operations applied to the resource as it reads now, then written like a PUT.
+async fn modify<K: Kind>(
     State(state): State<AppState>,
     who: Provisioner,
     headers: HeaderMap,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Answer {
-    let mut resource = group_json(&state.store.scim_group(&id).await?, &endpoint(&state));
+    let mut resource = K::one(&state, &id).await?;
     check_if_match(&headers, &resource)?;
     patch::apply(&mut resource, &patch::parse(&read_json(&body)?)?)?;
-    let w = group_write(&resource)?;
-    state.store.scim_write_group(&who.client, &who.address, Some(id.clone()), &w).await?;
-    Ok(answer(StatusCode::OK, &group_json(&state.store.scim_group(&id).await?, &endpoint(&state))))
+    K::write(&state, &who, Some(id.clone()), &resource).await?;
+    Ok(answer(StatusCode::OK, &K::one(&state, &id).await?))
 }
 
-async fn delete_group(
+async fn delete<K: Kind>(
     State(state): State<AppState>,
     who: Provisioner,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Answer {
-    let current = group_json(&state.store.scim_group(&id).await?, &endpoint(&state));
-    check_if_match(&headers, &current)?;
-    state.store.scim_delete_group(&who.client, &who.address, &id).await?;
+    check_if_match(&headers, &K::one(&state, &id).await?)?;
+    K::delete(&state, &who, &id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
