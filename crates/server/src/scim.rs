@@ -16,6 +16,7 @@ use concentric_store::{ScimClient, StoreError};
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::auth::api::bearer_token;
 use crate::auth::login::Client;
 use crate::auth::secrets::digest;
 use crate::state::AppState;
@@ -107,14 +108,7 @@ impl FromRequestParts<AppState> for Provisioner {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let unauthorized =
             || Failure(ScimError::new(401, None, "send a provisioning token as Authorization: Bearer ccs_…"));
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-            .map(str::trim)
-            .filter(|t| t.starts_with(TOKEN_PREFIX))
-            .ok_or_else(unauthorized)?;
+        let token = bearer_token(parts).filter(|t| t.starts_with(TOKEN_PREFIX)).ok_or_else(unauthorized)?;
         let client = state.store.scim_client(&digest(token)).await?.ok_or_else(unauthorized)?;
         let Ok(who) = Client::from_request_parts(parts, state).await;
         Ok(Self { client, address: who.address })

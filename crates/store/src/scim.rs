@@ -15,7 +15,7 @@ use concentric_core::time::Millis;
 use concentric_core::{FieldError, Invalid, PersonId, TeamId};
 use serde_json::json;
 
-use crate::db::{args, Tx};
+use crate::db::{args, Arg, Tx};
 use crate::events::record;
 use crate::people::{check_manager_loop, person_by_id};
 use crate::teams::upsert_membership;
@@ -191,6 +191,14 @@ const USER_VISIBLE: &str = "NOT EXISTS (SELECT 1 FROM scim_users d WHERE d.perso
 const GROUP_VISIBLE: &str =
     "t.active AND NOT EXISTS (SELECT 1 FROM scim_groups d WHERE d.team_id = t.id AND d.deleted)";
 
+/// Ids from `base` (a `SELECT … WHERE …`), narrowed by `cond` (SQL over `$1`) when given.
+fn narrowed_ids(tx: &mut Tx, base: &str, order: &str, cond: Option<(&'static str, Arg)>) -> Result<Vec<i64>> {
+    Ok(match cond {
+        None => tx.exec().scalars(&format!("{base} ORDER BY {order}"), args![])?,
+        Some((c, value)) => tx.exec().scalars(&format!("{base} AND {c} ORDER BY {order}"), vec![value])?,
+    })
+}
+
 /// The team a department names, by key or name, any case.
 fn department_team(tx: &mut Tx, department: &str) -> Result<Option<i64>> {
     Ok(tx.exec().scalar_opt(
@@ -200,24 +208,31 @@ fn department_team(tx: &mut Tx, department: &str) -> Result<Option<i64>> {
 }
 
 impl Store {
-    /// The live provisioning client with this token digest; marks it used (once a minute).
+    /// The live provisioning client with this token digest; marks it used (at most once a
+    /// minute, so a provisioning run's many calls read without queueing for the writer).
     #[tracing::instrument(skip_all)]
     pub async fn scim_client(&self, token_hash: &str) -> Result<Option<ScimClient>> {
         let hash = token_hash.to_owned();
-        self.db
-            .write(move |mut tx| {
-                let row: Option<(i64, String, Option<i64>)> = tx.exec().optional::<(i64, String, Option<i64>)>(
+        let found = self
+            .db
+            .read(move |mut tx| {
+                Ok(tx.exec().optional::<(i64, String, Option<i64>)>(
                     "SELECT id, name, last_used_at FROM scim_clients WHERE token_hash = $1 AND revoked_at IS NULL",
                     args![&hash],
-                )?;
-                let Some((id, name, used)) = row else { return Ok(None) };
-                let now = Millis::now().0;
-                if used.is_none_or(|u| u < now - 60_000) {
-                    tx.exec().execute("UPDATE scim_clients SET last_used_at = $1 WHERE id = $2", args![now, id])?;
-                }
-                Ok(Some(ScimClient { id, name }))
+                )?)
             })
-            .await
+            .await?;
+        let Some((id, name, used)) = found else { return Ok(None) };
+        let now = Millis::now().0;
+        if used.is_none_or(|u| u < now - 60_000) {
+            self.db
+                .write(move |mut tx| {
+                    tx.exec().execute("UPDATE scim_clients SET last_used_at = $1 WHERE id = $2", args![now, id])?;
+                    Ok(())
+                })
+                .await?;
+        }
+        Ok(Some(ScimClient { id, name }))
     }
 
     /// Adds a provisioning client (admins); the caller shows the token once.
@@ -288,28 +303,34 @@ impl Store {
     }
 
     /// Ids of the people SCIM sees, by id; narrowed by an equality on userName, externalId,
-    /// emails or id when given (the filters provisioning clients send most).
+    /// emails or id when given (the filters provisioning clients send most), each through an index.
     #[tracing::instrument(skip_all)]
     pub async fn scim_user_ids(&self, equality: Option<(String, String)>) -> Result<Vec<i64>> {
+        let cond = match equality {
+            None => None,
+            Some((attr, value)) => Some(match attr.to_ascii_lowercase().as_str() {
+                // A person never provisioned has their email as userName.
+                "username" => (
+                    "p.id IN (SELECT person_id FROM scim_users WHERE user_name_key = lower($1) AND NOT deleted \
+                     UNION SELECT id FROM people WHERE email = lower($1) \
+                     AND NOT EXISTS (SELECT 1 FROM scim_users x WHERE x.person_id = people.id))",
+                    Arg::from(value),
+                ),
+                "externalid" => ("s.external_id = $1", Arg::from(value)),
+                "emails" => ("p.email = lower($1)", Arg::from(value)),
+                "id" => match value.trim().parse::<i64>() {
+                    Ok(id) => ("p.id = $1", Arg::from(id)),
+                    Err(_) => return Ok(Vec::new()),
+                },
+                _ => return Err(StoreError::Invalid(Invalid::one("filter", "not an indexed attribute"))),
+            }),
+        };
         self.db
             .read(move |mut tx| {
                 let base = format!(
                     "SELECT p.id FROM people p LEFT JOIN scim_users s ON s.person_id = p.id WHERE {USER_VISIBLE}"
                 );
-                let ids: Vec<i64> = match equality {
-                    None => tx.exec().scalars(&format!("{base} ORDER BY p.id"), args![])?,
-                    Some((attr, value)) => {
-                        let cond = match attr.to_ascii_lowercase().as_str() {
-                            "username" => "lower(COALESCE(s.user_name, p.email)) = lower($1)",
-                            "externalid" => "s.external_id = $1",
-                            "emails" => "p.email = lower($1)",
-                            "id" => "CAST(p.id AS TEXT) = $1",
-                            _ => return Err(StoreError::Invalid(Invalid::one("filter", "not an indexed attribute"))),
-                        };
-                        tx.exec().scalars(&format!("{base} AND {cond} ORDER BY p.id"), args![value])?
-                    }
-                };
-                Ok(ids)
+                narrowed_ids(&mut tx, &base, "p.id", cond)
             })
             .await
     }
@@ -525,24 +546,24 @@ impl Store {
     /// Ids of the teams SCIM sees, narrowed by an equality on displayName, externalId or id.
     #[tracing::instrument(skip_all)]
     pub async fn scim_group_ids(&self, equality: Option<(String, String)>) -> Result<Vec<i64>> {
+        let cond = match equality {
+            None => None,
+            Some((attr, value)) => Some(match attr.to_ascii_lowercase().as_str() {
+                "displayname" => ("lower(t.name) = lower($1)", Arg::from(value)),
+                "externalid" => ("g.external_id = $1", Arg::from(value)),
+                "id" => match team_of_group_id(&value) {
+                    Some(id) => ("t.id = $1", Arg::from(id)),
+                    None => return Ok(Vec::new()),
+                },
+                _ => return Err(StoreError::Invalid(Invalid::one("filter", "not an indexed attribute"))),
+            }),
+        };
         self.db
             .read(move |mut tx| {
                 let base = format!(
                     "SELECT t.id FROM teams t LEFT JOIN scim_groups g ON g.team_id = t.id WHERE {GROUP_VISIBLE}"
                 );
-                let ids: Vec<i64> = match equality {
-                    None => tx.exec().scalars(&format!("{base} ORDER BY t.id"), args![])?,
-                    Some((attr, value)) => {
-                        let cond = match attr.to_ascii_lowercase().as_str() {
-                            "displayname" => "lower(t.name) = lower($1)",
-                            "externalid" => "g.external_id = $1",
-                            "id" => "'team-' || CAST(t.id AS TEXT) = $1",
-                            _ => return Err(StoreError::Invalid(Invalid::one("filter", "not an indexed attribute"))),
-                        };
-                        tx.exec().scalars(&format!("{base} AND {cond} ORDER BY t.id"), args![value])?
-                    }
-                };
-                Ok(ids)
+                narrowed_ids(&mut tx, &base, "t.id", cond)
             })
             .await
     }

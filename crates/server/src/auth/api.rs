@@ -19,17 +19,21 @@ pub struct ApiUser {
     pub actor: Actor,
 }
 
+/// The token of an `Authorization: Bearer …` header, if the request has one.
+pub fn bearer_token(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::trim)
+}
+
 impl FromRequestParts<AppState> for ApiUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-            .map(str::trim)
-            .ok_or_else(ApiError::unauthorized)?;
+        let token = bearer_token(parts).ok_or_else(ApiError::unauthorized)?;
         match state.store.authenticate_token(&digest(token)).await? {
             Some((person, actor)) => {
                 let Ok(client) = Client::from_request_parts(parts, state).await;
