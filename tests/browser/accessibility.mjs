@@ -14,6 +14,7 @@ const pages = [
   '/workload', '/teams/IT/forecast', '/network/IT/SAL', '/teams', '/people', '/people/9',
   '/teams/IT/services/laptop', '/requests/IT-1', '/notifications', '/goals', '/surveys', '/teams/IT/reviews',
   '/teams/IT/calendar', '/teams/IT/feedback', '/admin/import', '/admin/mail', '/admin/webhooks', '/admin/audit', '/admin/provisioning', '/news', '/news/1', '/teams/IT/news/new',
+  '/meetings', '/meetings/1', '/meetings/3', '/meetings/1/edit', '/teams/IT/meetings/new',
 ];
 
 /** How many Tab presses each page's focus check walks. */

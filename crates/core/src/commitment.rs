@@ -545,62 +545,6 @@ pub struct CalendarFeed {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
-/// An iCalendar feed of occurrences, one 15-minute event at each due time, linking back to
-/// the commitment. `base_url` is the server's public address.
-/// Open action items from partnership reviews come as all-day events on their due date.
-pub fn feed_ics(
-    name: &str,
-    occurrences: &[Occurrence],
-    actions: &[crate::review::ActionItem],
-    base_url: &str,
-) -> String {
-    use icalendar::{Component, EventLike, EventStatus};
-    // `empty`, not `new`: `new` brings the library's own PRODID, and RFC 5545 allows one.
-    let mut cal = icalendar::Calendar::empty();
-    cal.append_property(icalendar::Property::new("VERSION", "2.0"));
-    cal.append_property(icalendar::Property::new("PRODID", "-//Concentric//Commitments//EN"));
-    cal.append_property(icalendar::Property::new("CALSCALE", "GREGORIAN"));
-    cal.name(name);
-    cal.append_property(icalendar::Property::new("REFRESH-INTERVAL;VALUE=DURATION", "PT1H"));
-    let base = base_url.trim_end_matches('/');
-    // UIDs are global: the installation's own host keeps two installations' events apart.
-    let host = base.split_once("://").map_or(base, |(_, rest)| rest).split('/').next().unwrap_or("concentric");
-    for o in occurrences {
-        let state = match o.status {
-            OccurrenceStatus::Accepted => "accepted".to_owned(),
-            OccurrenceStatus::Delivered => "delivered, waiting for acceptance".to_owned(),
-            OccurrenceStatus::Open => o.timeliness.label().to_lowercase(),
-        };
-        let url = format!("{base}/commitments/{}", o.commitment_id);
-        let event = icalendar::Event::new()
-            .uid(&format!("occurrence-{}@{host}", o.id))
-            .summary(&format!("Due: {} ({} → {})", o.title, o.provider_name, o.receiver_name))
-            .description(&format!("Owner: {}\nStatus: {state}\n{url}", o.owner_name))
-            .starts(o.due_at)
-            .ends(o.due_at + chrono::TimeDelta::minutes(15))
-            .url(&url)
-            .status(if o.status == OccurrenceStatus::Accepted {
-                EventStatus::Confirmed
-            } else {
-                EventStatus::Tentative
-            })
-            .done();
-        cal.push(event);
-    }
-    for a in actions {
-        let url = format!("{base}/reviews/{}", a.review_id);
-        let event = icalendar::Event::new()
-            .uid(&format!("action-{}@{host}", a.id))
-            .summary(&format!("Action due: {} (for {})", a.title, a.waiting_team_name))
-            .description(&format!("Owner: {}\nFrom: {}\n{url}", a.owner_name, a.review_title))
-            .all_day(a.due_on)
-            .url(&url)
-            .done();
-        cal.push(event);
-    }
-    cal.done().to_string()
-}
-
 /// The local date of an instant in a zone, for showing due dates where the provider works.
 pub fn local(at: DateTime<Utc>, zone: &str) -> String {
     match zone.parse::<Tz>() {

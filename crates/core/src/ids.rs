@@ -61,3 +61,11 @@ id_type!(
     /// A team's news post.
     PostId
 );
+id_type!(
+    /// An open meeting a team holds for other teams.
+    MeetingId
+);
+id_type!(
+    /// A thank-you to a team or a person.
+    ThanksId
+);

@@ -17,6 +17,7 @@ pub mod demo;
 pub mod error;
 pub mod event;
 pub mod export;
+pub mod feed;
 pub mod forecast;
 pub mod form;
 pub mod goal;
@@ -28,6 +29,7 @@ pub mod ids;
 pub mod import;
 pub mod inbound;
 pub mod mail;
+pub mod meeting;
 pub mod network;
 pub mod news;
 pub mod notification;
@@ -60,4 +62,7 @@ pub mod webhook;
 pub mod workload;
 
 pub use error::{FieldError, Invalid};
-pub use ids::{ActionId, CommentId, PersonId, PostId, RequestId, ReviewId, RoundId, ServiceId, TeamId, TokenId};
+pub use ids::{
+    ActionId, CommentId, MeetingId, PersonId, PostId, RequestId, ReviewId, RoundId, ServiceId, TeamId, ThanksId,
+    TokenId,
+};

@@ -44,6 +44,12 @@ pub enum NoticeKind {
     SurveyClosed,
     /// A post from a team the person follows.
     TeamNews,
+    /// An open meeting of another team the person is invited to.
+    MeetingInvite,
+    /// A meeting the person said they would attend moved or was cancelled.
+    MeetingChanged,
+    /// The host's notes from a meeting the person answered.
+    MeetingNotes,
 }
 
 /// How a person wants one kind of notice by mail. The bell always has it.
@@ -83,7 +89,7 @@ impl MailDelivery {
 }
 
 impl NoticeKind {
-    pub const ALL: [NoticeKind; 22] = [
+    pub const ALL: [NoticeKind; 25] = [
         NoticeKind::NewRequest,
         NoticeKind::Assigned,
         NoticeKind::Reply,
@@ -106,6 +112,9 @@ impl NoticeKind {
         NoticeKind::SurveyReminder,
         NoticeKind::SurveyClosed,
         NoticeKind::TeamNews,
+        NoticeKind::MeetingInvite,
+        NoticeKind::MeetingChanged,
+        NoticeKind::MeetingNotes,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -132,6 +141,9 @@ impl NoticeKind {
             NoticeKind::SurveyReminder => "survey_reminder",
             NoticeKind::SurveyClosed => "survey_closed",
             NoticeKind::TeamNews => "team_news",
+            NoticeKind::MeetingInvite => "meeting_invite",
+            NoticeKind::MeetingChanged => "meeting_changed",
+            NoticeKind::MeetingNotes => "meeting_notes",
         }
     }
 
@@ -164,6 +176,9 @@ impl NoticeKind {
             NoticeKind::SurveyReminder => "A reminder to answer a survey",
             NoticeKind::SurveyClosed => "A survey's results are ready",
             NoticeKind::TeamNews => "News from a team I follow",
+            NoticeKind::MeetingInvite => "An open meeting I am invited to",
+            NoticeKind::MeetingChanged => "A meeting I answered moved or was cancelled",
+            NoticeKind::MeetingNotes => "Notes from a meeting I answered",
         }
     }
 
@@ -181,7 +196,10 @@ impl NoticeKind {
             | NoticeKind::CommitmentSentBack => "Commitments",
             NoticeKind::ReviewPlanned | NoticeKind::ActionAssigned | NoticeKind::ActionOverdue => "Partnership reviews",
             NoticeKind::SurveyOpen | NoticeKind::SurveyReminder | NoticeKind::SurveyClosed => "Surveys",
-            NoticeKind::TeamNews => "Teams",
+            NoticeKind::TeamNews
+            | NoticeKind::MeetingInvite
+            | NoticeKind::MeetingChanged
+            | NoticeKind::MeetingNotes => "Teams",
         }
     }
 
@@ -198,7 +216,8 @@ impl NoticeKind {
             | NoticeKind::CommitmentOverdue
             | NoticeKind::CommitmentSentBack
             | NoticeKind::ActionAssigned
-            | NoticeKind::SurveyOpen => MailDelivery::Immediate,
+            | NoticeKind::SurveyOpen
+            | NoticeKind::MeetingChanged => MailDelivery::Immediate,
             NoticeKind::NewRequest => MailDelivery::Off,
             _ => MailDelivery::Digest,
         }
@@ -332,6 +351,24 @@ pub enum Notice {
         title: String,
         spotlight: bool,
     },
+    MeetingInvite {
+        meeting: i64,
+        team: String,
+        title: String,
+        when: String,
+    },
+    MeetingChanged {
+        meeting: i64,
+        team: String,
+        title: String,
+        when: String,
+        cancelled: bool,
+    },
+    MeetingNotes {
+        meeting: i64,
+        team: String,
+        title: String,
+    },
 }
 
 impl Notice {
@@ -359,6 +396,9 @@ impl Notice {
             Notice::SurveyReminder { .. } => NoticeKind::SurveyReminder,
             Notice::SurveyClosed { .. } => NoticeKind::SurveyClosed,
             Notice::TeamNews { .. } => NoticeKind::TeamNews,
+            Notice::MeetingInvite { .. } => NoticeKind::MeetingInvite,
+            Notice::MeetingChanged { .. } => NoticeKind::MeetingChanged,
+            Notice::MeetingNotes { .. } => NoticeKind::MeetingNotes,
         }
     }
 
@@ -413,6 +453,9 @@ impl Notice {
         match self {
             Notice::SurveyClosed { .. } => String::from("/network"),
             Notice::TeamNews { post, .. } => format!("/news/{post}"),
+            Notice::MeetingInvite { meeting, .. }
+            | Notice::MeetingChanged { meeting, .. }
+            | Notice::MeetingNotes { meeting, .. } => format!("/meetings/{meeting}"),
             _ => String::from("/surveys"),
         }
     }
@@ -472,6 +515,16 @@ impl Notice {
             }
             Notice::TeamNews { team, title, spotlight: false, .. } => format!("News from {team}: {title}"),
             Notice::TeamNews { team, title, spotlight: true, .. } => format!("Spotlight on {team}: {title}"),
+            Notice::MeetingInvite { team, title, when, .. } => {
+                format!("{team} invites you to an open meeting: {title}, {when}")
+            }
+            Notice::MeetingChanged { team, title, when, cancelled: false, .. } => {
+                format!("{team} moved {title}: now {when}")
+            }
+            Notice::MeetingChanged { team, title, when, cancelled: true, .. } => {
+                format!("{team} cancelled {title} ({when})")
+            }
+            Notice::MeetingNotes { team, title, .. } => format!("{team} posted the notes of {title}"),
         }
     }
 

@@ -65,6 +65,10 @@ pub async fn load(store: &Store, reopen_window_ms: i64) -> anyhow::Result<()> {
     if store.load_demo_news(&news).await? {
         tracing::info!(posts = news.len(), "demo team news posted");
     }
+    let meetings = store.load_demo_meetings(&concentric_core::demo::meetings()).await?;
+    if meetings > 0 {
+        tracing::info!(meetings, "demo open meetings announced and answered");
+    }
     if store.load_demo_channels(&crate::auth::secrets::webhook_secret()).await? {
         tracing::info!(address = concentric_core::demo::IT_HELP_ADDRESS, "demo mail route and chat webhook added");
     }

@@ -5,6 +5,7 @@
 use concentric_core::authz::Actor;
 use concentric_core::commitment::{Occurrence, OccurrenceStatus};
 use concentric_core::home::{getting_started, waiting_on, SetupStep};
+use concentric_core::meeting::Meeting;
 use concentric_core::network::{around, weakest, Edge, PartnerLoad, RingNode};
 use concentric_core::page::PageRequest;
 use concentric_core::person::Person;
@@ -14,7 +15,7 @@ use concentric_core::review::ActionItem;
 use concentric_core::target::Breach;
 use concentric_core::team::{MemberRole, Membership};
 use concentric_core::time::Millis;
-use concentric_store::{ActionFilter, OccurrenceFilter, StoreError};
+use concentric_store::{ActionFilter, MeetingFilter, OccurrenceFilter, StoreError};
 use serde::Serialize;
 
 use crate::state::AppState;
@@ -44,6 +45,8 @@ pub struct Cockpit {
     pub asked_total: u64,
     /// For an admin until the first steps are taken: teams, people, a service, a target, a request.
     pub getting_started: Option<Vec<SetupStep>>,
+    /// Open meetings of other teams the person is invited to, soonest first.
+    pub meetings: Vec<Meeting>,
 }
 
 /// A team's queue as one of its members starts the day.
@@ -147,6 +150,10 @@ pub async fn cockpit(state: &AppState, actor: &Actor, me: &Person) -> Result<Coc
             first,
         )
         .await?;
+    let invited = MeetingFilter { invited: true, coming: true, hide_cancelled: true, team: None };
+    let mut meetings = store.meetings(actor, invited, PageRequest::first(10), now).await?.items;
+    meetings.retain(|m| !actor.is_member_of(m.team_id));
+    meetings.truncate(5);
     let getting_started = if actor.is_admin { getting_started(&store.setup_progress().await?) } else { None };
     Ok(Cockpit {
         teams: memberships,
@@ -163,6 +170,7 @@ pub async fn cockpit(state: &AppState, actor: &Actor, me: &Person) -> Result<Coc
             .map(|request| AskedRequest { waiting_on: waiting_on(&request, me.id), request })
             .collect(),
         getting_started,
+        meetings,
     })
 }
 

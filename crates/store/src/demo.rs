@@ -37,6 +37,7 @@ const SURVEYS_KEY: &str = "demo_surveys_loaded_at";
 const CHANNELS_KEY: &str = "demo_channels_loaded_at";
 const CAPACITY_KEY: &str = "demo_capacity_loaded_at";
 const NEWS_KEY: &str = "demo_news_loaded_at";
+const MEETINGS_KEY: &str = "demo_meetings_loaded_at";
 
 impl Store {
     /// Writes the demo organisation unless it was loaded before; returns whether it was loaded now.
@@ -760,6 +761,76 @@ impl Store {
                 Ok(true)
             })
             .await
+    }
+}
+
+impl Store {
+    /// Announces the demo's open meetings, once: each by its team's lead, answered by people of
+    /// the invited teams (or, open to everyone, of any other team), with a question; a past one
+    /// gets its notes. Returns how many were announced.
+    #[tracing::instrument(skip_all)]
+    pub async fn load_demo_meetings(&self, demo: &[concentric_core::demo::DemoMeeting]) -> Result<usize> {
+        use concentric_core::meeting::{Answer, Reach};
+        if !self.claim(MEETINGS_KEY).await? {
+            return Ok(0);
+        }
+        const DAY: i64 = 86_400_000;
+        let now = Millis::now().0;
+        for d in demo {
+            let team = self.team_by_key(d.team).await?;
+            let members = self.team_members(team.id).await?;
+            let Some(lead) = members.iter().find(|m| m.role == MemberRole::Lead).or(members.first()) else {
+                continue;
+            };
+            let host = self.actor_for(lead.person_id).await?;
+            let team_id = team.id;
+            let zone = self.db.read(move |mut tx| crate::clocks::calendar_of(tx.exec(), team_id)).await?.zone();
+            let mut day = Millis(now + d.days_ahead * DAY).to_utc().with_timezone(&zone).date_naive();
+            // Meetings are held on working days: a weekend moves to the Monday after.
+            while chrono::Datelike::weekday(&day).number_from_monday() > 5 {
+                day = day.succ_opt().unwrap_or(day);
+            }
+            let new =
+                concentric_core::meeting::NewMeeting { starts_at: format!("{day}T{}", d.time), ..d.meeting.clone() };
+            let announced_at = Millis(now.min(now + (d.days_ahead - 3) * DAY));
+            let detail = self.announce_meeting(&host, team.id, new, announced_at).await?;
+            let id = detail.meeting.id;
+            let everyone = d.meeting.reach == Reach::Everyone;
+            let people: Vec<i64> = self
+                .db
+                .read(move |mut tx| {
+                    if everyone {
+                        Ok(tx.exec().scalars(
+                            "SELECT p.id FROM people p WHERE p.active \
+                             AND p.id IN (SELECT person_id FROM team_members) \
+                             AND p.id NOT IN (SELECT person_id FROM team_members WHERE team_id = $1) ORDER BY p.id",
+                            args![team_id],
+                        )?)
+                    } else {
+                        Ok(crate::meetings::invitees(tx.exec(), id, team_id)?.into_iter().map(|p| p.0).collect())
+                    }
+                })
+                .await?;
+            // Spread the answers over the invited teams rather than the first team's people.
+            let stride = (people.len() / d.answers.len().max(1)).max(1);
+            let respondents: Vec<PersonId> =
+                people.iter().step_by(stride).take(d.answers.len()).map(|&p| PersonId(p)).collect();
+            for (i, (person, answer)) in respondents.iter().zip(d.answers).enumerate() {
+                let actor = self.actor_for(*person).await?;
+                let at = Millis(announced_at.0 + (i as i64 + 1) * 3_600_000);
+                self.answer_meeting(&actor, id, Answer::parse(answer).unwrap_or(Answer::Maybe), at).await?;
+                if i == 0 {
+                    if let Some(q) = d.question {
+                        self.ask_meeting(&actor, id, q.to_owned(), at).await?;
+                    }
+                }
+            }
+            if let Some(notes) = d.notes {
+                let after = Millis(detail.meeting.ends_at.timestamp_millis() + 3_600_000);
+                self.write_meeting_notes(&host, id, notes.to_owned(), after).await?;
+            }
+        }
+        Ok(demo.len())
     }
 }
 

@@ -23,6 +23,7 @@ mod inbound;
 mod jobs;
 mod links;
 mod mail;
+mod meetings;
 mod network;
 mod news;
 mod notifications;
@@ -56,6 +57,7 @@ pub use inbound::{
 pub use jobs::{Effects, Job, JobCounts, DIGEST, MAIL, MAX_ATTEMPTS, WEBHOOK};
 pub use links::{IssuedLink, LinkView};
 pub use mail::MailQueue;
+pub use meetings::MeetingFilter;
 pub use reviews::ActionFilter;
 pub use scim::ScimClient;
 pub use services::ServiceQuery;

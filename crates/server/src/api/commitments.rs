@@ -7,7 +7,7 @@ use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use base64::Engine;
 use concentric_core::commitment::{
-    feed_ics, trend_since, CalendarFeed, Commitment, NewCommitment, NewDelivery, Occurrence, OnTimeMonth, OnTimeRecord,
+    trend_since, CalendarFeed, Commitment, NewCommitment, NewDelivery, Occurrence, OnTimeMonth, OnTimeRecord,
 };
 use concentric_core::page::{Page, PageRequest};
 use concentric_core::time::Millis;
@@ -329,10 +329,10 @@ pub async fn revoke_feed(
 /// The feed itself, `text/calendar`. A revoked or unknown token is a plain 404.
 async fn feed(State(state): State<AppState>, ApiPath(token): ApiPath<String>) -> Result<Response, ApiError> {
     let secret = token.strip_suffix(".ics").unwrap_or(&token);
-    let Some((name, occurrences, actions)) = state.store.feed_by_token(&digest(secret), state.time.now()).await? else {
+    let Some(feed) = state.store.feed_by_token(&digest(secret), state.time.now()).await? else {
         return Err(ApiError::not_found("feed"));
     };
-    let body = feed_ics(&name, &occurrences, &actions, &state.config.public_url);
+    let body = concentric_core::feed::feed_ics(&feed, &state.config.public_url);
     Ok((
         [
             (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),

@@ -9,6 +9,7 @@ use doc::Problems;
 mod extract;
 mod import;
 mod mail;
+mod meetings;
 pub mod network;
 mod news;
 mod people;
@@ -54,6 +55,8 @@ pub use extract::{ApiBytes, ApiJson, ApiList, ApiPath, ApiQuery, ApiText};
         provisioning::list_clients, provisioning::create_client, provisioning::revoke_client,
         news::list_news, news::create_post, news::get_post, news::edit_post, news::remove_post,
         news::list_follows, news::get_follow, news::follow, news::unfollow,
+        meetings::list_meetings, meetings::announce_meeting, meetings::get_meeting, meetings::change_meeting,
+        meetings::cancel_meeting, meetings::answer_meeting, meetings::ask_question, meetings::write_notes,
         mail::invite, mail::mail_preferences, mail::set_mail_preferences, mail::list_routes, mail::add_route,
         mail::remove_route, mail::mail_settings, mail::set_mail_settings,
         capacity::list_time_off, capacity::add_time_off, capacity::import_time_off, capacity::remove_time_off, capacity::record_effort,
@@ -105,6 +108,7 @@ pub use extract::{ApiBytes, ApiJson, ApiList, ApiPath, ApiQuery, ApiText};
         (name = "capacity", description = "Capacity and \"what's the cost?\": time off, effort, a team's forecast and workload, and the dry run of a new request"),
         (name = "webhooks", description = "Outgoing webhooks: a team's or the organisation's events POSTed as signed JSON or chat messages, with the delivery log"),
         (name = "news", description = "Team news: posts and spotlights for the teams people work with, and who follows which team"),
+        (name = "meetings", description = "Open meetings: a team opens a meeting to the teams it works with or to everyone; answers, guest seats, questions, notes, calendar entries"),
         (name = "tokens", description = "Personal API tokens"),
         (name = "audit", description = "The audit log: sign-ins, sessions, tokens, roles and memberships, settings, exports"),
         (name = "provisioning", description = "SCIM provisioning clients: the tokens an identity provider uses to keep the directory in step at /scim/v2 (RFC 7644)"),
@@ -146,6 +150,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(audit::router())
         .merge(provisioning::router())
         .merge(news::router())
+        .merge(meetings::router())
         .merge(mail::router())
         .merge(webhooks::router())
         .merge(capacity::router())

@@ -8,6 +8,7 @@ mod auth;
 mod commitments;
 mod forecast;
 mod home;
+mod meetings;
 mod network;
 mod news;
 mod password;
@@ -149,6 +150,16 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/teams/{key}/news", post(news::create_post))
         .route("/teams/{key}/news/new", get(news::new_post_page))
         .route("/teams/{key}/follow", post(news::set_following))
+        .route("/meetings", get(meetings::meetings_page))
+        .route("/meetings/{id}", get(meetings::meeting_page))
+        .route("/meetings/{id}/event.ics", get(meetings::meeting_ics))
+        .route("/meetings/{id}/edit", get(meetings::edit_meeting_page).post(meetings::update_meeting))
+        .route("/meetings/{id}/cancel", post(meetings::cancel))
+        .route("/meetings/{id}/rsvp", post(meetings::answer))
+        .route("/meetings/{id}/questions", post(meetings::ask))
+        .route("/meetings/{id}/notes", post(meetings::write_notes))
+        .route("/teams/{key}/meetings", post(meetings::announce))
+        .route("/teams/{key}/meetings/new", get(meetings::new_meeting_page))
         .route("/admin/audit", get(audit::audit_page))
         .route("/admin/provisioning", get(provisioning::page).post(provisioning::create))
         .route("/admin/provisioning/revoke", post(provisioning::revoke))

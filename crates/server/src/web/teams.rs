@@ -113,6 +113,8 @@ struct TeamPage {
     /// Its latest news, and whether the viewer follows it.
     news: Vec<concentric_core::news::Post>,
     following: concentric_core::news::Following,
+    /// Its open meetings still to come.
+    meetings: Vec<concentric_core::meeting::Meeting>,
 }
 
 async fn team_view(state: &AppState, viewer: &Viewer, team: Team, error: Option<String>) -> Result<TeamPage, WebError> {
@@ -127,7 +129,11 @@ async fn team_view(state: &AppState, viewer: &Viewer, team: Team, error: Option<
     let latest = concentric_core::news::NewsFilter { team: Some(team.id), ..Default::default() };
     let news = store.news(&viewer.actor, latest, PageRequest::first(3)).await?.items;
     let following = store.following(&viewer.actor, team.id).await?;
+    let coming =
+        concentric_store::MeetingFilter { team: Some(team.id), coming: true, hide_cancelled: true, invited: false };
+    let meetings = store.meetings(&viewer.actor, coming, PageRequest::first(5), now).await?.items;
     Ok(TeamPage {
+        meetings,
         news,
         following,
         role_problems,

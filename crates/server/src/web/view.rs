@@ -76,6 +76,11 @@ impl Layout {
         at.with_timezone(&self.zone()).format("%a %-d %b, %H:%M").to_string()
     }
 
+    /// The viewer's zone by name (UTC for nobody).
+    pub fn zone_name(&self) -> &str {
+        self.viewer.as_ref().map_or("UTC", |v| v.time_zone.as_str())
+    }
+
     fn zone(&self) -> chrono_tz::Tz {
         self.viewer.as_ref().and_then(|v| v.time_zone.parse().ok()).unwrap_or(chrono_tz::UTC)
     }
@@ -116,6 +121,12 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "removed" => "The post is removed from every news page.",
         "followed" => "You follow this team: its news is among the teams you work with.",
         "unfollowed" => "You no longer follow this team.",
+        "announced" => "Announced. The people of the invited teams are told in their notifications.",
+        "meeting_saved" => "Saved. If it moved, those who answered yes or maybe are told and their calendars update.",
+        "meeting_cancelled" => "Cancelled. Those who answered yes or maybe are told; calendars show it cancelled.",
+        "rsvp" => "Your answer is saved.",
+        "asked" => "Your question is with the host.",
+        "notes_saved" => "The notes are saved.",
         _ => return None,
     })
 }

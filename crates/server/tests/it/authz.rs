@@ -120,6 +120,14 @@ async fn fixture(t: &TestApp, w: &crate::requests::World) -> Fixture {
     ids.insert("feed", id(&post(&w.agent, "/api/v1/feeds", json!({})).await));
     ids.insert("token", id(&post(&w.agent, "/api/v1/tokens", json!({"name": "spare"})).await));
     ids.insert("post", id(&post(&w.agent, "/api/v1/news", json!({"team": "IT", "title": "Fixture news"})).await));
+    // Open to IT's first ring: Sales (the requester's team) is invited, Facilities is not.
+    let meeting = post(
+        &w.agent,
+        "/api/v1/meetings",
+        json!({"team": "IT", "title": "IT weekly", "starts_at": "2026-12-10T10:00", "minutes": 45, "place": "Room 1"}),
+    )
+    .await;
+    ids.insert("meeting", id(&meeting));
     let client = post(&w.admin, "/api/v1/provisioning-clients", json!({"name": "Entra ID"})).await;
     ids.insert("provisioning_client", id(&client));
     let mut laptop = t.browser();
@@ -262,6 +270,26 @@ fn api_table() -> Vec<(&'static str, &'static str, Option<Value>)> {
         ("GET /api/v1/news/{id}", all, None),
         ("PUT /api/v1/news/{id}", "AML", Some(json!({"title": "Changed"}))),
         ("DELETE /api/v1/news/{id}", "AML", None),
+        ("GET /api/v1/meetings", all, None),
+        // The host team's members announce and change; the invited answer and ask (an admin is
+        // not invited by being one).
+        (
+            "POST /api/v1/meetings",
+            "AML",
+            Some(
+                json!({"team": "IT", "title": "Open house", "starts_at": "2026-12-11T10:00", "minutes": 60, "place": "Atrium"}),
+            ),
+        ),
+        ("GET /api/v1/meetings/{id}", all, None),
+        (
+            "PUT /api/v1/meetings/{id}",
+            "AML",
+            Some(json!({"title": "IT weekly", "starts_at": "2026-12-10T10:00", "minutes": 45, "place": "Room 2"})),
+        ),
+        ("PUT /api/v1/meetings/{id}/rsvp", "LMR", Some(json!({"answer": "maybe"}))),
+        ("POST /api/v1/meetings/{id}/questions", "LMR", Some(json!({"body": "Will you show the queue?"}))),
+        ("PUT /api/v1/meetings/{id}/notes", "AML", Some(json!({"notes": "Not yet"}))),
+        ("POST /api/v1/meetings/{id}/cancel", "AML", Some(json!({"reason": "Moved to January"}))),
         ("GET /api/v1/news/follows", all, None),
         ("GET /api/v1/news/follows/{key}", all, None),
         ("PUT /api/v1/news/follows/{key}", all, None),
@@ -436,6 +464,7 @@ fn api_path(f: &Fixture, op: &str) -> String {
         o if o.contains("/tokens/{id}") => template.replace("{id}", &f.ids["token"]),
         o if o.contains("/provisioning-clients/{id}") => template.replace("{id}", &f.ids["provisioning_client"]),
         o if o.contains("/news/{id}") => template.replace("{id}", &f.ids["post"]),
+        o if o.contains("/meetings/{id}") => template.replace("{id}", &f.ids["meeting"]),
         o if o.contains("/sessions/{handle}") => template.replace("{handle}", &f.ids["session"]),
         o if o.contains("/mail-routes/{id}") => template.replace("{id}", &f.ids["mail_route"]),
         o if o.contains("/time-off/{id}") => template.replace("{id}", &f.ids["time_off"]),
@@ -617,6 +646,11 @@ fn web_table(f: &Fixture) -> Vec<(&'static str, &'static str, String)> {
         ("/news/{id}", all, at("/news/{post}")),
         ("/news/{id}/edit", "AML", at("/news/{post}/edit")),
         ("/teams/{key}/news/new", "AML", "/teams/IT/news/new".into()),
+        ("/meetings", all, "/meetings".into()),
+        ("/meetings/{id}", all, at("/meetings/{meeting}")),
+        ("/meetings/{id}/event.ics", all, at("/meetings/{meeting}/event.ics")),
+        ("/meetings/{id}/edit", "AML", at("/meetings/{meeting}/edit")),
+        ("/teams/{key}/meetings/new", "AML", "/teams/IT/meetings/new".into()),
         ("/admin/mail/received/{id}", "A", at("/admin/mail/received/{received}")),
         ("/admin/webhooks", "A", "/admin/webhooks".into()),
         ("/teams/{key}/webhooks", "AL", "/teams/IT/webhooks".into()),

@@ -17,6 +17,7 @@ mod hostile;
 mod import;
 mod input;
 mod mail;
+mod meetings;
 mod network;
 mod news;
 mod ops;

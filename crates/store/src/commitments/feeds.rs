@@ -2,6 +2,7 @@
 //! by a token of which only a hash is kept.
 
 use super::*;
+use concentric_core::feed::Feed;
 
 crate::db::row! {
     struct FeedRow {
@@ -105,14 +106,10 @@ impl Store {
 
     /// The feed a token opens, with its name and occurrences from a week back to the horizon.
     /// A revoked token, or one whose owner left or lost the team, opens nothing.
-    /// With the occurrences come the open action items: the person's own, or those the team owes.
-    #[allow(clippy::type_complexity)]
+    /// With the occurrences come the open action items (the person's own, or those the team owes)
+    /// and the open meetings (those the person answered yes or maybe, or the team's own).
     #[tracing::instrument(skip_all)]
-    pub async fn feed_by_token(
-        &self,
-        token_hash: &str,
-        now: Millis,
-    ) -> Result<Option<(String, Vec<Occurrence>, Vec<concentric_core::review::ActionItem>)>> {
+    pub async fn feed_by_token(&self, token_hash: &str, now: Millis) -> Result<Option<Feed>> {
         let token = token_hash.to_owned();
         let row: Option<FeedRow> = self
             .db
@@ -150,7 +147,13 @@ impl Store {
                 "My commitments and action items".to_owned()
             }
         };
+        let team = filter.team;
         let actions = self.db.read(move |mut tx| crate::reviews::actions_in(tx.exec(), actions, now.0)).await?;
-        Ok(Some((name, self.occurrences(filter, now, false, 1000).await?, actions)))
+        Ok(Some(Feed {
+            name,
+            occurrences: self.occurrences(filter, now, false, 1000).await?,
+            actions,
+            meetings: self.feed_meetings(team, PersonId(row.person_id), now).await?,
+        }))
     }
 }

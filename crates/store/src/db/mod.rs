@@ -228,7 +228,10 @@ macro_rules! id_args {
         }
     )*};
 }
-id_args!(PersonId, TeamId, TokenId, ServiceId, RequestId, CommentId, ReviewId, ActionId, RoundId);
+id_args!(
+    PersonId, TeamId, TokenId, ServiceId, RequestId, CommentId, ReviewId, ActionId, RoundId, PostId, MeetingId,
+    ThanksId
+);
 arg_from!(Real: f64 => Some, Option<f64> => |v| v);
 arg_from!(Text: String => Some, Option<String> => |v| v, &str => |v: &str| Some(v.to_owned()),
     &String => |v: &String| Some(v.clone()), Option<&str> => |v: Option<&str>| v.map(str::to_owned));
