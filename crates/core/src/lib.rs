@@ -55,6 +55,7 @@ pub mod synthetic;
 pub mod target;
 pub mod team;
 pub mod text;
+pub mod thanks;
 pub mod time;
 pub mod token;
 pub mod view;

@@ -50,6 +50,8 @@ pub enum NoticeKind {
     MeetingChanged,
     /// The host's notes from a meeting the person answered.
     MeetingNotes,
+    /// Thanks to the person, or to a team of theirs.
+    Thanked,
 }
 
 /// How a person wants one kind of notice by mail. The bell always has it.
@@ -89,7 +91,7 @@ impl MailDelivery {
 }
 
 impl NoticeKind {
-    pub const ALL: [NoticeKind; 25] = [
+    pub const ALL: [NoticeKind; 26] = [
         NoticeKind::NewRequest,
         NoticeKind::Assigned,
         NoticeKind::Reply,
@@ -115,6 +117,7 @@ impl NoticeKind {
         NoticeKind::MeetingInvite,
         NoticeKind::MeetingChanged,
         NoticeKind::MeetingNotes,
+        NoticeKind::Thanked,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -144,6 +147,7 @@ impl NoticeKind {
             NoticeKind::MeetingInvite => "meeting_invite",
             NoticeKind::MeetingChanged => "meeting_changed",
             NoticeKind::MeetingNotes => "meeting_notes",
+            NoticeKind::Thanked => "thanked",
         }
     }
 
@@ -179,6 +183,7 @@ impl NoticeKind {
             NoticeKind::MeetingInvite => "An open meeting I am invited to",
             NoticeKind::MeetingChanged => "A meeting I answered moved or was cancelled",
             NoticeKind::MeetingNotes => "Notes from a meeting I answered",
+            NoticeKind::Thanked => "Thanks to me or my team",
         }
     }
 
@@ -199,7 +204,8 @@ impl NoticeKind {
             NoticeKind::TeamNews
             | NoticeKind::MeetingInvite
             | NoticeKind::MeetingChanged
-            | NoticeKind::MeetingNotes => "Teams",
+            | NoticeKind::MeetingNotes
+            | NoticeKind::Thanked => "Teams",
         }
     }
 
@@ -369,6 +375,13 @@ pub enum Notice {
         team: String,
         title: String,
     },
+    Thanked {
+        thanks: i64,
+        from: String,
+        /// The team thanked, or none when it was the reader.
+        team: Option<String>,
+        message: String,
+    },
 }
 
 impl Notice {
@@ -399,6 +412,7 @@ impl Notice {
             Notice::MeetingInvite { .. } => NoticeKind::MeetingInvite,
             Notice::MeetingChanged { .. } => NoticeKind::MeetingChanged,
             Notice::MeetingNotes { .. } => NoticeKind::MeetingNotes,
+            Notice::Thanked { .. } => NoticeKind::Thanked,
         }
     }
 
@@ -456,6 +470,7 @@ impl Notice {
             Notice::MeetingInvite { meeting, .. }
             | Notice::MeetingChanged { meeting, .. }
             | Notice::MeetingNotes { meeting, .. } => format!("/meetings/{meeting}"),
+            Notice::Thanked { thanks, .. } => format!("/thanks/{thanks}"),
             _ => String::from("/surveys"),
         }
     }
@@ -525,6 +540,8 @@ impl Notice {
                 format!("{team} cancelled {title} ({when})")
             }
             Notice::MeetingNotes { team, title, .. } => format!("{team} posted the notes of {title}"),
+            Notice::Thanked { from, team: None, .. } => format!("{from} thanked you"),
+            Notice::Thanked { from, team: Some(team), .. } => format!("{from} thanked {team}"),
         }
     }
 
@@ -545,6 +562,7 @@ impl Notice {
             Notice::Slipped { .. } => out.push(String::from(
                 "The team works the most urgent requests first. If yours cannot wait, say so in a reply on the request.",
             )),
+            Notice::Thanked { message, .. } => out.push(message.clone()),
             Notice::RateRequest { .. } => out.push(String::from(
                 "Choose an answer below, then send it from the request page, with a comment if you like.",
             )),

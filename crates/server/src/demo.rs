@@ -69,6 +69,10 @@ pub async fn load(store: &Store, reopen_window_ms: i64) -> anyhow::Result<()> {
     if meetings > 0 {
         tracing::info!(meetings, "demo open meetings announced and answered");
     }
+    let thanked = store.load_demo_thanks(&concentric_core::demo::thanks(&org)).await?;
+    if thanked > 0 {
+        tracing::info!(thanks = thanked, "demo thanks given");
+    }
     if store.load_demo_channels(&crate::auth::secrets::webhook_secret()).await? {
         tracing::info!(address = concentric_core::demo::IT_HELP_ADDRESS, "demo mail route and chat webhook added");
     }

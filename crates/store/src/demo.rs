@@ -38,6 +38,7 @@ const CHANNELS_KEY: &str = "demo_channels_loaded_at";
 const CAPACITY_KEY: &str = "demo_capacity_loaded_at";
 const NEWS_KEY: &str = "demo_news_loaded_at";
 const MEETINGS_KEY: &str = "demo_meetings_loaded_at";
+const THANKS_KEY: &str = "demo_thanks_loaded_at";
 
 impl Store {
     /// Writes the demo organisation unless it was loaded before; returns whether it was loaded now.
@@ -831,6 +832,30 @@ impl Store {
             }
         }
         Ok(demo.len())
+    }
+}
+
+impl Store {
+    /// Gives the demo's thanks, once, dated in the past weeks (without notices: they are old).
+    #[tracing::instrument(skip_all)]
+    pub async fn load_demo_thanks(&self, demo: &[concentric_core::demo::DemoThanks]) -> Result<usize> {
+        let mut ready = Vec::with_capacity(demo.len());
+        for d in demo {
+            let from = self.person_by_email(&d.from_email).await?.id;
+            let at = Millis(Millis::now().0 - d.days_ago * 86_400_000);
+            ready.push((self.actor_for(from).await?, d.thanks.clone(), at));
+        }
+        self.db
+            .write(move |mut tx| {
+                if !claim(&mut tx, THANKS_KEY)? {
+                    return Ok(0);
+                }
+                for (actor, thanks, at) in &ready {
+                    crate::thanks::insert(&mut tx, actor, thanks.clone(), *at, true)?;
+                }
+                Ok(ready.len())
+            })
+            .await
     }
 }
 

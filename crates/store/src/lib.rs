@@ -39,6 +39,7 @@ mod services;
 mod sessions;
 mod surveys;
 mod teams;
+mod thanks;
 mod transfer;
 mod views;
 mod webhooks;

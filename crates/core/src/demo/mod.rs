@@ -12,6 +12,7 @@ mod requests;
 mod reviews;
 pub mod surveys;
 mod targets;
+mod thanks;
 
 pub use catalog::{services, DemoService, IT_HELP_ADDRESS};
 pub use commitments::{commitments, DemoCommitment, PastDelivery};
@@ -22,6 +23,7 @@ pub use news::{news, DemoPost};
 pub use requests::{requests, DemoRequest, DemoStep};
 pub use reviews::{reviews, DemoAction, DemoReview};
 pub use targets::{business_goals, calendars, goals, history, relationships, targets, DemoHistory, CUSTOMERS};
+pub use thanks::{thanks, DemoThanks};
 
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};

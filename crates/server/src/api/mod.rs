@@ -22,6 +22,7 @@ mod services;
 mod surveys;
 pub mod targets;
 mod teams;
+mod thanks;
 mod tokens;
 mod webhooks;
 
@@ -57,6 +58,7 @@ pub use extract::{ApiBytes, ApiJson, ApiList, ApiPath, ApiQuery, ApiText};
         news::list_follows, news::get_follow, news::follow, news::unfollow,
         meetings::list_meetings, meetings::announce_meeting, meetings::get_meeting, meetings::change_meeting,
         meetings::cancel_meeting, meetings::answer_meeting, meetings::ask_question, meetings::write_notes,
+        thanks::list_thanks, thanks::give_thanks, thanks::get_thanks, thanks::remove_thanks, thanks::contributions,
         mail::invite, mail::mail_preferences, mail::set_mail_preferences, mail::list_routes, mail::add_route,
         mail::remove_route, mail::mail_settings, mail::set_mail_settings,
         capacity::list_time_off, capacity::add_time_off, capacity::import_time_off, capacity::remove_time_off, capacity::record_effort,
@@ -109,6 +111,7 @@ pub use extract::{ApiBytes, ApiJson, ApiList, ApiPath, ApiQuery, ApiText};
         (name = "webhooks", description = "Outgoing webhooks: a team's or the organisation's events POSTed as signed JSON or chat messages, with the delivery log"),
         (name = "news", description = "Team news: posts and spotlights for the teams people work with, and who follows which team"),
         (name = "meetings", description = "Open meetings: a team opens a meeting to the teams it works with or to everyone; answers, guest seats, questions, notes, calendar entries"),
+        (name = "thanks", description = "Thanks to teams and people for help, and who serves others across the organisation"),
         (name = "tokens", description = "Personal API tokens"),
         (name = "audit", description = "The audit log: sign-ins, sessions, tokens, roles and memberships, settings, exports"),
         (name = "provisioning", description = "SCIM provisioning clients: the tokens an identity provider uses to keep the directory in step at /scim/v2 (RFC 7644)"),
@@ -151,6 +154,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(provisioning::router())
         .merge(news::router())
         .merge(meetings::router())
+        .merge(thanks::router())
         .merge(mail::router())
         .merge(webhooks::router())
         .merge(capacity::router())

@@ -23,6 +23,7 @@ mod sso;
 mod surveys;
 mod targets;
 mod teams;
+mod thanks;
 mod time_off;
 mod upload;
 mod view;
@@ -150,6 +151,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/teams/{key}/news", post(news::create_post))
         .route("/teams/{key}/news/new", get(news::new_post_page))
         .route("/teams/{key}/follow", post(news::set_following))
+        .route("/thanks", get(thanks::thanks_page).post(thanks::give))
+        .route("/thanks/new", get(thanks::new_page))
+        .route("/thanks/{id}", get(thanks::one_page))
+        .route("/thanks/{id}/remove", post(thanks::remove))
         .route("/meetings", get(meetings::meetings_page))
         .route("/meetings/{id}", get(meetings::meeting_page))
         .route("/meetings/{id}/event.ics", get(meetings::meeting_ics))

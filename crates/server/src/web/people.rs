@@ -125,6 +125,9 @@ pub(super) struct PersonPage {
     pub(super) time_off: Option<Vec<concentric_core::capacity::TimeOff>>,
     pub(super) off_form: super::time_off::TimeOffForm,
     pub(super) off_errors: FormErrors,
+    /// The latest thanks to them.
+    thanks: Vec<concentric_core::thanks::Thanks>,
+    is_self: bool,
 }
 
 fn parse_id(raw: &str) -> Result<PersonId, WebError> {
@@ -156,7 +159,10 @@ pub(super) async fn person_view(
         Err(concentric_store::StoreError::Forbidden(_)) => None,
         Err(e) => return Err(e.into()),
     };
+    let thanked = concentric_core::thanks::ThanksFilter { team: None, person: Some(person.id) };
     Ok(PersonPage {
+        thanks: store.list_thanks(thanked, PageRequest::first(5)).await?.items,
+        is_self: viewer.actor.is_person(person.id),
         time_off,
         off_form: super::time_off::TimeOffForm::default(),
         off_errors: FormErrors::default(),

@@ -115,6 +115,8 @@ struct TeamPage {
     following: concentric_core::news::Following,
     /// Its open meetings still to come.
     meetings: Vec<concentric_core::meeting::Meeting>,
+    /// The latest thanks to it or its people.
+    thanks: Vec<concentric_core::thanks::Thanks>,
 }
 
 async fn team_view(state: &AppState, viewer: &Viewer, team: Team, error: Option<String>) -> Result<TeamPage, WebError> {
@@ -132,7 +134,10 @@ async fn team_view(state: &AppState, viewer: &Viewer, team: Team, error: Option<
     let coming =
         concentric_store::MeetingFilter { team: Some(team.id), coming: true, hide_cancelled: true, invited: false };
     let meetings = store.meetings(&viewer.actor, coming, PageRequest::first(5), now).await?.items;
+    let thanked = concentric_core::thanks::ThanksFilter { team: Some(team.id), person: None };
+    let thanks = store.list_thanks(thanked, PageRequest::first(5)).await?.items;
     Ok(TeamPage {
+        thanks,
         meetings,
         news,
         following,

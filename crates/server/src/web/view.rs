@@ -127,6 +127,8 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "rsvp" => "Your answer is saved.",
         "asked" => "Your question is with the host.",
         "notes_saved" => "The notes are saved.",
+        "thanked" => "Thank you for saying so. They are told, and it shows on their page.",
+        "thanks_removed" => "Your thanks is taken back.",
         _ => return None,
     })
 }

@@ -128,6 +128,10 @@ async fn fixture(t: &TestApp, w: &crate::requests::World) -> Fixture {
     )
     .await;
     ids.insert("meeting", id(&meeting));
+    ids.insert(
+        "thanks",
+        id(&post(&w.requester, "/api/v1/thanks", json!({"team": "IT", "message": "Fast laptop"})).await),
+    );
     let client = post(&w.admin, "/api/v1/provisioning-clients", json!({"name": "Entra ID"})).await;
     ids.insert("provisioning_client", id(&client));
     let mut laptop = t.browser();
@@ -290,6 +294,12 @@ fn api_table() -> Vec<(&'static str, &'static str, Option<Value>)> {
         ("POST /api/v1/meetings/{id}/questions", "LMR", Some(json!({"body": "Will you show the queue?"}))),
         ("PUT /api/v1/meetings/{id}/notes", "AML", Some(json!({"notes": "Not yet"}))),
         ("POST /api/v1/meetings/{id}/cancel", "AML", Some(json!({"reason": "Moved to January"}))),
+        ("GET /api/v1/thanks", all, None),
+        // Anyone thanks; only the giver (and admins) take it back.
+        ("POST /api/v1/thanks", all, Some(json!({"team": "FAC", "message": "Warm office"}))),
+        ("GET /api/v1/thanks/{id}", all, None),
+        ("DELETE /api/v1/thanks/{id}", "AR", None),
+        ("GET /api/v1/thanks/contributions", all, None),
         ("GET /api/v1/news/follows", all, None),
         ("GET /api/v1/news/follows/{key}", all, None),
         ("PUT /api/v1/news/follows/{key}", all, None),
@@ -465,6 +475,7 @@ fn api_path(f: &Fixture, op: &str) -> String {
         o if o.contains("/provisioning-clients/{id}") => template.replace("{id}", &f.ids["provisioning_client"]),
         o if o.contains("/news/{id}") => template.replace("{id}", &f.ids["post"]),
         o if o.contains("/meetings/{id}") => template.replace("{id}", &f.ids["meeting"]),
+        o if o.contains("/thanks/{id}") => template.replace("{id}", &f.ids["thanks"]),
         o if o.contains("/sessions/{handle}") => template.replace("{handle}", &f.ids["session"]),
         o if o.contains("/mail-routes/{id}") => template.replace("{id}", &f.ids["mail_route"]),
         o if o.contains("/time-off/{id}") => template.replace("{id}", &f.ids["time_off"]),
@@ -646,6 +657,9 @@ fn web_table(f: &Fixture) -> Vec<(&'static str, &'static str, String)> {
         ("/news/{id}", all, at("/news/{post}")),
         ("/news/{id}/edit", "AML", at("/news/{post}/edit")),
         ("/teams/{key}/news/new", "AML", "/teams/IT/news/new".into()),
+        ("/thanks", all, "/thanks".into()),
+        ("/thanks/new", all, "/thanks/new".into()),
+        ("/thanks/{id}", all, at("/thanks/{thanks}")),
         ("/meetings", all, "/meetings".into()),
         ("/meetings/{id}", all, at("/meetings/{meeting}")),
         ("/meetings/{id}/event.ics", all, at("/meetings/{meeting}/event.ics")),

@@ -30,5 +30,6 @@ mod sso;
 mod store;
 mod surveys;
 mod targets;
+mod thanks;
 mod web;
 mod webhooks;

@@ -35,6 +35,8 @@ both!(the_whole_demo_loads_once_on_either_backend, |t| {
     );
     assert_eq!(usize::try_from(rows("meetings")).unwrap(), concentric_core::demo::meetings().len());
     assert!(rows("meeting_rsvps") >= 10 && rows("meeting_questions") == 2, "{first:?}");
+    let thanks = concentric_core::demo::thanks(&concentric_core::demo::organisation()).len();
+    assert_eq!((usize::try_from(rows("thanks")).unwrap(), thanks), (9, 9));
     let it = t.store.team_by_key("IT").await.unwrap();
     let now = chrono::Utc::now();
     let plan = t.store.team_forecast(&Actor::system(), it.id, now).await.unwrap();
