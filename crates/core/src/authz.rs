@@ -132,6 +132,24 @@ impl Actor {
     }
 }
 
+/// Who may do what with an ambassador placement.
+impl Actor {
+    /// A lead of either team (or an admin) proposes, cancels, and turns a report into action items.
+    pub fn keeps_placement(&self, p: &crate::placement::Placement) -> bool {
+        self.can_manage_either(p.home_id, p.host_id)
+    }
+
+    /// A lead of the team that did not propose it (or an admin) accepts or declines it.
+    pub fn decides_placement(&self, p: &crate::placement::Placement) -> bool {
+        self.can_manage_team(p.team(p.proposed_side.other()))
+    }
+
+    /// The two teams, the ambassador and admins read the report.
+    pub fn reads_placement_report(&self, p: &crate::placement::Placement) -> bool {
+        self.is_admin || self.is_person(p.ambassador_id) || self.is_member_of(p.home_id) || self.is_member_of(p.host_id)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

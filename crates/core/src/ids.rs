@@ -69,3 +69,7 @@ id_type!(
     /// A thank-you to a team or a person.
     ThanksId
 );
+id_type!(
+    /// An ambassador's time with another team.
+    PlacementId
+);

@@ -35,6 +35,7 @@ pub mod news;
 pub mod notification;
 pub mod page;
 pub mod person;
+pub mod placement;
 pub mod rating;
 pub mod recurrence;
 pub mod relationship;
@@ -64,6 +65,6 @@ pub mod workload;
 
 pub use error::{FieldError, Invalid};
 pub use ids::{
-    ActionId, CommentId, MeetingId, PersonId, PostId, RequestId, ReviewId, RoundId, ServiceId, TeamId, ThanksId,
-    TokenId,
+    ActionId, CommentId, MeetingId, PersonId, PlacementId, PostId, RequestId, ReviewId, RoundId, ServiceId, TeamId,
+    ThanksId, TokenId,
 };

@@ -52,6 +52,12 @@ pub enum NoticeKind {
     MeetingNotes,
     /// Thanks to the person, or to a team of theirs.
     Thanked,
+    /// An ambassador placement that involves the person or waits on their answer.
+    PlacementProposed,
+    /// A placement the person proposed or is on was accepted or declined.
+    PlacementDecided,
+    /// An ambassador's report on a placement with the person's team.
+    PlacementReported,
 }
 
 /// How a person wants one kind of notice by mail. The bell always has it.
@@ -91,7 +97,7 @@ impl MailDelivery {
 }
 
 impl NoticeKind {
-    pub const ALL: [NoticeKind; 26] = [
+    pub const ALL: [NoticeKind; 29] = [
         NoticeKind::NewRequest,
         NoticeKind::Assigned,
         NoticeKind::Reply,
@@ -118,6 +124,9 @@ impl NoticeKind {
         NoticeKind::MeetingChanged,
         NoticeKind::MeetingNotes,
         NoticeKind::Thanked,
+        NoticeKind::PlacementProposed,
+        NoticeKind::PlacementDecided,
+        NoticeKind::PlacementReported,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -148,6 +157,9 @@ impl NoticeKind {
             NoticeKind::MeetingChanged => "meeting_changed",
             NoticeKind::MeetingNotes => "meeting_notes",
             NoticeKind::Thanked => "thanked",
+            NoticeKind::PlacementProposed => "placement_proposed",
+            NoticeKind::PlacementDecided => "placement_decided",
+            NoticeKind::PlacementReported => "placement_reported",
         }
     }
 
@@ -184,6 +196,9 @@ impl NoticeKind {
             NoticeKind::MeetingChanged => "A meeting I answered moved or was cancelled",
             NoticeKind::MeetingNotes => "Notes from a meeting I answered",
             NoticeKind::Thanked => "Thanks to me or my team",
+            NoticeKind::PlacementProposed => "An ambassador placement for me or my team to answer",
+            NoticeKind::PlacementDecided => "An answer to an ambassador placement",
+            NoticeKind::PlacementReported => "An ambassador's report on my team",
         }
     }
 
@@ -205,7 +220,10 @@ impl NoticeKind {
             | NoticeKind::MeetingInvite
             | NoticeKind::MeetingChanged
             | NoticeKind::MeetingNotes
-            | NoticeKind::Thanked => "Teams",
+            | NoticeKind::Thanked
+            | NoticeKind::PlacementProposed
+            | NoticeKind::PlacementDecided
+            | NoticeKind::PlacementReported => "Teams",
         }
     }
 
@@ -223,7 +241,8 @@ impl NoticeKind {
             | NoticeKind::CommitmentSentBack
             | NoticeKind::ActionAssigned
             | NoticeKind::SurveyOpen
-            | NoticeKind::MeetingChanged => MailDelivery::Immediate,
+            | NoticeKind::MeetingChanged
+            | NoticeKind::PlacementProposed => MailDelivery::Immediate,
             NoticeKind::NewRequest => MailDelivery::Off,
             _ => MailDelivery::Digest,
         }
@@ -382,6 +401,23 @@ pub enum Notice {
         team: Option<String>,
         message: String,
     },
+    PlacementProposed {
+        placement: i64,
+        ambassador: String,
+        host: String,
+        when: String,
+    },
+    PlacementDecided {
+        placement: i64,
+        ambassador: String,
+        host: String,
+        accepted: bool,
+    },
+    PlacementReported {
+        placement: i64,
+        ambassador: String,
+        host: String,
+    },
 }
 
 impl Notice {
@@ -413,6 +449,9 @@ impl Notice {
             Notice::MeetingChanged { .. } => NoticeKind::MeetingChanged,
             Notice::MeetingNotes { .. } => NoticeKind::MeetingNotes,
             Notice::Thanked { .. } => NoticeKind::Thanked,
+            Notice::PlacementProposed { .. } => NoticeKind::PlacementProposed,
+            Notice::PlacementDecided { .. } => NoticeKind::PlacementDecided,
+            Notice::PlacementReported { .. } => NoticeKind::PlacementReported,
         }
     }
 
@@ -471,6 +510,9 @@ impl Notice {
             | Notice::MeetingChanged { meeting, .. }
             | Notice::MeetingNotes { meeting, .. } => format!("/meetings/{meeting}"),
             Notice::Thanked { thanks, .. } => format!("/thanks/{thanks}"),
+            Notice::PlacementProposed { placement, .. }
+            | Notice::PlacementDecided { placement, .. }
+            | Notice::PlacementReported { placement, .. } => format!("/placements/{placement}"),
             _ => String::from("/surveys"),
         }
     }
@@ -542,6 +584,18 @@ impl Notice {
             Notice::MeetingNotes { team, title, .. } => format!("{team} posted the notes of {title}"),
             Notice::Thanked { from, team: None, .. } => format!("{from} thanked you"),
             Notice::Thanked { from, team: Some(team), .. } => format!("{from} thanked {team}"),
+            Notice::PlacementProposed { ambassador, host, when, .. } => {
+                format!("Proposed: {ambassador} spends {when} with {host} as an ambassador")
+            }
+            Notice::PlacementDecided { ambassador, host, accepted: true, .. } => {
+                format!("Agreed: {ambassador} spends time with {host} as an ambassador")
+            }
+            Notice::PlacementDecided { ambassador, host, accepted: false, .. } => {
+                format!("Declined: {ambassador}'s time with {host}")
+            }
+            Notice::PlacementReported { ambassador, host, .. } => {
+                format!("{ambassador} reported on their time with {host}")
+            }
         }
     }
 

@@ -73,6 +73,10 @@ pub async fn load(store: &Store, reopen_window_ms: i64) -> anyhow::Result<()> {
     if thanked > 0 {
         tracing::info!(thanks = thanked, "demo thanks given");
     }
+    let placed = store.load_demo_placements(&concentric_core::demo::placements()).await?;
+    if placed > 0 {
+        tracing::info!(placements = placed, "demo ambassador placements proposed, agreed and reported");
+    }
     if store.load_demo_channels(&crate::auth::secrets::webhook_secret()).await? {
         tracing::info!(address = concentric_core::demo::IT_HELP_ADDRESS, "demo mail route and chat webhook added");
     }

@@ -4,6 +4,7 @@
 use concentric_core::commitment::{trend_since, CalendarFeed, Commitment, Occurrence, OnTimeMonth};
 use concentric_core::goal::Goal;
 use concentric_core::network::{Edge, RingNode, ServiceUse};
+use concentric_core::page::PageRequest;
 use concentric_core::relationship::Relationship;
 use concentric_core::report::ComplianceRow;
 use concentric_core::team::Team;
@@ -184,4 +185,44 @@ pub async fn compliance_rows(
     let since = concentric_core::report::first_of_month_back(state.time.now().to_utc().date_naive(), months);
     let since = Millis(since.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc().timestamp_millis());
     state.store.compliance(since, team.map(|t| t.id), service).await
+}
+
+/// The organisation's view of its ambassador programme: agreed visits, the teams nobody from
+/// `team` has visited (partners first), and the partnerships needing attention with no
+/// ambassador yet.
+pub async fn placement_overview(
+    state: &AppState,
+    actor: &concentric_core::authz::Actor,
+    team: Option<&str>,
+) -> Result<concentric_core::placement::Overview, StoreError> {
+    use concentric_core::placement::{suggestions, unvisited, Overview};
+    let placements = state.store.live_placements(actor).await?;
+    let edges = edges(state).await?;
+    let team = match team.map(str::trim).filter(|k| !k.is_empty()) {
+        Some(key) => Some(state.store.team_by_key(key).await?),
+        None => None,
+    };
+    let unvisited = match &team {
+        Some(t) => {
+            let teams =
+                state.store.list_teams(&concentric_core::team::TeamQuery::default(), PageRequest::first(500)).await?;
+            let teams: Vec<(String, String)> = teams.items.into_iter().map(|t| (t.key, t.name)).collect();
+            let partners: Vec<String> = edges
+                .iter()
+                .filter_map(|e| match (e.supplier_key == t.key, e.customer_key == t.key) {
+                    (true, _) => Some(e.customer_key.clone()),
+                    (_, true) => Some(e.supplier_key.clone()),
+                    _ => None,
+                })
+                .collect();
+            unvisited(&t.key, &teams, &partners, &placements)
+        }
+        None => Vec::new(),
+    };
+    Ok(Overview {
+        suggestions: suggestions(&edges, &placements),
+        visits: placements.into_iter().filter(|p| p.visits()).take(100).collect(),
+        team_key: team.map(|t| t.key),
+        unvisited,
+    })
 }

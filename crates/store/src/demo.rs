@@ -39,6 +39,7 @@ const CAPACITY_KEY: &str = "demo_capacity_loaded_at";
 const NEWS_KEY: &str = "demo_news_loaded_at";
 const MEETINGS_KEY: &str = "demo_meetings_loaded_at";
 const THANKS_KEY: &str = "demo_thanks_loaded_at";
+const PLACEMENTS_KEY: &str = "demo_placements_loaded_at";
 
 impl Store {
     /// Writes the demo organisation unless it was loaded before; returns whether it was loaded now.
@@ -857,6 +858,69 @@ impl Store {
             })
             .await
     }
+}
+
+impl Store {
+    /// Proposes the demo's ambassador placements, once, each by its home team's lead; an accepted
+    /// one is agreed by the host's lead, reported by the ambassador and gets its action item.
+    #[tracing::instrument(skip_all)]
+    pub async fn load_demo_placements(&self, demo: &[concentric_core::demo::DemoPlacement]) -> Result<usize> {
+        use concentric_core::placement::{NewPlacement, PlacementReport};
+        if !self.claim(PLACEMENTS_KEY).await? {
+            return Ok(0);
+        }
+        const DAY: i64 = 86_400_000;
+        let now = Millis::now().0;
+        let lead_of = |members: &[concentric_core::team::Membership]| {
+            members.iter().find(|m| m.role == MemberRole::Lead).map(|m| m.person_id)
+        };
+        for d in demo {
+            let (home, host) = (self.team_by_key(d.home).await?, self.team_by_key(d.host).await?);
+            let (home_people, host_people) = (self.team_members(home.id).await?, self.team_members(host.id).await?);
+            let (Some(home_lead), Some(host_lead)) = (lead_of(&home_people), lead_of(&host_people)) else { continue };
+            let Some(ambassador) = home_people.iter().filter(|m| m.role == MemberRole::Member).nth(d.member) else {
+                continue;
+            };
+            let first = Millis(now + d.starts_in * DAY).to_utc().date_naive();
+            let proposed_at = Millis(now + (d.starts_in - 10).min(0) * DAY);
+            let new = NewPlacement {
+                ambassador: ambassador.person_email.clone(),
+                home: d.home.to_owned(),
+                host: d.host.to_owned(),
+                starts_on: first.to_string(),
+                ends_on: (first + chrono::Duration::days(d.days - 1)).to_string(),
+                focus: d.focus.to_owned(),
+            };
+            let home_actor = self.actor_for(home_lead).await?;
+            let id = self.propose_placement(&home_actor, new, proposed_at).await?.placement.id;
+            if !d.accepted {
+                continue;
+            }
+            let host_actor = self.actor_for(host_lead).await?;
+            self.decide_placement(&host_actor, id, true, Millis(proposed_at.0 + DAY)).await?;
+            if let Some((learned, together)) = d.report {
+                let after = Millis(now + (d.starts_in + d.days + 1) * DAY);
+                let report = PlacementReport { learned: learned.to_owned(), together: together.to_owned() };
+                let ambassador = self.actor_for(ambassador.person_id).await?;
+                self.report_placement(&ambassador, id, report, after).await?;
+                if let Some((title, due_in)) = d.action {
+                    let action = concentric_core::review::NewAction {
+                        title: title.to_owned(),
+                        owner: email_of(&home_people, home_lead),
+                        due_on: Millis(now + due_in * DAY).to_utc().date_naive().to_string(),
+                        effort_hours: None,
+                    };
+                    self.placement_action(&home_actor, id, action, Millis(after.0 + DAY)).await?;
+                }
+            }
+        }
+        Ok(demo.len())
+    }
+}
+
+/// The email of one of a team's members.
+fn email_of(members: &[concentric_core::team::Membership], person: PersonId) -> String {
+    members.iter().find(|m| m.person_id == person).map(|m| m.person_email.clone()).unwrap_or_default()
 }
 
 /// Claims a one-time marker; false when another run (or node) already has.

@@ -638,37 +638,7 @@ impl Store {
         now: Millis,
     ) -> Result<ActionItem> {
         let actor = actor.to_owned();
-        self.db.write(move |mut tx| {
-            let actor: &Actor = &actor;
-            let checked = new.check()?;
-            let row = review_row(tx.exec(), review_id)?;
-            require_sees(actor, &row)?;
-            require_keeps(tx.exec(), actor, &row)?;
-            let (owner, owner_team) = member_of_either(tx.exec(), &checked.owner, row.teams())?
-                .ok_or_else(|| Invalid(vec![owner_outside(&checked.owner, &row.supplier_name, &row.customer_name)]))?;
-            let waiting = if owner_team == row.teams().0 { row.teams().1 } else { row.teams().0 };
-            let due = due_at(checked.due_on, &row.zone).timestamp_millis();
-            let id: i64 = tx
-                .exec()
-                .scalar(
-                    "INSERT INTO actions (review_id, title, owner_id, owner_team_id, waiting_team_id, due_on, due_at, status, \
-                     effort_hours, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9, $9) RETURNING id",
-                    args![review_id, &checked.title, owner, owner_team, waiting, checked.due_on.to_string(), due, checked.effort_hours, now.0],
-                )?;
-            schedule(&mut tx, ACTION_OVERDUE, &format!("action:{id}:overdue"), json!({ "action_id": id }), Some(due))?;
-            let event =
-                record_at(&mut tx, actor.person_id, now, "action", id, "added", json!({ "title": checked.title }))?;
-            let said = Said::ActionAssigned {
-                review: review_id.0,
-                review_title: row.title.clone(),
-                title: checked.title.clone(),
-                due: checked.due_on.to_string(),
-            };
-            notify(&mut tx, actor, &[Notice::new(said, event).to(&[owner])])?;
-            let item = action_by_id(tx.exec(), ActionId(id), now.0)?;
-            Ok(item)
-        })
-        .await
+        self.db.write(move |mut tx| add_action_in(&mut tx, &actor, review_id, new, now)).await
     }
 
     /// Changes an action item (its owner, the two teams' leads, the review's attendees).
@@ -806,7 +776,7 @@ fn insert_review(
         )?)
 }
 
-fn action_by_id(exec: Exec<'_>, id: ActionId, now: i64) -> Result<ActionItem> {
+pub(crate) fn action_by_id(exec: Exec<'_>, id: ActionId, now: i64) -> Result<ActionItem> {
     let row: ActionRow = exec
         .optional(&format!("{ACTION_SELECT} WHERE a.id = $1"), args![id])?
         .ok_or(StoreError::NotFound("action item"))?;
@@ -822,4 +792,47 @@ pub(crate) fn action_payload(payload: &str, key: &str) -> Result<ActionId> {
     serde_json::from_str::<P>(payload)
         .map(|p| ActionId(p.action_id))
         .map_err(|e| StoreError::Corrupt(format!("job {key}: {e}")))
+}
+
+/// Adds an action item to a review inside a unit of work (see [`Store::add_action`]).
+pub(crate) fn add_action_in(
+    tx: &mut Tx,
+    actor: &Actor,
+    review_id: ReviewId,
+    new: NewAction,
+    now: Millis,
+) -> Result<ActionItem> {
+    let checked = new.check()?;
+    let row = review_row(tx.exec(), review_id)?;
+    require_sees(actor, &row)?;
+    require_keeps(tx.exec(), actor, &row)?;
+    let (owner, owner_team) = member_of_either(tx.exec(), &checked.owner, row.teams())?
+        .ok_or_else(|| Invalid(vec![owner_outside(&checked.owner, &row.supplier_name, &row.customer_name)]))?;
+    let waiting = if owner_team == row.teams().0 { row.teams().1 } else { row.teams().0 };
+    let due = due_at(checked.due_on, &row.zone).timestamp_millis();
+    let id: i64 = tx.exec().scalar(
+        "INSERT INTO actions (review_id, title, owner_id, owner_team_id, waiting_team_id, due_on, due_at, status, \
+         effort_hours, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9, $9) RETURNING id",
+        args![
+            review_id,
+            &checked.title,
+            owner,
+            owner_team,
+            waiting,
+            checked.due_on.to_string(),
+            due,
+            checked.effort_hours,
+            now.0
+        ],
+    )?;
+    schedule(tx, ACTION_OVERDUE, &format!("action:{id}:overdue"), json!({ "action_id": id }), Some(due))?;
+    let event = record_at(tx, actor.person_id, now, "action", id, "added", json!({ "title": checked.title }))?;
+    let said = Said::ActionAssigned {
+        review: review_id.0,
+        review_title: row.title.clone(),
+        title: checked.title.clone(),
+        due: checked.due_on.to_string(),
+    };
+    notify(tx, actor, &[Notice::new(said, event).to(&[owner])])?;
+    action_by_id(tx.exec(), ActionId(id), now.0)
 }

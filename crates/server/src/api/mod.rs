@@ -13,6 +13,7 @@ mod meetings;
 pub mod network;
 mod news;
 mod people;
+mod placements;
 mod provisioning;
 mod ratings;
 mod requests;
@@ -58,6 +59,8 @@ pub use extract::{ApiBytes, ApiJson, ApiList, ApiPath, ApiQuery, ApiText};
         news::list_follows, news::get_follow, news::follow, news::unfollow,
         meetings::list_meetings, meetings::announce_meeting, meetings::get_meeting, meetings::change_meeting,
         meetings::cancel_meeting, meetings::answer_meeting, meetings::ask_question, meetings::write_notes,
+        placements::list_placements, placements::propose, placements::get_placement, placements::accept,
+        placements::decline, placements::cancel, placements::report, placements::add_action, placements::overview,
         thanks::list_thanks, thanks::give_thanks, thanks::get_thanks, thanks::remove_thanks, thanks::contributions,
         mail::invite, mail::mail_preferences, mail::set_mail_preferences, mail::list_routes, mail::add_route,
         mail::remove_route, mail::mail_settings, mail::set_mail_settings,
@@ -111,6 +114,7 @@ pub use extract::{ApiBytes, ApiJson, ApiList, ApiPath, ApiQuery, ApiText};
         (name = "webhooks", description = "Outgoing webhooks: a team's or the organisation's events POSTed as signed JSON or chat messages, with the delivery log"),
         (name = "news", description = "Team news: posts and spotlights for the teams people work with, and who follows which team"),
         (name = "meetings", description = "Open meetings: a team opens a meeting to the teams it works with or to everyone; answers, guest seats, questions, notes, calendar entries"),
+        (name = "placements", description = "Ambassador placements: time spent with another team, agreed by both teams' leads, with the ambassador's report and action items taken from it"),
         (name = "thanks", description = "Thanks to teams and people for help, and who serves others across the organisation"),
         (name = "tokens", description = "Personal API tokens"),
         (name = "audit", description = "The audit log: sign-ins, sessions, tokens, roles and memberships, settings, exports"),
@@ -155,6 +159,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(news::router())
         .merge(meetings::router())
         .merge(thanks::router())
+        .merge(placements::router())
         .merge(mail::router())
         .merge(webhooks::router())
         .merge(capacity::router())

@@ -13,6 +13,7 @@ mod network;
 mod news;
 mod password;
 mod people;
+mod placements;
 mod provisioning;
 mod ratings;
 mod requests;
@@ -151,6 +152,13 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/teams/{key}/news", post(news::create_post))
         .route("/teams/{key}/news/new", get(news::new_post_page))
         .route("/teams/{key}/follow", post(news::set_following))
+        .route("/placements", get(placements::overview_page).post(placements::propose))
+        .route("/placements/new", get(placements::new_page))
+        .route("/placements/{id}", get(placements::placement_page))
+        .route("/placements/{id}/decide", post(placements::decide))
+        .route("/placements/{id}/cancel", post(placements::cancel))
+        .route("/placements/{id}/report", post(placements::report))
+        .route("/placements/{id}/actions", post(placements::add_action))
         .route("/thanks", get(thanks::thanks_page).post(thanks::give))
         .route("/thanks/new", get(thanks::new_page))
         .route("/thanks/{id}", get(thanks::one_page))

@@ -129,6 +129,12 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "notes_saved" => "The notes are saved.",
         "thanked" => "Thank you for saying so. They are told, and it shows on their page.",
         "thanks_removed" => "Your thanks is taken back.",
+        "proposed" => "Proposed. The other team's leads and the ambassador are told.",
+        "placement_accepted" => "Agreed. The ambassador and the proposing team are told.",
+        "placement_declined" => "Declined. The ambassador and the proposing team are told.",
+        "placement_cancelled" => "The placement is called off.",
+        "reported" => "Your report is saved. Both teams' leads are told the first time.",
+        "action_added" => "Action item added to the two teams' partnership review. Its owner is told.",
         _ => return None,
     })
 }

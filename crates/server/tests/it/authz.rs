@@ -132,6 +132,13 @@ async fn fixture(t: &TestApp, w: &crate::requests::World) -> Fixture {
         "thanks",
         id(&post(&w.requester, "/api/v1/thanks", json!({"team": "IT", "message": "Fast laptop"})).await),
     );
+    let placement = post(
+        &w.lead,
+        "/api/v1/placements",
+        json!({"ambassador": "max@example.com", "home": "IT", "host": "SAL", "starts_on": "2026-12-07", "ends_on": "2026-12-11"}),
+    )
+    .await;
+    ids.insert("placement", id(&placement));
     let client = post(&w.admin, "/api/v1/provisioning-clients", json!({"name": "Entra ID"})).await;
     ids.insert("provisioning_client", id(&client));
     let mut laptop = t.browser();
@@ -294,6 +301,27 @@ fn api_table() -> Vec<(&'static str, &'static str, Option<Value>)> {
         ("POST /api/v1/meetings/{id}/questions", "LMR", Some(json!({"body": "Will you show the queue?"}))),
         ("PUT /api/v1/meetings/{id}/notes", "AML", Some(json!({"notes": "Not yet"}))),
         ("POST /api/v1/meetings/{id}/cancel", "AML", Some(json!({"reason": "Moved to January"}))),
+        ("GET /api/v1/placements", all, None),
+        // A lead of either team proposes; the other team's leads answer (Sales has none, so an
+        // admin); the ambassador (Max) reports; leads and the ambassador call it off.
+        (
+            "POST /api/v1/placements",
+            "AL",
+            Some(
+                json!({"ambassador": "max@example.com", "home": "IT", "host": "FAC", "starts_on": "2026-12-14", "ends_on": "2026-12-15"}),
+            ),
+        ),
+        ("GET /api/v1/placements/overview", all, None),
+        ("GET /api/v1/placements/{id}", all, None),
+        ("POST /api/v1/placements/{id}/accept", "A", None),
+        ("POST /api/v1/placements/{id}/decline", "A", None),
+        ("PUT /api/v1/placements/{id}/report", "M", Some(json!({"learned": "How quotes work", "together": ""}))),
+        (
+            "POST /api/v1/placements/{id}/actions",
+            "AL",
+            Some(json!({"title": "Share models", "owner": "max@example.com", "due_on": "2026-12-20"})),
+        ),
+        ("POST /api/v1/placements/{id}/cancel", "ALM", None),
         ("GET /api/v1/thanks", all, None),
         // Anyone thanks; only the giver (and admins) take it back.
         ("POST /api/v1/thanks", all, Some(json!({"team": "FAC", "message": "Warm office"}))),
@@ -476,6 +504,7 @@ fn api_path(f: &Fixture, op: &str) -> String {
         o if o.contains("/news/{id}") => template.replace("{id}", &f.ids["post"]),
         o if o.contains("/meetings/{id}") => template.replace("{id}", &f.ids["meeting"]),
         o if o.contains("/thanks/{id}") => template.replace("{id}", &f.ids["thanks"]),
+        o if o.contains("/placements/{id}") => template.replace("{id}", &f.ids["placement"]),
         o if o.contains("/sessions/{handle}") => template.replace("{handle}", &f.ids["session"]),
         o if o.contains("/mail-routes/{id}") => template.replace("{id}", &f.ids["mail_route"]),
         o if o.contains("/time-off/{id}") => template.replace("{id}", &f.ids["time_off"]),
@@ -657,6 +686,9 @@ fn web_table(f: &Fixture) -> Vec<(&'static str, &'static str, String)> {
         ("/news/{id}", all, at("/news/{post}")),
         ("/news/{id}/edit", "AML", at("/news/{post}/edit")),
         ("/teams/{key}/news/new", "AML", "/teams/IT/news/new".into()),
+        ("/placements", all, "/placements".into()),
+        ("/placements/new", "AL", "/placements/new".into()),
+        ("/placements/{id}", all, at("/placements/{placement}")),
         ("/thanks", all, "/thanks".into()),
         ("/thanks/new", all, "/thanks/new".into()),
         ("/thanks/{id}", all, at("/thanks/{thanks}")),

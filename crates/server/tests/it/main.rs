@@ -21,6 +21,7 @@ mod meetings;
 mod network;
 mod news;
 mod ops;
+mod placements;
 mod ratings;
 mod requests;
 mod responsibilities;

@@ -37,6 +37,7 @@ both!(the_whole_demo_loads_once_on_either_backend, |t| {
     assert!(rows("meeting_rsvps") >= 10 && rows("meeting_questions") == 2, "{first:?}");
     let thanks = concentric_core::demo::thanks(&concentric_core::demo::organisation()).len();
     assert_eq!((usize::try_from(rows("thanks")).unwrap(), thanks), (9, 9));
+    assert_eq!((rows("placements"), rows("placement_actions")), (2, 1));
     let it = t.store.team_by_key("IT").await.unwrap();
     let now = chrono::Utc::now();
     let plan = t.store.team_forecast(&Actor::system(), it.id, now).await.unwrap();

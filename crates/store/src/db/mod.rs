@@ -229,8 +229,19 @@ macro_rules! id_args {
     )*};
 }
 id_args!(
-    PersonId, TeamId, TokenId, ServiceId, RequestId, CommentId, ReviewId, ActionId, RoundId, PostId, MeetingId,
-    ThanksId
+    PersonId,
+    TeamId,
+    TokenId,
+    ServiceId,
+    RequestId,
+    CommentId,
+    ReviewId,
+    ActionId,
+    RoundId,
+    PostId,
+    MeetingId,
+    ThanksId,
+    PlacementId
 );
 arg_from!(Real: f64 => Some, Option<f64> => |v| v);
 arg_from!(Text: String => Some, Option<String> => |v| v, &str => |v: &str| Some(v.to_owned()),
