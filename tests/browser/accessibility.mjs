@@ -16,7 +16,7 @@ const pages = [
   '/teams/IT/calendar', '/teams/IT/feedback', '/admin/import', '/admin/mail', '/admin/webhooks', '/admin/audit', '/admin/provisioning', '/news', '/news/1', '/teams/IT/news/new',
   '/meetings', '/meetings/1', '/meetings/3', '/meetings/1/edit', '/teams/IT/meetings/new',
   '/thanks', '/thanks/1', '/thanks/new',
-  '/placements', '/placements/1', '/placements/2', '/placements/new',
+  '/placements', '/placements/1', '/placements/2', '/placements/new', '/week',
 ];
 
 /** How many Tab presses each page's focus check walks. */

@@ -61,6 +61,7 @@ pub mod time;
 pub mod token;
 pub mod view;
 pub mod webhook;
+pub mod weekly;
 pub mod workload;
 
 pub use error::{FieldError, Invalid};

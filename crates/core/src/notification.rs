@@ -58,6 +58,8 @@ pub enum NoticeKind {
     PlacementDecided,
     /// An ambassador's report on a placement with the person's team.
     PlacementReported,
+    /// The organisation's week, on Monday morning.
+    Weekly,
 }
 
 /// How a person wants one kind of notice by mail. The bell always has it.
@@ -97,7 +99,7 @@ impl MailDelivery {
 }
 
 impl NoticeKind {
-    pub const ALL: [NoticeKind; 29] = [
+    pub const ALL: [NoticeKind; 30] = [
         NoticeKind::NewRequest,
         NoticeKind::Assigned,
         NoticeKind::Reply,
@@ -127,6 +129,7 @@ impl NoticeKind {
         NoticeKind::PlacementProposed,
         NoticeKind::PlacementDecided,
         NoticeKind::PlacementReported,
+        NoticeKind::Weekly,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -160,6 +163,7 @@ impl NoticeKind {
             NoticeKind::PlacementProposed => "placement_proposed",
             NoticeKind::PlacementDecided => "placement_decided",
             NoticeKind::PlacementReported => "placement_reported",
+            NoticeKind::Weekly => "weekly",
         }
     }
 
@@ -199,6 +203,7 @@ impl NoticeKind {
             NoticeKind::PlacementProposed => "An ambassador placement for me or my team to answer",
             NoticeKind::PlacementDecided => "An answer to an ambassador placement",
             NoticeKind::PlacementReported => "An ambassador's report on my team",
+            NoticeKind::Weekly => "The organisation's week: spotlights, open meetings, new services, partnerships",
         }
     }
 
@@ -223,7 +228,8 @@ impl NoticeKind {
             | NoticeKind::Thanked
             | NoticeKind::PlacementProposed
             | NoticeKind::PlacementDecided
-            | NoticeKind::PlacementReported => "Teams",
+            | NoticeKind::PlacementReported
+            | NoticeKind::Weekly => "Teams",
         }
     }
 
@@ -242,7 +248,8 @@ impl NoticeKind {
             | NoticeKind::ActionAssigned
             | NoticeKind::SurveyOpen
             | NoticeKind::MeetingChanged
-            | NoticeKind::PlacementProposed => MailDelivery::Immediate,
+            | NoticeKind::PlacementProposed
+            | NoticeKind::Weekly => MailDelivery::Immediate,
             NoticeKind::NewRequest => MailDelivery::Off,
             _ => MailDelivery::Digest,
         }
@@ -418,6 +425,9 @@ pub enum Notice {
         ambassador: String,
         host: String,
     },
+    Weekly {
+        week: crate::weekly::Week,
+    },
 }
 
 impl Notice {
@@ -452,6 +462,7 @@ impl Notice {
             Notice::PlacementProposed { .. } => NoticeKind::PlacementProposed,
             Notice::PlacementDecided { .. } => NoticeKind::PlacementDecided,
             Notice::PlacementReported { .. } => NoticeKind::PlacementReported,
+            Notice::Weekly { .. } => NoticeKind::Weekly,
         }
     }
 
@@ -513,6 +524,7 @@ impl Notice {
             Notice::PlacementProposed { placement, .. }
             | Notice::PlacementDecided { placement, .. }
             | Notice::PlacementReported { placement, .. } => format!("/placements/{placement}"),
+            Notice::Weekly { .. } => String::from("/week"),
             _ => String::from("/surveys"),
         }
     }
@@ -596,6 +608,7 @@ impl Notice {
             Notice::PlacementReported { ambassador, host, .. } => {
                 format!("{ambassador} reported on their time with {host}")
             }
+            Notice::Weekly { week } => format!("Your week across the organisation: {}", week.counts()),
         }
     }
 
@@ -617,6 +630,7 @@ impl Notice {
                 "The team works the most urgent requests first. If yours cannot wait, say so in a reply on the request.",
             )),
             Notice::Thanked { message, .. } => out.push(message.clone()),
+            Notice::Weekly { week } => out.extend(week.lines()),
             Notice::RateRequest { .. } => out.push(String::from(
                 "Choose an answer below, then send it from the request page, with a comment if you like.",
             )),

@@ -226,3 +226,16 @@ pub async fn placement_overview(
         unvisited,
     })
 }
+
+/// A person's week as of now: for the Monday that began it in their zone.
+pub async fn week(
+    state: &AppState,
+    person: &concentric_core::person::Person,
+) -> Result<concentric_core::weekly::Week, StoreError> {
+    use chrono::Datelike;
+    let now = state.time.now();
+    let zone: chrono_tz::Tz = person.time_zone.parse().unwrap_or(chrono_tz::UTC);
+    let today = now.to_utc().with_timezone(&zone).date_naive();
+    let monday = today - chrono::Duration::days(i64::from(today.weekday().num_days_from_monday()));
+    state.store.week_of(person.id, &person.time_zone, monday, now).await
+}

@@ -31,6 +31,8 @@ pub(crate) const SURVEY_REMIND: &str = "survey_remind";
 pub(crate) const SURVEY_CLOSE: &str = "survey_close";
 /// Tells those whose requests now miss their targets because another was put ahead.
 pub(crate) const SLIP_CHECK: &str = "slip_check";
+/// Sends the organisation's week to those whose Monday morning has come, hourly.
+pub(crate) const WEEKLY: &str = "weekly";
 /// Sends one mail (the server's mailer does the work).
 pub const MAIL: &str = "mail";
 /// Gathers a person's digest notices into one mail (the server's mailer sends it).
@@ -201,6 +203,10 @@ impl Store {
             }
             COMMITMENTS_GENERATE => {
                 self.generate_occurrences(now).await?;
+                Ok(())
+            }
+            WEEKLY => {
+                self.send_weekly(now).await?;
                 Ok(())
             }
             MAIL | DIGEST | WEBHOOK => effects.run(self, job, now).await.map_err(StoreError::Effect),

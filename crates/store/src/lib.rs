@@ -44,6 +44,7 @@ mod thanks;
 mod transfer;
 mod views;
 mod webhooks;
+mod weekly;
 
 use concentric_core::authz::{Actor, Forbidden};
 use concentric_core::import::RowError;

@@ -18,6 +18,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/news", get(list_news).post(create_post))
         .route("/api/v1/news/follows", get(list_follows))
+        .route("/api/v1/news/week", get(my_week))
         .route("/api/v1/news/follows/{key}", get(get_follow).put(follow).delete(unfollow))
         .route("/api/v1/news/{id}", get(get_post).put(edit_post).delete(remove_post))
 }
@@ -118,6 +119,18 @@ pub async fn remove_post(
 ) -> Result<StatusCode, ApiError> {
     state.store.remove_news(&user.actor, PostId(id)).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Your week across the organisation, as the Monday mail has it: spotlights and services and
+/// partnerships of the last seven days, and the open meetings of the next fourteen you are
+/// invited to (times in your zone).
+#[utoipa::path(get, path = "/api/v1/news/week", tag = "news",
+    responses((status = 200, body = concentric_core::weekly::Week), (status = 401, body = Problem)))]
+pub async fn my_week(
+    State(state): State<AppState>,
+    user: ApiUser,
+) -> Result<Json<concentric_core::weekly::Week>, ApiError> {
+    Ok(Json(crate::queries::week(&state, &user.person).await?))
 }
 
 /// The teams you follow, with why: your own, your teams' partners, your choice.

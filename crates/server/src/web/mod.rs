@@ -146,6 +146,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/webhooks/{id}/delete", post(webhooks::delete_webhook))
         .route("/webhooks/{id}/deliveries/{delivery}/redeliver", post(webhooks::redeliver))
         .route("/news", get(news::news_page))
+        .route("/week", get(news::week_page))
         .route("/news/{id}", get(news::post_page))
         .route("/news/{id}/edit", get(news::edit_post_page).post(news::update_post))
         .route("/news/{id}/remove", post(news::remove_post))

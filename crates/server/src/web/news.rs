@@ -227,3 +227,16 @@ pub async fn set_following(
     let notice = if form.follow { "followed" } else { "unfollowed" };
     Ok(Redirect::to(&format!("/teams/{}?notice={notice}#news", team.key)).into_response())
 }
+
+#[derive(Template)]
+#[template(path = "week.html")]
+struct WeekPage {
+    layout: Layout,
+    week: concentric_core::weekly::Week,
+}
+
+/// The viewer's week across the organisation, as Monday's notice and mail have it.
+pub async fn week_page(State(state): State<AppState>, viewer: Viewer) -> Result<Response, WebError> {
+    let week = crate::queries::week(&state, &viewer.person).await?;
+    render(&WeekPage { layout: Layout::new(&viewer, "Your week across the organisation", "news"), week })
+}

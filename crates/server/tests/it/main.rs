@@ -34,3 +34,4 @@ mod targets;
 mod thanks;
 mod web;
 mod webhooks;
+mod weekly;
