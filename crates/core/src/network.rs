@@ -147,6 +147,18 @@ pub enum RingRole {
     Partner,
 }
 
+impl RingRole {
+    /// How the team stands to the centre, in words: "we serve it", "serves us".
+    pub fn words(self) -> &'static str {
+        match self {
+            Self::Customer => "we serve it",
+            Self::Supplier => "serves us",
+            Self::Both => "both ways",
+            Self::Partner => "a partner's partner",
+        }
+    }
+}
+
 /// A team placed on a ring around the centre.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct RingNode {

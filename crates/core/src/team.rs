@@ -181,6 +181,18 @@ pub struct Membership {
     /// The share (0-1) of the person's weekly capacity this team gets in forecasts; `null`
     /// splits it evenly between their teams.
     pub capacity_share: Option<f64>,
+    /// What the person can help with in this team, in their own words ("laptops, VPN").
+    pub helps_with: String,
+}
+
+/// Checks what a member can help with: one line, up to 200 characters.
+pub fn check_helps_with(text: &str) -> Result<String, crate::Invalid> {
+    let text = text.trim();
+    if text.chars().count() > 200 || text.contains('\n') {
+        return Err(crate::Invalid::one("helps_with", "one line of up to 200 characters"));
+    }
+    crate::text::check(text).map_err(|e| crate::Invalid::one("helps_with", e))?;
+    Ok(text.to_owned())
 }
 
 #[cfg(test)]

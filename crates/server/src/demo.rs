@@ -73,6 +73,9 @@ pub async fn load(store: &Store, reopen_window_ms: i64) -> anyhow::Result<()> {
     if thanked > 0 {
         tracing::info!(thanks = thanked, "demo thanks given");
     }
+    if store.load_demo_helps(&concentric_core::demo::helps_with(&org)).await? {
+        tracing::info!("demo members say what they can help with");
+    }
     let placed = store.load_demo_placements(&concentric_core::demo::placements()).await?;
     if placed > 0 {
         tracing::info!(placements = placed, "demo ambassador placements proposed, agreed and reported");

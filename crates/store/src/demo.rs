@@ -40,6 +40,7 @@ const NEWS_KEY: &str = "demo_news_loaded_at";
 const MEETINGS_KEY: &str = "demo_meetings_loaded_at";
 const THANKS_KEY: &str = "demo_thanks_loaded_at";
 const PLACEMENTS_KEY: &str = "demo_placements_loaded_at";
+const HELPS_KEY: &str = "demo_helps_loaded_at";
 
 impl Store {
     /// Writes the demo organisation unless it was loaded before; returns whether it was loaded now.
@@ -915,6 +916,29 @@ impl Store {
             }
         }
         Ok(demo.len())
+    }
+}
+
+impl Store {
+    /// Says what each demo member can help with in their team, once.
+    #[tracing::instrument(skip_all)]
+    pub async fn load_demo_helps(&self, helps: &[(&'static str, String, &'static str)]) -> Result<bool> {
+        let helps = helps.to_owned();
+        self.db
+            .write(move |mut tx| {
+                if !claim(&mut tx, HELPS_KEY)? {
+                    return Ok(false);
+                }
+                for (team, email, text) in &helps {
+                    tx.exec().execute(
+                        "UPDATE team_members SET helps_with = $1 WHERE team_id = (SELECT id FROM teams WHERE key = $2) \
+                         AND person_id = (SELECT id FROM people WHERE email = $3)",
+                        args![*text, *team, email.as_str()],
+                    )?;
+                }
+                Ok(true)
+            })
+            .await
     }
 }
 

@@ -68,6 +68,7 @@ crate::db::row! {
         person_title: String,
         role: String,
         capacity_share: Option<f64>,
+        helps_with: String,
     }
 }
 
@@ -83,12 +84,13 @@ impl From<MembershipRow> for Membership {
             person_title: r.person_title,
             role: MemberRole::parse(&r.role).unwrap_or(MemberRole::Member),
             capacity_share: r.capacity_share,
+            helps_with: r.helps_with,
         }
     }
 }
 
 const MEMBERSHIP_SELECT: &str = "SELECT tm.team_id, t.key AS team_key, t.name AS team_name, tm.person_id, \
-     p.name AS person_name, p.email AS person_email, p.title AS person_title, tm.role, tm.capacity_share \
+     p.name AS person_name, p.email AS person_email, p.title AS person_title, tm.role, tm.capacity_share, tm.helps_with \
      FROM team_members tm JOIN teams t ON t.id = tm.team_id JOIN people p ON p.id = tm.person_id";
 
 fn team_where(exec: Exec<'_>, clause: &str, arg: crate::db::Arg) -> Result<Team> {
@@ -419,6 +421,38 @@ impl Store {
                     team.0,
                     "capacity_share",
                     json!({ "person": person.0, "share": share }),
+                )?;
+                Ok(())
+            })
+            .await
+    }
+
+    /// Says what a member can help with in the team: the member themself, the team's leads and
+    /// admins.
+    #[tracing::instrument(skip_all)]
+    pub async fn set_helps_with(&self, actor: &Actor, team: TeamId, person: PersonId, text: &str) -> Result<()> {
+        let (actor, text) = (actor.to_owned(), concentric_core::team::check_helps_with(text)?);
+        if !(actor.is_person(person) || actor.can_manage_team(team)) {
+            return Err(
+                concentric_core::authz::Forbidden("say what someone else can help with: the team's leads may").into()
+            );
+        }
+        self.db
+            .write(move |mut tx| {
+                let n = tx.exec().execute(
+                    "UPDATE team_members SET helps_with = $1 WHERE team_id = $2 AND person_id = $3",
+                    args![&text, team, person],
+                )?;
+                if n == 0 {
+                    return Err(StoreError::NotFound("membership"));
+                }
+                record(
+                    &mut tx,
+                    &actor,
+                    "team",
+                    team.0,
+                    "helps_with",
+                    json!({ "person": person.0, "helps_with": text }),
                 )?;
                 Ok(())
             })

@@ -51,7 +51,7 @@ pub use extract::{ApiBytes, ApiJson, ApiList, ApiPath, ApiQuery, ApiText};
         people::me, people::my_home, people::list_people, people::create_person, people::get_person, people::update_person,
         people::deactivate_person, people::reactivate_person, people::person_events,
         teams::list_teams, teams::create_team, teams::get_team, teams::update_team, teams::deactivate_team,
-        teams::reactivate_team, teams::set_member, teams::remove_member, teams::team_events,
+        teams::reactivate_team, teams::set_member, teams::set_helps_with, teams::remove_member, teams::team_events,
         tokens::list_tokens, tokens::create_token, tokens::revoke_token,
         audit::audit, audit::my_sessions, audit::end_session, audit::end_all_sessions,
         provisioning::list_clients, provisioning::create_client, provisioning::revoke_client,

@@ -22,6 +22,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/teams/{key}/deactivate", post(deactivate_team))
         .route("/api/v1/teams/{key}/reactivate", post(reactivate_team))
         .route("/api/v1/teams/{key}/members/{person_id}", put(set_member).delete(remove_member))
+        .route("/api/v1/teams/{key}/members/{person_id}/helps-with", put(set_helps_with))
         .route("/api/v1/teams/{key}/events", get(team_events))
 }
 
@@ -156,6 +157,29 @@ pub async fn set_member(
         let share = (share >= 0.0).then_some(share);
         state.store.set_capacity_share(&user.actor, team.id, PersonId(person), share).await?;
     }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// What a member can help with, shown on the team's page.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HelpsWithBody {
+    /// One line of up to 200 characters ("laptops, VPN, new starters"); empty to clear it.
+    pub helps_with: String,
+}
+
+/// Say what a member can help with (the member themself, the team's leads, admins).
+#[utoipa::path(put, path = "/api/v1/teams/{key}/members/{person_id}/helps-with", tag = "teams",
+    params(("key" = String, Path), ("person_id" = i64, Path)), request_body = HelpsWithBody,
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn set_helps_with(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath((key, person)): ApiPath<(String, i64)>,
+    ApiJson(body): ApiJson<HelpsWithBody>,
+) -> Result<StatusCode, ApiError> {
+    let team = state.store.team_by_key(&key).await?;
+    state.store.set_helps_with(&user.actor, team.id, PersonId(person), &body.helps_with).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -153,6 +153,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/teams/{key}/news", post(news::create_post))
         .route("/teams/{key}/news/new", get(news::new_post_page))
         .route("/teams/{key}/follow", post(news::set_following))
+        .route("/teams/{key}/members/helps-with", post(teams::set_helps_with))
         .route("/placements", get(placements::overview_page).post(placements::propose))
         .route("/placements/new", get(placements::new_page))
         .route("/placements/{id}", get(placements::placement_page))

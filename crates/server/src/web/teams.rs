@@ -117,6 +117,22 @@ struct TeamPage {
     meetings: Vec<concentric_core::meeting::Meeting>,
     /// The latest thanks to it or its people.
     thanks: Vec<concentric_core::thanks::Thanks>,
+    /// Its first ring, drawn, with the legend and the partners by name.
+    ring_svg: String,
+    legend: String,
+    partners: Vec<concentric_core::network::RingNode>,
+    /// Its goals still alive, each with the business goal it serves.
+    goals: Vec<concentric_core::goal::Goal>,
+    /// Its spotlights: the wins it told the organisation about.
+    wins: Vec<concentric_core::news::Post>,
+}
+
+impl TeamPage {
+    /// The viewer's own membership of the team, to say what they can help with.
+    fn my_membership(&self) -> Option<&Membership> {
+        let me = self.layout.viewer.as_ref()?.id;
+        self.leads.iter().chain(self.members.iter()).find(|m| m.person_id.0 == me)
+    }
 }
 
 async fn team_view(state: &AppState, viewer: &Viewer, team: Team, error: Option<String>) -> Result<TeamPage, WebError> {
@@ -134,9 +150,19 @@ async fn team_view(state: &AppState, viewer: &Viewer, team: Team, error: Option<
     let coming =
         concentric_store::MeetingFilter { team: Some(team.id), coming: true, hide_cancelled: true, invited: false };
     let meetings = store.meetings(&viewer.actor, coming, PageRequest::first(5), now).await?.items;
+    let net = crate::queries::team_network_of(state, &team.key, Some(1)).await?;
+    let mut goals = store.goals(team.id).await?;
+    goals.retain(|g| !matches!(g.status, concentric_core::goal::GoalStatus::Dropped));
+    let spotlights = concentric_core::news::NewsFilter { team: Some(team.id), spotlights: true, ..Default::default() };
+    let wins = store.news(&viewer.actor, spotlights, PageRequest::first(3)).await?.items;
     let thanked = concentric_core::thanks::ThanksFilter { team: Some(team.id), person: None };
     let thanks = store.list_thanks(thanked, PageRequest::first(5)).await?.items;
     Ok(TeamPage {
+        ring_svg: concentric_core::circles::circles_svg(&team.key, &team.name, &net.rings, &net.edges),
+        legend: concentric_core::circles::health_legend(),
+        partners: net.rings,
+        goals,
+        wins,
         thanks,
         meetings,
         news,
@@ -417,5 +443,32 @@ pub async fn set_team_active(
             Ok(Redirect::to(&format!("/teams/{}?notice={notice}", t.key)).into_response())
         }
         Err(e) => refused("Cannot deactivate this team", e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct HelpsWithForm {
+    person_id: i64,
+    #[serde(default)]
+    helps_with: String,
+}
+
+/// Saves what a member can help with (themself, or a lead for them).
+pub async fn set_helps_with(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+    CsrfForm(form): CsrfForm<HelpsWithForm>,
+) -> Result<Response, WebError> {
+    let team = state.store.team_by_key(&key).await?;
+    let person = concentric_core::PersonId(form.person_id);
+    match state.store.set_helps_with(&viewer.actor, team.id, person, &form.helps_with).await {
+        Ok(()) => Ok(Redirect::to(&format!("/teams/{}?notice=saved#people", team.key)).into_response()),
+        Err(concentric_store::StoreError::Invalid(inv)) => {
+            let message = inv.0.first().map_or_else(String::new, |e| e.message.clone());
+            let page = team_view(&state, &viewer, team, Some(format!("What you can help with: {message}"))).await?;
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+        Err(e) => Err(e.into()),
     }
 }

@@ -269,6 +269,8 @@ fn api_table() -> Vec<(&'static str, &'static str, Option<Value>)> {
         ("POST /api/v1/teams/{key}/deactivate", "A", None),
         ("POST /api/v1/teams/{key}/reactivate", "A", None),
         ("PUT /api/v1/teams/{key}/members/{person_id}", "AL", Some(json!({"role": "member"}))),
+        // The member (Pat) says it, or the team's leads and admins.
+        ("PUT /api/v1/teams/{key}/members/{person_id}/helps-with", "AL", Some(json!({"helps_with": "laptops"}))),
         ("DELETE /api/v1/teams/{key}/members/{person_id}", "AL", None),
         ("GET /api/v1/teams/{key}/events", all, None),
         ("GET /api/v1/tokens", all, None),

@@ -27,6 +27,7 @@ mod requests;
 mod responsibilities;
 mod reviews;
 mod scim;
+mod showcase;
 mod sso;
 mod store;
 mod surveys;
