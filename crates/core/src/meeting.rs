@@ -301,7 +301,7 @@ pub struct Rsvp {
 
 /// A question a guest left for the meeting.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct Question {
+pub struct MeetingQuestion {
     pub id: i64,
     pub person_id: PersonId,
     pub person_name: String,
@@ -324,7 +324,7 @@ pub struct MeetingDetail {
     #[serde(flatten)]
     pub meeting: Meeting,
     pub rsvps: Vec<Rsvp>,
-    pub questions: Vec<Question>,
+    pub questions: Vec<MeetingQuestion>,
     /// Empty when it is open to everyone.
     pub invited_teams: Vec<InvitedTeam>,
 }

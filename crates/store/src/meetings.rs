@@ -4,7 +4,8 @@
 
 use concentric_core::authz::{Actor, Forbidden};
 use concentric_core::meeting::{
-    check_text, reschedules, rings_of, Answer, InvitedTeam, Meeting, MeetingDetail, NewMeeting, Question, Reach, Rsvp,
+    check_text, reschedules, rings_of, Answer, InvitedTeam, Meeting, MeetingDetail, MeetingQuestion, NewMeeting, Reach,
+    Rsvp,
 };
 use concentric_core::notification::Notice as Said;
 use concentric_core::page::{Page, PageRequest};
@@ -168,7 +169,7 @@ fn detail(tx: &mut Tx, reader: i64, id: MeetingId) -> Result<MeetingDetail> {
             .collect(),
         questions: questions
             .into_iter()
-            .map(|q| Question {
+            .map(|q| MeetingQuestion {
                 id: q.id,
                 person_id: PersonId(q.person_id),
                 person_name: q.person_name,
