@@ -39,6 +39,40 @@ impl NewPost {
     }
 }
 
+/// The largest image a post may carry.
+pub const MAX_IMAGE_BYTES: usize = 1_000_000;
+
+/// Checks a post's image: a PNG, JPEG, GIF or WebP (by its bytes, never the uploader's claim) of
+/// up to 1 MB, with a description for people who cannot see it. Returns its content type and the
+/// description, trimmed.
+pub fn check_image(data: &[u8], alt: &str) -> Result<(String, String), Invalid> {
+    let mut errors = Errors::default();
+    let kind = crate::attachment::sniff(data);
+    if data.is_empty() {
+        errors.add("image", "choose an image");
+    } else if data.len() > MAX_IMAGE_BYTES {
+        errors.add("image", "choose an image of up to 1 MB");
+    } else if !["image/png", "image/jpeg", "image/gif", "image/webp"].contains(&kind.as_str()) {
+        errors.add("image", "choose a PNG, JPEG, GIF or WebP image");
+    }
+    let alt = errors.check("image_alt", check_alt(alt).map_err(|e| e.0[0].message.clone()));
+    errors.finish()?;
+    Ok((kind, alt.unwrap_or_default()))
+}
+
+/// Checks an image's description: one line of up to 200 characters.
+pub fn check_alt(alt: &str) -> Result<String, Invalid> {
+    let alt = alt.trim();
+    if alt.is_empty() || alt.chars().count() > 200 || alt.contains('\n') {
+        return Err(Invalid::one(
+            "image_alt",
+            "describe the image in one line of up to 200 characters, for people who cannot see it",
+        ));
+    }
+    crate::text::check(alt).map_err(|e| Invalid::one("image_alt", e))?;
+    Ok(alt.to_owned())
+}
+
 /// A post as read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Post {
@@ -52,6 +86,8 @@ pub struct Post {
     /// Markdown as written.
     pub body: String,
     pub spotlight: bool,
+    /// The description of its image, when it has one (at `/api/v1/news/{id}/image`).
+    pub image_alt: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -127,6 +163,18 @@ mod tests {
         let ok = NewPost { title: "  New laptops  ".into(), body: " **Faster** ".into(), spotlight: true }.check();
         assert_eq!(ok.map(|p| (p.title, p.body)), Ok(("New laptops".into(), "**Faster**".into())));
         assert!(NewPost { title: "a\u{7}b".into(), ..NewPost::default() }.check().is_err());
+    }
+
+    #[test]
+    fn images_are_checked_by_their_bytes() {
+        let png = [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R'];
+        assert_eq!(check_image(&png, " The new desk "), Ok(("image/png".to_owned(), "The new desk".to_owned())));
+        let fields = |r: Result<(String, String), Invalid>| -> Vec<String> {
+            r.map_or_else(|e| e.0.into_iter().map(|e| e.field).collect(), |_| Vec::new())
+        };
+        assert_eq!(fields(check_image(b"<svg onload=alert(1)>", "x")), ["image"]);
+        assert_eq!(fields(check_image(&png, " ")), ["image_alt"]);
+        assert_eq!(fields(check_image(&vec![0u8; MAX_IMAGE_BYTES + 1], "big")), ["image"]);
     }
 
     #[test]

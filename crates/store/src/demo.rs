@@ -751,15 +751,25 @@ impl Store {
             let team = self.team_by_key(p.team).await?.id;
             let author = self.person_by_email(&p.author_email).await?.id;
             let at = Millis(Millis::now().0 - p.days_ago * 86_400_000);
-            ready.push((team, author, p.post.clone().check()?, at));
+            let image = match p.image {
+                Some((data, alt)) => {
+                    let (kind, alt) = concentric_core::news::check_image(data, alt)?;
+                    Some((kind, alt, data.to_vec()))
+                }
+                None => None,
+            };
+            ready.push((team, author, p.post.clone().check()?, at, image));
         }
         self.db
             .write(move |mut tx| {
                 if !claim(&mut tx, NEWS_KEY)? {
                     return Ok(false);
                 }
-                for (team, author, post, at) in &ready {
-                    crate::news::insert_post(&mut tx, *team, *author, post, *at)?;
+                for (team, author, post, at, image) in &ready {
+                    let id = crate::news::insert_post(&mut tx, *team, *author, post, *at)?;
+                    if let Some((kind, alt, data)) = image {
+                        crate::news::insert_image(&mut tx, id, kind, alt, data.clone(), *at)?;
+                    }
                 }
                 Ok(true)
             })

@@ -26,6 +26,7 @@ crate::db::row! {
         title: String,
         body: String,
         spotlight: bool,
+        image_alt: Option<String>,
         created_at: i64,
         updated_at: i64,
     }
@@ -42,8 +43,9 @@ crate::db::row! {
 }
 
 const POST_SELECT: &str = "SELECT n.id, n.team_id, t.key AS team_key, t.name AS team_name, n.author_id, \
-     p.name AS author_name, n.title, n.body, n.spotlight, n.created_at, n.updated_at \
-     FROM news_posts n JOIN teams t ON t.id = n.team_id JOIN people p ON p.id = n.author_id";
+     p.name AS author_name, n.title, n.body, n.spotlight, i.alt AS image_alt, n.created_at, n.updated_at \
+     FROM news_posts n JOIN teams t ON t.id = n.team_id JOIN people p ON p.id = n.author_id \
+     LEFT JOIN news_images i ON i.post_id = n.id";
 
 /// The teams in the first ring of the teams person `p` (a placeholder) is in: declared
 /// relationships not declined, and active commitments, either way.
@@ -85,6 +87,7 @@ impl From<PostRow> for Post {
             title: r.title,
             body: r.body,
             spotlight: r.spotlight,
+            image_alt: r.image_alt,
             created_at: Millis(r.created_at).to_utc(),
             updated_at: Millis(r.updated_at).to_utc(),
         }
@@ -105,6 +108,23 @@ pub(crate) fn insert_post(tx: &mut Tx, team: TeamId, author: PersonId, new: &New
         args![team.0, author.0, &new.title, &new.body, new.spotlight, at.0],
     )?;
     Ok(PostId(id))
+}
+
+/// Gives a post its checked image, replacing any it had.
+pub(crate) fn insert_image(
+    tx: &mut Tx,
+    id: PostId,
+    content_type: &str,
+    alt: &str,
+    data: Vec<u8>,
+    at: Millis,
+) -> Result<()> {
+    tx.exec().execute("DELETE FROM news_images WHERE post_id = $1", args![id])?;
+    tx.exec().execute(
+        "INSERT INTO news_images (post_id, content_type, alt, data, created_at) VALUES ($1, $2, $3, $4, $5)",
+        args![id, content_type, alt, data, at.0],
+    )?;
+    Ok(())
 }
 
 /// The active people who follow `team`: its members and the members of its first ring, and those
@@ -209,6 +229,80 @@ impl Store {
                     json!({ "post": id.0, "title": post.title }),
                 )?;
                 Ok(())
+            })
+            .await
+    }
+
+    /// Gives a post its image, or replaces it; with no data, changes only what the present image
+    /// is said to show (its author, the team's leads, admins).
+    #[tracing::instrument(skip_all)]
+    pub async fn set_news_image(&self, actor: &Actor, id: PostId, data: Option<Vec<u8>>, alt: &str) -> Result<Post> {
+        let image = match data {
+            Some(data) => {
+                let (content_type, alt) = concentric_core::news::check_image(&data, alt)?;
+                Some((content_type, alt, data))
+            }
+            None => None,
+        };
+        let alt = concentric_core::news::check_alt(alt)?;
+        let actor = actor.clone();
+        self.db
+            .write(move |mut tx| {
+                let post = post_by_id(&mut tx, id)?;
+                if !actor.can_change_post(post.author_id, post.team_id) {
+                    return Err(concentric_core::authz::Forbidden(
+                        "change this post: its author and the team's leads may",
+                    )
+                    .into());
+                }
+                match image {
+                    Some((content_type, alt, data)) => {
+                        insert_image(&mut tx, id, &content_type, &alt, data, Millis::now())?
+                    }
+                    None => {
+                        let n =
+                            tx.exec().execute("UPDATE news_images SET alt = $1 WHERE post_id = $2", args![&alt, id])?;
+                        if n == 0 {
+                            return Err(StoreError::NotFound("image"));
+                        }
+                    }
+                }
+                record(&mut tx, &actor, "team", post.team_id.0, "news_image", json!({ "post": id.0 }))?;
+                post_by_id(&mut tx, id)
+            })
+            .await
+    }
+
+    /// Takes a post's image away (its author, the team's leads, admins).
+    #[tracing::instrument(skip_all)]
+    pub async fn remove_news_image(&self, actor: &Actor, id: PostId) -> Result<Post> {
+        let actor = actor.clone();
+        self.db
+            .write(move |mut tx| {
+                let post = post_by_id(&mut tx, id)?;
+                if !actor.can_change_post(post.author_id, post.team_id) {
+                    return Err(concentric_core::authz::Forbidden(
+                        "change this post: its author and the team's leads may",
+                    )
+                    .into());
+                }
+                tx.exec().execute("DELETE FROM news_images WHERE post_id = $1", args![id])?;
+                post_by_id(&mut tx, id)
+            })
+            .await
+    }
+
+    /// A post's image: its content type and bytes.
+    #[tracing::instrument(skip_all)]
+    pub async fn news_image(&self, id: PostId) -> Result<(String, Vec<u8>)> {
+        self.db
+            .read(move |mut tx| {
+                let row: Option<(String, Vec<u8>)> = tx.exec().optional(
+                    "SELECT i.content_type, i.data FROM news_images i JOIN news_posts n ON n.id = i.post_id \
+                     WHERE i.post_id = $1 AND n.removed_at IS NULL",
+                    args![id],
+                )?;
+                row.ok_or(StoreError::NotFound("image"))
             })
             .await
     }

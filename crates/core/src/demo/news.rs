@@ -12,7 +12,12 @@ pub struct DemoPost {
     pub author_email: String,
     pub post: NewPost,
     pub days_ago: i64,
+    /// An image and what it shows.
+    pub image: Option<(&'static [u8], &'static str)>,
 }
+
+/// The picture on IT's spotlight.
+const LAPTOPS: &[u8] = include_bytes!("laptops.png");
 
 pub fn news(org: &DemoOrg) -> Vec<DemoPost> {
     let by = |team: &str, role: MemberRole| {
@@ -52,6 +57,8 @@ pub fn news(org: &DemoOrg) -> Vec<DemoPost> {
                 author_email: by(team, role)?,
                 post: NewPost { title: title.into(), body: body.into(), spotlight },
                 days_ago,
+                image: (team == "IT")
+                    .then_some((LAPTOPS, "Three laptops on the service desk, set up and waiting for their new owners")),
             })
         })
         .collect()

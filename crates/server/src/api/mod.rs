@@ -56,6 +56,7 @@ pub use extract::{ApiBytes, ApiJson, ApiList, ApiPath, ApiQuery, ApiText};
         audit::audit, audit::my_sessions, audit::end_session, audit::end_all_sessions,
         provisioning::list_clients, provisioning::create_client, provisioning::revoke_client,
         news::list_news, news::create_post, news::get_post, news::edit_post, news::remove_post,
+        news::get_image, news::set_image, news::remove_image,
         news::list_follows, news::get_follow, news::follow, news::unfollow, news::my_week,
         meetings::list_meetings, meetings::announce_meeting, meetings::get_meeting, meetings::change_meeting,
         meetings::cancel_meeting, meetings::answer_meeting, meetings::ask_question, meetings::write_notes,

@@ -2,6 +2,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
 use concentric_core::news::{NewPost, NewsFilter, Post, TeamFollow};
@@ -9,7 +10,7 @@ use concentric_core::page::{Page, PageRequest};
 use concentric_core::PostId;
 use serde::{Deserialize, Serialize};
 
-use super::{ApiJson, ApiList, ApiPath};
+use super::{ApiBytes, ApiJson, ApiList, ApiPath, ApiQuery};
 use crate::auth::ApiUser;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
@@ -21,6 +22,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/news/week", get(my_week))
         .route("/api/v1/news/follows/{key}", get(get_follow).put(follow).delete(unfollow))
         .route("/api/v1/news/{id}", get(get_post).put(edit_post).delete(remove_post))
+        .route("/api/v1/news/{id}/image", get(get_image).put(set_image).delete(remove_image))
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -49,6 +51,15 @@ pub struct NewTeamPost {
     /// News for the whole organisation: a new service, a win.
     #[serde(default)]
     pub spotlight: bool,
+}
+
+/// The description of a post's image.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ImageParams {
+    /// What the image shows, for people who cannot see it (one line, up to 200 characters).
+    pub alt: String,
 }
 
 /// The teams you follow.
@@ -186,4 +197,42 @@ async fn follow_line(
         None => state.store.following(&user.actor, team.id).await?,
     };
     Ok(TeamFollow { team_key: team.key, team_name: team.name, following })
+}
+
+/// A post's image, as it was uploaded (PNG, JPEG, GIF or WebP).
+#[utoipa::path(get, path = "/api/v1/news/{id}/image", tag = "news", params(("id" = i64, Path)),
+    responses((status = 200, description = "The image", content_type = "image/*"), (status = 404, body = Problem)))]
+pub async fn get_image(
+    State(state): State<AppState>,
+    _user: ApiUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Response, ApiError> {
+    let (content_type, data) = state.store.news_image(PostId(id)).await?;
+    Ok(crate::download::image_response(&content_type, data))
+}
+
+/// Give a post its image, or replace it: the raw bytes are the body (PNG, JPEG, GIF or WebP, told
+/// by its content; up to 1 MB), `alt` says what it shows. Its author, the team's leads, admins.
+#[utoipa::path(put, path = "/api/v1/news/{id}/image", tag = "news", params(("id" = i64, Path), ImageParams),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 200, body = Post), (status = 403, body = Problem), (status = 404, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+pub async fn set_image(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(p): ApiQuery<ImageParams>,
+    ApiBytes(body): ApiBytes,
+) -> Result<Json<Post>, ApiError> {
+    Ok(Json(state.store.set_news_image(&user.actor, PostId(id), Some(body.to_vec()), &p.alt).await?))
+}
+
+/// Take a post's image away (its author, the team's leads, admins).
+#[utoipa::path(delete, path = "/api/v1/news/{id}/image", tag = "news", params(("id" = i64, Path)),
+    responses((status = 200, body = Post), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn remove_image(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Post>, ApiError> {
+    Ok(Json(state.store.remove_news_image(&user.actor, PostId(id)).await?))
 }

@@ -150,6 +150,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/news/{id}", get(news::post_page))
         .route("/news/{id}/edit", get(news::edit_post_page).post(news::update_post))
         .route("/news/{id}/remove", post(news::remove_post))
+        .route("/news/{id}/image", get(news::post_image))
         .route("/teams/{key}/news", post(news::create_post))
         .route("/teams/{key}/news/new", get(news::new_post_page))
         .route("/teams/{key}/follow", post(news::set_following))

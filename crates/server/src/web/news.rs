@@ -105,20 +105,50 @@ pub async fn post_page(
     })
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// The post form as typed, with its image (a file part) when one was chosen.
+#[derive(Debug, Default)]
 pub struct PostForm {
-    #[serde(default)]
     title: String,
-    #[serde(default)]
     body: String,
-    /// A checkbox: present when ticked.
-    #[serde(default)]
-    spotlight: Option<String>,
+    spotlight: bool,
+    image_alt: String,
+    remove_image: bool,
+    image: Option<Vec<u8>>,
 }
 
 impl PostForm {
+    fn read(parts: &std::collections::HashMap<String, super::upload::Part>) -> Self {
+        let text = |name: &str| super::upload::text(parts, name);
+        Self {
+            title: text("title"),
+            body: text("body"),
+            spotlight: parts.contains_key("spotlight"),
+            image_alt: text("image_alt"),
+            remove_image: parts.contains_key("remove_image"),
+            image: parts.get("image").filter(|p| !p.data.is_empty()).map(|p| p.data.to_vec()),
+        }
+    }
+
     fn new_post(&self) -> NewPost {
-        NewPost { title: self.title.clone(), body: self.body.clone(), spotlight: self.spotlight.is_some() }
+        NewPost { title: self.title.clone(), body: self.body.clone(), spotlight: self.spotlight }
+    }
+
+    /// Every mistake the form holds, the post's and the image's, before anything is written.
+    /// `has_image`: the post keeps an image it already has, whose description must stay valid.
+    fn mistakes(&self, has_image: bool) -> FormErrors {
+        let mut errors = FormErrors::default();
+        if let Err(inv) = self.new_post().check() {
+            errors.0.extend(FormErrors::from(inv).0);
+        }
+        let image = match &self.image {
+            Some(data) => concentric_core::news::check_image(data, &self.image_alt).map(|_| ()),
+            None if has_image && !self.remove_image => concentric_core::news::check_alt(&self.image_alt).map(|_| ()),
+            None => Ok(()),
+        };
+        if let Err(inv) = image {
+            errors.0.extend(FormErrors::from(inv).0);
+        }
+        errors
     }
 }
 
@@ -129,13 +159,22 @@ struct PostFormPage {
     team: Team,
     /// The post being changed; `None` for a new one.
     editing: Option<i64>,
+    /// Whether the post being changed has an image now.
+    has_image: bool,
     form: PostForm,
     errors: FormErrors,
 }
 
-fn form_page(viewer: &Viewer, team: Team, editing: Option<i64>, form: PostForm, errors: FormErrors) -> PostFormPage {
+fn form_page(viewer: &Viewer, team: Team, editing: Option<&Post>, form: PostForm, errors: FormErrors) -> PostFormPage {
     let title = if editing.is_some() { "Change the post".to_owned() } else { format!("News from {}", team.name) };
-    PostFormPage { layout: Layout::new(viewer, title, "news"), team, editing, form, errors }
+    PostFormPage {
+        layout: Layout::new(viewer, title, "news"),
+        team,
+        editing: editing.map(|p| p.id.0),
+        has_image: editing.is_some_and(|p| p.image_alt.is_some()),
+        form,
+        errors,
+    }
 }
 
 pub async fn new_post_page(
@@ -151,15 +190,42 @@ pub async fn new_post_page(
     render(&form_page(&viewer, team, None, PostForm::default(), FormErrors::default()))
 }
 
+/// The form's parts, or the response to give instead (the form expired, the upload failed).
+async fn read_form(state: &AppState, req: axum::extract::Request) -> Result<Result<PostForm, FormErrors>, Response> {
+    match super::upload::read(req, state).await? {
+        Ok(parts) => Ok(Ok(PostForm::read(&parts))),
+        Err((_, message)) => Ok(Err(FormErrors::one("image", message))),
+    }
+}
+
 pub async fn create_post(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(key): Path<String>,
-    CsrfForm(form): CsrfForm<PostForm>,
+    req: axum::extract::Request,
 ) -> Result<Response, WebError> {
     let team = state.store.team_by_key(&key).await?;
+    let form = match read_form(&state, req).await {
+        Ok(Ok(form)) => form,
+        Ok(Err(errors)) => {
+            return render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &form_page(&viewer, team, None, PostForm::default(), errors),
+            )
+        }
+        Err(refused) => return Ok(refused),
+    };
+    let mistakes = form.mistakes(false);
+    if !mistakes.is_empty() {
+        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &form_page(&viewer, team, None, form, mistakes));
+    }
     match state.store.post_news(&viewer.actor, team.id, form.new_post()).await {
-        Ok(post) => Ok(Redirect::to(&format!("/news/{}?notice=posted", post.id)).into_response()),
+        Ok(post) => {
+            if let Some(data) = form.image {
+                state.store.set_news_image(&viewer.actor, post.id, Some(data), &form.image_alt).await?;
+            }
+            Ok(Redirect::to(&format!("/news/{}?notice=posted", post.id)).into_response())
+        }
         Err(e) => {
             let errors = form_errors(e)?;
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &form_page(&viewer, team, None, form, errors))
@@ -177,28 +243,68 @@ pub async fn edit_post_page(
         return Err(WebError::Forbidden("change this post: its author and the team's leads may".into()));
     }
     let team = state.store.team_by_key(&post.team_key).await?;
-    let form = PostForm { title: post.title, body: post.body, spotlight: post.spotlight.then(|| "on".to_owned()) };
-    render(&form_page(&viewer, team, Some(post_id(&id)?.0), form, FormErrors::default()))
+    let form = PostForm {
+        title: post.title.clone(),
+        body: post.body.clone(),
+        spotlight: post.spotlight,
+        image_alt: post.image_alt.clone().unwrap_or_default(),
+        ..PostForm::default()
+    };
+    render(&form_page(&viewer, team, Some(&post), form, FormErrors::default()))
 }
 
 pub async fn update_post(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<String>,
-    CsrfForm(form): CsrfForm<PostForm>,
+    req: axum::extract::Request,
 ) -> Result<Response, WebError> {
-    match state.store.edit_news(&viewer.actor, post_id(&id)?, form.new_post()).await {
-        Ok(post) => Ok(Redirect::to(&format!("/news/{}?notice=saved", post.id)).into_response()),
+    let post = state.store.news_post(post_id(&id)?).await?;
+    let team = state.store.team_by_key(&post.team_key).await?;
+    let form = match read_form(&state, req).await {
+        Ok(Ok(form)) => form,
+        Ok(Err(errors)) => {
+            let page = form_page(&viewer, team, Some(&post), PostForm::default(), errors);
+            return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
+        Err(refused) => return Ok(refused),
+    };
+    let mistakes = form.mistakes(post.image_alt.is_some());
+    if !mistakes.is_empty() {
+        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &form_page(&viewer, team, Some(&post), form, mistakes));
+    }
+    match state.store.edit_news(&viewer.actor, post.id, form.new_post()).await {
+        Ok(saved) => {
+            let described = post.image_alt.as_deref().map(str::trim) != Some(form.image_alt.trim());
+            match (form.image, form.remove_image) {
+                (Some(data), _) => {
+                    state.store.set_news_image(&viewer.actor, saved.id, Some(data), &form.image_alt).await?;
+                }
+                (None, true) if post.image_alt.is_some() => {
+                    state.store.remove_news_image(&viewer.actor, saved.id).await?;
+                }
+                (None, false) if post.image_alt.is_some() && described => {
+                    state.store.set_news_image(&viewer.actor, saved.id, None, &form.image_alt).await?;
+                }
+                _ => {}
+            }
+            Ok(Redirect::to(&format!("/news/{}?notice=saved", saved.id)).into_response())
+        }
         Err(e) => {
             let errors = form_errors(e)?;
-            let post = state.store.news_post(post_id(&id)?).await?;
-            let team = state.store.team_by_key(&post.team_key).await?;
-            render_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &form_page(&viewer, team, Some(post_id(&id)?.0), form, errors),
-            )
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &form_page(&viewer, team, Some(&post), form, errors))
         }
     }
+}
+
+/// A post's image, for `<img>` on the news pages.
+pub async fn post_image(
+    State(state): State<AppState>,
+    _viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let (content_type, data) = state.store.news_image(post_id(&id)?).await?;
+    Ok(crate::download::image_response(&content_type, data))
 }
 
 pub async fn remove_post(

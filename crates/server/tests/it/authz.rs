@@ -120,6 +120,15 @@ async fn fixture(t: &TestApp, w: &crate::requests::World) -> Fixture {
     ids.insert("feed", id(&post(&w.agent, "/api/v1/feeds", json!({})).await));
     ids.insert("token", id(&post(&w.agent, "/api/v1/tokens", json!({"name": "spare"})).await));
     ids.insert("post", id(&post(&w.agent, "/api/v1/news", json!({"team": "IT", "title": "Fixture news"})).await));
+    let image = t
+        .send_api(
+            Request::put(format!("/api/v1/news/{}/image?alt=A%20pixel", ids["post"]))
+                .header(header::AUTHORIZATION, format!("Bearer {}", w.agent))
+                .body(Body::from(crate::harness::PNG))
+                .unwrap(),
+        )
+        .await;
+    assert!(image.status.is_success(), "{}", image.text);
     // Open to IT's first ring: Sales (the requester's team) is invited, Facilities is not.
     let meeting = post(
         &w.agent,
@@ -282,6 +291,9 @@ fn api_table() -> Vec<(&'static str, &'static str, Option<Value>)> {
         ("POST /api/v1/news", "AML", Some(json!({"team": "IT", "title": "New laptops"}))),
         ("GET /api/v1/news/{id}", all, None),
         ("PUT /api/v1/news/{id}", "AML", Some(json!({"title": "Changed"}))),
+        ("GET /api/v1/news/{id}/image", all, None),
+        ("PUT /api/v1/news/{id}/image", "AML", None),
+        ("DELETE /api/v1/news/{id}/image", "AML", None),
         ("DELETE /api/v1/news/{id}", "AML", None),
         ("GET /api/v1/meetings", all, None),
         // The host team's members announce and change; the invited answer and ask (an admin is
@@ -542,6 +554,7 @@ fn api_path(f: &Fixture, op: &str) -> String {
     match op {
         "GET /api/v1/search" => format!("{path}?q=laptop"),
         "POST /api/v1/requests/{key}/attachments" => format!("{path}?filename=note.txt"),
+        "PUT /api/v1/news/{id}/image" => format!("{path}?alt=A%20pixel"),
         _ => path,
     }
 }
@@ -582,6 +595,9 @@ both!(every_api_operation_allows_exactly_its_roles, |t| {
                 (None, "POST /api/v1/teams/{key}/calendar/holidays" | "POST /api/v1/people/{id}/time-off/import") => req
                     .header(header::CONTENT_TYPE, "text/calendar")
                     .body(Body::from("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:1\r\nDTSTART;VALUE=DATE:20261225\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")),
+                (None, "PUT /api/v1/news/{id}/image") => {
+                    req.header(header::CONTENT_TYPE, "image/png").body(Body::from(crate::harness::PNG))
+                }
                 (None, "POST /api/v1/requests/{key}/attachments") => {
                     req.header(header::CONTENT_TYPE, "application/octet-stream").body(Body::from("notes"))
                 }
@@ -689,6 +705,7 @@ fn web_table(f: &Fixture) -> Vec<(&'static str, &'static str, String)> {
         ("/week", all, "/week".into()),
         ("/news/{id}", all, at("/news/{post}")),
         ("/news/{id}/edit", "AML", at("/news/{post}/edit")),
+        ("/news/{id}/image", all, at("/news/{post}/image")),
         ("/teams/{key}/news/new", "AML", "/teams/IT/news/new".into()),
         ("/placements", all, "/placements".into()),
         ("/placements/new", "AL", "/placements/new".into()),

@@ -246,6 +246,16 @@ impl Browser {
     }
 
     pub async fn post_multipart(&mut self, path: &str, fields: &[(&str, &str)], file: &[u8]) -> Page {
+        self.post_files(path, fields, &[("file", "x.csv", "text/csv", file)]).await
+    }
+
+    /// Posts a multipart form: text fields, and files as (field, file name, type, bytes).
+    pub async fn post_files(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &str, &[u8])],
+    ) -> Page {
         let boundary = "----concentric-test-boundary";
         let mut body = Vec::new();
         for (name, value) in fields {
@@ -253,12 +263,15 @@ impl Browser {
                 format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").bytes(),
             );
         }
-        body.extend(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.csv\"\r\nContent-Type: text/csv\r\n\r\n")
-                .bytes(),
-        );
-        body.extend_from_slice(file);
-        body.extend(format!("\r\n--{boundary}--\r\n").bytes());
+        for (name, filename, kind, data) in files {
+            body.extend(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\nContent-Type: {kind}\r\n\r\n")
+                    .bytes(),
+            );
+            body.extend_from_slice(data);
+            body.extend(b"\r\n");
+        }
+        body.extend(format!("--{boundary}--\r\n").bytes());
         let req = Request::post(path)
             .header(header::COOKIE, self.cookie_header())
             .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
@@ -323,3 +336,11 @@ macro_rules! both {
         }
     };
 }
+
+/// The smallest valid PNG: one transparent pixel.
+pub const PNG: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00,
+    0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4, 0x89, 0x00, 0x00, 0x00, 0x0D, 0x49,
+    0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x00, 0x01, 0x00, 0x00, 0x05, 0x00, 0x01, 0x0D, 0x0A, 0x2D, 0xB4, 0x00, 0x00,
+    0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+];

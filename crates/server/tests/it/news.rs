@@ -5,7 +5,7 @@ use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use crate::both;
-use crate::harness::{TestApp, PASSWORD};
+use crate::harness::{TestApp, PASSWORD, PNG};
 use crate::requests::world;
 
 async fn notices(t: &TestApp, token: &str) -> Vec<String> {
@@ -139,13 +139,77 @@ both!(posts_are_written_by_the_team_and_shown_safely, |t| {
     max.login("max@example.com", PASSWORD).await;
     let csrf = max.csrf("/teams/IT/news/new").await;
     let long = "y".repeat(20_001);
-    let wrong = max.post("/teams/IT/news", &[("csrf", &csrf), ("title", ""), ("body", &long)]).await;
+    let svg: &[u8] = b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>";
+    let wrong = max
+        .post_files(
+            "/teams/IT/news",
+            &[("csrf", &csrf), ("title", ""), ("body", &long), ("image_alt", "")],
+            &[("image", "x.svg", "image/png", svg)],
+        )
+        .await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(wrong.body.contains("give the post a title") && wrong.body.contains("write up to 20,000 characters"));
+    for message in [
+        "give the post a title",
+        "write up to 20,000 characters",
+        "choose a PNG, JPEG, GIF or WebP",
+        "describe the image",
+    ] {
+        assert!(wrong.body.contains(message), "{message}");
+    }
+    assert_eq!(
+        t.api(Method::GET, "/api/v1/news?team=IT", Some(&w.agent), None).await.json["total"],
+        1,
+        "nothing was posted"
+    );
     let made = max
-        .post("/teams/IT/news", &[("csrf", &csrf), ("title", "Desk moves"), ("body", "Monday"), ("spotlight", "on")])
+        .post_files(
+            "/teams/IT/news",
+            &[
+                ("csrf", &csrf),
+                ("title", "Desk moves"),
+                ("body", "Monday"),
+                ("spotlight", "on"),
+                ("image_alt", "The new desks"),
+            ],
+            &[("image", "desks.png", "image/png", PNG)],
+        )
         .await;
     assert!(made.location().starts_with("/news/"), "{}", made.location());
+    let page = max.get(made.location()).await;
+    let made_id = made.location().trim_start_matches("/news/").split('?').next().unwrap().to_owned();
+    assert!(page.body.contains(&format!("src=\"/news/{made_id}/image\" alt=\"The new desks\"")), "{}", page.body);
+    assert_eq!(max.get(&format!("/news/{made_id}/image")).await.status, StatusCode::OK);
+    let served = t.api(Method::GET, &format!("/api/v1/news/{made_id}/image"), Some(&w.requester), None).await;
+    assert_eq!(served.headers.get("content-type").map(|v| v.to_str().unwrap()), Some("image/png"));
+    // The API replaces and removes it; a stranger may not.
+    let api_image = format!("/api/v1/news/{made_id}/image");
+    let png = t
+        .send_api(
+            axum::http::Request::put(format!("{api_image}?alt=Desks%20by%20the%20window"))
+                .header(axum::http::header::AUTHORIZATION, format!("Bearer {}", w.lead))
+                .body(axum::body::Body::from(PNG))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(png.json["image_alt"], "Desks by the window", "{}", png.text);
+    // The form changes what the image is said to show without a new file.
+    let csrf = max.csrf(&format!("/news/{made_id}/edit")).await;
+    let described = max
+        .post_files(
+            &format!("/news/{made_id}/edit"),
+            &[("csrf", &csrf), ("title", "Desk moves"), ("body", "Monday"), ("image_alt", "Desks by the big window")],
+            &[],
+        )
+        .await;
+    assert_eq!(described.location(), format!("/news/{made_id}?notice=saved"));
+    let post = t.api(Method::GET, &format!("/api/v1/news/{made_id}"), Some(&w.agent), None).await;
+    assert_eq!(post.json["image_alt"], "Desks by the big window", "{}", post.text);
+    t.api(Method::DELETE, &api_image, Some(&w.requester), None)
+        .await
+        .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+    let gone = t.api(Method::DELETE, &api_image, Some(&w.agent), None).await;
+    assert!(gone.json["image_alt"].is_null(), "{}", gone.text);
+    t.api(Method::GET, &api_image, Some(&w.agent), None).await.assert_problem(StatusCode::NOT_FOUND, "not_found");
     let team = max.get("/teams/IT").await;
     assert!(team.body.contains("Desk moves") && team.body.contains("Stop following"), "{}", team.body);
     assert_eq!(sam.get("/teams/IT/news/new").await.status, StatusCode::FORBIDDEN);
