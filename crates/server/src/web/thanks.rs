@@ -82,6 +82,9 @@ pub struct ThanksForm {
     message: String,
     #[serde(default)]
     request: String,
+    /// The commitment it is for, from the commitment's page.
+    #[serde(default)]
+    commitment: String,
 }
 
 impl ThanksForm {
@@ -92,7 +95,7 @@ impl ThanksForm {
             person: some(&self.person),
             message: self.message.clone(),
             request: some(&self.request),
-            commitment: None,
+            commitment: self.commitment.trim().parse().ok(),
         }
     }
 }
@@ -104,6 +107,8 @@ struct FormPage {
     teams: Vec<Team>,
     form: ThanksForm,
     errors: FormErrors,
+    /// The title of the commitment it is for, when it comes from one.
+    commitment_title: Option<String>,
 }
 
 async fn form_page(
@@ -112,11 +117,16 @@ async fn form_page(
     form: ThanksForm,
     errors: FormErrors,
 ) -> Result<FormPage, WebError> {
+    let commitment_title = match form.commitment.trim().parse::<i64>() {
+        Ok(id) => state.store.commitment(id, state.time.now()).await.ok().map(|c| c.title),
+        Err(_) => None,
+    };
     Ok(FormPage {
         layout: Layout::new(viewer, "Say thanks", "news"),
         teams: state.store.list_teams(&TeamQuery::default(), PageRequest::first(200)).await?.items,
         form,
         errors,
+        commitment_title,
     })
 }
 

@@ -69,9 +69,27 @@ both!(thanks_reaches_whom_it_thanks_and_counts_help_across, |t| {
 
     let it = t.api(Method::GET, "/api/v1/thanks?team=IT", Some(&w.outsider), None).await;
     assert_eq!(it.json["total"], 3, "to the team and to its people: {}", it.text);
+    let page = t.api(Method::GET, "/api/v1/thanks?team=IT&limit=2", Some(&w.outsider), None).await;
+    assert_eq!((page.json["items"].as_array().map(Vec::len), page.json["next_offset"].as_i64()), (Some(2), Some(2)));
     let max_id = t.store.person_by_email("max@example.com").await.unwrap().id;
     let maxs = t.api(Method::GET, &format!("/api/v1/thanks?person={max_id}"), Some(&w.lead), None).await;
     assert_eq!(maxs.json["items"][0]["message"], "Printer fixed", "{}", maxs.text);
+
+    // Thanks for a commitment names it; an unknown one is refused.
+    let c = t
+        .api(
+            Method::POST,
+            "/api/v1/commitments",
+            Some(&w.lead),
+            Some(json!({"provider": "IT", "receiver": "SAL", "title": "Weekly figures", "owner": "max@example.com",
+                        "rule": "FREQ=WEEKLY;BYDAY=FR", "first_due": "2026-11-20T17:00", "zone": "UTC"})),
+        )
+        .await;
+    let c = c.json["id"].as_i64().unwrap();
+    let for_it = thanks(&w.requester, json!({"team": "IT", "message": "On time all month", "commitment": c})).await;
+    assert_eq!(for_it.json["commitment_title"], "Weekly figures", "{}", for_it.text);
+    let none = thanks(&w.requester, json!({"team": "IT", "message": "Hm", "commitment": c + 100})).await;
+    none.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
 
     // Taken back by its author only (and admins).
     let id = given.json["id"].as_i64().unwrap();
