@@ -425,6 +425,10 @@ impl Store {
         let actor = actor.clone();
         self.db
             .write(move |mut tx| {
+                // The meeting's row lock first: one node's writer already takes units in turn, but
+                // two app nodes on one PostgreSQL would not, and two guests could both take the
+                // last seat.
+                tx.exec().execute("UPDATE meetings SET sequence = sequence WHERE id = $1", args![id])?;
                 let m = meeting_by_id(tx.exec(), person.0, id)?;
                 if !m.invited {
                     return Err(Forbidden("answer this meeting: it is open to the host's partner teams").into());

@@ -301,3 +301,31 @@ both!(notes_come_after_and_everything_is_checked, |t| {
         .await;
     assert!(yes.location().ends_with("notice=rsvp#answer"), "{}", yes.location());
 });
+
+both!(two_guests_cannot_both_take_the_last_seat, |t| {
+    let w = world(&t).await;
+    t.time.set(at(2026, 12, 1, 9));
+    let made = t
+        .api(
+            Method::POST,
+            "/api/v1/meetings",
+            Some(&w.agent),
+            Some(json!({"team": "IT", "title": "Demo", "starts_at": "2026-12-03T10:00", "zone": "UTC", "minutes": 30,
+                        "place": "Room 1", "guest_seats": 1, "reach": "everyone"})),
+        )
+        .await;
+    let rsvp = format!("/api/v1/meetings/{}/rsvp", made.json["id"]);
+    for _ in 0..5 {
+        let yes = Some(json!({"answer": "yes"}));
+        let (sam, olga) = tokio::join!(
+            t.api(Method::PUT, &rsvp, Some(&w.requester), yes.clone()),
+            t.api(Method::PUT, &rsvp, Some(&w.outsider), yes.clone())
+        );
+        let taken = [&sam, &olga].iter().filter(|r| r.status == StatusCode::OK).count();
+        assert_eq!(taken, 1, "{} / {}", sam.text, olga.text);
+        // Both step back, and try again.
+        for token in [&w.requester, &w.outsider] {
+            t.api(Method::PUT, &rsvp, Some(token), Some(json!({"answer": "no"}))).await;
+        }
+    }
+});
