@@ -7,7 +7,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use concentric_core::meeting::{Answer, Meeting, MeetingDetail, NewMeeting, Reach};
 use concentric_core::page::PageRequest;
-use concentric_core::team::{Team, TeamQuery};
+use concentric_core::team::Team;
 use concentric_core::MeetingId;
 use concentric_store::MeetingFilter;
 use serde::Deserialize;
@@ -55,7 +55,7 @@ pub async fn meetings_page(
     Query(q): Query<MeetingsQuery>,
     Query(notice): Query<NoticeQuery>,
 ) -> Result<Response, WebError> {
-    let teams = state.store.list_teams(&TeamQuery::default(), PageRequest::first(200)).await?.items;
+    let teams = super::view::all_teams(&state).await?;
     let team = teams.iter().find(|t| t.key.eq_ignore_ascii_case(q.team.trim())).map(|t| t.id);
     let show = match q.show.as_str() {
         "all" | "past" => q.show.clone(),

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use concentric_core::news::{NewPost, NewsFilter, Post};
 use concentric_core::page::PageRequest;
-use concentric_core::team::{Team, TeamQuery};
+use concentric_core::team::Team;
 use concentric_core::PostId;
 use serde::Deserialize;
 
@@ -66,7 +66,7 @@ pub async fn news_page(
     Query(q): Query<NewsQuery>,
     Query(notice): Query<NoticeQuery>,
 ) -> Result<Response, WebError> {
-    let teams = state.store.list_teams(&TeamQuery::default(), PageRequest::first(200)).await?.items;
+    let teams = super::view::all_teams(&state).await?;
     let team = teams.iter().find(|t| t.key.eq_ignore_ascii_case(q.team.trim())).map(|t| t.id);
     let filter = NewsFilter { team, followed: q.show == "followed", spotlights: q.show == "spotlights" };
     let page = PageRequest { limit: Some(20), offset: q.offset };

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use concentric_core::event::Event;
 use concentric_core::page::PageRequest;
 use concentric_core::person::{NewPerson, Person, PersonPatch, PersonQuery};
-use concentric_core::team::{Membership, Team, TeamQuery};
+use concentric_core::team::{Membership, Team};
 use concentric_core::{PersonId, TeamId};
 use serde::Deserialize;
 
@@ -84,7 +84,7 @@ pub async fn people_page(
     let include_inactive = f.include_inactive.is_some();
     let query = PersonQuery { q: f.q.clone(), team: team.map(TeamId), include_inactive };
     let page = state.store.list_people(&query, PageRequest { limit: Some(50), offset: f.offset }).await?;
-    let teams = state.store.list_teams(&TeamQuery::default(), PageRequest::first(200)).await?.items;
+    let teams = super::view::all_teams(&state).await?;
     let q = f.q.unwrap_or_default();
     let team_s = team.map(|t| t.to_string()).unwrap_or_default();
     let base = format!(

@@ -6,10 +6,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
-use concentric_core::page::PageRequest;
 use concentric_core::placement::{NewPlacement, Overview, Placement, PlacementReport, PlacementStatus};
 use concentric_core::review::NewAction;
-use concentric_core::team::{Team, TeamQuery};
+use concentric_core::team::Team;
 use concentric_core::PlacementId;
 use concentric_store::PlacementDetail;
 use serde::Deserialize;
@@ -49,7 +48,7 @@ pub async fn overview_page(
     Query(q): Query<OverviewQuery>,
     Query(notice): Query<NoticeQuery>,
 ) -> Result<Response, WebError> {
-    let teams = state.store.list_teams(&TeamQuery::default(), PageRequest::first(200)).await?.items;
+    let teams = super::view::all_teams(&state).await?;
     // The unvisited list is for the team asked for, else the viewer's first team.
     let chosen = match q.team.trim() {
         "" => teams.iter().find(|t| viewer.actor.is_member_of(t.id)).map(|t| t.key.clone()),
@@ -270,7 +269,7 @@ async fn form_page(
 ) -> Result<FormPage, WebError> {
     Ok(FormPage {
         layout: Layout::new(viewer, "Propose an ambassador placement", "news"),
-        teams: state.store.list_teams(&TeamQuery::default(), PageRequest::first(200)).await?.items,
+        teams: super::view::all_teams(state).await?,
         form,
         errors,
     })

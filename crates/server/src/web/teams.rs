@@ -246,14 +246,8 @@ async fn team_form(
     form: TeamForm,
     errors: FormErrors,
 ) -> Result<TeamFormPage, WebError> {
-    let parents = state
-        .store
-        .list_teams(&TeamQuery::default(), PageRequest::first(200))
-        .await?
-        .items
-        .into_iter()
-        .filter(|t| Some(&t.key) != editing.as_ref())
-        .collect();
+    let parents =
+        super::view::all_teams(state).await?.into_iter().filter(|t| Some(&t.key) != editing.as_ref()).collect();
     let title = editing.as_ref().map_or_else(|| "Create a team".to_owned(), |k| format!("Edit {k}"));
     Ok(TeamFormPage {
         layout: Layout::new(viewer, title, "teams"),

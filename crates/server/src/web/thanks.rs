@@ -5,7 +5,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use concentric_core::page::PageRequest;
-use concentric_core::team::{Team, TeamQuery};
+use concentric_core::team::Team;
 use concentric_core::thanks::{Contributions, NewThanks, Thanks, ThanksFilter};
 use concentric_core::ThanksId;
 use serde::Deserialize;
@@ -123,7 +123,7 @@ async fn form_page(
     };
     Ok(FormPage {
         layout: Layout::new(viewer, "Say thanks", "news"),
-        teams: state.store.list_teams(&TeamQuery::default(), PageRequest::first(200)).await?.items,
+        teams: super::view::all_teams(state).await?,
         form,
         errors,
         commitment_title,

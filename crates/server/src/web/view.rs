@@ -203,6 +203,14 @@ where
     }
 }
 
+/// Every team (up to 2,000), by name: what the team pickers offer.
+pub async fn all_teams(
+    state: &crate::state::AppState,
+) -> Result<Vec<concentric_core::team::Team>, concentric_store::StoreError> {
+    let query = concentric_core::team::TeamQuery::default();
+    every_page(2_000, |page| state.store.list_teams(&query, page)).await
+}
+
 /// A refused change shown as a page with the reason (`Invalid`), other errors as usual.
 pub fn refused(title: &str, e: concentric_store::StoreError) -> Result<Response, WebError> {
     match e {
