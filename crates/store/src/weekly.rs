@@ -158,6 +158,7 @@ impl Store {
 
     /// The hourly job: tells everyone whose Monday 08:00 has come about their week (once per week,
     /// by the notice's key), then runs again at the next hour.
+    #[tracing::instrument(skip_all)]
     pub(crate) async fn send_weekly(&self, now: Millis) -> Result<usize> {
         let zones: Vec<String> = self
             .db
