@@ -77,6 +77,17 @@ impl Actor {
         self.is_admin || self.is_lead_of(team)
     }
 
+    /// Whether the actor may take back thanks: the one who gave it, admins.
+    pub fn can_take_back_thanks(&self, giver: PersonId) -> bool {
+        self.is_admin || self.is_person(giver)
+    }
+
+    /// Whether the actor may say what `person` can help with in `team`: the member themself, the
+    /// team's leads, admins.
+    pub fn can_say_helps_with(&self, team: TeamId, person: PersonId) -> bool {
+        self.is_person(person) || self.can_manage_team(team)
+    }
+
     /// A news post is its author's to change; the team's leads and admins may change or remove
     /// any of the team's.
     pub fn can_change_post(&self, author: PersonId, team: TeamId) -> bool {

@@ -432,7 +432,7 @@ impl Store {
     #[tracing::instrument(skip_all)]
     pub async fn set_helps_with(&self, actor: &Actor, team: TeamId, person: PersonId, text: &str) -> Result<()> {
         let (actor, text) = (actor.to_owned(), concentric_core::team::check_helps_with(text)?);
-        if !(actor.is_person(person) || actor.can_manage_team(team)) {
+        if !actor.can_say_helps_with(team, person) {
             return Err(
                 concentric_core::authz::Forbidden("say what someone else can help with: the team's leads may").into()
             );

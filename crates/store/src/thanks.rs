@@ -170,7 +170,7 @@ impl Store {
         self.db
             .write(move |mut tx| {
                 let thanks = thanks_by_id(tx.exec(), id)?;
-                if !(actor.is_admin || actor.is_person(thanks.from_id)) {
+                if !actor.can_take_back_thanks(thanks.from_id) {
                     return Err(Forbidden("take back this thanks: the person who gave it may").into());
                 }
                 tx.exec().execute("UPDATE thanks SET removed_at = $1 WHERE id = $2", args![Millis::now().0, id])?;
