@@ -236,6 +236,25 @@ fn require_not_cancelled(meeting: &Meeting) -> Result<()> {
     }
 }
 
+/// A meeting the actor's team hosts that is neither cancelled nor started: what may still be
+/// changed or cancelled. `started` is the field and message for one that has begun.
+fn still_to_come(
+    tx: &mut Tx,
+    actor: &Actor,
+    id: MeetingId,
+    now: Millis,
+    action: &'static str,
+    started: (&str, &str),
+) -> Result<Meeting> {
+    let m = meeting_by_id(tx.exec(), reader(actor), id)?;
+    require_host(actor, &m, action)?;
+    require_not_cancelled(&m)?;
+    if m.started(now.to_utc()) {
+        return Err(Invalid::one(started.0, started.1).into());
+    }
+    Ok(m)
+}
+
 /// Which meetings a list shows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MeetingFilter {
@@ -324,12 +343,14 @@ impl Store {
         let actor = actor.clone();
         self.db
             .write(move |mut tx| {
-                let before = meeting_by_id(tx.exec(), reader(&actor), id)?;
-                require_host(&actor, &before, "change this meeting: the host team's members may")?;
-                require_not_cancelled(&before)?;
-                if before.started(now.to_utc()) {
-                    return Err(Invalid::one("starts_at", "this meeting has started; it can no longer be changed").into());
-                }
+                let before = still_to_come(
+                    &mut tx,
+                    &actor,
+                    id,
+                    now,
+                    "change this meeting: the host team's members may",
+                    ("starts_at", "this meeting has started; it can no longer be changed"),
+                )?;
                 let zone = calendar_of(tx.exec(), before.team_id)?.zone();
                 let m = new.check(zone, now.to_utc())?;
                 let moved = reschedules(&before, &m);
@@ -386,12 +407,14 @@ impl Store {
         let actor = actor.clone();
         self.db
             .write(move |mut tx| {
-                let before = meeting_by_id(tx.exec(), reader(&actor), id)?;
-                require_host(&actor, &before, "cancel this meeting: the host team's members may")?;
-                require_not_cancelled(&before)?;
-                if before.started(now.to_utc()) {
-                    return Err(Invalid::one("meeting", "this meeting has started; it can no longer be cancelled").into());
-                }
+                let before = still_to_come(
+                    &mut tx,
+                    &actor,
+                    id,
+                    now,
+                    "cancel this meeting: the host team's members may",
+                    ("meeting", "this meeting has started; it can no longer be cancelled"),
+                )?;
                 let reason = reason.trim().to_owned();
                 if reason.chars().count() > 500 {
                     return Err(Invalid::one("reason", "say why in up to 500 characters").into());

@@ -100,6 +100,15 @@ fn post_by_id(tx: &mut Tx, id: PostId) -> Result<Post> {
     rows.into_iter().next().map(Post::from).ok_or(StoreError::NotFound("post"))
 }
 
+/// A post the actor may change or remove: its author, the team's leads, admins.
+fn changeable_post(tx: &mut Tx, actor: &Actor, id: PostId, action: &'static str) -> Result<Post> {
+    let post = post_by_id(tx, id)?;
+    if !actor.can_change_post(post.author_id, post.team_id) {
+        return Err(concentric_core::authz::Forbidden(action).into());
+    }
+    Ok(post)
+}
+
 /// Writes a checked post, as of `at`.
 pub(crate) fn insert_post(tx: &mut Tx, team: TeamId, author: PersonId, new: &NewPost, at: Millis) -> Result<PostId> {
     let id: i64 = tx.exec().scalar(
@@ -181,13 +190,8 @@ impl Store {
         let (actor, new) = (actor.clone(), new.check()?);
         self.db
             .write(move |mut tx| {
-                let post = post_by_id(&mut tx, id)?;
-                if !actor.can_change_post(post.author_id, post.team_id) {
-                    return Err(concentric_core::authz::Forbidden(
-                        "change this post: its author and the team's leads may",
-                    )
-                    .into());
-                }
+                let post =
+                    changeable_post(&mut tx, &actor, id, "change this post: its author and the team's leads may")?;
                 tx.exec().execute(
                     "UPDATE news_posts SET title = $1, body = $2, spotlight = $3, updated_at = $4 WHERE id = $5",
                     args![&new.title, &new.body, new.spotlight, Millis::now().0, id.0],
@@ -211,13 +215,8 @@ impl Store {
         let actor = actor.clone();
         self.db
             .write(move |mut tx| {
-                let post = post_by_id(&mut tx, id)?;
-                if !actor.can_change_post(post.author_id, post.team_id) {
-                    return Err(concentric_core::authz::Forbidden(
-                        "remove this post: its author and the team's leads may",
-                    )
-                    .into());
-                }
+                let post =
+                    changeable_post(&mut tx, &actor, id, "remove this post: its author and the team's leads may")?;
                 tx.exec()
                     .execute("UPDATE news_posts SET removed_at = $1 WHERE id = $2", args![Millis::now().0, id.0])?;
                 record(
@@ -248,13 +247,8 @@ impl Store {
         let actor = actor.clone();
         self.db
             .write(move |mut tx| {
-                let post = post_by_id(&mut tx, id)?;
-                if !actor.can_change_post(post.author_id, post.team_id) {
-                    return Err(concentric_core::authz::Forbidden(
-                        "change this post: its author and the team's leads may",
-                    )
-                    .into());
-                }
+                let post =
+                    changeable_post(&mut tx, &actor, id, "change this post: its author and the team's leads may")?;
                 match image {
                     Some((content_type, alt, data)) => {
                         insert_image(&mut tx, id, &content_type, &alt, data, Millis::now())?
@@ -279,13 +273,7 @@ impl Store {
         let actor = actor.clone();
         self.db
             .write(move |mut tx| {
-                let post = post_by_id(&mut tx, id)?;
-                if !actor.can_change_post(post.author_id, post.team_id) {
-                    return Err(concentric_core::authz::Forbidden(
-                        "change this post: its author and the team's leads may",
-                    )
-                    .into());
-                }
+                changeable_post(&mut tx, &actor, id, "change this post: its author and the team's leads may")?;
                 tx.exec().execute("DELETE FROM news_images WHERE post_id = $1", args![id])?;
                 post_by_id(&mut tx, id)
             })

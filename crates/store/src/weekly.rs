@@ -71,20 +71,28 @@ fn shared(exec: &mut Exec<'_>, now: i64) -> Result<Shared> {
          WHERE m.cancelled_at IS NULL AND m.starts_at > $1 AND m.starts_at <= $2 ORDER BY m.starts_at, m.id LIMIT 200",
         args![now, now + 14 * DAY_MS],
     )?;
-    let mut coming = Vec::with_capacity(meetings.len());
-    for (id, host, team, title, starts_at, reach) in meetings {
-        let invited: Vec<i64> =
-            exec.reborrow().scalars("SELECT team_id FROM meeting_invites WHERE meeting_id = $1", args![id])?;
-        coming.push(Coming {
+    // Their invited teams in one read, not one per meeting.
+    let invites: Vec<(i64, i64)> = exec.reborrow().all(
+        "SELECT i.meeting_id, i.team_id FROM meeting_invites i JOIN meetings m ON m.id = i.meeting_id \
+         WHERE m.cancelled_at IS NULL AND m.starts_at > $1 AND m.starts_at <= $2",
+        args![now, now + 14 * DAY_MS],
+    )?;
+    let mut invited: HashMap<i64, HashSet<i64>> = HashMap::new();
+    for (meeting, team) in invites {
+        invited.entry(meeting).or_default().insert(team);
+    }
+    let coming = meetings
+        .into_iter()
+        .map(|(id, host, team, title, starts_at, reach)| Coming {
             id,
             host,
             team,
             title,
             starts_at,
             everyone: reach == "everyone",
-            invited: invited.into_iter().collect(),
-        });
-    }
+            invited: invited.remove(&id).unwrap_or_default(),
+        })
+        .collect();
     Ok(Shared {
         spotlights: spotlights.into_iter().map(|(post, team, title)| WeekPost { post, team, title }).collect(),
         services: services
