@@ -406,7 +406,7 @@ pub async fn requests(opts: RequestBench) -> anyhow::Result<()> {
         .await?;
         let queue_cpu = cpu.per_op(queue.latencies.len());
         let words: Vec<&'static str> = {
-            let mut s = concentric_core::synthetic::Synth::new(9, 1, 1);
+            let mut s = concentric_core::synthetic::Synth::new(9, 1, 1, 64);
             (0..64).map(|_| s.search_word()).collect()
         };
         let cpu = cpu::Meter::start();

@@ -121,24 +121,40 @@ pub struct SynthRequest {
     pub comments: Vec<(CommentKind, String)>,
 }
 
-/// A seeded generator over `services` services and `requesters` people.
+/// How far back generated requests reach.
+const SPAN_MS: i64 = 180 * 86_400_000;
+
+/// A seeded generator of `total` requests over `services` services and `requesters` people.
 #[derive(Debug)]
 pub struct Synth {
     rng: ChaCha8Rng,
     services: usize,
     requesters: usize,
+    total: i64,
+    made: i64,
 }
 
 impl Synth {
-    pub fn new(seed: u64, services: usize, requesters: usize) -> Self {
-        Self { rng: ChaCha8Rng::seed_from_u64(seed), services: services.max(1), requesters: requesters.max(1) }
+    pub fn new(seed: u64, services: usize, requesters: usize, total: usize) -> Self {
+        Self {
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            services: services.max(1),
+            requesters: requesters.max(1),
+            total: i64::try_from(total).unwrap_or(i64::MAX).max(1),
+            made: 0,
+        }
     }
 
     fn words(&mut self, n: usize) -> String {
         (0..n).map(|_| WORDS[self.rng.random_range(0..WORDS.len())]).collect::<Vec<_>>().join(" ")
     }
 
+    /// The next request. Requests come oldest first, evenly over the last 180 days, as they
+    /// arrive in a real organisation: a team's numbers rise with time, and every index that
+    /// ends in the filing time grows at its end.
     pub fn next_request(&mut self) -> SynthRequest {
+        let age_ms = SPAN_MS - SPAN_MS / self.total * self.made.min(self.total);
+        self.made += 1;
         let status = match self.rng.random_range(0..100) {
             0..=9 => Status::New,
             10..=19 => Status::Open,
@@ -171,7 +187,7 @@ impl Synth {
             description: self.words(description_len),
             priority,
             status,
-            age_ms: self.rng.random_range(0..180 * 86_400_000i64),
+            age_ms,
             comments,
         }
     }
@@ -188,10 +204,15 @@ mod tests {
 
     #[test]
     fn deterministic_and_varied() {
-        let (mut a, mut b) = (Synth::new(1, 30, 80), Synth::new(1, 30, 80));
+        let (mut a, mut b) = (Synth::new(1, 30, 80, 501), Synth::new(1, 30, 80, 501));
         let (x, y) = (a.next_request(), b.next_request());
         assert_eq!((x.subject, x.service, x.requester), (y.subject, y.service, y.requester));
-        let statuses: std::collections::HashSet<_> = (0..500).map(|_| a.next_request().status).collect();
+        let rest: Vec<_> = (0..500).map(|_| a.next_request()).collect();
+        let statuses: std::collections::HashSet<_> = rest.iter().map(|r| r.status).collect();
         assert_eq!(statuses.len(), 7);
+        // Oldest first, reaching back the whole span.
+        assert_eq!(x.age_ms, SPAN_MS);
+        assert!(rest.windows(2).all(|w| w[0].age_ms > w[1].age_ms));
+        assert!(rest.last().is_some_and(|r| r.age_ms < SPAN_MS / 100));
     }
 }

@@ -73,7 +73,7 @@ impl Store {
             return Err(StoreError::NotFound("services and people to generate requests for"));
         }
         let mut round = Round {
-            synth: Synth::new(seed, services.len(), people.len()),
+            synth: Synth::new(seed, services.len(), people.len(), count),
             services: std::sync::Arc::new(services),
             people: std::sync::Arc::new(people),
             numbers,
