@@ -49,6 +49,14 @@ both!(clocks_follow_the_request, |t| {
     assert_eq!(response["zone"], "UTC");
     assert!(response["due_at"].is_string() && response["summary"].as_str().unwrap().ends_with("left"));
     assert_eq!(clock(&req, "resolution")["target_minutes"], 240);
+    // Creating answers with the clocks it started, not read back: they must be what a read gives.
+    let read = t.api(Method::GET, "/api/v1/requests/IT-1", Some(&w.requester), None).await;
+    for kind in ["first_response", "resolution"] {
+        let (made, read) = (clock(&req, kind), clock(&read.json, kind));
+        for field in ["state", "paused", "target_minutes", "due_at", "zone", "due_local"] {
+            assert_eq!(made[field], read[field], "{kind}.{field}");
+        }
+    }
 
     // Waiting on the requester pauses both clocks; the agent's first reply meets the first response.
     let status = |to: &str| json!({ "status": to });

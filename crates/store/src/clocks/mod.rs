@@ -95,42 +95,42 @@ fn schedule_check(tx: &mut Tx, clock: &Clock, now: i64, cal: &Calendar) -> Resul
     schedule(tx, CLOCK_CHECK, &key, payload, clock.next_check(now, cal))
 }
 
-/// Starts the clocks of a new request, if its service promises targets for its priority.
-/// Returns the policy it was opened under.
+/// Starts the clocks of a new request filed under `policy` at `priority`, if the policy
+/// promises targets for it, and returns them as read at `now`: the request just written needs
+/// no second read of its clocks.
 pub(crate) fn start_clocks(
     tx: &mut Tx,
     request: RequestId,
-    service: ServiceId,
     team: TeamId,
+    policy: &TargetPolicy,
     priority: Priority,
     now: i64,
-) -> Result<()> {
-    let Some(policy) = current_policy(tx.exec(), service)? else { return Ok(()) };
-    tx.exec().execute("UPDATE requests SET policy_id = $1 WHERE id = $2", args![policy.id, request])?;
+) -> Result<Vec<ClockView>> {
     if !policy.targets.contains_key(&priority) {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let cal = calendar_of(tx.exec(), team)?;
+    let mut views = Vec::with_capacity(ClockKind::ALL.len());
     for kind in ClockKind::ALL {
-        let target_ms = policy.target_ms(priority, kind).unwrap_or_default();
-        tx.exec()
-            .execute(
-                "INSERT INTO request_clocks (request_id, kind, target_ms, elapsed_ms, running_since) VALUES ($1, $2, $3, 0, $4)",
-                args![request, kind.as_str(), target_ms, now],
-            )?;
         let clock = Clock {
             request_id: request,
             kind,
-            target_ms,
+            target_ms: policy.target_ms(priority, kind).unwrap_or_default(),
             elapsed_ms: 0,
             running_since: Some(now),
             stopped_at: None,
             at_risk_percent: policy.at_risk_percent,
             breach_recorded: false,
         };
-        save_clock(tx, &clock, now, &cal)?;
+        tx.exec().execute(
+            "INSERT INTO request_clocks (request_id, kind, target_ms, elapsed_ms, running_since, due_at) \
+             VALUES ($1, $2, $3, 0, $4, $5)",
+            args![request, kind.as_str(), clock.target_ms, now, clock.read(now, &cal).due_at],
+        )?;
+        schedule_check(tx, &clock, now, &cal)?;
+        views.push(ClockView::of(&clock, now, &cal));
     }
-    Ok(())
+    Ok(views)
 }
 
 /// A clock of a request restored from the past (the demo's history): its working time is

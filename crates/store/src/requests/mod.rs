@@ -299,11 +299,13 @@ pub(crate) fn create_request_in(
         false => (None, None),
     };
     let priority = new.priority.unwrap_or(service.default_priority);
+    // The targets it is opened under stay with the request when the service's targets change.
+    let policy = crate::clocks::current_policy(tx.exec(), service.id)?;
     let now = Millis::now().0;
     let id: i64 = tx.exec().scalar(
         "INSERT INTO requests (key, team_id, number, service_id, form_version, requester_id, on_behalf_team_id, \
-             subject, description, fields, priority, status, assignee_id, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'new', $12, $13, $13) RETURNING id",
+             subject, description, fields, priority, status, assignee_id, created_at, updated_at, policy_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'new', $12, $13, $13, $14) RETURNING id",
         args![
             &key,
             service.team_id,
@@ -317,13 +319,17 @@ pub(crate) fn create_request_in(
             serde_json::to_string(&fields).unwrap_or_default(),
             priority.as_i64(),
             assignee,
-            now
+            now,
+            policy.as_ref().map(|p| p.id)
         ],
     )?;
     let answers: Vec<String> = service.form.describe(&fields).into_iter().map(|(l, v)| format!("{l}: {v}")).collect();
     let text = format!("{key} {}\n{}\n{}", new.subject, new.description, answers.join("\n"));
     crate::search::index(tx, RequestId(id), "request", &text)?;
-    crate::clocks::start_clocks(tx, RequestId(id), service.id, service.team_id, priority, now)?;
+    let clocks = match &policy {
+        Some(policy) => crate::clocks::start_clocks(tx, RequestId(id), service.team_id, policy, priority, now)?,
+        None => Vec::new(),
+    };
     let change = json!({ "key": key, "assignee": assignee_name });
     let event = record(tx, actor, "request", id, "created", change)?;
     let queue: Vec<PersonId> = team.into_iter().filter(|p| Some(*p) != assignee).collect();
@@ -340,8 +346,9 @@ pub(crate) fn create_request_in(
     emit_for_request(tx, Hook::RequestCreated, RequestId(id), service.team_id, event, |r| {
         (format!("New request: {} (from {}, {})", r.subject, r.requester_name, r.service_name), json!({}))
     })?;
-    let created = request_where(tx.exec(), "r.id = $1", RequestId(id).into())?;
-    with_clocks(tx, created)
+    let mut created = request_where(tx.exec(), "r.id = $1", RequestId(id).into())?;
+    created.clocks = clocks;
+    Ok(created)
 }
 
 impl Store {
