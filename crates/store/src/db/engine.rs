@@ -15,14 +15,18 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use tokio::sync::oneshot;
 
+use super::sqlite::Role;
 use super::{postgres, sqlite, Arg, Backend, Conn, DbError, PoolOptions, Tx};
 use crate::{Result, StoreError};
 
 /// The most units one group commit takes.
 pub(crate) const MAX_GROUP: usize = 64;
+
+/// How long SQLite's checkpointer waits once the log is all copied.
+const CHECKPOINT_IDLE: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// Answers a unit's caller once its group's fate is known (`Some` when the commit failed).
 type Reply = Box<dyn FnOnce(Option<&DbError>) + Send>;
@@ -52,6 +56,8 @@ struct Engine {
     reads: Sender<Msg>,
     writers: usize,
     readers: usize,
+    /// Stops SQLite's checkpointer thread (see [`checkpoint_loop`]).
+    checkpointer: Option<Sender<oneshot::Sender<()>>>,
     stats: Arc<Stats>,
 }
 
@@ -104,7 +110,15 @@ impl Db {
                     },
                 ));
             }
-            let db = Self(Arc::new(Engine { backend: Backend::Postgres, writes, reads, writers, readers, stats }));
+            let db = Self(Arc::new(Engine {
+                backend: Backend::Postgres,
+                writes,
+                reads,
+                writers,
+                readers,
+                checkpointer: None,
+                stats,
+            }));
             db.started(ready).await?;
             Ok(db)
         } else if url.starts_with("sqlite:") {
@@ -116,28 +130,37 @@ impl Db {
             let writer_path = path.clone();
             let writer = spawn(
                 "db-writer".into(),
-                move || sqlite::Conn::open(&writer_path, true, busy, sync).map(Conn::Sqlite),
+                move || sqlite::Conn::open(&writer_path, Role::Writer, busy, sync).map(Conn::Sqlite),
                 {
                     let stats = stats.clone();
                     move |conn| writer_loop(conn, &write_queue, &stats)
                 },
             );
             // The writer creates the file and turns on WAL before anyone reads it.
+            let (stop_checkpoints, checkpoint_stop) = crossbeam_channel::bounded(1);
             let db = Self(Arc::new(Engine {
                 backend: Backend::Sqlite,
                 writes,
                 reads,
                 writers: 1,
                 readers,
+                checkpointer: Some(stop_checkpoints),
                 stats: stats.clone(),
             }));
             db.started(vec![writer]).await?;
+            let checkpoint_path = path.clone();
+            let checkpointer = spawn(
+                "db-checkpoint".into(),
+                move || sqlite::Conn::open(&checkpoint_path, Role::Checkpointer, busy, sync).map(Conn::Sqlite),
+                move |conn| checkpoint_loop(conn, &checkpoint_stop),
+            );
+            db.started(vec![checkpointer]).await?;
             let ready = (0..readers)
                 .map(|n| {
                     let path = path.clone();
                     spawn(
                         format!("db-reader-{n}"),
-                        move || sqlite::Conn::open(&path, false, busy, sync).map(Conn::Sqlite),
+                        move || sqlite::Conn::open(&path, Role::Reader, busy, sync).map(Conn::Sqlite),
                         {
                             let queue = read_queue.clone();
                             move |conn| reader_loop(conn, &queue)
@@ -244,20 +267,31 @@ impl Db {
         })
     }
 
-    /// Finishes every thread: readers first, then writers (SQLite's folds its log into the file).
+    /// Finishes every thread: readers first, then SQLite's checkpointer, then writers (SQLite's
+    /// folds its log into the file).
     pub(crate) async fn close(&self) {
-        for (queue, n) in [(&self.0.reads, self.0.readers), (&self.0.writes, self.0.writers)] {
-            let mut acks = Vec::new();
-            for _ in 0..n {
-                let (ack, acked) = oneshot::channel();
-                if queue.send(Msg::Close(ack)).is_ok() {
-                    acks.push(acked);
-                }
-            }
-            for acked in acks {
+        finish(&self.0.reads, self.0.readers).await;
+        if let Some(stop) = &self.0.checkpointer {
+            let (ack, acked) = oneshot::channel();
+            if stop.send(ack).is_ok() {
                 let _ = acked.await;
             }
         }
+        finish(&self.0.writes, self.0.writers).await;
+    }
+}
+
+/// Closes the `n` threads serving `queue` and waits until each has.
+async fn finish(queue: &Sender<Msg>, n: usize) {
+    let mut acks = Vec::new();
+    for _ in 0..n {
+        let (ack, acked) = oneshot::channel();
+        if queue.send(Msg::Close(ack)).is_ok() {
+            acks.push(acked);
+        }
+    }
+    for acked in acks {
+        let _ = acked.await;
     }
 }
 
@@ -283,6 +317,34 @@ fn spawn(
         return started;
     }
     started
+}
+
+/// Copies SQLite's write-ahead log into the database file beside the writer, so that a commit
+/// never pauses to do it: a passive checkpoint neither waits for nor blocks the writer and the
+/// readers. It runs every [`CHECKPOINT_IDLE`], four times as often while pages are left over.
+fn checkpoint_loop(mut conn: Conn, stop: &Receiver<oneshot::Sender<()>>) {
+    let mut wait = CHECKPOINT_IDLE;
+    loop {
+        match stop.recv_timeout(wait) {
+            Ok(ack) => {
+                drop(conn);
+                let _ = ack.send(());
+                return;
+            }
+            Err(RecvTimeoutError::Disconnected) => return,
+            Err(RecvTimeoutError::Timeout) => {}
+        }
+        let Conn::Sqlite(c) = &mut conn else { return };
+        wait = match c.checkpoint() {
+            // Pages a reader still needs were left; the writer may have added more meanwhile.
+            Ok(left) if left > 0 => CHECKPOINT_IDLE / 4,
+            Ok(_) => CHECKPOINT_IDLE,
+            Err(e) => {
+                tracing::warn!(error = %e, "checkpoint failed");
+                CHECKPOINT_IDLE
+            }
+        };
+    }
 }
 
 /// Runs one unit, turning a panic into a failure (its caller hears the work was dropped).
@@ -553,6 +615,34 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn group_commit_on_sqlite() {
         one_failing_unit_leaves_the_group_committed("sqlite:").await;
+    }
+
+    /// The checkpointer thread copies committed pages into the database file long before the
+    /// writer's own backstop would, and the writer carries on meanwhile.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite_log_is_folded_in_beside_the_writer() {
+        let (scratch, db) = scratch_db("sqlite:").await;
+        let file = std::path::PathBuf::from(sqlite::path_of(scratch.url()).expect("path"));
+        let size = || std::fs::metadata(&file).map_or(0, |m| m.len());
+        // About 300 pages: a third of SQLite's own checkpoint threshold, far below the backstop.
+        db.write(|mut tx| {
+            for _ in 0..300 {
+                tx.exec().execute("INSERT INTO units (name) VALUES ($1)", args!["x".repeat(4000)])?;
+            }
+            Ok(())
+        })
+        .await
+        .expect("write");
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while size() < 300 * 4000 && std::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(size() >= 300 * 4000, "the database file holds {} bytes: the log was not copied in", size());
+        let n: i64 =
+            db.read(|mut tx| Ok(tx.exec().scalar("SELECT COUNT(*) FROM units", Vec::new())?)).await.expect("read");
+        assert_eq!(n, 300);
+        db.close().await;
+        scratch.remove().await.expect("remove");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

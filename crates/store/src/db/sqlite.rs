@@ -11,6 +11,17 @@ use super::{Arg, DbError, RowRef, Synchronous};
 const STATEMENT_CACHE: usize = 512;
 /// The writer's page cache, in KiB.
 const WRITER_CACHE_KIB: u32 = 32 * 1024;
+/// Log pages past which the writer checkpoints by itself (SQLite's default is 1,000).
+const WAL_BACKSTOP_PAGES: u32 = 20_000;
+
+/// What a connection is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    Writer,
+    Reader,
+    /// Folds the write-ahead log into the database file, beside the writer.
+    Checkpointer,
+}
 
 #[derive(Debug)]
 pub(crate) struct Conn(rusqlite::Connection);
@@ -26,12 +37,12 @@ pub(crate) fn path_of(url: &str) -> Result<&str, DbError> {
 }
 
 impl Conn {
-    /// Opens the writer's connection (creating the file) or a read-only one.
-    pub(crate) fn open(path: &Path, writer: bool, busy: Duration, sync: Synchronous) -> Result<Self, DbError> {
-        let flags = if writer {
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE
-        } else {
-            OpenFlags::SQLITE_OPEN_READ_ONLY
+    /// Opens a connection for `role`; the writer's creates the file.
+    pub(crate) fn open(path: &Path, role: Role, busy: Duration, sync: Synchronous) -> Result<Self, DbError> {
+        let flags = match role {
+            Role::Writer => OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
+            Role::Checkpointer => OpenFlags::SQLITE_OPEN_READ_WRITE,
+            Role::Reader => OpenFlags::SQLITE_OPEN_READ_ONLY,
         } | OpenFlags::SQLITE_OPEN_NO_MUTEX
             | OpenFlags::SQLITE_OPEN_URI;
         let c = rusqlite::Connection::open_with_flags(path, flags)?;
@@ -41,19 +52,34 @@ impl Conn {
         // parameter it once looked at as expired on every new binding, and prepares it again
         // on each run, which undoes the statement cache.
         c.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
-        if writer {
+        match role {
             // The writer keeps more pages than SQLite's 2 MiB default: every insert walks the
             // indexes of its table, and a page not cached is a read system call and a copy.
             // Each unit of a group commit runs in a savepoint, so every page it changes is first
-            // copied to a statement journal: in memory, not a temporary file.
-            c.execute_batch(&format!(
+            // copied to a statement journal: in memory, not a temporary file. The checkpointer
+            // folds the log into the file; the writer does so itself only if the log grows past
+            // WAL_BACKSTOP_PAGES, when the checkpointer has fallen far behind.
+            Role::Writer => c.execute_batch(&format!(
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = {}; PRAGMA cache_size = -{WRITER_CACHE_KIB}; \
-                 PRAGMA temp_store = MEMORY;",
+                 PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = {WAL_BACKSTOP_PAGES};",
                 sync.pragma()
-            ))?;
+            ))?,
+            // A checkpoint syncs the database file as `synchronous` says.
+            Role::Checkpointer => {
+                c.execute_batch(&format!("PRAGMA synchronous = {}; PRAGMA wal_autocheckpoint = 0;", sync.pragma()))?
+            }
+            Role::Reader => {}
         }
         c.execute_batch("PRAGMA foreign_keys = ON;")?;
         Ok(Self(c))
+    }
+
+    /// Copies what it can of the write-ahead log into the database file without waiting for
+    /// (or blocking) the writer or readers; the number of log frames not yet copied.
+    pub(crate) fn checkpoint(&mut self) -> Result<i64, DbError> {
+        let (log, copied): (i64, i64) =
+            self.0.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| Ok((r.get(1)?, r.get(2)?)))?;
+        Ok(log.saturating_sub(copied).max(0))
     }
 
     pub(crate) fn batch(&mut self, sql: &str) -> Result<(), DbError> {
