@@ -26,11 +26,16 @@ fn scope_sql(kind: &str) -> String {
 /// Adds a searchable text of a request: its own text (`request`) or a `reply` or `note`.
 /// Written at the end of the unit's group (see [`Tx::at_group_end`]), so a search sees it
 /// once the unit is committed, like everything else the unit wrote.
+///
+/// One row of `VALUES`, not `INSERT ... SELECT`: SQLite runs a statement that may write several
+/// rows inside a statement savepoint, and FTS5 writes its pending terms out as a new segment at
+/// every savepoint, so each row would become a segment of its own, merged again later.
 pub(crate) fn index(tx: &mut Tx, request: RequestId, kind: &str, body: &str) -> Result<()> {
     tx.at_group_end(
         &format!(
             "INSERT INTO request_search (body, scope, request_id, team_id, kind) \
-             SELECT $1, {}, r.id, r.team_id, $3 FROM requests r WHERE r.id = $2",
+             VALUES ($1, (SELECT {} FROM requests r WHERE r.id = $2), $2, \
+             (SELECT team_id FROM requests WHERE id = $2), $3)",
             scope_sql("$3")
         ),
         args![body, request, kind],
@@ -259,4 +264,44 @@ fn search_in(tx: &mut Tx<'_>, actor: &Actor, query: &SearchQuery, page: PageRequ
     let mut found = Page::new(items, total, page);
     found.total_capped = capped;
     Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use concentric_core::RequestId;
+
+    use crate::db::args;
+    use crate::scratch::Scratch;
+    use crate::{PoolOptions, Store};
+
+    /// Texts indexed by one group of units reach FTS5 as one new segment, not one per text.
+    #[tokio::test]
+    async fn a_group_writes_one_full_text_segment() {
+        let scratch = Scratch::create("sqlite:").await.expect("scratch database");
+        let store = Store::connect(scratch.url(), PoolOptions::default()).await.expect("connect");
+        store.migrate().await.expect("migrate");
+        let org = concentric_core::demo::organisation();
+        store.load_demo(&org, &[]).await.expect("demo");
+        store.load_demo_catalog(&concentric_core::demo::services(&org)).await.expect("catalog");
+        store.generate_requests(8, 1).await.expect("requests");
+        let rows = || {
+            store.db.read(|mut tx| Ok(tx.exec().scalar::<i64>("SELECT COUNT(*) FROM request_search_data", args![])?))
+        };
+        let before = rows().await.expect("count");
+        store
+            .db
+            .write(|mut tx| {
+                let ids: Vec<i64> = tx.exec().scalars("SELECT id FROM requests", args![])?;
+                for id in ids {
+                    super::index(&mut tx, RequestId(id), "reply", "printer jammed again on the third floor")?;
+                }
+                Ok(())
+            })
+            .await
+            .expect("index");
+        let added = rows().await.expect("count") - before;
+        assert!(added <= 2, "eight texts added {added} rows to the full-text index: a segment each");
+        store.close().await;
+        scratch.remove().await.expect("remove");
+    }
 }
