@@ -2,6 +2,7 @@
 //! event (a unique `dedupe_key`), so a retried change never notifies twice.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 
 use concentric_core::authz::Actor;
 use concentric_core::mail::{next_digest_at, Letter, Mailbox, Outgoing};
@@ -67,17 +68,22 @@ crate::db::row! {
 /// their next daily digest).
 pub(crate) fn notify(tx: &mut Tx, actor: &Actor, notices: &[Notice]) -> Result<()> {
     let now = Millis::now().0;
-    let mut rows = Vec::new();
+    let mut rows = String::new();
     let mut values = Vec::new();
     let mut keyed: HashMap<String, (&Notice, PersonId)> = HashMap::new();
     for n in notices {
+        // What every recipient's row says alike is made once per notice.
         let said = serde_json::to_string(&n.said).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let summary = n.said.summary();
         for person in n.recipients.iter().filter(|p| Some(**p) != actor.person_id) {
             let dedupe = n.dedupe_key(*person);
             keyed.insert(dedupe.clone(), (n, *person));
             let base = values.len();
-            let placeholders: Vec<String> = (1..=10).map(|i| format!("${}", base + i)).collect();
-            rows.push(format!("({})", placeholders.join(", ")));
+            rows.push_str(if base == 0 { "(" } else { ", (" });
+            for i in 1..=10 {
+                let _ = write!(rows, "{}${}", if i == 1 { "" } else { ", " }, base + i);
+            }
+            rows.push(')');
             values.extend(args![
                 *person,
                 n.said.kind().as_str(),
@@ -85,14 +91,14 @@ pub(crate) fn notify(tx: &mut Tx, actor: &Actor, notices: &[Notice]) -> Result<(
                 n.said.commitment(),
                 n.said.review(),
                 actor.person_id,
-                n.said.summary(),
+                &summary,
                 dedupe,
                 now,
                 &said
             ]);
         }
     }
-    if rows.is_empty() {
+    if values.is_empty() {
         return Ok(());
     }
     let inserted: Vec<Inserted> = tx
@@ -100,8 +106,7 @@ pub(crate) fn notify(tx: &mut Tx, actor: &Actor, notices: &[Notice]) -> Result<(
         .all(
             &format!(
                 "INSERT INTO notifications (person_id, kind, request_id, commitment_id, review_id, actor_id, summary, dedupe_key, created_at, notice) \
-                 VALUES {} ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key",
-                rows.join(", ")
+                 VALUES {rows} ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key"
             ),
             values,
         )?;

@@ -357,16 +357,25 @@ fn run(work: Work, conn: &mut Conn, later: Option<&mut Vec<Later>>) -> (bool, Re
 
 impl Conn {
     fn begin(&mut self, write: bool) -> Result<(), DbError> {
+        let sql = self.begin_sql(write)?;
+        self.batch(sql)
+    }
+
+    /// The statement that opens a transaction, with a PostgreSQL connection the server closed
+    /// opened again first.
+    fn begin_sql(&mut self, write: bool) -> Result<&'static str, DbError> {
         if let Conn::Postgres(c) = self {
             c.revive()?;
         }
-        self.batch(match (self.backend(), write) {
+        Ok(match (self.backend(), write) {
             // IMMEDIATE takes the write lock up front rather than failing at the first write
             // when another process (the CLI) wrote meanwhile.
             (Backend::Sqlite, true) => "BEGIN IMMEDIATE",
             (Backend::Sqlite, false) => "BEGIN",
             (Backend::Postgres, true) => "BEGIN",
-            (Backend::Postgres, false) => "BEGIN READ ONLY",
+            // A read unit sees one snapshot, as on SQLite (PostgreSQL's default isolation takes
+            // a new one for every statement).
+            (Backend::Postgres, false) => "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
         })
     }
 
@@ -430,13 +439,19 @@ fn writer_loop(mut conn: Conn, queue: &Receiver<Msg>, stats: &Stats) {
 }
 
 /// Runs a group of units in one transaction and answers each after the commit.
+///
+/// Transaction control between two units goes as one batch (`RELEASE unit; SAVEPOINT unit`,
+/// and `BEGIN` or `COMMIT` with the first and last): on PostgreSQL each batch is a round trip.
 fn commit_group(conn: &mut Conn, group: &mut Vec<Work>) {
-    if let Err(e) = conn.begin(true) {
-        tracing::error!(error = %e, units = group.len(), "cannot begin a write transaction");
-        group.clear();
-        return;
-    }
     let single = group.len() == 1;
+    let mut control = match conn.begin_sql(true) {
+        Ok(sql) => String::from(sql),
+        Err(e) => {
+            tracing::error!(error = %e, units = group.len(), "cannot begin a write transaction");
+            group.clear();
+            return;
+        }
+    };
     let mut replies: Vec<Reply> = Vec::with_capacity(group.len());
     let mut lost: Option<DbError> = None;
     let mut later: Vec<Later> = Vec::new();
@@ -445,11 +460,13 @@ fn commit_group(conn: &mut Conn, group: &mut Vec<Work>) {
             continue; // dropped unrun: its caller hears the work was dropped
         }
         if !single {
-            if let Err(e) = conn.batch("SAVEPOINT unit") {
-                lost = Some(e);
-                continue;
-            }
+            control.push_str("; SAVEPOINT unit");
         }
+        if let Err(e) = conn.batch(&control) {
+            lost = Some(e);
+            continue;
+        }
+        control.clear();
         let before = later.len();
         let (ok, reply) = run(work, conn, Some(&mut later));
         if !ok {
@@ -462,25 +479,30 @@ fn commit_group(conn: &mut Conn, group: &mut Vec<Work>) {
             reply(None);
             return;
         } else if !single {
-            let end = if ok { "RELEASE unit" } else { "ROLLBACK TO unit; RELEASE unit" };
-            if let Err(e) = conn.batch(end) {
-                lost = Some(e);
-            }
+            control.push_str(if ok { "RELEASE unit" } else { "ROLLBACK TO unit; RELEASE unit" });
         }
         replies.push(reply);
     }
     // What the units left for the end runs after their savepoints, in the order written.
-    if lost.is_none() {
+    if lost.is_none() && !later.is_empty() {
+        if !control.is_empty() {
+            lost = conn.batch(&control).err();
+            control.clear();
+        }
         for (sql, args) in later {
-            if let Err(e) = conn.execute(&sql, &args) {
-                lost = Some(e);
+            if lost.is_some() {
                 break;
             }
+            lost = conn.execute(&sql, &args).err();
         }
     }
     let committed = match lost {
         Some(e) => Err(e),
-        None => conn.batch("COMMIT"),
+        None if control.is_empty() => conn.batch("COMMIT"),
+        None => {
+            control.push_str("; COMMIT");
+            conn.batch(&control)
+        }
     };
     if let Err(e) = &committed {
         tracing::error!(error = %e, units = replies.len(), "group commit failed");
@@ -507,10 +529,12 @@ fn reader_loop(mut conn: Conn, queue: &Receiver<Msg>) {
                     continue;
                 }
                 let (_, reply) = run(work, &mut conn, None);
-                if conn.in_transaction() {
-                    let _ = conn.batch("COMMIT"); // a read unit only reads: nothing to keep or undo
-                }
+                // A read unit only read: nothing to keep or undo, so its caller need not wait
+                // for the end of the transaction (a round trip on PostgreSQL).
                 reply(None);
+                if conn.in_transaction() {
+                    let _ = conn.batch("COMMIT");
+                }
             }
         }
     }
@@ -647,9 +671,57 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn group_commit_on_postgres() {
+        on_postgres(|url| async move { one_failing_unit_leaves_the_group_committed(&url).await }).await;
+    }
+
+    /// Runs `test` on the PostgreSQL that `CONCENTRIC_TEST_POSTGRES_URL` names, if one is set.
+    async fn on_postgres<F: std::future::Future<Output = ()>>(test: impl FnOnce(String) -> F) {
         match std::env::var("CONCENTRIC_TEST_POSTGRES_URL") {
-            Ok(url) => one_failing_unit_leaves_the_group_committed(&url).await,
+            Ok(url) => test(url).await,
             Err(_) => eprintln!("CONCENTRIC_TEST_POSTGRES_URL is not set: PostgreSQL skipped"),
         }
+    }
+
+    /// A read unit sees one snapshot: a write committed while it runs stays out of its later
+    /// statements.
+    async fn a_read_unit_reads_one_snapshot(like: &str) {
+        let (scratch, db) = scratch_db(like).await;
+        insert(&db, "before", false).await.expect("insert");
+        let (started_tx, started_rx) = std::sync::mpsc::channel::<()>();
+        let (written_tx, written_rx) = std::sync::mpsc::channel::<()>();
+        let read = tokio::spawn({
+            let db = db.clone();
+            async move {
+                db.read(move |mut tx| {
+                    let count = "SELECT COUNT(*) FROM units";
+                    let first: i64 = tx.exec().scalar(count, Vec::new())?;
+                    let _ = started_tx.send(());
+                    let _ = written_rx.recv_timeout(Duration::from_secs(10));
+                    let second: i64 = tx.exec().scalar(count, Vec::new())?;
+                    Ok((first, second))
+                })
+                .await
+            }
+        });
+        tokio::task::spawn_blocking(move || started_rx.recv_timeout(Duration::from_secs(10)))
+            .await
+            .expect("join")
+            .expect("the read started");
+        insert(&db, "meanwhile", false).await.expect("a write beside the read");
+        written_tx.send(()).expect("signal");
+        let (first, second) = read.await.expect("join").expect("read");
+        assert_eq!((first, second), (2, 2), "the read saw a write committed after it began");
+        db.close().await;
+        scratch.remove().await.expect("remove");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn read_snapshot_on_sqlite() {
+        a_read_unit_reads_one_snapshot("sqlite:").await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn read_snapshot_on_postgres() {
+        on_postgres(|url| async move { a_read_unit_reads_one_snapshot(&url).await }).await;
     }
 }
