@@ -37,10 +37,7 @@ fn insert_rows(tx: &mut Tx, head: &str, args: Vec<Arg>, width: usize, returning:
     let mut out = Vec::new();
     for chunk in args.chunks((MAX_PARAMS / width) * width) {
         let rows = chunk.len() / width;
-        let values: Vec<String> = (0..rows)
-            .map(|r| format!("({})", (1..=width).map(|c| format!("${}", r * width + c)).collect::<Vec<_>>().join(", ")))
-            .collect();
-        let sql = format!("{head} VALUES {}{returning}", values.join(", "));
+        let sql = format!("{head} VALUES {}{returning}", crate::db::value_rows(rows, width));
         if returning.is_empty() {
             tx.exec().execute(&sql, chunk.to_vec())?;
         } else {

@@ -182,7 +182,7 @@ impl From<ActionRow> for Work {
 
 /// What a team's forecast is computed from.
 struct Inputs {
-    calendar: Calendar,
+    calendar: std::sync::Arc<Calendar>,
     workers: Vec<Worker>,
     names: HashMap<PersonId, String>,
     work: Vec<Work>,

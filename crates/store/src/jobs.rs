@@ -51,24 +51,37 @@ pub(crate) fn schedule(
     payload: serde_json::Value,
     run_at: Option<i64>,
 ) -> Result<()> {
-    let now = Millis::now().0;
     match run_at {
-        Some(at) => {
-            tx.exec()
-                .execute(
-                    "INSERT INTO jobs (kind, job_key, payload, run_at, created_at) VALUES ($1, $2, $3, $4, $5) \
-                     ON CONFLICT (job_key) DO UPDATE SET payload = excluded.payload, run_at = excluded.run_at, \
-                     attempts = 0, locked_by = NULL, locked_until = NULL, last_error = NULL, done_at = NULL, failed_at = NULL",
-                    args![kind, key, payload.to_string(), at, now],
-                )?;
-        }
+        Some(at) => schedule_all(tx, kind, &[(key, payload, at)]),
         None => {
             tx.exec().execute(
                 "UPDATE jobs SET done_at = $1 WHERE job_key = $2 AND done_at IS NULL AND failed_at IS NULL",
-                args![now, key],
+                args![Millis::now().0, key],
             )?;
+            Ok(())
         }
     }
+}
+
+/// Schedules several jobs of one kind, each as [`schedule`] would, in one statement.
+pub(crate) fn schedule_all<K: AsRef<str>>(tx: &mut Tx, kind: &str, jobs: &[(K, serde_json::Value, i64)]) -> Result<()> {
+    if jobs.is_empty() {
+        return Ok(());
+    }
+    let now = Millis::now().0;
+    let mut values = Vec::with_capacity(jobs.len() * 5);
+    for (key, payload, at) in jobs {
+        values.extend(args![kind, key.as_ref(), payload.to_string(), *at, now]);
+    }
+    tx.exec().execute(
+        &format!(
+            "INSERT INTO jobs (kind, job_key, payload, run_at, created_at) VALUES {} \
+             ON CONFLICT (job_key) DO UPDATE SET payload = excluded.payload, run_at = excluded.run_at, \
+             attempts = 0, locked_by = NULL, locked_until = NULL, last_error = NULL, done_at = NULL, failed_at = NULL",
+            crate::db::value_rows(jobs.len(), 5)
+        ),
+        values,
+    )?;
     Ok(())
 }
 

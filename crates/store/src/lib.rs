@@ -24,6 +24,7 @@ mod jobs;
 mod links;
 mod mail;
 mod meetings;
+mod memo;
 mod network;
 mod news;
 mod notifications;

@@ -2,7 +2,6 @@
 //! event (a unique `dedupe_key`), so a retried change never notifies twice.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 
 use concentric_core::authz::Actor;
 use concentric_core::mail::{next_digest_at, Letter, Mailbox, Outgoing};
@@ -63,12 +62,14 @@ crate::db::row! {
     }
 }
 
+/// Values per notification row in [`notify`]'s insert.
+const NOTICE_WIDTH: usize = 10;
+
 /// Notifies each recipient but the actor, at most once per notice: the bell in one statement,
 /// then, when mail is on, each person's mail as they chose it (a mail job now, or a place in
 /// their next daily digest).
 pub(crate) fn notify(tx: &mut Tx, actor: &Actor, notices: &[Notice]) -> Result<()> {
     let now = Millis::now().0;
-    let mut rows = String::new();
     let mut values = Vec::new();
     let mut keyed: HashMap<String, (&Notice, PersonId)> = HashMap::new();
     for n in notices {
@@ -78,12 +79,6 @@ pub(crate) fn notify(tx: &mut Tx, actor: &Actor, notices: &[Notice]) -> Result<(
         for person in n.recipients.iter().filter(|p| Some(**p) != actor.person_id) {
             let dedupe = n.dedupe_key(*person);
             keyed.insert(dedupe.clone(), (n, *person));
-            let base = values.len();
-            rows.push_str(if base == 0 { "(" } else { ", (" });
-            for i in 1..=10 {
-                let _ = write!(rows, "{}${}", if i == 1 { "" } else { ", " }, base + i);
-            }
-            rows.push(')');
             values.extend(args![
                 *person,
                 n.said.kind().as_str(),
@@ -101,6 +96,7 @@ pub(crate) fn notify(tx: &mut Tx, actor: &Actor, notices: &[Notice]) -> Result<(
     if values.is_empty() {
         return Ok(());
     }
+    let rows = crate::db::value_rows(values.len() / NOTICE_WIDTH, NOTICE_WIDTH);
     let inserted: Vec<Inserted> = tx
         .exec()
         .all(
@@ -123,20 +119,23 @@ fn send_by_mail(
     keyed: &HashMap<String, (&Notice, PersonId)>,
     now: i64,
 ) -> Result<()> {
+    let mail: Option<String> =
+        tx.exec().scalar_opt("SELECT value FROM settings WHERE key = 'mail_enabled'", args![])?;
+    if mail.as_deref() != Some("true") {
+        return Ok(());
+    }
     let mut people: Vec<i64> = keyed.values().map(|(_, p)| p.0).collect();
     people.sort_unstable();
     people.dedup();
     let within = crate::db::in_ids(tx.backend(), "p.id", "$1");
-    let addressees: Vec<Addressee> = tx
-        .exec()
-        .all(
-            &format!(
-                "SELECT p.id, p.name, p.email, p.time_zone, mp.kind, mp.delivery FROM people p \
+    let addressees: Vec<Addressee> = tx.exec().all(
+        &format!(
+            "SELECT p.id, p.name, p.email, p.time_zone, mp.kind, mp.delivery FROM people p \
                  LEFT JOIN mail_preferences mp ON mp.person_id = p.id \
-                 WHERE {within} AND p.active AND EXISTS (SELECT 1 FROM settings WHERE key = 'mail_enabled' AND value = 'true')"
-            ),
-            vec![crate::db::id_list(people)],
-        )?;
+                 WHERE {within} AND p.active"
+        ),
+        vec![crate::db::id_list(people)],
+    )?;
     if addressees.is_empty() {
         return Ok(());
     }

@@ -60,10 +60,15 @@ pub(crate) fn form(exec: Exec<'_>, service: ServiceId, version: i64) -> Result<F
     let text: String = exec
         .scalar_opt("SELECT fields FROM service_forms WHERE service_id = $1 AND version = $2", args![service, version])?
         .ok_or(StoreError::NotFound("form"))?;
-    let fields: Vec<FieldDef> =
-        serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("form {service}/{version}: {e}")))?;
-    Ok(Form { version, fields })
+    let fields = PARSED_FORMS.parsed(&text, |text| {
+        serde_json::from_str::<Vec<FieldDef>>(text)
+            .map_err(|e| StoreError::Corrupt(format!("form {service}/{version}: {e}")))
+    })?;
+    Ok(Form { version, fields: fields.as_ref().clone() })
 }
+
+/// Form fields parsed from their stored text, shared by every connection of the process.
+static PARSED_FORMS: crate::memo::Memo<Vec<FieldDef>> = crate::memo::Memo::new();
 
 /// Completes a service row with its audience, responders and current form.
 fn hydrate(tx: &mut Tx, row: ServiceRow) -> Result<Service> {

@@ -1,10 +1,16 @@
 //! Calendars: the organisation's and each team's working week, zone and holidays (typed or
 //! imported from .ics), and the replanning of running clocks when one changes.
 
+use std::sync::Arc;
+
 use super::*;
+use crate::memo::Memo;
+
+/// Calendars parsed from their stored specs, shared by every connection of the process.
+static PARSED: Memo<Calendar> = Memo::new();
 
 /// The calendar of a team: its own, or else the organisation's.
-pub(crate) fn calendar_of(exec: Exec<'_>, team: TeamId) -> Result<Calendar> {
+pub(crate) fn calendar_of(exec: Exec<'_>, team: TeamId) -> Result<Arc<Calendar>> {
     let spec: Option<String> = exec.scalar_opt(
         "SELECT spec FROM calendars WHERE team_id = $1 OR team_id IS NULL ORDER BY team_id IS NULL LIMIT 1",
         args![team],
@@ -12,28 +18,34 @@ pub(crate) fn calendar_of(exec: Exec<'_>, team: TeamId) -> Result<Calendar> {
     parse_calendar(spec.as_deref())
 }
 
-fn parse_calendar(spec: Option<&str>) -> Result<Calendar> {
-    let Some(spec) = spec else { return Ok(Calendar::always()) };
-    let spec: CalendarSpec = serde_json::from_str(spec).map_err(|e| StoreError::Corrupt(format!("calendar: {e}")))?;
-    Calendar::from_spec(&spec).map_err(|e| StoreError::Corrupt(format!("calendar: {e}")))
+fn parse_calendar(spec: Option<&str>) -> Result<Arc<Calendar>> {
+    let Some(spec) = spec else { return Ok(Arc::new(Calendar::always())) };
+    PARSED.parsed(spec, |spec| {
+        let spec: CalendarSpec =
+            serde_json::from_str(spec).map_err(|e| StoreError::Corrupt(format!("calendar: {e}")))?;
+        Calendar::from_spec(&spec).map_err(|e| StoreError::Corrupt(format!("calendar: {e}")))
+    })
 }
 
 /// Every team's calendar, for reading the clocks of a list in one go.
-pub(crate) fn calendars(exec: Exec<'_>) -> Result<(Calendar, HashMap<i64, Calendar>)> {
+pub(crate) fn calendars(exec: Exec<'_>) -> Result<(Arc<Calendar>, HashMap<i64, Arc<Calendar>>)> {
     let rows: Vec<(Option<i64>, String)> = exec.all("SELECT team_id, spec FROM calendars", args![])?;
     parsed_calendars(rows)
 }
 
 /// The organisation's calendar and those of the teams in `teams` (an [`crate::db::id_list`]).
-pub(crate) fn calendars_of_teams(exec: Exec<'_>, teams: crate::db::Arg) -> Result<(Calendar, HashMap<i64, Calendar>)> {
+pub(crate) fn calendars_of_teams(
+    exec: Exec<'_>,
+    teams: crate::db::Arg,
+) -> Result<(Arc<Calendar>, HashMap<i64, Arc<Calendar>>)> {
     let within = crate::db::in_ids(exec.backend(), "team_id", "$1");
     let rows: Vec<(Option<i64>, String)> =
         exec.all(&format!("SELECT team_id, spec FROM calendars WHERE team_id IS NULL OR {within}"), vec![teams])?;
     parsed_calendars(rows)
 }
 
-fn parsed_calendars(rows: Vec<(Option<i64>, String)>) -> Result<(Calendar, HashMap<i64, Calendar>)> {
-    let mut default = Calendar::always();
+fn parsed_calendars(rows: Vec<(Option<i64>, String)>) -> Result<(Arc<Calendar>, HashMap<i64, Arc<Calendar>>)> {
+    let mut default = Arc::new(Calendar::always());
     let mut teams = HashMap::new();
     for (team, spec) in rows {
         let cal = parse_calendar(Some(&spec))?;
@@ -171,7 +183,7 @@ fn replan_running_clocks(tx: &mut Tx<'_>, team: Option<TeamId>, now: i64) -> Res
             args![],
         )?,
     };
-    let mut cals: HashMap<i64, Calendar> = HashMap::new();
+    let mut cals: HashMap<i64, Arc<Calendar>> = HashMap::new();
     for row in clocks {
         let team = row.team_id;
         let cal = match cals.entry(team) {

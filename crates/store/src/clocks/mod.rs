@@ -90,9 +90,15 @@ fn save_clock(tx: &mut Tx, clock: &Clock, now: i64, cal: &Calendar) -> Result<()
 }
 
 fn schedule_check(tx: &mut Tx, clock: &Clock, now: i64, cal: &Calendar) -> Result<()> {
-    let key = format!("clock:{}:{}", clock.request_id, clock.kind.as_str());
-    let payload = json!({ "request_id": clock.request_id, "kind": clock.kind });
-    schedule(tx, CLOCK_CHECK, &key, payload, clock.next_check(now, cal))
+    schedule(tx, CLOCK_CHECK, &check_key(clock), check_payload(clock), clock.next_check(now, cal))
+}
+
+fn check_key(clock: &Clock) -> String {
+    format!("clock:{}:{}", clock.request_id, clock.kind.as_str())
+}
+
+fn check_payload(clock: &Clock) -> serde_json::Value {
+    json!({ "request_id": clock.request_id, "kind": clock.kind })
 }
 
 /// Starts the clocks of a new request filed under `policy` at `priority`, if the policy
@@ -110,27 +116,35 @@ pub(crate) fn start_clocks(
         return Ok(Vec::new());
     }
     let cal = calendar_of(tx.exec(), team)?;
-    let mut views = Vec::with_capacity(ClockKind::ALL.len());
-    for kind in ClockKind::ALL {
-        let clock = Clock {
-            request_id: request,
-            kind,
-            target_ms: policy.target_ms(priority, kind).unwrap_or_default(),
-            elapsed_ms: 0,
-            running_since: Some(now),
-            stopped_at: None,
-            at_risk_percent: policy.at_risk_percent,
-            breach_recorded: false,
-        };
-        tx.exec().execute(
-            "INSERT INTO request_clocks (request_id, kind, target_ms, elapsed_ms, running_since, due_at) \
-             VALUES ($1, $2, $3, 0, $4, $5)",
-            args![request, kind.as_str(), clock.target_ms, now, clock.read(now, &cal).due_at],
-        )?;
-        schedule_check(tx, &clock, now, &cal)?;
-        views.push(ClockView::of(&clock, now, &cal));
+    let clocks = ClockKind::ALL.map(|kind| Clock {
+        request_id: request,
+        kind,
+        target_ms: policy.target_ms(priority, kind).unwrap_or_default(),
+        elapsed_ms: 0,
+        running_since: Some(now),
+        stopped_at: None,
+        at_risk_percent: policy.at_risk_percent,
+        breach_recorded: false,
+    });
+    // Both clocks in one statement, and both checks in another.
+    let mut values = Vec::with_capacity(clocks.len() * 6);
+    let mut checks = Vec::with_capacity(clocks.len());
+    for clock in &clocks {
+        let due = clock.read(now, &cal).due_at;
+        values.extend(args![request, clock.kind.as_str(), clock.target_ms, 0_i64, now, due]);
+        if let Some(at) = clock.next_check(now, &cal) {
+            checks.push((check_key(clock), check_payload(clock), at));
+        }
     }
-    Ok(views)
+    tx.exec().execute(
+        &format!(
+            "INSERT INTO request_clocks (request_id, kind, target_ms, elapsed_ms, running_since, due_at) VALUES {}",
+            crate::db::value_rows(clocks.len(), 6)
+        ),
+        values,
+    )?;
+    crate::jobs::schedule_all(tx, CLOCK_CHECK, &checks)?;
+    Ok(clocks.iter().map(|clock| ClockView::of(clock, now, &cal)).collect())
 }
 
 /// A clock of a request restored from the past (the demo's history): its working time is

@@ -351,6 +351,21 @@ pub(crate) fn id_list(ids: impl IntoIterator<Item = i64>) -> Arg {
     Arg::Text(Some(format!("[{}]", list.join(","))))
 }
 
+/// The placeholders of a multi-row `VALUES`: `rows` tuples of `width` parameters numbered from
+/// `$1`, e.g. `($1, $2), ($3, $4)`. A statement that writes several rows pays one round trip.
+pub(crate) fn value_rows(rows: usize, width: usize) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(rows * width * 5);
+    for r in 0..rows {
+        out.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 1..=width {
+            let _ = write!(out, "{}${}", if c == 1 { "" } else { ", " }, r * width + c);
+        }
+        out.push(')');
+    }
+    out
+}
+
 /// A database URL with any password replaced, for logs and errors.
 pub fn redact_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
