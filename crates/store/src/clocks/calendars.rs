@@ -9,6 +9,9 @@ use crate::memo::Memo;
 /// Calendars parsed from their stored specs, shared by every connection of the process.
 static PARSED: Memo<Calendar> = Memo::new();
 
+/// The organisation's calendar, and each team's own by team id.
+pub(crate) type Calendars = (Arc<Calendar>, HashMap<i64, Arc<Calendar>>);
+
 /// The calendar of a team: its own, or else the organisation's.
 pub(crate) fn calendar_of(exec: Exec<'_>, team: TeamId) -> Result<Arc<Calendar>> {
     let spec: Option<String> = exec.scalar_opt(
@@ -28,23 +31,20 @@ fn parse_calendar(spec: Option<&str>) -> Result<Arc<Calendar>> {
 }
 
 /// Every team's calendar, for reading the clocks of a list in one go.
-pub(crate) fn calendars(exec: Exec<'_>) -> Result<(Arc<Calendar>, HashMap<i64, Arc<Calendar>>)> {
+pub(crate) fn calendars(exec: Exec<'_>) -> Result<Calendars> {
     let rows: Vec<(Option<i64>, String)> = exec.all("SELECT team_id, spec FROM calendars", args![])?;
     parsed_calendars(rows)
 }
 
 /// The organisation's calendar and those of the teams in `teams` (an [`crate::db::id_list`]).
-pub(crate) fn calendars_of_teams(
-    exec: Exec<'_>,
-    teams: crate::db::Arg,
-) -> Result<(Arc<Calendar>, HashMap<i64, Arc<Calendar>>)> {
+pub(crate) fn calendars_of_teams(exec: Exec<'_>, teams: crate::db::Arg) -> Result<Calendars> {
     let within = crate::db::in_ids(exec.backend(), "team_id", "$1");
     let rows: Vec<(Option<i64>, String)> =
         exec.all(&format!("SELECT team_id, spec FROM calendars WHERE team_id IS NULL OR {within}"), vec![teams])?;
     parsed_calendars(rows)
 }
 
-fn parsed_calendars(rows: Vec<(Option<i64>, String)>) -> Result<(Arc<Calendar>, HashMap<i64, Arc<Calendar>>)> {
+fn parsed_calendars(rows: Vec<(Option<i64>, String)>) -> Result<Calendars> {
     let mut default = Arc::new(Calendar::always());
     let mut teams = HashMap::new();
     for (team, spec) in rows {

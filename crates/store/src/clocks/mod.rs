@@ -6,6 +6,7 @@
 //! instant the clock turns at risk or breached.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use concentric_core::authz::Actor;
 use concentric_core::calendar::{holidays_from_ics, Calendar, CalendarSpec, IcsHolidays};
@@ -101,9 +102,24 @@ fn check_payload(clock: &Clock) -> serde_json::Value {
     json!({ "request_id": clock.request_id, "kind": clock.kind })
 }
 
+/// Clocks just started, with the calendar they run on: the request just written needs no
+/// second read of its clocks, and its caller reads them ([`Started::views`]) after the unit,
+/// off the writer's thread.
+pub(crate) struct Started {
+    clocks: Vec<Clock>,
+    calendar: Arc<Calendar>,
+    now: i64,
+}
+
+impl Started {
+    /// The clocks as they read at the instant they started.
+    pub(crate) fn views(&self) -> Vec<ClockView> {
+        self.clocks.iter().map(|clock| ClockView::of(clock, self.now, &self.calendar)).collect()
+    }
+}
+
 /// Starts the clocks of a new request filed under `policy` at `priority`, if the policy
-/// promises targets for it, and returns them as read at `now`: the request just written needs
-/// no second read of its clocks.
+/// promises targets for it.
 pub(crate) fn start_clocks(
     tx: &mut Tx,
     request: RequestId,
@@ -111,9 +127,9 @@ pub(crate) fn start_clocks(
     policy: &TargetPolicy,
     priority: Priority,
     now: i64,
-) -> Result<Vec<ClockView>> {
+) -> Result<Option<Started>> {
     if !policy.targets.contains_key(&priority) {
-        return Ok(Vec::new());
+        return Ok(None);
     }
     let cal = calendar_of(tx.exec(), team)?;
     let clocks = ClockKind::ALL.map(|kind| Clock {
@@ -144,7 +160,7 @@ pub(crate) fn start_clocks(
         values,
     )?;
     crate::jobs::schedule_all(tx, CLOCK_CHECK, &checks)?;
-    Ok(clocks.iter().map(|clock| ClockView::of(clock, now, &cal)).collect())
+    Ok(Some(Started { clocks: clocks.into(), calendar: cal, now }))
 }
 
 /// A clock of a request restored from the past (the demo's history): its working time is

@@ -354,12 +354,13 @@ pub(crate) fn id_list(ids: impl IntoIterator<Item = i64>) -> Arg {
 /// The placeholders of a multi-row `VALUES`: `rows` tuples of `width` parameters numbered from
 /// `$1`, e.g. `($1, $2), ($3, $4)`. A statement that writes several rows pays one round trip.
 pub(crate) fn value_rows(rows: usize, width: usize) -> String {
-    use std::fmt::Write as _;
-    let mut out = String::with_capacity(rows * width * 5);
+    let mut out = String::with_capacity(rows * width * 6);
+    let mut number = itoa::Buffer::new();
     for r in 0..rows {
         out.push_str(if r == 0 { "(" } else { ", (" });
         for c in 1..=width {
-            let _ = write!(out, "{}${}", if c == 1 { "" } else { ", " }, r * width + c);
+            out.push_str(if c == 1 { "$" } else { ", $" });
+            out.push_str(number.format(r * width + c));
         }
         out.push(')');
     }
@@ -397,6 +398,12 @@ pub(crate) fn like_pattern(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn value_rows_number_parameters_row_by_row() {
+        assert_eq!(value_rows(1, 1), "($1)");
+        assert_eq!(value_rows(2, 3), "($1, $2, $3), ($4, $5, $6)");
+    }
 
     #[test]
     fn passwords_are_redacted() {

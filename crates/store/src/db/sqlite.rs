@@ -136,27 +136,29 @@ impl Conn {
     }
 }
 
-/// `sql` with every `$N` outside quoted text written `?N`.
+/// `sql` with every `$N` outside quoted text written `?N`. It runs on every statement, so it
+/// scans bytes and copies the text between markers in slices (the markers are all ASCII).
 fn numbered(sql: &str) -> std::borrow::Cow<'_, str> {
     if !sql.contains('$') {
         return sql.into();
     }
+    let bytes = sql.as_bytes();
     let mut out = String::with_capacity(sql.len());
-    let mut quote: Option<char> = None;
-    let mut chars = sql.chars().peekable();
-    while let Some(c) = chars.next() {
+    let (mut quote, mut copied) = (None, 0);
+    for (i, &b) in bytes.iter().enumerate() {
         match quote {
-            Some(q) if c == q => quote = None,
+            Some(q) if b == q => quote = None,
             Some(_) => {}
-            None if c == '\'' || c == '"' => quote = Some(c),
-            None if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) => {
+            None if b == b'\'' || b == b'"' => quote = Some(b),
+            None if b == b'$' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit) => {
+                out.push_str(&sql[copied..i]);
                 out.push('?');
-                continue;
+                copied = i + 1;
             }
             None => {}
         }
-        out.push(c);
     }
+    out.push_str(&sql[copied..]);
     out.into()
 }
 
@@ -186,5 +188,6 @@ mod tests {
     fn dollar_parameters_become_numbered_ones_outside_quotes() {
         assert_eq!(numbered("SELECT $1, '$2', \"$3\", $13 WHERE a = $2"), "SELECT ?1, '$2', \"$3\", ?13 WHERE a = ?2");
         assert_eq!(numbered("SELECT 1"), "SELECT 1");
+        assert_eq!(numbered("SELECT 'é$1', $2 -- ü"), "SELECT 'é$1', ?2 -- ü");
     }
 }

@@ -12,6 +12,7 @@ use concentric_core::time::Millis;
 use concentric_core::{CommentId, Invalid, PersonId, RequestId, ServiceId, TeamId};
 use serde_json::json;
 
+use crate::clocks::Started;
 use crate::db::{args, Exec, Tx};
 use crate::events::record;
 use crate::forecast::SlipPayload;
@@ -221,9 +222,12 @@ fn next_responder(tx: &mut Tx, service: ServiceId) -> Result<Option<(PersonId, S
     if responders.is_empty() {
         return Ok(None);
     }
-    let turn: i64 = tx.exec().scalar("SELECT next_responder FROM services WHERE id = $1", args![service])?;
+    // The turn only counts up; whose turn it is follows from the responders there are now.
+    let turn: i64 = tx.exec().scalar(
+        "UPDATE services SET next_responder = next_responder + 1 WHERE id = $1 RETURNING next_responder - 1",
+        args![service],
+    )?;
     let index = usize::try_from(turn).unwrap_or(0) % responders.len();
-    tx.exec().execute("UPDATE services SET next_responder = $1 WHERE id = $2", args![(index + 1) as i64, service])?;
     let (id, name) = responders.swap_remove(index);
     Ok(Some((PersonId(id), name)))
 }
@@ -252,7 +256,7 @@ pub(crate) fn create_request_in(
     actor: &Actor,
     service: ServiceId,
     mut new: NewRequest,
-) -> Result<Request> {
+) -> Result<(Request, Option<Started>)> {
     let Some(me) = actor.person_id else { return Err(Forbidden("file requests without a person").into()) };
     let service = service_in(tx, service)?;
     if !service.may_request(actor) {
@@ -328,7 +332,7 @@ pub(crate) fn create_request_in(
     crate::search::index(tx, RequestId(id), "request", &text)?;
     let clocks = match &policy {
         Some(policy) => crate::clocks::start_clocks(tx, RequestId(id), service.team_id, policy, priority, now)?,
-        None => Vec::new(),
+        None => None,
     };
     let change = json!({ "key": key, "assignee": assignee_name });
     let event = record(tx, actor, "request", id, "created", change)?;
@@ -346,9 +350,7 @@ pub(crate) fn create_request_in(
     emit_for_request(tx, Hook::RequestCreated, RequestId(id), service.team_id, event, |r| {
         (format!("New request: {} (from {}, {})", r.subject, r.requester_name, r.service_name), json!({}))
     })?;
-    let mut created = request_where(tx.exec(), "r.id = $1", RequestId(id).into())?;
-    created.clocks = clocks;
-    Ok(created)
+    Ok((request_where(tx.exec(), "r.id = $1", RequestId(id).into())?, clocks))
 }
 
 impl Store {
@@ -378,11 +380,15 @@ fn with_clocks(tx: &mut Tx<'_>, req: Request) -> Result<Request> {
 }
 
 impl Store {
-    /// Files a request against a service, as the actor.
+    /// Files a request against a service, as the actor. Its clocks are read here, after the
+    /// writer is done with it.
     #[tracing::instrument(skip_all, fields(service = %service))]
     pub async fn create_request(&self, actor: &Actor, service: ServiceId, new: NewRequest) -> Result<Request> {
         let actor = actor.clone();
-        self.db.write(move |mut tx| create_request_in(&mut tx, &actor, service, new)).await
+        let (mut created, clocks) =
+            self.db.write(move |mut tx| create_request_in(&mut tx, &actor, service, new)).await?;
+        created.clocks = clocks.map(|c| c.views()).unwrap_or_default();
+        Ok(created)
     }
 
     /// A request the actor may see, and how they relate to it.
