@@ -250,8 +250,7 @@ impl Store {
     pub async fn unknown_sender_policy(&self) -> Result<String> {
         self.db
             .read(move |mut tx| {
-                let v: Option<String> =
-                    tx.exec().scalar_opt("SELECT value FROM settings WHERE key = 'mail_unknown_senders'", args![])?;
+                let v = crate::ratings::setting(tx.exec(), "mail_unknown_senders")?;
                 Ok(v.filter(|v| v == UNKNOWN_CREATE).unwrap_or_else(|| UNKNOWN_REFUSE.to_owned()))
             })
             .await
@@ -264,8 +263,7 @@ impl Store {
     pub async fn outsider_reply_policy(&self) -> Result<String> {
         self.db
             .read(move |mut tx| {
-                let v: Option<String> =
-                    tx.exec().scalar_opt("SELECT value FROM settings WHERE key = 'mail_outsider_replies'", args![])?;
+                let v = crate::ratings::setting(tx.exec(), "mail_outsider_replies")?;
                 Ok(v.filter(|v| v == OUTSIDERS_WATCH).unwrap_or_else(|| OUTSIDERS_REFUSE.to_owned()))
             })
             .await

@@ -69,6 +69,11 @@ const NOTICE_WIDTH: usize = 10;
 /// then, when mail is on, each person's mail as they chose it (a mail job now, or a place in
 /// their next daily digest).
 pub(crate) fn notify(tx: &mut Tx, actor: &Actor, notices: &[Notice]) -> Result<()> {
+    if notices.iter().all(|n| n.recipients.iter().all(|p| Some(*p) == actor.person_id)) {
+        return Ok(());
+    }
+    // Which row went to whom is only needed for mail; with mail off it is never gathered.
+    let mail = crate::ratings::setting(tx.exec(), "mail_enabled")?.as_deref() == Some("true");
     let now = Millis::now().0;
     let mut values = Vec::new();
     let mut keyed: HashMap<String, (&Notice, PersonId)> = HashMap::new();
@@ -78,7 +83,9 @@ pub(crate) fn notify(tx: &mut Tx, actor: &Actor, notices: &[Notice]) -> Result<(
         let summary = n.said.summary();
         for person in n.recipients.iter().filter(|p| Some(**p) != actor.person_id) {
             let dedupe = n.dedupe_key(*person);
-            keyed.insert(dedupe.clone(), (n, *person));
+            if mail {
+                keyed.insert(dedupe.clone(), (n, *person));
+            }
             values.extend(args![
                 *person,
                 n.said.kind().as_str(),
@@ -93,35 +100,27 @@ pub(crate) fn notify(tx: &mut Tx, actor: &Actor, notices: &[Notice]) -> Result<(
             ]);
         }
     }
-    if values.is_empty() {
-        return Ok(());
-    }
     let rows = crate::db::value_rows(values.len() / NOTICE_WIDTH, NOTICE_WIDTH);
-    let inserted: Vec<Inserted> = tx
-        .exec()
-        .all(
-            &format!(
-                "INSERT INTO notifications (person_id, kind, request_id, commitment_id, review_id, actor_id, summary, dedupe_key, created_at, notice) \
-                 VALUES {rows} ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key"
-            ),
-            values,
-        )?;
-    if inserted.is_empty() {
+    let insert = format!(
+        "INSERT INTO notifications (person_id, kind, request_id, commitment_id, review_id, actor_id, summary, dedupe_key, created_at, notice) \
+         VALUES {rows} ON CONFLICT (dedupe_key) DO NOTHING"
+    );
+    if !mail {
+        tx.exec().execute(&insert, values)?;
         return Ok(());
     }
+    let inserted: Vec<Inserted> = tx.exec().all(&format!("{insert} RETURNING id, dedupe_key"), values)?;
     send_by_mail(tx, &inserted, &keyed, now)
 }
 
-/// Queues the mail for notices just written, by each recipient's choice. Nothing when mail is off.
+/// Queues the mail for notices just written, by each recipient's choice (mail is on).
 fn send_by_mail(
     tx: &mut Tx,
     inserted: &[Inserted],
     keyed: &HashMap<String, (&Notice, PersonId)>,
     now: i64,
 ) -> Result<()> {
-    let mail: Option<String> =
-        tx.exec().scalar_opt("SELECT value FROM settings WHERE key = 'mail_enabled'", args![])?;
-    if mail.as_deref() != Some("true") {
+    if inserted.is_empty() {
         return Ok(());
     }
     let mut people: Vec<i64> = keyed.values().map(|(_, p)| p.0).collect();

@@ -144,6 +144,11 @@ pub(crate) fn rating_of(exec: Exec<'_>, request: i64, direction: Direction) -> R
     Ok(row.map(Rating::from))
 }
 
+/// One organisation setting, if it was ever set.
+pub(crate) fn setting(exec: Exec<'_>, key: &str) -> Result<Option<String>> {
+    Ok(exec.scalar_opt("SELECT value FROM settings WHERE key = $1", args![key])?)
+}
+
 /// Sets one organisation setting.
 pub(crate) fn put_setting(exec: Exec<'_>, key: &str, value: &str, now: Millis) -> Result<()> {
     exec.execute(
