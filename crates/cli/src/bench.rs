@@ -302,6 +302,8 @@ pub struct RequestBench {
     pub read_connections: usize,
     pub seconds: u64,
     pub keep_database: bool,
+    /// The configured `database_synchronous`, so the bench measures what the server would do.
+    pub synchronous: concentric_store::Synchronous,
 }
 
 /// Generates an organisation with `requests` requests in a fresh database, serves it on a
@@ -312,7 +314,11 @@ pub async fn requests(opts: RequestBench) -> anyhow::Result<()> {
     use concentric_store::{PoolOptions, Store};
 
     let scratch = Scratch::create(&opts.database_like).await?;
-    let store = Store::connect(scratch.url(), PoolOptions { max_connections: 20, ..PoolOptions::default() }).await?;
+    let store = Store::connect(
+        scratch.url(),
+        PoolOptions { max_connections: 20, synchronous: opts.synchronous, ..PoolOptions::default() },
+    )
+    .await?;
     let result = async {
         store.migrate().await?;
         let org = concentric_core::demo::organisation();
@@ -326,8 +332,12 @@ pub async fn requests(opts: RequestBench) -> anyhow::Result<()> {
         let started = Instant::now();
         let generated = store.generate_requests(opts.requests, 42).await?;
         let gen_secs = started.elapsed().as_secs_f64();
+        let durability = match store.backend() {
+            concentric_store::Backend::Sqlite => format!(", synchronous {:?}", opts.synchronous),
+            concentric_store::Backend::Postgres => String::new(),
+        };
         println!(
-            "database: {:?}; generated {generated} requests with comments in {gen_secs:.1} s ({:.0}/s)",
+            "database: {:?}{durability}; generated {generated} requests with comments in {gen_secs:.1} s ({:.0}/s)",
             store.backend(),
             generated as f64 / gen_secs.max(0.001)
         );

@@ -248,6 +248,7 @@ async fn main() -> anyhow::Result<()> {
                 read_connections,
                 seconds,
                 keep_database,
+                synchronous: config.database_synchronous.into(),
             };
             return bench::requests(opts).await;
         }

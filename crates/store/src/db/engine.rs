@@ -9,6 +9,9 @@
 //! queued behind it (up to [`MAX_GROUP`]), runs each inside its own `SAVEPOINT` in one
 //! transaction, commits once, and only then answers. A unit that fails is rolled back to its
 //! savepoint and answers its error; the others still commit. A group of one needs no savepoint.
+//! With SQLite's `synchronous = FULL`, "after the commit" means after a thread beside the
+//! writer has synced the log holding it ([`LogSync`]), so the writer runs the next group while
+//! the disk works.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
@@ -18,8 +21,9 @@ use std::sync::Arc;
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use tokio::sync::oneshot;
 
+use super::log_sync::LogSync;
 use super::sqlite::Role;
-use super::{postgres, sqlite, Arg, Backend, Conn, DbError, PoolOptions, Tx};
+use super::{postgres, sqlite, Arg, Backend, Conn, DbError, PoolOptions, Synchronous, Tx};
 use crate::{Result, StoreError};
 
 /// The most units one group commit takes.
@@ -29,7 +33,7 @@ pub(crate) const MAX_GROUP: usize = 64;
 const CHECKPOINT_IDLE: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// Answers a unit's caller once its group's fate is known (`Some` when the commit failed).
-type Reply = Box<dyn FnOnce(Option<&DbError>) + Send>;
+pub(crate) type Reply = Box<dyn FnOnce(Option<&DbError>) + Send>;
 /// A unit of work, ready to run on a connection: says whether it succeeded and how to answer.
 type Work = Box<dyn FnOnce(&mut Conn, Option<&mut Vec<Later>>) -> (bool, Reply) + Send>;
 
@@ -95,7 +99,7 @@ impl Db {
                     move || postgres::Conn::open(&url).map(|c| Conn::Postgres(Box::new(c))),
                     {
                         let (queue, stats) = (write_queue.clone(), stats.clone());
-                        move |conn| writer_loop(conn, &queue, &stats)
+                        move |conn| writer_loop(conn, &queue, &stats, None)
                     },
                 ));
             }
@@ -127,13 +131,21 @@ impl Db {
             let cores = std::thread::available_parallelism().map_or(2, usize::from);
             let readers = (opts.max_connections as usize).clamp(2, cores.max(2));
             let (busy, sync) = (opts.acquire_timeout, opts.synchronous);
+            // With FULL, the writer's commits are synced by a thread beside it (see log_sync).
+            let log_sync = match sync {
+                Synchronous::Full => Some(
+                    LogSync::start(&path)
+                        .map_err(|e| DbError::Engine(format!("cannot start the log sync thread: {e}")))?,
+                ),
+                Synchronous::Normal => None,
+            };
             let writer_path = path.clone();
             let writer = spawn(
                 "db-writer".into(),
-                move || sqlite::Conn::open(&writer_path, Role::Writer, busy, sync).map(Conn::Sqlite),
+                move || sqlite::Conn::open(&writer_path, Role::Writer, busy, Synchronous::Normal).map(Conn::Sqlite),
                 {
                     let stats = stats.clone();
-                    move |conn| writer_loop(conn, &write_queue, &stats)
+                    move |conn| writer_loop(conn, &write_queue, &stats, log_sync)
                 },
             );
             // The writer creates the file and turns on WAL before anyone reads it.
@@ -395,13 +407,21 @@ impl Conn {
     }
 }
 
-fn writer_loop(mut conn: Conn, queue: &Receiver<Msg>, stats: &Stats) {
+/// Serves a writer's queue. With `log_sync`, committed work is answered once it is on disk.
+fn writer_loop(mut conn: Conn, queue: &Receiver<Msg>, stats: &Stats, mut log_sync: Option<LogSync>) {
+    let answer =
+        |log_sync: &Option<LogSync>, replies: Vec<Reply>, committed: Result<(), DbError>| match (log_sync, committed) {
+            (Some(sync), Ok(())) => sync.answer(replies),
+            (_, committed) => replies.into_iter().for_each(|reply| reply(committed.as_ref().err())),
+        };
     let mut group: Vec<Work> = Vec::with_capacity(MAX_GROUP);
     let mut carried = None;
     loop {
         let Some(msg) = carried.take().or_else(|| queue.recv().ok()) else { return };
         match msg {
             Msg::Close(ack) => {
+                // Whatever waits for the log sync is answered first.
+                drop(log_sync.take());
                 if let Conn::Sqlite(c) = &mut conn {
                     // Fold the write-ahead log into the main file, so the file alone is the
                     // whole database (a backup is copied as one file).
@@ -416,7 +436,7 @@ fn writer_loop(mut conn: Conn, queue: &Receiver<Msg>, stats: &Stats) {
                     let _ = c.revive();
                 }
                 let (_, reply) = run(work, &mut conn, None);
-                reply(None);
+                answer(&log_sync, vec![reply], Ok(()));
             }
             Msg::Unit(work) => {
                 group.push(work);
@@ -432,24 +452,26 @@ fn writer_loop(mut conn: Conn, queue: &Receiver<Msg>, stats: &Stats) {
                 }
                 stats.groups.fetch_add(1, Ordering::Relaxed);
                 stats.units.fetch_add(group.len() as u64, Ordering::Relaxed);
-                commit_group(&mut conn, &mut group);
+                let (replies, committed) = commit_group(&mut conn, &mut group);
+                answer(&log_sync, replies, committed);
             }
         }
     }
 }
 
-/// Runs a group of units in one transaction and answers each after the commit.
+/// Runs a group of units in one transaction; the replies to give once the commit is done, and
+/// how it went. A unit that could not run (or a lone unit that failed) has been answered already.
 ///
 /// Transaction control between two units goes as one batch (`RELEASE unit; SAVEPOINT unit`,
 /// and `BEGIN` or `COMMIT` with the first and last): on PostgreSQL each batch is a round trip.
-fn commit_group(conn: &mut Conn, group: &mut Vec<Work>) {
+fn commit_group(conn: &mut Conn, group: &mut Vec<Work>) -> (Vec<Reply>, Result<(), DbError>) {
     let single = group.len() == 1;
     let mut control = match conn.begin_sql(true) {
         Ok(sql) => String::from(sql),
         Err(e) => {
             tracing::error!(error = %e, units = group.len(), "cannot begin a write transaction");
             group.clear();
-            return;
+            return (Vec::new(), Ok(()));
         }
     };
     let mut replies: Vec<Reply> = Vec::with_capacity(group.len());
@@ -477,7 +499,7 @@ fn commit_group(conn: &mut Conn, group: &mut Vec<Work>) {
         } else if single && !ok {
             conn.rollback();
             reply(None);
-            return;
+            return (Vec::new(), Ok(()));
         } else if !single {
             control.push_str(if ok { "RELEASE unit" } else { "ROLLBACK TO unit; RELEASE unit" });
         }
@@ -510,9 +532,7 @@ fn commit_group(conn: &mut Conn, group: &mut Vec<Work>) {
             conn.rollback();
         }
     }
-    for reply in replies {
-        reply(committed.as_ref().err());
-    }
+    (replies, committed)
 }
 
 fn reader_loop(mut conn: Conn, queue: &Receiver<Msg>) {

@@ -11,6 +11,7 @@
 //! dialects is selected with [`Backend`] next to the statement that needs it.
 
 mod engine;
+mod log_sync;
 pub(crate) mod migrate;
 mod postgres;
 mod rows;
@@ -38,7 +39,8 @@ pub enum Backend {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Synchronous {
     /// Committed writes survive the process being killed, and the machine losing power.
-    /// One `fsync` per group commit.
+    /// One `fsync` of the log per group commit (or fewer), by a thread beside the writer;
+    /// a write is answered after it.
     #[default]
     Full,
     /// Committed writes survive the process being killed; a power cut may lose the last
