@@ -44,6 +44,7 @@ pub(crate) const SQLITE: &[Migration] = migrations!("sqlite":
     19 "0019_search_scope.sql", 20 "0020_recent_breaches.sql", 21 "0021_audit.sql", 22 "0022_identities.sql", 23 "0023_scim.sql", 24 "0024_news.sql",
     25 "0025_meetings.sql", 26 "0026_thanks.sql", 27 "0027_placements.sql",
     28 "0028_weekly.sql", 29 "0029_helps_with.sql", 30 "0030_news_images.sql", 31 "0031_digest_index.sql",
+    32 "0032_search_merges.sql",
 );
 pub(crate) const POSTGRES: &[Migration] = migrations!("postgres":
     1 "0001_directory.sql", 2 "0002_catalog_requests.sql", 3 "0003_request_search.sql",
@@ -54,6 +55,7 @@ pub(crate) const POSTGRES: &[Migration] = migrations!("postgres":
     19 "0019_search_scope.sql", 20 "0020_recent_breaches.sql", 21 "0021_audit.sql", 22 "0022_identities.sql", 23 "0023_scim.sql", 24 "0024_news.sql",
     25 "0025_meetings.sql", 26 "0026_thanks.sql", 27 "0027_placements.sql",
     28 "0028_weekly.sql", 29 "0029_helps_with.sql", 30 "0030_news_images.sql", 31 "0031_digest_index.sql",
+    32 "0032_search_merges.sql",
 );
 
 /// Serialises migrations between app nodes starting together on one PostgreSQL.
