@@ -157,7 +157,7 @@ impl Mailer {
                 };
                 self.send(&out, job.id).await.map_err(|e| e.to_string())?;
                 metrics::counter!("concentric_mail_sent_total").increment(1);
-                store.mark_digested(&ids, now).await.map_err(|e| e.to_string())
+                store.mark_digested(PersonId(p.person_id), &ids, now).await.map_err(|e| e.to_string())
             }
             other => Err(format!("the mailer does not run {other} jobs")),
         }

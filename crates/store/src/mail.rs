@@ -126,32 +126,33 @@ impl Store {
     /// is sent. `None` when nothing waits (or the person is gone).
     #[tracing::instrument(skip_all)]
     pub async fn take_digest(&self, person: PersonId) -> Result<Option<(Outgoing, Vec<i64>)>> {
-        self.db.read(move |mut tx| {
-            let Ok(who) = person_by_id(tx.exec(), person) else { return Ok(None) };
-            if !who.active {
-                return Ok(None);
-            }
-            let rows: Vec<DigestRow> = tx.exec()
-                .all(
-                    "SELECT id, notice FROM notifications WHERE person_id = $1 AND channel = 'digest' AND digested_at IS NULL \
-                     ORDER BY created_at, id LIMIT 200",
+        self.db
+            .read(move |mut tx| {
+                let Ok(who) = person_by_id(tx.exec(), person) else { return Ok(None) };
+                if !who.active {
+                    return Ok(None);
+                }
+                let rows: Vec<DigestRow> = tx.exec().all(
+                    "SELECT n.id, n.notice FROM notice_recipients nr JOIN notices n ON n.id = nr.notice_id \
+                     WHERE nr.person_id = $1 AND nr.channel = 'digest' AND nr.digested_at IS NULL \
+                     ORDER BY nr.notice_id LIMIT 200",
                     args![person],
                 )?;
-            let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-            let notices: Vec<Notice> =
-                rows.iter().filter_map(|r| serde_json::from_str(r.notice.as_deref()?).ok()).collect();
-            if notices.is_empty() {
-                return Ok(None);
-            }
-            let to = Mailbox { name: who.name, email: who.email };
-            Ok(Some((Outgoing { to, letter: Letter::Digest { notices } }, ids)))
-        })
-        .await
+                let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+                let notices: Vec<Notice> =
+                    rows.iter().filter_map(|r| serde_json::from_str(r.notice.as_deref()?).ok()).collect();
+                if notices.is_empty() {
+                    return Ok(None);
+                }
+                let to = Mailbox { name: who.name, email: who.email };
+                Ok(Some((Outgoing { to, letter: Letter::Digest { notices } }, ids)))
+            })
+            .await
     }
 
-    /// Marks notices as gone out in a digest.
+    /// Marks a person's notices as gone out in their digest.
     #[tracing::instrument(skip_all)]
-    pub async fn mark_digested(&self, ids: &[i64], now: Millis) -> Result<()> {
+    pub async fn mark_digested(&self, person: PersonId, ids: &[i64], now: Millis) -> Result<()> {
         let ids = ids.to_owned();
         self.db
             .write(move |mut tx| {
@@ -159,10 +160,10 @@ impl Store {
                 if ids.is_empty() {
                     return Ok(());
                 }
-                let within = crate::db::in_ids(tx.backend(), "id", "$2");
+                let within = crate::db::in_ids(tx.backend(), "notice_id", "$3");
                 tx.exec().execute(
-                    &format!("UPDATE notifications SET digested_at = $1 WHERE {within}"),
-                    vec![now.0.into(), crate::db::id_list(ids.iter().copied())],
+                    &format!("UPDATE notice_recipients SET digested_at = $1 WHERE person_id = $2 AND {within}"),
+                    vec![now.0.into(), person.0.into(), crate::db::id_list(ids.iter().copied())],
                 )?;
                 Ok(())
             })

@@ -1,5 +1,6 @@
-//! Notifications: written in the transaction of the change they announce, once per person and
-//! event (a unique `dedupe_key`), so a retried change never notifies twice.
+//! Notifications: a notice is written once, in the transaction of the change it announces, with
+//! a narrow row for each person it goes to. Its key names the event behind it, and a person holds
+//! a notice once, so a retried change never notifies twice.
 
 use std::collections::HashMap;
 
@@ -16,16 +17,23 @@ use crate::jobs::{schedule, schedule_unless_pending, DIGEST, MAIL};
 use crate::{Result, Store, StoreError};
 
 /// What to tell whom: a notice from `core`, the event or comment behind it (with kind and
-/// person it makes the dedupe key), and its recipients.
+/// subject it makes the notice's key), and its recipients.
 pub(crate) struct Notice {
     said: Said,
     source: i64,
     recipients: Vec<PersonId>,
+    /// Set when the words are one person's own (their week): the key then names them too.
+    personal: Option<PersonId>,
 }
 
 impl Notice {
     pub(crate) fn new(said: Said, source: i64) -> Self {
-        Self { said, source, recipients: Vec::new() }
+        Self { said, source, recipients: Vec::new(), personal: None }
+    }
+
+    /// A notice whose words are written for this one person.
+    pub(crate) fn personal(said: Said, source: i64, person: PersonId) -> Self {
+        Self { said, source, recipients: vec![person], personal: Some(person) }
     }
 
     pub(crate) fn to(mut self, recipients: &[PersonId]) -> Self {
@@ -33,21 +41,32 @@ impl Notice {
         self
     }
 
-    fn dedupe_key(&self, person: PersonId) -> String {
+    fn dedupe_key(&self) -> String {
         let subject = match (self.said.request(), self.said.commitment(), self.said.review()) {
             (Some(r), _, _) => r.id.to_string(),
             (None, Some(c), _) => format!("c{c}"),
             (None, None, Some(v)) => format!("v{v}"),
             (None, None, None) => String::from("-"),
         };
-        format!("{}:{subject}:{}:{}", self.said.kind().as_str(), self.source, person)
+        let event = format!("{}:{subject}:{}", self.said.kind().as_str(), self.source);
+        match self.personal {
+            Some(person) => format!("{event}:{person}"),
+            None => event,
+        }
     }
 }
 
 crate::db::row! {
-    struct Inserted {
+    struct Keyed {
         id: i64,
         dedupe_key: String,
+    }
+}
+
+crate::db::row! {
+    struct Told {
+        person_id: i64,
+        notice_id: i64,
     }
 }
 
@@ -62,116 +81,179 @@ crate::db::row! {
     }
 }
 
-/// Values per notification row in [`notify`]'s insert.
-const NOTICE_WIDTH: usize = 10;
+/// Values per row in [`notify`]'s two inserts.
+const NOTICE_WIDTH: usize = 9;
+const RECIPIENT_WIDTH: usize = 3;
 
-/// Notifies each recipient but the actor, at most once per notice: the bell in one statement,
-/// then, when mail is on, each person's mail as they chose it (a mail job now, or a place in
-/// their next daily digest).
+/// One event's notice and everyone it goes to.
+struct Event<'n> {
+    notice: &'n Notice,
+    key: String,
+    to: Vec<PersonId>,
+}
+
+/// Notifies each recipient but the actor, at most once per notice: the notices in one
+/// statement, the bell rows in another, then, when mail is on, each person's mail as they chose
+/// it (a mail job now, or a place in their next daily digest).
 pub(crate) fn notify(tx: &mut Tx, actor: &Actor, notices: &[Notice]) -> Result<()> {
-    if notices.iter().all(|n| n.recipients.iter().all(|p| Some(*p) == actor.person_id)) {
+    let events = events(actor, notices);
+    if events.is_empty() {
         return Ok(());
     }
-    // Which row went to whom is only needed for mail; with mail off it is never gathered.
-    let mail = crate::ratings::setting(tx.exec(), "mail_enabled")?.as_deref() == Some("true");
     let now = Millis::now().0;
+    let ids = write_notices(tx, actor, &events, now)?;
+    // Who wants which mail is only read with mail on.
+    let mail = crate::ratings::setting(tx.exec(), "mail_enabled")?.as_deref() == Some("true");
+    let choices = if mail { MailChoices::read(tx, &events)? } else { MailChoices::default() };
     let mut values = Vec::new();
-    let mut keyed: HashMap<String, (&Notice, PersonId)> = HashMap::new();
-    for n in notices {
-        // What every recipient's row says alike is made once per notice.
-        let said = serde_json::to_string(&n.said).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let summary = n.said.summary();
-        for person in n.recipients.iter().filter(|p| Some(**p) != actor.person_id) {
-            let dedupe = n.dedupe_key(*person);
-            if mail {
-                keyed.insert(dedupe.clone(), (n, *person));
-            }
-            values.extend(args![
-                *person,
-                n.said.kind().as_str(),
-                n.said.request().map(|r| r.id),
-                n.said.commitment(),
-                n.said.review(),
-                actor.person_id,
-                &summary,
-                dedupe,
-                now,
-                &said
-            ]);
+    for (e, id) in events.iter().zip(&ids) {
+        for person in &e.to {
+            let channel = match choices.delivery(*person, e.notice.said.kind()) {
+                MailDelivery::Off => "in_app",
+                MailDelivery::Immediate => "mail",
+                MailDelivery::Digest => "digest",
+            };
+            values.extend(args![*person, *id, channel]);
         }
     }
-    let rows = crate::db::value_rows(values.len() / NOTICE_WIDTH, NOTICE_WIDTH);
+    let rows = crate::db::value_rows(values.len() / RECIPIENT_WIDTH, RECIPIENT_WIDTH);
     let insert = format!(
-        "INSERT INTO notifications (person_id, kind, request_id, commitment_id, review_id, actor_id, summary, dedupe_key, created_at, notice) \
-         VALUES {rows} ON CONFLICT (dedupe_key) DO NOTHING"
+        "INSERT INTO notice_recipients (person_id, notice_id, channel) VALUES {rows} \
+         ON CONFLICT (person_id, notice_id) DO NOTHING"
     );
     if !mail {
         tx.exec().execute(&insert, values)?;
         return Ok(());
     }
-    let inserted: Vec<Inserted> = tx.exec().all(&format!("{insert} RETURNING id, dedupe_key"), values)?;
-    send_by_mail(tx, &inserted, &keyed, now)
-}
-
-/// Queues the mail for notices just written, by each recipient's choice (mail is on).
-fn send_by_mail(
-    tx: &mut Tx,
-    inserted: &[Inserted],
-    keyed: &HashMap<String, (&Notice, PersonId)>,
-    now: i64,
-) -> Result<()> {
-    if inserted.is_empty() {
-        return Ok(());
-    }
-    let mut people: Vec<i64> = keyed.values().map(|(_, p)| p.0).collect();
-    people.sort_unstable();
-    people.dedup();
-    let within = crate::db::in_ids(tx.backend(), "p.id", "$1");
-    let addressees: Vec<Addressee> = tx.exec().all(
-        &format!(
-            "SELECT p.id, p.name, p.email, p.time_zone, mp.kind, mp.delivery FROM people p \
-                 LEFT JOIN mail_preferences mp ON mp.person_id = p.id \
-                 WHERE {within} AND p.active"
-        ),
-        vec![crate::db::id_list(people)],
-    )?;
-    if addressees.is_empty() {
-        return Ok(());
-    }
-    let mut chosen: HashMap<(i64, &str), MailDelivery> = HashMap::new();
-    let mut who: HashMap<i64, &Addressee> = HashMap::new();
-    for a in &addressees {
-        who.insert(a.id, a);
-        if let (Some(kind), Some(delivery)) = (a.kind.as_deref(), a.delivery.as_deref().and_then(MailDelivery::parse)) {
-            chosen.insert((a.id, kind), delivery);
-        }
-    }
-    for row in inserted {
-        let Some((notice, person)) = keyed.get(&row.dedupe_key) else { continue };
-        let Some(to) = who.get(&person.0) else { continue };
-        let kind: NoticeKind = notice.said.kind();
-        let delivery = chosen.get(&(person.0, kind.as_str())).copied().unwrap_or_else(|| kind.default_delivery());
-        match delivery {
+    // Mail goes only to those told now, not to those a retried change had told already.
+    let told: Vec<Told> = tx.exec().all(&format!("{insert} RETURNING person_id, notice_id"), values)?;
+    let said: HashMap<i64, &Said> = events.iter().zip(&ids).map(|(e, id)| (*id, &e.notice.said)).collect();
+    for t in told {
+        let (Some(said), Some(to)) = (said.get(&t.notice_id), choices.who.get(&t.person_id)) else { continue };
+        match choices.delivery(PersonId(t.person_id), said.kind()) {
             MailDelivery::Off => {}
             MailDelivery::Immediate => {
                 let out = Outgoing {
                     to: Mailbox { name: to.name.clone(), email: to.email.clone() },
-                    letter: Letter::Notice { notification: row.id, notice: notice.said.clone() },
+                    letter: Letter::Notice { notification: t.notice_id, notice: (*said).clone() },
                 };
                 let payload = serde_json::to_value(&out).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                schedule(tx, MAIL, &format!("mail:notice:{}", row.id), payload, Some(now))?;
-                tx.exec().execute("UPDATE notifications SET channel = 'mail' WHERE id = $1", args![row.id])?;
+                let key = format!("mail:notice:{}:{}", t.notice_id, t.person_id);
+                schedule(tx, MAIL, &key, payload, Some(now))?;
             }
             MailDelivery::Digest => {
                 let zone = to.time_zone.parse().unwrap_or(chrono_tz::UTC);
                 let at = next_digest_at(Millis(now).to_utc(), zone).timestamp_millis();
-                let key = format!("mail:digest:{}", person.0);
-                schedule_unless_pending(tx, DIGEST, &key, json!({ "person_id": person.0 }), at)?;
-                tx.exec().execute("UPDATE notifications SET channel = 'digest' WHERE id = $1", args![row.id])?;
+                let key = format!("mail:digest:{}", t.person_id);
+                schedule_unless_pending(tx, DIGEST, &key, json!({ "person_id": t.person_id }), at)?;
             }
         }
     }
     Ok(())
+}
+
+/// The notices by event, each with its recipients but the actor, once each.
+fn events<'n>(actor: &Actor, notices: &'n [Notice]) -> Vec<Event<'n>> {
+    let mut events: Vec<Event> = Vec::with_capacity(notices.len());
+    let mut by_key: HashMap<String, usize> = HashMap::new();
+    for n in notices {
+        let to: Vec<PersonId> = n.recipients.iter().copied().filter(|p| Some(*p) != actor.person_id).collect();
+        if to.is_empty() {
+            continue;
+        }
+        let key = n.dedupe_key();
+        match by_key.get(&key) {
+            Some(&i) => events[i].to.extend(to),
+            None => {
+                by_key.insert(key.clone(), events.len());
+                events.push(Event { notice: n, key, to });
+            }
+        }
+    }
+    for e in &mut events {
+        e.to.sort_unstable();
+        e.to.dedup();
+    }
+    events
+}
+
+/// Writes each event's notice (what every recipient is told alike, once) and returns their ids
+/// in the events' order, finding those a retried change had written already.
+fn write_notices(tx: &mut Tx, actor: &Actor, events: &[Event], now: i64) -> Result<Vec<i64>> {
+    let mut values = Vec::with_capacity(events.len() * NOTICE_WIDTH);
+    for e in events {
+        let said = &e.notice.said;
+        let text = serde_json::to_string(said).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        values.extend(args![
+            said.kind().as_str(),
+            said.request().map(|r| r.id),
+            said.commitment(),
+            said.review(),
+            actor.person_id,
+            said.summary(),
+            text,
+            e.key.as_str(),
+            now
+        ]);
+    }
+    let rows = crate::db::value_rows(events.len(), NOTICE_WIDTH);
+    let written: Vec<Keyed> = tx.exec().all(
+        &format!(
+            "INSERT INTO notices (kind, request_id, commitment_id, review_id, actor_id, summary, notice, dedupe_key, created_at) \
+             VALUES {rows} ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key"
+        ),
+        values,
+    )?;
+    let mut ids: HashMap<String, i64> = written.into_iter().map(|k| (k.dedupe_key, k.id)).collect();
+    events
+        .iter()
+        .map(|e| match ids.remove(&e.key) {
+            Some(id) => Ok(id),
+            None => Ok(tx.exec().scalar("SELECT id FROM notices WHERE dedupe_key = $1", args![e.key.as_str()])?),
+        })
+        .collect()
+}
+
+/// The recipients' addresses and mail choices, read when mail is on.
+#[derive(Default)]
+struct MailChoices {
+    who: HashMap<i64, Addressee>,
+    chosen: HashMap<(i64, NoticeKind), MailDelivery>,
+}
+
+impl MailChoices {
+    fn read(tx: &mut Tx, events: &[Event]) -> Result<Self> {
+        let mut people: Vec<i64> = events.iter().flat_map(|e| e.to.iter().map(|p| p.0)).collect();
+        people.sort_unstable();
+        people.dedup();
+        let within = crate::db::in_ids(tx.backend(), "p.id", "$1");
+        let rows: Vec<Addressee> = tx.exec().all(
+            &format!(
+                "SELECT p.id, p.name, p.email, p.time_zone, mp.kind, mp.delivery FROM people p \
+                 LEFT JOIN mail_preferences mp ON mp.person_id = p.id \
+                 WHERE {within} AND p.active"
+            ),
+            vec![crate::db::id_list(people)],
+        )?;
+        let mut choices = Self::default();
+        for a in rows {
+            let kind = a.kind.as_deref().and_then(NoticeKind::parse);
+            if let (Some(kind), Some(delivery)) = (kind, a.delivery.as_deref().and_then(MailDelivery::parse)) {
+                choices.chosen.insert((a.id, kind), delivery);
+            }
+            choices.who.insert(a.id, a);
+        }
+        Ok(choices)
+    }
+
+    /// How this notice reaches this person by mail: not at all unless they are an active
+    /// addressee, else as they chose for its kind, else the kind's default.
+    fn delivery(&self, person: PersonId, kind: NoticeKind) -> MailDelivery {
+        if !self.who.contains_key(&person.0) {
+            return MailDelivery::Off;
+        }
+        self.chosen.get(&(person.0, kind)).copied().unwrap_or_else(|| kind.default_delivery())
+    }
 }
 
 crate::db::row! {
@@ -196,12 +278,14 @@ impl Store {
             let actor: &Actor = &actor;
             let me = actor.person_id.map_or(-1, |p| p.0);
             let total: i64 =
-                tx.exec().scalar("SELECT COUNT(*) FROM notifications WHERE person_id = $1", args![me])?;
+                tx.exec().scalar("SELECT COUNT(*) FROM notice_recipients WHERE person_id = $1", args![me])?;
+            // Notice ids grow with time, so the newest come first in the recipients' own order.
             let rows: Vec<NotificationRow> = tx.exec()
                 .all(
-                    "SELECT n.id, n.kind, r.key AS request_key, n.commitment_id, n.review_id, n.summary, n.created_at, n.read_at FROM notifications n \
-                     LEFT JOIN requests r ON r.id = n.request_id WHERE n.person_id = $1 \
-                     ORDER BY n.created_at DESC, n.id DESC LIMIT $2 OFFSET $3",
+                    "SELECT n.id, n.kind, r.key AS request_key, n.commitment_id, n.review_id, n.summary, n.created_at, nr.read_at \
+                     FROM notice_recipients nr JOIN notices n ON n.id = nr.notice_id \
+                     LEFT JOIN requests r ON r.id = n.request_id WHERE nr.person_id = $1 \
+                     ORDER BY nr.notice_id DESC LIMIT $2 OFFSET $3",
                     args![me, page.limit(), page.offset()],
                 )?;
             let items = rows
@@ -232,9 +316,12 @@ impl Store {
             .read(move |mut tx| {
                 let actor: &Actor = &actor;
                 let me = actor.person_id.map_or(-1, |p| p.0);
-                Ok(tx
-                    .exec()
-                    .scalar("SELECT COUNT(*) FROM notifications WHERE person_id = $1 AND read_at IS NULL", args![me])?)
+                // Only what came after the last "mark all read" can be unread.
+                Ok(tx.exec().scalar(
+                    "SELECT COUNT(*) FROM notice_recipients WHERE person_id = $1 AND read_at IS NULL \
+                     AND notice_id > COALESCE((SELECT read_through FROM notice_marks WHERE person_id = $1), 0)",
+                    args![me],
+                )?)
             })
             .await
     }
@@ -246,11 +333,27 @@ impl Store {
         self.db.write(move |mut tx| {
             let actor: &Actor = &actor;
             let me = actor.person_id.map_or(-1, |p| p.0);
-            Ok(tx.exec()
-                .execute(
-                    "UPDATE notifications SET read_at = $1 WHERE person_id = $2 AND read_at IS NULL AND ($3 IS NULL OR id = $3)",
-                    args![Millis::now().0, me, id],
-                )?)
+            let now = Millis::now().0;
+            if let Some(id) = id {
+                return Ok(tx.exec().execute(
+                    "UPDATE notice_recipients SET read_at = $1 WHERE person_id = $2 AND notice_id = $3 AND read_at IS NULL",
+                    args![now, me, id],
+                )?);
+            }
+            let marked = tx.exec().execute(
+                "UPDATE notice_recipients SET read_at = $1 WHERE person_id = $2 AND read_at IS NULL \
+                 AND notice_id > COALESCE((SELECT read_through FROM notice_marks WHERE person_id = $2), 0)",
+                args![now, me],
+            )?;
+            // On PostgreSQL a notice with a lower id may commit after this; it then shows unread
+            // in the list but is not counted on the bell, which is the lesser surprise.
+            tx.exec().execute(
+                "INSERT INTO notice_marks (person_id, read_through) \
+                 SELECT person_id, MAX(notice_id) FROM notice_recipients WHERE person_id = $1 GROUP BY person_id \
+                 ON CONFLICT (person_id) DO UPDATE SET read_through = excluded.read_through",
+                args![me],
+            )?;
+            Ok(marked)
         })
         .await
     }

@@ -206,7 +206,7 @@ impl Store {
                                 .map(|p| (p, week_for(&shared, monday, teams.get(p).unwrap_or(&empty), &zone)))
                                 .filter(|(_, week)| !week.is_empty())
                                 .map(|(p, week)| {
-                                    Notice::new(Said::Weekly { week }, week_key(monday)).to(&[PersonId(*p)])
+                                    Notice::personal(Said::Weekly { week }, week_key(monday), PersonId(*p))
                                 })
                                 .collect();
                             let n = notices.len();

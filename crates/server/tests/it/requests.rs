@@ -360,6 +360,47 @@ both!(queues_assignment_and_notifications, |t| {
     assert!(after.json["items"].as_array().unwrap().iter().all(|n| n["read"] == true));
 });
 
+// One notice per event, a reading state per person: the team's two members hold the same new
+// request notice, one reading it leaves it unread for the other, and after "mark all read" the
+// bell counts only what came since.
+both!(each_person_reads_a_shared_notice_alone, |t| {
+    let w = world(&t).await;
+    let nia = t.person("nia@example.com", "Nia Nine", false).await;
+    let it = t.store.team_by_key("IT").await.unwrap().id;
+    t.store.set_membership(&Actor::system(), it, nia.id, MemberRole::Member).await.unwrap();
+    let nia = t.token(&nia).await;
+    file(&t, &w.requester, "First").await;
+    let new_request = |token: &str| {
+        let token = token.to_owned();
+        let t = &t;
+        async move {
+            let r = t.api(Method::GET, "/api/v1/notifications", Some(&token), None).await;
+            r.json["items"].as_array().unwrap().iter().find(|n| n["kind"] == "new_request").cloned().unwrap()
+        }
+    };
+    // The first request goes to Max by round robin; Lena and Nia hear of it.
+    let (lena, other) = (new_request(&w.lead).await, new_request(&nia).await);
+    assert_eq!(lena["id"], other["id"], "one notice for the event");
+    assert_eq!((lena["read"].as_bool(), other["read"].as_bool()), (Some(false), Some(false)));
+    let r = t.api(Method::POST, "/api/v1/notifications/read", Some(&w.lead), Some(json!({"id": lena["id"]}))).await;
+    assert!(r.status.is_success(), "{}", r.text);
+    assert_eq!(new_request(&w.lead).await["read"], true);
+    assert_eq!(new_request(&nia).await["read"], false, "Nia's is still unread");
+
+    let mut lena = t.browser();
+    lena.login("lena@example.com", PASSWORD).await;
+    assert!(!lena.get("/notifications").await.body.contains("Notifications: "), "nothing unread");
+    file(&t, &w.requester, "Second").await;
+    t.api(Method::POST, "/api/v1/notifications/read", Some(&w.lead), Some(json!({}))).await;
+    assert!(!lena.get("/notifications").await.body.contains("Notifications: "), "all read");
+    file(&t, &w.requester, "Third").await;
+    let list = t.api(Method::GET, "/api/v1/notifications", Some(&w.lead), None).await;
+    let unread = list.json["items"].as_array().unwrap().iter().filter(|n| n["read"] == false).count();
+    assert!((1..=2).contains(&unread), "the third request's notices only: {}", list.text);
+    let page = lena.get("/notifications").await;
+    assert!(page.body.contains(&format!("Notifications: {unread} unread")), "only the new ones count: {}", page.body);
+});
+
 both!(requester_and_agent_in_the_browser, |t| {
     world(&t).await;
     let mut sam = t.browser();

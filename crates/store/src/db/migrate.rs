@@ -44,7 +44,7 @@ pub(crate) const SQLITE: &[Migration] = migrations!("sqlite":
     19 "0019_search_scope.sql", 20 "0020_recent_breaches.sql", 21 "0021_audit.sql", 22 "0022_identities.sql", 23 "0023_scim.sql", 24 "0024_news.sql",
     25 "0025_meetings.sql", 26 "0026_thanks.sql", 27 "0027_placements.sql",
     28 "0028_weekly.sql", 29 "0029_helps_with.sql", 30 "0030_news_images.sql", 31 "0031_digest_index.sql",
-    32 "0032_search_merges.sql",
+    32 "0032_search_merges.sql", 33 "0033_notices.sql",
 );
 pub(crate) const POSTGRES: &[Migration] = migrations!("postgres":
     1 "0001_directory.sql", 2 "0002_catalog_requests.sql", 3 "0003_request_search.sql",
@@ -55,7 +55,7 @@ pub(crate) const POSTGRES: &[Migration] = migrations!("postgres":
     19 "0019_search_scope.sql", 20 "0020_recent_breaches.sql", 21 "0021_audit.sql", 22 "0022_identities.sql", 23 "0023_scim.sql", 24 "0024_news.sql",
     25 "0025_meetings.sql", 26 "0026_thanks.sql", 27 "0027_placements.sql",
     28 "0028_weekly.sql", 29 "0029_helps_with.sql", 30 "0030_news_images.sql", 31 "0031_digest_index.sql",
-    32 "0032_search_merges.sql",
+    32 "0032_search_merges.sql", 33 "0033_notices.sql",
 );
 
 /// Serialises migrations between app nodes starting together on one PostgreSQL.
@@ -63,18 +63,24 @@ const LOCK: i64 = 0x636f_6e63_656e_7472; // "concentr"
 
 /// Applies the pending migrations; runs on a writer outside any transaction.
 pub(crate) fn run(tx: &mut Tx<'_>) -> Result<(), DbError> {
+    run_until(tx, i64::MAX)
+}
+
+/// Applies the pending migrations up to and including `last` (a test stops at a past version
+/// to write data in an old shape).
+fn run_until(tx: &mut Tx<'_>, last: i64) -> Result<(), DbError> {
     let postgres = tx.backend() == Backend::Postgres;
     if postgres {
         tx.exec().execute("SELECT pg_advisory_lock($1)", args![LOCK])?;
     }
-    let result = apply(tx);
+    let result = apply(tx, last);
     if postgres {
         tx.exec().execute("SELECT pg_advisory_unlock($1)", args![LOCK])?;
     }
     result
 }
 
-fn apply(tx: &mut Tx<'_>) -> Result<(), DbError> {
+fn apply(tx: &mut Tx<'_>, last: i64) -> Result<(), DbError> {
     let (list, created) = match tx.backend() {
         Backend::Sqlite => (SQLITE, "TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP"),
         Backend::Postgres => (POSTGRES, "TIMESTAMPTZ NOT NULL DEFAULT now()"),
@@ -96,7 +102,7 @@ fn apply(tx: &mut Tx<'_>) -> Result<(), DbError> {
             }
         }
     }
-    for m in list.iter().filter(|m| !applied.iter().any(|(v, _, _)| *v == m.version)) {
+    for m in list.iter().filter(|m| m.version <= last && !applied.iter().any(|(v, _, _)| *v == m.version)) {
         let started = Instant::now();
         tx.batch("BEGIN")?;
         let step = tx.batch(m.sql).and_then(|()| {
@@ -149,5 +155,93 @@ mod tests {
     #[test]
     fn descriptions_are_words() {
         assert_eq!(SQLITE[1].description(), "catalog requests");
+    }
+
+    /// Migration 0033 folds the copies of one event's notice into one notice with a recipient
+    /// row each, keeps each person's reading and digest state, keeps the weekly notice (its words
+    /// are each person's own) one per person, and new notices take ids after the old ones.
+    async fn notices_fold_into_one_per_event(like: &str) {
+        let scratch = crate::scratch::Scratch::create(like).await.expect("scratch database");
+        let db = crate::db::Db::connect(scratch.url(), crate::db::PoolOptions::default()).await.expect("connect");
+        db.alone(|mut tx| Ok(run_until(&mut tx, 32)?)).await.expect("migrations up to 0032");
+        // PostgreSQL's ids are generated always; the test sets them to name the rows.
+        let given = if like.starts_with("postgres") { " OVERRIDING SYSTEM VALUE" } else { "" };
+        db.alone(move |mut tx| {
+            for (id, email) in [(1_i64, "ann@example.com"), (2, "bo@example.com")] {
+                tx.exec().execute(
+                    &format!(
+                        "INSERT INTO people (id, email, name, time_zone, weekly_capacity_hours, created_at, updated_at){given} \
+                         VALUES ($1, $2, $2, 'UTC', 40, 0, 0)"
+                    ),
+                    args![id, email],
+                )?;
+            }
+            let rows: [(i64, i64, &str, &str, &str, Option<i64>); 5] = [
+                (10, 1, "new_request", "new_request:7:99:1", "in_app", None),
+                (11, 2, "new_request", "new_request:7:99:2", "digest", Some(5)),
+                (12, 1, "weekly", "weekly:-:2026:1", "in_app", None),
+                (13, 2, "weekly", "weekly:-:2026:2", "in_app", None),
+                (14, 2, "reply", "reply:7:100:2", "mail", None),
+            ];
+            for (id, person, kind, key, channel, read_at) in rows {
+                tx.exec().execute(
+                    &format!(
+                        "INSERT INTO notifications (id, person_id, channel, kind, summary, dedupe_key, created_at, read_at, notice){given} \
+                         VALUES ($1, $2, $3, $4, $5, $6, $1, $7, '{{}}')"
+                    ),
+                    args![id, person, channel, kind, format!("said {id}"), key, read_at],
+                )?;
+            }
+            Ok(())
+        })
+        .await
+        .expect("old notifications");
+        db.alone(|mut tx| Ok(run(&mut tx)?)).await.expect("migration 0033");
+        let (notices, recipients, next) = db
+            .alone(|mut tx| {
+                let notices: Vec<(i64, String)> =
+                    tx.exec().all("SELECT id, dedupe_key FROM notices ORDER BY id", Vec::new())?;
+                let recipients: Vec<(i64, i64, String, Option<i64>)> = tx.exec().all(
+                    "SELECT person_id, notice_id, channel, read_at FROM notice_recipients ORDER BY notice_id, person_id",
+                    Vec::new(),
+                )?;
+                let next: i64 = tx.exec().scalar(
+                    "INSERT INTO notices (kind, summary, dedupe_key, created_at) VALUES ('reply', 'new', 'reply:7:101', 0) RETURNING id",
+                    Vec::new(),
+                )?;
+                Ok((notices, recipients, next))
+            })
+            .await
+            .expect("read back");
+        let keys: Vec<(i64, &str)> = notices.iter().map(|(id, k)| (*id, k.as_str())).collect();
+        assert_eq!(
+            keys,
+            [(10, "new_request:7:99"), (12, "weekly:-:2026:1"), (13, "weekly:-:2026:2"), (14, "reply:7:100")]
+        );
+        assert_eq!(
+            recipients,
+            [
+                (1, 10, "in_app".to_owned(), None),
+                (2, 10, "digest".to_owned(), Some(5)),
+                (1, 12, "in_app".to_owned(), None),
+                (2, 13, "in_app".to_owned(), None),
+                (2, 14, "mail".to_owned(), None),
+            ]
+        );
+        assert!(next > 14, "a new notice's id {next} follows the old ones");
+        db.close().await;
+        scratch.remove().await.expect("remove scratch");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn notices_fold_on_sqlite() {
+        notices_fold_into_one_per_event("sqlite:").await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn notices_fold_on_postgres() {
+        if let Ok(url) = std::env::var("CONCENTRIC_TEST_POSTGRES_URL") {
+            notices_fold_into_one_per_event(&url).await;
+        }
     }
 }
