@@ -176,8 +176,8 @@ mod tests {
                     args![id, email],
                 )?;
             }
-            let rows: [(i64, i64, &str, &str, &str, Option<i64>); 5] = [
-                (10, 1, "new_request", "new_request:7:99:1", "in_app", None),
+            let rows = [
+                (10_i64, 1_i64, "new_request", "new_request:7:99:1", "in_app", None::<i64>),
                 (11, 2, "new_request", "new_request:7:99:2", "digest", Some(5)),
                 (12, 1, "weekly", "weekly:-:2026:1", "in_app", None),
                 (13, 2, "weekly", "weekly:-:2026:2", "in_app", None),
