@@ -4,17 +4,12 @@
 //! whose node dies is claimed again when its lease runs out; its effects carry their own unique
 //! keys, so running it twice changes nothing.
 
-use concentric_core::target::ClockKind;
 use concentric_core::time::Millis;
-use concentric_core::RequestId;
-use serde::Deserialize;
 
 use crate::commitments::occurrence_payload;
 use crate::db::{args, Backend, Tx};
 use crate::{Result, Store, StoreError};
 
-/// Looks at a request's clock when it is due to turn at risk or breached.
-pub(crate) const CLOCK_CHECK: &str = "clock_check";
 /// Reminds the owner of an occurrence before it is due.
 pub(crate) const OCCURRENCE_REMINDER: &str = "occurrence_reminder";
 /// Announces an occurrence still open at its deadline.
@@ -39,6 +34,10 @@ pub const MAIL: &str = "mail";
 pub const DIGEST: &str = "digest";
 /// POSTs one webhook delivery (the server's HTTP client does the work).
 pub const WEBHOOK: &str = "webhook";
+/// How long a claimed job or clock check is a node's before another may take it.
+const LEASE_MS: i64 = 60_000;
+/// Jobs, and clock checks, claimed at a time.
+const BATCH: i64 = 50;
 /// Attempts before a job is given up and recorded as failed.
 pub const MAX_ATTEMPTS: i64 = 8;
 
@@ -129,12 +128,6 @@ pub trait Effects: Sync {
     ) -> impl std::future::Future<Output = std::result::Result<(), String>> + Send;
 }
 
-#[derive(Deserialize)]
-struct ClockPayload {
-    request_id: i64,
-    kind: ClockKind,
-}
-
 crate::db::row! {
     /// Counts of the queue, for `/metrics` and the admin page.
     #[derive(Debug, Default, Clone, Copy)]
@@ -178,12 +171,6 @@ impl Store {
     #[tracing::instrument(skip_all)]
     pub async fn run_job(&self, job: &Job, now: Millis, effects: &impl Effects) -> Result<()> {
         match job.kind.as_str() {
-            CLOCK_CHECK => {
-                let p: ClockPayload = serde_json::from_str(&job.payload)
-                    .map_err(|e| StoreError::Corrupt(format!("job {}: {e}", job.job_key)))?;
-                self.check_clock(RequestId(p.request_id), p.kind, now).await?;
-                Ok(())
-            }
             OCCURRENCE_REMINDER => {
                 self.remind_occurrence(occurrence_payload(&job.payload, &job.job_key)?, now).await?;
                 Ok(())
@@ -267,14 +254,24 @@ impl Store {
         .await
     }
 
-    /// Claims and runs every due job, one batch after another, until none is due at `now`.
-    /// Returns how many ran. The runner in `serve` calls this on a timer; tests call it directly.
+    /// Claims and runs every due clock check and job, one batch after another, until none is
+    /// due at `now`. Returns how many ran. The runner in `serve` calls this on a timer; tests
+    /// call it directly.
     #[tracing::instrument(skip_all)]
     pub async fn run_due_jobs(&self, node: &str, now: Millis, effects: &impl Effects) -> Result<usize> {
         let mut ran = 0;
         loop {
-            let jobs = self.claim_jobs(node, now, 60_000, 50).await?;
-            if jobs.is_empty() {
+            // Clock checks first: the notices they write may queue mail for the same round.
+            let clocks = self.claim_clock_checks(now, LEASE_MS, BATCH).await?;
+            for &(request, kind) in &clocks {
+                // A failed check stays claimed until the lease ends, and is tried again then.
+                if let Err(e) = self.check_clock(request, kind, now).await {
+                    tracing::warn!(request = request.0, kind = kind.as_str(), error = %e, "clock check failed");
+                }
+                ran += 1;
+            }
+            let jobs = self.claim_jobs(node, now, LEASE_MS, BATCH).await?;
+            if jobs.is_empty() && clocks.is_empty() {
                 return Ok(ran);
             }
             for job in jobs {

@@ -2,8 +2,8 @@
 //! policies they come from (`targets`) are submodules sharing this module's imports.
 //!
 //! Clocks are started when a request is filed, follow its status in the same transaction as
-//! every change, and are watched by one `clock_check` job per clock, scheduled for the next
-//! instant the clock turns at risk or breached.
+//! every change, and carry the next instant the clock turns at risk or breached (`check_at`),
+//! which the job runner claims from an index ([`Store::claim_clock_checks`]).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -22,7 +22,6 @@ use serde_json::json;
 
 use crate::db::{args, Backend, Exec, Tx};
 use crate::events::record;
-use crate::jobs::{schedule, CLOCK_CHECK};
 use crate::notifications::{notify, Notice};
 use crate::people::id_by_email;
 use crate::webhooks::emit_for_request;
@@ -71,35 +70,33 @@ const CLOCK_SELECT: &str = "SELECT c.request_id, c.kind, c.target_ms, c.elapsed_
      AND m.mark = 'breached') AS breach_recorded, r.team_id FROM request_clocks c JOIN requests r ON r.id = c.request_id \
      JOIN target_policies p ON p.id = r.policy_id";
 
-/// Writes a clock back with its cached due time, and schedules its next check.
+/// Writes a clock back with its cached due time and the instant of its next check.
 fn save_clock(tx: &mut Tx, clock: &Clock, now: i64, cal: &Calendar) -> Result<()> {
     let due = clock.read(now, cal).due_at;
     tx.exec().execute(
-        "UPDATE request_clocks SET target_ms = $1, elapsed_ms = $2, running_since = $3, stopped_at = $4, due_at = $5 \
-             WHERE request_id = $6 AND kind = $7",
+        "UPDATE request_clocks SET target_ms = $1, elapsed_ms = $2, running_since = $3, stopped_at = $4, due_at = $5, \
+             check_at = $6 WHERE request_id = $7 AND kind = $8",
         args![
             clock.target_ms,
             clock.elapsed_ms,
             clock.running_since,
             clock.stopped_at,
             due,
+            clock.next_check(now, cal),
             clock.request_id,
             clock.kind.as_str()
         ],
     )?;
-    schedule_check(tx, clock, now, cal)
+    Ok(())
 }
 
+/// Sets when the runner next looks at a clock; `None` when it never needs to again.
 fn schedule_check(tx: &mut Tx, clock: &Clock, now: i64, cal: &Calendar) -> Result<()> {
-    schedule(tx, CLOCK_CHECK, &check_key(clock), check_payload(clock), clock.next_check(now, cal))
-}
-
-fn check_key(clock: &Clock) -> String {
-    format!("clock:{}:{}", clock.request_id, clock.kind.as_str())
-}
-
-fn check_payload(clock: &Clock) -> serde_json::Value {
-    json!({ "request_id": clock.request_id, "kind": clock.kind })
+    tx.exec().execute(
+        "UPDATE request_clocks SET check_at = $1 WHERE request_id = $2 AND kind = $3",
+        args![clock.next_check(now, cal), clock.request_id, clock.kind.as_str()],
+    )?;
+    Ok(())
 }
 
 /// Clocks just started, with the calendar they run on: the request just written needs no
@@ -142,24 +139,27 @@ pub(crate) fn start_clocks(
         at_risk_percent: policy.at_risk_percent,
         breach_recorded: false,
     });
-    // Both clocks in one statement, and both checks in another.
-    let mut values = Vec::with_capacity(clocks.len() * 6);
-    let mut checks = Vec::with_capacity(clocks.len());
+    // Both clocks, with their due times and first checks, in one statement.
+    let mut values = Vec::with_capacity(clocks.len() * 7);
     for clock in &clocks {
         let due = clock.read(now, &cal).due_at;
-        values.extend(args![request, clock.kind.as_str(), clock.target_ms, 0_i64, now, due]);
-        if let Some(at) = clock.next_check(now, &cal) {
-            checks.push((check_key(clock), check_payload(clock), at));
-        }
+        values.extend(args![
+            request,
+            clock.kind.as_str(),
+            clock.target_ms,
+            0_i64,
+            now,
+            due,
+            clock.next_check(now, &cal)
+        ]);
     }
     tx.exec().execute(
         &format!(
-            "INSERT INTO request_clocks (request_id, kind, target_ms, elapsed_ms, running_since, due_at) VALUES {}",
-            crate::db::value_rows(clocks.len(), 6)
+            "INSERT INTO request_clocks (request_id, kind, target_ms, elapsed_ms, running_since, due_at, check_at) VALUES {}",
+            crate::db::value_rows(clocks.len(), 7)
         ),
         values,
     )?;
-    crate::jobs::schedule_all(tx, CLOCK_CHECK, &checks)?;
     Ok(Some(Started { clocks: clocks.into(), calendar: cal, now }))
 }
 
@@ -312,6 +312,42 @@ fn team_people(exec: Exec<'_>, team: i64, leads_only: bool) -> Result<Vec<Person
 }
 
 impl Store {
+    /// Claims up to `limit` clocks whose check is due at `now`, for `lease_ms`: the claim moves
+    /// their check to the lease's end, so a node that dies leaves them to be checked again, and
+    /// a second node (`SKIP LOCKED` on PostgreSQL) passes them by.
+    #[tracing::instrument(skip(self))]
+    pub async fn claim_clock_checks(
+        &self,
+        now: Millis,
+        lease_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<(RequestId, ClockKind)>> {
+        let claimed: Vec<(i64, String)> = self
+            .db
+            .write(move |mut tx| {
+                let lock = match tx.backend() {
+                    Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+                    Backend::Sqlite => "",
+                };
+                Ok(tx.exec().all(
+                    &format!(
+                        "UPDATE request_clocks SET check_at = $1 WHERE (request_id, kind) IN \
+                         (SELECT request_id, kind FROM request_clocks WHERE check_at <= $2 \
+                         ORDER BY check_at LIMIT $3{lock}) RETURNING request_id, kind"
+                    ),
+                    args![now.0 + lease_ms, now.0, limit],
+                )?)
+            })
+            .await?;
+        claimed
+            .into_iter()
+            .map(|(request, kind)| {
+                let kind = ClockKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("clock kind {kind}")))?;
+                Ok((RequestId(request), kind))
+            })
+            .collect()
+    }
+
     /// Looks at one clock at `now`: records and announces its at-risk and breach marks (each
     /// exactly once, whichever node runs the check), escalates a breach, and schedules the next check.
     #[tracing::instrument(skip(self))]

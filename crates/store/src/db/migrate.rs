@@ -44,7 +44,7 @@ pub(crate) const SQLITE: &[Migration] = migrations!("sqlite":
     19 "0019_search_scope.sql", 20 "0020_recent_breaches.sql", 21 "0021_audit.sql", 22 "0022_identities.sql", 23 "0023_scim.sql", 24 "0024_news.sql",
     25 "0025_meetings.sql", 26 "0026_thanks.sql", 27 "0027_placements.sql",
     28 "0028_weekly.sql", 29 "0029_helps_with.sql", 30 "0030_news_images.sql", 31 "0031_digest_index.sql",
-    32 "0032_search_merges.sql", 33 "0033_notices.sql",
+    32 "0032_search_merges.sql", 33 "0033_notices.sql", 34 "0034_clock_checks.sql",
 );
 pub(crate) const POSTGRES: &[Migration] = migrations!("postgres":
     1 "0001_directory.sql", 2 "0002_catalog_requests.sql", 3 "0003_request_search.sql",
@@ -55,7 +55,7 @@ pub(crate) const POSTGRES: &[Migration] = migrations!("postgres":
     19 "0019_search_scope.sql", 20 "0020_recent_breaches.sql", 21 "0021_audit.sql", 22 "0022_identities.sql", 23 "0023_scim.sql", 24 "0024_news.sql",
     25 "0025_meetings.sql", 26 "0026_thanks.sql", 27 "0027_placements.sql",
     28 "0028_weekly.sql", 29 "0029_helps_with.sql", 30 "0030_news_images.sql", 31 "0031_digest_index.sql",
-    32 "0032_search_merges.sql", 33 "0033_notices.sql",
+    32 "0032_search_merges.sql", 33 "0033_notices.sql", 34 "0034_clock_checks.sql",
 );
 
 /// Serialises migrations between app nodes starting together on one PostgreSQL.
@@ -157,15 +157,21 @@ mod tests {
         assert_eq!(SQLITE[1].description(), "catalog requests");
     }
 
+    /// A scratch database migrated up to `version`, and the clause PostgreSQL needs to insert
+    /// rows with the ids a test names them by (its ids are generated always).
+    async fn migrated_to(like: &str, version: i64) -> (crate::scratch::Scratch, crate::db::Db, &'static str) {
+        let scratch = crate::scratch::Scratch::create(like).await.expect("scratch database");
+        let db = crate::db::Db::connect(scratch.url(), crate::db::PoolOptions::default()).await.expect("connect");
+        db.alone(move |mut tx| Ok(run_until(&mut tx, version)?)).await.expect("migrations");
+        let given = if like.starts_with("postgres") { " OVERRIDING SYSTEM VALUE" } else { "" };
+        (scratch, db, given)
+    }
+
     /// Migration 0033 folds the copies of one event's notice into one notice with a recipient
     /// row each, keeps each person's reading and digest state, keeps the weekly notice (its words
     /// are each person's own) one per person, and new notices take ids after the old ones.
     async fn notices_fold_into_one_per_event(like: &str) {
-        let scratch = crate::scratch::Scratch::create(like).await.expect("scratch database");
-        let db = crate::db::Db::connect(scratch.url(), crate::db::PoolOptions::default()).await.expect("connect");
-        db.alone(|mut tx| Ok(run_until(&mut tx, 32)?)).await.expect("migrations up to 0032");
-        // PostgreSQL's ids are generated always; the test sets them to name the rows.
-        let given = if like.starts_with("postgres") { " OVERRIDING SYSTEM VALUE" } else { "" };
+        let (scratch, db, given) = migrated_to(like, 32).await;
         db.alone(move |mut tx| {
             for (id, email) in [(1_i64, "ann@example.com"), (2, "bo@example.com")] {
                 tx.exec().execute(
@@ -231,6 +237,86 @@ mod tests {
         assert!(next > 14, "a new notice's id {next} follows the old ones");
         db.close().await;
         scratch.remove().await.expect("remove scratch");
+    }
+
+    /// Migration 0034 moves each clock's pending check from its job onto the clock, leaves
+    /// finished and failed checks off, and removes the check jobs but no other job.
+    async fn clock_checks_move_onto_their_clocks(like: &str) {
+        let (scratch, db, given) = migrated_to(like, 33).await;
+        db.alone(move |mut tx| {
+            for sql in [
+                "INSERT INTO people (id, email, name, time_zone, weekly_capacity_hours, created_at, updated_at){given} \
+                 VALUES (1, 'ann@example.com', 'Ann', 'UTC', 40, 0, 0)",
+                "INSERT INTO teams (id, key, name, created_at, updated_at){given} VALUES (1, 'IT', 'IT', 0, 0)",
+                "INSERT INTO services (id, team_id, slug, name, audience, default_priority, default_effort_hours, \
+                 form_version, created_at, updated_at){given} VALUES (1, 1, 'desk', 'Desk', 'everyone', 3, 1, 1, 0, 0)",
+            ] {
+                tx.exec().execute(&sql.replace("{given}", given), Vec::new())?;
+            }
+            for id in [7_i64, 8] {
+                tx.exec().execute(
+                    &format!(
+                        "INSERT INTO requests (id, key, team_id, number, service_id, form_version, requester_id, subject, \
+                         priority, status, created_at, updated_at){given} VALUES ($1, $2, 1, $1, 1, 1, 1, 'Laptop', 3, 'open', 0, 0)"
+                    ),
+                    args![id, format!("IT-{id}")],
+                )?;
+            }
+            tx.exec().execute(
+                "INSERT INTO request_clocks (request_id, kind, target_ms, elapsed_ms, running_since, due_at) VALUES \
+                 (7, 'first_response', 10, 0, 0, 10), (7, 'resolution', 20, 0, 0, 20), (8, 'resolution', 20, 0, 0, 20)",
+                Vec::new(),
+            )?;
+            tx.exec().execute(
+                "INSERT INTO jobs (kind, job_key, payload, run_at, created_at, done_at, failed_at) VALUES \
+                 ('clock_check', 'clock:7:first_response', '{}', 8, 0, 9, NULL), \
+                 ('clock_check', 'clock:7:resolution', '{}', 15, 0, NULL, NULL), \
+                 ('clock_check', 'clock:8:resolution', '{}', 15, 0, NULL, 16), \
+                 ('mail', 'mail:1', '{}', 15, 0, NULL, NULL)",
+                Vec::new(),
+            )?;
+            Ok(())
+        })
+        .await
+        .expect("clocks and their jobs");
+        db.alone(|mut tx| Ok(run(&mut tx)?)).await.expect("migration 0034");
+        let (checks, jobs) = db
+            .alone(|mut tx| {
+                let checks: Vec<(i64, String, Option<i64>)> = tx.exec().all(
+                    "SELECT request_id, kind, check_at FROM request_clocks ORDER BY request_id, kind",
+                    Vec::new(),
+                )?;
+                let jobs: Vec<String> = tx.exec().scalars(
+                    "SELECT job_key FROM jobs WHERE kind IN ('clock_check', 'mail') ORDER BY job_key",
+                    Vec::new(),
+                )?;
+                Ok((checks, jobs))
+            })
+            .await
+            .expect("read back");
+        assert_eq!(
+            checks,
+            [
+                (7, "first_response".to_owned(), None),
+                (7, "resolution".to_owned(), Some(15)),
+                (8, "resolution".to_owned(), None)
+            ]
+        );
+        assert_eq!(jobs, ["mail:1"], "the mail stays, the check jobs go");
+        db.close().await;
+        scratch.remove().await.expect("remove scratch");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn clock_checks_move_on_sqlite() {
+        clock_checks_move_onto_their_clocks("sqlite:").await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn clock_checks_move_on_postgres() {
+        if let Ok(url) = std::env::var("CONCENTRIC_TEST_POSTGRES_URL") {
+            clock_checks_move_onto_their_clocks(&url).await;
+        }
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
