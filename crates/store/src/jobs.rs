@@ -7,7 +7,7 @@
 use concentric_core::time::Millis;
 
 use crate::commitments::occurrence_payload;
-use crate::db::{args, Backend, Tx};
+use crate::db::{args, Tx};
 use crate::{Result, Store, StoreError};
 
 /// Reminds the owner of an occurrence before it is due.
@@ -146,10 +146,7 @@ impl Store {
         self.db
             .write(move |mut tx| {
                 let node: &str = &node;
-                let lock = match tx.backend() {
-                    Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-                    Backend::Sqlite => "",
-                };
+                let lock = crate::db::skip_locked(tx.backend());
                 let jobs = tx.exec().all(
                     &format!(
                         "UPDATE jobs SET locked_by = $1, locked_until = $2, attempts = attempts + 1 WHERE id IN \

@@ -316,7 +316,7 @@ impl Store {
     /// their check to the lease's end, so a node that dies leaves them to be checked again, and
     /// a second node (`SKIP LOCKED` on PostgreSQL) passes them by.
     #[tracing::instrument(skip(self))]
-    pub async fn claim_clock_checks(
+    pub(crate) async fn claim_clock_checks(
         &self,
         now: Millis,
         lease_ms: i64,
@@ -325,10 +325,7 @@ impl Store {
         let claimed: Vec<(i64, String)> = self
             .db
             .write(move |mut tx| {
-                let lock = match tx.backend() {
-                    Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-                    Backend::Sqlite => "",
-                };
+                let lock = crate::db::skip_locked(tx.backend());
                 Ok(tx.exec().all(
                     &format!(
                         "UPDATE request_clocks SET check_at = $1 WHERE (request_id, kind) IN \

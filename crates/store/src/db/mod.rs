@@ -347,6 +347,15 @@ pub(crate) fn in_ids(backend: Backend, column: &str, param: &str) -> String {
     }
 }
 
+/// The lock clause of a claim's inner `SELECT`: on PostgreSQL two nodes claiming at once each
+/// pass by the rows the other holds; SQLite has one writer, so it needs none.
+pub(crate) fn skip_locked(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        Backend::Sqlite => "",
+    }
+}
+
 /// The argument [`in_ids`] reads: the ids as a JSON array.
 pub(crate) fn id_list(ids: impl IntoIterator<Item = i64>) -> Arg {
     let list: Vec<String> = ids.into_iter().map(|i| i.to_string()).collect();
