@@ -43,9 +43,9 @@ pub(crate) const TIME_OFF_SELECT: &str = "SELECT id, person_id, starts_on, ends_
 
 /// Writes one stretch of time off (checked, its last day `ends`) and its event.
 fn insert_time_off(tx: &mut Tx, actor: &Actor, person: PersonId, new: &NewTimeOff, ends: NaiveDate) -> Result<i64> {
-    let id: i64 = tx.exec().scalar(
+    let id: i64 = tx.exec().insert_id(
         "INSERT INTO time_off (person_id, starts_on, ends_on, half_day, note, created_by, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         args![
             person,
             new.starts_on.to_string(),

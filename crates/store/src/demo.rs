@@ -263,12 +263,12 @@ impl Store {
                 let closed = (status == Status::Closed).then(|| resolved.unwrap_or(now) + 7 * 86_400_000);
                 let id: i64 = tx
                     .exec()
-                    .scalar(
+                    .insert_id(
                         "INSERT INTO requests (key, team_id, number, service_id, form_version, requester_id, on_behalf_team_id, \
                          subject, description, fields, priority, status, assignee_id, created_at, updated_at, first_response_at, \
                          resolved_at, closed_at, policy_id) \
                          VALUES ($1, $2, $3, $4, $5, $6, (SELECT team_id FROM team_members WHERE person_id = $6 ORDER BY team_id LIMIT 1), \
-                         $7, $17, '{}', $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
+                         $7, $17, '{}', $8, $9, $10, $11, $12, $13, $14, $15, $16)",
                         args![&key, service.team_id, number, service.id, service.form.version, requester.id, &h.subject,
                             h.priority.as_i64(), status.as_str(), worker, created, resolved.or(Some(replied)).unwrap_or(created),
                             replied, resolved, closed, policy.id, &h.description],

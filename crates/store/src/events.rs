@@ -52,9 +52,9 @@ pub(crate) fn record(
     action: &str,
     detail: serde_json::Value,
 ) -> Result<i64> {
-    let id = tx.exec().scalar(
+    let id = tx.exec().insert_id(
         "INSERT INTO events (at, actor_id, entity, entity_id, action, detail, address, audit) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         args![
             Millis::now().0,
             actor.person_id,
@@ -79,9 +79,9 @@ pub(crate) fn record_at(
     action: &str,
     detail: serde_json::Value,
 ) -> Result<i64> {
-    let id = tx.exec().scalar(
+    let id = tx.exec().insert_id(
         "INSERT INTO events (at, actor_id, entity, entity_id, action, detail, audit) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
         args![at.0, person, entity, entity_id, action, detail.to_string(), audit::is_audited(entity, action)],
     )?;
     Ok(id)

@@ -86,9 +86,9 @@ impl Store {
                 let subject: &str = &subject;
                 let raw: &[u8] = &raw;
                 let size = i64::try_from(raw.len()).unwrap_or(i64::MAX);
-                Ok(tx.exec().scalar_opt(
+                Ok(tx.exec().insert_new_id(
                     "INSERT INTO inbound_mail (message_id, mailbox, sender, subject, raw, size, received_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (message_id) DO NOTHING RETURNING id",
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (message_id) DO NOTHING",
                     args![message_id, mailbox, sender, subject, raw.to_vec(), size, now.0],
                 )?)
             })
@@ -209,9 +209,9 @@ impl Store {
             .write(move |mut tx| {
                 let actor: &Actor = &actor_owned;
                 let address: &str = &address_owned;
-                let id: Option<i64> = tx.exec().scalar_opt(
+                let id: Option<i64> = tx.exec().insert_new_id(
                     "INSERT INTO mail_routes (address, service_id, created_at) VALUES ($1, $2, $3) \
-                     ON CONFLICT (address) DO NOTHING RETURNING id",
+                     ON CONFLICT (address) DO NOTHING",
                     args![address, service, Millis::now().0],
                 )?;
                 let Some(id) = id else {

@@ -287,10 +287,10 @@ impl Store {
                 let m = new.check(zone, now.to_utc())?;
                 let starts = m.starts_at.timestamp_millis();
                 let ends = starts + i64::from(m.minutes) * 60_000;
-                let id: i64 = tx.exec().scalar(
+                let id: i64 = tx.exec().insert_id(
                     "INSERT INTO meetings (team_id, title, agenda, starts_at, ends_at, zone, place, link, guest_seats, \
                      reach, created_by, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)",
                     args![
                         team,
                         &m.title,

@@ -235,9 +235,9 @@ impl Store {
                 }
                 None => {
                     tx.exec()
-                        .scalar(
+                        .insert_id(
                             "INSERT INTO relationships (supplier_id, customer_id, status, proposed_by, needs, success_measures, \
-                             shared_goals, created_at, updated_at) VALUES ($1, $2, 'proposed', $3, $4, $5, $6, $7, $7) RETURNING id",
+                             shared_goals, created_at, updated_at) VALUES ($1, $2, 'proposed', $3, $4, $5, $6, $7, $7)",
                             args![supplier, customer, side.as_str(), &needs, &new.success_measures, &new.shared_goals, now],
                         )?
                 }
@@ -555,9 +555,9 @@ impl Store {
                 }
                 None => {
                     tx.exec()
-                        .scalar(
+                        .insert_id(
                             "INSERT INTO team_goals (team_id, title, description, status, period, created_at, updated_at, \
-                             business_goal_id) VALUES ($1, $2, $3, $4, $5, $6, $6, $7) RETURNING id",
+                             business_goal_id) VALUES ($1, $2, $3, $4, $5, $6, $6, $7)",
                             args![
                                 team,
                                 &new.title,
@@ -647,9 +647,9 @@ impl Store {
                 }
                 None => {
                     tx.exec()
-                        .scalar(
+                        .insert_id(
                             "INSERT INTO business_goals (title, description, status, period, created_at, updated_at) \
-                             VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+                             VALUES ($1, $2, $3, $4, $5, $5)",
                             args![&new.title, &new.description, status.as_str(), &new.period, now],
                         )?
                 }

@@ -111,9 +111,9 @@ fn changeable_post(tx: &mut Tx, actor: &Actor, id: PostId, action: &'static str)
 
 /// Writes a checked post, as of `at`.
 pub(crate) fn insert_post(tx: &mut Tx, team: TeamId, author: PersonId, new: &NewPost, at: Millis) -> Result<PostId> {
-    let id: i64 = tx.exec().scalar(
+    let id: i64 = tx.exec().insert_id(
         "INSERT INTO news_posts (team_id, author_id, title, body, spotlight, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $6)",
         args![team.0, author.0, &new.title, &new.body, new.spotlight, at.0],
     )?;
     Ok(PostId(id))

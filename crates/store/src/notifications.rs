@@ -57,13 +57,6 @@ impl Notice {
 }
 
 crate::db::row! {
-    struct Keyed {
-        id: i64,
-        dedupe_key: String,
-    }
-}
-
-crate::db::row! {
     struct Told {
         person_id: i64,
         notice_id: i64,
@@ -81,8 +74,7 @@ crate::db::row! {
     }
 }
 
-/// Values per row in [`notify`]'s two inserts.
-const NOTICE_WIDTH: usize = 9;
+/// Values per row in [`notify`]'s insert of recipients.
 const RECIPIENT_WIDTH: usize = 3;
 
 /// One event's notice and everyone it goes to.
@@ -92,8 +84,8 @@ struct Event<'n> {
     to: Vec<PersonId>,
 }
 
-/// Notifies each recipient but the actor, at most once per notice: the notices in one
-/// statement, the bell rows in another, then, when mail is on, each person's mail as they chose
+/// Notifies each recipient but the actor, at most once per notice: the notices, then the bell
+/// rows of them all in one statement, then, when mail is on, each person's mail as they chose
 /// it (a mail job now, or a place in their next daily digest).
 pub(crate) fn notify(tx: &mut Tx, actor: &Actor, notices: &[Notice]) -> Result<()> {
     let events = events(actor, notices);
@@ -178,40 +170,35 @@ fn events<'n>(actor: &Actor, notices: &'n [Notice]) -> Vec<Event<'n>> {
 }
 
 /// Writes each event's notice (what every recipient is told alike, once) and returns their ids
-/// in the events' order, finding those a retried change had written already.
+/// in the events' order, finding those a retried change had written already. One row per
+/// statement: a change tells of one or two events, and a one-row insert answers its id without
+/// the table SQLite keeps for the rows of a `RETURNING`.
 fn write_notices(tx: &mut Tx, actor: &Actor, events: &[Event], now: i64) -> Result<Vec<i64>> {
-    let mut values = Vec::with_capacity(events.len() * NOTICE_WIDTH);
+    let mut ids = Vec::with_capacity(events.len());
     for e in events {
         let said = &e.notice.said;
         let text = serde_json::to_string(said).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        values.extend(args![
-            said.kind().as_str(),
-            said.request().map(|r| r.id),
-            said.commitment(),
-            said.review(),
-            actor.person_id,
-            said.summary(),
-            text,
-            e.key.as_str(),
-            now
-        ]);
-    }
-    let rows = crate::db::value_rows(events.len(), NOTICE_WIDTH);
-    let written: Vec<Keyed> = tx.exec().all(
-        &format!(
+        let written = tx.exec().insert_new_id(
             "INSERT INTO notices (kind, request_id, commitment_id, review_id, actor_id, summary, notice, dedupe_key, created_at) \
-             VALUES {rows} ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key"
-        ),
-        values,
-    )?;
-    let mut ids: HashMap<String, i64> = written.into_iter().map(|k| (k.dedupe_key, k.id)).collect();
-    events
-        .iter()
-        .map(|e| match ids.remove(&e.key) {
-            Some(id) => Ok(id),
-            None => Ok(tx.exec().scalar("SELECT id FROM notices WHERE dedupe_key = $1", args![e.key.as_str()])?),
-        })
-        .collect()
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (dedupe_key) DO NOTHING",
+            args![
+                said.kind().as_str(),
+                said.request().map(|r| r.id),
+                said.commitment(),
+                said.review(),
+                actor.person_id,
+                said.summary(),
+                text,
+                e.key.as_str(),
+                now
+            ],
+        )?;
+        ids.push(match written {
+            Some(id) => id,
+            None => tx.exec().scalar("SELECT id FROM notices WHERE dedupe_key = $1", args![e.key.as_str()])?,
+        });
+    }
+    Ok(ids)
 }
 
 /// The recipients' addresses and mail choices, read when mail is on.

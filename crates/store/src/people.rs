@@ -120,9 +120,9 @@ pub(crate) fn insert_person(tx: &mut Tx, p: &NewPerson, manager: Option<PersonId
     let now = Millis::now().0;
     let id: i64 = tx
         .exec()
-        .scalar(
+        .insert_id(
             "INSERT INTO people (email, name, title, manager_id, time_zone, weekly_capacity_hours, is_admin, active, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, TRUE, $8, $8) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, TRUE, $8, $8)",
             args![&p.email, &p.name, &p.title, manager, &p.time_zone, p.weekly_capacity_hours, p.is_admin, now],
         )
         .map_err(|e| if is_unique_violation(&e) { email_taken(&p.email) } else { e.into() })?;

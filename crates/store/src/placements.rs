@@ -175,10 +175,10 @@ impl Store {
                 let ambassador = ambassador.ok_or_else(|| {
                     Invalid::one("ambassador", format!("{} is not a member of {}", new.ambassador, new.home))
                 })?;
-                let id: i64 = tx.exec().scalar(
+                let id: i64 = tx.exec().insert_id(
                     "INSERT INTO placements (ambassador_id, home_team_id, host_team_id, starts_on, ends_on, focus, status, \
                      proposed_side, proposed_by, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, 'proposed', $7, $8, $9, $9) RETURNING id",
+                     VALUES ($1, $2, $3, $4, $5, $6, 'proposed', $7, $8, $9, $9)",
                     args![
                         ambassador,
                         home,

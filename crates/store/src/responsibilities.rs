@@ -165,10 +165,10 @@ impl Store {
                 }
                 None => tx
                     .exec()
-                    .scalar(
+                    .insert_id(
                         "INSERT INTO responsibilities (relationship_id, activity, side, responsible_id, consulted, when_text, commitment_id, \
                          service_id, agreed_by_supplier, agreed_by_customer, created_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id",
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
                         args![relationship, &checked.activity, checked.side.as_str(), responsible, &checked.consulted, &checked.when,
                             checked.commitment, service, by_supplier, by_customer, now.0],
                     )?,

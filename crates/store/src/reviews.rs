@@ -769,9 +769,9 @@ fn insert_review(
 ) -> Result<i64> {
     Ok(tx
         .exec()
-        .scalar(
+        .insert_id(
             "INSERT INTO reviews (supplier_id, customer_id, title, scheduled_at, scheduled_for, zone, rule, status, created_by, \
-             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'planned', $8, $9, $9) RETURNING id",
+             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'planned', $8, $9, $9)",
             args![supplier, customer, title, at, local, zone, rule, actor.person_id, now.0],
         )?)
 }
@@ -810,9 +810,9 @@ pub(crate) fn add_action_in(
         .ok_or_else(|| Invalid(vec![owner_outside(&checked.owner, &row.supplier_name, &row.customer_name)]))?;
     let waiting = if owner_team == row.teams().0 { row.teams().1 } else { row.teams().0 };
     let due = due_at(checked.due_on, &row.zone).timestamp_millis();
-    let id: i64 = tx.exec().scalar(
+    let id: i64 = tx.exec().insert_id(
         "INSERT INTO actions (review_id, title, owner_id, owner_team_id, waiting_team_id, due_on, due_at, status, \
-         effort_hours, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9, $9) RETURNING id",
+         effort_hours, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9, $9)",
         args![
             review_id,
             &checked.title,

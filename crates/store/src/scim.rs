@@ -252,8 +252,8 @@ impl Store {
                 if name.is_empty() || name.chars().count() > 100 {
                     return Err(Invalid::one("name", "name the client in 1-100 characters, e.g. \"Entra ID\"").into());
                 }
-                let id: i64 = tx.exec().scalar(
-                    "INSERT INTO scim_clients (name, token_hash, prefix, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+                let id: i64 = tx.exec().insert_id(
+                    "INSERT INTO scim_clients (name, token_hash, prefix, created_at) VALUES ($1, $2, $3, $4)",
                     args![&name, &hash, &prefix, Millis::now().0],
                 )?;
                 record(&mut tx, &actor, "scim", id, "client_created", json!({ "client": name }))?;
@@ -643,9 +643,9 @@ impl Store {
                             }
                         }
                         let key = key.ok_or_else(|| conflict("displayName", "no free team key for that name".into()))?;
-                        let tid: i64 = tx.exec().scalar(
+                        let tid: i64 = tx.exec().insert_id(
                             "INSERT INTO teams (key, name, parent_id, mission, contact_email, contact_info, active, created_at, updated_at) \
-                             VALUES ($1, $2, NULL, '', NULL, '', TRUE, $3, $3) RETURNING id",
+                             VALUES ($1, $2, NULL, '', NULL, '', TRUE, $3, $3)",
                             args![&key, &w.display_name, now],
                         )?;
                         (tid, "group_created")

@@ -119,6 +119,15 @@ pub(crate) fn service_in(tx: &mut Tx, id: ServiceId) -> Result<Service> {
     hydrate(tx, row)
 }
 
+/// The id of the service `slug` of the team `team_key` (either in any case).
+fn service_id_in(exec: Exec<'_>, team_key: &str, slug: &str) -> Result<ServiceId> {
+    let id: Option<i64> = exec.scalar_opt(
+        "SELECT s.id FROM services s JOIN teams t ON t.id = s.team_id WHERE t.key = $1 AND s.slug = $2",
+        args![team_key.trim().to_uppercase(), slug.trim().to_lowercase()],
+    )?;
+    id.map(ServiceId).ok_or(StoreError::NotFound("service"))
+}
+
 /// Writes audience and responders, checking teams exist and responders belong to the team.
 fn write_links(tx: &mut Tx, id: ServiceId, team: TeamId, s: &NewService) -> Result<()> {
     tx.exec().execute("DELETE FROM service_audience WHERE service_id = $1", args![id])?;
@@ -169,10 +178,10 @@ pub(crate) fn insert_service(tx: &mut Tx, actor: &Actor, team: TeamId, new: &New
     let now = Millis::now().0;
     let id: i64 = tx
         .exec()
-        .scalar(
+        .insert_id(
             "INSERT INTO services (team_id, slug, name, summary, description, audience, default_priority, \
              default_effort_hours, round_robin, form_version, active, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, TRUE, $10, $10) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, TRUE, $10, $10)",
             args![
                 team,
                 &new.slug,
@@ -301,18 +310,21 @@ impl Store {
 
     #[tracing::instrument(skip_all)]
     pub async fn service_by_slug(&self, team_key: &str, slug: &str) -> Result<Service> {
-        let (team_key, slug) = (team_key.trim().to_uppercase(), slug.trim().to_lowercase());
-        let id: i64 = self
-            .db
+        let (team_key, slug) = (team_key.to_owned(), slug.to_owned());
+        self.db
             .read(move |mut tx| {
-                Ok(tx.exec().scalar_opt(
-                    "SELECT s.id FROM services s JOIN teams t ON t.id = s.team_id WHERE t.key = $1 AND s.slug = $2",
-                    args![team_key, slug],
-                )?)
+                let id = service_id_in(tx.exec(), &team_key, &slug)?;
+                service_in(&mut tx, id)
             })
-            .await?
-            .ok_or(StoreError::NotFound("service"))?;
-        self.service(ServiceId(id)).await
+            .await
+    }
+
+    /// The id of a team's service, without reading the service: for filing a request, which
+    /// reads the service itself.
+    #[tracing::instrument(skip_all)]
+    pub async fn service_id_by_slug(&self, team_key: &str, slug: &str) -> Result<ServiceId> {
+        let (team_key, slug) = (team_key.to_owned(), slug.to_owned());
+        self.db.read(move |mut tx| service_id_in(tx.exec(), &team_key, &slug)).await
     }
 
     /// The catalog, grouped by team name then service name.

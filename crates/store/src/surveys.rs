@@ -124,8 +124,8 @@ impl Store {
                 tx.exec().scalar("SELECT COALESCE(MAX(position), 0) + 1 FROM survey_questions", args![])?;
             let id: i64 = tx
                 .exec()
-                .scalar(
-                    "INSERT INTO survey_questions (audience, text, position, active, created_at) VALUES ($1, $2, $3, TRUE, $4) RETURNING id",
+                .insert_id(
+                    "INSERT INTO survey_questions (audience, text, position, active, created_at) VALUES ($1, $2, $3, TRUE, $4)",
                     args![new.audience.as_str(), &text, position, now.0],
                 )?;
             record_at(&mut tx, actor.person_id, now, "survey_question", id, "added", json!({ "text": text }))?;
@@ -209,8 +209,8 @@ impl Store {
             let rule: &str = &rule;
             let round: i64 = tx
                 .exec()
-                .scalar(
-                    "INSERT INTO survey_rounds (relationship_id, opened_at, closes_at) VALUES ($1, $2, $3) RETURNING id",
+                .insert_id(
+                    "INSERT INTO survey_rounds (relationship_id, opened_at, closes_at) VALUES ($1, $2, $3)",
                     args![relationship, now.0, now.0 + OPEN_MS],
                 )?;
             tx.exec()

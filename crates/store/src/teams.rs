@@ -131,9 +131,9 @@ pub(crate) fn insert_team(tx: &mut Tx, t: &NewTeam) -> Result<TeamId> {
     let now = Millis::now().0;
     let id: i64 = tx
         .exec()
-        .scalar(
+        .insert_id(
             "INSERT INTO teams (key, name, parent_id, mission, contact_email, contact_info, active, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $7) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $7)",
             args![&t.key, &t.name, parent, &t.mission, t.contact_email.clone(), &t.contact_info, now],
         )
         .map_err(|e| {

@@ -131,9 +131,9 @@ pub(crate) fn insert(tx: &mut Tx, actor: &Actor, new: NewThanks, at: Millis, qui
             return Err(Invalid::one("commitment", "there is no such commitment").into());
         }
     }
-    let id: i64 = tx.exec().scalar(
+    let id: i64 = tx.exec().insert_id(
         "INSERT INTO thanks (from_id, team_id, person_id, message, request_id, commitment_id, across, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         args![from, team, person, &new.message, request, new.commitment, across, at.0],
     )?;
     let thanks = thanks_by_id(tx.exec(), ThanksId(id))?;

@@ -66,21 +66,22 @@ impl Store {
                 let Some(me) = actor.person_id else { return Err(Forbidden("save views without a person").into()) };
                 let new = new.validate()?;
                 let now = Millis::now().0;
-                let id: i64 = tx.exec()
-                .scalar(
-                    "INSERT INTO saved_views (person_id, name, query, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
-                    args![me, &new.name, &new.path, now],
-                )
-                .map_err(|e| {
-                    if is_unique_violation(&e) {
-                        StoreError::Conflict(FieldError::new(
-                            "name",
-                            format!("you already have a view called {}", new.name),
-                        ))
-                    } else {
-                        e.into()
-                    }
-                })?;
+                let id: i64 = tx
+                    .exec()
+                    .insert_id(
+                        "INSERT INTO saved_views (person_id, name, query, created_at) VALUES ($1, $2, $3, $4)",
+                        args![me, &new.name, &new.path, now],
+                    )
+                    .map_err(|e| {
+                        if is_unique_violation(&e) {
+                            StoreError::Conflict(FieldError::new(
+                                "name",
+                                format!("you already have a view called {}", new.name),
+                            ))
+                        } else {
+                            e.into()
+                        }
+                    })?;
                 Ok(SavedView { id, name: new.name, path: new.path, created_at: Millis(now).to_utc() })
             })
             .await

@@ -157,9 +157,9 @@ fn enqueue(tx: &mut Tx, hooks: &[i64], event: &WebhookEvent, event_id: &str, aga
     let payload = serde_json::to_string(event).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let now = Millis::now().0;
     for hook in hooks {
-        let id: i64 = tx.exec().scalar(
+        let id: i64 = tx.exec().insert_id(
             "INSERT INTO webhook_deliveries (webhook_id, event_id, kind, payload, created_at, redelivery_of) \
-                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                 VALUES ($1, $2, $3, $4, $5, $6)",
             args![*hook, event_id, event.kind.as_str(), &payload, now, again],
         )?;
         schedule(tx, WEBHOOK, &format!("webhook:{id}"), json!({ "delivery_id": id }), Some(now))?;
@@ -260,9 +260,9 @@ impl Store {
             let now = Millis::now().0;
             let id: i64 = tx
                 .exec()
-                .scalar(
+                .insert_id(
                     "INSERT INTO webhooks (team_id, name, url, format, events, secret, active, created_by, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
                     args![team, &input.name, &input.url, input.format.as_str(), events_column(&input.events), secret,
                         input.active, actor.person_id, now],
                 )?;

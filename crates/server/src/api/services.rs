@@ -130,6 +130,6 @@ pub async fn create_request(
     ApiPath((key, slug)): ApiPath<(String, String)>,
     ApiJson(new): ApiJson<NewRequest>,
 ) -> Result<(StatusCode, Json<Request>), ApiError> {
-    let service = state.store.service_by_slug(&key, &slug).await?;
-    Ok((StatusCode::CREATED, Json(state.store.create_request(&user.actor, service.id, new).await?)))
+    let service = state.store.service_id_by_slug(&key, &slug).await?;
+    Ok((StatusCode::CREATED, Json(state.store.create_request(&user.actor, service, new).await?)))
 }

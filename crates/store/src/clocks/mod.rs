@@ -115,12 +115,12 @@ impl Started {
     }
 }
 
-/// Starts the clocks of a new request filed under `policy` at `priority`, if the policy
-/// promises targets for it.
+/// Starts the clocks of a new request filed under `policy` at `priority` on the providing
+/// team's calendar, if the policy promises targets for it.
 pub(crate) fn start_clocks(
     tx: &mut Tx,
     request: RequestId,
-    team: TeamId,
+    cal: Arc<Calendar>,
     policy: &TargetPolicy,
     priority: Priority,
     now: i64,
@@ -128,7 +128,6 @@ pub(crate) fn start_clocks(
     if !policy.targets.contains_key(&priority) {
         return Ok(None);
     }
-    let cal = calendar_of(tx.exec(), team)?;
     let clocks = ClockKind::ALL.map(|kind| Clock {
         request_id: request,
         kind,

@@ -104,9 +104,9 @@ impl Store {
                 .scalar("SELECT COALESCE(MAX(version), 0) + 1 FROM target_policies WHERE service_id = $1", args![service])?;
             let id: i64 = tx
                 .exec()
-                .scalar(
+                .insert_id(
                     "INSERT INTO target_policies (service_id, version, targets, pause_on_others, at_risk_percent, reassign_to, \
-                     raise_priority, notify_person, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                     raise_priority, notify_person, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                     args![service, version, serde_json::to_string(&targets).unwrap_or_default(), checked.pause_on_others,
                         i64::from(checked.at_risk_percent), reassign, checked.raise_priority, notify_person, actor.person_id,
                         Millis::now().0],

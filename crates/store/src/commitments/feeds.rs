@@ -38,30 +38,29 @@ impl Store {
     pub async fn create_feed(&self, actor: &Actor, team: Option<TeamId>, token_hash: &str) -> Result<CalendarFeed> {
         let actor = actor.to_owned();
         let token_hash = token_hash.to_owned();
-        self.db.write(move |mut tx| {
-            let actor: &Actor = &actor;
-            let token_hash: &str = &token_hash;
-            let Some(me) = actor.person_id else { return Err(Forbidden("make a feed without a person").into()) };
-            if let Some(t) = team {
-                if !actor.works_in(t) {
-                    return Err(Forbidden("subscribe to the calendar of a team you are not in").into());
+        self.db
+            .write(move |mut tx| {
+                let actor: &Actor = &actor;
+                let token_hash: &str = &token_hash;
+                let Some(me) = actor.person_id else { return Err(Forbidden("make a feed without a person").into()) };
+                if let Some(t) = team {
+                    if !actor.works_in(t) {
+                        return Err(Forbidden("subscribe to the calendar of a team you are not in").into());
+                    }
                 }
-            }
-            let id: i64 = tx
-                .exec()
-                .scalar(
-                    "INSERT INTO calendar_feeds (token_hash, person_id, team_id, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+                let id: i64 = tx.exec().insert_id(
+                    "INSERT INTO calendar_feeds (token_hash, person_id, team_id, created_at) VALUES ($1, $2, $3, $4)",
                     args![token_hash, me, team, Millis::now().0],
                 )?;
-            let row: FeedRow = tx
-                .exec()
-                .optional(&format!("{FEED_SELECT} WHERE f.id = $1"), args![id])?
-                .ok_or(StoreError::NotFound("feed"))?;
-            let of = row.team_name.clone().unwrap_or_else(|| String::from("own commitments"));
-            crate::events::record(&mut tx, actor, "feed", id, "created", serde_json::json!({ "of": of }))?;
-            Ok((&row).into())
-        })
-        .await
+                let row: FeedRow = tx
+                    .exec()
+                    .optional(&format!("{FEED_SELECT} WHERE f.id = $1"), args![id])?
+                    .ok_or(StoreError::NotFound("feed"))?;
+                let of = row.team_name.clone().unwrap_or_else(|| String::from("own commitments"));
+                crate::events::record(&mut tx, actor, "feed", id, "created", serde_json::json!({ "of": of }))?;
+                Ok((&row).into())
+            })
+            .await
     }
 
     /// The actor's feeds, live ones first.

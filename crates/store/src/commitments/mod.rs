@@ -146,9 +146,9 @@ fn generate(tx: &mut Tx, c: &Commitment, generated_until: i64, now: i64) -> Resu
     let dues = schedule.dues_between(from, until, MAX_AHEAD);
     for &due in &dues {
         let deadline_at = deadline(due, c.grace_ms, &provider);
-        let id: Option<i64> = tx.exec().scalar_opt(
+        let id: Option<i64> = tx.exec().insert_new_id(
             "INSERT INTO occurrences (commitment_id, due_at, deadline_at, status) VALUES ($1, $2, $3, 'open') \
-                 ON CONFLICT (commitment_id, due_at) DO NOTHING RETURNING id",
+                 ON CONFLICT (commitment_id, due_at) DO NOTHING",
             args![c.id, due, deadline_at],
         )?;
         if let Some(id) = id {
@@ -200,9 +200,9 @@ pub(crate) fn restore_occurrence(
         _ => ("open", None, None),
     };
     let sent_back = deliveries.iter().filter(|d| matches!(d.answer, Some((_, _, false, _)))).count() as i64;
-    let id: i64 = tx.exec().scalar(
+    let id: i64 = tx.exec().insert_id(
         "INSERT INTO occurrences (commitment_id, due_at, deadline_at, status, delivered_at, accepted_at, sent_back) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         args![c.id, due, deadline_at, status, delivered, accepted, sent_back],
     )?;
     for d in deliveries {
@@ -355,10 +355,10 @@ pub(crate) fn create_commitment_in(
     }
     let (owner, backup) = people_of(tx, &checked, provider)?;
 
-    let id: i64 = tx.exec().scalar(
+    let id: i64 = tx.exec().insert_id(
         "INSERT INTO commitments (provider_id, receiver_id, title, description, owner_id, backup_id, rule, first_due, \
              zone, grace_ms, remind_ms, effort_hours, active, generated_until, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, TRUE, $13, $13, $13) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, TRUE, $13, $13, $13)",
         args![
             provider,
             receiver,

@@ -282,6 +282,28 @@ impl Exec<'_> {
         self.0.execute(sql, &args)
     }
 
+    /// Inserts one row and answers its `id`. `sql` is an `INSERT` without `RETURNING`: SQLite
+    /// keeps the rows of a `RETURNING` in an ephemeral table it opens and frees inside the
+    /// statement, so there the connection's last rowid is read instead; PostgreSQL returns it.
+    pub(crate) fn insert_id(self, sql: &str, args: Vec<Arg>) -> Result<i64, DbError> {
+        match self.0 {
+            Conn::Sqlite(c) => {
+                c.execute(sql, &args)?;
+                Ok(c.last_insert_rowid())
+            }
+            Conn::Postgres(_) => Exec(self.0).scalar(&format!("{sql} RETURNING id"), args),
+        }
+    }
+
+    /// [`Exec::insert_id`] for an `INSERT ... ON CONFLICT ... DO NOTHING`: the new row's `id`,
+    /// or `None` when it conflicted and nothing was written.
+    pub(crate) fn insert_new_id(self, sql: &str, args: Vec<Arg>) -> Result<Option<i64>, DbError> {
+        match self.0 {
+            Conn::Sqlite(c) => Ok((c.execute(sql, &args)? > 0).then(|| c.last_insert_rowid())),
+            Conn::Postgres(_) => Exec(self.0).scalar_opt(&format!("{sql} RETURNING id"), args),
+        }
+    }
+
     pub(crate) fn all<R: FromRow>(self, sql: &str, args: Vec<Arg>) -> Result<Vec<R>, DbError> {
         let mut out = Vec::new();
         self.0.query(sql, &args, &mut |row| {

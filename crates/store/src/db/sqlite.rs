@@ -175,6 +175,11 @@ impl ToSql for Arg {
 }
 
 impl Conn {
+    /// The rowid of the last row this connection inserted.
+    pub(crate) fn last_insert_rowid(&self) -> i64 {
+        self.0.last_insert_rowid()
+    }
+
     pub(crate) fn in_transaction(&self) -> bool {
         !self.0.is_autocommit()
     }

@@ -2,12 +2,16 @@
 //! Every read checks what the actor may see; internal notes never leave for non-agents.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use concentric_core::authz::{Actor, Forbidden};
+use concentric_core::calendar::Calendar;
 use concentric_core::rating::Direction;
 use concentric_core::request::{
     Access, Comment, CommentKind, IllegalTransition, NewRequest, Priority, Request, Status,
 };
+use concentric_core::service::Service;
+use concentric_core::target::TargetPolicy;
 use concentric_core::time::Millis;
 use concentric_core::{CommentId, Invalid, PersonId, RequestId, ServiceId, TeamId};
 use serde_json::json;
@@ -250,19 +254,44 @@ fn status_changed(tx: &mut Tx, req: &Request, to: Status, event: i64) -> Result<
     })
 }
 
-/// Files a request against a service, as the actor, inside a unit of work.
-pub(crate) fn create_request_in(
+/// What filing a request reads before it writes: the service and its form, the answers
+/// checked, who is told, and the targets and calendar its clocks start under. It is read on a
+/// reader, so the writer's unit only writes; a catalog edit that commits between the two is
+/// ordered after the filing, as if the request had come a moment earlier.
+pub(crate) struct Filing {
+    me: PersonId,
+    service: Service,
+    new: NewRequest,
+    fields: BTreeMap<String, serde_json::Value>,
+    on_behalf: Option<Named>,
+    requester: Named,
+    team: Vec<PersonId>,
+    policy: Option<TargetPolicy>,
+    calendar: Arc<Calendar>,
+}
+
+// A person (name, email) or a team (name, key) as a request shows it.
+crate::db::row! {
+    struct Named {
+        id: i64,
+        name: String,
+        handle: String,
+    }
+}
+
+/// Checks a request to file against a service, as the actor, and reads what filing it needs.
+/// Every problem comes back at once: text fields and form answers together.
+pub(crate) fn prepare_filing(
     tx: &mut Tx<'_>,
     actor: &Actor,
     service: ServiceId,
     mut new: NewRequest,
-) -> Result<(Request, Option<Started>)> {
+) -> Result<Filing> {
     let Some(me) = actor.person_id else { return Err(Forbidden("file requests without a person").into()) };
     let service = service_in(tx, service)?;
     if !service.may_request(actor) {
         return Err(Forbidden("request this service").into());
     }
-    // Every problem at once: text fields and form answers together.
     let mut errors = new.validate_text().err().map(|e| e.0).unwrap_or_default();
     let fields = match service.form.validate(&new.fields) {
         Ok(f) => f,
@@ -295,7 +324,29 @@ pub(crate) fn create_request_in(
     if !errors.is_empty() {
         return Err(Invalid(errors).into());
     }
+    let on_behalf = match on_behalf {
+        Some(t) => tx.exec().optional("SELECT id, name, key AS handle FROM teams WHERE id = $1", args![t])?,
+        None => None,
+    };
+    let requester = tx
+        .exec()
+        .optional("SELECT id, name, email AS handle FROM people WHERE id = $1", args![me])?
+        .ok_or(StoreError::NotFound("person"))?;
     let team = team_member_ids(tx.exec(), service.team_id)?;
+    // The targets it is opened under stay with the request when the service's targets change.
+    let policy = crate::clocks::current_policy(tx.exec(), service.id)?;
+    let calendar = match policy {
+        Some(_) => crate::clocks::calendar_of(tx.exec(), service.team_id)?,
+        None => Arc::new(Calendar::always()),
+    };
+    Ok(Filing { me, service, new, fields, on_behalf, requester, team, policy, calendar })
+}
+
+/// Files a checked request inside the writer's unit: its number, its round-robin responder, the
+/// row, its text for search, its clocks, the event, the notices and the webhooks. The request is
+/// answered as written, without reading it back.
+pub(crate) fn file_in(tx: &mut Tx<'_>, actor: &Actor, filing: Filing) -> Result<(Request, Option<Started>)> {
+    let Filing { me, service, new, fields, on_behalf, requester, team, policy, calendar } = filing;
     let number = next_number(tx, service.team_id)?;
     let key = format!("{}-{number}", service.team_key);
     let (assignee, assignee_name) = match service.round_robin {
@@ -303,13 +354,11 @@ pub(crate) fn create_request_in(
         false => (None, None),
     };
     let priority = new.priority.unwrap_or(service.default_priority);
-    // The targets it is opened under stay with the request when the service's targets change.
-    let policy = crate::clocks::current_policy(tx.exec(), service.id)?;
     let now = Millis::now().0;
-    let id: i64 = tx.exec().scalar(
+    let id = RequestId(tx.exec().insert_id(
         "INSERT INTO requests (key, team_id, number, service_id, form_version, requester_id, on_behalf_team_id, \
              subject, description, fields, priority, status, assignee_id, created_at, updated_at, policy_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'new', $12, $13, $13, $14) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'new', $12, $13, $13, $14)",
         args![
             &key,
             service.team_id,
@@ -317,7 +366,7 @@ pub(crate) fn create_request_in(
             service.id,
             service.form.version,
             me,
-            on_behalf,
+            on_behalf.as_ref().map(|t| t.id),
             &new.subject,
             &new.description,
             serde_json::to_string(&fields).unwrap_or_default(),
@@ -326,31 +375,66 @@ pub(crate) fn create_request_in(
             now,
             policy.as_ref().map(|p| p.id)
         ],
-    )?;
+    )?);
     let answers: Vec<String> = service.form.describe(&fields).into_iter().map(|(l, v)| format!("{l}: {v}")).collect();
     let text = format!("{key} {}\n{}\n{}", new.subject, new.description, answers.join("\n"));
-    crate::search::index(tx, RequestId(id), "request", &text)?;
+    crate::search::index(tx, id, "request", &text)?;
     let clocks = match &policy {
-        Some(policy) => crate::clocks::start_clocks(tx, RequestId(id), service.team_id, policy, priority, now)?,
+        Some(policy) => crate::clocks::start_clocks(tx, id, calendar, policy, priority, now)?,
         None => None,
     };
     let change = json!({ "key": key, "assignee": assignee_name });
-    let event = record(tx, actor, "request", id, "created", change)?;
+    let event = record(tx, actor, "request", id.0, "created", change)?;
     let queue: Vec<PersonId> = team.into_iter().filter(|p| Some(*p) != assignee).collect();
-    let request = RequestRef { id: RequestId(id), key: key.clone(), title: new.subject.clone() };
-    let mut notices = vec![Notice::new(Said::NewRequest { request: request.clone() }, event).to(&queue)];
+    let told = RequestRef { id, key: key.clone(), title: new.subject.clone() };
+    let mut notices = vec![Notice::new(Said::NewRequest { request: told.clone() }, event).to(&queue)];
     if let Some(a) = assignee {
-        notices.push(Notice::new(Said::Assigned { request, escalated: false }, event).to(&[a]));
+        notices.push(Notice::new(Said::Assigned { request: told, escalated: false }, event).to(&[a]));
     }
     notify(tx, actor, &notices)?;
     if priority <= Priority::P2 {
-        let check = SlipPayload { request_id: id, from_priority: None, event };
+        let check = SlipPayload { request_id: id.0, from_priority: None, event };
         crate::forecast::schedule_slip_check(tx, check)?;
     }
-    emit_for_request(tx, Hook::RequestCreated, RequestId(id), service.team_id, event, |r| {
+    emit_for_request(tx, Hook::RequestCreated, id, service.team_id, event, |r| {
         (format!("New request: {} (from {}, {})", r.subject, r.requester_name, r.service_name), json!({}))
     })?;
-    Ok((request_where(tx.exec(), "r.id = $1", RequestId(id).into())?, clocks))
+    let at = Millis(now).to_utc();
+    let (on_behalf_team_id, on_behalf_team_key, on_behalf_team_name) = match on_behalf {
+        Some(t) => (Some(TeamId(t.id)), Some(t.handle), Some(t.name)),
+        None => (None, None, None),
+    };
+    let request = Request {
+        id,
+        key,
+        team_id: service.team_id,
+        team_key: service.team_key,
+        team_name: service.team_name,
+        service_id: service.id,
+        service_slug: service.slug,
+        service_name: service.name,
+        form_version: service.form.version,
+        requester_id: me,
+        requester_name: requester.name,
+        requester_email: requester.handle,
+        on_behalf_team_id,
+        on_behalf_team_key,
+        on_behalf_team_name,
+        subject: new.subject,
+        description: new.description,
+        fields: fields.into_iter().collect(),
+        priority,
+        status: Status::New,
+        assignee_id: assignee,
+        assignee_name,
+        created_at: at,
+        updated_at: at,
+        first_response_at: None,
+        resolved_at: None,
+        closed_at: None,
+        clocks: Vec::new(),
+    };
+    Ok((request, clocks))
 }
 
 impl Store {
@@ -380,13 +464,16 @@ fn with_clocks(tx: &mut Tx<'_>, req: Request) -> Result<Request> {
 }
 
 impl Store {
-    /// Files a request against a service, as the actor. Its clocks are read here, after the
-    /// writer is done with it.
+    /// Files a request against a service, as the actor: checked and read for on a reader, then
+    /// written in one unit of the writer. Its clocks are read here, after the writer is done.
     #[tracing::instrument(skip_all, fields(service = %service))]
     pub async fn create_request(&self, actor: &Actor, service: ServiceId, new: NewRequest) -> Result<Request> {
         let actor = actor.clone();
-        let (mut created, clocks) =
-            self.db.write(move |mut tx| create_request_in(&mut tx, &actor, service, new)).await?;
+        let filing = {
+            let actor = actor.clone();
+            self.db.read(move |mut tx| prepare_filing(&mut tx, &actor, service, new)).await?
+        };
+        let (mut created, clocks) = self.db.write(move |mut tx| file_in(&mut tx, &actor, filing)).await?;
         created.clocks = clocks.map(|c| c.views()).unwrap_or_default();
         Ok(created)
     }
@@ -569,79 +656,79 @@ impl Store {
         let actor = actor.to_owned();
         let key = key.to_owned();
         let body = body.to_owned();
-        self.db.write(move |mut tx| {
-            let actor: &Actor = &actor;
-            let key: &str = &key;
-            let body: &str = &body;
-            let Some(me) = actor.person_id else { return Err(Forbidden("comment without a person").into()) };
-            let body = body.trim();
-            if body.is_empty() || body.len() > 50_000 {
-                return Err(Invalid::one("body", "write a message of up to 50,000 characters").into());
-            }
-            let (req, access) = visible(&mut tx, actor, key)?;
-            if kind == CommentKind::Note {
-                require_agent(access, "add internal notes to this request")?;
-            }
-            if req.status == Status::Closed {
-                return Err(IllegalTransition { from: Status::Closed, to: Status::InProgress }.into());
-            }
-            let now = Millis::now().0;
-            let from_requester_side = !access.agent;
-            let mut status = req.status;
-            if kind == CommentKind::Reply && from_requester_side {
-                let within = req.resolved_at.is_some_and(|r| now - r.timestamp_millis() <= reopen_window_ms);
-                status = req.status.after_requester_reply(within)?;
-            }
-            let id: i64 = tx
-                .exec()
-                .scalar(
-                    "INSERT INTO comments (request_id, author_id, kind, body, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        self.db
+            .write(move |mut tx| {
+                let actor: &Actor = &actor;
+                let key: &str = &key;
+                let body: &str = &body;
+                let Some(me) = actor.person_id else { return Err(Forbidden("comment without a person").into()) };
+                let body = body.trim();
+                if body.is_empty() || body.len() > 50_000 {
+                    return Err(Invalid::one("body", "write a message of up to 50,000 characters").into());
+                }
+                let (req, access) = visible(&mut tx, actor, key)?;
+                if kind == CommentKind::Note {
+                    require_agent(access, "add internal notes to this request")?;
+                }
+                if req.status == Status::Closed {
+                    return Err(IllegalTransition { from: Status::Closed, to: Status::InProgress }.into());
+                }
+                let now = Millis::now().0;
+                let from_requester_side = !access.agent;
+                let mut status = req.status;
+                if kind == CommentKind::Reply && from_requester_side {
+                    let within = req.resolved_at.is_some_and(|r| now - r.timestamp_millis() <= reopen_window_ms);
+                    status = req.status.after_requester_reply(within)?;
+                }
+                let id: i64 = tx.exec().insert_id(
+                    "INSERT INTO comments (request_id, author_id, kind, body, created_at) VALUES ($1, $2, $3, $4, $5)",
                     args![req.id, me, kind.as_str(), body, now],
                 )?;
-            crate::search::index(&mut tx, req.id, kind.as_str(), body)?;
-            let first_response =
-                kind == CommentKind::Reply && access.agent && me != req.requester_id && req.first_response_at.is_none();
-            tx.exec()
-                .execute(
+                crate::search::index(&mut tx, req.id, kind.as_str(), body)?;
+                let first_response = kind == CommentKind::Reply
+                    && access.agent
+                    && me != req.requester_id
+                    && req.first_response_at.is_none();
+                tx.exec().execute(
                     "UPDATE requests SET status = $1, updated_at = $2, \
                      first_response_at = CASE WHEN $3 THEN $2 ELSE first_response_at END, \
                      resolved_at = CASE WHEN $1 = 'resolved' THEN resolved_at ELSE NULL END WHERE id = $4",
                     args![status.as_str(), now, first_response, req.id],
                 )?;
-            if status != req.status || first_response {
-                crate::clocks::sync_clocks(&mut tx, &req, status, first_response, now)?;
-            }
-            if status != req.status {
-                let action = if req.status == Status::Resolved { "reopened" } else { "status" };
-                let event = record(
-                    &mut tx,
-                    actor,
-                    "request",
-                    req.id.0,
-                    action,
-                    json!({ "status": [req.status.as_str(), status.as_str()] }),
-                )?;
-                status_changed(&mut tx, &req, status, event)?;
-            }
-            if kind == CommentKind::Reply {
-                let recipients =
-                    if access.agent { parties(tx.exec(), &req)? } else { req.assignee_id.into_iter().collect() };
-                let by = actor_name(tx.exec(), me)?;
-                let said = Said::Reply { request: req.reference(), by: by.clone(), text: body.to_owned() };
-                notify(&mut tx, actor, &[Notice::new(said, id).to(&recipients)])?;
-                emit_for_request(&mut tx, Hook::RequestReplied, req.id, req.team_id, id, |r| {
-                    let side = if access.agent { "the team" } else { "the requester's side" };
-                    let reply = json!({ "author": by, "from_team": access.agent, "body": body });
-                    (format!("{by} replied on {} ({side})", r.subject), json!({ "reply": reply }))
-                })?;
-            }
-            let comment: CommentRow = tx
-                .exec()
-                .optional(&format!("{COMMENT_SELECT} WHERE c.id = $1"), args![id])?
-                .ok_or(StoreError::NotFound("comment"))?;
-            Ok(comment.into())
-        })
-        .await
+                if status != req.status || first_response {
+                    crate::clocks::sync_clocks(&mut tx, &req, status, first_response, now)?;
+                }
+                if status != req.status {
+                    let action = if req.status == Status::Resolved { "reopened" } else { "status" };
+                    let event = record(
+                        &mut tx,
+                        actor,
+                        "request",
+                        req.id.0,
+                        action,
+                        json!({ "status": [req.status.as_str(), status.as_str()] }),
+                    )?;
+                    status_changed(&mut tx, &req, status, event)?;
+                }
+                if kind == CommentKind::Reply {
+                    let recipients =
+                        if access.agent { parties(tx.exec(), &req)? } else { req.assignee_id.into_iter().collect() };
+                    let by = actor_name(tx.exec(), me)?;
+                    let said = Said::Reply { request: req.reference(), by: by.clone(), text: body.to_owned() };
+                    notify(&mut tx, actor, &[Notice::new(said, id).to(&recipients)])?;
+                    emit_for_request(&mut tx, Hook::RequestReplied, req.id, req.team_id, id, |r| {
+                        let side = if access.agent { "the team" } else { "the requester's side" };
+                        let reply = json!({ "author": by, "from_team": access.agent, "body": body });
+                        (format!("{by} replied on {} ({side})", r.subject), json!({ "reply": reply }))
+                    })?;
+                }
+                let comment: CommentRow = tx
+                    .exec()
+                    .optional(&format!("{COMMENT_SELECT} WHERE c.id = $1"), args![id])?
+                    .ok_or(StoreError::NotFound("comment"))?;
+                Ok(comment.into())
+            })
+            .await
     }
 
     /// Adds a watcher: someone who sees the request and hears of its replies and status changes.
