@@ -23,7 +23,6 @@ use crate::forecast::SlipPayload;
 use crate::notifications::{notify, Notice};
 use crate::people::id_by_email;
 use crate::services::service_in;
-use crate::teams::team_id_by_key;
 use crate::webhooks::emit_for_request;
 use crate::{Result, Store, StoreError};
 use concentric_core::notification::{Notice as Said, RequestRef};
@@ -266,8 +265,8 @@ pub(crate) struct Filing {
     on_behalf: Option<Named>,
     requester: Named,
     team: Vec<PersonId>,
-    policy: Option<TargetPolicy>,
-    calendar: Arc<Calendar>,
+    /// The targets it opens under, with the providing team's calendar its clocks run on.
+    targets: Option<(TargetPolicy, Arc<Calendar>)>,
 }
 
 // A person (name, email) or a team (name, key) as a request shows it.
@@ -308,9 +307,12 @@ pub(crate) fn prepare_filing(
             ));
         }
     }
-    let on_behalf = match new.on_behalf_of.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
-        Some(key) => match team_id_by_key(tx.exec(), &key.to_uppercase())? {
-            Some(t) if actor.works_in(t) => Some(t),
+    let on_behalf: Option<Named> = match new.on_behalf_of.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
+        Some(key) => match tx
+            .exec()
+            .optional::<Named>("SELECT id, name, key AS handle FROM teams WHERE key = $1", args![key.to_uppercase()])?
+        {
+            Some(t) if actor.works_in(TeamId(t.id)) => Some(t),
             _ => {
                 errors.push(concentric_core::FieldError::new(
                     "on_behalf_of",
@@ -319,34 +321,32 @@ pub(crate) fn prepare_filing(
                 None
             }
         },
-        None => actor.teams.first().map(|(t, _)| *t),
+        None => match actor.teams.first() {
+            Some((t, _)) => tx.exec().optional("SELECT id, name, key AS handle FROM teams WHERE id = $1", args![*t])?,
+            None => None,
+        },
     };
     if !errors.is_empty() {
         return Err(Invalid(errors).into());
     }
-    let on_behalf = match on_behalf {
-        Some(t) => tx.exec().optional("SELECT id, name, key AS handle FROM teams WHERE id = $1", args![t])?,
-        None => None,
-    };
     let requester = tx
         .exec()
         .optional("SELECT id, name, email AS handle FROM people WHERE id = $1", args![me])?
         .ok_or(StoreError::NotFound("person"))?;
     let team = team_member_ids(tx.exec(), service.team_id)?;
     // The targets it is opened under stay with the request when the service's targets change.
-    let policy = crate::clocks::current_policy(tx.exec(), service.id)?;
-    let calendar = match policy {
-        Some(_) => crate::clocks::calendar_of(tx.exec(), service.team_id)?,
-        None => Arc::new(Calendar::always()),
+    let targets = match crate::clocks::current_policy(tx.exec(), service.id)? {
+        Some(policy) => Some((policy, crate::clocks::calendar_of(tx.exec(), service.team_id)?)),
+        None => None,
     };
-    Ok(Filing { me, service, new, fields, on_behalf, requester, team, policy, calendar })
+    Ok(Filing { me, service, new, fields, on_behalf, requester, team, targets })
 }
 
 /// Files a checked request inside the writer's unit: its number, its round-robin responder, the
 /// row, its text for search, its clocks, the event, the notices and the webhooks. The request is
 /// answered as written, without reading it back.
 pub(crate) fn file_in(tx: &mut Tx<'_>, actor: &Actor, filing: Filing) -> Result<(Request, Option<Started>)> {
-    let Filing { me, service, new, fields, on_behalf, requester, team, policy, calendar } = filing;
+    let Filing { me, service, new, fields, on_behalf, requester, team, targets } = filing;
     let number = next_number(tx, service.team_id)?;
     let key = format!("{}-{number}", service.team_key);
     let (assignee, assignee_name) = match service.round_robin {
@@ -373,14 +373,14 @@ pub(crate) fn file_in(tx: &mut Tx<'_>, actor: &Actor, filing: Filing) -> Result<
             priority.as_i64(),
             assignee,
             now,
-            policy.as_ref().map(|p| p.id)
+            targets.as_ref().map(|(p, _)| p.id)
         ],
     )?);
     let answers: Vec<String> = service.form.describe(&fields).into_iter().map(|(l, v)| format!("{l}: {v}")).collect();
     let text = format!("{key} {}\n{}\n{}", new.subject, new.description, answers.join("\n"));
     crate::search::index(tx, id, "request", &text)?;
-    let clocks = match &policy {
-        Some(policy) => crate::clocks::start_clocks(tx, id, calendar, policy, priority, now)?,
+    let clocks = match targets {
+        Some((policy, calendar)) => crate::clocks::start_clocks(tx, id, calendar, &policy, priority, now)?,
         None => None,
     };
     let change = json!({ "key": key, "assignee": assignee_name });
