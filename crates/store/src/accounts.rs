@@ -348,9 +348,10 @@ impl Store {
     #[tracing::instrument(skip_all)]
     pub async fn authenticate_token(&self, token_hash: &str) -> Result<Option<(Person, Actor)>> {
         let hash = token_hash.to_owned();
+        // Every API call starts here: two indexed lookups, on the caller's thread.
         let found = self
             .db
-            .read(move |mut tx| {
+            .read_quick(move |mut tx| {
                 let row: Option<TokenPersonRow> = tx.exec().optional(
                     &format!(
                         "SELECT {PERSON_COLUMNS}, k.last_used_at FROM api_tokens k JOIN people p ON p.id = k.person_id \

@@ -120,7 +120,7 @@ pub(crate) fn service_in(tx: &mut Tx, id: ServiceId) -> Result<Service> {
 }
 
 /// The id of the service `slug` of the team `team_key` (either in any case).
-fn service_id_in(exec: Exec<'_>, team_key: &str, slug: &str) -> Result<ServiceId> {
+pub(crate) fn service_id_in(exec: Exec<'_>, team_key: &str, slug: &str) -> Result<ServiceId> {
     let id: Option<i64> = exec.scalar_opt(
         "SELECT s.id FROM services s JOIN teams t ON t.id = s.team_id WHERE t.key = $1 AND s.slug = $2",
         args![team_key.trim().to_uppercase(), slug.trim().to_lowercase()],
@@ -317,14 +317,6 @@ impl Store {
                 service_in(&mut tx, id)
             })
             .await
-    }
-
-    /// The id of a team's service, without reading the service: for filing a request, which
-    /// reads the service itself.
-    #[tracing::instrument(skip_all)]
-    pub async fn service_id_by_slug(&self, team_key: &str, slug: &str) -> Result<ServiceId> {
-        let (team_key, slug) = (team_key.to_owned(), slug.to_owned());
-        self.db.read(move |mut tx| service_id_in(tx.exec(), &team_key, &slug)).await
     }
 
     /// The catalog, grouped by team name then service name.

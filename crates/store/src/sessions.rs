@@ -121,9 +121,10 @@ impl Store {
     #[tracing::instrument(skip_all)]
     pub async fn session(&self, token_hash: &str) -> Result<Option<SessionView>> {
         let token_hash = token_hash.to_owned();
-        // The person comes with the session in one query; this runs on every page view.
+        // The person comes with the session in one query; this runs on every page view, so on
+        // the caller's thread.
         self.db
-            .read(move |mut tx| {
+            .read_quick(move |mut tx| {
                 let row: Option<SessionRow> = tx.exec().optional(
                     &format!(
                         "SELECT {PERSON_COLUMNS}, s.csrf_token, s.expires_at, s.handle, s.method FROM sessions s \

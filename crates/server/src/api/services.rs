@@ -130,6 +130,5 @@ pub async fn create_request(
     ApiPath((key, slug)): ApiPath<(String, String)>,
     ApiJson(new): ApiJson<NewRequest>,
 ) -> Result<(StatusCode, Json<Request>), ApiError> {
-    let service = state.store.service_id_by_slug(&key, &slug).await?;
-    Ok((StatusCode::CREATED, Json(state.store.create_request(&user.actor, service, new).await?)))
+    Ok((StatusCode::CREATED, Json(state.store.create_request_at(&user.actor, &key, &slug, new).await?)))
 }

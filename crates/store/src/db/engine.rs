@@ -5,6 +5,9 @@
 //! threads, each with its own connection. A caller sends a unit and awaits its answer on a
 //! oneshot channel: one thread hop there and one back, whatever the unit runs.
 //!
+//! Short reads on SQLite skip the hop: [`Db::read_quick`] runs a unit on the caller's own
+//! thread, on one of a few connections kept for it, when one is free.
+//!
 //! Writers commit in groups: a writer takes the unit it waited for and every unit already
 //! queued behind it (up to [`MAX_GROUP`]), runs each inside its own `SAVEPOINT` in one
 //! transaction, commits once, and only then answers. A unit that fails is rolled back to its
@@ -62,6 +65,8 @@ struct Engine {
     readers: usize,
     /// Stops SQLite's checkpointer thread (see [`checkpoint_loop`]).
     checkpointer: Option<Sender<oneshot::Sender<()>>>,
+    /// SQLite's connections for short reads on the caller's thread; `None` once closed.
+    quick: std::sync::Mutex<Option<Vec<Conn>>>,
     stats: Arc<Stats>,
 }
 
@@ -121,6 +126,7 @@ impl Db {
                 writers,
                 readers,
                 checkpointer: None,
+                quick: std::sync::Mutex::new(None),
                 stats,
             }));
             db.started(ready).await?;
@@ -157,6 +163,7 @@ impl Db {
                 writers: 1,
                 readers,
                 checkpointer: Some(stop_checkpoints),
+                quick: std::sync::Mutex::new(None),
                 stats: stats.clone(),
             }));
             db.started(vec![writer]).await?;
@@ -181,6 +188,17 @@ impl Db {
                 })
                 .collect();
             db.started(ready).await?;
+            // As many as there are cores: more could only wait for one.
+            let quick = (0..cores)
+                .map(|_| sqlite::Conn::open(&path, Role::Reader, busy, sync).map(Conn::Sqlite))
+                .collect::<Result<Vec<_>, _>>();
+            match quick {
+                Ok(conns) => *db.quick() = Some(conns),
+                Err(e) => {
+                    db.close().await;
+                    return Err(e);
+                }
+            }
             Ok(db)
         } else {
             Err(DbError::Engine(format!(
@@ -243,6 +261,29 @@ impl Db {
         self.send(&self.0.reads, f, Msg::Unit).await
     }
 
+    /// Runs `f` as one read unit like [`Db::read`], but on the caller's own thread when SQLite
+    /// has a quick connection free: no hop to a reader thread and back. Only for units of a few
+    /// indexed lookups (tens of microseconds), since the caller's thread serves other tasks
+    /// meanwhile; PostgreSQL, whose reads wait on the network, always goes to a reader.
+    pub(crate) async fn read_quick<T, F>(&self, f: F) -> Result<T>
+    where
+        F: FnOnce(Tx<'_>) -> Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let Some(mut conn) = self.quick().as_mut().and_then(Vec::pop) else { return self.read(f).await };
+        let outcome = read_here(&mut conn, f);
+        match self.quick().as_mut() {
+            Some(free) => free.push(conn),
+            None => drop(conn), // closed meanwhile
+        }
+        outcome
+    }
+
+    fn quick(&self) -> std::sync::MutexGuard<'_, Option<Vec<Conn>>> {
+        // A unit never runs under this lock, so a poisoned one still holds whole connections.
+        self.0.quick.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// Runs `f` on a writer outside any transaction; `f` manages its own.
     pub(crate) async fn alone<T, F>(&self, f: F) -> Result<T>
     where
@@ -282,6 +323,7 @@ impl Db {
     /// Finishes every thread: readers first, then SQLite's checkpointer, then writers (SQLite's
     /// folds its log into the file).
     pub(crate) async fn close(&self) {
+        drop(self.quick().take());
         finish(&self.0.reads, self.0.readers).await;
         if let Some(stop) = &self.0.checkpointer {
             let (ack, acked) = oneshot::channel();
@@ -535,6 +577,22 @@ fn commit_group(conn: &mut Conn, group: &mut Vec<Work>) -> (Vec<Reply>, Result<(
     (replies, committed)
 }
 
+/// Runs a read unit on this thread, in its own transaction, as a reader thread would.
+fn read_here<T, F>(conn: &mut Conn, f: F) -> Result<T>
+where
+    F: FnOnce(Tx<'_>) -> Result<T>,
+{
+    conn.begin(false)?;
+    let outcome = catch_unwind(AssertUnwindSafe(|| f(Tx { conn: &mut *conn, later: None })));
+    if conn.in_transaction() {
+        let _ = conn.batch("COMMIT");
+    }
+    outcome.unwrap_or_else(|_| {
+        tracing::error!("a read unit panicked");
+        Err(StoreError::Database(DbError::Engine("the database dropped the work (it panicked; see the log)".into())))
+    })
+}
+
 fn reader_loop(mut conn: Conn, queue: &Receiver<Msg>) {
     while let Ok(msg) = queue.recv() {
         match msg {
@@ -782,5 +840,46 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn new_ids_on_postgres() {
         on_postgres(|url| async move { new_ids_come_back(&url).await }).await;
+    }
+
+    /// A quick read sees what was committed before it, runs on the caller's thread on SQLite
+    /// (on a reader thread on PostgreSQL), and a panic inside one answers an error while the
+    /// connection stays usable; once the database is closed it answers an error, not a hang.
+    async fn quick_reads_answer(like: &str) {
+        let (scratch, db) = scratch_db(like).await;
+        insert(&db, "committed", false).await.expect("insert");
+        let caller = std::thread::current().id();
+        let (count, thread) = db
+            .read_quick(|mut tx| {
+                let n: i64 = tx.exec().scalar("SELECT COUNT(*) FROM units", Vec::new())?;
+                Ok((n, std::thread::current().id()))
+            })
+            .await
+            .expect("quick read");
+        assert_eq!(count, 2, "the unit and what it left for its group's end");
+        assert_eq!(thread == caller, db.backend() == Backend::Sqlite, "where the quick read ran");
+        for _ in 0..4 {
+            let failed = db.read_quick(|_| -> Result<()> { panic!("a unit that panics") }).await;
+            assert!(failed.is_err_and(|e| e.to_string().contains("dropped the work")));
+            let again: i64 = db
+                .read_quick(|mut tx| Ok(tx.exec().scalar("SELECT COUNT(*) FROM units", Vec::new())?))
+                .await
+                .expect("a read after the panic");
+            assert_eq!(again, 2);
+        }
+        db.close().await;
+        let closed = db.read_quick(|mut tx| Ok(tx.exec().scalar::<i64>("SELECT 1", Vec::new())?)).await;
+        assert!(closed.is_err(), "a closed database still read");
+        scratch.remove().await.expect("remove");
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn quick_reads_on_sqlite() {
+        quick_reads_answer("sqlite:").await;
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn quick_reads_on_postgres() {
+        on_postgres(|url| async move { quick_reads_answer(&url).await }).await;
     }
 }

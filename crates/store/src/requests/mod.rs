@@ -468,10 +468,37 @@ impl Store {
     /// written in one unit of the writer. Its clocks are read here, after the writer is done.
     #[tracing::instrument(skip_all, fields(service = %service))]
     pub async fn create_request(&self, actor: &Actor, service: ServiceId, new: NewRequest) -> Result<Request> {
+        self.file(actor, move |_| Ok(service), new).await
+    }
+
+    /// Files a request against the service `slug` of the team `team_key`, found in the same read
+    /// as the filing's checks (the API's path names a service by team and slug).
+    #[tracing::instrument(skip_all, fields(team = %team_key, service = %slug))]
+    pub async fn create_request_at(
+        &self,
+        actor: &Actor,
+        team_key: &str,
+        slug: &str,
+        new: NewRequest,
+    ) -> Result<Request> {
+        let (team_key, slug) = (team_key.to_owned(), slug.to_owned());
+        self.file(actor, move |tx| crate::services::service_id_in(tx.exec(), &team_key, &slug), new).await
+    }
+
+    async fn file<F>(&self, actor: &Actor, service: F, new: NewRequest) -> Result<Request>
+    where
+        F: FnOnce(&mut Tx<'_>) -> Result<ServiceId> + Send + 'static,
+    {
         let actor = actor.clone();
         let filing = {
             let actor = actor.clone();
-            self.db.read(move |mut tx| prepare_filing(&mut tx, &actor, service, new)).await?
+            // A handful of indexed lookups: on the caller's thread.
+            self.db
+                .read_quick(move |mut tx| {
+                    let service = service(&mut tx)?;
+                    prepare_filing(&mut tx, &actor, service, new)
+                })
+                .await?
         };
         let (mut created, clocks) = self.db.write(move |mut tx| file_in(&mut tx, &actor, filing)).await?;
         created.clocks = clocks.map(|c| c.views()).unwrap_or_default();
@@ -483,7 +510,7 @@ impl Store {
     pub async fn request(&self, actor: &Actor, key: &str) -> Result<(Request, Access)> {
         let (actor, key) = (actor.clone(), key.to_owned());
         self.db
-            .read(move |mut tx| {
+            .read_quick(move |mut tx| {
                 let (req, access) = visible(&mut tx, &actor, &key)?;
                 Ok((with_clocks(&mut tx, req)?, access))
             })
@@ -495,8 +522,9 @@ impl Store {
     #[tracing::instrument(skip_all)]
     pub async fn request_detail(&self, actor: &Actor, key: &str) -> Result<concentric_core::request::RequestDetail> {
         let (actor, key) = (actor.clone(), key.to_owned());
+        // Keyed lookups of one request's rows: on the caller's thread.
         self.db
-            .read(move |mut tx| {
+            .read_quick(move |mut tx| {
                 let (request, access) = visible(&mut tx, &actor, &key)?;
                 let watchers = tx.exec().scalars(
                     "SELECT p.name FROM request_watchers w JOIN people p ON p.id = w.person_id WHERE w.request_id = $1 ORDER BY p.name",
