@@ -492,9 +492,8 @@ impl Store {
         let actor = actor.clone();
         let filing = {
             let actor = actor.clone();
-            // A handful of indexed lookups: on the caller's thread.
             self.db
-                .read_quick(move |mut tx| {
+                .read(move |mut tx| {
                     let service = service(&mut tx)?;
                     prepare_filing(&mut tx, &actor, service, new)
                 })
