@@ -65,7 +65,8 @@ struct Engine {
     readers: usize,
     /// Stops SQLite's checkpointer thread (see [`checkpoint_loop`]).
     checkpointer: Option<Sender<oneshot::Sender<()>>>,
-    /// SQLite's connections for short reads on the caller's thread; `None` once closed.
+    /// SQLite's connections for short reads on the caller's thread; `None` on PostgreSQL and
+    /// once closed.
     quick: std::sync::Mutex<Option<Vec<Conn>>>,
     stats: Arc<Stats>,
 }
@@ -313,11 +314,7 @@ impl Db {
             (ok, reply)
         });
         queue.send(wrap(work)).map_err(|_| StoreError::Database(DbError::Engine("the database is closed".into())))?;
-        answered.await.unwrap_or_else(|_| {
-            Err(StoreError::Database(DbError::Engine(
-                "the database dropped the work (it failed or panicked; see the log)".into(),
-            )))
-        })
+        answered.await.unwrap_or_else(|_| Err(dropped()))
     }
 
     /// Finishes every thread: readers first, then SQLite's checkpointer, then writers (SQLite's
@@ -439,6 +436,13 @@ impl Conn {
         match self {
             Conn::Sqlite(c) => c.in_transaction(),
             Conn::Postgres(_) => true,
+        }
+    }
+
+    /// Ends a read transaction: nothing was written, so nothing can fail that matters.
+    fn end_read(&mut self) {
+        if self.in_transaction() {
+            let _ = self.batch("COMMIT");
         }
     }
 
@@ -584,13 +588,16 @@ where
 {
     conn.begin(false)?;
     let outcome = catch_unwind(AssertUnwindSafe(|| f(Tx { conn: &mut *conn, later: None })));
-    if conn.in_transaction() {
-        let _ = conn.batch("COMMIT");
-    }
+    conn.end_read();
     outcome.unwrap_or_else(|_| {
         tracing::error!("a read unit panicked");
-        Err(StoreError::Database(DbError::Engine("the database dropped the work (it panicked; see the log)".into())))
+        Err(dropped())
     })
+}
+
+/// What a caller hears when its unit never answered: it failed to start or panicked.
+fn dropped() -> StoreError {
+    StoreError::Database(DbError::Engine("the database dropped the work (it failed or panicked; see the log)".into()))
 }
 
 fn reader_loop(mut conn: Conn, queue: &Receiver<Msg>) {
@@ -610,9 +617,7 @@ fn reader_loop(mut conn: Conn, queue: &Receiver<Msg>) {
                 // A read unit only read: nothing to keep or undo, so its caller need not wait
                 // for the end of the transaction (a round trip on PostgreSQL).
                 reply(None);
-                if conn.in_transaction() {
-                    let _ = conn.batch("COMMIT");
-                }
+                conn.end_read();
             }
         }
     }
