@@ -83,6 +83,7 @@ impl Store {
             round = self.db.write(move |mut tx| round.write(&mut tx, n).map(|()| round)).await?;
             written += n;
         }
+        crate::search::optimize(&self.db).await?;
         Ok(written)
     }
 }

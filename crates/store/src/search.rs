@@ -16,6 +16,24 @@ use crate::db::{args, id_list, in_ids, Backend, Tx};
 use crate::requests::{RequestRow, REQUEST_SELECT};
 use crate::{Result, Store};
 
+/// The writer's upkeep while idle on SQLite (see the engine): merges about this many pages of
+/// FTS5 segments, on levels holding `usermerge` (16) segments or more; migration 0035 turned off
+/// the merging inside writes. Sixteen pages take about a millisecond at a million requests, so a
+/// unit arriving meanwhile waits little.
+pub(crate) const IDLE_MERGE: &str = "INSERT INTO request_search (request_search, rank) VALUES ('merge', 16)";
+
+/// Merges the full-text index into one segment (SQLite), after a bulk load wrote many: left to
+/// the idle writer, that backlog would run between the groups of whatever comes next.
+pub(crate) async fn optimize(db: &crate::db::Db) -> Result<()> {
+    if db.backend() == Backend::Sqlite {
+        db.write(|mut tx| {
+            Ok(tx.exec().execute("INSERT INTO request_search (request_search) VALUES ('optimize')", args![])?)
+        })
+        .await?;
+    }
+    Ok(())
+}
+
 /// The scope tokens of a search row, from `r` (its request) and `kind`; migration 0019 writes
 /// the same. `t` the providing team, `p` the requester, `o` the team asked on behalf of, `r` the
 /// request (for its watchers), `k` the kind of text.
@@ -301,6 +319,54 @@ mod tests {
             .expect("index");
         let added = rows().await.expect("count") - before;
         assert!(added <= 2, "eight texts added {added} rows to the full-text index: a segment each");
+        store.close().await;
+        scratch.remove().await.expect("remove");
+    }
+
+    /// Writes do not merge FTS5 segments; the writer does while its queue is empty, so forty
+    /// groups of one text each end up in fewer than sixteen segments, not forty.
+    #[tokio::test]
+    async fn the_idle_writer_merges_full_text_segments() {
+        let scratch = Scratch::create("sqlite:").await.expect("scratch database");
+        let store = Store::connect(scratch.url(), PoolOptions::default()).await.expect("connect");
+        store.migrate().await.expect("migrate");
+        for n in 0..40i64 {
+            store
+                .db
+                .write(move |mut tx| {
+                    Ok(tx.exec().execute(
+                        "INSERT INTO request_search (body, scope, request_id, team_id, kind) VALUES ($1, 't1', $2, 1, 'request')",
+                        args![format!("printer {n} jammed on floor {n}"), n],
+                    )?)
+                })
+                .await
+                .expect("index");
+        }
+        let segments = || {
+            store.db.read(|mut tx| {
+                Ok(tx.exec().scalar::<i64>("SELECT COUNT(DISTINCT segid) FROM request_search_idx", args![])?)
+            })
+        };
+        let mut left = segments().await.expect("segments");
+        for _ in 0..100 {
+            if left < 16 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            left = segments().await.expect("segments");
+        }
+        assert!(left < 16, "forty one-text groups left {left} segments unmerged");
+        let found = store
+            .db
+            .read(|mut tx| {
+                Ok(tx.exec().scalar::<i64>(
+                    "SELECT COUNT(*) FROM request_search WHERE request_search MATCH 'jammed'",
+                    args![],
+                )?)
+            })
+            .await
+            .expect("search");
+        assert_eq!(found, 40, "merging lost no text");
         store.close().await;
         scratch.remove().await.expect("remove");
     }

@@ -15,6 +15,10 @@
 //! With SQLite's `synchronous = FULL`, "after the commit" means after a thread beside the
 //! writer has synced the log holding it ([`LogSync`]), so the writer runs the next group while
 //! the disk works.
+//!
+//! A SQLite writer with nothing queued spends the moment on a slice of upkeep that would
+//! otherwise land inside some unlucky unit: merging the full-text index's segments
+//! ([`crate::search::IDLE_MERGE`]), a few pages at a time, until there is nothing left to merge.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
@@ -105,7 +109,7 @@ impl Db {
                     move || postgres::Conn::open(&url).map(|c| Conn::Postgres(Box::new(c))),
                     {
                         let (queue, stats) = (write_queue.clone(), stats.clone());
-                        move |conn| writer_loop(conn, &queue, &stats, None)
+                        move |conn| writer_loop(conn, &queue, &stats, None, None)
                     },
                 ));
             }
@@ -152,7 +156,7 @@ impl Db {
                 move || sqlite::Conn::open(&writer_path, Role::Writer, busy, Synchronous::Normal).map(Conn::Sqlite),
                 {
                     let stats = stats.clone();
-                    move |conn| writer_loop(conn, &write_queue, &stats, log_sync)
+                    move |conn| writer_loop(conn, &write_queue, &stats, log_sync, Some(crate::search::IDLE_MERGE))
                 },
             );
             // The writer creates the file and turns on WAL before anyone reads it.
@@ -454,7 +458,16 @@ impl Conn {
 }
 
 /// Serves a writer's queue. With `log_sync`, committed work is answered once it is on disk.
-fn writer_loop(mut conn: Conn, queue: &Receiver<Msg>, stats: &Stats, mut log_sync: Option<LogSync>) {
+/// With `upkeep`, a statement that does a slice of upkeep (SQLite only, see
+/// [`sqlite::Conn::did_work`]), the writer runs it whenever its queue is empty, after any group,
+/// until a slice finds nothing to do.
+fn writer_loop(
+    mut conn: Conn,
+    queue: &Receiver<Msg>,
+    stats: &Stats,
+    mut log_sync: Option<LogSync>,
+    upkeep: Option<&'static str>,
+) {
     let answer =
         |log_sync: &Option<LogSync>, replies: Vec<Reply>, committed: Result<(), DbError>| match (log_sync, committed) {
             (Some(sync), Ok(())) => sync.answer(replies),
@@ -462,7 +475,21 @@ fn writer_loop(mut conn: Conn, queue: &Receiver<Msg>, stats: &Stats, mut log_syn
         };
     let mut group: Vec<Work> = Vec::with_capacity(MAX_GROUP);
     let mut carried = None;
+    let mut upkeep_due = false;
     loop {
+        if carried.is_none() && upkeep_due && queue.is_empty() {
+            if let (Some(sql), Conn::Sqlite(c)) = (upkeep, &mut conn) {
+                // Committed without waiting for the log sync: nobody waits on it, and losing it
+                // to a power cut loses nothing but work to do again.
+                upkeep_due = c.did_work(sql).unwrap_or_else(|e| {
+                    // Before the migrations there is no index to merge; a real failure (a full
+                    // disk) fails the next unit too, where its caller hears of it.
+                    tracing::debug!(error = %e, "upkeep failed; tried again after the next group");
+                    false
+                });
+                continue;
+            }
+        }
         let Some(msg) = carried.take().or_else(|| queue.recv().ok()) else { return };
         match msg {
             Msg::Close(ack) => {
@@ -500,6 +527,7 @@ fn writer_loop(mut conn: Conn, queue: &Receiver<Msg>, stats: &Stats, mut log_syn
                 stats.units.fetch_add(group.len() as u64, Ordering::Relaxed);
                 let (replies, committed) = commit_group(&mut conn, &mut group);
                 answer(&log_sync, replies, committed);
+                upkeep_due = upkeep.is_some();
             }
         }
     }

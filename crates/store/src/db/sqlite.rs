@@ -82,6 +82,15 @@ impl Conn {
         Ok(log.saturating_sub(copied).max(0))
     }
 
+    /// Runs `sql` in a transaction of its own; whether it changed more than one row (an FTS5
+    /// `merge` command counts one change when it found nothing to merge, two or more when it
+    /// merged).
+    pub(crate) fn did_work(&mut self, sql: &str) -> Result<bool, DbError> {
+        let before = self.0.total_changes();
+        self.0.execute_batch(sql)?;
+        Ok(self.0.total_changes() >= before + 2)
+    }
+
     pub(crate) fn batch(&mut self, sql: &str) -> Result<(), DbError> {
         Ok(self.0.execute_batch(sql)?)
     }
