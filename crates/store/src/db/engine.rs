@@ -8,6 +8,11 @@
 //! Short reads on SQLite skip the hop: [`Db::read_quick`] runs a unit on the caller's own
 //! thread, on one of a few connections kept for it, when one is free.
 //!
+//! A unit may name a lane ([`Db::write_in_lane`]): on PostgreSQL every unit of one lane goes to
+//! the same writer. Units that update one row (a team's request counter) would otherwise wait
+//! on each other's row lock across writers, each for another writer's whole group and commit;
+//! in one lane they share a group instead.
+//!
 //! Writers commit in groups: a writer takes the unit it waited for and every unit already
 //! queued behind it (up to [`MAX_GROUP`]), runs each inside its own `SAVEPOINT` in one
 //! transaction, commits once, and only then answers. A unit that fails is rolled back to its
@@ -25,7 +30,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Select, Sender};
 use tokio::sync::oneshot;
 
 use super::log_sync::LogSync;
@@ -64,6 +69,8 @@ pub(crate) struct Db(Arc<Engine>);
 struct Engine {
     backend: Backend,
     writes: Sender<Msg>,
+    /// One queue per PostgreSQL writer for the units of a lane; empty on SQLite.
+    lanes: Vec<Sender<Msg>>,
     reads: Sender<Msg>,
     writers: usize,
     readers: usize,
@@ -102,14 +109,17 @@ impl Db {
             let writers = (total / 3).max(1);
             let readers = total - writers;
             let mut ready = Vec::new();
+            let mut lanes = Vec::with_capacity(writers);
             for n in 0..writers {
                 let url = url.to_owned();
+                let (lane, own) = crossbeam_channel::unbounded();
+                lanes.push(lane);
                 ready.push(spawn(
                     format!("db-writer-{n}"),
                     move || postgres::Conn::open(&url).map(|c| Conn::Postgres(Box::new(c))),
                     {
                         let (queue, stats) = (write_queue.clone(), stats.clone());
-                        move |conn| writer_loop(conn, &queue, &stats, None, None)
+                        move |conn| writer_loop(conn, Queues { lane: Some(&own), shared: &queue }, &stats, None, None)
                     },
                 ));
             }
@@ -127,6 +137,7 @@ impl Db {
             let db = Self(Arc::new(Engine {
                 backend: Backend::Postgres,
                 writes,
+                lanes,
                 reads,
                 writers,
                 readers,
@@ -156,7 +167,10 @@ impl Db {
                 move || sqlite::Conn::open(&writer_path, Role::Writer, busy, Synchronous::Normal).map(Conn::Sqlite),
                 {
                     let stats = stats.clone();
-                    move |conn| writer_loop(conn, &write_queue, &stats, log_sync, Some(crate::search::IDLE_MERGE))
+                    move |conn| {
+                        let queues = Queues { lane: None, shared: &write_queue };
+                        writer_loop(conn, queues, &stats, log_sync, Some(crate::search::IDLE_MERGE));
+                    }
                 },
             );
             // The writer creates the file and turns on WAL before anyone reads it.
@@ -164,6 +178,7 @@ impl Db {
             let db = Self(Arc::new(Engine {
                 backend: Backend::Sqlite,
                 writes,
+                lanes: Vec::new(),
                 reads,
                 writers: 1,
                 readers,
@@ -255,6 +270,21 @@ impl Db {
         T: Send + 'static,
     {
         self.send(&self.0.writes, f, Msg::Unit).await
+    }
+
+    /// Runs `f` like [`Db::write`], on the writer that takes every unit of `lane` (SQLite has
+    /// only one). Units that update the same row belong in one lane: on PostgreSQL they then
+    /// share a writer's group rather than each waiting for another writer's commit.
+    pub(crate) async fn write_in_lane<T, F>(&self, lane: i64, f: F) -> Result<T>
+    where
+        F: FnOnce(Tx<'_>) -> Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let queue = match self.0.lanes.len() {
+            0 => &self.0.writes,
+            n => &self.0.lanes[lane.unsigned_abs() as usize % n],
+        };
+        self.send(queue, f, Msg::Unit).await
     }
 
     /// Runs `f` as one unit of work on a reader, in a transaction: one consistent snapshot.
@@ -457,13 +487,50 @@ impl Conn {
     }
 }
 
-/// Serves a writer's queue. With `log_sync`, committed work is answered once it is on disk.
+/// What a writer serves: its own lane (PostgreSQL) and the queue all writers share.
+#[derive(Clone, Copy)]
+struct Queues<'a> {
+    lane: Option<&'a Receiver<Msg>>,
+    shared: &'a Receiver<Msg>,
+}
+
+impl Queues<'_> {
+    fn is_empty(self) -> bool {
+        self.shared.is_empty() && self.lane.is_none_or(Receiver::is_empty)
+    }
+
+    /// The next message without waiting, the lane's first.
+    fn try_recv(self) -> Option<Msg> {
+        self.lane.and_then(|l| l.try_recv().ok()).or_else(|| self.shared.try_recv().ok())
+    }
+
+    /// The next message, waiting for one; `None` once the engine is gone. The shared queue's
+    /// first, so that a busy lane cannot starve it (filling the group takes the lane's first).
+    fn recv(self) -> Option<Msg> {
+        let Some(lane) = self.lane else { return self.shared.recv().ok() };
+        if let Some(msg) = self.shared.try_recv().ok().or_else(|| lane.try_recv().ok()) {
+            return Some(msg);
+        }
+        let mut select = Select::new();
+        let on_lane = select.recv(lane);
+        select.recv(self.shared);
+        let ready = select.select();
+        if ready.index() == on_lane {
+            // A lane closes only with the engine; the shared queue then says so.
+            ready.recv(lane).ok().or_else(|| self.shared.recv().ok())
+        } else {
+            ready.recv(self.shared).ok()
+        }
+    }
+}
+
+/// Serves a writer's queues. With `log_sync`, committed work is answered once it is on disk.
 /// With `upkeep`, a statement that does a slice of upkeep (SQLite only, see
 /// [`sqlite::Conn::did_work`]), the writer runs it whenever its queue is empty, after any group,
 /// until a slice finds nothing to do.
 fn writer_loop(
     mut conn: Conn,
-    queue: &Receiver<Msg>,
+    queue: Queues<'_>,
     stats: &Stats,
     mut log_sync: Option<LogSync>,
     upkeep: Option<&'static str>,
@@ -490,9 +557,20 @@ fn writer_loop(
                 continue;
             }
         }
-        let Some(msg) = carried.take().or_else(|| queue.recv().ok()) else { return };
+        let Some(msg) = carried.take().or_else(|| queue.recv()) else { return };
         match msg {
             Msg::Close(ack) => {
+                // No other writer takes what this one's lane still holds.
+                let mut rest: Vec<Work> = queue.lane.map_or_else(Vec::new, |lane| {
+                    lane.try_iter()
+                        .filter_map(|msg| if let Msg::Unit(work) = msg { Some(work) } else { None })
+                        .collect()
+                });
+                while !rest.is_empty() {
+                    let mut group: Vec<Work> = rest.drain(..rest.len().min(MAX_GROUP)).collect();
+                    let (replies, committed) = commit_group(&mut conn, &mut group);
+                    answer(&log_sync, replies, committed);
+                }
                 // Whatever waits for the log sync is answered first.
                 drop(log_sync.take());
                 if let Conn::Sqlite(c) = &mut conn {
@@ -515,12 +593,12 @@ fn writer_loop(
                 group.push(work);
                 while group.len() < MAX_GROUP {
                     match queue.try_recv() {
-                        Ok(Msg::Unit(work)) => group.push(work),
-                        Ok(other) => {
+                        Some(Msg::Unit(work)) => group.push(work),
+                        Some(other) => {
                             carried = Some(other);
                             break;
                         }
-                        Err(_) => break,
+                        None => break,
                     }
                 }
                 stats.groups.fetch_add(1, Ordering::Relaxed);
@@ -834,6 +912,100 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn read_snapshot_on_postgres() {
         on_postgres(|url| async move { a_read_unit_reads_one_snapshot(&url).await }).await;
+    }
+
+    /// Every unit of one lane runs on the same writer thread; on PostgreSQL, with two writers,
+    /// two lanes run on both, and plain writes still run beside them. Closing runs what a lane
+    /// still holds.
+    async fn a_lane_keeps_to_one_writer(like: &str) {
+        let scratch = Scratch::create(like).await.expect("scratch database");
+        let db = Db::connect(scratch.url(), PoolOptions { max_connections: 6, ..PoolOptions::default() })
+            .await
+            .expect("connect");
+        let tables = "CREATE TABLE units (name TEXT NOT NULL); \
+                      CREATE TABLE lanes (lane BIGINT NOT NULL, n BIGINT NOT NULL, thread TEXT NOT NULL)";
+        db.write(move |mut tx| Ok(tx.batch(tables)?)).await.expect("tables");
+        let unit = |lane: i64, n: i64| {
+            let db = db.clone();
+            async move {
+                db.write_in_lane(lane, move |mut tx| {
+                    let thread = std::thread::current().name().unwrap_or_default().to_owned();
+                    let sql = "INSERT INTO lanes (lane, n, thread) VALUES ($1, $2, $3)";
+                    tx.exec().execute(sql, args![lane, n, thread])?;
+                    Ok(())
+                })
+                .await
+            }
+        };
+        let mut sent = Vec::new();
+        for n in 0..40 {
+            sent.push(tokio::spawn(unit(7, n)));
+            sent.push(tokio::spawn(unit(8, n)));
+            sent.push(tokio::spawn(insert(&db, "beside", false)));
+        }
+        for done in sent {
+            done.await.expect("join").expect("every unit commits");
+        }
+        let threads = |lane: i64| {
+            let db = db.clone();
+            async move {
+                db.read(move |mut tx| {
+                    Ok(tx.exec().scalars::<String>("SELECT DISTINCT thread FROM lanes WHERE lane = $1", args![lane])?)
+                })
+                .await
+                .expect("read")
+            }
+        };
+        let (seven, eight) = (threads(7).await, threads(8).await);
+        assert_eq!((seven.len(), eight.len()), (1, 1), "a lane ran on several writers: {seven:?} {eight:?}");
+        assert_eq!(seven == eight, db.backend() == Backend::Sqlite, "two lanes on PostgreSQL's two writers");
+        let beside: i64 = db
+            .read(|mut tx| Ok(tx.exec().scalar("SELECT COUNT(*) FROM units WHERE name = 'beside'", Vec::new())?))
+            .await
+            .expect("read");
+        assert_eq!(beside, 40);
+        // Units queued on a lane behind a busy writer when the database closes run and commit.
+        let (started_tx, started_rx) = std::sync::mpsc::channel::<()>();
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let blocker = tokio::spawn({
+            let db = db.clone();
+            async move {
+                db.write_in_lane(7, move |_tx| {
+                    let _ = started_tx.send(());
+                    let _ = held.recv_timeout(Duration::from_secs(10));
+                    Ok(())
+                })
+                .await
+            }
+        });
+        tokio::task::spawn_blocking(move || started_rx.recv_timeout(Duration::from_secs(10)))
+            .await
+            .expect("join")
+            .expect("the blocker started");
+        let queued: Vec<_> = (100..103).map(|n| tokio::spawn(unit(7, n))).collect();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let closing = tokio::spawn({
+            let db = db.clone();
+            async move { db.close().await }
+        });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        release.send(()).expect("release");
+        blocker.await.expect("join").expect("blocker");
+        for done in queued {
+            done.await.expect("join").expect("a unit queued on the lane before closing commits");
+        }
+        closing.await.expect("join");
+        scratch.remove().await.expect("remove");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn lanes_on_sqlite() {
+        a_lane_keeps_to_one_writer("sqlite:").await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn lanes_on_postgres() {
+        on_postgres(|url| async move { a_lane_keeps_to_one_writer(&url).await }).await;
     }
 
     /// `insert_id` answers each new row's id; `insert_new_id` answers `None` for a row that

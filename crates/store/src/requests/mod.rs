@@ -499,7 +499,9 @@ impl Store {
                 })
                 .await?
         };
-        let (mut created, clocks) = self.db.write(move |mut tx| file_in(&mut tx, &actor, filing)).await?;
+        // One lane per team: its creates all take the team's next number.
+        let lane = filing.service.team_id.0;
+        let (mut created, clocks) = self.db.write_in_lane(lane, move |mut tx| file_in(&mut tx, &actor, filing)).await?;
         created.clocks = clocks.map(|c| c.views()).unwrap_or_default();
         Ok(created)
     }
