@@ -762,30 +762,42 @@ mod tests {
         }
     }
 
-    /// Two units committed in one group, the second failing after it wrote: the first is
-    /// committed (with what it left for the group's end), the second leaves nothing, and the first is answered only once the whole
-    /// group (including a slow third unit behind it) has committed.
-    async fn one_failing_unit_leaves_the_group_committed(like: &str) {
-        let (scratch, db) = scratch_db(like).await;
-        let (started, hold) = (std::sync::mpsc::channel::<()>(), std::sync::mpsc::channel::<()>());
-        let (started_tx, started_rx) = started;
-        let (release, held) = hold;
-        // A unit that holds the writer until the others are queued behind it.
+    /// Starts a write unit (in `lane`, if one) that holds its writer until released, and returns
+    /// once it runs.
+    async fn hold_a_writer(
+        db: &Db,
+        lane: Option<i64>,
+    ) -> (tokio::task::JoinHandle<Result<()>>, std::sync::mpsc::Sender<()>) {
+        let (started_tx, started_rx) = std::sync::mpsc::channel::<()>();
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let hold = move |_tx: Tx<'_>| {
+            let _ = started_tx.send(());
+            let _ = held.recv_timeout(Duration::from_secs(10));
+            Ok(())
+        };
         let blocker = tokio::spawn({
             let db = db.clone();
             async move {
-                db.write(move |_tx| {
-                    let _ = started_tx.send(());
-                    let _ = held.recv_timeout(Duration::from_secs(10));
-                    Ok(())
-                })
-                .await
+                match lane {
+                    Some(lane) => db.write_in_lane(lane, hold).await,
+                    None => db.write(hold).await,
+                }
             }
         });
         tokio::task::spawn_blocking(move || started_rx.recv_timeout(Duration::from_secs(10)))
             .await
             .expect("join")
             .expect("the blocker started");
+        (blocker, release)
+    }
+
+    /// Two units committed in one group, the second failing after it wrote: the first is
+    /// committed (with what it left for the group's end), the second leaves nothing, and the first is answered only once the whole
+    /// group (including a slow third unit behind it) has committed.
+    async fn one_failing_unit_leaves_the_group_committed(like: &str) {
+        let (scratch, db) = scratch_db(like).await;
+        // A unit that holds the writer until the others are queued behind it.
+        let (blocker, release) = hold_a_writer(&db, None).await;
         let groups_before = db.groups();
         let finished: Arc<Mutex<Option<std::time::Instant>>> = Arc::default();
         let slow_done = finished.clone();
@@ -965,23 +977,7 @@ mod tests {
             .expect("read");
         assert_eq!(beside, 40);
         // Units queued on a lane behind a busy writer when the database closes run and commit.
-        let (started_tx, started_rx) = std::sync::mpsc::channel::<()>();
-        let (release, held) = std::sync::mpsc::channel::<()>();
-        let blocker = tokio::spawn({
-            let db = db.clone();
-            async move {
-                db.write_in_lane(7, move |_tx| {
-                    let _ = started_tx.send(());
-                    let _ = held.recv_timeout(Duration::from_secs(10));
-                    Ok(())
-                })
-                .await
-            }
-        });
-        tokio::task::spawn_blocking(move || started_rx.recv_timeout(Duration::from_secs(10)))
-            .await
-            .expect("join")
-            .expect("the blocker started");
+        let (blocker, release) = hold_a_writer(&db, Some(7)).await;
         let queued: Vec<_> = (100..103).map(|n| tokio::spawn(unit(7, n))).collect();
         tokio::time::sleep(Duration::from_millis(100)).await;
         let closing = tokio::spawn({
