@@ -229,15 +229,12 @@ mod tests {
     use serde_json::json;
 
     use crate::db::args;
-    use crate::scratch::Scratch;
-    use crate::{PoolOptions, Store};
+    use crate::scratch::testing::{migrated, on_postgres};
 
     /// What was written stays as written: the database itself refuses to edit an event, while
     /// retention can still delete old audit entries.
     async fn events_cannot_be_edited(like: &str) {
-        let scratch = Scratch::create(like).await.expect("scratch database");
-        let store = Store::connect(scratch.url(), PoolOptions::default()).await.expect("connect");
-        store.migrate().await.expect("migrate");
+        let (scratch, store) = migrated(like).await;
         let someone = Actor::system().from_address("192.0.2.7".into());
         store.record_audit(&someone, "settings", 0, "feedback", json!({"scale": [5, 4]})).await.expect("record");
         let edit = store
@@ -260,9 +257,6 @@ mod tests {
 
     #[tokio::test]
     async fn append_only_on_postgres() {
-        match std::env::var("CONCENTRIC_TEST_POSTGRES_URL") {
-            Ok(url) => events_cannot_be_edited(&url).await,
-            Err(_) => eprintln!("CONCENTRIC_TEST_POSTGRES_URL is not set: PostgreSQL case skipped"),
-        }
+        on_postgres(|url| async move { events_cannot_be_edited(&url).await }).await;
     }
 }

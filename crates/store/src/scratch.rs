@@ -62,3 +62,26 @@ async fn admin(url: &str, sql: String) -> Result<()> {
     finished.await.map_err(|_| crate::DbError::Engine("the admin connection stopped".into()))??;
     Ok(())
 }
+
+/// Helpers for the store's own tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::Scratch;
+    use crate::{PoolOptions, Store};
+
+    /// A migrated store on a new scratch database like `like`.
+    pub(crate) async fn migrated(like: &str) -> (Scratch, Store) {
+        let scratch = Scratch::create(like).await.expect("scratch database");
+        let store = Store::connect(scratch.url(), PoolOptions::default()).await.expect("connect");
+        store.migrate().await.expect("migrate");
+        (scratch, store)
+    }
+
+    /// Runs `test` on the PostgreSQL that `CONCENTRIC_TEST_POSTGRES_URL` names, if one is set.
+    pub(crate) async fn on_postgres<F: std::future::Future<Output = ()>>(test: impl FnOnce(String) -> F) {
+        match std::env::var("CONCENTRIC_TEST_POSTGRES_URL") {
+            Ok(url) => test(url).await,
+            Err(_) => eprintln!("CONCENTRIC_TEST_POSTGRES_URL is not set: PostgreSQL case skipped"),
+        }
+    }
+}

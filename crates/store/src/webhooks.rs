@@ -141,7 +141,7 @@ fn events_column(events: &[WebhookEventKind]) -> String {
 }
 
 /// The active webhooks hearing `kind` for any of `teams`, the organisation's among them.
-fn subscribers(tx: &mut Tx, kind: WebhookEventKind, teams: &[TeamId]) -> Result<Vec<i64>> {
+pub(crate) fn subscribers(tx: &mut Tx, kind: WebhookEventKind, teams: &[TeamId]) -> Result<Vec<i64>> {
     let mut values = args![format!("%,{},%", kind.as_str())];
     let mut scope = vec![String::from("w.team_id IS NULL")];
     for t in teams {
@@ -152,16 +152,20 @@ fn subscribers(tx: &mut Tx, kind: WebhookEventKind, teams: &[TeamId]) -> Result<
     Ok(tx.exec().scalars(&sql, values)?)
 }
 
-/// Writes one delivery per webhook and schedules each to be sent now.
+/// Writes one delivery per webhook and schedules each to be sent now. A webhook deleted since
+/// `hooks` were read (a filing reads them before its write) gets none.
 fn enqueue(tx: &mut Tx, hooks: &[i64], event: &WebhookEvent, event_id: &str, again: Option<i64>) -> Result<()> {
     let payload = serde_json::to_string(event).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let now = Millis::now().0;
     for hook in hooks {
-        let id: i64 = tx.exec().insert_id(
+        let Some(id) = tx.exec().insert_new_id(
             "INSERT INTO webhook_deliveries (webhook_id, event_id, kind, payload, created_at, redelivery_of) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
+                 SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS (SELECT 1 FROM webhooks WHERE id = $1)",
             args![*hook, event_id, event.kind.as_str(), &payload, now, again],
-        )?;
+        )?
+        else {
+            continue;
+        };
         schedule(tx, WEBHOOK, &format!("webhook:{id}"), json!({ "delivery_id": id }), Some(now))?;
     }
     Ok(())
@@ -188,13 +192,25 @@ pub(crate) fn emit_for_request(
     describe: impl FnOnce(&Request) -> (String, Value),
 ) -> Result<()> {
     let hooks = subscribers(tx, kind, &[team])?;
+    emit_to(tx, &hooks, kind, request, source, describe)
+}
+
+/// Like [`emit_for_request`], to `hooks` found before (a filing reads them on a reader).
+pub(crate) fn emit_to(
+    tx: &mut Tx,
+    hooks: &[i64],
+    kind: WebhookEventKind,
+    request: RequestId,
+    source: i64,
+    describe: impl FnOnce(&Request) -> (String, Value),
+) -> Result<()> {
     if hooks.is_empty() {
         return Ok(());
     }
     let req = crate::requests::request_where(tx.exec(), "r.id = $1", request.into())?;
     let (summary, extra) = describe(&req);
     let event = WebhookEvent::request(kind, &req, Millis::now().to_utc(), summary, extra);
-    enqueue(tx, &hooks, &event, &format!("{}.{source}", kind.as_str()), None)
+    enqueue(tx, hooks, &event, &format!("{}.{source}", kind.as_str()), None)
 }
 
 fn webhook_where(exec: Exec<'_>, id: i64) -> Result<Webhook> {
@@ -499,5 +515,57 @@ impl Store {
                 Ok(())
             })
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use concentric_core::time::Millis;
+    use concentric_core::webhook::{WebhookEvent, WebhookEventKind};
+
+    use crate::db::args;
+    use crate::scratch::testing::{migrated, on_postgres};
+
+    /// A webhook found by a filing's read and deleted before its write gets no delivery, and
+    /// the write still succeeds; one still there gets its delivery and the job that sends it.
+    async fn a_deleted_webhook_gets_no_delivery(like: &str) {
+        let (scratch, store) = migrated(like).await;
+        let counts = store
+            .db
+            .write(|mut tx| {
+                for name in ["kept", "deleted"] {
+                    tx.exec().execute(
+                        "INSERT INTO webhooks (name, url, format, events, secret, created_at, updated_at) \
+                             VALUES ($1, 'https://hooks.example/in', 'json', ',ping,', 's', 0, 0)",
+                        args![name],
+                    )?;
+                }
+                let hooks = super::subscribers(&mut tx, WebhookEventKind::Ping, &[])?;
+                tx.exec().execute("DELETE FROM webhooks WHERE name = 'deleted'", args![])?;
+                let event = WebhookEvent::ping(Millis::now().to_utc(), "both");
+                super::enqueue(&mut tx, &hooks, &event, "ping.1", None)?;
+                let deliveries: Vec<String> = tx.exec().scalars(
+                    "SELECT w.name FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id",
+                    args![],
+                )?;
+                let jobs: i64 =
+                    tx.exec().scalar("SELECT COUNT(*) FROM jobs WHERE job_key LIKE 'webhook:%'", args![])?;
+                Ok((hooks.len(), deliveries, jobs))
+            })
+            .await
+            .expect("the write succeeds");
+        assert_eq!(counts, (2, vec![String::from("kept")], 1));
+        store.close().await;
+        scratch.remove().await.expect("remove");
+    }
+
+    #[tokio::test]
+    async fn deleted_webhook_on_sqlite() {
+        a_deleted_webhook_gets_no_delivery("sqlite:").await;
+    }
+
+    #[tokio::test]
+    async fn deleted_webhook_on_postgres() {
+        on_postgres(|url| async move { a_deleted_webhook_gets_no_delivery(&url).await }).await;
     }
 }

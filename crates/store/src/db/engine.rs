@@ -736,6 +736,7 @@ mod tests {
 
     use super::*;
     use crate::db::args;
+    use crate::scratch::testing::on_postgres;
     use crate::scratch::Scratch;
 
     async fn scratch_db(like: &str) -> (Scratch, Db) {
@@ -873,14 +874,6 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn group_commit_on_postgres() {
         on_postgres(|url| async move { one_failing_unit_leaves_the_group_committed(&url).await }).await;
-    }
-
-    /// Runs `test` on the PostgreSQL that `CONCENTRIC_TEST_POSTGRES_URL` names, if one is set.
-    async fn on_postgres<F: std::future::Future<Output = ()>>(test: impl FnOnce(String) -> F) {
-        match std::env::var("CONCENTRIC_TEST_POSTGRES_URL") {
-            Ok(url) => test(url).await,
-            Err(_) => eprintln!("CONCENTRIC_TEST_POSTGRES_URL is not set: PostgreSQL skipped"),
-        }
     }
 
     /// A read unit sees one snapshot: a write committed while it runs stays out of its later

@@ -295,8 +295,8 @@ impl Exec<'_> {
         }
     }
 
-    /// [`Exec::insert_id`] for an `INSERT ... ON CONFLICT ... DO NOTHING`: the new row's `id`,
-    /// or `None` when it conflicted and nothing was written.
+    /// [`Exec::insert_id`] for an insert that may write nothing (`ON CONFLICT ... DO NOTHING`,
+    /// `INSERT ... SELECT ... WHERE`): the new row's `id`, or `None` when nothing was written.
     pub(crate) fn insert_new_id(self, sql: &str, args: Vec<Arg>) -> Result<Option<i64>, DbError> {
         match self.0 {
             Conn::Sqlite(c) => Ok((c.execute(sql, &args)? > 0).then(|| c.last_insert_rowid())),

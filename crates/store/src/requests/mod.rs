@@ -23,7 +23,7 @@ use crate::forecast::SlipPayload;
 use crate::notifications::{notify, Notice};
 use crate::people::id_by_email;
 use crate::services::service_in;
-use crate::webhooks::emit_for_request;
+use crate::webhooks::{emit_for_request, emit_to};
 use crate::{Result, Store, StoreError};
 use concentric_core::notification::{Notice as Said, RequestRef};
 use concentric_core::webhook::WebhookEventKind as Hook;
@@ -215,13 +215,21 @@ pub(crate) fn next_number(tx: &mut Tx, team: TeamId) -> Result<i64> {
     )?)
 }
 
-/// The next round-robin responder of a service, advancing the turn.
-fn next_responder(tx: &mut Tx, service: ServiceId) -> Result<Option<(PersonId, String)>> {
-    let mut responders: Vec<(i64, String)> = tx.exec().all(
+/// The active round-robin responders of a service, in their order.
+fn responders_of(exec: Exec<'_>, service: ServiceId) -> Result<Vec<(i64, String)>> {
+    Ok(exec.all(
         "SELECT r.person_id, p.name FROM service_responders r JOIN people p ON p.id = r.person_id \
              WHERE r.service_id = $1 AND p.active ORDER BY r.position",
         args![service],
-    )?;
+    )?)
+}
+
+/// The next of a service's round-robin `responders`, advancing the turn.
+fn next_responder(
+    tx: &mut Tx,
+    service: ServiceId,
+    mut responders: Vec<(i64, String)>,
+) -> Result<Option<(PersonId, String)>> {
     if responders.is_empty() {
         return Ok(None);
     }
@@ -265,6 +273,10 @@ pub(crate) struct Filing {
     on_behalf: Option<Named>,
     requester: Named,
     team: Vec<PersonId>,
+    /// The service's round-robin responders (none when it does not assign in turn).
+    responders: Vec<(i64, String)>,
+    /// The webhooks that hear of the new request.
+    hooks: Vec<i64>,
     /// The targets it opens under, with the providing team's calendar its clocks run on.
     targets: Option<(TargetPolicy, Arc<Calendar>)>,
 }
@@ -334,23 +346,25 @@ pub(crate) fn prepare_filing(
         .optional("SELECT id, name, email AS handle FROM people WHERE id = $1", args![me])?
         .ok_or(StoreError::NotFound("person"))?;
     let team = team_member_ids(tx.exec(), service.team_id)?;
+    let responders = if service.round_robin { responders_of(tx.exec(), service.id)? } else { Vec::new() };
+    let hooks = crate::webhooks::subscribers(tx, Hook::RequestCreated, &[service.team_id])?;
     // The targets it is opened under stay with the request when the service's targets change.
     let targets = match crate::clocks::current_policy(tx.exec(), service.id)? {
         Some(policy) => Some((policy, crate::clocks::calendar_of(tx.exec(), service.team_id)?)),
         None => None,
     };
-    Ok(Filing { me, service, new, fields, on_behalf, requester, team, targets })
+    Ok(Filing { me, service, new, fields, on_behalf, requester, team, responders, hooks, targets })
 }
 
 /// Files a checked request inside the writer's unit: its number, its round-robin responder, the
 /// row, its text for search, its clocks, the event, the notices and the webhooks. The request is
 /// answered as written, without reading it back.
 pub(crate) fn file_in(tx: &mut Tx<'_>, actor: &Actor, filing: Filing) -> Result<(Request, Option<Started>)> {
-    let Filing { me, service, new, fields, on_behalf, requester, team, targets } = filing;
+    let Filing { me, service, new, fields, on_behalf, requester, team, responders, hooks, targets } = filing;
     let number = next_number(tx, service.team_id)?;
     let key = format!("{}-{number}", service.team_key);
     let (assignee, assignee_name) = match service.round_robin {
-        true => next_responder(tx, service.id)?.unzip(),
+        true => next_responder(tx, service.id, responders)?.unzip(),
         false => (None, None),
     };
     let priority = new.priority.unwrap_or(service.default_priority);
@@ -396,7 +410,7 @@ pub(crate) fn file_in(tx: &mut Tx<'_>, actor: &Actor, filing: Filing) -> Result<
         let check = SlipPayload { request_id: id.0, from_priority: None, event };
         crate::forecast::schedule_slip_check(tx, check)?;
     }
-    emit_for_request(tx, Hook::RequestCreated, id, service.team_id, event, |r| {
+    emit_to(tx, &hooks, Hook::RequestCreated, id, event, |r| {
         (format!("New request: {} (from {}, {})", r.subject, r.requester_name, r.service_name), json!({}))
     })?;
     let at = Millis(now).to_utc();
