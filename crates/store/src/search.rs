@@ -22,16 +22,24 @@ use crate::{Result, Store};
 /// unit arriving meanwhile waits little.
 pub(crate) const IDLE_MERGE: &str = "INSERT INTO request_search (request_search, rank) VALUES ('merge', 16)";
 
-/// Merges the full-text index into one segment (SQLite), after a bulk load wrote many: left to
+/// Readies the full-text index after a bulk load. SQLite: merges it into one segment; left to
 /// the idle writer, that backlog would run between the groups of whatever comes next.
+/// PostgreSQL: moves GIN's pending list (rows not yet sorted into the index, which every search
+/// reads through) into the index, and gathers the planner's statistics, both of which
+/// autovacuum would do only some time later.
 pub(crate) async fn optimize(db: &crate::db::Db) -> Result<()> {
-    if db.backend() == Backend::Sqlite {
-        db.write(|mut tx| {
-            Ok(tx.exec().execute("INSERT INTO request_search (request_search) VALUES ('optimize')", args![])?)
-        })
-        .await?;
-    }
-    Ok(())
+    db.write(|mut tx| {
+        match tx.backend() {
+            Backend::Sqlite => {
+                tx.exec().execute("INSERT INTO request_search (request_search) VALUES ('optimize')", args![])?;
+            }
+            Backend::Postgres => {
+                tx.batch("SELECT gin_clean_pending_list('request_search_match'); ANALYZE")?;
+            }
+        }
+        Ok(())
+    })
+    .await
 }
 
 /// The scope tokens of a search row, from `r` (its request) and `kind`; migration 0019 writes
