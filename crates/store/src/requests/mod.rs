@@ -363,10 +363,8 @@ pub(crate) fn file_in(tx: &mut Tx<'_>, actor: &Actor, filing: Filing) -> Result<
     let Filing { me, service, new, fields, on_behalf, requester, team, responders, hooks, targets } = filing;
     let number = next_number(tx, service.team_id)?;
     let key = format!("{}-{number}", service.team_key);
-    let (assignee, assignee_name) = match service.round_robin {
-        true => next_responder(tx, service.id, responders)?.unzip(),
-        false => (None, None),
-    };
+    // No responders were read unless the service assigns in turn.
+    let (assignee, assignee_name) = next_responder(tx, service.id, responders)?.unzip();
     let priority = new.priority.unwrap_or(service.default_priority);
     let now = Millis::now().0;
     let id = RequestId(tx.exec().insert_id(
