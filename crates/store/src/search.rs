@@ -24,27 +24,27 @@ pub(crate) const IDLE_MERGE: &str = "INSERT INTO request_search (request_search,
 
 /// Readies the full-text index after a bulk load. SQLite: merges it into one segment; left to
 /// the idle writer, that backlog would run between the groups of whatever comes next.
-/// PostgreSQL: moves GIN's pending list (rows not yet sorted into the index, which every search
-/// reads through) into the index, and gathers the planner's statistics of the loaded tables, both
-/// of which autovacuum would do only some time later. Only those: a table analysed while nearly
-/// empty tells the planner it stays so, and the plans cached on open connections (foreign-key
-/// checks among them) would scan it whole on every use until autovacuum analysed it again.
+/// PostgreSQL: vacuums the loaded tables, as autovacuum would only some time later: GIN's
+/// pending list (rows not yet sorted into the index, which every search reads through) moves
+/// into the index, the visibility map lets counts scan the index alone, and the planner gets
+/// statistics. Only those tables: one analysed while nearly empty tells the planner it stays so,
+/// and the plans cached on open connections (foreign-key checks among them) would scan it whole
+/// on every use until autovacuum analysed it again.
 pub(crate) async fn optimize(db: &crate::db::Db) -> Result<()> {
-    db.write(|mut tx| {
-        match tx.backend() {
-            Backend::Sqlite => {
+    match db.backend() {
+        Backend::Sqlite => {
+            db.write(|mut tx| {
                 tx.exec().execute("INSERT INTO request_search (request_search) VALUES ('optimize')", args![])?;
-            }
-            Backend::Postgres => {
-                tx.batch(
-                    "SELECT gin_clean_pending_list('request_search_match'); \
-                     ANALYZE requests, comments, request_search, request_counters",
-                )?;
-            }
+                Ok(())
+            })
+            .await
         }
-        Ok(())
-    })
-    .await
+        // VACUUM may not run in a transaction.
+        Backend::Postgres => {
+            db.alone(|mut tx| Ok(tx.batch("VACUUM (ANALYZE) requests, comments, request_search, request_counters")?))
+                .await
+        }
+    }
 }
 
 /// The scope tokens of a search row, from `r` (its request) and `kind`; migration 0019 writes
