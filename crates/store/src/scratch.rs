@@ -77,6 +77,20 @@ pub(crate) mod testing {
         (scratch, store)
     }
 
+    /// The rows PostgreSQL's planner believes `table` holds; -1 if it was never analysed.
+    pub(crate) async fn planner_rows(store: &Store, table: &'static str) -> i64 {
+        store
+            .db
+            .read(move |mut tx| {
+                Ok(tx.exec().scalar::<i64>(
+                    "SELECT CAST(reltuples AS BIGINT) FROM pg_class WHERE relname = $1",
+                    crate::db::args![table],
+                )?)
+            })
+            .await
+            .expect("statistics")
+    }
+
     /// Runs `test` on the PostgreSQL that `CONCENTRIC_TEST_POSTGRES_URL` names, if one is set.
     pub(crate) async fn on_postgres<F: std::future::Future<Output = ()>>(test: impl FnOnce(String) -> F) {
         match std::env::var("CONCENTRIC_TEST_POSTGRES_URL") {

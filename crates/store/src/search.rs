@@ -395,17 +395,7 @@ mod tests {
             store.load_demo_catalog(&concentric_core::demo::services(&org)).await.expect("catalog");
             store.generate_requests(20, 1).await.expect("requests");
             for (table, analysed) in [("requests", true), ("request_search", true), ("notices", false)] {
-                let tuples = store
-                    .db
-                    .read(move |mut tx| {
-                        Ok(tx.exec().scalar::<i64>(
-                            "SELECT CAST(reltuples AS BIGINT) FROM pg_class WHERE relname = $1",
-                            args![table],
-                        )?)
-                    })
-                    .await
-                    .expect("statistics");
-                // -1: never analysed.
+                let tuples = crate::scratch::testing::planner_rows(&store, table).await;
                 assert_eq!(tuples >= 0, analysed, "{table} has {tuples} tuples in the planner's statistics");
             }
             store.close().await;
