@@ -22,29 +22,18 @@ use crate::{Result, Store};
 /// unit arriving meanwhile waits little.
 pub(crate) const IDLE_MERGE: &str = "INSERT INTO request_search (request_search, rank) VALUES ('merge', 16)";
 
-/// Readies the full-text index after a bulk load. SQLite: merges it into one segment; left to
-/// the idle writer, that backlog would run between the groups of whatever comes next.
-/// PostgreSQL: vacuums the loaded tables, as autovacuum would only some time later: GIN's
-/// pending list (rows not yet sorted into the index, which every search reads through) moves
-/// into the index, the visibility map lets counts scan the index alone, and the planner gets
-/// statistics. Only those tables: one analysed while nearly empty tells the planner it stays so,
-/// and the plans cached on open connections (foreign-key checks among them) would scan it whole
-/// on every use until autovacuum analysed it again.
+/// Readies SQLite's full-text index after a bulk load: merges it into one segment; left to the
+/// idle writer, that backlog would run between the groups of whatever comes next. (PostgreSQL's
+/// counterpart, GIN's pending list, is moved by [`crate::db::Db::settle_loaded`].)
 pub(crate) async fn optimize(db: &crate::db::Db) -> Result<()> {
-    match db.backend() {
-        Backend::Sqlite => {
-            db.write(|mut tx| {
-                tx.exec().execute("INSERT INTO request_search (request_search) VALUES ('optimize')", args![])?;
-                Ok(())
-            })
-            .await
-        }
-        // VACUUM may not run in a transaction.
-        Backend::Postgres => {
-            db.alone(|mut tx| Ok(tx.batch("VACUUM (ANALYZE) requests, comments, request_search, request_counters")?))
-                .await
-        }
+    if db.backend() != Backend::Sqlite {
+        return Ok(());
     }
+    db.write(|mut tx| {
+        tx.exec().execute("INSERT INTO request_search (request_search) VALUES ('optimize')", args![])?;
+        Ok(())
+    })
+    .await
 }
 
 /// The scope tokens of a search row, from `r` (its request) and `kind`; migration 0019 writes
@@ -382,25 +371,5 @@ mod tests {
         assert_eq!(found, 40, "merging lost no text");
         store.close().await;
         scratch.remove().await.expect("remove");
-    }
-    /// PostgreSQL generation analyses the tables it loaded and leaves the rest unanalysed: the
-    /// notices table analysed while empty made every foreign-key check on the open connections
-    /// scan it whole, which halved the bench's creates.
-    #[tokio::test]
-    async fn generation_analyses_only_what_it_loaded_on_postgres() {
-        crate::scratch::testing::on_postgres(|url| async move {
-            let (scratch, store) = crate::scratch::testing::migrated(&url).await;
-            let org = concentric_core::demo::organisation();
-            store.load_demo(&org, &[]).await.expect("demo");
-            store.load_demo_catalog(&concentric_core::demo::services(&org)).await.expect("catalog");
-            store.generate_requests(20, 1).await.expect("requests");
-            for (table, analysed) in [("requests", true), ("request_search", true), ("notices", false)] {
-                let tuples = crate::scratch::testing::planner_rows(&store, table).await;
-                assert_eq!(tuples >= 0, analysed, "{table} has {tuples} tuples in the planner's statistics");
-            }
-            store.close().await;
-            scratch.remove().await.expect("remove");
-        })
-        .await;
     }
 }

@@ -146,9 +146,8 @@ impl Store {
                 )));
             }
         }
-        if to.db.backend() == Backend::Postgres {
-            analyse_loaded(&to.db, &sent).await?;
-        }
+        let filled: Vec<&str> = sent.iter().filter(|t| t.rows > 0).map(|t| t.table.as_str()).collect();
+        to.db.settle_loaded(&filled).await?;
         Ok(sent)
     }
 
@@ -240,20 +239,6 @@ impl Store {
             })
             .await
     }
-}
-
-/// Vacuums the PostgreSQL tables a copy filled, as autovacuum would only later: statistics for
-/// the planner, and the visibility map that lets counts read an index alone. Tables left empty
-/// stay unanalysed, or plans cached on the nodes' connections would take them to stay empty
-/// (docs/performance.md, "Statistics only for what was loaded").
-async fn analyse_loaded(db: &crate::db::Db, sent: &[TableReport]) -> Result<()> {
-    let loaded: Vec<String> = sent.iter().filter(|t| t.rows > 0).map(|t| format!("\"{}\"", t.table)).collect();
-    if loaded.is_empty() {
-        return Ok(());
-    }
-    let sql = format!("VACUUM (ANALYZE) {}", loaded.join(", "));
-    // VACUUM may not run in a transaction.
-    db.alone(move |mut tx| Ok(tx.batch(&sql)?)).await
 }
 
 /// What the source's reader hands the receiving writer.

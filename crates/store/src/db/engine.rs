@@ -319,6 +319,21 @@ impl Db {
         self.0.quick.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// After a bulk load, does now what PostgreSQL's autovacuum would only later for `tables`:
+    /// planner statistics, the visibility map (so counts read an index alone), GIN's pending
+    /// list moved into its index. Name only tables that hold rows: one analysed while empty
+    /// tells the planner it stays so, and the plans cached on open connections (foreign-key
+    /// checks among them) then scan it whole until it is analysed again. Nothing on SQLite.
+    pub(crate) async fn settle_loaded(&self, tables: &[&str]) -> Result<()> {
+        if self.backend() != Backend::Postgres || tables.is_empty() {
+            return Ok(());
+        }
+        let quoted: Vec<String> = tables.iter().map(|t| format!("\"{t}\"")).collect();
+        let sql = format!("VACUUM (ANALYZE) {}", quoted.join(", "));
+        // VACUUM may not run in a transaction.
+        self.alone(move |mut tx| Ok(tx.batch(&sql)?)).await
+    }
+
     /// Runs `f` on a writer outside any transaction; `f` manages its own.
     pub(crate) async fn alone<T, F>(&self, f: F) -> Result<T>
     where
