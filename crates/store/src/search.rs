@@ -106,14 +106,18 @@ const NOTE_RULE: &str = "(kind <> 'note' OR $2 OR team_id IN (SELECT team_id FRO
 struct Scope {
     all_of: Vec<Vec<String>>,
     note_teams: Option<Vec<String>>,
+    /// The prefix of the block tokens to ask for on PostgreSQL: `t<team>b` within one team
+    /// (only that team's rows in each block), else `b`.
+    blocks: String,
 }
 
 impl Scope {
     fn of(actor: &Actor, filter: &crate::requests::RequestFilter, watched: &[i64]) -> Self {
-        let mut scope = Scope::default();
+        let mut scope = Scope { blocks: "b".into(), ..Scope::default() };
         let mine: Vec<String> = actor.teams.iter().map(|(t, _)| format!("t{}", t.0)).collect();
         if let Some(team) = filter.team {
             scope.all_of.push(vec![format!("t{}", team.0)]);
+            scope.blocks = format!("t{}b", team.0);
         }
         if let Some(person) = filter.requester {
             scope.all_of.push(vec![format!("p{}", person.0)]);
@@ -165,27 +169,111 @@ impl Scope {
     }
 }
 
-/// The newest matching rows, at most [`WINDOW`], as `(id, request_id, body)`. `$1` is the text
-/// query (on SQLite with the scope in it), `$4` the scope query on PostgreSQL when there is one.
-/// They are ranked by [`Ranker`] rather than by the engines: FTS5's bm25 first counts, for every
-/// term, every row in the index that holds it (tens of milliseconds at a million requests).
-fn window_sql(backend: Backend, scoped: bool) -> String {
-    match backend {
+/// A matching search row: `(id, request_id, body)`.
+type Row = (i64, i64, String);
+
+/// The newest matching rows, at most [`WINDOW`]. `text` is the text query (on SQLite with the
+/// scope in it), `scope` the scope query on PostgreSQL when there is one. They are ranked by
+/// [`Ranker`] rather than by the engines: FTS5's bm25 first counts, for every term, every row in
+/// the index that holds it (tens of milliseconds at a million requests).
+fn newest_matches(tx: &mut Tx, text: &str, scope: &Scope, is_admin: bool, me: i64) -> Result<Vec<Row>> {
+    match tx.backend() {
         // FTS5 walks rowids newest first and stops at the window.
-        Backend::Sqlite => format!(
-            "SELECT rowid AS id, request_id, body FROM request_search \
-             WHERE request_search MATCH $1 AND {NOTE_RULE} ORDER BY rowid DESC LIMIT {WINDOW}"
-        ),
-        // `id + 0` keeps the planner from walking the primary key backwards and testing every
-        // row (slow for a rare word); the GIN index finds the matches, a top-N sort keeps the newest.
-        Backend::Postgres => {
-            let scope = if scoped { " AND scope_tsv @@ to_tsquery('simple', $4)" } else { "" };
-            format!(
-                "SELECT id, request_id, body FROM request_search \
-                 WHERE tsv @@ websearch_to_tsquery('simple', $1){scope} AND {NOTE_RULE} ORDER BY id + 0 DESC LIMIT {WINDOW}"
-            )
-        }
+        Backend::Sqlite => Ok(tx.exec().all(
+            &format!(
+                "SELECT rowid AS id, request_id, body FROM request_search \
+                 WHERE request_search MATCH $1 AND {NOTE_RULE} ORDER BY rowid DESC LIMIT {WINDOW}"
+            ),
+            args![text, is_admin, me],
+        )?),
+        Backend::Postgres => newest_by_blocks(tx, text, scope.tsquery().as_deref(), &scope.blocks, is_admin, me),
     }
+}
+
+/// Search row ids come in blocks of `1 << BLOCK_SHIFT`, and each PostgreSQL search row carries
+/// its block as the scope tokens `b<block>` and `t<team>b<block>` (migration 0036).
+const BLOCK_SHIFT: u32 = 14;
+
+/// Blocks asked for first: the newest (perhaps nearly empty) and the one before it.
+const FIRST_BLOCKS: i64 = 2;
+
+/// Most block tokens in one query; a search that would need more reads the rest at once.
+const MOST_BLOCKS: i64 = 64;
+
+/// The newest matches on PostgreSQL, block by block from the newest. GIN hands matches back in
+/// no order, so asking for them all reads every match from the table to keep the newest
+/// [`WINDOW`]: 17,000 rows for two common words at a million requests. Each step asks for the
+/// blocks just older than the last, as many as the matches found so far say will fill the window
+/// (with half again to spare); the index's walk and the rows read grow with the blocks asked for,
+/// not with the table. A search still short after [`MOST_BLOCKS`] blocks, or at the oldest block,
+/// asks for everything older at once, as before.
+fn newest_by_blocks(
+    tx: &mut Tx,
+    text: &str,
+    scope: Option<&str>,
+    prefix: &str,
+    is_admin: bool,
+    me: i64,
+) -> Result<Vec<Row>> {
+    let Some(newest) = tx.exec().scalar::<Option<i64>>("SELECT max(id) FROM request_search", args![])? else {
+        return Ok(Vec::new());
+    };
+    let top = newest >> BLOCK_SHIFT;
+    let mut rows: Vec<Row> = Vec::new();
+    // The newest block not asked for yet, and how many to ask for next.
+    let (mut next, mut span) = (top, FIRST_BLOCKS);
+    loop {
+        let wanted = (WINDOW - rows.len()) as i64;
+        let oldest = next - span + 1;
+        if oldest <= 0 || span > MOST_BLOCKS {
+            // Everything older than the blocks asked for so far.
+            let below = (next + 1) << BLOCK_SHIFT;
+            rows.extend(block_query(tx, text, scope.map(str::to_owned), below, wanted, is_admin, me)?);
+            return Ok(rows);
+        }
+        let blocks: Vec<String> = (oldest..=next).map(|b| format!("{prefix}{b}")).collect();
+        let blocks = blocks.join(" | ");
+        let query = match scope {
+            Some(scope) => format!("({scope}) & ({blocks})"),
+            None => blocks,
+        };
+        rows.extend(block_query(tx, text, Some(query), i64::MAX, wanted, is_admin, me)?);
+        if rows.len() >= WINDOW {
+            return Ok(rows);
+        }
+        let (found, searched) = (rows.len() as i64, top - oldest + 1);
+        let short = WINDOW as i64 - found;
+        span = if found == 0 {
+            span * 8
+        } else {
+            ((short * searched * 3 + found * 2 - 1) / (found * 2)).max(FIRST_BLOCKS)
+        };
+        next = oldest - 1;
+    }
+}
+
+/// One step of [`newest_by_blocks`]: the newest `limit` matches below the row id `below`.
+/// `id + 0` keeps the planner from walking the primary key backwards and testing every row (slow
+/// for a rare word); the GIN index finds the matches, a top-N sort keeps the newest.
+#[allow(clippy::too_many_arguments)]
+fn block_query(
+    tx: &mut Tx,
+    text: &str,
+    scope: Option<String>,
+    below: i64,
+    limit: i64,
+    is_admin: bool,
+    me: i64,
+) -> Result<Vec<Row>> {
+    let scoped = if scope.is_some() { " AND scope_tsv @@ to_tsquery('simple', $4)" } else { "" };
+    Ok(tx.exec().all(
+        &format!(
+            "SELECT id, request_id, body FROM request_search \
+             WHERE tsv @@ websearch_to_tsquery('simple', $1){scoped} AND {NOTE_RULE} AND id < $5 \
+             ORDER BY id + 0 DESC LIMIT $6"
+        ),
+        args![text, is_admin, me, scope.unwrap_or_default(), below, limit],
+    )?)
 }
 
 impl Store {
@@ -222,14 +310,11 @@ fn search_in(tx: &mut Tx<'_>, actor: &Actor, query: &SearchQuery, page: PageRequ
     if scope.is_empty() {
         return Ok(Page::new(Vec::new(), 0, page));
     }
-    let (text, scope_query) = match backend {
-        Backend::Sqlite => (scope.fts5(&query.fts5_match()), None),
-        Backend::Postgres => (query.websearch(), scope.tsquery()),
+    let text = match backend {
+        Backend::Sqlite => scope.fts5(&query.fts5_match()),
+        Backend::Postgres => query.websearch(),
     };
-    let window: Vec<(i64, i64, String)> = tx.exec().all(
-        &window_sql(backend, scope_query.is_some()),
-        args![&text, actor.is_admin, me, scope_query.unwrap_or_default()],
-    )?;
+    let window = newest_matches(tx, &text, &scope, actor.is_admin, me)?;
     // A full window means older rows were not looked at: the count is a lower bound.
     let capped = window.len() >= WINDOW;
     let bodies: Vec<&str> = window.iter().map(|(_, _, body)| body.as_str()).collect();
@@ -290,9 +375,75 @@ fn search_in(tx: &mut Tx<'_>, actor: &Actor, query: &SearchQuery, page: PageRequ
 mod tests {
     use concentric_core::RequestId;
 
+    use super::{block_query, newest_by_blocks, Row, WINDOW};
     use crate::db::args;
+    use crate::scratch::testing::{migrated, on_postgres};
     use crate::scratch::Scratch;
     use crate::{PoolOptions, Store};
+
+    /// On PostgreSQL, asking block by block from the newest finds exactly the rows that one
+    /// query over the whole index finds: the newest matches, for dense, sparse and rare words,
+    /// within one team and across all.
+    #[tokio::test]
+    async fn blocks_find_the_newest_matches_on_postgres() {
+        on_postgres(|url| async move {
+            let (scratch, store) = migrated(&url).await;
+            let org = concentric_core::demo::organisation();
+            store.load_demo(&org, &[]).await.expect("demo");
+            store.load_demo_catalog(&concentric_core::demo::services(&org)).await.expect("catalog");
+            store.generate_requests(20, 1).await.expect("requests");
+            // 3,000 rows spread over about 60 blocks: "common" in every row, "every" in every
+            // seventh, "seldom" in three (one in the oldest block).
+            store
+                .db
+                .write(|mut tx| {
+                    tx.exec().execute(
+                        "INSERT INTO request_search (id, body, scope, request_id, team_id, kind) OVERRIDING SYSTEM VALUE \
+                         SELECT 100000 + g * 337, \
+                                'common' || CASE WHEN g % 7 = 0 THEN ' every' ELSE '' END \
+                                         || CASE WHEN g IN (0, 1500, 2990) THEN ' seldom' ELSE '' END, \
+                                't' || r.team_id || ' p' || r.requester_id || ' r' || r.id || ' krequest', \
+                                r.id, r.team_id, 'request' \
+                         FROM generate_series(0, 2999) AS g \
+                         JOIN requests r ON r.id = (SELECT min(id) FROM requests) + g % 20",
+                        args![],
+                    )?;
+                    Ok(())
+                })
+                .await
+                .expect("rows");
+            let team: i64 = store
+                .db
+                .read(|mut tx| Ok(tx.exec().scalar("SELECT team_id FROM requests ORDER BY id LIMIT 1", args![])?))
+                .await
+                .expect("team");
+            for word in ["common", "every", "seldom", "nowhere"] {
+                for within in [None, Some(team)] {
+                    let (scope, prefix) = match within {
+                        Some(team) => (Some(format!("t{team}")), format!("t{team}b")),
+                        None => (None, "b".to_owned()),
+                    };
+                    let (blocks, whole) = store
+                        .db
+                        .read(move |mut tx| {
+                            let blocks = newest_by_blocks(&mut tx, word, scope.as_deref(), &prefix, true, -1)?;
+                            let whole = block_query(&mut tx, word, scope, i64::MAX, WINDOW as i64, true, -1)?;
+                            Ok((blocks, whole))
+                        })
+                        .await
+                        .expect("search");
+                    let ids = |rows: &[Row]| rows.iter().map(|r| r.0).collect::<Vec<_>>();
+                    assert_eq!(ids(&blocks), ids(&whole), "{word} within {within:?}");
+                    if word == "common" && within.is_none() {
+                        assert_eq!(blocks.len(), WINDOW, "a full window of {word}");
+                    }
+                }
+            }
+            store.close().await;
+            scratch.remove().await.expect("remove");
+        })
+        .await;
+    }
 
     /// Texts indexed by one group of units reach FTS5 as one new segment, not one per text.
     #[tokio::test]

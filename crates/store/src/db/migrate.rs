@@ -45,7 +45,7 @@ pub(crate) const SQLITE: &[Migration] = migrations!("sqlite":
     25 "0025_meetings.sql", 26 "0026_thanks.sql", 27 "0027_placements.sql",
     28 "0028_weekly.sql", 29 "0029_helps_with.sql", 30 "0030_news_images.sql", 31 "0031_digest_index.sql",
     32 "0032_search_merges.sql", 33 "0033_notices.sql", 34 "0034_clock_checks.sql",
-    35 "0035_search_idle_merges.sql",
+    35 "0035_search_idle_merges.sql", 36 "0036_search_blocks.sql",
 );
 pub(crate) const POSTGRES: &[Migration] = migrations!("postgres":
     1 "0001_directory.sql", 2 "0002_catalog_requests.sql", 3 "0003_request_search.sql",
@@ -57,7 +57,7 @@ pub(crate) const POSTGRES: &[Migration] = migrations!("postgres":
     25 "0025_meetings.sql", 26 "0026_thanks.sql", 27 "0027_placements.sql",
     28 "0028_weekly.sql", 29 "0029_helps_with.sql", 30 "0030_news_images.sql", 31 "0031_digest_index.sql",
     32 "0032_search_merges.sql", 33 "0033_notices.sql", 34 "0034_clock_checks.sql",
-    35 "0035_search_idle_merges.sql",
+    35 "0035_search_idle_merges.sql", 36 "0036_search_blocks.sql",
 );
 
 /// Serialises migrations between app nodes starting together on one PostgreSQL.
