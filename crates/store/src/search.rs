@@ -173,7 +173,7 @@ impl Scope {
 type Row = (i64, i64, String);
 
 /// The newest matching rows, at most [`WINDOW`]. `text` is the text query (on SQLite with the
-/// scope in it), `scope` the scope query on PostgreSQL when there is one. They are ranked by
+/// scope in it); on PostgreSQL `scope` gives the scope query and the block tokens. They are ranked by
 /// [`Ranker`] rather than by the engines: FTS5's bm25 first counts, for every term, every row in
 /// the index that holds it (tens of milliseconds at a million requests).
 fn newest_matches(tx: &mut Tx, text: &str, scope: &Scope, is_admin: bool, me: i64) -> Result<Vec<Row>> {
@@ -255,7 +255,6 @@ fn newest_by_blocks(
 /// One step of [`newest_by_blocks`]: the newest `limit` matches below the row id `below`.
 /// `id + 0` keeps the planner from walking the primary key backwards and testing every row (slow
 /// for a rare word); the GIN index finds the matches, a top-N sort keeps the newest.
-#[allow(clippy::too_many_arguments)]
 fn block_query(
     tx: &mut Tx,
     text: &str,
