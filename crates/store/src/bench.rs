@@ -164,7 +164,7 @@ impl Round {
 
 #[cfg(test)]
 mod tests {
-    use crate::scratch::testing::{migrated, on_postgres, planner_rows};
+    use crate::scratch::testing::{on_postgres, planner_rows, with_requests};
 
     /// PostgreSQL generation analyses the tables it loaded and leaves the rest unanalysed: the
     /// notices table analysed while empty made every foreign-key check on the open connections
@@ -172,11 +172,7 @@ mod tests {
     #[tokio::test]
     async fn generation_analyses_only_what_it_loaded_on_postgres() {
         on_postgres(|url| async move {
-            let (scratch, store) = migrated(&url).await;
-            let org = concentric_core::demo::organisation();
-            store.load_demo(&org, &[]).await.expect("demo");
-            store.load_demo_catalog(&concentric_core::demo::services(&org)).await.expect("catalog");
-            store.generate_requests(20, 1).await.expect("requests");
+            let (scratch, store) = with_requests(&url, 20).await;
             for (table, analysed) in [("requests", true), ("request_search", true), ("notices", false)] {
                 let tuples = planner_rows(&store, table).await;
                 assert_eq!(tuples >= 0, analysed, "{table} has {tuples} tuples in the planner's statistics");

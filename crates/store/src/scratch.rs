@@ -77,6 +77,17 @@ pub(crate) mod testing {
         (scratch, store)
     }
 
+    /// A migrated store like [`migrated`] holding the demo organisation, its catalog and
+    /// `requests` generated requests (with their comments and search rows).
+    pub(crate) async fn with_requests(like: &str, requests: usize) -> (Scratch, Store) {
+        let (scratch, store) = migrated(like).await;
+        let org = concentric_core::demo::organisation();
+        store.load_demo(&org, &[]).await.expect("demo");
+        store.load_demo_catalog(&concentric_core::demo::services(&org)).await.expect("catalog");
+        store.generate_requests(requests, 1).await.expect("requests");
+        (scratch, store)
+    }
+
     /// The rows PostgreSQL's planner believes `table` holds; -1 if it was never analysed.
     pub(crate) async fn planner_rows(store: &Store, table: &'static str) -> i64 {
         store

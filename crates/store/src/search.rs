@@ -376,9 +376,7 @@ mod tests {
 
     use super::{block_query, newest_by_blocks, Row, WINDOW};
     use crate::db::args;
-    use crate::scratch::testing::{migrated, on_postgres};
-    use crate::scratch::Scratch;
-    use crate::{PoolOptions, Store};
+    use crate::scratch::testing::{migrated, on_postgres, with_requests};
 
     /// On PostgreSQL, asking block by block from the newest finds exactly the rows that one
     /// query over the whole index finds: the newest matches, for dense, sparse and rare words,
@@ -386,11 +384,7 @@ mod tests {
     #[tokio::test]
     async fn blocks_find_the_newest_matches_on_postgres() {
         on_postgres(|url| async move {
-            let (scratch, store) = migrated(&url).await;
-            let org = concentric_core::demo::organisation();
-            store.load_demo(&org, &[]).await.expect("demo");
-            store.load_demo_catalog(&concentric_core::demo::services(&org)).await.expect("catalog");
-            store.generate_requests(20, 1).await.expect("requests");
+            let (scratch, store) = with_requests(&url, 20).await;
             // 3,000 rows spread over about 60 blocks: "common" in every row, "every" in every
             // seventh, "seldom" in three (one in the oldest block).
             store
@@ -447,13 +441,7 @@ mod tests {
     /// Texts indexed by one group of units reach FTS5 as one new segment, not one per text.
     #[tokio::test]
     async fn a_group_writes_one_full_text_segment() {
-        let scratch = Scratch::create("sqlite:").await.expect("scratch database");
-        let store = Store::connect(scratch.url(), PoolOptions::default()).await.expect("connect");
-        store.migrate().await.expect("migrate");
-        let org = concentric_core::demo::organisation();
-        store.load_demo(&org, &[]).await.expect("demo");
-        store.load_demo_catalog(&concentric_core::demo::services(&org)).await.expect("catalog");
-        store.generate_requests(8, 1).await.expect("requests");
+        let (scratch, store) = with_requests("sqlite:", 8).await;
         let rows = || {
             store.db.read(|mut tx| Ok(tx.exec().scalar::<i64>("SELECT COUNT(*) FROM request_search_data", args![])?))
         };
@@ -479,9 +467,7 @@ mod tests {
     /// groups of one text each end up in fewer than sixteen segments, not forty.
     #[tokio::test]
     async fn the_idle_writer_merges_full_text_segments() {
-        let scratch = Scratch::create("sqlite:").await.expect("scratch database");
-        let store = Store::connect(scratch.url(), PoolOptions::default()).await.expect("connect");
-        store.migrate().await.expect("migrate");
+        let (scratch, store) = migrated("sqlite:").await;
         for n in 0..40i64 {
             store
                 .db
