@@ -55,10 +55,10 @@ impl Conn {
         match role {
             // The writer keeps more pages than SQLite's 2 MiB default: every insert walks the
             // indexes of its table, and a page not cached is a read system call and a copy.
-            // Each unit of a group commit runs in a savepoint, so every page it changes is first
-            // copied to a statement journal: in memory, not a temporary file. The checkpointer
-            // folds the log into the file; the writer does so itself only if the log grows past
-            // WAL_BACKSTOP_PAGES, when the checkpointer has fallen far behind.
+            // Each unit of a group commit but the first runs in a savepoint, so every page it
+            // changes is first copied to a statement journal: in memory, not a temporary file.
+            // The checkpointer folds the log into the file; the writer does so itself only if
+            // the log grows past WAL_BACKSTOP_PAGES, when the checkpointer has fallen far behind.
             Role::Writer => c.execute_batch(&format!(
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = {}; PRAGMA cache_size = -{WRITER_CACHE_KIB}; \
                  PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = {WAL_BACKSTOP_PAGES};",
