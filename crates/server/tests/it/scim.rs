@@ -258,6 +258,9 @@ both!(groups_are_teams_and_their_members, |t| {
         "externalId": "g-42",
         "members": [{"value": ids[0]}, {"value": ids[1]}],
     });
+    // Creation times are in milliseconds: the group must be newer than the users for the root
+    // search's "newest first" below, and a release build makes both within one millisecond.
+    tokio::time::sleep(std::time::Duration::from_millis(2)).await;
     let made = scim(&t, Method::POST, "/scim/v2/Groups", &token, Some(group)).await;
     assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
     let gid = made.json["id"].as_str().unwrap().to_owned();
