@@ -9,8 +9,13 @@ use crate::config::Config;
 use crate::mail::Mailer;
 use crate::webhooks::WebhookSender;
 
+/// What every handler shares, behind one `Arc`: axum clones the state for every request (with
+/// the router's service), and one count is cheaper to move than one per field.
 #[derive(Debug, Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+#[derive(Debug, Clone)]
+pub struct Shared {
     pub store: Store,
     pub config: Arc<Config>,
     /// Sends what the mail jobs queue; off unless `smtp_host` is set.
@@ -23,27 +28,35 @@ pub struct AppState {
     pub sso: crate::auth::sso::SsoClients,
 }
 
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
 impl AppState {
     pub fn new(store: Store, config: Config) -> Self {
         let mailer = Arc::new(Mailer::off(&config));
         let webhooks = WebhookSender::new(&config);
-        Self {
+        Self(Arc::new(Shared {
             store,
             config: Arc::new(config),
             mailer,
             webhooks,
             time: Arc::new(SystemTime),
             sso: crate::auth::sso::SsoClients::new(),
-        }
+        }))
     }
 
     pub fn with_mailer(mut self, mailer: Mailer) -> Self {
-        self.mailer = Arc::new(mailer);
+        Arc::make_mut(&mut self.0).mailer = Arc::new(mailer);
         self
     }
 
     pub fn with_time(mut self, time: Arc<dyn TimeSource>) -> Self {
-        self.time = time;
+        Arc::make_mut(&mut self.0).time = time;
         self
     }
 }
