@@ -649,19 +649,14 @@ fn commit_group(conn: &mut Conn, group: &mut Vec<Work>) -> (Vec<Reply>, Result<(
             continue; // dropped unrun: its caller hears the work was dropped
         }
         let first = !open;
-        if first {
-            match conn.begin_sql(true) {
-                Ok(sql) => control.push_str(sql),
-                Err(e) => {
-                    tracing::error!(error = %e, "cannot begin a write transaction");
-                    lost = Some(e);
-                    continue;
-                }
-            }
+        let opened = if first {
+            conn.begin_sql(true).map(|sql| control.push_str(sql))
         } else {
             control.push_str("; SAVEPOINT unit");
-        }
-        if let Err(e) = conn.batch(&control) {
+            Ok(())
+        };
+        // A failure here is logged with the group's below.
+        if let Err(e) = opened.and_then(|()| conn.batch(&control)) {
             lost = Some(e);
             continue;
         }
